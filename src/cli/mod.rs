@@ -1,0 +1,88 @@
+//! The command line: clap definitions and one function per subcommand.
+//!
+//! Flags follow what gitleaks and Kingfisher users already type (DESIGN.md §7). Subcommand
+//! functions call library facades only; they own printing to the terminal.
+
+mod rules;
+mod scan;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::ExitStatus;
+use crate::config::{ColorChoice, parse_size};
+use crate::report::ReportFormat;
+
+/// leakhound: find leaked credentials in files, directories and git history.
+#[derive(Debug, Parser)]
+#[command(name = "leakhound", version, about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Scan files and directories (`-` reads stdin).
+    Scan(scan::ScanArgs),
+    /// List, show and check detection rules.
+    #[command(subcommand)]
+    Rules(rules::RulesCommand),
+}
+
+/// Flags shared by every command that reports findings.
+#[derive(Debug, Args)]
+struct ReportArgs {
+    /// Report format.
+    #[arg(short = 'f', long = "report-format", alias = "format", value_enum, default_value_t = ReportFormat::Text)]
+    format: ReportFormat,
+    /// Write the report to FILE (`-` is stdout).
+    #[arg(short = 'r', long = "report-path", alias = "output", short_alias = 'o', value_name = "FILE")]
+    report_path: Option<PathBuf>,
+    /// Show full secrets in reports (redacted by default).
+    #[arg(long)]
+    show_secrets: bool,
+    /// Exit code when there are findings.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    exit_code: u8,
+    /// Colour: auto (terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    color: ColorChoice,
+    /// No summary or notices on stderr.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+/// Flags that choose rules.
+#[derive(Debug, Args)]
+struct RuleArgs {
+    /// Add rules from a YAML file or a directory of them (repeatable).
+    #[arg(long = "rules", value_name = "PATH")]
+    rules: Vec<PathBuf>,
+}
+
+fn parse_size_arg(text: &str) -> Result<u64, String> {
+    parse_size(text)
+}
+
+/// Parses `args` and runs the chosen subcommand.
+pub(crate) fn run<I, T>(args: I) -> anyhow::Result<ExitStatus>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() { ExitStatus::Error } else { ExitStatus::Clean };
+            err.print()?;
+            return Ok(code);
+        }
+    };
+    match cli.command {
+        Command::Scan(args) => scan::run(&args),
+        Command::Rules(command) => rules::run(&command),
+    }
+}

@@ -1,0 +1,112 @@
+//! `leakhound scan [PATH]...`: files, directories and stdin.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use super::{ReportArgs, RuleArgs, parse_size_arg};
+use crate::ExitStatus;
+use crate::config::{OutputConfig, ScanConfig, default_threads};
+use crate::matcher::Matcher;
+use crate::report::{self, ReportContext};
+use crate::rules::RuleSet;
+use crate::sanitize::escape_for_terminal;
+use crate::scan::{ScanOutcome, scan};
+
+/// Arguments of `leakhound scan`.
+#[derive(Debug, Args)]
+pub(crate) struct ScanArgs {
+    /// Files and directories to scan; `-` reads stdin.
+    #[arg(value_name = "PATH", default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Also scan files excluded by .gitignore, .ignore and .leakhoundignore.
+    #[arg(long)]
+    no_ignore: bool,
+    /// Scan files that look binary instead of skipping them.
+    #[arg(long)]
+    scan_binary: bool,
+    /// Skip (and report) files larger than SIZE, e.g. 10M (default: no limit).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size_arg)]
+    max_file_size: Option<u64>,
+    /// Worker threads (default: available cores).
+    #[arg(short = 'j', long = "threads", value_name = "N")]
+    threads: Option<usize>,
+    #[command(flatten)]
+    rules: RuleArgs,
+    #[command(flatten)]
+    report: ReportArgs,
+}
+
+fn resolve(args: &ScanArgs) -> (ScanConfig, OutputConfig) {
+    let to_stdout = args.report.report_path.as_ref().is_none_or(|p| p.as_os_str() == "-");
+    let scan = ScanConfig {
+        paths: args.paths.clone(),
+        no_ignore: args.no_ignore,
+        scan_binary: args.scan_binary,
+        max_file_size: args.max_file_size,
+        threads: args.threads.unwrap_or_else(default_threads).max(1),
+        rules: args.rules.rules.clone(),
+    };
+    let output = OutputConfig {
+        format: args.report.format,
+        report_path: args.report.report_path.clone().filter(|p| p.as_os_str() != "-"),
+        show_secrets: args.report.show_secrets,
+        exit_code: args.report.exit_code,
+        color: args.report.color.resolve(to_stdout),
+        quiet: args.report.quiet,
+    };
+    (scan, output)
+}
+
+pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
+    let (config, output) = resolve(args);
+    let rules = Arc::new(RuleSet::load(&config.rules)?);
+    let matcher = Matcher::new(Arc::clone(&rules));
+    let outcome = scan(&config, &matcher);
+    write_report(&outcome, &rules, &output)?;
+    if !output.quiet {
+        print_notices_and_summary(&outcome)?;
+    }
+    Ok(exit_status(&outcome, &output))
+}
+
+pub(crate) fn write_report(outcome: &ScanOutcome, rules: &RuleSet, output: &OutputConfig) -> anyhow::Result<()> {
+    let context = ReportContext { outcome, rules, show_secrets: output.show_secrets, color: output.color };
+    match &output.report_path {
+        Some(path) => {
+            let file = std::fs::File::create(path).with_context(|| format!("cannot create report {}", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            report::emit(output.format, &context, &mut out)?;
+            out.flush().with_context(|| format!("cannot write report {}", path.display()))?;
+        }
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            report::emit(output.format, &context, &mut out)?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn exit_status(outcome: &ScanOutcome, output: &OutputConfig) -> ExitStatus {
+    if outcome.incomplete() {
+        ExitStatus::Error
+    } else if outcome.findings.is_empty() {
+        ExitStatus::Clean
+    } else {
+        ExitStatus::Findings(output.exit_code)
+    }
+}
+
+pub(crate) fn print_notices_and_summary(outcome: &ScanOutcome) -> std::io::Result<()> {
+    let mut err = std::io::stderr().lock();
+    for notice in &outcome.notices {
+        let path = notice.path.as_deref().map(escape_for_terminal).unwrap_or_default();
+        let sep = if path.is_empty() { "" } else { ": " };
+        writeln!(err, "leakhound: {}: {path}{sep}{}", notice.level.as_str(), escape_for_terminal(&notice.message))?;
+    }
+    writeln!(err, "leakhound: {}", report::summary_line(outcome))
+}

@@ -1,0 +1,257 @@
+//! Content: an item's bytes, read in overlapping windows and handed to the matcher.
+//!
+//! Memory stays flat whatever the input size: at most [`WINDOW`] + [`OVERLAP`] bytes per worker
+//! are held. A window's matches are kept only if they start in the window's own part (before the
+//! overlap); a match starting in the overlap is found again, whole, by the next window. Because no
+//! rule window extends more than 64 KiB past a keyword (see `matcher::prefilter`), a 256 KiB
+//! overlap guarantees that a secret straddling a window boundary is found exactly once.
+//!
+//! This module also owns binary detection (a NUL byte in the first 8 KiB, like git and ripgrep)
+//! and converting byte offsets into lines and columns (Unicode code points, 1-based; SARIF's
+//! `unicodeCodePoints` column kind).
+
+use std::io::{self, Read};
+
+use memchr::{memchr_iter, memrchr};
+
+use crate::matcher::{Matcher, RawMatch, Scratch};
+
+/// Bytes scanned per window (the own part, before the overlap).
+pub const WINDOW: usize = 8 << 20;
+/// Bytes shared between consecutive windows.
+pub const OVERLAP: usize = 256 << 10;
+/// How much of the start of an item binary detection looks at.
+const BINARY_SNIFF: usize = 8 << 10;
+
+/// A match with absolute byte offsets and a location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocatedMatch {
+    /// The match, offsets absolute within the item.
+    pub found: RawMatch,
+    /// The secret's bytes.
+    pub secret: Vec<u8>,
+    /// Where the secret is.
+    pub position: Position,
+}
+
+/// Line and column range of a secret (1-based; `end_column` is exclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Position {
+    /// First line.
+    pub line: u64,
+    /// First column, in code points.
+    pub column: u64,
+    /// Last line.
+    pub end_line: u64,
+    /// Column just past the end, in code points.
+    pub end_column: u64,
+    /// Byte offset of the secret in the item.
+    pub offset: u64,
+}
+
+/// What reading an item amounted to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadSummary {
+    /// Bytes read.
+    pub bytes: u64,
+    /// Skipped because it looks binary.
+    pub binary: bool,
+}
+
+/// Options that change how content is read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReadOptions {
+    /// Scan content that looks binary instead of skipping it.
+    pub scan_binary: bool,
+}
+
+/// Per-worker reusable state: the window buffer and the matcher's scratch.
+#[derive(Debug)]
+pub struct Reader {
+    buf: Vec<u8>,
+    scratch: Scratch,
+    raw: Vec<RawMatch>,
+}
+
+impl Reader {
+    /// A reader for one worker thread.
+    pub fn new(matcher: &Matcher) -> Reader {
+        Reader { buf: Vec::new(), scratch: matcher.scratch(), raw: Vec::new() }
+    }
+
+    /// Scans everything `source` yields, appending matches to `out`.
+    ///
+    /// On a read error the matches found before it are already in `out`; the error is returned
+    /// so the caller can report the item as incomplete.
+    pub fn scan<R: Read>(
+        &mut self,
+        matcher: &Matcher,
+        mut source: R,
+        options: ReadOptions,
+        out: &mut Vec<LocatedMatch>,
+    ) -> io::Result<ReadSummary> {
+        self.buf.clear();
+        let mut summary = ReadSummary::default();
+        let mut cursor = LineCursor::default();
+        let mut first = true;
+        loop {
+            let eof = fill(&mut source, &mut self.buf, WINDOW + OVERLAP)?;
+            if first {
+                first = false;
+                if !options.scan_binary && looks_binary(&self.buf) {
+                    summary.binary = true;
+                    summary.bytes = self.buf.len() as u64;
+                    return Ok(summary);
+                }
+            }
+            let own_end = if eof { self.buf.len() } else { WINDOW };
+            self.scan_window(matcher, own_end, &mut cursor, out);
+            summary.bytes += own_end as u64;
+            if eof {
+                return Ok(summary);
+            }
+            cursor.advance(&self.buf[..own_end]);
+            self.buf.drain(..own_end);
+        }
+    }
+
+    /// Scans a buffer already in memory (no windowing).
+    pub fn scan_bytes(&mut self, matcher: &Matcher, bytes: &[u8], out: &mut Vec<LocatedMatch>) {
+        self.raw.clear();
+        matcher.scan(bytes, &mut self.scratch, &mut self.raw);
+        locate(bytes, &LineCursor::default(), &self.raw, bytes.len(), out);
+    }
+
+    fn scan_window(&mut self, matcher: &Matcher, own_end: usize, cursor: &mut LineCursor, out: &mut Vec<LocatedMatch>) {
+        self.raw.clear();
+        matcher.scan(&self.buf, &mut self.scratch, &mut self.raw);
+        locate(&self.buf, cursor, &self.raw, own_end, out);
+    }
+}
+
+/// Reads until `buf` holds `target` bytes or the source ends; returns whether it ended.
+fn fill<R: Read>(source: &mut R, buf: &mut Vec<u8>, target: usize) -> io::Result<bool> {
+    while buf.len() < target {
+        let want = (target - buf.len()) as u64;
+        match source.by_ref().take(want).read_to_end(buf) {
+            Ok(0) => return Ok(true),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(false)
+}
+
+/// A NUL byte near the start means binary, unless the content starts with a UTF-16 byte order
+/// mark (text with NULs).
+pub fn looks_binary(buf: &[u8]) -> bool {
+    let head = &buf[..buf.len().min(BINARY_SNIFF)];
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return false;
+    }
+    memchr::memchr(0, head).is_some()
+}
+
+/// Line-tracking state at the start of the current window.
+#[derive(Debug, Clone, Copy)]
+struct LineCursor {
+    /// Absolute offset of the window's first byte.
+    base: u64,
+    /// Line number of the window's first byte.
+    line: u64,
+    /// Code points between the start of that line and the window's first byte.
+    column_chars: u64,
+}
+
+impl Default for LineCursor {
+    fn default() -> Self {
+        LineCursor { base: 0, line: 1, column_chars: 0 }
+    }
+}
+
+impl LineCursor {
+    /// Moves the cursor past `consumed`, the bytes dropped from the front of the window.
+    fn advance(&mut self, consumed: &[u8]) {
+        self.base += consumed.len() as u64;
+        match memrchr(b'\n', consumed) {
+            Some(last) => {
+                self.line += memchr_iter(b'\n', consumed).count() as u64;
+                self.column_chars = count_chars(&consumed[last + 1..]);
+            }
+            None => self.column_chars += count_chars(consumed),
+        }
+    }
+}
+
+/// Code points in UTF-8-ish bytes: every byte that is not a continuation byte.
+fn count_chars(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count() as u64
+}
+
+/// Converts window-relative matches that start before `own_end` into located matches.
+fn locate(buf: &[u8], cursor: &LineCursor, raw: &[RawMatch], own_end: usize, out: &mut Vec<LocatedMatch>) {
+    let mut pos = 0usize;
+    let mut line = cursor.line;
+    let mut line_start: Option<usize> = None; // None: the line began before this window
+    for found in raw.iter().filter(|m| m.secret.start < own_end) {
+        let start = found.secret.start;
+        // Matches are sorted by start; equal starts (two rules) reuse the same line.
+        if start >= pos {
+            for nl in memchr_iter(b'\n', &buf[pos..start]) {
+                line += 1;
+                line_start = Some(pos + nl + 1);
+            }
+            pos = start;
+        }
+        let column = match line_start {
+            Some(ls) => count_chars(&buf[ls..start]) + 1,
+            None => cursor.column_chars + count_chars(&buf[..start]) + 1,
+        };
+        let secret = &buf[found.secret.clone()];
+        let (end_line, end_column) = match memrchr(b'\n', secret) {
+            Some(last) => (
+                line + memchr_iter(b'\n', secret).count() as u64,
+                count_chars(&secret[last + 1..]) + 1,
+            ),
+            None => (line, column + count_chars(secret)),
+        };
+        let base = cursor.base as usize;
+        let mut absolute = found.clone();
+        absolute.secret = base + found.secret.start..base + found.secret.end;
+        absolute.span = base + found.span.start..base + found.span.end;
+        out.push(LocatedMatch {
+            found: absolute,
+            secret: secret.to_vec(),
+            position: Position { line, column, end_line, end_column, offset: cursor.base + start as u64 },
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_detection_uses_nul_bytes_but_not_utf16_boms() {
+        assert!(looks_binary(b"abc\0def"));
+        assert!(!looks_binary(b"plain text\n"));
+        assert!(!looks_binary(&[0xFF, 0xFE, b'a', 0]));
+    }
+
+    #[test]
+    fn cursor_advance_tracks_lines_and_columns_across_windows() {
+        let mut c = LineCursor::default();
+        c.advance(b"ab\ncd");
+        assert_eq!((c.base, c.line, c.column_chars), (5, 2, 2));
+        c.advance("é€".as_bytes());
+        assert_eq!((c.base, c.line, c.column_chars), (10, 2, 4));
+        c.advance(b"\n");
+        assert_eq!((c.line, c.column_chars), (3, 0));
+    }
+
+    #[test]
+    fn char_count_ignores_continuation_bytes() {
+        assert_eq!(count_chars("aé€😀".as_bytes()), 4);
+    }
+}

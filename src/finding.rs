@@ -1,0 +1,185 @@
+//! Findings: one per (rule, secret), with every location (DESIGN.md §4).
+//!
+//! The [`Collector`] is the single owner of deduplication and ordering: workers send it located
+//! matches, it groups them, and [`Collector::finish`] returns findings in a deterministic order
+//! (by first location, then rule id) whatever the thread count or walk order.
+//!
+//! A [`Secret`] never prints itself: `Debug` is redacted and there is no `Display`, so a secret
+//! cannot reach a log or an error message by accident. Reports call [`Secret::redacted`] unless
+//! the user asked for `--show-secrets`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+
+use crate::content::{LocatedMatch, Position};
+use crate::rules::RuleSet;
+
+/// A secret's bytes. Redacted in `Debug`; no `Display`.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    /// Wraps secret bytes.
+    pub fn new(bytes: Vec<u8>) -> Secret {
+        Secret(bytes)
+    }
+
+    /// The full secret, for `--show-secrets` and validation only.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the secret is empty (never, for a finding).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// A recognisable prefix and the length: `ghp_Q7fK…[40 chars]`. The prefix is at most 8
+    /// characters and at most a quarter of the secret.
+    pub fn redacted(&self) -> String {
+        let text = String::from_utf8_lossy(&self.0);
+        let chars = text.chars().count();
+        let shown = (chars / 4).min(8);
+        let prefix: String = text.chars().take(shown).collect();
+        format!("{prefix}…[{chars} chars]")
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({})", self.redacted())
+    }
+}
+
+/// Where a secret was found.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Location {
+    /// Path as scanned (`/` separators, no leading `./`), or `<stdin>`.
+    pub path: String,
+    /// Line and column range.
+    pub position: Position,
+}
+
+/// One (rule, secret) pair and every place it occurs.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// Index of the rule in the run's [`RuleSet`].
+    pub rule: usize,
+    /// The rule id.
+    pub rule_id: String,
+    /// The secret.
+    pub secret: Secret,
+    /// Stable identifier: a hash of the rule id and the secret, never of a location.
+    pub fingerprint: String,
+    /// Values of the rule's other named groups (first seen wins).
+    pub attributes: BTreeMap<String, String>,
+    /// Sorted, distinct locations.
+    pub locations: Vec<Location>,
+}
+
+/// The fingerprint of (rule, secret): hex of the first 16 bytes of SHA-256(rule id, NUL, secret).
+pub fn fingerprint(rule_id: &str, secret: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(rule_id.as_bytes());
+    hasher.update([0]);
+    hasher.update(secret);
+    hex(&hasher.finalize()[..16])
+}
+
+/// A per-location fingerprint (rule, secret, path) for SARIF `partialFingerprints`: stable across
+/// line moves, distinct per file so code scanning keeps one alert per file.
+pub fn location_fingerprint(finding: &Finding, path: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(finding.fingerprint.as_bytes());
+    hasher.update([0]);
+    hasher.update(path.as_bytes());
+    hex(&hasher.finalize()[..16])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// Groups located matches into findings.
+#[derive(Debug, Default)]
+pub struct Collector {
+    index: HashMap<(usize, Vec<u8>), usize>,
+    findings: Vec<Finding>,
+}
+
+impl Collector {
+    /// An empty collector.
+    pub fn new() -> Collector {
+        Collector::default()
+    }
+
+    /// Adds one match found at `path`.
+    pub fn add(&mut self, rules: &RuleSet, path: &str, found: LocatedMatch) {
+        let key = (found.found.rule, found.secret);
+        let slot = match self.index.get(&key) {
+            Some(&slot) => slot,
+            None => {
+                let rule_id = rules.rules()[key.0].id().to_string();
+                self.findings.push(Finding {
+                    rule: key.0,
+                    fingerprint: fingerprint(&rule_id, &key.1),
+                    rule_id,
+                    secret: Secret::new(key.1.clone()),
+                    attributes: BTreeMap::new(),
+                    locations: Vec::new(),
+                });
+                self.index.insert(key, self.findings.len() - 1);
+                self.findings.len() - 1
+            }
+        };
+        let finding = &mut self.findings[slot];
+        for (name, value) in found.found.attributes {
+            finding.attributes.entry(name.to_string()).or_insert(value);
+        }
+        finding.locations.push(Location { path: path.to_string(), position: found.position });
+    }
+
+    /// The findings, each with sorted distinct locations, sorted by first location then rule id.
+    pub fn finish(self) -> Vec<Finding> {
+        let mut findings = self.findings;
+        for f in &mut findings {
+            f.locations.sort();
+            f.locations.dedup();
+        }
+        findings.sort_by(|a, b| (&a.locations[0], &a.rule_id, &a.fingerprint).cmp(&(&b.locations[0], &b.rule_id, &b.fingerprint)));
+        findings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_shows_a_short_prefix_and_the_length() {
+        let s = Secret::new(b"ghp_Q7fK2mZr9XbW4nT1pLs8vHc3dJy6aE0mLq17".to_vec());
+        assert_eq!(s.redacted(), "ghp_Q7fK…[40 chars]");
+        assert_eq!(Secret::new(b"hunter2!".to_vec()).redacted(), "hu…[8 chars]");
+        assert!(!format!("{s:?}").contains("2mZr9XbW"));
+    }
+
+    #[test]
+    fn fingerprint_depends_on_rule_and_secret_only() {
+        let a = fingerprint("github.pat.classic", b"ghp_abc");
+        assert_eq!(a, fingerprint("github.pat.classic", b"ghp_abc"));
+        assert_ne!(a, fingerprint("github.pat.oauth", b"ghp_abc"));
+        assert_ne!(a, fingerprint("github.pat.classic", b"ghp_abd"));
+        assert_eq!(a.len(), 32);
+    }
+}

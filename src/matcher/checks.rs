@@ -1,0 +1,146 @@
+//! Structural checks on a candidate secret: entropy, checksums, token structure.
+//!
+//! Pure functions of the secret's bytes; no I/O. Each check named in a rule's `checks:` list maps
+//! to one function here (see `rules/README.md`).
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::rules::CheckName;
+
+use super::filters;
+
+/// Shannon entropy of `bytes` in bits per byte (0 for empty input).
+pub fn shannon_entropy(bytes: &[u8]) -> f64 {
+    if bytes.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in bytes {
+        counts[b as usize] += 1;
+    }
+    let len = bytes.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / len;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Runs one named check.
+pub(crate) fn passes(check: CheckName, secret: &[u8]) -> bool {
+    match check {
+        CheckName::Crc32Github => crc32_github(secret),
+        CheckName::Jwt => jwt_structure(secret),
+        CheckName::NotPlaceholder => !filters::is_placeholder(secret),
+        CheckName::NotCommonShape => !filters::is_common_shape(secret),
+        CheckName::HasDigit => secret.iter().any(u8::is_ascii_digit),
+        CheckName::MixedCharset => mixed_charset(secret),
+    }
+}
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// Encodes `value` in base62 (most significant digit first), zero-padded to `width` digits.
+pub fn base62(mut value: u64, width: usize) -> String {
+    let mut digits = vec![b'0'; width];
+    for slot in digits.iter_mut().rev() {
+        *slot = BASE62[(value % 62) as usize];
+        value /= 62;
+    }
+    String::from_utf8(digits).expect("base62 digits are ASCII")
+}
+
+/// GitHub and npm tokens: the last 6 characters are the base62 CRC32 of the 30 before them.
+pub fn crc32_github(secret: &[u8]) -> bool {
+    if secret.len() < 36 {
+        return false;
+    }
+    let tail = &secret[secret.len() - 36..];
+    let (random, checksum) = tail.split_at(30);
+    base62(u64::from(crc32fast::hash(random)), 6).as_bytes() == checksum
+}
+
+/// A JWT: two or three dot-separated base64url parts; header and payload are JSON objects and
+/// the header names an `alg`.
+pub fn jwt_structure(secret: &[u8]) -> bool {
+    let mut parts = secret.split(|&b| b == b'.');
+    let (Some(header), Some(payload)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    let header = decode_json_object(header);
+    let payload_ok = decode_json_object(payload).is_some();
+    payload_ok && header.is_some_and(|h| h.contains_key("alg"))
+}
+
+fn decode_json_object(part: &[u8]) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let trimmed: Vec<u8> = part.iter().copied().filter(|&b| b != b'=').collect();
+    let bytes = URL_SAFE_NO_PAD.decode(trimmed).ok()?;
+    match serde_json::from_slice(&bytes).ok()? {
+        serde_json::Value::Object(map) => Some(map),
+        _ => None,
+    }
+}
+
+fn mixed_charset(secret: &[u8]) -> bool {
+    let lower = secret.iter().any(u8::is_ascii_lowercase);
+    let upper = secret.iter().any(u8::is_ascii_uppercase);
+    let digit = secret.iter().any(u8::is_ascii_digit);
+    u8::from(lower) + u8::from(upper) + u8::from(digit) >= 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Builds a token with a valid checksum from a prefix and 30 random characters.
+    fn with_checksum(prefix: &str, random: &str) -> String {
+        format!("{prefix}{random}{}", base62(u64::from(crc32fast::hash(random.as_bytes())), 6))
+    }
+
+    #[test]
+    fn entropy_of_uniform_and_constant_strings() {
+        assert!(shannon_entropy(b"aaaaaaaa").abs() < f64::EPSILON);
+        assert!((shannon_entropy(b"abcd") - 2.0).abs() < 1e-9);
+        assert!((shannon_entropy(b"0123456789abcdef") - 4.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn base62_pads_and_orders_digits() {
+        assert_eq!(base62(0, 6), "000000");
+        assert_eq!(base62(61, 6), "00000z");
+        assert_eq!(base62(62, 6), "000010");
+        assert_eq!(base62(u64::from(u32::MAX), 6), "4gfFC3");
+    }
+
+    #[test]
+    fn github_checksum_accepts_valid_and_rejects_altered_tokens() {
+        let token = with_checksum("ghp_", "Q7fK2mZr9XbW4nT1pLs8vHc3dJy6aE");
+        assert!(crc32_github(token.as_bytes()));
+        let mut altered = token.clone().into_bytes();
+        altered[10] = if altered[10] == b'A' { b'B' } else { b'A' };
+        assert!(!crc32_github(&altered));
+        assert!(!crc32_github(b"ghp_short"));
+    }
+
+    #[test]
+    fn jwt_structure_needs_json_header_with_alg() {
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+        let payload = URL_SAFE_NO_PAD.encode(br#"{"sub":"42"}"#);
+        assert!(jwt_structure(format!("{header}.{payload}.c2lnbmF0dXJl").as_bytes()));
+        let no_alg = URL_SAFE_NO_PAD.encode(br#"{"typ":"JWT"}"#);
+        assert!(!jwt_structure(format!("{no_alg}.{payload}.c2ln").as_bytes()));
+        assert!(!jwt_structure(b"eyJub3QganNvbg.eyJ4IjoxfQ.sig"));
+        assert!(!jwt_structure(b"onlyonepart"));
+    }
+
+    #[test]
+    fn mixed_charset_counts_classes() {
+        assert!(mixed_charset(b"abc123"));
+        assert!(!mixed_charset(b"abcdef"));
+        assert!(!mixed_charset(b"--__--"));
+    }
+}

@@ -1,0 +1,162 @@
+//! JSON and JSON Lines reports.
+//!
+//! `json`: one document `{tool, findings, notices, summary}`. `jsonl`: one finding object per line
+//! (the same objects as `findings`), then one `{"notice": ...}` object per notice, so a streaming
+//! consumer still learns what was not read.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{Emitter, ReportContext};
+use crate::finding::Finding;
+use crate::scan::{Notice, ScanStats};
+
+/// Writes JSON (`lines: false`) or JSON Lines (`lines: true`).
+#[derive(Debug)]
+pub(super) struct JsonEmitter {
+    pub(super) lines: bool,
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    tool: Tool,
+    findings: Vec<FindingJson<'a>>,
+    notices: Vec<NoticeJson<'a>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+/// One finding as JSON.
+#[derive(Serialize)]
+pub(super) struct FindingJson<'a> {
+    rule_id: &'a str,
+    rule_name: &'a str,
+    provider: &'a str,
+    kind: &'static str,
+    severity: &'static str,
+    confidence: &'static str,
+    fingerprint: &'a str,
+    secret: String,
+    redacted: bool,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    attributes: &'a BTreeMap<String, String>,
+    locations: Vec<LocationJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct LocationJson<'a> {
+    path: &'a str,
+    line: u64,
+    column: u64,
+    end_line: u64,
+    end_column: u64,
+    offset: u64,
+}
+
+#[derive(Serialize)]
+struct NoticeJson<'a> {
+    level: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<&'a str>,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct NoticeLine<'a> {
+    notice: NoticeJson<'a>,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    findings: usize,
+    locations: usize,
+    items_scanned: u64,
+    bytes_scanned: u64,
+    skipped_binary: u64,
+    skipped_too_large: u64,
+    skipped_symlinks: u64,
+    skipped_special: u64,
+    errors: u64,
+    complete: bool,
+    duration_ms: u128,
+}
+
+pub(super) fn finding_json<'a>(cx: &ReportContext<'a>, finding: &'a Finding) -> FindingJson<'a> {
+    let spec = &cx.rules.rules()[finding.rule].spec;
+    FindingJson {
+        rule_id: &spec.id,
+        rule_name: &spec.name,
+        provider: &spec.provider,
+        kind: spec.kind.as_str(),
+        severity: spec.severity.as_str(),
+        confidence: spec.confidence.as_str(),
+        fingerprint: &finding.fingerprint,
+        secret: cx.secret_text(finding),
+        redacted: !cx.show_secrets,
+        attributes: &finding.attributes,
+        locations: finding
+            .locations
+            .iter()
+            .map(|l| LocationJson {
+                path: &l.path,
+                line: l.position.line,
+                column: l.position.column,
+                end_line: l.position.end_line,
+                end_column: l.position.end_column,
+                offset: l.position.offset,
+            })
+            .collect(),
+    }
+}
+
+fn notice_json(notice: &Notice) -> NoticeJson<'_> {
+    NoticeJson { level: notice.level.as_str(), path: notice.path.as_deref(), message: &notice.message }
+}
+
+fn summary(cx: &ReportContext<'_>, stats: &ScanStats) -> Summary {
+    Summary {
+        findings: cx.outcome.findings.len(),
+        locations: cx.outcome.findings.iter().map(|f| f.locations.len()).sum(),
+        items_scanned: stats.items_scanned,
+        bytes_scanned: stats.bytes_scanned,
+        skipped_binary: stats.skipped_binary,
+        skipped_too_large: stats.skipped_too_large,
+        skipped_symlinks: stats.skipped_symlinks,
+        skipped_special: stats.skipped_special,
+        errors: stats.errors,
+        complete: !cx.outcome.incomplete(),
+        duration_ms: stats.duration.as_millis(),
+    }
+}
+
+impl Emitter for JsonEmitter {
+    fn emit(&self, cx: &ReportContext<'_>, out: &mut dyn Write) -> io::Result<()> {
+        let findings = cx.outcome.findings.iter().map(|f| finding_json(cx, f));
+        if self.lines {
+            for finding in findings {
+                serde_json::to_writer(&mut *out, &finding)?;
+                writeln!(out)?;
+            }
+            for notice in &cx.outcome.notices {
+                serde_json::to_writer(&mut *out, &NoticeLine { notice: notice_json(notice) })?;
+                writeln!(out)?;
+            }
+            return Ok(());
+        }
+        let document = Document {
+            tool: Tool { name: "leakhound", version: env!("CARGO_PKG_VERSION") },
+            findings: findings.collect(),
+            notices: cx.outcome.notices.iter().map(notice_json).collect(),
+            summary: summary(cx, &cx.outcome.stats),
+        };
+        serde_json::to_writer_pretty(&mut *out, &document)?;
+        writeln!(out)
+    }
+}

@@ -1,0 +1,99 @@
+//! Reports: one emitter per output format behind one trait (STYLE.md, after ruff).
+//!
+//! Every emitter writes to `&mut dyn Write` and gets the same [`ReportContext`]. Secrets are
+//! redacted unless the context says `show_secrets`. Findings go to the report; the summary and
+//! notices also go to stderr (written by the CLI), so a piped report stays machine-readable.
+
+mod json;
+mod sarif;
+mod text;
+
+use std::io::{self, Write};
+
+use crate::finding::Finding;
+use crate::rules::RuleSet;
+use crate::scan::ScanOutcome;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Human-readable text.
+    Text,
+    /// One JSON document.
+    Json,
+    /// One JSON object per line: findings, then notices.
+    Jsonl,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+}
+
+/// Everything an emitter needs.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportContext<'a> {
+    /// The scan's results.
+    pub outcome: &'a ScanOutcome,
+    /// The rules the findings refer to.
+    pub rules: &'a RuleSet,
+    /// Show full secrets.
+    pub show_secrets: bool,
+    /// Colour (text only).
+    pub color: bool,
+}
+
+impl ReportContext<'_> {
+    /// The secret as it should appear in this report.
+    pub fn secret_text(&self, finding: &Finding) -> String {
+        if self.show_secrets {
+            String::from_utf8_lossy(finding.secret.expose()).into_owned()
+        } else {
+            finding.secret.redacted()
+        }
+    }
+}
+
+/// A report format.
+pub trait Emitter {
+    /// Writes the whole report.
+    fn emit(&self, context: &ReportContext<'_>, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// Writes the report in `format`.
+pub fn emit(format: ReportFormat, context: &ReportContext<'_>, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        ReportFormat::Text => text::TextEmitter.emit(context, out),
+        ReportFormat::Json => json::JsonEmitter { lines: false }.emit(context, out),
+        ReportFormat::Jsonl => json::JsonEmitter { lines: true }.emit(context, out),
+        ReportFormat::Sarif => sarif::SarifEmitter.emit(context, out),
+    }
+}
+
+/// One line: findings, items, bytes, time, skips and errors.
+pub fn summary_line(outcome: &ScanOutcome) -> String {
+    let s = &outcome.stats;
+    let locations: usize = outcome.findings.iter().map(|f| f.locations.len()).sum();
+    format!(
+        "{} finding(s) ({} location(s)) in {} item(s), {}, {:.2} s; skipped: {} binary, {} over --max-file-size, {} symlink(s), {} special; {} error(s){}",
+        outcome.findings.len(),
+        locations,
+        s.items_scanned,
+        human_bytes(s.bytes_scanned),
+        s.duration.as_secs_f64(),
+        s.skipped_binary,
+        s.skipped_too_large,
+        s.skipped_symlinks,
+        s.skipped_special,
+        s.errors,
+        if outcome.incomplete() { " (results are INCOMPLETE)" } else { "" },
+    )
+}
+
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
+}

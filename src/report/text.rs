@@ -1,0 +1,55 @@
+//! The human report: one block per finding, colour only when asked (terminal, no `NO_COLOR`).
+
+use std::io::{self, Write};
+
+use super::{Emitter, ReportContext};
+use crate::rules::Severity;
+use crate::sanitize::escape_for_terminal;
+
+/// Writes findings as text.
+#[derive(Debug)]
+pub(super) struct TextEmitter;
+
+const RESET: &str = "\x1b[0m";
+const BOLD: &str = "\x1b[1m";
+const DIM: &str = "\x1b[2m";
+
+fn severity_colour(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "\x1b[1;31m",
+        Severity::High => "\x1b[31m",
+        Severity::Medium => "\x1b[33m",
+        Severity::Low => "\x1b[36m",
+    }
+}
+
+impl Emitter for TextEmitter {
+    fn emit(&self, cx: &ReportContext<'_>, out: &mut dyn Write) -> io::Result<()> {
+        let paint = |code: &'static str| if cx.color { code } else { "" };
+        for finding in &cx.outcome.findings {
+            let spec = &cx.rules.rules()[finding.rule].spec;
+            writeln!(
+                out,
+                "{}{}{} {} [{}{}{}]",
+                paint(BOLD),
+                spec.id,
+                paint(RESET),
+                spec.name,
+                paint(severity_colour(spec.severity)),
+                spec.severity.as_str(),
+                paint(RESET),
+            )?;
+            writeln!(out, "  secret       {}", escape_for_terminal(&cx.secret_text(finding)))?;
+            for (name, value) in &finding.attributes {
+                writeln!(out, "  {name:<12} {}", escape_for_terminal(value))?;
+            }
+            writeln!(out, "  fingerprint  {}{}{}", paint(DIM), finding.fingerprint, paint(RESET))?;
+            for location in &finding.locations {
+                let p = location.position;
+                writeln!(out, "  at           {}:{}:{}", escape_for_terminal(&location.path), p.line, p.column)?;
+            }
+            writeln!(out)?;
+        }
+        Ok(())
+    }
+}

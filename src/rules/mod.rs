@@ -1,0 +1,376 @@
+//! Rules: from YAML text to a validated, compiled [`RuleSet`].
+//!
+//! [`syntax`] holds the serde types; this module validates them and compiles each pattern once.
+//! Built-in rules are embedded at build time ([`builtin`]); `--rules PATH` adds files in the same
+//! format. [`check`] proves every rule's examples against the real matcher.
+//!
+//! Patterns are compiled with Unicode off (`\b`, `\w`, `\d`, `\s` and `(?i)` are ASCII) and UTF-8
+//! mode off so they run on raw bytes: secrets are ASCII, and the lazy DFA never has to give up on
+//! non-ASCII input, which keeps the hot path fast on any file.
+
+pub mod builtin;
+pub mod check;
+pub mod syntax;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use regex_automata::meta;
+use regex_automata::util::primitives::PatternID;
+use regex_automata::util::syntax as re_syntax;
+
+pub use syntax::{CheckName, Confidence, Kind, PrefilterMode, RuleSpec, Severity};
+
+/// Where a rule file came from: a built-in name (`builtin:aws.yaml`) or a path.
+#[derive(Debug, Clone)]
+pub struct RuleSource {
+    /// Display name used in errors.
+    pub origin: String,
+    /// The YAML text.
+    pub text: String,
+}
+
+/// One rule problem, with where it is.
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    /// A rule file or directory could not be read.
+    #[error("{origin}: cannot read rules: {source}")]
+    Read {
+        /// The path.
+        origin: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The YAML did not parse into rules.
+    #[error("{origin}: invalid rule file: {message}")]
+    Syntax {
+        /// The file.
+        origin: String,
+        /// The parser's message (with line and column).
+        message: String,
+    },
+    /// A rule parsed but is not valid.
+    #[error("{origin}: rule {id}: {problem}")]
+    Invalid {
+        /// The file.
+        origin: String,
+        /// The rule id.
+        id: String,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// Every problem found while loading rules; loading reports them all at once.
+#[derive(Debug)]
+pub struct RuleErrors(pub Vec<RuleError>);
+
+impl fmt::Display for RuleErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} rule problem(s)", self.0.len())?;
+        for err in &self.0 {
+            write!(f, "\n  {err}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for RuleErrors {}
+
+/// A validated rule with its compiled pattern.
+#[derive(Debug)]
+pub struct Rule {
+    /// The rule as written.
+    pub spec: RuleSpec,
+    /// The file it came from.
+    pub origin: Arc<str>,
+    regex: meta::Regex,
+    secret_group: usize,
+    attribute_groups: Vec<(Arc<str>, usize)>,
+}
+
+impl Rule {
+    /// The rule id.
+    pub fn id(&self) -> &str {
+        &self.spec.id
+    }
+
+    /// The compiled pattern.
+    pub(crate) fn regex(&self) -> &meta::Regex {
+        &self.regex
+    }
+
+    /// The capture index of the `secret` group.
+    pub(crate) fn secret_group(&self) -> usize {
+        self.secret_group
+    }
+
+    /// Named groups other than `secret`, reported as finding attributes.
+    pub(crate) fn attribute_groups(&self) -> &[(Arc<str>, usize)] {
+        &self.attribute_groups
+    }
+
+    fn compile(spec: RuleSpec, origin: &Arc<str>) -> Result<Rule, RuleError> {
+        let invalid = |problem: String| RuleError::Invalid {
+            origin: origin.to_string(),
+            id: spec.id.clone(),
+            problem,
+        };
+        validate_spec(&spec).map_err(invalid)?;
+        let regex = compile_pattern(&spec.pattern).map_err(|e| invalid(format!("pattern: {e}")))?;
+        let info = regex.group_info();
+        let secret_group = info
+            .to_index(PatternID::ZERO, "secret")
+            .ok_or_else(|| invalid("pattern has no named group `secret`".into()))?;
+        let attribute_groups = info
+            .pattern_names(PatternID::ZERO)
+            .enumerate()
+            .filter_map(|(index, name)| Some((name?, index)))
+            .filter(|(name, _)| *name != "secret")
+            .map(|(name, index)| (Arc::from(name), index))
+            .collect();
+        Ok(Rule {
+            spec,
+            origin: Arc::clone(origin),
+            regex,
+            secret_group,
+            attribute_groups,
+        })
+    }
+}
+
+/// Compiles a pattern the way every rule pattern is compiled (ASCII, bytes).
+pub(crate) fn compile_pattern(pattern: &str) -> Result<meta::Regex, String> {
+    meta::Builder::new()
+        .syntax(re_syntax::Config::new().unicode(false).utf8(false))
+        .configure(meta::Config::new().utf8_empty(false))
+        .build(pattern)
+        .map_err(|e| e.to_string())
+}
+
+fn validate_spec(spec: &RuleSpec) -> Result<(), String> {
+    if !is_valid_id(&spec.id) {
+        return Err("id must be lowercase dotted words, e.g. `github.pat.classic`".into());
+    }
+    if spec.name.trim().is_empty() || spec.provider.trim().is_empty() {
+        return Err("`name` and `provider` must not be empty".into());
+    }
+    if spec.keywords.is_empty() && spec.prefilter != Some(PrefilterMode::None) {
+        return Err("no `keywords`: add keywords, or say `prefilter: none`".into());
+    }
+    if let Some(bad) = spec.keywords.iter().find(|k| k.len() < 2 || !k.is_ascii()) {
+        return Err(format!("keyword {bad:?} must be ASCII and at least 2 characters"));
+    }
+    if let Some(e) = spec.min_entropy
+        && !(0.0..=8.0).contains(&e)
+    {
+        return Err(format!("min_entropy {e} is outside 0..=8"));
+    }
+    Ok(())
+}
+
+fn is_valid_id(id: &str) -> bool {
+    let mut parts = id.split('.');
+    let first_ok = parts
+        .next()
+        .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    let rest: Vec<&str> = parts.collect();
+    first_ok
+        && !rest.is_empty()
+        && rest.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        })
+}
+
+/// The compiled rules of one run, in a stable order (by id).
+#[derive(Debug)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    /// Compiles rules from YAML sources; every problem in every source is reported.
+    pub fn compile(sources: &[RuleSource]) -> Result<RuleSet, RuleErrors> {
+        let mut errors = Vec::new();
+        let mut rules: Vec<Rule> = Vec::new();
+        for source in sources {
+            let origin: Arc<str> = Arc::from(source.origin.as_str());
+            let file: syntax::RuleFile = match serde_saphyr::from_str(&source.text) {
+                Ok(file) => file,
+                Err(e) => {
+                    errors.push(RuleError::Syntax {
+                        origin: source.origin.clone(),
+                        message: e.to_string(),
+                    });
+                    continue;
+                }
+            };
+            for spec in file.rules {
+                match Rule::compile(spec, &origin) {
+                    Ok(rule) => rules.push(rule),
+                    Err(e) => errors.push(e),
+                }
+            }
+        }
+        rules.sort_by(|a, b| a.spec.id.cmp(&b.spec.id));
+        for pair in rules.windows(2) {
+            if pair[0].spec.id == pair[1].spec.id {
+                errors.push(RuleError::Invalid {
+                    origin: pair[1].origin.to_string(),
+                    id: pair[1].spec.id.clone(),
+                    problem: format!("id already defined in {}", pair[0].origin),
+                });
+            }
+        }
+        if errors.is_empty() {
+            Ok(RuleSet { rules })
+        } else {
+            Err(RuleErrors(errors))
+        }
+    }
+
+    /// The built-in rules plus the rule files at `extra` (files, or directories of `*.yaml`).
+    pub fn load(extra: &[PathBuf]) -> Result<RuleSet, RuleErrors> {
+        let mut sources = builtin::sources();
+        sources.extend(read_rule_paths(extra)?);
+        RuleSet::compile(&sources)
+    }
+
+    /// All rules, sorted by id.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The rule with this id.
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules
+            .binary_search_by(|r| r.spec.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.rules[i])
+    }
+
+    /// The index of the rule with this id.
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.rules.binary_search_by(|r| r.spec.id.as_str().cmp(id)).ok()
+    }
+}
+
+/// Reads rule files from paths: a file, or every `*.yaml`/`*.yml` file in a directory (sorted).
+pub fn read_rule_paths(paths: &[PathBuf]) -> Result<Vec<RuleSource>, RuleErrors> {
+    let mut sources = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        match collect_rule_files(path) {
+            Ok(files) => {
+                for file in files {
+                    match std::fs::read_to_string(&file) {
+                        Ok(text) => sources.push(RuleSource { origin: file.display().to_string(), text }),
+                        Err(source) => errors.push(RuleError::Read { origin: file.display().to_string(), source }),
+                    }
+                }
+            }
+            Err(source) => errors.push(RuleError::Read { origin: path.display().to_string(), source }),
+        }
+    }
+    if errors.is_empty() { Ok(sources) } else { Err(RuleErrors(errors)) }
+}
+
+fn collect_rule_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
+    if !std::fs::metadata(path)?.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|ext| ext == "yaml" || ext == "yml"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(text: &str) -> Vec<RuleSource> {
+        vec![RuleSource { origin: "test.yaml".into(), text: text.into() }]
+    }
+
+    const MINIMAL: &str = r"
+rules:
+  - id: demo.token
+    name: Demo token
+    provider: Demo
+    kind: token
+    keywords: [demo_]
+    pattern: '\b(?P<secret>demo_[a-z0-9]{8})(?:@(?P<host>[a-z]+))?'
+    confidence: high
+    severity: low
+    references: [https://example.invalid/docs]
+    revoke: Delete it.
+    examples: ['demo_a1b2c3d4']
+    negative_examples: ['demo_short']
+";
+
+    #[test]
+    fn compiles_a_minimal_rule_and_finds_named_groups() {
+        let set = RuleSet::compile(&source(MINIMAL)).unwrap();
+        let rule = set.get("demo.token").unwrap();
+        assert_eq!(rule.secret_group(), 1);
+        assert_eq!(rule.attribute_groups().len(), 1);
+        assert_eq!(&*rule.attribute_groups()[0].0, "host");
+    }
+
+    #[test]
+    fn rejects_missing_secret_group_with_the_rule_id() {
+        let text = MINIMAL.replace("(?P<secret>", "(");
+        let err = RuleSet::compile(&source(&text)).unwrap_err().to_string();
+        assert!(err.contains("demo.token") && err.contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn rejects_unknown_fields_and_bad_kinds() {
+        let err = RuleSet::compile(&source(&MINIMAL.replace("kind: token", "kind: tokn")))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("test.yaml"), "{err}");
+        let err = RuleSet::compile(&source(&MINIMAL.replace("severity: low", "severity: low\n    colour: red")))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn rejects_rules_without_keywords_unless_prefilter_none() {
+        let no_keywords = MINIMAL.replace("keywords: [demo_]", "keywords: []");
+        assert!(RuleSet::compile(&source(&no_keywords)).is_err());
+        let opted_out = MINIMAL.replace("keywords: [demo_]", "prefilter: none");
+        assert!(RuleSet::compile(&source(&opted_out)).is_ok());
+    }
+
+    #[test]
+    fn rejects_duplicate_ids_across_files() {
+        let mut sources = source(MINIMAL);
+        sources.push(RuleSource { origin: "other.yaml".into(), text: MINIMAL.into() });
+        let err = RuleSet::compile(&sources).unwrap_err().to_string();
+        assert!(err.contains("already defined"), "{err}");
+    }
+
+    #[test]
+    fn ids_are_dotted_lowercase() {
+        assert!(is_valid_id("github.pat.classic"));
+        assert!(is_valid_id("aws.secret-access-key"));
+        assert!(!is_valid_id("github"));
+        assert!(!is_valid_id("GitHub.pat"));
+        assert!(!is_valid_id("a..b"));
+    }
+
+    #[test]
+    fn builtin_rules_compile() {
+        let set = RuleSet::load(&[]).unwrap();
+        assert!(!set.rules().is_empty());
+    }
+}

@@ -1,0 +1,205 @@
+//! The YAML rule syntax: serde types only, no validation beyond what serde does.
+//!
+//! Kept separate from compiled rules ([`super::Rule`]) so the file format can be read, shown and
+//! documented without compiling regexes (STYLE.md habit 6). The format is documented in
+//! `rules/README.md`.
+
+use serde::{Deserialize, Serialize};
+
+/// One rule file: `rules: [...]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    /// The rules this file defines.
+    pub rules: Vec<RuleSpec>,
+}
+
+/// One rule as written in YAML.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    /// Stable dotted id, e.g. `github.pat.classic`.
+    pub id: String,
+    /// Human name.
+    pub name: String,
+    /// Who issued the credential.
+    pub provider: String,
+    /// What sort of credential it is.
+    pub kind: Kind,
+    /// Prefilter literals (ASCII case-insensitive).
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// `none` to run the regex on every item (a rule without keywords must say so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefilter: Option<PrefilterMode>,
+    /// The regex, with a named group `secret`.
+    pub pattern: String,
+    /// Lines before the keyword's line a match may start on.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub lines_before: u32,
+    /// Lines after the keyword's line a match may extend to.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub lines_after: u32,
+    /// Shannon entropy floor (bits per character) on the secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_entropy: Option<f64>,
+    /// Structural checks that must all pass.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<CheckName>,
+    /// How sure a match of this rule is to be a real credential.
+    pub confidence: Confidence,
+    /// How bad a leak of this credential is.
+    pub severity: Severity,
+    /// Documentation of the credential format.
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// Where and how to rotate or revoke it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoke: Option<String>,
+    /// Strings that must produce a finding of this rule.
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Strings that must not produce a finding of this rule.
+    #[serde(default)]
+    pub negative_examples: Vec<String>,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// The prefilter mode of a rule without keywords.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PrefilterMode {
+    /// Run the regex on every item.
+    None,
+}
+
+/// What sort of credential a rule finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// An API key.
+    ApiKey,
+    /// An access or refresh token.
+    Token,
+    /// An OAuth client secret.
+    OauthClientSecret,
+    /// A private key block.
+    PrivateKey,
+    /// A password.
+    Password,
+    /// A connection string or URL carrying a password.
+    ConnectionString,
+    /// A webhook URL that is itself the credential.
+    Webhook,
+    /// A JSON Web Token.
+    Jwt,
+    /// A secret-looking value assigned to a secret-looking name.
+    Generic,
+}
+
+impl Kind {
+    /// The kebab-case name used in rule files and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::ApiKey => "api-key",
+            Kind::Token => "token",
+            Kind::OauthClientSecret => "oauth-client-secret",
+            Kind::PrivateKey => "private-key",
+            Kind::Password => "password",
+            Kind::ConnectionString => "connection-string",
+            Kind::Webhook => "webhook",
+            Kind::Jwt => "jwt",
+            Kind::Generic => "generic",
+        }
+    }
+
+    /// Generic kinds lose to a provider rule on the same bytes and get the shape filters.
+    pub fn is_generic(self) -> bool {
+        matches!(self, Kind::Generic | Kind::Password)
+    }
+}
+
+/// How sure a match is to be a real credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Confidence {
+    /// Often a false positive.
+    Low,
+    /// Usually real.
+    Medium,
+    /// Almost always real (fixed prefix, checksum).
+    High,
+}
+
+impl Confidence {
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+/// How bad a leak is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    /// Limited blast radius (test keys, read-only public data).
+    Low,
+    /// Access to some data or service.
+    Medium,
+    /// Access to an account, data or money.
+    High,
+    /// Private keys and cloud root credentials.
+    Critical,
+}
+
+impl Severity {
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// A structural check a rule can require (see `rules/README.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckName {
+    /// GitHub/npm style base62 CRC32 of the 30 characters before the last 6.
+    Crc32Github,
+    /// A structurally valid JWT whose header has `alg`.
+    Jwt,
+    /// Always applied; accepted for explicitness.
+    NotPlaceholder,
+    /// Not a hash, UUID, integrity string, version or path.
+    NotCommonShape,
+    /// At least one digit.
+    HasDigit,
+    /// At least two character classes.
+    MixedCharset,
+}
+
+impl CheckName {
+    /// The kebab-case name used in rule files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckName::Crc32Github => "crc32-github",
+            CheckName::Jwt => "jwt",
+            CheckName::NotPlaceholder => "not-placeholder",
+            CheckName::NotCommonShape => "not-common-shape",
+            CheckName::HasDigit => "has-digit",
+            CheckName::MixedCharset => "mixed-charset",
+        }
+    }
+}

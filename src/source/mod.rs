@@ -1,0 +1,14 @@
+//! Sources: what to scan. They produce items (a path and a way to read its bytes) and never
+//! match anything themselves.
+//!
+//! - [`fs`]: files and directories, walked in parallel with the `ignore` crate.
+//! - stdin (`-`) is read directly by the scan pipeline.
+
+pub mod fs;
+
+/// Display form of a path: lossy UTF-8, `/` separators, no leading `./`.
+pub fn display_path(path: &std::path::Path) -> String {
+    let text = path.to_string_lossy();
+    let text = text.strip_prefix("./").unwrap_or(&text);
+    if std::path::MAIN_SEPARATOR == '\\' { text.replace('\\', "/") } else { text.to_string() }
+}
