@@ -1,1 +1,2 @@
+//! Criterion benchmarks (filled in below).
 fn main() {}

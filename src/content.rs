@@ -71,12 +71,26 @@ pub struct Reader {
     buf: Vec<u8>,
     scratch: Scratch,
     raw: Vec<RawMatch>,
+    window: usize,
+    overlap: usize,
 }
 
 impl Reader {
     /// A reader for one worker thread.
     pub fn new(matcher: &Matcher) -> Reader {
-        Reader { buf: Vec::new(), scratch: matcher.scratch(), raw: Vec::new() }
+        Reader::with_window(matcher, WINDOW, OVERLAP)
+    }
+
+    /// A reader with another window size (tests use small windows to cross boundaries often).
+    /// `overlap` is raised to [`OVERLAP`] if smaller: below that a secret could be cut in two.
+    pub fn with_window(matcher: &Matcher, window: usize, overlap: usize) -> Reader {
+        Reader {
+            buf: Vec::new(),
+            scratch: matcher.scratch(),
+            raw: Vec::new(),
+            window: window.max(1),
+            overlap: overlap.max(OVERLAP),
+        }
     }
 
     /// Scans everything `source` yields, appending matches to `out`.
@@ -95,7 +109,7 @@ impl Reader {
         let mut cursor = LineCursor::default();
         let mut first = true;
         loop {
-            let eof = fill(&mut source, &mut self.buf, WINDOW + OVERLAP)?;
+            let eof = fill(&mut source, &mut self.buf, self.window + self.overlap)?;
             if first {
                 first = false;
                 if !options.scan_binary && looks_binary(&self.buf) {
@@ -104,7 +118,7 @@ impl Reader {
                     return Ok(summary);
                 }
             }
-            let own_end = if eof { self.buf.len() } else { WINDOW };
+            let own_end = if eof { self.buf.len() } else { self.window };
             self.scan_window(matcher, own_end, &mut cursor, out);
             summary.bytes += own_end as u64;
             if eof {
@@ -122,7 +136,13 @@ impl Reader {
         locate(bytes, &LineCursor::default(), &self.raw, bytes.len(), out);
     }
 
-    fn scan_window(&mut self, matcher: &Matcher, own_end: usize, cursor: &mut LineCursor, out: &mut Vec<LocatedMatch>) {
+    fn scan_window(
+        &mut self,
+        matcher: &Matcher,
+        own_end: usize,
+        cursor: &mut LineCursor,
+        out: &mut Vec<LocatedMatch>,
+    ) {
         self.raw.clear();
         matcher.scan(&self.buf, &mut self.scratch, &mut self.raw);
         locate(&self.buf, cursor, &self.raw, own_end, out);
@@ -166,7 +186,11 @@ struct LineCursor {
 
 impl Default for LineCursor {
     fn default() -> Self {
-        LineCursor { base: 0, line: 1, column_chars: 0 }
+        LineCursor {
+            base: 0,
+            line: 1,
+            column_chars: 0,
+        }
     }
 }
 
@@ -190,7 +214,13 @@ fn count_chars(bytes: &[u8]) -> u64 {
 }
 
 /// Converts window-relative matches that start before `own_end` into located matches.
-fn locate(buf: &[u8], cursor: &LineCursor, raw: &[RawMatch], own_end: usize, out: &mut Vec<LocatedMatch>) {
+fn locate(
+    buf: &[u8],
+    cursor: &LineCursor,
+    raw: &[RawMatch],
+    own_end: usize,
+    out: &mut Vec<LocatedMatch>,
+) {
     let mut pos = 0usize;
     let mut line = cursor.line;
     let mut line_start: Option<usize> = None; // None: the line began before this window
@@ -223,7 +253,13 @@ fn locate(buf: &[u8], cursor: &LineCursor, raw: &[RawMatch], own_end: usize, out
         out.push(LocatedMatch {
             found: absolute,
             secret: secret.to_vec(),
-            position: Position { line, column, end_line, end_column, offset: cursor.base + start as u64 },
+            position: Position {
+                line,
+                column,
+                end_line,
+                end_column,
+                offset: cursor.base + start as u64,
+            },
         });
     }
 }

@@ -105,10 +105,12 @@ pub fn location_fingerprint(finding: &Finding, path: &str) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// Groups located matches into findings.
@@ -127,27 +129,29 @@ impl Collector {
     /// Adds one match found at `path`.
     pub fn add(&mut self, rules: &RuleSet, path: &str, found: LocatedMatch) {
         let key = (found.found.rule, found.secret);
-        let slot = match self.index.get(&key) {
-            Some(&slot) => slot,
-            None => {
-                let rule_id = rules.rules()[key.0].id().to_string();
-                self.findings.push(Finding {
-                    rule: key.0,
-                    fingerprint: fingerprint(&rule_id, &key.1),
-                    rule_id,
-                    secret: Secret::new(key.1.clone()),
-                    attributes: BTreeMap::new(),
-                    locations: Vec::new(),
-                });
-                self.index.insert(key, self.findings.len() - 1);
-                self.findings.len() - 1
-            }
+        let slot = if let Some(&slot) = self.index.get(&key) {
+            slot
+        } else {
+            let rule_id = rules.rules()[key.0].id().to_string();
+            self.findings.push(Finding {
+                rule: key.0,
+                fingerprint: fingerprint(&rule_id, &key.1),
+                rule_id,
+                secret: Secret::new(key.1.clone()),
+                attributes: BTreeMap::new(),
+                locations: Vec::new(),
+            });
+            self.index.insert(key, self.findings.len() - 1);
+            self.findings.len() - 1
         };
         let finding = &mut self.findings[slot];
         for (name, value) in found.found.attributes {
             finding.attributes.entry(name.to_string()).or_insert(value);
         }
-        finding.locations.push(Location { path: path.to_string(), position: found.position });
+        finding.locations.push(Location {
+            path: path.to_string(),
+            position: found.position,
+        });
     }
 
     /// The findings, each with sorted distinct locations, sorted by first location then rule id.
@@ -157,7 +161,13 @@ impl Collector {
             f.locations.sort();
             f.locations.dedup();
         }
-        findings.sort_by(|a, b| (&a.locations[0], &a.rule_id, &a.fingerprint).cmp(&(&b.locations[0], &b.rule_id, &b.fingerprint)));
+        findings.sort_by(|a, b| {
+            (&a.locations[0], &a.rule_id, &a.fingerprint).cmp(&(
+                &b.locations[0],
+                &b.rule_id,
+                &b.fingerprint,
+            ))
+        });
         findings
     }
 }

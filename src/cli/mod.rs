@@ -39,7 +39,13 @@ struct ReportArgs {
     #[arg(short = 'f', long = "report-format", alias = "format", value_enum, default_value_t = ReportFormat::Text)]
     format: ReportFormat,
     /// Write the report to FILE (`-` is stdout).
-    #[arg(short = 'r', long = "report-path", alias = "output", short_alias = 'o', value_name = "FILE")]
+    #[arg(
+        short = 'r',
+        long = "report-path",
+        alias = "output",
+        short_alias = 'o',
+        value_name = "FILE"
+    )]
     report_path: Option<PathBuf>,
     /// Show full secrets in reports (redacted by default).
     #[arg(long)]
@@ -47,7 +53,7 @@ struct ReportArgs {
     /// Exit code when there are findings.
     #[arg(long, value_name = "N", default_value_t = 1)]
     exit_code: u8,
-    /// Colour: auto (terminal, unless NO_COLOR is set), always or never.
+    /// Colour: auto (terminal, unless `NO_COLOR` is set), always or never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     color: ColorChoice,
     /// No summary or notices on stderr.
@@ -76,7 +82,11 @@ where
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(err) => {
-            let code = if err.use_stderr() { ExitStatus::Error } else { ExitStatus::Clean };
+            let code = if err.use_stderr() {
+                ExitStatus::Error
+            } else {
+                ExitStatus::Clean
+            };
             err.print()?;
             return Ok(code);
         }

@@ -45,6 +45,7 @@ pub(crate) fn passes(check: CheckName, secret: &[u8]) -> bool {
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /// Encodes `value` in base62 (most significant digit first), zero-padded to `width` digits.
+#[allow(clippy::missing_panics_doc)] // digits come from an ASCII table
 pub fn base62(mut value: u64, width: usize) -> String {
     let mut digits = vec![b'0'; width];
     for slot in digits.iter_mut().rev() {
@@ -98,7 +99,10 @@ mod tests {
 
     /// Builds a token with a valid checksum from a prefix and 30 random characters.
     fn with_checksum(prefix: &str, random: &str) -> String {
-        format!("{prefix}{random}{}", base62(u64::from(crc32fast::hash(random.as_bytes())), 6))
+        format!(
+            "{prefix}{random}{}",
+            base62(u64::from(crc32fast::hash(random.as_bytes())), 6)
+        )
     }
 
     #[test]
@@ -130,9 +134,13 @@ mod tests {
     fn jwt_structure_needs_json_header_with_alg() {
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
         let payload = URL_SAFE_NO_PAD.encode(br#"{"sub":"42"}"#);
-        assert!(jwt_structure(format!("{header}.{payload}.c2lnbmF0dXJl").as_bytes()));
+        assert!(jwt_structure(
+            format!("{header}.{payload}.c2lnbmF0dXJl").as_bytes()
+        ));
         let no_alg = URL_SAFE_NO_PAD.encode(br#"{"typ":"JWT"}"#);
-        assert!(!jwt_structure(format!("{no_alg}.{payload}.c2ln").as_bytes()));
+        assert!(!jwt_structure(
+            format!("{no_alg}.{payload}.c2ln").as_bytes()
+        ));
         assert!(!jwt_structure(b"eyJub3QganNvbg.eyJ4IjoxfQ.sig"));
         assert!(!jwt_structure(b"onlyonepart"));
     }

@@ -6,20 +6,94 @@
 
 /// Substrings that mark a value as a placeholder, template or lookup (compared lowercase).
 const PLACEHOLDER_MARKERS: &[&str] = &[
-    "example", "xxxx", "****", "....", "<", ">", "${", "{{", "}}", "$(", "%(", "#{", "your_",
-    "your-", "yourapi", "changeme", "change_me", "change-me", "placeholder", "dummy", "redacted",
-    "fake", "sample", "insert_", "insert-", "replace_", "replace-", "replaceme", "todo", "fixme",
-    "process.env", "os.environ", "getenv", "env[", "env(", "secrets.", "vault:", "lorem", "notreal",
-    "not_a_real", "not-a-real", "goes_here", "goes-here", "here_", "_here",
+    "example",
+    "xxxx",
+    "****",
+    "....",
+    "<",
+    ">",
+    "${",
+    "{{",
+    "}}",
+    "$(",
+    "%(",
+    "#{",
+    "your_",
+    "your-",
+    "yourapi",
+    "changeme",
+    "change_me",
+    "change-me",
+    "placeholder",
+    "dummy",
+    "redacted",
+    "fake",
+    "sample",
+    "insert_",
+    "insert-",
+    "replace_",
+    "replace-",
+    "replaceme",
+    "todo",
+    "fixme",
+    "process.env",
+    "os.environ",
+    "getenv",
+    "env[",
+    "env(",
+    "secrets.",
+    "vault:",
+    "lorem",
+    "notreal",
+    "not_a_real",
+    "not-a-real",
+    "goes_here",
+    "goes-here",
+    "here_",
+    "_here",
 ];
 
 /// Whole values that are placeholders (compared lowercase).
 const PLACEHOLDER_VALUES: &[&str] = &[
-    "password", "passwd", "secret", "token", "apikey", "api_key", "api-key", "key", "null", "none",
-    "nil", "true", "false", "undefined", "string", "required", "optional", "empty", "test",
-    "testing", "admin", "root", "user", "username", "default", "value", "xxx", "abc123",
-    "123456", "12345678", "123456789", "1234567890", "qwerty", "letmein", "pass", "secret123",
-    "password123", "p@ssw0rd", "s3cr3t",
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "apikey",
+    "api_key",
+    "api-key",
+    "key",
+    "null",
+    "none",
+    "nil",
+    "true",
+    "false",
+    "undefined",
+    "string",
+    "required",
+    "optional",
+    "empty",
+    "test",
+    "testing",
+    "admin",
+    "root",
+    "user",
+    "username",
+    "default",
+    "value",
+    "xxx",
+    "abc123",
+    "123456",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "qwerty",
+    "letmein",
+    "pass",
+    "secret123",
+    "password123",
+    "p@ssw0rd",
+    "s3cr3t",
     // Documentation values published by providers.
     "sk_test_4ec39hqlyjwdarjtt1zdp7dc",
 ];
@@ -44,7 +118,11 @@ fn is_repetitive(secret: &[u8]) -> bool {
     }
     (1..=3).any(|unit| {
         secret.len() >= unit * 4
-            && secret.iter().enumerate().skip(unit).all(|(i, b)| *b == secret[i - unit])
+            && secret
+                .iter()
+                .enumerate()
+                .skip(unit)
+                .all(|(i, b)| *b == secret[i - unit])
     })
 }
 
@@ -73,7 +151,8 @@ pub fn is_common_shape(secret: &[u8]) -> bool {
         || is_integrity(&s)
         || is_version(&s)
         || is_path(&s)
-        || s.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+        || s.bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
         || is_code_expression(&s)
 }
 
@@ -85,23 +164,33 @@ fn is_uuid(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();
     groups.len() == 5
         && groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
-        && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()))
+        && groups
+            .iter()
+            .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 fn is_integrity(s: &str) -> bool {
-    ["sha1-", "sha256-", "sha384-", "sha512-"].iter().any(|p| s.starts_with(p))
+    ["sha1-", "sha256-", "sha384-", "sha512-"]
+        .iter()
+        .any(|p| s.starts_with(p))
 }
 
 fn is_version(s: &str) -> bool {
     let v = s.strip_prefix('v').unwrap_or(s);
-    v.contains('.') && v.split(['.', '-', '+']).all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+    v.contains('.')
+        && v.split(['.', '-', '+'])
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric()))
         && v.bytes().next().is_some_and(|b| b.is_ascii_digit())
         && v.split('.').count() >= 2
-        && v.split('.').next().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        && v.split('.')
+            .next()
+            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn is_path(s: &str) -> bool {
-    ["/", "./", "../", "~/", "file:", "c:\\"].iter().any(|p| s.to_ascii_lowercase().starts_with(p))
+    ["/", "./", "../", "~/", "file:", "c:\\"]
+        .iter()
+        .any(|p| s.to_ascii_lowercase().starts_with(p))
 }
 
 /// `foo.bar(baz)`, `self.secret`, `config.get(...)`: code, not a literal value.
@@ -110,7 +199,8 @@ fn is_code_expression(s: &str) -> bool {
         || s.contains(')')
         || (s.contains('.')
             && s.split('.').count() >= 2
-            && s.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_')))
+            && s.split('.')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_')))
 }
 
 #[cfg(test)]
@@ -120,17 +210,37 @@ mod tests {
     #[test]
     fn placeholders_are_recognised() {
         for value in [
-            "your_api_key_here", "AKIAIOSFODNN7EXAMPLE", "${GITHUB_TOKEN}", "{{ secret }}", "xxxxxxxxxxxx",
-            "changeme", "<token>", "os.environ['X']", "********", "abababababab", "abcdefghijkl", "12345678",
+            "your_api_key_here",
+            "AKIAIOSFODNN7EXAMPLE",
+            "${GITHUB_TOKEN}",
+            "{{ secret }}",
+            "xxxxxxxxxxxx",
+            "changeme",
+            "<token>",
+            "os.environ['X']",
+            "********",
+            "abababababab",
+            "abcdefghijkl",
+            "12345678",
         ] {
-            assert!(is_placeholder(value.as_bytes()), "{value} should be a placeholder");
+            assert!(
+                is_placeholder(value.as_bytes()),
+                "{value} should be a placeholder"
+            );
         }
     }
 
     #[test]
     fn random_values_are_not_placeholders() {
-        for value in ["Q7fK2mZr9XbW4nT1pLs8", "hunter2!Zq", "sk_live_51Hx9kQ2mZr9XbW4nT1pLs8v"] {
-            assert!(!is_placeholder(value.as_bytes()), "{value} should not be a placeholder");
+        for value in [
+            "Q7fK2mZr9XbW4nT1pLs8",
+            "hunter2!Zq",
+            "sk_live_51Hx9kQ2mZr9XbW4nT1pLs8v",
+        ] {
+            assert!(
+                !is_placeholder(value.as_bytes()),
+                "{value} should not be a placeholder"
+            );
         }
     }
 
@@ -147,14 +257,24 @@ mod tests {
             "settings.SECRET_KEY",
             "config.get(x)",
         ] {
-            assert!(is_common_shape(value.as_bytes()), "{value} should be a common shape");
+            assert!(
+                is_common_shape(value.as_bytes()),
+                "{value} should be a common shape"
+            );
         }
     }
 
     #[test]
     fn secrets_are_not_common_shapes() {
-        for value in ["Q7fK2mZr9XbW4nT1pLs8", "s3cr3t-P@ss.w0rd!", "d41d8cd98f00b204e9800998ecf8427e"] {
-            assert!(!is_common_shape(value.as_bytes()), "{value} should not be a common shape");
+        for value in [
+            "Q7fK2mZr9XbW4nT1pLs8",
+            "s3cr3t-P@ss.w0rd!",
+            "d41d8cd98f00b204e9800998ecf8427e",
+        ] {
+            assert!(
+                !is_common_shape(value.as_bytes()),
+                "{value} should not be a common shape"
+            );
         }
     }
 }

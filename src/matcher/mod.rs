@@ -136,8 +136,16 @@ impl Matcher {
         self.prefilter
             .hits(buf)
             .map(|hit| {
-                let rules = self.prefilter.rules_of(hit.keyword).iter().map(|&r| self.rules.rules()[r].id().to_string());
-                (self.prefilter.keyword(hit.keyword).to_string(), hit.span, rules.collect())
+                let rules = self
+                    .prefilter
+                    .rules_of(hit.keyword)
+                    .iter()
+                    .map(|&r| self.rules.rules()[r].id().to_string());
+                (
+                    self.prefilter.keyword(hit.keyword).to_string(),
+                    hit.span,
+                    rules.collect(),
+                )
             })
             .collect()
     }
@@ -147,7 +155,8 @@ impl Matcher {
         self.prefilter.windows(buf, &mut scratch.windows);
         for (rule_index, windows) in scratch.windows.iter() {
             let rule = &self.rules.rules()[rule_index];
-            let caps = scratch.captures[rule_index].get_or_insert_with(|| rule.regex().create_captures());
+            let caps =
+                scratch.captures[rule_index].get_or_insert_with(|| rule.regex().create_captures());
             for window in windows {
                 find_in_window(rule, rule_index, buf, window, caps, &mut scratch.candidates);
             }
@@ -155,7 +164,7 @@ impl Matcher {
         resolve_overlaps(&self.rules, &mut scratch.candidates);
         scratch
             .candidates
-            .sort_by(|a, b| (a.found.secret.start, a.found.rule).cmp(&(b.found.secret.start, b.found.rule)));
+            .sort_by_key(|c| (c.found.secret.start, c.found.rule));
     }
 }
 
@@ -170,8 +179,13 @@ fn find_in_window(
     let mut input = Input::new(buf).span(window.clone());
     loop {
         rule.regex().search_captures(&input, caps);
-        let Some(whole) = caps.get_match() else { return };
-        if let Some(secret) = caps.get_group(rule.secret_group()).filter(|s| !s.is_empty()) {
+        let Some(whole) = caps.get_match() else {
+            return;
+        };
+        if let Some(secret) = caps
+            .get_group(rule.secret_group())
+            .filter(|s| !s.is_empty())
+        {
             let found = RawMatch {
                 rule: rule_index,
                 secret: secret.range(),
@@ -180,7 +194,11 @@ fn find_in_window(
             };
             out.push(judge(rule, buf, found));
         }
-        let next = if whole.is_empty() { whole.end() + 1 } else { whole.end() };
+        let next = if whole.is_empty() {
+            whole.end() + 1
+        } else {
+            whole.end()
+        };
         if next > window.end {
             return;
         }
@@ -193,7 +211,10 @@ fn attributes(rule: &Rule, buf: &[u8], caps: &Captures) -> Vec<(Arc<str>, String
         .iter()
         .filter_map(|(name, index)| {
             let span = caps.get_group(*index)?;
-            Some((Arc::clone(name), String::from_utf8_lossy(&buf[span.range()]).into_owned()))
+            Some((
+                Arc::clone(name),
+                String::from_utf8_lossy(&buf[span.range()]).into_owned(),
+            ))
         })
         .collect()
 }
@@ -203,7 +224,12 @@ fn judge(rule: &Rule, buf: &[u8], found: RawMatch) -> Candidate {
     let entropy = checks::shannon_entropy(secret);
     let verdict = if rule.spec.min_entropy.is_some_and(|min| entropy < min) {
         Verdict::LowEntropy
-    } else if let Some(&failed) = rule.spec.checks.iter().find(|&&c| !checks::passes(c, secret)) {
+    } else if let Some(&failed) = rule
+        .spec
+        .checks
+        .iter()
+        .find(|&&c| !checks::passes(c, secret))
+    {
         Verdict::CheckFailed(failed)
     } else if filters::is_placeholder(secret) {
         Verdict::Placeholder
@@ -212,7 +238,11 @@ fn judge(rule: &Rule, buf: &[u8], found: RawMatch) -> Candidate {
     } else {
         Verdict::Kept
     };
-    Candidate { found, verdict, entropy }
+    Candidate {
+        found,
+        verdict,
+        entropy,
+    }
 }
 
 /// Drops kept generic candidates whose secret overlaps a kept provider candidate's secret.
@@ -229,7 +259,10 @@ fn resolve_overlaps(rules: &RuleSet, candidates: &mut [Candidate]) {
     for candidate in candidates.iter_mut().filter(|c| c.verdict == Verdict::Kept) {
         if is_generic(candidate) {
             let s = &candidate.found.secret;
-            if provider_spans.iter().any(|p| p.start < s.end && s.start < p.end) {
+            if provider_spans
+                .iter()
+                .any(|p| p.start < s.end && s.start < p.end)
+            {
                 candidate.verdict = Verdict::Superseded;
             }
         }

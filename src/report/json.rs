@@ -117,7 +117,11 @@ pub(super) fn finding_json<'a>(cx: &ReportContext<'a>, finding: &'a Finding) -> 
 }
 
 fn notice_json(notice: &Notice) -> NoticeJson<'_> {
-    NoticeJson { level: notice.level.as_str(), path: notice.path.as_deref(), message: &notice.message }
+    NoticeJson {
+        level: notice.level.as_str(),
+        path: notice.path.as_deref(),
+        message: &notice.message,
+    }
 }
 
 fn summary(cx: &ReportContext<'_>, stats: &ScanStats) -> Summary {
@@ -145,13 +149,21 @@ impl Emitter for JsonEmitter {
                 writeln!(out)?;
             }
             for notice in &cx.outcome.notices {
-                serde_json::to_writer(&mut *out, &NoticeLine { notice: notice_json(notice) })?;
+                serde_json::to_writer(
+                    &mut *out,
+                    &NoticeLine {
+                        notice: notice_json(notice),
+                    },
+                )?;
                 writeln!(out)?;
             }
             return Ok(());
         }
         let document = Document {
-            tool: Tool { name: "leakhound", version: env!("CARGO_PKG_VERSION") },
+            tool: Tool {
+                name: "leakhound",
+                version: env!("CARGO_PKG_VERSION"),
+            },
             findings: findings.collect(),
             notices: cx.outcome.notices.iter().map(notice_json).collect(),
             summary: summary(cx, &cx.outcome.stats),

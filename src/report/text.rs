@@ -39,14 +39,30 @@ impl Emitter for TextEmitter {
                 spec.severity.as_str(),
                 paint(RESET),
             )?;
-            writeln!(out, "  secret       {}", escape_for_terminal(&cx.secret_text(finding)))?;
+            writeln!(
+                out,
+                "  secret       {}",
+                escape_for_terminal(&cx.secret_text(finding))
+            )?;
             for (name, value) in &finding.attributes {
                 writeln!(out, "  {name:<12} {}", escape_for_terminal(value))?;
             }
-            writeln!(out, "  fingerprint  {}{}{}", paint(DIM), finding.fingerprint, paint(RESET))?;
+            writeln!(
+                out,
+                "  fingerprint  {}{}{}",
+                paint(DIM),
+                finding.fingerprint,
+                paint(RESET)
+            )?;
             for location in &finding.locations {
                 let p = location.position;
-                writeln!(out, "  at           {}:{}:{}", escape_for_terminal(&location.path), p.line, p.column)?;
+                writeln!(
+                    out,
+                    "  at           {}:{}:{}",
+                    escape_for_terminal(&location.path),
+                    p.line,
+                    p.column
+                )?;
             }
             writeln!(out)?;
         }

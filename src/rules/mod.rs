@@ -160,7 +160,9 @@ fn validate_spec(spec: &RuleSpec) -> Result<(), String> {
         return Err("no `keywords`: add keywords, or say `prefilter: none`".into());
     }
     if let Some(bad) = spec.keywords.iter().find(|k| k.len() < 2 || !k.is_ascii()) {
-        return Err(format!("keyword {bad:?} must be ASCII and at least 2 characters"));
+        return Err(format!(
+            "keyword {bad:?} must be ASCII and at least 2 characters"
+        ));
     }
     if let Some(e) = spec.min_entropy
         && !(0.0..=8.0).contains(&e)
@@ -172,9 +174,11 @@ fn validate_spec(spec: &RuleSpec) -> Result<(), String> {
 
 fn is_valid_id(id: &str) -> bool {
     let mut parts = id.split('.');
-    let first_ok = parts
-        .next()
-        .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    let first_ok = parts.next().is_some_and(|p| {
+        !p.is_empty()
+            && p.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    });
     let rest: Vec<&str> = parts.collect();
     first_ok
         && !rest.is_empty()
@@ -254,7 +258,9 @@ impl RuleSet {
 
     /// The index of the rule with this id.
     pub fn index_of(&self, id: &str) -> Option<usize> {
-        self.rules.binary_search_by(|r| r.spec.id.as_str().cmp(id)).ok()
+        self.rules
+            .binary_search_by(|r| r.spec.id.as_str().cmp(id))
+            .ok()
     }
 }
 
@@ -267,15 +273,28 @@ pub fn read_rule_paths(paths: &[PathBuf]) -> Result<Vec<RuleSource>, RuleErrors>
             Ok(files) => {
                 for file in files {
                     match std::fs::read_to_string(&file) {
-                        Ok(text) => sources.push(RuleSource { origin: file.display().to_string(), text }),
-                        Err(source) => errors.push(RuleError::Read { origin: file.display().to_string(), source }),
+                        Ok(text) => sources.push(RuleSource {
+                            origin: file.display().to_string(),
+                            text,
+                        }),
+                        Err(source) => errors.push(RuleError::Read {
+                            origin: file.display().to_string(),
+                            source,
+                        }),
                     }
                 }
             }
-            Err(source) => errors.push(RuleError::Read { origin: path.display().to_string(), source }),
+            Err(source) => errors.push(RuleError::Read {
+                origin: path.display().to_string(),
+                source,
+            }),
         }
     }
-    if errors.is_empty() { Ok(sources) } else { Err(RuleErrors(errors)) }
+    if errors.is_empty() {
+        Ok(sources)
+    } else {
+        Err(RuleErrors(errors))
+    }
 }
 
 fn collect_rule_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
@@ -285,7 +304,10 @@ fn collect_rule_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(path)?
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|ext| ext == "yaml" || ext == "yml"))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|ext| ext == "yaml" || ext == "yml")
+        })
         .collect();
     files.sort();
     Ok(files)
@@ -296,7 +318,10 @@ mod tests {
     use super::*;
 
     fn source(text: &str) -> Vec<RuleSource> {
-        vec![RuleSource { origin: "test.yaml".into(), text: text.into() }]
+        vec![RuleSource {
+            origin: "test.yaml".into(),
+            text: text.into(),
+        }]
     }
 
     const MINIMAL: &str = r"
@@ -328,7 +353,10 @@ rules:
     fn rejects_missing_secret_group_with_the_rule_id() {
         let text = MINIMAL.replace("(?P<secret>", "(");
         let err = RuleSet::compile(&source(&text)).unwrap_err().to_string();
-        assert!(err.contains("demo.token") && err.contains("secret"), "{err}");
+        assert!(
+            err.contains("demo.token") && err.contains("secret"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -337,9 +365,11 @@ rules:
             .unwrap_err()
             .to_string();
         assert!(err.contains("test.yaml"), "{err}");
-        let err = RuleSet::compile(&source(&MINIMAL.replace("severity: low", "severity: low\n    colour: red")))
-            .unwrap_err()
-            .to_string();
+        let err = RuleSet::compile(&source(
+            &MINIMAL.replace("severity: low", "severity: low\n    colour: red"),
+        ))
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("colour"), "{err}");
     }
 
@@ -354,7 +384,10 @@ rules:
     #[test]
     fn rejects_duplicate_ids_across_files() {
         let mut sources = source(MINIMAL);
-        sources.push(RuleSource { origin: "other.yaml".into(), text: MINIMAL.into() });
+        sources.push(RuleSource {
+            origin: "other.yaml".into(),
+            text: MINIMAL.into(),
+        });
         let err = RuleSet::compile(&sources).unwrap_err().to_string();
         assert!(err.contains("already defined"), "{err}");
     }

@@ -22,15 +22,45 @@ use ignore::{WalkBuilder, WalkState};
 
 /// Names of files that hold credentials by purpose; gitignore never hides them.
 pub const CREDENTIAL_FILE_GLOBS: &[&str] = &[
-    ".env", ".env.*", "*.env", ".envrc", "*.pem", "*.key", "*.ppk", "*.p8", "id_rsa*", "id_dsa*",
-    "id_ecdsa*", "id_ed25519*", "credentials", "credentials.*", "*credentials*.json", ".npmrc",
-    ".pypirc", ".netrc", "_netrc", ".git-credentials", ".dockercfg", ".pgpass", ".my.cnf", ".s3cfg",
-    ".boto", ".htpasswd", "*.tfvars", "*.tfstate", "secrets.yml", "secrets.yaml", "secrets.json",
-    ".secrets", "*.secret", "*.secrets",
+    ".env",
+    ".env.*",
+    "*.env",
+    ".envrc",
+    "*.pem",
+    "*.key",
+    "*.ppk",
+    "*.p8",
+    "id_rsa*",
+    "id_dsa*",
+    "id_ecdsa*",
+    "id_ed25519*",
+    "credentials",
+    "credentials.*",
+    "*credentials*.json",
+    ".npmrc",
+    ".pypirc",
+    ".netrc",
+    "_netrc",
+    ".git-credentials",
+    ".dockercfg",
+    ".pgpass",
+    ".my.cnf",
+    ".s3cfg",
+    ".boto",
+    ".htpasswd",
+    "*.tfvars",
+    "*.tfstate",
+    "secrets.yml",
+    "secrets.yaml",
+    "secrets.json",
+    ".secrets",
+    "*.secret",
+    "*.secrets",
 ];
 
 /// Path suffixes (directory + name) of credential stores with generic names.
-const CREDENTIAL_PATH_SUFFIXES: &[&str] = &[".docker/config.json", ".kube/config", ".aws/credentials"];
+const CREDENTIAL_PATH_SUFFIXES: &[&str] =
+    &[".docker/config.json", ".kube/config", ".aws/credentials"];
 
 /// What the walk found.
 #[derive(Debug)]
@@ -73,15 +103,22 @@ impl Default for CredentialNames {
         for glob in CREDENTIAL_FILE_GLOBS {
             builder.add(Glob::new(glob).expect("credential globs are valid"));
         }
-        CredentialNames { names: builder.build().expect("credential globs are valid") }
+        CredentialNames {
+            names: builder.build().expect("credential globs are valid"),
+        }
     }
 }
 
 impl CredentialNames {
     /// Whether `path` names a credential store.
     pub fn matches(&self, path: &Path) -> bool {
-        let by_name = path.file_name().is_some_and(|name| self.names.is_match(name));
-        by_name || CREDENTIAL_PATH_SUFFIXES.iter().any(|suffix| path.ends_with(suffix))
+        let by_name = path
+            .file_name()
+            .is_some_and(|name| self.names.is_match(name));
+        by_name
+            || CREDENTIAL_PATH_SUFFIXES
+                .iter()
+                .any(|suffix| path.ends_with(suffix))
     }
 }
 
@@ -102,7 +139,7 @@ where
         Box::new(move |entry| {
             // With ignores on, credential stores are all visited by the second walk.
             let skip = |p: &Path| !no_ignore && credentials.matches(p);
-            handle(entry, &mut visit, &skip)
+            handle(entry, &mut visit, &skip, true)
         })
     });
     if options.no_ignore {
@@ -112,7 +149,8 @@ where
     second.overrides(credential_overrides(&paths[0]));
     second.build_parallel().run(|| {
         let mut visit = make_visitor();
-        Box::new(move |entry| handle(entry, &mut visit, &|_| false))
+        // Errors (a missing path, an unreadable directory) were already reported by the first walk.
+        Box::new(move |entry| handle(entry, &mut visit, &|_| false, false))
     });
 }
 
@@ -144,7 +182,9 @@ fn credential_overrides(root: &Path) -> ignore::overrides::Override {
         overrides.add(glob).expect("credential globs are valid");
     }
     for suffix in CREDENTIAL_PATH_SUFFIXES {
-        overrides.add(&format!("**/{suffix}")).expect("credential globs are valid");
+        overrides
+            .add(&format!("**/{suffix}"))
+            .expect("credential globs are valid");
     }
     overrides.build().expect("credential globs are valid")
 }
@@ -153,11 +193,14 @@ fn handle(
     entry: Result<ignore::DirEntry, ignore::Error>,
     visit: &mut Box<dyn FnMut(Visit) + Send + '_>,
     skip: &dyn Fn(&Path) -> bool,
+    report_errors: bool,
 ) -> WalkState {
     let entry = match entry {
         Ok(entry) => entry,
         Err(err) => {
-            visit(Visit::Error(error_path(&err), err.to_string()));
+            if report_errors {
+                visit(Visit::Error(error_path(&err), error_message(&err)));
+            }
             return WalkState::Continue;
         }
     };
@@ -181,10 +224,22 @@ fn handle(
     WalkState::Continue
 }
 
+/// The error without the path prefix `ignore` adds (the path is reported separately).
+fn error_message(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => {
+            error_message(err)
+        }
+        other => other.to_string(),
+    }
+}
+
 fn error_path(err: &ignore::Error) -> Option<PathBuf> {
     match err {
         ignore::Error::WithPath { path, .. } => Some(path.clone()),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
         _ => None,
     }
 }
@@ -219,9 +274,18 @@ mod tests {
     #[test]
     fn credential_names_cover_the_usual_stores() {
         let names = CredentialNames::default();
-        for path in [".env", "app/.env.production", "deploy/prod.env", "keys/server.pem", "home/.ssh/id_rsa",
-            "id_ed25519.pub", ".npmrc", "x/.git-credentials", "home/.docker/config.json", "infra/prod.tfvars"]
-        {
+        for path in [
+            ".env",
+            "app/.env.production",
+            "deploy/prod.env",
+            "keys/server.pem",
+            "home/.ssh/id_rsa",
+            "id_ed25519.pub",
+            ".npmrc",
+            "x/.git-credentials",
+            "home/.docker/config.json",
+            "infra/prod.tfvars",
+        ] {
             assert!(names.matches(Path::new(path)), "{path}");
         }
         for path in ["src/main.rs", "config.json", "environment.ts", "README.md"] {

@@ -1,0 +1,62 @@
+//! `leakhound rules list | show | check`.
+
+use crate::util::Tree;
+
+#[test]
+fn builtin_rules_pass_their_own_check() {
+    let run = Tree::new().run(&["rules", "check"]);
+    assert_eq!(run.code(), 0, "{}", run.stdout());
+    assert!(run.stdout().contains(", 0 problem(s)"), "{}", run.stdout());
+}
+
+#[test]
+fn rules_check_fails_on_a_broken_example_and_a_missing_negative() {
+    let tree = Tree::new();
+    let file = tree.file(
+        "r.yaml",
+        r"rules:
+  - id: demo.key
+    name: Demo key
+    provider: Demo
+    kind: api-key
+    keywords: [demo_]
+    pattern: '\b(?P<secret>demo_[0-9a-f]{16})\b'
+    confidence: high
+    severity: low
+    references: [https://demo.invalid]
+    revoke: Delete it.
+    examples: ['k = demo_0123']
+",
+    );
+    let run = tree.run(&["rules", "check", file.to_str().unwrap()]);
+    assert_eq!(run.code(), 1);
+    let out = run.stdout();
+    assert!(
+        out.contains("demo.key: example \"k = demo_0123\" does not match the pattern"),
+        "{out}"
+    );
+    assert!(
+        out.contains("demo.key: needs at least one example and one negative example"),
+        "{out}"
+    );
+}
+
+#[test]
+fn rules_list_json_and_show() {
+    let tree = Tree::new();
+    let run = tree.run(&["rules", "list", "--format", "json"]);
+    let rules: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    let ids: Vec<&str> = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"github.pat.classic"));
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    assert_eq!(ids, sorted, "rules are listed in id order");
+    let show = tree.run(&["rules", "show", "github.pat.classic"]);
+    assert!(show.stdout().contains("crc32-github"), "{}", show.stdout());
+    assert_eq!(tree.run(&["rules", "show", "no.such.rule"]).code(), 2);
+}
