@@ -62,6 +62,13 @@ PATTERN='key|secret|token|password|api'
 for need in hyperfine python3; do
   command -v "$need" >/dev/null || { echo "compare.sh: $need is required (apt-get install -y $need)" >&2; exit 2; }
 done
+# A tool that replaces its report path by rename (gitleaks does: `gitleaks ... -r /dev/null` run
+# as root leaves a regular file at /dev/null) breaks every later redirect and git's config reads.
+if [[ ! -c /dev/null ]]; then
+  echo "compare.sh: /dev/null is not a character device; restore it (as root):" >&2
+  echo "  mknod -m 666 /dev/null.new c 1 3 && mv -f /dev/null.new /dev/null" >&2
+  exit 2
+fi
 HAVE_TIME=1
 if [[ ${SKIP_RSS:-0} == 1 ]]; then
   HAVE_TIME=0
@@ -226,8 +233,7 @@ case $MODE in
 esac
 
 # ---------------------------------------------------------------- 1. one run each under /usr/bin/time -v
-# A tool that fails is tried once more (betterleaks 2.0.0-rc.4's git mode now and then dies with
-# "list commits: git log: exit status 128" and exit 1); failing twice leaves it out.
+# A tool that fails is tried once more; failing twice leaves it out of the timings.
 declare -A RC
 PASSED=()
 timed_run() { # tool -> 0 if it succeeded and wrote its report
@@ -262,7 +268,7 @@ if [[ $HAVE_TIME == 1 ]]; then
   for t in "${TOOLS[@]}"; do
     if timed_run "$t"; then
       PASSED+=("$t")
-    elif [[ -e $TMP/$t.report || ${OK[$t]} != *" ${RC[$t]} "* ]] && echo "  trying $t once more" && timed_run "$t"; then
+    elif echo "  trying $t once more" && timed_run "$t"; then
       PASSED+=("$t")
     else
       echo "  $t left out of the timings."
@@ -298,14 +304,14 @@ own = sum((r.get("user") or 0) + (r.get("system") or 0) for r in rs)
 wall = sum(r["times"][0] for r in rs)
 others = max(0.0, (b1 - b0) / hz - own)
 pct = 100 * others / (ncpu * wall) if wall else 0
-flag = "  BUSY" if pct > 10 else ""
+flag = "  BUSY" if pct > 10 and others > 0.1 else ""
 def cell(r):
     code = (r.get("exit_codes") or [0])[0]
     bad = "" if str(code) in ok.get(r["command"], ["0"]) else f" FAILED (exit {code}, not counted)"
     return f"{r['command']} {r['times'][0]:.3f}s{bad}"
 print(f"round {i}:", " ".join(cell(r) for r in rs), f"| others {others:.2f} CPU-s ({pct:.0f}%){flag}")
 with open(path.rsplit("/", 1)[0] + "/others.txt", "a") as f:
-    f.write(f"{i} {others:.3f} {pct:.1f}\n")
+    f.write(f"{i} {others:.3f} {pct:.1f} {1 if flag else 0}\n")
 PY
   if ((WARMUP > 0)); then
     wait_idle
@@ -377,7 +383,7 @@ for t, n in failed.items():
         print(f"WARNING: {n} run(s) of {t} exited with a failure status and were not counted")
 if os.path.exists(f"{tmp}/others.txt"):
     rows = [l.split() for l in open(f"{tmp}/others.txt") if l.strip()]
-    busy = [r[0] for r in rows if float(r[2]) > 10]
+    busy = [r[0] for r in rows if r[3] == "1"]
     worst = max(rows, key=lambda r: float(r[2]))
     print(f"other processes during the timed rounds: {sum(float(r[1]) for r in rows):.2f} CPU-s in all, "
           f"worst round {worst[0]} ({float(worst[2]):.0f}%)"
@@ -413,7 +419,7 @@ for t in tools:
     code = g.get("Exit status", "?")
     b0, b1 = map(int, open(f"{tmp}/{t}.busy").read().split())
     others = max(0.0, (b1 - b0) / hz - cpu)
-    flag = " BUSY" if wall and others / (ncpu * wall) > 0.10 else ""
+    flag = " BUSY" if wall and others / (ncpu * wall) > 0.10 and others > 0.1 else ""
     print(f"| {t:<14} | {code:>4} | {wall:>8.2f} | {cpu:>10.2f} | {g['Percent of CPU this job got']:>6} | {rss:>12.1f} | {others:>7.2f}{flag:>5} |")
 print()
 
@@ -446,13 +452,13 @@ def findings(t):
     if d is None:
         return ("no report",) * 4
     if t == "leakhound":
+        # Secrets are redacted by default; the fingerprint stands for the secret then.
         fs = d.get("findings", []) if isinstance(d, dict) else d
         locs = sum(len(f.get("locations") or []) for f in fs)
-        def secret(f):
-            return f.get("secret") or f.get("match") or f.get("fingerprint")
-        pairs = {(f.get("rule") or f.get("rule_id"), secret(f)) for f in fs}
-        secrets = {secret(f) for f in fs}
-        return (len(fs), len(pairs), len(secrets) if None not in secrets else "-", locs)
+        pairs = {(f.get("rule_id"), f.get("fingerprint") or f.get("secret")) for f in fs}
+        redacted = any(f.get("redacted") for f in fs)
+        secrets = "-" if redacted else len({f.get("secret") for f in fs})
+        return (len(fs), len(pairs), secrets, locs)
     if t == "gitleaks":
         fs = d
         pairs = {(f["RuleID"], f["Secret"]) for f in fs}
@@ -471,7 +477,7 @@ def findings(t):
 
 # What each tool says it read: bytes (and files or blobs where reported), so that one can check
 # the tools scanned the same thing. Found in the JSON report (any key named bytes_scanned,
-# blobs_scanned or files_scanned), else in the log line "scanned ~N bytes" (gitleaks).
+# blobs_scanned, files_scanned or items_scanned), else in the log line "scanned ~N bytes" (gitleaks).
 def find_key(d, names):
     if isinstance(d, dict):
         for k, v in d.items():
@@ -495,7 +501,7 @@ def scanned(t):
         n = int(m.group(1)) if m else None
     if n is None:
         return "-"
-    files = find_key(d, {"blobs_scanned", "files_scanned"}) if isinstance(d, dict) else None
+    files = find_key(d, {"blobs_scanned", "files_scanned", "items_scanned"}) if isinstance(d, dict) else None
     return f"{n / 1e6:.1f} MB" + (f" / {files}" if files is not None else "")
 
 if mode != "startup":

@@ -4,53 +4,38 @@
 //! lookups, masked values). [`is_common_shape`] applies to generic rules only, because provider
 //! formats legitimately look like UUIDs or hex (DESIGN.md §3, step 3).
 
-/// Substrings that mark a value as a placeholder, template or lookup (compared lowercase).
-const PLACEHOLDER_MARKERS: &[&str] = &[
+/// Symbol sequences that never occur in a generated credential: templates, masks, markup.
+const SYMBOL_MARKERS: &[&str] = &[
+    "${", "{{", "}}", "$(", "%(", "#{", "<", ">", "****", "....", "xxxx", "XXXX",
+];
+
+/// Words that mark a placeholder when they stand as a word inside the value (`your_api_key`,
+/// `my-example-token`, `myFakeToken`), never when they are letters inside a random string: a
+/// 40-character random token contains `todo` or `fake` often enough to matter.
+const WORD_MARKERS: &[&str] = &[
     "example",
-    "xxxx",
-    "****",
-    "....",
-    "<",
-    ">",
-    "${",
-    "{{",
-    "}}",
-    "$(",
-    "%(",
-    "#{",
-    "your_",
-    "your-",
-    "yourapi",
     "changeme",
-    "change_me",
-    "change-me",
     "placeholder",
     "dummy",
     "redacted",
     "fake",
     "sample",
-    "insert_",
-    "insert-",
-    "replace_",
-    "replace-",
-    "replaceme",
+    "your",
     "todo",
     "fixme",
+    "lorem",
+    "replace",
+    "replaceme",
+    "insert",
+    "here",
+    "notreal",
     "process.env",
     "os.environ",
     "getenv",
-    "env[",
-    "env(",
     "secrets.",
     "vault:",
-    "lorem",
-    "notreal",
-    "not_a_real",
-    "not-a-real",
-    "goes_here",
-    "goes-here",
-    "here_",
-    "_here",
+    "env[",
+    "env(",
 ];
 
 /// Whole values that are placeholders (compared lowercase).
@@ -96,18 +81,36 @@ const PLACEHOLDER_VALUES: &[&str] = &[
     "s3cr3t",
     // Documentation values published by providers.
     "sk_test_4ec39hqlyjwdarjtt1zdp7dc",
+    "wjalrxutnfemi/k7mdeng/bpxrficyexamplekey",
 ];
 
 /// Whether a value is a placeholder, template, lookup or masked value rather than a credential.
 pub fn is_placeholder(secret: &[u8]) -> bool {
-    let lower = String::from_utf8_lossy(secret).to_ascii_lowercase();
-    if PLACEHOLDER_VALUES.contains(&lower.as_str()) {
-        return true;
-    }
-    if PLACEHOLDER_MARKERS.iter().any(|m| lower.contains(m)) {
-        return true;
-    }
-    is_repetitive(secret) || has_long_sequence(lower.as_bytes())
+    let text = String::from_utf8_lossy(secret);
+    let lower = text.to_ascii_lowercase();
+    PLACEHOLDER_VALUES.contains(&lower.as_str())
+        || SYMBOL_MARKERS.iter().any(|m| text.contains(m))
+        || WORD_MARKERS.iter().any(|m| has_word(&text, &lower, m))
+        || is_repetitive(secret)
+        || has_long_sequence(lower.as_bytes())
+}
+
+/// Whether `word` occurs in `text` as a word: at an edge of the value, next to a non-alphanumeric
+/// character, or starting with a capital inside camelCase.
+fn has_word(text: &str, lower: &str, word: &str) -> bool {
+    let bytes = text.as_bytes();
+    lower.match_indices(word).any(|(at, _)| {
+        let end = at + word.len();
+        let before_is_edge = at == 0 || !bytes[at - 1].is_ascii_alphanumeric();
+        let after_is_edge = end == bytes.len() || !bytes[end].is_ascii_alphanumeric();
+        let camel = bytes[at].is_ascii_uppercase()
+            && at > 0
+            && bytes[at - 1].is_ascii_lowercase()
+            && (end == bytes.len()
+                || !bytes[end].is_ascii_lowercase()
+                || bytes[end - 1].is_ascii_lowercase());
+        before_is_edge || after_is_edge || camel
+    })
 }
 
 /// One character repeated, or a short unit repeated, for most of the value (`aaaaaaaa`,
@@ -226,6 +229,33 @@ mod tests {
             assert!(
                 is_placeholder(value.as_bytes()),
                 "{value} should be a placeholder"
+            );
+        }
+    }
+
+    #[test]
+    fn marker_words_count_only_as_words() {
+        for value in [
+            "my-example-token",
+            "sk_test_example123",
+            "myFakeToken",
+            "replace_me",
+            "TODO",
+        ] {
+            assert!(
+                is_placeholder(value.as_bytes()),
+                "{value} should be a placeholder"
+            );
+        }
+        // Random strings that happen to contain the letters of a marker word.
+        for value in [
+            "Q7fK2todoZr9XbW4nT1pLs8",
+            "hfakeQ2mZr9XbW4nT1pLs8v",
+            "k9yourW2QpX7rTzL",
+        ] {
+            assert!(
+                !is_placeholder(value.as_bytes()),
+                "{value} should not be a placeholder"
             );
         }
     }

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use regex_automata::Input;
 use regex_automata::util::captures::Captures;
 
-use crate::rules::{Rule, RuleSet};
+use crate::rules::{CompiledPattern, Kind, Rule, RuleSet};
 use prefilter::{Prefilter, Windows};
 
 /// One rule match in a buffer.
@@ -155,10 +155,19 @@ impl Matcher {
         self.prefilter.windows(buf, &mut scratch.windows);
         for (rule_index, windows) in scratch.windows.iter() {
             let rule = &self.rules.rules()[rule_index];
+            // A pattern over the regex size limits cannot run; `rules check` reports it.
+            let Ok(pattern) = rule.pattern() else {
+                continue;
+            };
             let caps =
-                scratch.captures[rule_index].get_or_insert_with(|| rule.regex().create_captures());
+                scratch.captures[rule_index].get_or_insert_with(|| pattern.regex.create_captures());
+            let target = Target {
+                rule,
+                pattern,
+                index: rule_index,
+            };
             for window in windows {
-                find_in_window(rule, rule_index, buf, window, caps, &mut scratch.candidates);
+                find_in_window(&target, buf, window, caps, &mut scratch.candidates);
             }
         }
         resolve_overlaps(&self.rules, &mut scratch.candidates);
@@ -168,9 +177,15 @@ impl Matcher {
     }
 }
 
+/// The rule being run: its spec, compiled pattern and index.
+struct Target<'a> {
+    rule: &'a Rule,
+    pattern: &'a CompiledPattern,
+    index: usize,
+}
+
 fn find_in_window(
-    rule: &Rule,
-    rule_index: usize,
+    target: &Target<'_>,
     buf: &[u8],
     window: &Range<usize>,
     caps: &mut Captures,
@@ -178,21 +193,21 @@ fn find_in_window(
 ) {
     let mut input = Input::new(buf).span(window.clone());
     loop {
-        rule.regex().search_captures(&input, caps);
+        target.pattern.regex.search_captures(&input, caps);
         let Some(whole) = caps.get_match() else {
             return;
         };
         if let Some(secret) = caps
-            .get_group(rule.secret_group())
+            .get_group(target.pattern.secret_group)
             .filter(|s| !s.is_empty())
         {
             let found = RawMatch {
-                rule: rule_index,
+                rule: target.index,
                 secret: secret.range(),
                 span: whole.range(),
-                attributes: attributes(rule, buf, caps),
+                attributes: attributes(target.pattern, buf, caps),
             };
-            out.push(judge(rule, buf, found));
+            out.push(judge(target.rule, buf, found));
         }
         let next = if whole.is_empty() {
             whole.end() + 1
@@ -206,8 +221,9 @@ fn find_in_window(
     }
 }
 
-fn attributes(rule: &Rule, buf: &[u8], caps: &Captures) -> Vec<(Arc<str>, String)> {
-    rule.attribute_groups()
+fn attributes(pattern: &CompiledPattern, buf: &[u8], caps: &Captures) -> Vec<(Arc<str>, String)> {
+    pattern
+        .attribute_groups
         .iter()
         .filter_map(|(name, index)| {
             let span = caps.get_group(*index)?;
@@ -231,7 +247,9 @@ fn judge(rule: &Rule, buf: &[u8], found: RawMatch) -> Candidate {
         .find(|&&c| !checks::passes(c, secret))
     {
         Verdict::CheckFailed(failed)
-    } else if filters::is_placeholder(secret) {
+    } else if rule.spec.kind != Kind::PrivateKey && filters::is_placeholder(secret) {
+        // A key block is structure plus base64; its headers (`Comment: <email>`) and random body
+        // would trip word and symbol markers. Its rule's pattern rejects placeholder bodies.
         Verdict::Placeholder
     } else if rule.spec.kind.is_generic() && filters::is_common_shape(secret) {
         Verdict::CommonShape

@@ -4,6 +4,11 @@
 //! Built-in rules are embedded at build time ([`builtin`]); `--rules PATH` adds files in the same
 //! format. [`check`] proves every rule's examples against the real matcher.
 //!
+//! Built-in rules are parsed and validated at load, but each regex is compiled only when a
+//! keyword first triggers its rule: a scan compiles the few rules its content needs, which keeps
+//! start-up fast with hundreds of rules (CI compiles all of them in `rules check`). Rules from
+//! `--rules` files are compiled at load, so their errors are reported before the scan starts.
+//!
 //! Patterns are compiled with Unicode off (`\b`, `\w`, `\d`, `\s` and `(?i)` are ASCII) and UTF-8
 //! mode off so they run on raw bytes: secrets are ASCII, and the lazy DFA never has to give up on
 //! non-ASCII input, which keeps the hot path fast on any file.
@@ -14,7 +19,7 @@ pub mod syntax;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use regex_automata::meta;
 use regex_automata::util::primitives::PatternID;
@@ -78,16 +83,45 @@ impl fmt::Display for RuleErrors {
 
 impl std::error::Error for RuleErrors {}
 
-/// A validated rule with its compiled pattern.
+/// A validated rule; its pattern is compiled on first use.
 #[derive(Debug)]
 pub struct Rule {
     /// The rule as written.
     pub spec: RuleSpec,
     /// The file it came from.
     pub origin: Arc<str>,
-    regex: meta::Regex,
-    secret_group: usize,
-    attribute_groups: Vec<(Arc<str>, usize)>,
+    compiled: OnceLock<Result<CompiledPattern, String>>,
+}
+
+/// A rule's compiled regex and the capture indexes the matcher needs.
+#[derive(Debug)]
+pub(crate) struct CompiledPattern {
+    pub(crate) regex: meta::Regex,
+    pub(crate) secret_group: usize,
+    /// Named groups other than `secret`, reported as finding attributes.
+    pub(crate) attribute_groups: Vec<(Arc<str>, usize)>,
+}
+
+impl CompiledPattern {
+    fn new(pattern: &str) -> Result<CompiledPattern, String> {
+        let regex = compile_pattern(pattern)?;
+        let info = regex.group_info();
+        let secret_group = info
+            .to_index(PatternID::ZERO, "secret")
+            .ok_or_else(|| "pattern has no named group `secret`".to_string())?;
+        let attribute_groups = info
+            .pattern_names(PatternID::ZERO)
+            .enumerate()
+            .filter_map(|(index, name)| Some((name?, index)))
+            .filter(|(name, _)| *name != "secret")
+            .map(|(name, index)| (Arc::from(name), index))
+            .collect();
+        Ok(CompiledPattern {
+            regex,
+            secret_group,
+            attribute_groups,
+        })
+    }
 }
 
 impl Rule {
@@ -96,48 +130,66 @@ impl Rule {
         &self.spec.id
     }
 
-    /// The compiled pattern.
-    pub(crate) fn regex(&self) -> &meta::Regex {
-        &self.regex
+    /// The compiled pattern, compiling it now if this is the first use. `Err` only for a pattern
+    /// that parses but exceeds the regex size limits (built-ins are proven by `rules check`).
+    pub(crate) fn pattern(&self) -> Result<&CompiledPattern, &str> {
+        self.compiled
+            .get_or_init(|| CompiledPattern::new(&self.spec.pattern))
+            .as_ref()
+            .map_err(String::as_str)
     }
 
-    /// The capture index of the `secret` group.
-    pub(crate) fn secret_group(&self) -> usize {
-        self.secret_group
-    }
-
-    /// Named groups other than `secret`, reported as finding attributes.
-    pub(crate) fn attribute_groups(&self) -> &[(Arc<str>, usize)] {
-        &self.attribute_groups
-    }
-
-    fn compile(spec: RuleSpec, origin: &Arc<str>) -> Result<Rule, RuleError> {
+    /// Validates a rule; compiles its pattern now when `eager`.
+    fn load(spec: RuleSpec, origin: &Arc<str>, eager: bool) -> Result<Rule, RuleError> {
+        let id = spec.id.clone();
         let invalid = |problem: String| RuleError::Invalid {
             origin: origin.to_string(),
-            id: spec.id.clone(),
+            id: id.clone(),
             problem,
         };
         validate_spec(&spec).map_err(invalid)?;
-        let regex = compile_pattern(&spec.pattern).map_err(|e| invalid(format!("pattern: {e}")))?;
-        let info = regex.group_info();
-        let secret_group = info
-            .to_index(PatternID::ZERO, "secret")
-            .ok_or_else(|| invalid("pattern has no named group `secret`".into()))?;
-        let attribute_groups = info
-            .pattern_names(PatternID::ZERO)
-            .enumerate()
-            .filter_map(|(index, name)| Some((name?, index)))
-            .filter(|(name, _)| *name != "secret")
-            .map(|(name, index)| (Arc::from(name), index))
-            .collect();
-        Ok(Rule {
+        let names = capture_names(&spec.pattern).map_err(|e| invalid(format!("pattern: {e}")))?;
+        if !names.iter().any(|n| n == "secret") {
+            return Err(invalid("pattern has no named group `secret`".into()));
+        }
+        let rule = Rule {
             spec,
             origin: Arc::clone(origin),
-            regex,
-            secret_group,
-            attribute_groups,
-        })
+            compiled: OnceLock::new(),
+        };
+        if eager {
+            rule.pattern()
+                .map_err(|e| invalid(format!("pattern: {e}")))?;
+        }
+        Ok(rule)
     }
+}
+
+/// Parses a pattern (without compiling it) and returns its capture group names.
+fn capture_names(pattern: &str) -> Result<Vec<String>, String> {
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .map_err(|e| e.to_string())?;
+    let mut names = Vec::new();
+    let mut stack = vec![&hir];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            regex_syntax::hir::HirKind::Capture(cap) => {
+                names.extend(cap.name.as_deref().map(str::to_string));
+                stack.push(&cap.sub);
+            }
+            regex_syntax::hir::HirKind::Concat(subs)
+            | regex_syntax::hir::HirKind::Alternation(subs) => {
+                stack.extend(subs.iter());
+            }
+            regex_syntax::hir::HirKind::Repetition(rep) => stack.push(&rep.sub),
+            _ => {}
+        }
+    }
+    Ok(names)
 }
 
 /// Compiles a pattern the way every rule pattern is compiled (ASCII, bytes).
@@ -212,8 +264,9 @@ impl RuleSet {
                     continue;
                 }
             };
+            let eager = !source.origin.starts_with("builtin:");
             for spec in file.rules {
-                match Rule::compile(spec, &origin) {
+                match Rule::load(spec, &origin, eager) {
                     Ok(rule) => rules.push(rule),
                     Err(e) => errors.push(e),
                 }
@@ -343,10 +396,10 @@ rules:
     #[test]
     fn compiles_a_minimal_rule_and_finds_named_groups() {
         let set = RuleSet::compile(&source(MINIMAL)).unwrap();
-        let rule = set.get("demo.token").unwrap();
-        assert_eq!(rule.secret_group(), 1);
-        assert_eq!(rule.attribute_groups().len(), 1);
-        assert_eq!(&*rule.attribute_groups()[0].0, "host");
+        let rule = set.get("demo.token").unwrap().pattern().unwrap();
+        assert_eq!(rule.secret_group, 1);
+        assert_eq!(rule.attribute_groups.len(), 1);
+        assert_eq!(&*rule.attribute_groups[0].0, "host");
     }
 
     #[test]

@@ -60,7 +60,7 @@ proptest! {
         prop_assert_eq!(github.len(), 1, "window {} offset {}", window, offset);
         let m = github[0];
         prop_assert_eq!(m.position.offset, offset as u64);
-        let line = 1 + buf[..offset].iter().filter(|&&b| b == b'\n').count() as u64;
+        let line = 1 + memchr::memchr_iter(b'\n', &buf[..offset]).count() as u64;
         prop_assert_eq!(m.position.line, line);
         let line_start = buf[..offset].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         prop_assert_eq!(m.position.column, (offset - line_start + 1) as u64);

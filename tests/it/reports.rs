@@ -46,3 +46,42 @@ fn sarif_report() {
     let sarif = run.json();
     insta::assert_json_snapshot!(sarif, { ".runs[0].tool.driver.version" => "[version]", ".runs[0].tool.driver.semanticVersion" => "[version]" });
 }
+
+/// The SARIF of a scan with findings and notices passes Microsoft's SARIF Multitool with GitHub's
+/// ingestion rules (`.ci/sarif-validate.sh`). CI installs the validator and sets
+/// `LEAKHOUND_SARIF_VALIDATOR` to the script, which makes this test mandatory there.
+#[test]
+fn sarif_passes_github_code_scanning_validation() {
+    let Some(validator) = std::env::var_os("LEAKHOUND_SARIF_VALIDATOR") else {
+        eprintln!("skipped: set LEAKHOUND_SARIF_VALIDATOR=.ci/sarif-validate.sh (CI does)");
+        return;
+    };
+    let tree = sample_tree();
+    tree.file(
+        "weird dir/ü #1.txt",
+        format!("t={}\n", crate::util::fake::github_pat(9)),
+    );
+    let run = tree.run(&[
+        "scan",
+        ".",
+        "missing-dir",
+        "--max-file-size",
+        "40",
+        "-f",
+        "sarif",
+        "-r",
+        "out.sarif",
+    ]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    let out = std::process::Command::new("bash")
+        .arg(validator)
+        .arg(tree.path().join("out.sarif"))
+        .output()
+        .expect("run the SARIF validator");
+    assert!(
+        out.status.success(),
+        "SARIF validation failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -339,3 +339,18 @@ fn usage_errors_exit_2() {
     assert_eq!(tree.run(&["scan", "--no-such-flag"]).code(), 2);
     assert_eq!(tree.run(&["--version"]).code(), 0);
 }
+
+#[test]
+fn an_aws_access_key_id_is_found_in_a_credentials_file() {
+    let tree = Tree::new();
+    let id = fake::aws_key_id(3);
+    tree.file(
+        ".aws/credentials",
+        format!("[default]\naws_access_key_id = {id}\n"),
+    );
+    let run = tree.run(&["scan", "-f", "json"]);
+    assert_eq!(
+        run.hits(),
+        vec![("aws.access-key-id".into(), ".aws/credentials".into(), 2)]
+    );
+}

@@ -6,23 +6,23 @@ use std::process::Output;
 use assert_cmd::Command;
 
 /// A directory tree in a temp dir, deleted on drop.
-pub struct Tree {
+pub(crate) struct Tree {
     dir: tempfile::TempDir,
 }
 
 impl Tree {
-    pub fn new() -> Tree {
+    pub(crate) fn new() -> Tree {
         Tree {
             dir: tempfile::tempdir().expect("temp dir"),
         }
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
     /// Writes `contents` at `rel`, creating parent directories.
-    pub fn file(&self, rel: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+    pub(crate) fn file(&self, rel: &str, contents: impl AsRef<[u8]>) -> PathBuf {
         let path = self.dir.path().join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, contents).unwrap();
@@ -30,7 +30,7 @@ impl Tree {
     }
 
     /// Runs `leakhound ARGS` with the tree as working directory.
-    pub fn run(&self, args: &[&str]) -> Run {
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
         let output = leakhound()
             .current_dir(self.path())
             .args(args)
@@ -41,30 +41,30 @@ impl Tree {
 }
 
 /// The leakhound binary under test, with a clean environment for colour.
-pub fn leakhound() -> Command {
+pub(crate) fn leakhound() -> Command {
     let mut cmd = Command::cargo_bin("leakhound").expect("binary built");
     cmd.env_remove("NO_COLOR");
     cmd
 }
 
 /// A finished run.
-pub struct Run(pub Output);
+pub(crate) struct Run(pub Output);
 
 impl Run {
-    pub fn code(&self) -> i32 {
+    pub(crate) fn code(&self) -> i32 {
         self.0.status.code().expect("exited normally")
     }
 
-    pub fn stdout(&self) -> String {
+    pub(crate) fn stdout(&self) -> String {
         String::from_utf8_lossy(&self.0.stdout).into_owned()
     }
 
-    pub fn stderr(&self) -> String {
+    pub(crate) fn stderr(&self) -> String {
         String::from_utf8_lossy(&self.0.stderr).into_owned()
     }
 
     /// stdout parsed as one JSON document.
-    pub fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.0.stdout).unwrap_or_else(|e| {
             panic!(
                 "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
@@ -75,7 +75,7 @@ impl Run {
     }
 
     /// `(rule_id, path, line)` of every location in a JSON report, sorted.
-    pub fn hits(&self) -> Vec<(String, String, u64)> {
+    pub(crate) fn hits(&self) -> Vec<(String, String, u64)> {
         let doc = self.json();
         let mut hits = Vec::new();
         for finding in doc["findings"].as_array().expect("findings array") {
@@ -93,11 +93,11 @@ impl Run {
 }
 
 /// Fake tokens with the right shape. `seed` picks deterministic "random" characters.
-pub mod fake {
+pub(crate) mod fake {
     const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
     /// `n` pseudo-random alphanumerics from a seed (xorshift; deterministic).
-    pub fn alnum(seed: u64, n: usize) -> String {
+    pub(crate) fn alnum(seed: u64, n: usize) -> String {
         let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
         (0..n)
             .map(|_| {
@@ -110,7 +110,7 @@ pub mod fake {
     }
 
     /// A GitHub classic PAT with a valid CRC32 checksum.
-    pub fn github_pat(seed: u64) -> String {
+    pub(crate) fn github_pat(seed: u64) -> String {
         let random = alnum(seed, 30);
         let checksum =
             leakhound::matcher::checks::base62(u64::from(crc32fast::hash(random.as_bytes())), 6);
@@ -118,7 +118,7 @@ pub mod fake {
     }
 
     /// An AWS access key id.
-    pub fn aws_key_id(seed: u64) -> String {
+    pub(crate) fn aws_key_id(seed: u64) -> String {
         let upper: String = alnum(seed, 400)
             .chars()
             .filter(|c| c.is_ascii_uppercase() || ('2'..='7').contains(c))
