@@ -30,6 +30,9 @@
 #              Names: rg leakhound betterleaks kingfisher gitleaks (startup also: ripsecrets
 #              detect-secrets).
 #   INTERLEAVE=0  one `hyperfine -r RUNS` call instead (A A A B B B), with hyperfine's summary.
+#   WAIT_IDLE  at most this many seconds to wait for an idle machine before each run (default 180).
+#   RETRY_BUSY a round disturbed by other processes (BUSY) is run again, up to this many times
+#              (default 3); the last try is kept either way.
 #   SKIP_RSS=1 skip step 1 (no exit-status or report check, no memory, no findings).
 #   KEEP=1     keep the temporary directory with the reports and hyperfine JSON, and print its path.
 #
@@ -94,16 +97,16 @@ q() { printf '%q' "$1"; }
 HZ=$(getconf CLK_TCK)
 NPROC=$(nproc)
 busy_jiffies() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
-# Waits, at most WAIT_IDLE seconds, until other processes use under 10% of the machine over 1 s.
+# Waits, at most WAIT_IDLE seconds, until other processes use under 10% of the machine over 2 s.
 wait_idle() {
   local waited=0 b0 b1 pct limit=${WAIT_IDLE:-180}
   while :; do
-    b0=$(busy_jiffies); sleep 1; b1=$(busy_jiffies)
-    pct=$(((b1 - b0) * 100 / (HZ * NPROC)))
+    b0=$(busy_jiffies); sleep 2; b1=$(busy_jiffies)
+    pct=$(((b1 - b0) * 100 / (2 * HZ * NPROC)))
     ((pct < 10)) && return 0
     if ((waited >= limit)); then echo "  (machine still busy: ${pct}% CPU in use; going on)"; return 0; fi
     ((waited == 0)) && echo "  (machine busy: ${pct}% CPU in use by other processes; waiting up to ${limit} s)"
-    sleep 4
+    sleep 3
     waited=$((waited + 5))
   done
 }
@@ -285,7 +288,8 @@ fi
 # the warm-ups, so slow drift in a shared machine's load hits every tool alike. Before each round
 # the script waits (WAIT_IDLE, default 180 s at most) for the machine to be idle, and after it
 # reports how much CPU other processes took during the round ("others"), from /proc/stat minus
-# the tools' own user+sys: a round marked BUSY was disturbed (e.g. someone's cargo build).
+# the tools' own user+sys: a round marked BUSY was disturbed (e.g. someone's cargo build) and is
+# run again, up to RETRY_BUSY times.
 # INTERLEAVE=0: one `hyperfine -r RUNS` (A A A B B B ...), with hyperfine's own summary.
 # Exit statuses that count as success, for the scripts below: "rg=0 1;kingfisher=0 200 205;...".
 OKMAP=""
@@ -312,6 +316,7 @@ def cell(r):
 print(f"round {i}:", " ".join(cell(r) for r in rs), f"| others {others:.2f} CPU-s ({pct:.0f}%){flag}")
 with open(path.rsplit("/", 1)[0] + "/others.txt", "a") as f:
     f.write(f"{i} {others:.3f} {pct:.1f} {1 if flag else 0}\n")
+sys.exit(3 if flag else 0)
 PY
   if ((WARMUP > 0)); then
     wait_idle
@@ -320,12 +325,18 @@ PY
     echo "warm-up: $WARMUP run(s) of each, not counted"
   fi
   for ((i = 1; i <= RUNS; i++)); do
-    wait_idle
-    hf_base -w 0 -r 1 --style none --export-json "$TMP/hyperfine-$i.json"
-    b0=$(busy_jiffies)
-    "${HF[@]}" 2>&1 | grep -v -e 'Ignoring non-zero exit code' -e '^ *$' || true
-    b1=$(busy_jiffies)
-    python3 "$TMP/round.py" "$TMP/hyperfine-$i.json" "$i" "$b0" "$b1" "$HZ" "$NPROC"
+    for ((try = 0; ; try++)); do
+      wait_idle
+      hf_base -w 0 -r 1 --style none --export-json "$TMP/hyperfine-$i.json"
+      b0=$(busy_jiffies)
+      "${HF[@]}" 2>&1 | grep -v -e 'Ignoring non-zero exit code' -e '^ *$' || true
+      b1=$(busy_jiffies)
+      busy=0
+      python3 "$TMP/round.py" "$TMP/hyperfine-$i.json" "$i" "$b0" "$b1" "$HZ" "$NPROC" || busy=1
+      ((busy == 1 && try < ${RETRY_BUSY:-3})) || break
+      echo "  round $i was BUSY: running it again (RETRY_BUSY=${RETRY_BUSY:-3})"
+      sed -i '$d' "$TMP/others.txt"
+    done
   done
 else
   wait_idle

@@ -8,6 +8,8 @@
 //! Run: `cargo bench --bench scan`. Side-by-side timings against other scanners on real
 //! repositories are in `benches/compare.sh`.
 
+#![allow(missing_docs)] // criterion_group! generates undocumented items
+
 use std::hint::black_box;
 use std::io::Cursor;
 use std::sync::Arc;

@@ -30,9 +30,11 @@ pub fn shannon_entropy(bytes: &[u8]) -> f64 {
         .sum()
 }
 
-/// Runs one named check.
-pub(crate) fn passes(check: CheckName, secret: &[u8]) -> bool {
+/// Runs one named check on the secret at `span` in `buf`.
+pub(crate) fn passes(check: CheckName, buf: &[u8], span: &std::ops::Range<usize>) -> bool {
+    let secret = &buf[span.clone()];
     match check {
+        CheckName::LiteralValue => literal_value(buf, span),
         CheckName::Crc32Github => crc32_github(secret),
         CheckName::Jwt => jwt_structure(secret),
         CheckName::NotPlaceholder => !filters::is_placeholder(secret),
@@ -84,6 +86,19 @@ fn decode_json_object(part: &[u8]) -> Option<serde_json::Map<String, serde_json:
         serde_json::Value::Object(map) => Some(map),
         _ => None,
     }
+}
+
+/// Quoted (`"v"`, `'v'`, `` `v` ``), or unquoted with nothing but a comment after it on the line.
+fn literal_value(buf: &[u8], span: &std::ops::Range<usize>) -> bool {
+    let before = span.start.checked_sub(1).map(|i| buf[i]);
+    let after = buf.get(span.end).copied();
+    if let Some(q @ (b'"' | b'\'' | b'`')) = before {
+        return after == Some(q) || after.is_none();
+    }
+    let rest = &buf[span.end..];
+    let line_end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+    let rest = rest[..line_end].trim_ascii();
+    rest.is_empty() || rest.starts_with(b"#") || rest.starts_with(b"//") || rest.starts_with(b";")
 }
 
 fn mixed_charset(secret: &[u8]) -> bool {
@@ -143,6 +158,19 @@ mod tests {
         ));
         assert!(!jwt_structure(b"eyJub3QganNvbg.eyJ4IjoxfQ.sig"));
         assert!(!jwt_structure(b"onlyonepart"));
+    }
+
+    #[test]
+    fn literal_values_are_quoted_or_end_the_line() {
+        let check = |line: &str, value: &str| {
+            let at = line.find(value).unwrap();
+            literal_value(line.as_bytes(), &(at..at + value.len()))
+        };
+        assert!(check("key = \"Ab1cD2eF\"\n", "Ab1cD2eF"));
+        assert!(check("KEY=Ab1cD2eF\nNEXT=1", "Ab1cD2eF"));
+        assert!(check("key: Ab1cD2eF  # prod\n", "Ab1cD2eF"));
+        assert!(!check("Secret: makeSecret2(x),\n", "makeSecret2"));
+        assert!(!check("token = \"Ab1cD2eF\" + suffix", "Ab1cD2e"));
     }
 
     #[test]

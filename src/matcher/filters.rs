@@ -38,6 +38,10 @@ const WORD_MARKERS: &[&str] = &[
     "env(",
 ];
 
+/// Words that mark a placeholder in the value of a generic rule (`my_secret_here`,
+/// `test-token`), but are part of real provider formats (`sb_secret_...`).
+const GENERIC_WORD_MARKERS: &[&str] = &["password", "passwd", "secret", "token"];
+
 /// Whole values that are placeholders (compared lowercase).
 const PLACEHOLDER_VALUES: &[&str] = &[
     "password",
@@ -78,11 +82,25 @@ const PLACEHOLDER_VALUES: &[&str] = &[
     "secret123",
     "password123",
     "p@ssw0rd",
+    "hunter2",
+    "correcthorsebatterystaple",
+    "tr0ub4dor&3",
     "s3cr3t",
     // Documentation values published by providers.
     "sk_test_4ec39hqlyjwdarjtt1zdp7dc",
     "wjalrxutnfemi/k7mdeng/bpxrficyexamplekey",
 ];
+
+/// Whether the value of a generic rule is a placeholder: [`is_placeholder`], or a value built
+/// around a word like `secret` or `password`.
+pub fn is_generic_placeholder(secret: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(secret);
+    let lower = text.to_ascii_lowercase();
+    is_placeholder(secret)
+        || GENERIC_WORD_MARKERS
+            .iter()
+            .any(|m| has_word(&text, &lower, m))
+}
 
 /// Whether a value is a placeholder, template, lookup or masked value rather than a credential.
 pub fn is_placeholder(secret: &[u8]) -> bool {
@@ -191,19 +209,40 @@ fn is_version(s: &str) -> bool {
 }
 
 fn is_path(s: &str) -> bool {
-    ["/", "./", "../", "~/", "file:", "c:\\"]
-        .iter()
-        .any(|p| s.to_ascii_lowercase().starts_with(p))
+    let b = s.as_bytes();
+    let drive =
+        b.len() > 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && matches!(b[2], b'/' | b'\\');
+    drive
+        || ["/", "./", "../", "~/", "file:"]
+            .iter()
+            .any(|p| s.starts_with(p))
 }
 
-/// `foo.bar(baz)`, `self.secret`, `config.get(...)`: code, not a literal value.
+/// `foo.bar(baz)`, `self.secret`, `&pkg.Type{}`, `[]byte{}`: code, not a literal value.
 fn is_code_expression(s: &str) -> bool {
-    s.contains('(')
+    s.starts_with(['&', '*', '[', '{', '('])
+        || ["()", "{}", "[]"].iter().any(|p| s.contains(p))
+        || s.contains('(')
         || s.contains(')')
-        || (s.contains('.')
-            && s.split('.').count() >= 2
-            && s.split('.')
-                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_')))
+        || is_dotted_identifier(s)
+}
+
+/// `pkg.Type.Field`, `modapi32.NewProc`: two or more identifier segments joined by dots, one of
+/// them capitalised or short (a package alias).
+fn is_dotted_identifier(s: &str) -> bool {
+    let segments: Vec<&str> = s.split('.').collect();
+    segments.len() >= 2
+        && segments.iter().all(|seg| {
+            seg.len() <= 40
+                && seg
+                    .bytes()
+                    .next()
+                    .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+                && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        })
+        && segments
+            .iter()
+            .any(|seg| seg.len() <= 3 || seg.bytes().next().is_some_and(|b| b.is_ascii_uppercase()))
 }
 
 #[cfg(test)]
@@ -286,6 +325,10 @@ mod tests {
             "20240101",
             "settings.SECRET_KEY",
             "config.get(x)",
+            "&swarmapi.Version",
+            "[]byte{}",
+            "modwtsapi32.NewProc",
+            "C:/foo/bar",
         ] {
             assert!(
                 is_common_shape(value.as_bytes()),

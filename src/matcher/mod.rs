@@ -235,6 +235,17 @@ fn attributes(pattern: &CompiledPattern, buf: &[u8], caps: &Captures) -> Vec<(Ar
         .collect()
 }
 
+/// Placeholder filtering by kind. A key block is structure plus base64; its headers
+/// (`Comment: <email>`) and random body would trip word and symbol markers, and its rule's
+/// pattern already rejects placeholder bodies.
+fn is_placeholder_for(kind: Kind, secret: &[u8]) -> bool {
+    match kind {
+        Kind::PrivateKey => false,
+        kind if kind.is_generic() => filters::is_generic_placeholder(secret),
+        _ => filters::is_placeholder(secret),
+    }
+}
+
 fn judge(rule: &Rule, buf: &[u8], found: RawMatch) -> Candidate {
     let secret = &buf[found.secret.clone()];
     let entropy = checks::shannon_entropy(secret);
@@ -244,12 +255,10 @@ fn judge(rule: &Rule, buf: &[u8], found: RawMatch) -> Candidate {
         .spec
         .checks
         .iter()
-        .find(|&&c| !checks::passes(c, secret))
+        .find(|&&c| !checks::passes(c, buf, &found.secret))
     {
         Verdict::CheckFailed(failed)
-    } else if rule.spec.kind != Kind::PrivateKey && filters::is_placeholder(secret) {
-        // A key block is structure plus base64; its headers (`Comment: <email>`) and random body
-        // would trip word and symbol markers. Its rule's pattern rejects placeholder bodies.
+    } else if is_placeholder_for(rule.spec.kind, secret) {
         Verdict::Placeholder
     } else if rule.spec.kind.is_generic() && filters::is_common_shape(secret) {
         Verdict::CommonShape

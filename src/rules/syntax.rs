@@ -188,6 +188,9 @@ pub enum CheckName {
     HasDigit,
     /// At least two character classes.
     MixedCharset,
+    /// The value is a quoted literal, or unquoted and the last thing on its line (config
+    /// style); never an expression followed by more code (`Secret: makeSecret(x),`).
+    LiteralValue,
 }
 
 impl CheckName {
@@ -200,6 +203,7 @@ impl CheckName {
             CheckName::NotCommonShape => "not-common-shape",
             CheckName::HasDigit => "has-digit",
             CheckName::MixedCharset => "mixed-charset",
+            CheckName::LiteralValue => "literal-value",
         }
     }
 }
