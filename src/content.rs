@@ -136,13 +136,7 @@ impl Reader {
         locate(bytes, &LineCursor::default(), &self.raw, bytes.len(), out);
     }
 
-    fn scan_window(
-        &mut self,
-        matcher: &Matcher,
-        own_end: usize,
-        cursor: &mut LineCursor,
-        out: &mut Vec<LocatedMatch>,
-    ) {
+    fn scan_window(&mut self, matcher: &Matcher, own_end: usize, cursor: &mut LineCursor, out: &mut Vec<LocatedMatch>) {
         self.raw.clear();
         matcher.scan(&self.buf, &mut self.scratch, &mut self.raw);
         locate(&self.buf, cursor, &self.raw, own_end, out);
@@ -186,11 +180,7 @@ struct LineCursor {
 
 impl Default for LineCursor {
     fn default() -> Self {
-        LineCursor {
-            base: 0,
-            line: 1,
-            column_chars: 0,
-        }
+        LineCursor { base: 0, line: 1, column_chars: 0 }
     }
 }
 
@@ -214,13 +204,7 @@ fn count_chars(bytes: &[u8]) -> u64 {
 }
 
 /// Converts window-relative matches that start before `own_end` into located matches.
-fn locate(
-    buf: &[u8],
-    cursor: &LineCursor,
-    raw: &[RawMatch],
-    own_end: usize,
-    out: &mut Vec<LocatedMatch>,
-) {
+fn locate(buf: &[u8], cursor: &LineCursor, raw: &[RawMatch], own_end: usize, out: &mut Vec<LocatedMatch>) {
     let mut pos = 0usize;
     let mut line = cursor.line;
     let mut line_start: Option<usize> = None; // None: the line began before this window
@@ -240,10 +224,7 @@ fn locate(
         };
         let secret = &buf[found.secret.clone()];
         let (end_line, end_column) = match memrchr(b'\n', secret) {
-            Some(last) => (
-                line + memchr_iter(b'\n', secret).count() as u64,
-                count_chars(&secret[last + 1..]) + 1,
-            ),
+            Some(last) => (line + memchr_iter(b'\n', secret).count() as u64, count_chars(&secret[last + 1..]) + 1),
             None => (line, column + count_chars(secret)),
         };
         let base = cursor.base as usize;
@@ -253,13 +234,7 @@ fn locate(
         out.push(LocatedMatch {
             found: absolute,
             secret: secret.to_vec(),
-            position: Position {
-                line,
-                column,
-                end_line,
-                end_column,
-                offset: cursor.base + start as u64,
-            },
+            position: Position { line, column, end_line, end_column, offset: cursor.base + start as u64 },
         });
     }
 }

@@ -61,11 +61,70 @@ impl fmt::Debug for Secret {
 /// Where a secret was found.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Location {
-    /// Path as scanned (`/` separators, no leading `./`), or `<stdin>`.
+    /// Path as scanned (`/` separators, no leading `./`), or `<stdin>`; in git history, the path
+    /// inside the tree.
     pub path: String,
     /// Line and column range.
     pub position: Position,
+    /// Git provenance, for locations found in history, the index or a commit range.
+    pub git: Option<Box<GitOrigin>>,
 }
+
+/// Where in git a location comes from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct GitOrigin {
+    /// The blob holding the secret.
+    pub blob: String,
+    /// Whether the commit (or blob) is reachable from a ref, only in unreachable objects, or
+    /// staged in the index.
+    pub state: OriginState,
+    /// The commit that introduced this blob at this path (the earliest), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<CommitInfo>,
+}
+
+/// Reachability of a git location.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OriginState {
+    /// Introduced by a commit reachable from a ref.
+    Reachable,
+    /// Only in unreachable objects: dangling commits, dropped stashes, rewritten history.
+    Unreachable,
+    /// In the index, not yet committed.
+    Staged,
+}
+
+impl OriginState {
+    /// The kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OriginState::Reachable => "reachable",
+            OriginState::Unreachable => "unreachable",
+            OriginState::Staged => "staged",
+        }
+    }
+}
+
+/// A commit's identity and the refs that reach it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct CommitInfo {
+    /// Full commit id.
+    pub id: String,
+    /// Author name.
+    pub author: String,
+    /// Author email.
+    pub email: String,
+    /// Author date, RFC 3339 UTC.
+    pub date: String,
+    /// Refs that reach the commit (sorted; at most [`MAX_REFS_LISTED`]).
+    pub refs: Vec<String>,
+    /// How many refs reach it in all.
+    pub refs_total: usize,
+}
+
+/// How many reaching refs a location lists (the total is always given).
+pub const MAX_REFS_LISTED: usize = 16;
 
 /// One (rule, secret) pair and every place it occurs.
 #[derive(Debug, Clone)]
@@ -105,12 +164,10 @@ pub fn location_fingerprint(finding: &Finding, path: &str) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 /// Groups located matches into findings.
@@ -128,6 +185,11 @@ impl Collector {
 
     /// Adds one match found at `path`.
     pub fn add(&mut self, rules: &RuleSet, path: &str, found: LocatedMatch) {
+        self.add_at(rules, path, None, found);
+    }
+
+    /// Adds one match found at `path` with its git provenance.
+    pub fn add_at(&mut self, rules: &RuleSet, path: &str, git: Option<&GitOrigin>, found: LocatedMatch) {
         let key = (found.found.rule, found.secret);
         let slot = if let Some(&slot) = self.index.get(&key) {
             slot
@@ -151,6 +213,7 @@ impl Collector {
         finding.locations.push(Location {
             path: path.to_string(),
             position: found.position,
+            git: git.map(|g| Box::new(g.clone())),
         });
     }
 
@@ -162,11 +225,7 @@ impl Collector {
             f.locations.dedup();
         }
         findings.sort_by(|a, b| {
-            (&a.locations[0], &a.rule_id, &a.fingerprint).cmp(&(
-                &b.locations[0],
-                &b.rule_id,
-                &b.fingerprint,
-            ))
+            (&a.locations[0], &a.rule_id, &a.fingerprint).cmp(&(&b.locations[0], &b.rule_id, &b.fingerprint))
         });
         findings
     }

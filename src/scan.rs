@@ -93,23 +93,10 @@ impl ScanOutcome {
 /// What a worker reports about one item.
 #[derive(Debug)]
 enum ItemReport {
-    Scanned {
-        path: String,
-        summary: ReadSummary,
-        matches: Vec<LocatedMatch>,
-        error: Option<String>,
-    },
-    TooLarge {
-        path: String,
-        size: u64,
-    },
-    Skipped {
-        reason: SkipReason,
-    },
-    Failed {
-        path: Option<String>,
-        message: String,
-    },
+    Scanned { path: String, summary: ReadSummary, matches: Vec<LocatedMatch>, error: Option<String> },
+    TooLarge { path: String, size: u64 },
+    Skipped { reason: SkipReason },
+    Failed { path: Option<String>, message: String },
 }
 
 /// Scans the configured paths (and stdin for `-`).
@@ -129,24 +116,14 @@ pub fn scan(config: &ScanConfig, matcher: &Matcher) -> ScanOutcome {
 }
 
 fn produce(config: &ScanConfig, matcher: &Matcher, tx: &Sender<ItemReport>) {
-    let (stdin, paths): (Vec<&PathBuf>, Vec<&PathBuf>) =
-        config.paths.iter().partition(|p| p.as_os_str() == "-");
+    let (stdin, paths): (Vec<&PathBuf>, Vec<&PathBuf>) = config.paths.iter().partition(|p| p.as_os_str() == "-");
     if !stdin.is_empty() {
         let mut reader = Reader::new(matcher);
-        let report = scan_stream(
-            &mut reader,
-            matcher,
-            std::io::stdin().lock(),
-            "<stdin>".into(),
-            config,
-        );
+        let report = scan_stream(&mut reader, matcher, std::io::stdin().lock(), "<stdin>".into(), config);
         let _ = tx.send(report);
     }
     let paths: Vec<PathBuf> = paths.into_iter().cloned().collect();
-    let options = WalkOptions {
-        no_ignore: config.no_ignore,
-        threads: config.threads,
-    };
+    let options = WalkOptions { no_ignore: config.no_ignore, threads: config.threads };
     fs::walk(&paths, &options, || {
         let tx = tx.clone();
         let mut reader = Reader::new(matcher);
@@ -154,35 +131,22 @@ fn produce(config: &ScanConfig, matcher: &Matcher, tx: &Sender<ItemReport>) {
             let report = match visit {
                 Visit::File(path) => scan_file(&mut reader, matcher, &path, config),
                 Visit::Skipped(_, reason) => ItemReport::Skipped { reason },
-                Visit::Error(path, message) => ItemReport::Failed {
-                    path: path.as_deref().map(display_path),
-                    message,
-                },
+                Visit::Error(path, message) => ItemReport::Failed { path: path.as_deref().map(display_path), message },
             };
             let _ = tx.send(report);
         })
     });
 }
 
-fn scan_file(
-    reader: &mut Reader,
-    matcher: &Matcher,
-    path: &std::path::Path,
-    config: &ScanConfig,
-) -> ItemReport {
+fn scan_file(reader: &mut Reader, matcher: &Matcher, path: &std::path::Path, config: &ScanConfig) -> ItemReport {
     let shown = display_path(path);
     match fs::open_regular(path) {
         Ok(Some((_, size))) if config.max_file_size.is_some_and(|max| size > max) => {
             ItemReport::TooLarge { path: shown, size }
         }
         Ok(Some((file, _))) => scan_stream(reader, matcher, file, shown, config),
-        Ok(None) => ItemReport::Skipped {
-            reason: SkipReason::Special,
-        },
-        Err(e) => ItemReport::Failed {
-            path: Some(shown),
-            message: format!("cannot open: {e}"),
-        },
+        Ok(None) => ItemReport::Skipped { reason: SkipReason::Special },
+        Err(e) => ItemReport::Failed { path: Some(shown), message: format!("cannot open: {e}") },
     }
 }
 
@@ -194,23 +158,14 @@ fn scan_stream<R: Read>(
     config: &ScanConfig,
 ) -> ItemReport {
     let mut found = Vec::new();
-    let options = ReadOptions {
-        scan_binary: config.scan_binary,
-    };
+    let options = ReadOptions { scan_binary: config.scan_binary };
     match reader.scan(matcher, source, options, &mut found) {
-        Ok(summary) => ItemReport::Scanned {
-            path,
-            summary,
-            matches: found,
-            error: None,
-        },
+        Ok(summary) => ItemReport::Scanned { path, summary, matches: found, error: None },
         Err(e) => ItemReport::Scanned {
             path,
             summary: ReadSummary::default(),
             matches: found,
-            error: Some(format!(
-                "read failed part way, the rest of this file was not scanned: {e}"
-            )),
+            error: Some(format!("read failed part way, the rest of this file was not scanned: {e}")),
         },
     }
 }
@@ -225,12 +180,7 @@ struct CollectorState {
 impl CollectorState {
     fn absorb(&mut self, matcher: &Matcher, report: ItemReport) {
         match report {
-            ItemReport::Scanned {
-                path,
-                summary,
-                matches,
-                error,
-            } => {
+            ItemReport::Scanned { path, summary, matches, error } => {
                 if summary.binary {
                     self.stats.skipped_binary += 1;
                 } else {
@@ -252,32 +202,20 @@ impl CollectorState {
                     message: format!("skipped: {size} bytes is over --max-file-size"),
                 });
             }
-            ItemReport::Skipped {
-                reason: SkipReason::Symlink,
-            } => self.stats.skipped_symlinks += 1,
-            ItemReport::Skipped {
-                reason: SkipReason::Special,
-            } => self.stats.skipped_special += 1,
+            ItemReport::Skipped { reason: SkipReason::Symlink } => self.stats.skipped_symlinks += 1,
+            ItemReport::Skipped { reason: SkipReason::Special } => self.stats.skipped_special += 1,
             ItemReport::Failed { path, message } => self.error(path, message),
         }
     }
 
     fn error(&mut self, path: Option<String>, message: String) {
         self.stats.errors += 1;
-        self.notices.push(Notice {
-            level: NoticeLevel::Error,
-            path,
-            message,
-        });
+        self.notices.push(Notice { level: NoticeLevel::Error, path, message });
     }
 
     fn finish(mut self, elapsed: Duration) -> ScanOutcome {
         self.stats.duration = elapsed;
         self.notices.sort();
-        ScanOutcome {
-            findings: self.collector.finish(),
-            notices: self.notices,
-            stats: self.stats,
-        }
+        ScanOutcome { findings: self.collector.finish(), notices: self.notices, stats: self.stats }
     }
 }

@@ -3,6 +3,8 @@
 //! Flags follow what gitleaks and Kingfisher users already type (DESIGN.md §7). Subcommand
 //! functions call library facades only; they own printing to the terminal.
 
+#[cfg(feature = "git")]
+mod git;
 mod rules;
 mod scan;
 
@@ -27,6 +29,9 @@ struct Cli {
 enum Command {
     /// Scan files and directories (`-` reads stdin).
     Scan(scan::ScanArgs),
+    /// Scan git history (every object, reachable or not), the staged index, or a commit range.
+    #[cfg(feature = "git")]
+    Git(git::GitArgs),
     /// List, show and check detection rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
@@ -34,18 +39,12 @@ enum Command {
 
 /// Flags shared by every command that reports findings.
 #[derive(Debug, Args)]
-struct ReportArgs {
+pub(crate) struct ReportArgs {
     /// Report format.
     #[arg(short = 'f', long = "report-format", alias = "format", value_enum, default_value_t = ReportFormat::Text)]
     format: ReportFormat,
     /// Write the report to FILE (`-` is stdout).
-    #[arg(
-        short = 'r',
-        long = "report-path",
-        alias = "output",
-        short_alias = 'o',
-        value_name = "FILE"
-    )]
+    #[arg(short = 'r', long = "report-path", alias = "output", short_alias = 'o', value_name = "FILE")]
     report_path: Option<PathBuf>,
     /// Show full secrets in reports (redacted by default).
     #[arg(long)]
@@ -63,7 +62,7 @@ struct ReportArgs {
 
 /// Flags that choose rules.
 #[derive(Debug, Args)]
-struct RuleArgs {
+pub(crate) struct RuleArgs {
     /// Add rules from a YAML file or a directory of them (repeatable).
     #[arg(long = "rules", value_name = "PATH")]
     rules: Vec<PathBuf>,
@@ -82,17 +81,15 @@ where
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(err) => {
-            let code = if err.use_stderr() {
-                ExitStatus::Error
-            } else {
-                ExitStatus::Clean
-            };
+            let code = if err.use_stderr() { ExitStatus::Error } else { ExitStatus::Clean };
             err.print()?;
             return Ok(code);
         }
     };
     match cli.command {
         Command::Scan(args) => scan::run(&args),
+        #[cfg(feature = "git")]
+        Command::Git(args) => git::run(&args),
         Command::Rules(command) => rules::run(&command),
     }
 }

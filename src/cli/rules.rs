@@ -59,11 +59,8 @@ pub(crate) fn run(command: &RulesCommand) -> anyhow::Result<ExitStatus> {
         }
         RulesCommand::Show { id, rules } => {
             let set = RuleSet::load(&rules.rules)?;
-            let rule = set
-                .get(id)
-                .with_context(|| format!("no rule with id {id:?} (see `leakhound rules list`)"))?;
-            let yaml =
-                serde_saphyr::to_string(&rule.spec).context("cannot render the rule as YAML")?;
+            let rule = set.get(id).with_context(|| format!("no rule with id {id:?} (see `leakhound rules list`)"))?;
+            let yaml = serde_saphyr::to_string(&rule.spec).context("cannot render the rule as YAML")?;
             writeln!(out, "# from {}\n{yaml}", rule.origin)?;
             Ok(ExitStatus::Clean)
         }
@@ -82,14 +79,7 @@ fn list(set: &RuleSet, format: ListFormat, out: &mut dyn Write) -> anyhow::Resul
             let width = set.rules().iter().map(|r| r.id().len()).max().unwrap_or(0);
             for rule in set.rules() {
                 let s = &rule.spec;
-                writeln!(
-                    out,
-                    "{:width$}  {:19}  {:8}  {}",
-                    s.id,
-                    s.kind.as_str(),
-                    s.severity.as_str(),
-                    s.name
-                )?;
+                writeln!(out, "{:width$}  {:19}  {:8}  {}", s.id, s.kind.as_str(), s.severity.as_str(), s.name)?;
             }
             writeln!(out, "{} rules", set.rules().len())?;
         }
@@ -113,9 +103,7 @@ fn check_rules(paths: &[PathBuf], out: &mut dyn Write) -> anyhow::Result<ExitSta
             return Ok(ExitStatus::Findings(1));
         }
     };
-    let report = check::check(&Arc::new(set), |origin| {
-        checked_origins.iter().any(|o| o == origin)
-    });
+    let report = check::check(&Arc::new(set), |origin| checked_origins.iter().any(|o| o == origin));
     for problem in &report.problems {
         writeln!(out, "FAIL {problem}")?;
     }
@@ -127,9 +115,5 @@ fn check_rules(paths: &[PathBuf], out: &mut dyn Write) -> anyhow::Result<ExitSta
         report.negative_examples,
         report.problems.len()
     )?;
-    Ok(if report.problems.is_empty() {
-        ExitStatus::Clean
-    } else {
-        ExitStatus::Findings(1)
-    })
+    Ok(if report.problems.is_empty() { ExitStatus::Clean } else { ExitStatus::Findings(1) })
 }

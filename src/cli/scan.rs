@@ -40,12 +40,22 @@ pub(crate) struct ScanArgs {
     report: ReportArgs,
 }
 
+impl OutputConfig {
+    /// Resolves the shared report flags.
+    pub(crate) fn from_args(report: &ReportArgs) -> OutputConfig {
+        let to_stdout = report.report_path.as_ref().is_none_or(|p| p.as_os_str() == "-");
+        OutputConfig {
+            format: report.format,
+            report_path: report.report_path.clone().filter(|p| p.as_os_str() != "-"),
+            show_secrets: report.show_secrets,
+            exit_code: report.exit_code,
+            color: report.color.resolve(to_stdout),
+            quiet: report.quiet,
+        }
+    }
+}
+
 fn resolve(args: &ScanArgs) -> (ScanConfig, OutputConfig) {
-    let to_stdout = args
-        .report
-        .report_path
-        .as_ref()
-        .is_none_or(|p| p.as_os_str() == "-");
     let scan = ScanConfig {
         paths: args.paths.clone(),
         no_ignore: args.no_ignore,
@@ -54,19 +64,7 @@ fn resolve(args: &ScanArgs) -> (ScanConfig, OutputConfig) {
         threads: args.threads.unwrap_or_else(default_threads).max(1),
         rules: args.rules.rules.clone(),
     };
-    let output = OutputConfig {
-        format: args.report.format,
-        report_path: args
-            .report
-            .report_path
-            .clone()
-            .filter(|p| p.as_os_str() != "-"),
-        show_secrets: args.report.show_secrets,
-        exit_code: args.report.exit_code,
-        color: args.report.color.resolve(to_stdout),
-        quiet: args.report.quiet,
-    };
-    (scan, output)
+    (scan, OutputConfig::from_args(&args.report))
 }
 
 pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
@@ -81,24 +79,13 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
     Ok(exit_status(&outcome, &output))
 }
 
-pub(crate) fn write_report(
-    outcome: &ScanOutcome,
-    rules: &RuleSet,
-    output: &OutputConfig,
-) -> anyhow::Result<()> {
-    let context = ReportContext {
-        outcome,
-        rules,
-        show_secrets: output.show_secrets,
-        color: output.color,
-    };
+pub(crate) fn write_report(outcome: &ScanOutcome, rules: &RuleSet, output: &OutputConfig) -> anyhow::Result<()> {
+    let context = ReportContext { outcome, rules, show_secrets: output.show_secrets, color: output.color };
     if let Some(path) = &output.report_path {
-        let file = std::fs::File::create(path)
-            .with_context(|| format!("cannot create report {}", path.display()))?;
+        let file = std::fs::File::create(path).with_context(|| format!("cannot create report {}", path.display()))?;
         let mut out = std::io::BufWriter::new(file);
         report::emit(output.format, &context, &mut out)?;
-        out.flush()
-            .with_context(|| format!("cannot write report {}", path.display()))?;
+        out.flush().with_context(|| format!("cannot write report {}", path.display()))?;
     } else {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         report::emit(output.format, &context, &mut out)?;
@@ -120,18 +107,9 @@ pub(crate) fn exit_status(outcome: &ScanOutcome, output: &OutputConfig) -> ExitS
 pub(crate) fn print_notices_and_summary(outcome: &ScanOutcome) -> std::io::Result<()> {
     let mut err = std::io::stderr().lock();
     for notice in &outcome.notices {
-        let path = notice
-            .path
-            .as_deref()
-            .map(escape_for_terminal)
-            .unwrap_or_default();
+        let path = notice.path.as_deref().map(escape_for_terminal).unwrap_or_default();
         let sep = if path.is_empty() { "" } else { ": " };
-        writeln!(
-            err,
-            "leakhound: {}: {path}{sep}{}",
-            notice.level.as_str(),
-            escape_for_terminal(&notice.message)
-        )?;
+        writeln!(err, "leakhound: {}: {path}{sep}{}", notice.level.as_str(), escape_for_terminal(&notice.message))?;
     }
     writeln!(err, "leakhound: {}", report::summary_line(outcome))
 }

@@ -114,10 +114,7 @@ mod tests {
 
     /// Builds a token with a valid checksum from a prefix and 30 random characters.
     fn with_checksum(prefix: &str, random: &str) -> String {
-        format!(
-            "{prefix}{random}{}",
-            base62(u64::from(crc32fast::hash(random.as_bytes())), 6)
-        )
+        format!("{prefix}{random}{}", base62(u64::from(crc32fast::hash(random.as_bytes())), 6))
     }
 
     #[test]
@@ -149,13 +146,9 @@ mod tests {
     fn jwt_structure_needs_json_header_with_alg() {
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
         let payload = URL_SAFE_NO_PAD.encode(br#"{"sub":"42"}"#);
-        assert!(jwt_structure(
-            format!("{header}.{payload}.c2lnbmF0dXJl").as_bytes()
-        ));
+        assert!(jwt_structure(format!("{header}.{payload}.c2lnbmF0dXJl").as_bytes()));
         let no_alg = URL_SAFE_NO_PAD.encode(br#"{"typ":"JWT"}"#);
-        assert!(!jwt_structure(
-            format!("{no_alg}.{payload}.c2ln").as_bytes()
-        ));
+        assert!(!jwt_structure(format!("{no_alg}.{payload}.c2ln").as_bytes()));
         assert!(!jwt_structure(b"eyJub3QganNvbg.eyJ4IjoxfQ.sig"));
         assert!(!jwt_structure(b"onlyonepart"));
     }

@@ -105,23 +105,13 @@ impl Matcher {
 
     /// Fresh per-thread buffers.
     pub fn scratch(&self) -> Scratch {
-        Scratch {
-            windows: Windows::default(),
-            captures: vec![None; self.rules.rules().len()],
-            candidates: Vec::new(),
-        }
+        Scratch { windows: Windows::default(), captures: vec![None; self.rules.rules().len()], candidates: Vec::new() }
     }
 
     /// Appends every reported match in `buf` to `out`, sorted by position then rule.
     pub fn scan(&self, buf: &[u8], scratch: &mut Scratch, out: &mut Vec<RawMatch>) {
         self.candidates(buf, scratch);
-        out.extend(
-            scratch
-                .candidates
-                .drain(..)
-                .filter(|c| c.verdict == Verdict::Kept)
-                .map(|c| c.found),
-        );
+        out.extend(scratch.candidates.drain(..).filter(|c| c.verdict == Verdict::Kept).map(|c| c.found));
     }
 
     /// Every candidate in `buf` with its verdict (reported ones and dropped ones).
@@ -136,16 +126,9 @@ impl Matcher {
         self.prefilter
             .hits(buf)
             .map(|hit| {
-                let rules = self
-                    .prefilter
-                    .rules_of(hit.keyword)
-                    .iter()
-                    .map(|&r| self.rules.rules()[r].id().to_string());
-                (
-                    self.prefilter.keyword(hit.keyword).to_string(),
-                    hit.span,
-                    rules.collect(),
-                )
+                let rules =
+                    self.prefilter.rules_of(hit.keyword).iter().map(|&r| self.rules.rules()[r].id().to_string());
+                (self.prefilter.keyword(hit.keyword).to_string(), hit.span, rules.collect())
             })
             .collect()
     }
@@ -159,21 +142,14 @@ impl Matcher {
             let Ok(pattern) = rule.pattern() else {
                 continue;
             };
-            let caps =
-                scratch.captures[rule_index].get_or_insert_with(|| pattern.regex.create_captures());
-            let target = Target {
-                rule,
-                pattern,
-                index: rule_index,
-            };
+            let caps = scratch.captures[rule_index].get_or_insert_with(|| pattern.regex.create_captures());
+            let target = Target { rule, pattern, index: rule_index };
             for window in windows {
                 find_in_window(&target, buf, window, caps, &mut scratch.candidates);
             }
         }
         resolve_overlaps(&self.rules, &mut scratch.candidates);
-        scratch
-            .candidates
-            .sort_by_key(|c| (c.found.secret.start, c.found.rule));
+        scratch.candidates.sort_by_key(|c| (c.found.secret.start, c.found.rule));
     }
 }
 
@@ -197,10 +173,7 @@ fn find_in_window(
         let Some(whole) = caps.get_match() else {
             return;
         };
-        if let Some(secret) = caps
-            .get_group(target.pattern.secret_group)
-            .filter(|s| !s.is_empty())
-        {
+        if let Some(secret) = caps.get_group(target.pattern.secret_group).filter(|s| !s.is_empty()) {
             let found = RawMatch {
                 rule: target.index,
                 secret: secret.range(),
@@ -209,11 +182,7 @@ fn find_in_window(
             };
             out.push(judge(target.rule, buf, found));
         }
-        let next = if whole.is_empty() {
-            whole.end() + 1
-        } else {
-            whole.end()
-        };
+        let next = if whole.is_empty() { whole.end() + 1 } else { whole.end() };
         if next > window.end {
             return;
         }
@@ -227,10 +196,7 @@ fn attributes(pattern: &CompiledPattern, buf: &[u8], caps: &Captures) -> Vec<(Ar
         .iter()
         .filter_map(|(name, index)| {
             let span = caps.get_group(*index)?;
-            Some((
-                Arc::clone(name),
-                String::from_utf8_lossy(&buf[span.range()]).into_owned(),
-            ))
+            Some((Arc::clone(name), String::from_utf8_lossy(&buf[span.range()]).into_owned()))
         })
         .collect()
 }
@@ -251,12 +217,7 @@ fn judge(rule: &Rule, buf: &[u8], found: RawMatch) -> Candidate {
     let entropy = checks::shannon_entropy(secret);
     let verdict = if rule.spec.min_entropy.is_some_and(|min| entropy < min) {
         Verdict::LowEntropy
-    } else if let Some(&failed) = rule
-        .spec
-        .checks
-        .iter()
-        .find(|&&c| !checks::passes(c, buf, &found.secret))
-    {
+    } else if let Some(&failed) = rule.spec.checks.iter().find(|&&c| !checks::passes(c, buf, &found.secret)) {
         Verdict::CheckFailed(failed)
     } else if is_placeholder_for(rule.spec.kind, secret) {
         Verdict::Placeholder
@@ -265,11 +226,7 @@ fn judge(rule: &Rule, buf: &[u8], found: RawMatch) -> Candidate {
     } else {
         Verdict::Kept
     };
-    Candidate {
-        found,
-        verdict,
-        entropy,
-    }
+    Candidate { found, verdict, entropy }
 }
 
 /// Drops kept generic candidates whose secret overlaps a kept provider candidate's secret.
@@ -286,10 +243,7 @@ fn resolve_overlaps(rules: &RuleSet, candidates: &mut [Candidate]) {
     for candidate in candidates.iter_mut().filter(|c| c.verdict == Verdict::Kept) {
         if is_generic(candidate) {
             let s = &candidate.found.secret;
-            if provider_spans
-                .iter()
-                .any(|p| p.start < s.end && s.start < p.end)
-            {
+            if provider_spans.iter().any(|p| p.start < s.end && s.start < p.end) {
                 candidate.verdict = Verdict::Superseded;
             }
         }

@@ -64,9 +64,7 @@ pub(crate) struct Windows {
 impl Windows {
     /// The rules that have at least one window, in rule order, with their merged windows.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (usize, &[Range<usize>])> {
-        self.touched
-            .iter()
-            .map(|&r| (r, self.per_rule[r].as_slice()))
+        self.touched.iter().map(|&r| (r, self.per_rule[r].as_slice()))
     }
 
     fn reset(&mut self, rules: usize) {
@@ -132,20 +130,10 @@ impl Prefilter {
             .map(|r| WindowShape {
                 lines_before: r.spec.lines_before as usize,
                 lines_after: r.spec.lines_after as usize,
-                forward_limit: if r.spec.lines_after > 0 {
-                    FORWARD_LIMIT_MULTILINE
-                } else {
-                    FORWARD_LIMIT
-                },
+                forward_limit: if r.spec.lines_after > 0 { FORWARD_LIMIT_MULTILINE } else { FORWARD_LIMIT },
             })
             .collect();
-        Prefilter {
-            automaton,
-            pattern_rules,
-            always,
-            shapes,
-            keywords,
-        }
+        Prefilter { automaton, pattern_rules, always, shapes, keywords }
     }
 
     /// The keyword text of a hit.
@@ -163,10 +151,7 @@ impl Prefilter {
         self.automaton
             .iter()
             .flat_map(move |ac| ac.find_overlapping_iter(buf))
-            .map(|m| KeywordHit {
-                keyword: m.pattern().as_usize(),
-                span: m.range(),
-            })
+            .map(|m| KeywordHit { keyword: m.pattern().as_usize(), span: m.range() })
     }
 
     /// Computes each rule's windows in `buf` into `windows`.
@@ -273,11 +258,7 @@ mod tests {
     #[test]
     fn windows_are_clamped_on_long_lines() {
         let buf = vec![b'a'; 100_000];
-        let shape = WindowShape {
-            lines_before: 0,
-            lines_after: 0,
-            forward_limit: FORWARD_LIMIT,
-        };
+        let shape = WindowShape { lines_before: 0, lines_after: 0, forward_limit: FORWARD_LIMIT };
         let w = window_around(&buf, &(50_000..50_003), shape);
         assert_eq!(w, 50_000 - BACK_LIMIT..50_003 + FORWARD_LIMIT);
     }

@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Emitter, ReportContext};
-use crate::finding::Finding;
+use crate::finding::{Finding, GitOrigin};
 use crate::scan::{Notice, ScanStats};
 
 /// Writes JSON (`lines: false`) or JSON Lines (`lines: true`).
@@ -58,6 +58,8 @@ struct LocationJson<'a> {
     end_line: u64,
     end_column: u64,
     offset: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    git: Option<&'a GitOrigin>,
 }
 
 #[derive(Serialize)]
@@ -111,17 +113,14 @@ pub(super) fn finding_json<'a>(cx: &ReportContext<'a>, finding: &'a Finding) -> 
                 end_line: l.position.end_line,
                 end_column: l.position.end_column,
                 offset: l.position.offset,
+                git: l.git.as_deref(),
             })
             .collect(),
     }
 }
 
 fn notice_json(notice: &Notice) -> NoticeJson<'_> {
-    NoticeJson {
-        level: notice.level.as_str(),
-        path: notice.path.as_deref(),
-        message: &notice.message,
-    }
+    NoticeJson { level: notice.level.as_str(), path: notice.path.as_deref(), message: &notice.message }
 }
 
 fn summary(cx: &ReportContext<'_>, stats: &ScanStats) -> Summary {
@@ -149,21 +148,13 @@ impl Emitter for JsonEmitter {
                 writeln!(out)?;
             }
             for notice in &cx.outcome.notices {
-                serde_json::to_writer(
-                    &mut *out,
-                    &NoticeLine {
-                        notice: notice_json(notice),
-                    },
-                )?;
+                serde_json::to_writer(&mut *out, &NoticeLine { notice: notice_json(notice) })?;
                 writeln!(out)?;
             }
             return Ok(());
         }
         let document = Document {
-            tool: Tool {
-                name: "leakhound",
-                version: env!("CARGO_PKG_VERSION"),
-            },
+            tool: Tool { name: "leakhound", version: env!("CARGO_PKG_VERSION") },
             findings: findings.collect(),
             notices: cx.outcome.notices.iter().map(notice_json).collect(),
             summary: summary(cx, &cx.outcome.stats),

@@ -58,11 +58,7 @@ pub trait Emitter {
 }
 
 /// Writes the report in `format`.
-pub fn emit(
-    format: ReportFormat,
-    context: &ReportContext<'_>,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+pub fn emit(format: ReportFormat, context: &ReportContext<'_>, out: &mut dyn Write) -> io::Result<()> {
     match format {
         ReportFormat::Text => text::TextEmitter.emit(context, out),
         ReportFormat::Json => json::JsonEmitter { lines: false }.emit(context, out),
@@ -87,11 +83,7 @@ pub fn summary_line(outcome: &ScanOutcome) -> String {
         s.skipped_symlinks,
         s.skipped_special,
         s.errors,
-        if outcome.incomplete() {
-            " (results are INCOMPLETE)"
-        } else {
-            ""
-        },
+        if outcome.incomplete() { " (results are INCOMPLETE)" } else { "" },
     )
 }
 
@@ -103,9 +95,5 @@ fn human_bytes(bytes: u64) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
+    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
 }

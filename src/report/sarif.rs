@@ -12,9 +12,9 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 use serde_sarif::sarif::{
-    ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
-    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
-    Result as SarifResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
+    ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification, PhysicalLocation,
+    PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif,
+    Tool, ToolComponent,
 };
 
 use super::{Emitter, ReportContext};
@@ -32,12 +32,8 @@ const SRCROOT: &str = "%SRCROOT%";
 impl Emitter for SarifEmitter {
     fn emit(&self, cx: &ReportContext<'_>, out: &mut dyn Write) -> io::Result<()> {
         let (rules, index_of) = used_rules(cx);
-        let results: Vec<SarifResult> = cx
-            .outcome
-            .findings
-            .iter()
-            .flat_map(|finding| results_for(cx, finding, index_of[&finding.rule]))
-            .collect();
+        let results: Vec<SarifResult> =
+            cx.outcome.findings.iter().flat_map(|finding| results_for(cx, finding, index_of[&finding.rule])).collect();
         let driver = ToolComponent::builder()
             .name("leakhound")
             .version(env!("CARGO_PKG_VERSION"))
@@ -51,11 +47,7 @@ impl Emitter for SarifEmitter {
             .invocations(vec![invocation(cx)])
             .column_kind(json!("unicodeCodePoints"))
             .build();
-        let log = Sarif::builder()
-            .schema(SCHEMA)
-            .version(json!("2.1.0"))
-            .runs(vec![run])
-            .build();
+        let log = Sarif::builder().schema(SCHEMA).version(json!("2.1.0")).runs(vec![run]).build();
         serde_json::to_writer_pretty(&mut *out, &log)?;
         writeln!(out)
     }
@@ -66,15 +58,8 @@ fn used_rules(cx: &ReportContext<'_>) -> (Vec<ReportingDescriptor>, BTreeMap<usi
     let mut used: Vec<usize> = cx.outcome.findings.iter().map(|f| f.rule).collect();
     used.sort_unstable();
     used.dedup();
-    let index_of = used
-        .iter()
-        .enumerate()
-        .map(|(i, &r)| (r, i as i64))
-        .collect();
-    let descriptors = used
-        .iter()
-        .map(|&r| descriptor(&cx.rules.rules()[r]))
-        .collect();
+    let index_of = used.iter().enumerate().map(|(i, &r)| (r, i as i64)).collect();
+    let descriptors = used.iter().map(|&r| descriptor(&cx.rules.rules()[r])).collect();
     (descriptors, index_of)
 }
 
@@ -97,10 +82,7 @@ fn security_severity(severity: Severity) -> &'static str {
 
 fn descriptor(rule: &Rule) -> ReportingDescriptor {
     let spec = &rule.spec;
-    let revoke = spec
-        .revoke
-        .as_deref()
-        .unwrap_or("Rotate the credential with its provider.");
+    let revoke = spec.revoke.as_deref().unwrap_or("Rotate the credential with its provider.");
     let references: String = spec.references.iter().fold(String::new(), |mut s, r| {
         s.push_str("\n- ");
         s.push_str(r);
@@ -119,22 +101,12 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor {
         spec.kind.as_str()
     );
     let mut props = BTreeMap::new();
-    props.insert(
-        "security-severity".to_string(),
-        Value::from(security_severity(spec.severity)),
-    );
-    props.insert(
-        "precision".to_string(),
-        Value::from(precision(spec.confidence)),
-    );
+    props.insert("security-severity".to_string(), Value::from(security_severity(spec.severity)));
+    props.insert("precision".to_string(), Value::from(precision(spec.confidence)));
     let mut descriptor = ReportingDescriptor::builder()
         .id(spec.id.clone())
         .name(spec.id.replace(['.', '-'], "_"))
-        .short_description(
-            MultiformatMessageString::builder()
-                .text(spec.name.clone())
-                .build(),
-        )
+        .short_description(MultiformatMessageString::builder().text(spec.name.clone()).build())
         .full_description(
             MultiformatMessageString::builder()
                 .text(format!(
@@ -145,24 +117,11 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor {
                 ))
                 .build(),
         )
-        .help(
-            MultiformatMessageString::builder()
-                .text(help_text)
-                .markdown(help_markdown)
-                .build(),
-        )
-        .default_configuration(
-            ReportingConfiguration::builder()
-                .level(json!(level_name(spec.severity)))
-                .build(),
-        )
+        .help(MultiformatMessageString::builder().text(help_text).markdown(help_markdown).build())
+        .default_configuration(ReportingConfiguration::builder().level(json!(level_name(spec.severity))).build())
         .properties(
             PropertyBag::builder()
-                .tags(vec![
-                    "security".to_string(),
-                    "secret".to_string(),
-                    spec.kind.as_str().to_string(),
-                ])
+                .tags(vec!["security".to_string(), "secret".to_string(), spec.kind.as_str().to_string()])
                 .additional_properties(props)
                 .build(),
         )
@@ -201,37 +160,26 @@ fn results_for(cx: &ReportContext<'_>, finding: &Finding, rule_index: i64) -> Ve
                 .end_line(p.end_line as i64)
                 .end_column(p.end_column as i64)
                 .build();
-            let physical = PhysicalLocation::builder()
-                .artifact_location(artifact(&location.path))
-                .region(region)
-                .build();
+            let physical =
+                PhysicalLocation::builder().artifact_location(artifact(&location.path)).region(region).build();
             let mut fingerprints = BTreeMap::new();
-            fingerprints.insert(
-                "leakhound/v1".to_string(),
-                location_fingerprint(finding, &location.path),
-            );
+            fingerprints.insert("leakhound/v1".to_string(), location_fingerprint(finding, &location.path));
             let mut props = BTreeMap::new();
-            props.insert(
-                "fingerprint".to_string(),
-                Value::from(finding.fingerprint.clone()),
-            );
+            props.insert("fingerprint".to_string(), Value::from(finding.fingerprint.clone()));
             props.insert("secret".to_string(), Value::from(secret.clone()));
             props.insert("redacted".to_string(), Value::from(!cx.show_secrets));
             if !finding.attributes.is_empty() {
                 props.insert("attributes".to_string(), json!(finding.attributes));
             }
+            if let Some(git) = &location.git {
+                props.insert("git".to_string(), json!(git));
+            }
             SarifResult::builder()
                 .rule_id(spec.id.clone())
                 .rule_index(rule_index)
                 .level(level(spec.severity))
-                .message(
-                    Message::builder()
-                        .text(format!("{} found: {secret}", spec.name))
-                        .build(),
-                )
-                .locations(vec![
-                    Location::builder().physical_location(physical).build(),
-                ])
+                .message(Message::builder().text(format!("{} found: {secret}", spec.name)).build())
+                .locations(vec![Location::builder().physical_location(physical).build()])
                 .partial_fingerprints(fingerprints)
                 .properties(PropertyBag::builder().additional_properties(props).build())
                 .build()
@@ -241,9 +189,7 @@ fn results_for(cx: &ReportContext<'_>, finding: &Finding, rule_index: i64) -> Ve
 
 fn invocation(cx: &ReportContext<'_>) -> Invocation {
     let notifications: Vec<Notification> = cx.outcome.notices.iter().map(notification).collect();
-    let mut invocation = Invocation::builder()
-        .execution_successful(!cx.outcome.incomplete())
-        .build();
+    let mut invocation = Invocation::builder().execution_successful(!cx.outcome.incomplete()).build();
     if !notifications.is_empty() {
         invocation.tool_execution_notifications = Some(notifications);
     }
@@ -256,14 +202,9 @@ fn notification(notice: &Notice) -> Notification {
         NoticeLevel::Warning => "warning",
     };
     let message = Message::builder().text(notice.message.clone()).build();
-    let mut notification = Notification::builder()
-        .level(json!(level))
-        .message(message)
-        .build();
+    let mut notification = Notification::builder().level(json!(level)).message(message).build();
     notification.locations = notice.path.as_deref().map(|path| {
-        let physical = PhysicalLocation::builder()
-            .artifact_location(artifact(path))
-            .build();
+        let physical = PhysicalLocation::builder().artifact_location(artifact(path)).build();
         vec![Location::builder().physical_location(physical).build()]
     });
     notification
@@ -272,16 +213,11 @@ fn notification(notice: &Notice) -> Notification {
 /// A relative path becomes a percent-escaped URI under `%SRCROOT%`; an absolute one a `file:` URI.
 fn artifact(path: &str) -> ArtifactLocation {
     if path.starts_with('/') {
-        ArtifactLocation::builder()
-            .uri(format!("file://{}", percent_escape(path)))
-            .build()
+        ArtifactLocation::builder().uri(format!("file://{}", percent_escape(path))).build()
     } else if path == "<stdin>" {
         ArtifactLocation::builder().uri("stdin").build()
     } else {
-        ArtifactLocation::builder()
-            .uri(percent_escape(path))
-            .uri_base_id(SRCROOT)
-            .build()
+        ArtifactLocation::builder().uri(percent_escape(path)).uri_base_id(SRCROOT).build()
     }
 }
 

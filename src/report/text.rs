@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use super::{Emitter, ReportContext};
+use crate::finding::{GitOrigin, OriginState};
 use crate::rules::Severity;
 use crate::sanitize::escape_for_terminal;
 
@@ -23,6 +24,24 @@ fn severity_colour(severity: Severity) -> &'static str {
     }
 }
 
+/// ` (commit 1a2b3c4d5e6f, Jane <jane@x>, 2024-01-02T…Z, refs/heads/main)`, ` (staged)`, ...
+fn describe_origin(origin: &GitOrigin) -> String {
+    match (&origin.commit, origin.state) {
+        (_, OriginState::Staged) => " (staged)".to_string(),
+        (None, _) => format!(" (unreachable blob {})", &origin.blob[..origin.blob.len().min(12)]),
+        (Some(c), state) => {
+            let refs = match c.refs_total {
+                0 if state == OriginState::Unreachable => "unreachable".to_string(),
+                0 => "no ref".to_string(),
+                n if n > c.refs.len() => format!("{} and {} more refs", c.refs.join(", "), n - c.refs.len()),
+                _ => c.refs.join(", "),
+            };
+            let who = escape_for_terminal(&format!("{} <{}>", c.author, c.email)).into_owned();
+            format!(" (commit {}, {who}, {}, {refs})", &c.id[..c.id.len().min(12)], c.date)
+        }
+    }
+}
+
 impl Emitter for TextEmitter {
     fn emit(&self, cx: &ReportContext<'_>, out: &mut dyn Write) -> io::Result<()> {
         let paint = |code: &'static str| if cx.color { code } else { "" };
@@ -39,26 +58,17 @@ impl Emitter for TextEmitter {
                 spec.severity.as_str(),
                 paint(RESET),
             )?;
-            writeln!(
-                out,
-                "  secret       {}",
-                escape_for_terminal(&cx.secret_text(finding))
-            )?;
+            writeln!(out, "  secret       {}", escape_for_terminal(&cx.secret_text(finding)))?;
             for (name, value) in &finding.attributes {
                 writeln!(out, "  {name:<12} {}", escape_for_terminal(value))?;
             }
-            writeln!(
-                out,
-                "  fingerprint  {}{}{}",
-                paint(DIM),
-                finding.fingerprint,
-                paint(RESET)
-            )?;
+            writeln!(out, "  fingerprint  {}{}{}", paint(DIM), finding.fingerprint, paint(RESET))?;
             for location in &finding.locations {
                 let p = location.position;
+                let origin = location.git.as_deref().map(describe_origin).unwrap_or_default();
                 writeln!(
                     out,
-                    "  at           {}:{}:{}",
+                    "  at           {}:{}:{}{origin}",
                     escape_for_terminal(&location.path),
                     p.line,
                     p.column

@@ -9,9 +9,6 @@ const FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_rules
 pub fn sources() -> Vec<RuleSource> {
     FILES
         .iter()
-        .map(|(name, text)| RuleSource {
-            origin: format!("builtin:{name}"),
-            text: (*text).to_string(),
-        })
+        .map(|(name, text)| RuleSource { origin: format!("builtin:{name}"), text: (*text).to_string() })
         .collect()
 }

@@ -34,30 +34,21 @@ pub fn check(set: &Arc<RuleSet>, include: impl Fn(&str) -> bool) -> CheckReport 
         let spec = &rule.spec;
         let id = &spec.id;
         if spec.examples.is_empty() || spec.negative_examples.is_empty() {
-            report.problems.push(format!(
-                "{id}: needs at least one example and one negative example"
-            ));
+            report.problems.push(format!("{id}: needs at least one example and one negative example"));
         }
-        if spec.references.is_empty() || spec.revoke.as_deref().is_none_or(|r| r.trim().is_empty())
-        {
-            report
-                .problems
-                .push(format!("{id}: needs `references` and `revoke`"));
+        if spec.references.is_empty() || spec.revoke.as_deref().is_none_or(|r| r.trim().is_empty()) {
+            report.problems.push(format!("{id}: needs `references` and `revoke`"));
         }
         for example in &spec.examples {
             match prove_example(&matcher, index, example) {
                 Ok(()) => report.examples += 1,
-                Err(why) => report
-                    .problems
-                    .push(format!("{id}: example {example:?} {why}")),
+                Err(why) => report.problems.push(format!("{id}: example {example:?} {why}")),
             }
         }
         for example in &spec.negative_examples {
             match prove_negative(&matcher, index, example) {
                 Ok(()) => report.negative_examples += 1,
-                Err(why) => report
-                    .problems
-                    .push(format!("{id}: negative example {example:?} {why}")),
+                Err(why) => report.problems.push(format!("{id}: negative example {example:?} {why}")),
             }
         }
     }
@@ -66,27 +57,16 @@ pub fn check(set: &Arc<RuleSet>, include: impl Fn(&str) -> bool) -> CheckReport 
 
 fn prove_example(matcher: &Matcher, rule: usize, example: &str) -> Result<(), String> {
     let candidates = matcher.explain(example.as_bytes());
-    if candidates
-        .iter()
-        .any(|c| c.found.rule == rule && c.verdict == Verdict::Kept)
-    {
+    if candidates.iter().any(|c| c.found.rule == rule && c.verdict == Verdict::Kept) {
         return Ok(());
     }
     let own: Vec<_> = candidates.iter().filter(|c| c.found.rule == rule).collect();
     if let Some(c) = own.first() {
-        return Err(format!(
-            "was not reported: {} (entropy {:.2})",
-            c.verdict.describe(),
-            c.entropy
-        ));
+        return Err(format!("was not reported: {} (entropy {:.2})", c.verdict.describe(), c.entropy));
     }
     let keywords = &matcher.rules().rules()[rule].spec.keywords;
     let lower = example.to_ascii_lowercase();
-    if !keywords.is_empty()
-        && !keywords
-            .iter()
-            .any(|k| lower.contains(&k.to_ascii_lowercase()))
-    {
+    if !keywords.is_empty() && !keywords.iter().any(|k| lower.contains(&k.to_ascii_lowercase())) {
         return Err("contains none of the rule's keywords".into());
     }
     Err("does not match the pattern".into())
@@ -94,10 +74,7 @@ fn prove_example(matcher: &Matcher, rule: usize, example: &str) -> Result<(), St
 
 fn prove_negative(matcher: &Matcher, rule: usize, example: &str) -> Result<(), String> {
     let candidates = matcher.explain(example.as_bytes());
-    match candidates
-        .iter()
-        .find(|c| c.found.rule == rule && c.verdict == Verdict::Kept)
-    {
+    match candidates.iter().find(|c| c.found.rule == rule && c.verdict == Verdict::Kept) {
         None => Ok(()),
         Some(c) => Err(format!(
             "was reported (secret {:?})",

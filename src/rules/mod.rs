@@ -116,11 +116,7 @@ impl CompiledPattern {
             .filter(|(name, _)| *name != "secret")
             .map(|(name, index)| (Arc::from(name), index))
             .collect();
-        Ok(CompiledPattern {
-            regex,
-            secret_group,
-            attribute_groups,
-        })
+        Ok(CompiledPattern { regex, secret_group, attribute_groups })
     }
 }
 
@@ -133,33 +129,21 @@ impl Rule {
     /// The compiled pattern, compiling it now if this is the first use. `Err` only for a pattern
     /// that parses but exceeds the regex size limits (built-ins are proven by `rules check`).
     pub(crate) fn pattern(&self) -> Result<&CompiledPattern, &str> {
-        self.compiled
-            .get_or_init(|| CompiledPattern::new(&self.spec.pattern))
-            .as_ref()
-            .map_err(String::as_str)
+        self.compiled.get_or_init(|| CompiledPattern::new(&self.spec.pattern)).as_ref().map_err(String::as_str)
     }
 
     /// Validates a rule; compiles its pattern now when `eager`.
     fn load(spec: RuleSpec, origin: &Arc<str>, eager: bool) -> Result<Rule, RuleError> {
         let id = spec.id.clone();
-        let invalid = |problem: String| RuleError::Invalid {
-            origin: origin.to_string(),
-            id: id.clone(),
-            problem,
-        };
+        let invalid = |problem: String| RuleError::Invalid { origin: origin.to_string(), id: id.clone(), problem };
         validate_spec(&spec).map_err(invalid)?;
         let names = capture_names(&spec.pattern).map_err(|e| invalid(format!("pattern: {e}")))?;
         if !names.iter().any(|n| n == "secret") {
             return Err(invalid("pattern has no named group `secret`".into()));
         }
-        let rule = Rule {
-            spec,
-            origin: Arc::clone(origin),
-            compiled: OnceLock::new(),
-        };
+        let rule = Rule { spec, origin: Arc::clone(origin), compiled: OnceLock::new() };
         if eager {
-            rule.pattern()
-                .map_err(|e| invalid(format!("pattern: {e}")))?;
+            rule.pattern().map_err(|e| invalid(format!("pattern: {e}")))?;
         }
         Ok(rule)
     }
@@ -181,8 +165,7 @@ fn capture_names(pattern: &str) -> Result<Vec<String>, String> {
                 names.extend(cap.name.as_deref().map(str::to_string));
                 stack.push(&cap.sub);
             }
-            regex_syntax::hir::HirKind::Concat(subs)
-            | regex_syntax::hir::HirKind::Alternation(subs) => {
+            regex_syntax::hir::HirKind::Concat(subs) | regex_syntax::hir::HirKind::Alternation(subs) => {
                 stack.extend(subs.iter());
             }
             regex_syntax::hir::HirKind::Repetition(rep) => stack.push(&rep.sub),
@@ -212,9 +195,7 @@ fn validate_spec(spec: &RuleSpec) -> Result<(), String> {
         return Err("no `keywords`: add keywords, or say `prefilter: none`".into());
     }
     if let Some(bad) = spec.keywords.iter().find(|k| k.len() < 2 || !k.is_ascii()) {
-        return Err(format!(
-            "keyword {bad:?} must be ASCII and at least 2 characters"
-        ));
+        return Err(format!("keyword {bad:?} must be ASCII and at least 2 characters"));
     }
     if let Some(e) = spec.min_entropy
         && !(0.0..=8.0).contains(&e)
@@ -226,18 +207,13 @@ fn validate_spec(spec: &RuleSpec) -> Result<(), String> {
 
 fn is_valid_id(id: &str) -> bool {
     let mut parts = id.split('.');
-    let first_ok = parts.next().is_some_and(|p| {
-        !p.is_empty()
-            && p.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    });
+    let first_ok =
+        parts.next().is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
     let rest: Vec<&str> = parts.collect();
     first_ok
         && !rest.is_empty()
         && rest.iter().all(|p| {
-            !p.is_empty()
-                && p.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+            !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
         })
 }
 
@@ -257,10 +233,7 @@ impl RuleSet {
             let file: syntax::RuleFile = match serde_saphyr::from_str(&source.text) {
                 Ok(file) => file,
                 Err(e) => {
-                    errors.push(RuleError::Syntax {
-                        origin: source.origin.clone(),
-                        message: e.to_string(),
-                    });
+                    errors.push(RuleError::Syntax { origin: source.origin.clone(), message: e.to_string() });
                     continue;
                 }
             };
@@ -282,11 +255,7 @@ impl RuleSet {
                 });
             }
         }
-        if errors.is_empty() {
-            Ok(RuleSet { rules })
-        } else {
-            Err(RuleErrors(errors))
-        }
+        if errors.is_empty() { Ok(RuleSet { rules }) } else { Err(RuleErrors(errors)) }
     }
 
     /// The built-in rules plus the rule files at `extra` (files, or directories of `*.yaml`).
@@ -303,17 +272,12 @@ impl RuleSet {
 
     /// The rule with this id.
     pub fn get(&self, id: &str) -> Option<&Rule> {
-        self.rules
-            .binary_search_by(|r| r.spec.id.as_str().cmp(id))
-            .ok()
-            .map(|i| &self.rules[i])
+        self.rules.binary_search_by(|r| r.spec.id.as_str().cmp(id)).ok().map(|i| &self.rules[i])
     }
 
     /// The index of the rule with this id.
     pub fn index_of(&self, id: &str) -> Option<usize> {
-        self.rules
-            .binary_search_by(|r| r.spec.id.as_str().cmp(id))
-            .ok()
+        self.rules.binary_search_by(|r| r.spec.id.as_str().cmp(id)).ok()
     }
 }
 
@@ -326,28 +290,15 @@ pub fn read_rule_paths(paths: &[PathBuf]) -> Result<Vec<RuleSource>, RuleErrors>
             Ok(files) => {
                 for file in files {
                     match std::fs::read_to_string(&file) {
-                        Ok(text) => sources.push(RuleSource {
-                            origin: file.display().to_string(),
-                            text,
-                        }),
-                        Err(source) => errors.push(RuleError::Read {
-                            origin: file.display().to_string(),
-                            source,
-                        }),
+                        Ok(text) => sources.push(RuleSource { origin: file.display().to_string(), text }),
+                        Err(source) => errors.push(RuleError::Read { origin: file.display().to_string(), source }),
                     }
                 }
             }
-            Err(source) => errors.push(RuleError::Read {
-                origin: path.display().to_string(),
-                source,
-            }),
+            Err(source) => errors.push(RuleError::Read { origin: path.display().to_string(), source }),
         }
     }
-    if errors.is_empty() {
-        Ok(sources)
-    } else {
-        Err(RuleErrors(errors))
-    }
+    if errors.is_empty() { Ok(sources) } else { Err(RuleErrors(errors)) }
 }
 
 fn collect_rule_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
@@ -357,10 +308,7 @@ fn collect_rule_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(path)?
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|ext| ext == "yaml" || ext == "yml")
-        })
+        .filter(|p| p.extension().is_some_and(|ext| ext == "yaml" || ext == "yml"))
         .collect();
     files.sort();
     Ok(files)
@@ -371,10 +319,7 @@ mod tests {
     use super::*;
 
     fn source(text: &str) -> Vec<RuleSource> {
-        vec![RuleSource {
-            origin: "test.yaml".into(),
-            text: text.into(),
-        }]
+        vec![RuleSource { origin: "test.yaml".into(), text: text.into() }]
     }
 
     const MINIMAL: &str = r"
@@ -406,23 +351,16 @@ rules:
     fn rejects_missing_secret_group_with_the_rule_id() {
         let text = MINIMAL.replace("(?P<secret>", "(");
         let err = RuleSet::compile(&source(&text)).unwrap_err().to_string();
-        assert!(
-            err.contains("demo.token") && err.contains("secret"),
-            "{err}"
-        );
+        assert!(err.contains("demo.token") && err.contains("secret"), "{err}");
     }
 
     #[test]
     fn rejects_unknown_fields_and_bad_kinds() {
-        let err = RuleSet::compile(&source(&MINIMAL.replace("kind: token", "kind: tokn")))
+        let err = RuleSet::compile(&source(&MINIMAL.replace("kind: token", "kind: tokn"))).unwrap_err().to_string();
+        assert!(err.contains("test.yaml"), "{err}");
+        let err = RuleSet::compile(&source(&MINIMAL.replace("severity: low", "severity: low\n    colour: red")))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("test.yaml"), "{err}");
-        let err = RuleSet::compile(&source(
-            &MINIMAL.replace("severity: low", "severity: low\n    colour: red"),
-        ))
-        .unwrap_err()
-        .to_string();
         assert!(err.contains("colour"), "{err}");
     }
 
@@ -437,10 +375,7 @@ rules:
     #[test]
     fn rejects_duplicate_ids_across_files() {
         let mut sources = source(MINIMAL);
-        sources.push(RuleSource {
-            origin: "other.yaml".into(),
-            text: MINIMAL.into(),
-        });
+        sources.push(RuleSource { origin: "other.yaml".into(), text: MINIMAL.into() });
         let err = RuleSet::compile(&sources).unwrap_err().to_string();
         assert!(err.contains("already defined"), "{err}");
     }

@@ -59,8 +59,7 @@ pub const CREDENTIAL_FILE_GLOBS: &[&str] = &[
 ];
 
 /// Path suffixes (directory + name) of credential stores with generic names.
-const CREDENTIAL_PATH_SUFFIXES: &[&str] =
-    &[".docker/config.json", ".kube/config", ".aws/credentials"];
+const CREDENTIAL_PATH_SUFFIXES: &[&str] = &[".docker/config.json", ".kube/config", ".aws/credentials"];
 
 /// What the walk found.
 #[derive(Debug)]
@@ -103,22 +102,15 @@ impl Default for CredentialNames {
         for glob in CREDENTIAL_FILE_GLOBS {
             builder.add(Glob::new(glob).expect("credential globs are valid"));
         }
-        CredentialNames {
-            names: builder.build().expect("credential globs are valid"),
-        }
+        CredentialNames { names: builder.build().expect("credential globs are valid") }
     }
 }
 
 impl CredentialNames {
     /// Whether `path` names a credential store.
     pub fn matches(&self, path: &Path) -> bool {
-        let by_name = path
-            .file_name()
-            .is_some_and(|name| self.names.is_match(name));
-        by_name
-            || CREDENTIAL_PATH_SUFFIXES
-                .iter()
-                .any(|suffix| path.ends_with(suffix))
+        let by_name = path.file_name().is_some_and(|name| self.names.is_match(name));
+        by_name || CREDENTIAL_PATH_SUFFIXES.iter().any(|suffix| path.ends_with(suffix))
     }
 }
 
@@ -182,9 +174,7 @@ fn credential_overrides(root: &Path) -> ignore::overrides::Override {
         overrides.add(glob).expect("credential globs are valid");
     }
     for suffix in CREDENTIAL_PATH_SUFFIXES {
-        overrides
-            .add(&format!("**/{suffix}"))
-            .expect("credential globs are valid");
+        overrides.add(&format!("**/{suffix}")).expect("credential globs are valid");
     }
     overrides.build().expect("credential globs are valid")
 }
@@ -227,9 +217,7 @@ fn handle(
 /// The error without the path prefix `ignore` adds (the path is reported separately).
 fn error_message(err: &ignore::Error) -> String {
     match err {
-        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => {
-            error_message(err)
-        }
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => error_message(err),
         other => other.to_string(),
     }
 }
@@ -237,9 +225,7 @@ fn error_message(err: &ignore::Error) -> String {
 fn error_path(err: &ignore::Error) -> Option<PathBuf> {
     match err {
         ignore::Error::WithPath { path, .. } => Some(path.clone()),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
-            error_path(err)
-        }
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
         _ => None,
     }
 }

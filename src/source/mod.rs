@@ -2,17 +2,16 @@
 //! match anything themselves.
 //!
 //! - [`fs`]: files and directories, walked in parallel with the `ignore` crate.
+//! - [`git`]: history, the staged index and commit ranges (feature `git`).
 //! - stdin (`-`) is read directly by the scan pipeline.
 
 pub mod fs;
+#[cfg(feature = "git")]
+pub mod git;
 
 /// Display form of a path: lossy UTF-8, `/` separators, no leading `./`.
 pub fn display_path(path: &std::path::Path) -> String {
     let text = path.to_string_lossy();
     let text = text.strip_prefix("./").unwrap_or(&text);
-    if std::path::MAIN_SEPARATOR == '\\' {
-        text.replace('\\', "/")
-    } else {
-        text.to_string()
-    }
+    if std::path::MAIN_SEPARATOR == '\\' { text.replace('\\', "/") } else { text.to_string() }
 }

@@ -4,17 +4,8 @@ use crate::util::{Tree, fake};
 
 fn sample_tree() -> Tree {
     let tree = Tree::new();
-    tree.file(
-        "src/app.py",
-        format!(
-            "import os\n\nclient = Client(token=\"{}\")\n",
-            fake::github_pat(1)
-        ),
-    );
-    tree.file(
-        "deploy/my settings.env",
-        format!("DB_PASSWORD=Zt8#qLm2vR!x\nGH={}\n", fake::github_pat(1)),
-    );
+    tree.file("src/app.py", format!("import os\n\nclient = Client(token=\"{}\")\n", fake::github_pat(1)));
+    tree.file("deploy/my settings.env", format!("DB_PASSWORD=Zt8#qLm2vR!x\nGH={}\n", fake::github_pat(1)));
     tree.file(".gitignore", "*.log\n");
     tree
 }
@@ -58,21 +49,8 @@ fn sarif_passes_github_code_scanning_validation() {
         return;
     };
     let tree = sample_tree();
-    tree.file(
-        "weird dir/ü #1.txt",
-        format!("t={}\n", crate::util::fake::github_pat(9)),
-    );
-    let run = tree.run(&[
-        "scan",
-        ".",
-        "missing-dir",
-        "--max-file-size",
-        "40",
-        "-f",
-        "sarif",
-        "-r",
-        "out.sarif",
-    ]);
+    tree.file("weird dir/ü #1.txt", format!("t={}\n", crate::util::fake::github_pat(9)));
+    let run = tree.run(&["scan", ".", "missing-dir", "--max-file-size", "40", "-f", "sarif", "-r", "out.sarif"]);
     assert_eq!(run.code(), 2, "{}", run.stderr());
     let out = std::process::Command::new("bash")
         .arg(validator)

@@ -31,14 +31,8 @@ fn rules_check_fails_on_a_broken_example_and_a_missing_negative() {
     let run = tree.run(&["rules", "check", file.to_str().unwrap()]);
     assert_eq!(run.code(), 1);
     let out = run.stdout();
-    assert!(
-        out.contains("demo.key: example \"k = demo_0123\" does not match the pattern"),
-        "{out}"
-    );
-    assert!(
-        out.contains("demo.key: needs at least one example and one negative example"),
-        "{out}"
-    );
+    assert!(out.contains("demo.key: example \"k = demo_0123\" does not match the pattern"), "{out}");
+    assert!(out.contains("demo.key: needs at least one example and one negative example"), "{out}");
 }
 
 #[test]
@@ -46,12 +40,7 @@ fn rules_list_json_and_show() {
     let tree = Tree::new();
     let run = tree.run(&["rules", "list", "--format", "json"]);
     let rules: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
-    let ids: Vec<&str> = rules
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> = rules.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert!(ids.contains(&"github.pat.classic"));
     let mut sorted = ids.clone();
     sorted.sort_unstable();

@@ -6,21 +6,12 @@ use crate::util::{Tree, fake, leakhound};
 fn a_secret_is_found_and_the_exit_status_is_1() {
     let tree = Tree::new();
     let token = fake::github_pat(1);
-    tree.file(
-        "src/config.py",
-        format!("import os\nGITHUB_TOKEN = \"{token}\"\n"),
-    );
+    tree.file("src/config.py", format!("import os\nGITHUB_TOKEN = \"{token}\"\n"));
     let run = tree.run(&["scan", "-f", "json"]);
     assert_eq!(run.code(), 1, "{}", run.stderr());
-    assert_eq!(
-        run.hits(),
-        vec![("github.pat.classic".into(), "src/config.py".into(), 2)]
-    );
+    assert_eq!(run.hits(), vec![("github.pat.classic".into(), "src/config.py".into(), 2)]);
     let loc = &run.json()["findings"][0]["locations"][0];
-    assert_eq!(
-        (loc["column"].as_u64(), loc["end_column"].as_u64()),
-        (Some(17), Some(57))
-    );
+    assert_eq!((loc["column"].as_u64(), loc["end_column"].as_u64()), (Some(17), Some(57)));
 }
 
 #[test]
@@ -35,11 +26,7 @@ fn a_clean_tree_exits_0_and_exit_code_overrides_findings() {
 #[test]
 fn gitignore_is_honoured_except_for_credential_stores() {
     let tree = Tree::new();
-    let (a, b, c) = (
-        fake::github_pat(3),
-        fake::github_pat(4),
-        fake::github_pat(5),
-    );
+    let (a, b, c) = (fake::github_pat(3), fake::github_pat(4), fake::github_pat(5));
     tree.file(".gitignore", "build/\n*.log\n.env\nconfig/prod.pem\n");
     tree.file(".env", format!("GH={a}\n"));
     tree.file("app.log", format!("token {b}\n"));
@@ -51,19 +38,13 @@ fn gitignore_is_honoured_except_for_credential_stores() {
 
     let all = tree.run(&["scan", "--no-ignore", "-f", "json"]);
     let paths: Vec<String> = all.hits().into_iter().map(|h| h.1).collect();
-    assert_eq!(
-        paths,
-        vec![".env", "app.log", "build/out.txt", "config/prod.pem"]
-    );
+    assert_eq!(paths, vec![".env", "app.log", "build/out.txt", "config/prod.pem"]);
 }
 
 #[test]
 fn hidden_files_are_scanned_and_the_git_directory_is_not() {
     let tree = Tree::new();
-    tree.file(
-        ".config/settings.ini",
-        format!("token={}\n", fake::github_pat(6)),
-    );
+    tree.file(".config/settings.ini", format!("token={}\n", fake::github_pat(6)));
     tree.file(".git/config", format!("token={}\n", fake::github_pat(7)));
     let run = tree.run(&["scan", "-f", "json"]);
     let paths: Vec<String> = run.hits().into_iter().map(|h| h.1).collect();
@@ -88,26 +69,15 @@ fn binary_files_are_skipped_and_counted_unless_scan_binary() {
 #[test]
 fn files_over_max_file_size_are_listed_not_hidden() {
     let tree = Tree::new();
-    tree.file(
-        "big.txt",
-        format!("{}\n{}", "x".repeat(5000), fake::github_pat(9)),
-    );
+    tree.file("big.txt", format!("{}\n{}", "x".repeat(5000), fake::github_pat(9)));
     tree.file("small.txt", format!("t={}\n", fake::github_pat(10)));
     let run = tree.run(&["scan", "--max-file-size", "1K", "-f", "json"]);
-    assert_eq!(
-        run.code(),
-        1,
-        "findings decide the status; a deliberate size skip is a warning"
-    );
+    assert_eq!(run.code(), 1, "findings decide the status; a deliberate size skip is a warning");
     let doc = run.json();
     assert_eq!(doc["summary"]["skipped_too_large"], 1);
     assert_eq!(doc["notices"][0]["path"], "big.txt");
     assert_eq!(doc["notices"][0]["level"], "warning");
-    assert!(
-        run.stderr().contains("warning: big.txt: skipped"),
-        "{}",
-        run.stderr()
-    );
+    assert!(run.stderr().contains("warning: big.txt: skipped"), "{}", run.stderr());
 }
 
 #[test]
@@ -115,20 +85,12 @@ fn an_unreadable_path_is_an_error_but_other_findings_are_still_reported() {
     let tree = Tree::new();
     tree.file("ok.txt", format!("t={}\n", fake::github_pat(11)));
     let run = tree.run(&["scan", "ok.txt", "does-not-exist.txt", "-f", "json"]);
-    assert_eq!(
-        run.code(),
-        2,
-        "incomplete results must not look clean or merely dirty"
-    );
+    assert_eq!(run.code(), 2, "incomplete results must not look clean or merely dirty");
     let doc = run.json();
     assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
     assert_eq!(doc["summary"]["complete"], false);
     assert_eq!(doc["notices"][0]["level"], "error");
-    assert!(
-        run.stderr().contains("does-not-exist.txt"),
-        "{}",
-        run.stderr()
-    );
+    assert!(run.stderr().contains("does-not-exist.txt"), "{}", run.stderr());
 }
 
 #[test]
@@ -155,13 +117,7 @@ fn symlinks_are_never_followed_and_fifos_never_opened() {
     std::os::unix::fs::symlink(&secret_file, tree.path().join("link.txt")).unwrap();
     std::os::unix::fs::symlink(outside.path(), tree.path().join("linkdir")).unwrap();
     let fifo = tree.path().join("pipe");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
     let run = tree.run(&["scan", "-f", "json"]);
     assert_eq!(run.code(), 0, "{}", run.stdout());
     let summary = &run.json()["summary"];
@@ -173,16 +129,10 @@ fn symlinks_are_never_followed_and_fifos_never_opened() {
 fn a_provider_rule_wins_over_generic_on_the_same_bytes_only() {
     let tree = Tree::new();
     let token = fake::github_pat(14);
-    tree.file(
-        "a.env",
-        format!("API_TOKEN={token} DB_PASSWORD=Zt8#qLm2vR!x\n"),
-    );
+    tree.file("a.env", format!("API_TOKEN={token} DB_PASSWORD=Zt8#qLm2vR!x\n"));
     let run = tree.run(&["scan", "-f", "json"]);
     let rules: Vec<String> = run.hits().into_iter().map(|h| h.0).collect();
-    assert_eq!(
-        rules,
-        vec!["generic.password-assignment", "github.pat.classic"]
-    );
+    assert_eq!(rules, vec!["generic.password-assignment", "github.pat.classic"]);
 }
 
 #[test]
@@ -206,29 +156,17 @@ fn secrets_are_redacted_unless_show_secrets() {
     for format in ["text", "json", "jsonl", "sarif"] {
         let run = tree.run(&["scan", "-f", format]);
         assert!(!run.stdout().contains(&token), "{format} leaked the secret");
-        assert!(
-            !run.stderr().contains(&token),
-            "{format} leaked the secret on stderr"
-        );
-        assert!(
-            run.stdout().contains(&token[..8]),
-            "{format} lacks the recognisable prefix"
-        );
+        assert!(!run.stderr().contains(&token), "{format} leaked the secret on stderr");
+        assert!(run.stdout().contains(&token[..8]), "{format} lacks the recognisable prefix");
         let shown = tree.run(&["scan", "-f", format, "--show-secrets"]);
-        assert!(
-            shown.stdout().contains(&token),
-            "{format} --show-secrets hides the secret"
-        );
+        assert!(shown.stdout().contains(&token), "{format} --show-secrets hides the secret");
     }
 }
 
 #[test]
 fn hostile_file_names_are_escaped_in_text_output() {
     let tree = Tree::new();
-    tree.file(
-        "evil\nname\u{1b}[2J.txt",
-        format!("t={}\n", fake::github_pat(16)),
-    );
+    tree.file("evil\nname\u{1b}[2J.txt", format!("t={}\n", fake::github_pat(16)));
     let run = tree.run(&["scan", "--color", "never"]);
     let out = run.stdout();
     assert!(out.contains("evil\\nname\\x1b[2J.txt:1:3"), "{out}");
@@ -247,10 +185,7 @@ fn one_finding_per_rule_and_secret_with_every_location() {
     assert_eq!(doc["findings"][0]["locations"].as_array().unwrap().len(), 2);
     let before = doc["findings"][0]["fingerprint"].clone();
     tree.file("a.txt", format!("moved\ndown\nt={token}\n"));
-    assert_eq!(
-        tree.run(&["scan", "-f", "json"]).json()["findings"][0]["fingerprint"],
-        before
-    );
+    assert_eq!(tree.run(&["scan", "-f", "json"]).json()["findings"][0]["fingerprint"], before);
 }
 
 #[test]
@@ -307,16 +242,9 @@ fn a_secret_straddling_a_window_boundary_in_a_large_file_is_found_once() {
 fn output_is_identical_across_thread_counts() {
     let tree = Tree::new();
     for i in 0..60u64 {
-        let body = if i % 3 == 0 {
-            format!("t{i}={}\n", fake::github_pat(100 + i))
-        } else {
-            format!("nothing {i}\n")
-        };
+        let body = if i % 3 == 0 { format!("t{i}={}\n", fake::github_pat(100 + i)) } else { format!("nothing {i}\n") };
         tree.file(&format!("d{}/f{i}.txt", i % 7), body);
-        tree.file(
-            &format!("shared{}.txt", i % 5),
-            format!("same={}\n", fake::github_pat(7)),
-        );
+        tree.file(&format!("shared{}.txt", i % 5), format!("same={}\n", fake::github_pat(7)));
     }
     let strip = |mut v: serde_json::Value| {
         v["summary"]["duration_ms"] = serde_json::Value::Null;
@@ -324,11 +252,7 @@ fn output_is_identical_across_thread_counts() {
     };
     let one = strip(tree.run(&["scan", "-j", "1", "-f", "json"]).json());
     for threads in ["2", "4", "8"] {
-        assert_eq!(
-            strip(tree.run(&["scan", "-j", threads, "-f", "json"]).json()),
-            one,
-            "-j {threads}"
-        );
+        assert_eq!(strip(tree.run(&["scan", "-j", threads, "-f", "json"]).json()), one, "-j {threads}");
     }
 }
 
@@ -344,13 +268,7 @@ fn usage_errors_exit_2() {
 fn an_aws_access_key_id_is_found_in_a_credentials_file() {
     let tree = Tree::new();
     let id = fake::aws_key_id(3);
-    tree.file(
-        ".aws/credentials",
-        format!("[default]\naws_access_key_id = {id}\n"),
-    );
+    tree.file(".aws/credentials", format!("[default]\naws_access_key_id = {id}\n"));
     let run = tree.run(&["scan", "-f", "json"]);
-    assert_eq!(
-        run.hits(),
-        vec![("aws.access-key-id".into(), ".aws/credentials".into(), 2)]
-    );
+    assert_eq!(run.hits(), vec![("aws.access-key-id".into(), ".aws/credentials".into(), 2)]);
 }

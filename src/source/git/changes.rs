@@ -1,0 +1,245 @@
+//! Scans of what changed: the staged index (pre-commit), a commit range (push and pull-request
+//! CI), or one branch's history.
+//!
+//! Only secrets that a change *adds* are reported: for every (path, blob) a commit introduces, the
+//! secrets already present in a parent's version of that path (or, for the index, in HEAD's) are
+//! subtracted, so a secret committed long ago is not reported again by every commit that touches
+//! its file. Each distinct blob is matched once per run (a cache by blob id).
+
+use std::collections::{HashMap, HashSet};
+
+use gix::ObjectId;
+
+use super::objects::BlobOptions;
+use super::tree::{Introduced, Trees, introduced};
+use crate::content::{LocatedMatch, Reader, looks_binary};
+use crate::finding::{Collector, CommitInfo, GitOrigin, OriginState};
+use crate::matcher::Matcher;
+use crate::scan::{Notice, NoticeLevel, ScanStats};
+
+use super::provenance::rfc3339;
+
+/// Matches per blob, computed once.
+pub(crate) struct BlobScanner<'a> {
+    repo: &'a gix::Repository,
+    matcher: &'a Matcher,
+    reader: Reader,
+    options: BlobOptions,
+    cache: HashMap<ObjectId, Vec<LocatedMatch>>,
+    pub(crate) stats: ScanStats,
+    pub(crate) notices: Vec<Notice>,
+}
+
+impl<'a> BlobScanner<'a> {
+    pub(crate) fn new(repo: &'a gix::Repository, matcher: &'a Matcher, options: BlobOptions) -> BlobScanner<'a> {
+        BlobScanner {
+            repo,
+            matcher,
+            reader: Reader::new(matcher),
+            options,
+            cache: HashMap::new(),
+            stats: ScanStats::default(),
+            notices: Vec::new(),
+        }
+    }
+
+    /// The matches in a blob (empty for binary, oversized or unreadable blobs, which are counted
+    /// and reported).
+    pub(crate) fn matches(&mut self, blob: ObjectId, path: &str) -> &[LocatedMatch] {
+        if !self.cache.contains_key(&blob) {
+            let found = self.scan(blob, path);
+            self.cache.insert(blob, found);
+        }
+        &self.cache[&blob]
+    }
+
+    fn scan(&mut self, blob: ObjectId, path: &str) -> Vec<LocatedMatch> {
+        let object = match self.repo.find_object(blob) {
+            Ok(object) => object,
+            Err(e) => {
+                self.stats.errors += 1;
+                self.notices.push(Notice {
+                    level: NoticeLevel::Error,
+                    path: Some(path.to_string()),
+                    message: format!("blob {blob} cannot be read: {e}"),
+                });
+                return Vec::new();
+            }
+        };
+        let size = object.data.len() as u64;
+        if self.options.max_size.is_some_and(|max| size > max) {
+            self.stats.skipped_too_large += 1;
+            self.notices.push(Notice {
+                level: NoticeLevel::Warning,
+                path: Some(path.to_string()),
+                message: format!("skipped blob {blob}: {size} bytes is over --max-file-size"),
+            });
+            return Vec::new();
+        }
+        if !self.options.scan_binary && looks_binary(&object.data) {
+            self.stats.skipped_binary += 1;
+            return Vec::new();
+        }
+        self.stats.items_scanned += 1;
+        self.stats.bytes_scanned += size;
+        let mut found = Vec::new();
+        self.reader.scan_bytes(self.matcher, &object.data, &mut found);
+        found
+    }
+
+    /// The (rule, secret) pairs in a blob.
+    fn secrets(&mut self, blob: ObjectId, path: &str) -> HashSet<(usize, Vec<u8>)> {
+        self.matches(blob, path).iter().map(|m| (m.found.rule, m.secret.clone())).collect()
+    }
+}
+
+/// Reports the secrets that each of `commits` adds.
+pub(crate) fn scan_commits(
+    repo: &gix::Repository,
+    commits: &[ObjectId],
+    blobs: &mut BlobScanner<'_>,
+    refs: &[String],
+    collector: &mut Collector,
+) {
+    let trees = Trees::new(repo);
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    for &id in commits {
+        let Some((tree, parent_trees, info)) = commit_parts(repo, id, refs) else {
+            errors.push(format!("commit {id} cannot be read"));
+            continue;
+        };
+        found.clear();
+        introduced(&trees, tree, &parent_trees, &mut |_| false, &mut found, &mut errors);
+        let origin_of = |blob: ObjectId| GitOrigin {
+            blob: blob.to_string(),
+            state: OriginState::Reachable,
+            commit: Some(info.clone()),
+        };
+        for Introduced { path, blob } in found.drain(..) {
+            let mut before = HashSet::new();
+            for parent in &parent_trees {
+                if let Some(old) = blob_at(repo, *parent, &path) {
+                    before.extend(blobs.secrets(old, &path));
+                }
+            }
+            report_new(blobs, collector, &path, blob, &before, &origin_of(blob));
+        }
+    }
+    for message in errors {
+        blobs.stats.errors += 1;
+        blobs.notices.push(Notice { level: NoticeLevel::Error, path: None, message });
+    }
+}
+
+fn report_new(
+    blobs: &mut BlobScanner<'_>,
+    collector: &mut Collector,
+    path: &str,
+    blob: ObjectId,
+    before: &HashSet<(usize, Vec<u8>)>,
+    origin: &GitOrigin,
+) {
+    let rules = blobs.matcher.rules();
+    let new: Vec<LocatedMatch> = blobs
+        .matches(blob, path)
+        .iter()
+        .filter(|m| !before.contains(&(m.found.rule, m.secret.clone())))
+        .cloned()
+        .collect();
+    for m in new {
+        collector.add_at(rules, path, Some(origin), m);
+    }
+}
+
+/// A commit's tree, its parents' trees and its identity.
+fn commit_parts(
+    repo: &gix::Repository,
+    id: ObjectId,
+    refs: &[String],
+) -> Option<(ObjectId, Vec<ObjectId>, CommitInfo)> {
+    let commit = repo.find_commit(id).ok()?;
+    let tree = commit.tree_id().ok()?.detach();
+    let parent_trees =
+        commit.parent_ids().filter_map(|p| repo.find_commit(p).ok()?.tree_id().ok().map(gix::Id::detach)).collect();
+    let author = commit.author().ok()?;
+    let info = CommitInfo {
+        id: id.to_string(),
+        author: author.name.to_string(),
+        email: author.email.to_string(),
+        date: rfc3339(author.time().map_or(0, |t| t.seconds)),
+        refs: refs.to_vec(),
+        refs_total: refs.len(),
+    };
+    Some((tree, parent_trees, info))
+}
+
+/// The blob at `path` in `tree`, if any.
+fn blob_at(repo: &gix::Repository, tree: ObjectId, path: &str) -> Option<ObjectId> {
+    let tree = repo.find_tree(tree).ok()?;
+    let entry = tree.lookup_entry_by_path(path).ok()??;
+    entry.mode().is_blob_or_symlink().then(|| entry.object_id())
+}
+
+/// Every blob path in a tree, flattened.
+fn flatten(trees: &Trees<'_>, tree: ObjectId) -> HashMap<String, ObjectId> {
+    let mut out = HashMap::new();
+    let mut stack = vec![(tree, String::new())];
+    while let Some((tree, prefix)) = stack.pop() {
+        for entry in trees.entries(tree).unwrap_or_default() {
+            let path = format!("{prefix}{}", String::from_utf8_lossy(&entry.name));
+            if entry.mode.is_tree() {
+                stack.push((entry.oid, format!("{path}/")));
+            } else if entry.mode.is_blob_or_symlink() {
+                out.insert(path, entry.oid);
+            }
+        }
+    }
+    out
+}
+
+/// Reports secrets the index adds relative to HEAD (`--staged`). The index is `$GIT_INDEX_FILE`
+/// when set (git sets it for hooks run by `git commit -a` and `git commit PATH`), else the
+/// repository's. On an unborn branch (first commit) everything staged is new.
+pub(crate) fn scan_staged(
+    repo: &gix::Repository,
+    blobs: &mut BlobScanner<'_>,
+    collector: &mut Collector,
+) -> Result<(), String> {
+    let index = match std::env::var_os("GIT_INDEX_FILE") {
+        Some(path) => gix::index::File::at(path, repo.object_hash(), false, gix::index::decode::Options::default())
+            .map_err(|e| format!("cannot read the index named by GIT_INDEX_FILE: {e}"))?,
+        None => repo.open_index().map_err(|e| format!("cannot read the index: {e}"))?,
+    };
+    let trees = Trees::new(repo);
+    let head = repo.head_commit().ok().and_then(|c| c.tree_id().ok()).map(gix::Id::detach);
+    let head_paths = head.map(|t| flatten(&trees, t)).unwrap_or_default();
+    let mut staged_paths = HashSet::new();
+    let mut changed = Vec::new();
+    for entry in index.entries() {
+        if entry.stage() != gix::index::entry::Stage::Unconflicted || entry.mode == gix::index::entry::Mode::COMMIT {
+            continue;
+        }
+        let path = entry.path(&index).to_string();
+        staged_paths.insert(path.clone());
+        if head_paths.get(&path) != Some(&entry.id) {
+            changed.push((path, entry.id));
+        }
+    }
+    // Secrets in files the change deletes count as already committed (a rename moves them).
+    let deleted: Vec<(&String, &ObjectId)> = head_paths.iter().filter(|(p, _)| !staged_paths.contains(*p)).collect();
+    let mut moved: Option<HashSet<(usize, Vec<u8>)>> = None;
+    for (path, blob) in changed {
+        if blobs.matches(blob, &path).is_empty() {
+            continue;
+        }
+        let mut before =
+            moved.get_or_insert_with(|| deleted.iter().flat_map(|(p, b)| blobs.secrets(**b, p)).collect()).clone();
+        if let Some(old) = head_paths.get(&path) {
+            before.extend(blobs.secrets(*old, &path));
+        }
+        let origin = GitOrigin { blob: blob.to_string(), state: OriginState::Staged, commit: None };
+        report_new(blobs, collector, &path, blob, &before, &origin);
+    }
+    Ok(())
+}

@@ -1,0 +1,254 @@
+//! Phase 1 of a history scan: every object in the object database, each decoded once.
+//!
+//! Packs are walked with gix-pack's delta-tree traversal (the way `git index-pack` resolves a
+//! pack): every base is inflated once and its deltas applied from it, in parallel, so decoding
+//! git/git's 849k objects takes about 3 s on 2 cores where looking each object up by id takes
+//! 20 s or more. Blobs are matched right there, in the traversal's worker threads; commits are
+//! recorded (tree, parents, time) for phase 2; trees and tags are skipped. Reachability plays no
+//! part here: dangling commits, dropped stashes and rewritten history are in the database too, and
+//! a blob stored in several packs is matched again but reported once.
+//!
+//! A pack that fails to traverse (corrupt, truncated) is reported and then read object by object
+//! by id, so one bad object costs only itself; every object that still fails is reported by id.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use crossbeam_channel::{Sender, bounded};
+use gix::ObjectId;
+use gix::odb::pack;
+
+use crate::content::{LocatedMatch, Reader, looks_binary};
+use crate::matcher::Matcher;
+
+/// A commit as phase 2 needs it.
+#[derive(Debug, Clone)]
+pub(crate) struct CommitNode {
+    pub(crate) tree: ObjectId,
+    pub(crate) parents: Box<[ObjectId]>,
+}
+
+/// What to do with blobs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BlobOptions {
+    pub(crate) scan_binary: bool,
+    pub(crate) max_size: Option<u64>,
+}
+
+/// Everything phase 1 learned.
+#[derive(Debug, Default)]
+pub(crate) struct Inventory {
+    /// Matches per blob (only blobs with matches).
+    pub(crate) blob_matches: HashMap<ObjectId, Vec<LocatedMatch>>,
+    /// Every commit in the database.
+    pub(crate) commits: HashMap<ObjectId, CommitNode>,
+    pub(crate) blobs: u64,
+    pub(crate) bytes: u64,
+    pub(crate) binary: u64,
+    /// Blobs over the size limit.
+    pub(crate) too_large: Vec<(ObjectId, u64)>,
+    /// Objects or packs that could not be read: (what, message).
+    pub(crate) errors: Vec<(String, String)>,
+}
+
+enum Event {
+    Matches(ObjectId, Vec<LocatedMatch>),
+    Commit(ObjectId, CommitNode),
+    TooLarge(ObjectId, u64),
+    Error(String, String),
+}
+
+#[derive(Default)]
+struct Counters {
+    blobs: AtomicU64,
+    bytes: AtomicU64,
+    binary: AtomicU64,
+}
+
+/// Per-thread object handler; cloning gives a fresh reader (the traversal clones one per thread).
+struct ObjectScanner<'a> {
+    matcher: &'a Matcher,
+    reader: Option<Reader>,
+    tx: Sender<Event>,
+    counters: &'a Counters,
+    options: BlobOptions,
+}
+
+impl Clone for ObjectScanner<'_> {
+    fn clone(&self) -> Self {
+        ObjectScanner {
+            matcher: self.matcher,
+            reader: None,
+            tx: self.tx.clone(),
+            counters: self.counters,
+            options: self.options,
+        }
+    }
+}
+
+impl ObjectScanner<'_> {
+    fn process(&mut self, id: ObjectId, kind: gix::object::Kind, data: &[u8]) {
+        match kind {
+            gix::object::Kind::Blob => self.blob(id, data),
+            gix::object::Kind::Commit => match gix::objs::CommitRef::from_bytes(data, id.kind()) {
+                Ok(commit) => {
+                    let node = CommitNode { tree: commit.tree(), parents: commit.parents().collect() };
+                    let _ = self.tx.send(Event::Commit(id, node));
+                }
+                Err(e) => self.error(format!("commit {id}"), format!("cannot be parsed: {e}")),
+            },
+            gix::object::Kind::Tree | gix::object::Kind::Tag => {}
+        }
+    }
+
+    fn blob(&mut self, id: ObjectId, data: &[u8]) {
+        let size = data.len() as u64;
+        if self.options.max_size.is_some_and(|max| size > max) {
+            let _ = self.tx.send(Event::TooLarge(id, size));
+            return;
+        }
+        if !self.options.scan_binary && looks_binary(data) {
+            self.counters.binary.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        self.counters.blobs.fetch_add(1, Ordering::Relaxed);
+        self.counters.bytes.fetch_add(size, Ordering::Relaxed);
+        let matcher = self.matcher;
+        let reader = self.reader.get_or_insert_with(|| Reader::new(matcher));
+        let mut found = Vec::new();
+        reader.scan_bytes(matcher, data, &mut found);
+        if !found.is_empty() {
+            let _ = self.tx.send(Event::Matches(id, found));
+        }
+    }
+
+    fn error(&self, what: String, message: String) {
+        let _ = self.tx.send(Event::Error(what, message));
+    }
+}
+
+/// Reads and matches every object in `object_dirs`.
+pub(crate) fn inventory(
+    repo: &gix::ThreadSafeRepository,
+    object_dirs: &[PathBuf],
+    matcher: &Matcher,
+    threads: usize,
+    options: BlobOptions,
+) -> Inventory {
+    let counters = Counters::default();
+    let (tx, rx) = bounded::<Event>(1024);
+    let mut inventory = Inventory::default();
+    std::thread::scope(|scope| {
+        let scanner = ObjectScanner { matcher, reader: None, tx, counters: &counters, options };
+        scope.spawn(move || {
+            for dir in object_dirs {
+                scan_packs(repo, dir, &scanner, threads);
+                scan_loose(dir, &mut scanner.clone());
+            }
+        });
+        for event in rx {
+            match event {
+                Event::Matches(id, found) => {
+                    inventory.blob_matches.insert(id, found);
+                }
+                Event::Commit(id, node) => {
+                    inventory.commits.insert(id, node);
+                }
+                Event::TooLarge(id, size) => inventory.too_large.push((id, size)),
+                Event::Error(what, message) => inventory.errors.push((what, message)),
+            }
+        }
+    });
+    inventory.blobs = counters.blobs.load(Ordering::Relaxed);
+    inventory.bytes = counters.bytes.load(Ordering::Relaxed);
+    inventory.binary = counters.binary.load(Ordering::Relaxed);
+    inventory
+}
+
+/// The pack index files in an object directory, sorted.
+pub(crate) fn pack_indexes(objects: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(objects.join("pack")) else {
+        return Vec::new();
+    };
+    let mut indexes: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "idx"))
+        .collect();
+    indexes.sort();
+    indexes
+}
+
+fn scan_packs(repo: &gix::ThreadSafeRepository, objects: &Path, scanner: &ObjectScanner<'_>, threads: usize) {
+    for index in pack_indexes(objects) {
+        let shown = index.display().to_string();
+        let bundle = match pack::Bundle::at(&index, gix::hash::Kind::Sha1) {
+            Ok(bundle) => bundle,
+            Err(e) => {
+                scanner.error(format!("pack {shown}"), format!("cannot be opened: {e}"));
+                continue;
+            }
+        };
+        if let Err(e) = traverse(&bundle, scanner, threads) {
+            scanner.error(format!("pack {shown}"), format!("traversal failed ({e}); reading its objects one by one"));
+            scan_pack_by_id(repo, &bundle, scanner);
+        }
+    }
+}
+
+fn traverse(bundle: &pack::Bundle, scanner: &ObjectScanner<'_>, threads: usize) -> Result<(), String> {
+    let interrupt = AtomicBool::new(false);
+    let mut handler = scanner.clone();
+    let processor = move |kind: gix::object::Kind, data: &[u8], entry: &pack::index::Entry, _: &dyn gix::Progress| {
+        handler.process(entry.oid, kind, data);
+        Ok(())
+    };
+    let options = pack::index::traverse::Options {
+        traversal: pack::index::traverse::Algorithm::DeltaTreeLookup,
+        thread_limit: Some(threads),
+        check: pack::index::traverse::SafetyCheck::SkipFileAndObjectChecksumVerification,
+        alloc_limit_bytes: None,
+        make_pack_lookup_cache: || pack::cache::Never,
+    };
+    bundle
+        .index
+        .traverse(&bundle.pack, &mut gix::utils::progress::Discard, &interrupt, processor, options)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// The slow, robust path for a damaged pack: each object by id; failures are reported by id.
+fn scan_pack_by_id(repo: &gix::ThreadSafeRepository, bundle: &pack::Bundle, scanner: &ObjectScanner<'_>) {
+    let repo = repo.to_thread_local();
+    let mut handler = scanner.clone();
+    for entry in bundle.index.iter() {
+        match repo.find_object(entry.oid) {
+            Ok(object) => handler.process(entry.oid, object.kind, &object.data),
+            Err(e) => handler.error(format!("object {}", entry.oid), format!("cannot be read: {e}")),
+        }
+    }
+}
+
+fn scan_loose(objects: &Path, scanner: &mut ObjectScanner<'_>) {
+    let store = gix::odb::loose::Store::at(objects, gix::hash::Kind::Sha1);
+    let mut buf = Vec::new();
+    for id in store.iter() {
+        let id = match id {
+            Ok(id) => id,
+            Err(e) => {
+                scanner.error(format!("loose objects in {}", objects.display()), e.to_string());
+                continue;
+            }
+        };
+        match store.try_find(&id, &mut buf) {
+            Ok(Some(data)) => {
+                let kind = data.kind;
+                let bytes = data.data.to_vec();
+                scanner.process(id, kind, &bytes);
+            }
+            Ok(None) => {}
+            Err(e) => scanner.error(format!("object {id}"), format!("cannot be read: {e}")),
+        }
+    }
+}

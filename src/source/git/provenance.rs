@@ -1,0 +1,255 @@
+//! Phase 2 of a history scan: where and when each blob with findings entered the history.
+//!
+//! Runs only when phase 1 found something. A [`TreeIndex`] of the packs' trees (subtrees and
+//! blobs with findings only) lets every commit in the database, reachable or not, be compared
+//! with its parents in memory; each (path, blob with findings) it introduces is a candidate. Per (blob, path) the best candidate wins: a commit
+//! reachable from a ref over an unreachable one, then the earliest author date, then the smaller
+//! id (so the result is deterministic). A parent missing from the database (a shallow clone's
+//! boundary) counts as absent, so the boundary commit introduces what it holds. Author, date and
+//! the refs that reach the winning commit are looked up only for winners.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use gix::ObjectId;
+
+use super::objects::{CommitNode, Inventory};
+use super::treeindex::TreeIndex;
+use crate::finding::{CommitInfo, GitOrigin, MAX_REFS_LISTED, OriginState};
+
+/// A ref name and the commit it points to (tags peeled).
+#[derive(Debug, Clone)]
+pub(crate) struct RefTip {
+    pub(crate) name: String,
+    pub(crate) commit: ObjectId,
+}
+
+/// Every ref (branches, tags, remotes, stash, notes) and a detached HEAD, peeled to commits.
+pub(crate) fn ref_tips(repo: &gix::Repository) -> (Vec<RefTip>, Vec<String>) {
+    let mut tips = Vec::new();
+    let mut errors = Vec::new();
+    let platform = match repo.references() {
+        Ok(platform) => platform,
+        Err(e) => return (tips, vec![format!("cannot read refs: {e}")]),
+    };
+    match platform.all() {
+        Ok(all) => {
+            for reference in all {
+                match reference {
+                    Ok(mut r) => {
+                        let name = r.name().as_bstr().to_string();
+                        // Refs to trees or blobs have no history to attribute; skip them.
+                        if let Ok(commit) = r.peel_to_commit() {
+                            tips.push(RefTip { name, commit: commit.id });
+                        }
+                    }
+                    Err(e) => errors.push(format!("cannot read a ref: {e}")),
+                }
+            }
+        }
+        Err(e) => errors.push(format!("cannot read refs: {e}")),
+    }
+    if let Ok(head) = repo.head()
+        && head.referent_name().is_none()
+        && let Some(id) = head.id()
+    {
+        tips.push(RefTip { name: "HEAD".into(), commit: id.detach() });
+    }
+    tips.sort_by(|a, b| a.name.cmp(&b.name));
+    (tips, errors)
+}
+
+/// The commit graph of the database: reachability, and which refs reach each commit.
+///
+/// Refs are propagated once, children before parents (Kahn's algorithm over the graph), as one
+/// bitset per commit; the bitsets are kept only when commits x refs fits in [`REF_BITS_LIMIT`],
+/// otherwise only branch-like refs (not tags) are tracked, and the report says so through
+/// `refs_total`.
+struct Graph<'a> {
+    commits: &'a HashMap<ObjectId, CommitNode>,
+    reachable: HashSet<ObjectId>,
+    index: HashMap<ObjectId, usize>,
+    /// `bits[i * words .. (i + 1) * words]`: the refs reaching commit `i`.
+    bits: Vec<u64>,
+    words: usize,
+    tracked: Vec<usize>,
+}
+
+/// At most this many bits of ref sets (128 MiB).
+const REF_BITS_LIMIT: usize = 1 << 30;
+
+impl<'a> Graph<'a> {
+    fn new(commits: &'a HashMap<ObjectId, CommitNode>, refs: &[RefTip]) -> Graph<'a> {
+        let mut reachable = HashSet::new();
+        let mut queue: VecDeque<ObjectId> = refs.iter().map(|r| r.commit).collect();
+        while let Some(id) = queue.pop_front() {
+            if reachable.insert(id)
+                && let Some(node) = commits.get(&id)
+            {
+                queue.extend(node.parents.iter().copied());
+            }
+        }
+        let mut ids: Vec<ObjectId> = commits.keys().copied().collect();
+        ids.sort();
+        let index: HashMap<ObjectId, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let tracked: Vec<usize> = if commits.len().saturating_mul(refs.len()) <= REF_BITS_LIMIT {
+            (0..refs.len()).collect()
+        } else {
+            (0..refs.len()).filter(|&i| !refs[i].name.starts_with("refs/tags/")).collect()
+        };
+        let words = tracked.len().div_ceil(64).max(1);
+        let mut graph = Graph { commits, reachable, index, bits: vec![0; ids.len() * words], words, tracked };
+        graph.propagate(&ids, refs);
+        graph
+    }
+
+    fn propagate(&mut self, ids: &[ObjectId], refs: &[RefTip]) {
+        for (bit, &r) in self.tracked.iter().enumerate() {
+            if let Some(&i) = self.index.get(&refs[r].commit) {
+                self.bits[i * self.words + bit / 64] |= 1 << (bit % 64);
+            }
+        }
+        let mut pending_children = vec![0usize; ids.len()];
+        for node in self.commits.values() {
+            for parent in &node.parents {
+                if let Some(&p) = self.index.get(parent) {
+                    pending_children[p] += 1;
+                }
+            }
+        }
+        let mut ready: Vec<usize> = (0..ids.len()).filter(|&i| pending_children[i] == 0).collect();
+        while let Some(i) = ready.pop() {
+            for parent in &self.commits[&ids[i]].parents {
+                let Some(&p) = self.index.get(parent) else { continue };
+                for w in 0..self.words {
+                    let from = self.bits[i * self.words + w];
+                    self.bits[p * self.words + w] |= from;
+                }
+                pending_children[p] -= 1;
+                if pending_children[p] == 0 {
+                    ready.push(p);
+                }
+            }
+        }
+    }
+
+    /// Indexes (into the ref list) of the refs reaching `commit`.
+    fn refs_reaching(&self, commit: ObjectId) -> Vec<usize> {
+        let Some(&i) = self.index.get(&commit) else { return Vec::new() };
+        let row = &self.bits[i * self.words..(i + 1) * self.words];
+        self.tracked
+            .iter()
+            .enumerate()
+            .filter(|(bit, _)| row[bit / 64] & (1 << (bit % 64)) != 0)
+            .map(|(_, &r)| r)
+            .collect()
+    }
+
+    fn present_parents(&self, node: &CommitNode) -> Vec<ObjectId> {
+        node.parents.iter().filter(|p| self.commits.contains_key(*p)).copied().collect()
+    }
+}
+
+/// A candidate introduction: (unreachable?, author time, commit).
+type Candidate = (bool, i64, ObjectId);
+
+/// The provenance of every (blob, path) with findings: `blob -> [(path, origin)]`. Blobs that no
+/// commit introduces (dangling blobs) get no entry.
+pub(crate) fn attribute(
+    repo: &gix::Repository,
+    object_dirs: &[std::path::PathBuf],
+    threads: usize,
+    inventory: &Inventory,
+    refs: &[RefTip],
+    errors: &mut Vec<String>,
+) -> HashMap<ObjectId, Vec<(String, GitOrigin)>> {
+    let graph = Graph::new(&inventory.commits, refs);
+    let blobs: HashSet<ObjectId> = inventory.blob_matches.keys().copied().collect();
+    let t0 = std::time::Instant::now();
+    let mut trees = TreeIndex::build(object_dirs, &blobs, threads, errors);
+    super::timing("phase 2: tree index", t0);
+    let mut best: HashMap<(String, ObjectId), Candidate> = HashMap::new();
+    let mut times: HashMap<ObjectId, i64> = HashMap::new();
+    let mut found = Vec::new();
+    for (id, node) in &inventory.commits {
+        let Some(tree) = trees.id(&node.tree) else { continue };
+        if !trees.holds(tree) {
+            continue;
+        }
+        let parents: Vec<u32> = graph
+            .present_parents(node)
+            .iter()
+            .filter_map(|p| inventory.commits.get(p).and_then(|n| trees.id(&n.tree)))
+            .collect();
+        found.clear();
+        trees.introduced(tree, &parents, &mut found);
+        for hit in found.drain(..) {
+            let time = *times.entry(*id).or_insert_with(|| author_time(repo, *id));
+            let candidate = (!graph.reachable.contains(id), time, *id);
+            best.entry(hit).and_modify(|c| *c = (*c).min(candidate)).or_insert(candidate);
+        }
+    }
+    super::timing("phase 2: commits compared", t0);
+    let mut infos: HashMap<ObjectId, CommitInfo> = HashMap::new();
+    let mut out: HashMap<ObjectId, Vec<(String, GitOrigin)>> = HashMap::new();
+    for ((path, blob), (unreachable, _, commit)) in best {
+        let info = infos.entry(commit).or_insert_with(|| commit_info(repo, &graph, refs, commit)).clone();
+        let state = if unreachable { OriginState::Unreachable } else { OriginState::Reachable };
+        let origin = GitOrigin { blob: blob.to_string(), state, commit: Some(info) };
+        out.entry(blob).or_default().push((path, origin));
+    }
+    out
+}
+
+fn author_time(repo: &gix::Repository, id: ObjectId) -> i64 {
+    repo.find_commit(id).ok().and_then(|c| c.author().ok().and_then(|a| a.time().ok())).map_or(0, |t| t.seconds)
+}
+
+fn commit_info(repo: &gix::Repository, graph: &Graph<'_>, refs: &[RefTip], id: ObjectId) -> CommitInfo {
+    let (author, email, seconds) = repo
+        .find_commit(id)
+        .ok()
+        .and_then(|c| {
+            let a = c.author().ok()?;
+            Some((a.name.to_string(), a.email.to_string(), a.time().map_or(0, |t| t.seconds)))
+        })
+        .unwrap_or_default();
+    let reaching = graph.refs_reaching(id);
+    CommitInfo {
+        id: id.to_string(),
+        author,
+        email,
+        date: rfc3339(seconds),
+        refs: reaching.iter().take(MAX_REFS_LISTED).map(|&i| refs[i].name.clone()).collect(),
+        refs_total: reaching.len(),
+    }
+}
+
+/// Seconds since the epoch as `YYYY-MM-DDTHH:MM:SSZ` (proleptic Gregorian, UTC).
+pub(crate) fn rfc3339(seconds: i64) -> String {
+    let days = seconds.div_euclid(86_400);
+    let secs = seconds.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rfc3339;
+
+    #[test]
+    fn dates_are_rfc3339_utc() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(-86_400), "1969-12-31T00:00:00Z");
+    }
+}
