@@ -5,6 +5,7 @@
 
 mod rules;
 mod scan;
+mod validate;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -30,6 +31,8 @@ enum Command {
     /// List, show and check detection rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Check whether one secret, read from stdin, is live (exit 0 valid, 1 not, 2 unknown).
+    Validate(validate::ValidateArgs),
 }
 
 /// Flags shared by every command that reports findings.
@@ -94,5 +97,6 @@ where
     match cli.command {
         Command::Scan(args) => scan::run(&args),
         Command::Rules(command) => rules::run(&command),
+        Command::Validate(args) => validate::run(&args),
     }
 }

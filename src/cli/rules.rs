@@ -97,6 +97,14 @@ fn list(set: &RuleSet, format: ListFormat, out: &mut dyn Write) -> anyhow::Resul
     Ok(())
 }
 
+/// The built-in validators load against the rules and prove their example answers.
+fn check_validators(set: &RuleSet) -> Vec<String> {
+    match crate::validate::Catalog::builtin(set) {
+        Ok(catalog) => catalog.check_examples(),
+        Err(errors) => errors.0.iter().map(ToString::to_string).collect(),
+    }
+}
+
 fn check_rules(paths: &[PathBuf], out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let mut sources = builtin::sources();
     let extra = read_rule_paths(paths)?;
@@ -113,9 +121,14 @@ fn check_rules(paths: &[PathBuf], out: &mut dyn Write) -> anyhow::Result<ExitSta
             return Ok(ExitStatus::Findings(1));
         }
     };
-    let report = check::check(&Arc::new(set), |origin| {
+    let mut report = check::check(&Arc::new(set), |origin| {
         checked_origins.iter().any(|o| o == origin)
     });
+    if paths.is_empty() {
+        report
+            .problems
+            .extend(check_validators(&RuleSet::compile(&sources)?));
+    }
     for problem in &report.problems {
         writeln!(out, "FAIL {problem}")?;
     }

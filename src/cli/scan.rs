@@ -38,6 +38,8 @@ pub(crate) struct ScanArgs {
     rules: RuleArgs,
     #[command(flatten)]
     report: ReportArgs,
+    #[command(flatten)]
+    validation: super::validate::ValidationArgs,
 }
 
 fn resolve(args: &ScanArgs) -> (ScanConfig, OutputConfig) {
@@ -73,10 +75,16 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
     let (config, output) = resolve(args);
     let rules = Arc::new(RuleSet::load(&config.rules)?);
     let matcher = Matcher::new(Arc::clone(&rules));
-    let outcome = scan(&config, &matcher);
+    let mut outcome = scan(&config, &matcher);
+    let validation =
+        super::validate::check_findings(&mut outcome.findings, &rules, &args.validation)?;
     write_report(&outcome, &rules, &output)?;
     if !output.quiet {
         print_notices_and_summary(&outcome)?;
+        validation
+            .as_ref()
+            .map(super::validate::print_summary)
+            .transpose()?;
     }
     Ok(exit_status(&outcome, &output))
 }

@@ -220,6 +220,9 @@ fn results_for(cx: &ReportContext<'_>, finding: &Finding, rule_index: i64) -> Ve
             if !finding.attributes.is_empty() {
                 props.insert("attributes".to_string(), json!(finding.attributes));
             }
+            if let Some(validation) = &finding.validation {
+                props.insert("validation".to_string(), json!(validation));
+            }
             SarifResult::builder()
                 .rule_id(spec.id.clone())
                 .rule_index(rule_index)
