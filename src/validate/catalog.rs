@@ -347,7 +347,12 @@ fn split_url(url: &str) -> Result<(String, &str), String> {
     let rest = url
         .strip_prefix("https://")
         .ok_or_else(|| format!("url {url:?} must start with https://"))?;
-    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let end = rest
+        .find(['/', '?'])
+        .into_iter()
+        .chain(rest.find("{{"))
+        .min()
+        .unwrap_or(rest.len());
     let (host, path) = rest.split_at(end);
     let literal = !host.is_empty()
         && host
@@ -358,8 +363,13 @@ fn split_url(url: &str) -> Result<(String, &str), String> {
             "url {url:?}: the host must be a literal lowercase name (no template, port or user)"
         ));
     }
-    if !path.is_empty() && !path.starts_with('/') {
-        return Err(format!("url {url:?}: the path must start with /"));
+    let path_ok = path.is_empty()
+        || path.starts_with('/')
+        || Template::parse(path).is_ok_and(|t| t.starts_with_url_path());
+    if !path_ok {
+        return Err(format!(
+            "url {url:?}: the path must start with / or with a `url_path` value"
+        ));
     }
     Ok((host.to_string(), if path.is_empty() { "/" } else { path }))
 }
@@ -454,6 +464,8 @@ validators:
     fn the_host_can_never_be_a_template() {
         for url in [
             "https://{{org}}.demo.example/me",
+            "https://api.demo.example{{secret}}",
+            "https://api.demo.example{{org}}/me",
             "https://api.demo.example:8443/me",
             "https://user@api.demo.example/me",
             "http://api.demo.example/me",

@@ -4,6 +4,9 @@
 //! silent `unknown`. Rendering never fails silently either: a missing value is a
 //! [`RenderError`] naming the value (never showing it).
 //!
+//! Values placed in a URL are percent-encoded (all but RFC 3986 unreserved characters, `:` and
+//! `@`), so a value can add neither a path segment, a query parameter nor a fragment.
+//!
 //! Filters: `urlencode` (percent-encode everything but RFC 3986 unreserved characters),
 //! `url_path` (the value is a URL; keep only its path and query, so a webhook URL found in
 //! scanned content can be checked on the validator's fixed host without ever contacting the
@@ -16,6 +19,9 @@ use std::collections::BTreeMap;
 pub enum Filter {
     /// Percent-encode all but unreserved characters.
     UrlEncode,
+    /// Percent-encode for a URL path or query value: like `UrlEncode`, but `:` and `@` stay
+    /// (Telegram's `bot<id>:<token>` path). The default for values in a URL.
+    UrlValue,
     /// The path and query of a URL value.
     UrlPath,
     /// Escape for the inside of a JSON string.
@@ -84,6 +90,17 @@ impl Template {
         })
     }
 
+    /// Whether the template starts with a `url_path` value (which always renders a `/...` path).
+    pub fn starts_with_url_path(&self) -> bool {
+        matches!(
+            self.parts.first(),
+            Some(Part::Value {
+                filter: Some(Filter::UrlPath),
+                ..
+            })
+        )
+    }
+
     /// Whether the template has no values (a constant).
     pub fn is_constant(&self) -> bool {
         self.names().next().is_none()
@@ -99,7 +116,7 @@ impl Template {
                     let value = values
                         .get(name)
                         .ok_or_else(|| RenderError::Missing(name.clone()))?;
-                    let filter = filter.or(in_url.then_some(Filter::UrlEncode));
+                    let filter = filter.or(in_url.then_some(Filter::UrlValue));
                     out.push_str(&apply(filter, name, value)?);
                 }
             }
@@ -134,6 +151,9 @@ fn apply(filter: Option<Filter>, name: &str, value: &str) -> Result<String, Rend
     Ok(match filter {
         None => value.to_string(),
         Some(Filter::UrlEncode) => percent_encode(value),
+        Some(Filter::UrlValue) => percent_encode(value)
+            .replace("%3A", ":")
+            .replace("%40", "@"),
         Some(Filter::Json) => {
             let quoted = serde_json::Value::from(value).to_string();
             quoted[1..quoted.len() - 1].to_string()
@@ -193,7 +213,7 @@ mod tests {
     fn values_in_urls_are_encoded_unless_filtered() {
         let t = Template::parse("/bot{{secret}}/getMe").unwrap();
         let v = values(&[("secret", "123:AA/x?y")]);
-        assert_eq!(t.render(&v, true).unwrap(), "/bot123%3AAA%2Fx%3Fy/getMe");
+        assert_eq!(t.render(&v, true).unwrap(), "/bot123:AA%2Fx%3Fy/getMe");
     }
 
     #[test]
