@@ -3,7 +3,7 @@
 //! A provider host that resolves to a private, loopback, link-local, CGNAT, multicast or
 //! otherwise non-public address is refused before any connection (DNS rebinding, split-horizon
 //! DNS, a hostile resolver). The check runs inside the HTTP client's resolver
-//! ([`super::http`]), on the very addresses it then connects to, so there is no gap between
+//! (`super::http`), on the very addresses it then connects to, so there is no gap between
 //! checking and connecting. If any address of a host is refused, the host is refused.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};

@@ -2,17 +2,17 @@
 //!
 //! Any subcommand calls [`validate_findings`] after collecting findings. The work is split in
 //! three steps, each its own module:
-//! 1. [`plan`]: for each finding, its validator ([`catalog`], data from
+//! 1. `plan`: for each finding, its validator ([`catalog`], data from
 //!    `rules/validators/*.yaml`), the values the request needs (the secret, the rule's named
 //!    groups, companion parts found nearby), the rendered request, and the canary check. Findings
 //!    whose requests are identical share one check: every distinct credential is checked once.
-//! 2. [`run`]: a bounded pool of workers sends the requests, spacing them per host, retrying
+//! 2. `run`: a bounded pool of workers sends the requests, spacing them per host, retrying
 //!    429/5xx with bounded backoff, reading each answer with the validator's response rules.
 //! 3. The results are written back to the findings and counted in a [`ValidationSummary`].
 //!
 //! Safety is structural, not a convention: a validator's host is a literal in its file and no
 //! template can reach it ([`catalog`]); the HTTP client verifies certificates, never follows a
-//! redirect, and refuses non-public addresses in its resolver ([`http`], [`guard`]); known
+//! redirect, and refuses non-public addresses in its resolver (`http`, [`guard`]); known
 //! canary tokens are never sent ([`canary`]); secrets never appear in errors, logs or the
 //! ledger ([`ledger`]), which only ever see fingerprints and redacted forms.
 //!

@@ -9,3 +9,4 @@ mod reports;
 mod rules_cli;
 mod scan_cli;
 mod util;
+mod validate;
