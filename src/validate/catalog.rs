@@ -218,6 +218,9 @@ impl Validator {
         check_names(&spec, rules)?;
         check_responses(&spec.responses)?;
         let (host, path) = split_url(&spec.request.url)?;
+        if let Some(bad) = spec.request.headers.keys().find(|k| !is_header_name(k)) {
+            return Err(format!("{bad:?} is not a header name"));
+        }
         let parse = |text: &str| Template::parse(text);
         let headers = spec
             .request
@@ -340,6 +343,14 @@ fn check_responses(responses: &[ResponseSpec]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// An RFC 9110 token: letters, digits and `!#$%&'*+-.^_`|~`.
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// Splits `https://host/path?query` into a literal host and the path template.
@@ -474,6 +485,12 @@ validators:
             let text = VALIDATOR.replace("https://api.demo.example/v1/me?org={{org}}", url);
             assert!(compile(&text).is_err(), "{url} must be refused");
         }
+    }
+
+    #[test]
+    fn header_names_are_tokens() {
+        let err = compile(&VALIDATOR.replace("Authorization:", "'Bad Header':")).unwrap_err();
+        assert!(err.contains("not a header name"), "{err}");
     }
 
     #[test]
