@@ -255,3 +255,138 @@ fn identity(validator: &Validator, request: &Outgoing) -> [u8; 32] {
     }
     h.finalize().into()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::content::Position;
+    use crate::finding::{Location, Secret};
+    use crate::rules::RuleSource;
+
+    const RULES: &str = r"
+rules:
+  - id: demo.key-id
+    name: Demo key id
+    provider: Demo
+    kind: api-key
+    keywords: [dkid]
+    pattern: '\b(?P<secret>DKID[0-9]{4})\b'
+    confidence: high
+    severity: low
+  - id: demo.secret
+    name: Demo secret
+    provider: Demo
+    kind: api-key
+    keywords: [dsec]
+    pattern: '\b(?P<secret>DSEC[0-9]{4})\b'
+    confidence: high
+    severity: low
+";
+
+    const VALIDATORS: &str = r"
+validators:
+  - id: demo.pair
+    rules: [demo.secret]
+    companions:
+      - {name: key_id, rule: demo.key-id, within_lines: 2}
+    request:
+      method: GET
+      url: https://api.demo.example/me
+      basic_auth: {username: '{{key_id}}', password: '{{secret}}'}
+    responses:
+      - {status: [200], outcome: valid}
+";
+
+    fn finding(rule: &str, secret: &str, path: &str, line: u64) -> Finding {
+        Finding {
+            rule: 0,
+            rule_id: rule.into(),
+            secret: Secret::new(secret.as_bytes().to_vec()),
+            fingerprint: crate::finding::fingerprint(rule, secret.as_bytes()),
+            attributes: BTreeMap::new(),
+            locations: vec![Location {
+                path: path.into(),
+                position: Position {
+                    line,
+                    column: 1,
+                    end_line: line,
+                    end_column: 9,
+                    offset: 0,
+                },
+            }],
+            validation: None,
+            confidence: None,
+        }
+    }
+
+    fn setup() -> (RuleSet, Catalog) {
+        let rules = RuleSet::compile(&[RuleSource {
+            origin: "r.yaml".into(),
+            text: RULES.into(),
+        }])
+        .unwrap();
+        let catalog = Catalog::compile(
+            &[RuleSource {
+                origin: "v.yaml".into(),
+                text: VALIDATORS.into(),
+            }],
+            &rules,
+        )
+        .unwrap();
+        (rules, catalog)
+    }
+
+    #[test]
+    fn the_nearest_companion_in_the_same_file_completes_the_credential() {
+        let (rules, catalog) = setup();
+        let findings = vec![
+            finding("demo.secret", "DSEC0001", "a.env", 10),
+            finding("demo.key-id", "DKID0009", "a.env", 1), // too far
+            finding("demo.key-id", "DKID0002", "a.env", 11),
+            finding("demo.key-id", "DKID0003", "b.env", 10), // other file
+        ];
+        let plan = plan(&findings, &rules, &catalog, &ValidationConfig::default());
+        assert_eq!(plan.jobs.len(), 1);
+        let (user, _) = plan.jobs[0].request.basic_auth.clone().unwrap();
+        assert_eq!(user, "DKID0002");
+        // The key ids have no validator of their own.
+        assert!(
+            plan.immediate
+                .iter()
+                .all(|(_, v)| v.reason == Some(UnknownReason::NoValidator))
+        );
+    }
+
+    #[test]
+    fn without_its_companion_nothing_is_sent() {
+        let (rules, catalog) = setup();
+        let findings = vec![finding("demo.secret", "DSEC0001", "a.env", 10)];
+        let plan = plan(&findings, &rules, &catalog, &ValidationConfig::default());
+        assert!(plan.jobs.is_empty());
+        assert_eq!(plan.immediate[0].1.reason, Some(UnknownReason::MissingPart));
+    }
+
+    #[test]
+    fn identical_requests_share_one_job_and_overrides_are_trusted() {
+        let (rules, catalog) = setup();
+        let findings = vec![
+            finding("demo.secret", "DSEC0001", "a.env", 1),
+            finding("demo.key-id", "DKID0002", "a.env", 2),
+            finding("demo.secret", "DSEC0001", "b.env", 1),
+            finding("demo.key-id", "DKID0002", "b.env", 2),
+        ];
+        let config = ValidationConfig {
+            endpoints: vec!["api.demo.example=http://127.0.0.1:1/base".parse().unwrap()],
+            ..ValidationConfig::default()
+        };
+        let plan = plan(&findings, &rules, &catalog, &config);
+        assert_eq!(plan.jobs.len(), 1);
+        assert_eq!(plan.jobs[0].findings, vec![0, 2]);
+        let request = &plan.jobs[0].request;
+        assert!(request.trusted);
+        assert_eq!(request.authority, "127.0.0.1:1");
+        assert_eq!(request.path, "/base/me");
+    }
+}
