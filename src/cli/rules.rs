@@ -97,11 +97,12 @@ fn list(set: &RuleSet, format: ListFormat, out: &mut dyn Write) -> anyhow::Resul
     Ok(())
 }
 
-/// The built-in validators load against the rules and prove their example answers.
-fn check_validators(set: &RuleSet) -> Vec<String> {
+/// The built-in validators load against the rules and prove their example answers: how many
+/// validators, and one line per problem.
+fn check_validators(set: &RuleSet) -> (usize, Vec<String>) {
     match crate::validate::Catalog::builtin(set) {
-        Ok(catalog) => catalog.check_examples(),
-        Err(errors) => errors.0.iter().map(ToString::to_string).collect(),
+        Ok(catalog) => (catalog.validators().len(), catalog.check_examples()),
+        Err(errors) => (0, errors.0.iter().map(ToString::to_string).collect()),
     }
 }
 
@@ -125,9 +126,12 @@ fn check_rules(paths: &[PathBuf], out: &mut dyn Write) -> anyhow::Result<ExitSta
         checked_origins.iter().any(|o| o == origin)
     });
     if paths.is_empty() {
-        report
-            .problems
-            .extend(check_validators(&RuleSet::compile(&sources)?));
+        let (validators, problems) = check_validators(&RuleSet::compile(&sources)?);
+        writeln!(
+            out,
+            "{validators} validators loaded, their example answers checked"
+        )?;
+        report.problems.extend(problems);
     }
     for problem in &report.problems {
         writeln!(out, "FAIL {problem}")?;
