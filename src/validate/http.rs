@@ -25,39 +25,15 @@ use ureq::http::{self, Uri};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
-use super::aws::{self, AwsCredentials, SigningInput};
+use super::aws::{self, SigningInput};
 use super::clock::Timestamp;
-use super::endpoint::Scheme;
 use super::guard::is_public;
 use super::interpret::{Answer, parse_retry_after};
-use super::spec::Method;
+use super::request::{AwsSigning, Outgoing};
 use super::status::UnknownReason;
 
 /// The most of a response body that is read.
 const BODY_LIMIT: u64 = 64 * 1024;
-
-/// One request, ready to send. Holds secrets: no `Debug`.
-pub(crate) struct Outgoing {
-    pub(crate) method: Method,
-    pub(crate) scheme: Scheme,
-    /// `host[:port]` the request goes to.
-    pub(crate) authority: String,
-    /// Path and query, starting with `/`.
-    pub(crate) path: String,
-    pub(crate) headers: Vec<(String, String)>,
-    pub(crate) body: Option<Vec<u8>>,
-    pub(crate) basic_auth: Option<(String, String)>,
-    pub(crate) aws: Option<AwsSigning>,
-    /// A user-named endpoint: the private-address guard does not apply.
-    pub(crate) trusted: bool,
-}
-
-/// What `SigV4` needs besides the request itself.
-pub(crate) struct AwsSigning {
-    pub(crate) region: String,
-    pub(crate) service: String,
-    pub(crate) credentials: AwsCredentials,
-}
 
 /// Which resolved addresses a resolver accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -30,9 +30,13 @@ pub mod spec;
 pub mod template;
 
 mod clock;
+#[cfg(feature = "validate")]
 mod http;
+#[cfg(feature = "validate")]
 mod limits;
 mod plan;
+mod request;
+#[cfg(feature = "validate")]
 mod run;
 mod status;
 
@@ -122,6 +126,9 @@ pub enum ValidationError {
     /// The validators did not load.
     #[error(transparent)]
     Catalog(#[from] CatalogErrors),
+    /// This build has no HTTP client (built without the `validate` feature).
+    #[error("live validation is not in this build of leakhound (the `validate` feature is off)")]
+    NotBuilt,
     /// The ledger could not be opened or written.
     #[error("cannot write validation ledger {path}: {source}")]
     Ledger {
@@ -130,6 +137,35 @@ pub enum ValidationError {
         /// The I/O error.
         source: std::io::Error,
     },
+}
+
+/// Sends the planned requests (the `validate` feature).
+#[cfg(feature = "validate")]
+fn send(
+    plan: &plan::Plan<'_>,
+    findings: &[Finding],
+    config: &ValidationConfig,
+    ledger: Option<&ledger::Ledger>,
+) -> Result<Vec<Validation>, ValidationError> {
+    run::run(&plan.jobs, findings, config, ledger).map_err(|source| ValidationError::Ledger {
+        path: config.ledger.clone().unwrap_or_default(),
+        source,
+    })
+}
+
+/// Without the `validate` feature there is no HTTP client: nothing can be sent.
+#[cfg(not(feature = "validate"))]
+fn send(
+    plan: &plan::Plan<'_>,
+    _findings: &[Finding],
+    _config: &ValidationConfig,
+    _ledger: Option<&ledger::Ledger>,
+) -> Result<Vec<Validation>, ValidationError> {
+    if plan.jobs.is_empty() {
+        Ok(Vec::new())
+    } else {
+        Err(ValidationError::NotBuilt)
+    }
 }
 
 /// Validates `findings` with the built-in validators, setting each one's `validation`.
@@ -160,7 +196,7 @@ pub fn validate_findings_with(
         .transpose()
         .map_err(ledger_error)?;
     let plan = plan::plan(findings, rules, catalog, config);
-    let outcomes = run::run(&plan.jobs, findings, config, ledger.as_ref()).map_err(ledger_error)?;
+    let outcomes = send(&plan, findings, config, ledger.as_ref())?;
     let mut summary = ValidationSummary {
         requests: plan.jobs.len(),
         ..ValidationSummary::default()

@@ -18,7 +18,7 @@ use super::aws::AwsCredentials;
 use super::canary::aws_canary;
 use super::catalog::{Catalog, SignTemplates, Validator};
 use super::endpoint::Scheme;
-use super::http::{AwsSigning, Outgoing};
+use super::request::{AwsSigning, Outgoing};
 use super::spec::CompanionSpec;
 use super::status::{UnknownReason, Validation, ValidationStatus};
 use super::template::{RenderError, Template, Values};
@@ -26,6 +26,7 @@ use crate::finding::Finding;
 use crate::rules::RuleSet;
 
 /// One request to send, and the findings its answer applies to.
+#[cfg_attr(not(feature = "validate"), allow(dead_code))] // only the HTTP client reads it
 pub(crate) struct Job<'c> {
     pub(crate) validator: &'c Validator,
     pub(crate) request: Outgoing,
