@@ -1,14 +1,22 @@
-//! Embeds every `rules/*.yaml` file into the binary: generates `$OUT_DIR/builtin_rules.rs`, a
-//! sorted list of `(file name, contents)` pairs read by `rules::builtin`.
+//! Embeds the built-in data files into the binary: every `rules/*.yaml` file becomes
+//! `$OUT_DIR/builtin_rules.rs` (read by `rules::builtin`) and every `rules/validators/*.yaml`
+//! file becomes `$OUT_DIR/builtin_validators.rs` (read by `validate::catalog`). Each is a sorted
+//! list of `(file name, contents)` pairs.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    embed(&rules, "builtin_rules.rs");
+    embed(&rules.join("validators"), "builtin_validators.rs");
+}
+
+/// Writes `$OUT_DIR/<out_name>`: the `*.yaml` files directly in `dir`, sorted by name.
+fn embed(dir: &Path, out_name: &str) {
     println!("cargo:rerun-if-changed={}", dir.display());
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("rules/ directory exists")
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{} is readable: {e}", dir.display()))
         .filter_map(Result::ok)
         .map(|entry| entry.path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
@@ -21,6 +29,6 @@ fn main() {
         writeln!(out, "    ({name:?}, include_str!({:?})),", path.display().to_string()).unwrap();
     }
     out.push(']');
-    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("builtin_rules.rs");
-    std::fs::write(dest, out).expect("write builtin_rules.rs");
+    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join(out_name);
+    std::fs::write(dest, out).expect("write the embedded file list");
 }

@@ -1,6 +1,6 @@
 //! Configuration: command-line flags resolved once into immutable, documented structs.
 //!
-//! clap types in [`crate::cli`] only describe and validate flags; [`resolve_scan`] turns them
+//! clap types in [`crate::cli`] only describe and validate flags; `resolve_scan` turns them
 //! into a [`ScanConfig`] (what to read) and an [`OutputConfig`] (how to report), so the rest of
 //! the program never looks at raw flags or the environment (STYLE.md habit 2).
 

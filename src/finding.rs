@@ -141,6 +141,11 @@ pub struct Finding {
     pub attributes: BTreeMap<String, String>,
     /// Sorted, distinct locations.
     pub locations: Vec<Location>,
+    /// Whether the credential is live: set by `--validate`, or offline (an expired JWT).
+    pub validation: Option<crate::validate::Validation>,
+    /// The confidence when an offline check lowered it (a key block that does not parse);
+    /// `None` means the rule's.
+    pub confidence: Option<crate::rules::Confidence>,
 }
 
 /// The fingerprint of (rule, secret): hex of the first 16 bytes of SHA-256(rule id, NUL, secret).
@@ -202,6 +207,8 @@ impl Collector {
                 secret: Secret::new(key.1.clone()),
                 attributes: BTreeMap::new(),
                 locations: Vec::new(),
+                validation: None,
+                confidence: None,
             });
             self.index.insert(key, self.findings.len() - 1);
             self.findings.len() - 1

@@ -14,6 +14,7 @@
 //! - [`scan`]: the pipeline that ties sources, workers and the collector together.
 //! - [`finding`]: findings, locations, fingerprints, redaction, the collector.
 //! - [`report`]: one emitter per output format.
+//! - [`validate`]: offline checks (JWT expiry, key blocks) and opt-in live validity checks.
 
 pub mod cli;
 pub mod config;
@@ -25,6 +26,7 @@ pub mod rules;
 pub mod sanitize;
 pub mod scan;
 pub mod source;
+pub mod validate;
 
 mod exit;
 

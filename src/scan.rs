@@ -2,7 +2,7 @@
 //! collector (DESIGN.md §1).
 //!
 //! Workers are the walker's own threads (like ripgrep): each reads and matches the files it visits
-//! and sends one [`ItemReport`] per item through a bounded channel, so memory stays flat however
+//! and sends one `ItemReport` per item through a bounded channel, so memory stays flat however
 //! many files there are. The collector, on the calling thread, is the only owner of findings,
 //! notices and counters. One unreadable item never stops the scan: it becomes a [`Notice`] and the
 //! exit status says the results are incomplete.

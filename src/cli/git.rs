@@ -6,7 +6,6 @@ use std::sync::Arc;
 use anyhow::bail;
 use clap::Args;
 
-use super::scan::{exit_status, print_notices_and_summary, write_report};
 use super::{ReportArgs, RuleArgs, parse_size_arg};
 use crate::ExitStatus;
 use crate::config::{OutputConfig, default_threads};
@@ -48,6 +47,8 @@ pub(crate) struct GitArgs {
     rules: RuleArgs,
     #[command(flatten)]
     report: ReportArgs,
+    #[command(flatten)]
+    validation: super::validate::ValidationArgs,
 }
 
 fn mode(args: &GitArgs) -> anyhow::Result<GitMode> {
@@ -83,9 +84,5 @@ pub(crate) fn run(args: &GitArgs) -> anyhow::Result<ExitStatus> {
     let rules = Arc::new(RuleSet::load(&args.rules.rules)?);
     let matcher = Matcher::new(Arc::clone(&rules));
     let outcome = git::scan(&config, &matcher)?;
-    write_report(&outcome, &rules, &output)?;
-    if !output.quiet {
-        print_notices_and_summary(&outcome)?;
-    }
-    Ok(exit_status(&outcome, &output))
+    super::scan::finish(outcome, &rules, &output, &args.validation)
 }

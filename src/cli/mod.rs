@@ -7,6 +7,7 @@
 mod git;
 mod rules;
 mod scan;
+mod validate;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -35,6 +36,8 @@ enum Command {
     /// List, show and check detection rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Check whether one secret, read from stdin, is live (exit 0 valid, 1 not, 2 unknown).
+    Validate(validate::ValidateArgs),
 }
 
 /// Flags shared by every command that reports findings.
@@ -91,5 +94,6 @@ where
         #[cfg(feature = "git")]
         Command::Git(args) => git::run(&args),
         Command::Rules(command) => rules::run(&command),
+        Command::Validate(args) => validate::run(&args),
     }
 }

@@ -87,6 +87,15 @@ fn list(set: &RuleSet, format: ListFormat, out: &mut dyn Write) -> anyhow::Resul
     Ok(())
 }
 
+/// The built-in validators load against the rules and prove their example answers: how many
+/// validators, and one line per problem.
+fn check_validators(set: &RuleSet) -> (usize, Vec<String>) {
+    match crate::validate::Catalog::builtin(set) {
+        Ok(catalog) => (catalog.validators().len(), catalog.check_examples()),
+        Err(errors) => (0, errors.0.iter().map(ToString::to_string).collect()),
+    }
+}
+
 fn check_rules(paths: &[PathBuf], out: &mut dyn Write) -> anyhow::Result<ExitStatus> {
     let mut sources = builtin::sources();
     let extra = read_rule_paths(paths)?;
@@ -103,7 +112,12 @@ fn check_rules(paths: &[PathBuf], out: &mut dyn Write) -> anyhow::Result<ExitSta
             return Ok(ExitStatus::Findings(1));
         }
     };
-    let report = check::check(&Arc::new(set), |origin| checked_origins.iter().any(|o| o == origin));
+    let mut report = check::check(&Arc::new(set), |origin| checked_origins.iter().any(|o| o == origin));
+    if paths.is_empty() {
+        let (validators, problems) = check_validators(&RuleSet::compile(&sources)?);
+        writeln!(out, "{validators} validators loaded, their example answers checked")?;
+        report.problems.extend(problems);
+    }
     for problem in &report.problems {
         writeln!(out, "FAIL {problem}")?;
     }

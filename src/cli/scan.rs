@@ -38,6 +38,8 @@ pub(crate) struct ScanArgs {
     rules: RuleArgs,
     #[command(flatten)]
     report: ReportArgs,
+    #[command(flatten)]
+    validation: super::validate::ValidationArgs,
 }
 
 impl OutputConfig {
@@ -72,11 +74,24 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
     let rules = Arc::new(RuleSet::load(&config.rules)?);
     let matcher = Matcher::new(Arc::clone(&rules));
     let outcome = scan(&config, &matcher);
-    write_report(&outcome, &rules, &output)?;
+    finish(outcome, &rules, &output, &args.validation)
+}
+
+/// The tail every scanning command shares: optional live validation, the report, the notices and
+/// summary on stderr, and the exit status.
+pub(crate) fn finish(
+    mut outcome: ScanOutcome,
+    rules: &RuleSet,
+    output: &OutputConfig,
+    validation: &super::validate::ValidationArgs,
+) -> anyhow::Result<ExitStatus> {
+    let summary = super::validate::check_findings(&mut outcome.findings, rules, validation)?;
+    write_report(&outcome, rules, output)?;
     if !output.quiet {
         print_notices_and_summary(&outcome)?;
+        summary.as_ref().map(super::validate::print_summary).transpose()?;
     }
-    Ok(exit_status(&outcome, &output))
+    Ok(exit_status(&outcome, output))
 }
 
 pub(crate) fn write_report(outcome: &ScanOutcome, rules: &RuleSet, output: &OutputConfig) -> anyhow::Result<()> {

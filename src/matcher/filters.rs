@@ -5,9 +5,7 @@
 //! formats legitimately look like UUIDs or hex (DESIGN.md §3, step 3).
 
 /// Symbol sequences that never occur in a generated credential: templates, masks, markup.
-const SYMBOL_MARKERS: &[&str] = &[
-    "${", "{{", "}}", "$(", "%(", "#{", "<", ">", "****", "....", "xxxx", "XXXX",
-];
+const SYMBOL_MARKERS: &[&str] = &["${", "{{", "}}", "$(", "%(", "#{", "<", ">", "****", "....", "xxxx", "XXXX"];
 
 /// Words that mark a placeholder when they stand as a word inside the value (`your_api_key`,
 /// `my-example-token`, `myFakeToken`), never when they are letters inside a random string: a
@@ -96,10 +94,7 @@ const PLACEHOLDER_VALUES: &[&str] = &[
 pub fn is_generic_placeholder(secret: &[u8]) -> bool {
     let text = String::from_utf8_lossy(secret);
     let lower = text.to_ascii_lowercase();
-    is_placeholder(secret)
-        || GENERIC_WORD_MARKERS
-            .iter()
-            .any(|m| has_word(&text, &lower, m))
+    is_placeholder(secret) || GENERIC_WORD_MARKERS.iter().any(|m| has_word(&text, &lower, m))
 }
 
 /// Whether a value is a placeholder, template, lookup or masked value rather than a credential.
@@ -124,9 +119,7 @@ fn has_word(text: &str, lower: &str, word: &str) -> bool {
         let camel = bytes[at].is_ascii_uppercase()
             && at > 0
             && bytes[at - 1].is_ascii_lowercase()
-            && (end == bytes.len()
-                || !bytes[end].is_ascii_lowercase()
-                || bytes[end - 1].is_ascii_lowercase());
+            && (end == bytes.len() || !bytes[end].is_ascii_lowercase() || bytes[end - 1].is_ascii_lowercase());
         before_is_edge || after_is_edge || camel
     })
 }
@@ -138,12 +131,7 @@ fn is_repetitive(secret: &[u8]) -> bool {
         return false;
     }
     (1..=3).any(|unit| {
-        secret.len() >= unit * 4
-            && secret
-                .iter()
-                .enumerate()
-                .skip(unit)
-                .all(|(i, b)| *b == secret[i - unit])
+        secret.len() >= unit * 4 && secret.iter().enumerate().skip(unit).all(|(i, b)| *b == secret[i - unit])
     })
 }
 
@@ -172,8 +160,7 @@ pub fn is_common_shape(secret: &[u8]) -> bool {
         || is_integrity(&s)
         || is_version(&s)
         || is_path(&s)
-        || s.bytes()
-            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+        || s.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
         || is_code_expression(&s)
 }
 
@@ -185,37 +172,26 @@ fn is_uuid(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();
     groups.len() == 5
         && groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
-        && groups
-            .iter()
-            .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()))
+        && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 fn is_integrity(s: &str) -> bool {
-    ["sha1-", "sha256-", "sha384-", "sha512-"]
-        .iter()
-        .any(|p| s.starts_with(p))
+    ["sha1-", "sha256-", "sha384-", "sha512-"].iter().any(|p| s.starts_with(p))
 }
 
 fn is_version(s: &str) -> bool {
     let v = s.strip_prefix('v').unwrap_or(s);
     v.contains('.')
-        && v.split(['.', '-', '+'])
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+        && v.split(['.', '-', '+']).all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric()))
         && v.bytes().next().is_some_and(|b| b.is_ascii_digit())
         && v.split('.').count() >= 2
-        && v.split('.')
-            .next()
-            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        && v.split('.').next().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn is_path(s: &str) -> bool {
     let b = s.as_bytes();
-    let drive =
-        b.len() > 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && matches!(b[2], b'/' | b'\\');
-    drive
-        || ["/", "./", "../", "~/", "file:"]
-            .iter()
-            .any(|p| s.starts_with(p))
+    let drive = b.len() > 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && matches!(b[2], b'/' | b'\\');
+    drive || ["/", "./", "../", "~/", "file:"].iter().any(|p| s.starts_with(p))
 }
 
 /// `foo.bar(baz)`, `self.secret`, `&pkg.Type{}`, `[]byte{}`: code, not a literal value.
@@ -234,15 +210,10 @@ fn is_dotted_identifier(s: &str) -> bool {
     segments.len() >= 2
         && segments.iter().all(|seg| {
             seg.len() <= 40
-                && seg
-                    .bytes()
-                    .next()
-                    .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+                && seg.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
                 && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
         })
-        && segments
-            .iter()
-            .any(|seg| seg.len() <= 3 || seg.bytes().next().is_some_and(|b| b.is_ascii_uppercase()))
+        && segments.iter().any(|seg| seg.len() <= 3 || seg.bytes().next().is_some_and(|b| b.is_ascii_uppercase()))
 }
 
 #[cfg(test)]
@@ -265,51 +236,25 @@ mod tests {
             "abcdefghijkl",
             "12345678",
         ] {
-            assert!(
-                is_placeholder(value.as_bytes()),
-                "{value} should be a placeholder"
-            );
+            assert!(is_placeholder(value.as_bytes()), "{value} should be a placeholder");
         }
     }
 
     #[test]
     fn marker_words_count_only_as_words() {
-        for value in [
-            "my-example-token",
-            "sk_test_example123",
-            "myFakeToken",
-            "replace_me",
-            "TODO",
-        ] {
-            assert!(
-                is_placeholder(value.as_bytes()),
-                "{value} should be a placeholder"
-            );
+        for value in ["my-example-token", "sk_test_example123", "myFakeToken", "replace_me", "TODO"] {
+            assert!(is_placeholder(value.as_bytes()), "{value} should be a placeholder");
         }
         // Random strings that happen to contain the letters of a marker word.
-        for value in [
-            "Q7fK2todoZr9XbW4nT1pLs8",
-            "hfakeQ2mZr9XbW4nT1pLs8v",
-            "k9yourW2QpX7rTzL",
-        ] {
-            assert!(
-                !is_placeholder(value.as_bytes()),
-                "{value} should not be a placeholder"
-            );
+        for value in ["Q7fK2todoZr9XbW4nT1pLs8", "hfakeQ2mZr9XbW4nT1pLs8v", "k9yourW2QpX7rTzL"] {
+            assert!(!is_placeholder(value.as_bytes()), "{value} should not be a placeholder");
         }
     }
 
     #[test]
     fn random_values_are_not_placeholders() {
-        for value in [
-            "Q7fK2mZr9XbW4nT1pLs8",
-            "hunter2!Zq",
-            "sk_live_51Hx9kQ2mZr9XbW4nT1pLs8v",
-        ] {
-            assert!(
-                !is_placeholder(value.as_bytes()),
-                "{value} should not be a placeholder"
-            );
+        for value in ["Q7fK2mZr9XbW4nT1pLs8", "hunter2!Zq", "sk_live_51Hx9kQ2mZr9XbW4nT1pLs8v"] {
+            assert!(!is_placeholder(value.as_bytes()), "{value} should not be a placeholder");
         }
     }
 
@@ -330,24 +275,14 @@ mod tests {
             "modwtsapi32.NewProc",
             "C:/foo/bar",
         ] {
-            assert!(
-                is_common_shape(value.as_bytes()),
-                "{value} should be a common shape"
-            );
+            assert!(is_common_shape(value.as_bytes()), "{value} should be a common shape");
         }
     }
 
     #[test]
     fn secrets_are_not_common_shapes() {
-        for value in [
-            "Q7fK2mZr9XbW4nT1pLs8",
-            "s3cr3t-P@ss.w0rd!",
-            "d41d8cd98f00b204e9800998ecf8427e",
-        ] {
-            assert!(
-                !is_common_shape(value.as_bytes()),
-                "{value} should not be a common shape"
-            );
+        for value in ["Q7fK2mZr9XbW4nT1pLs8", "s3cr3t-P@ss.w0rd!", "d41d8cd98f00b204e9800998ecf8427e"] {
+            assert!(!is_common_shape(value.as_bytes()), "{value} should not be a common shape");
         }
     }
 }

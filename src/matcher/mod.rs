@@ -1,6 +1,6 @@
 //! The matcher: bytes in, matches out. No I/O.
 //!
-//! 1. The [`prefilter`] finds keyword hits and turns them into per-rule windows.
+//! 1. The `prefilter` finds keyword hits and turns them into per-rule windows.
 //! 2. Only those rules' regexes run, only inside their windows (look-around assertions such as
 //!    `\b` still see the bytes outside a window, so windows never invent word boundaries).
 //! 3. Each candidate secret passes the rule's entropy floor and checks, then the global

@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::{Emitter, ReportContext};
 use crate::finding::{Finding, GitOrigin};
 use crate::scan::{Notice, ScanStats};
+use crate::validate::Validation;
 
 /// Writes JSON (`lines: false`) or JSON Lines (`lines: true`).
 #[derive(Debug)]
@@ -48,6 +49,8 @@ pub(super) struct FindingJson<'a> {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     attributes: &'a BTreeMap<String, String>,
     locations: Vec<LocationJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    validation: Option<&'a Validation>,
 }
 
 #[derive(Serialize)]
@@ -98,7 +101,7 @@ pub(super) fn finding_json<'a>(cx: &ReportContext<'a>, finding: &'a Finding) -> 
         provider: &spec.provider,
         kind: spec.kind.as_str(),
         severity: spec.severity.as_str(),
-        confidence: spec.confidence.as_str(),
+        confidence: finding.confidence.unwrap_or(spec.confidence).as_str(),
         fingerprint: &finding.fingerprint,
         secret: cx.secret_text(finding),
         redacted: !cx.show_secrets,
@@ -116,6 +119,7 @@ pub(super) fn finding_json<'a>(cx: &ReportContext<'a>, finding: &'a Finding) -> 
                 git: l.git.as_deref(),
             })
             .collect(),
+        validation: finding.validation.as_ref(),
     }
 }
 

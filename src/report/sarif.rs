@@ -174,6 +174,9 @@ fn results_for(cx: &ReportContext<'_>, finding: &Finding, rule_index: i64) -> Ve
             if let Some(git) = &location.git {
                 props.insert("git".to_string(), json!(git));
             }
+            if let Some(validation) = &finding.validation {
+                props.insert("validation".to_string(), json!(validation));
+            }
             SarifResult::builder()
                 .rule_id(spec.id.clone())
                 .rule_index(rule_index)

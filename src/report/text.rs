@@ -59,6 +59,9 @@ impl Emitter for TextEmitter {
                 paint(RESET),
             )?;
             writeln!(out, "  secret       {}", escape_for_terminal(&cx.secret_text(finding)))?;
+            if let Some(validation) = &finding.validation {
+                writeln!(out, "  validation   {}", validation.describe())?;
+            }
             for (name, value) in &finding.attributes {
                 writeln!(out, "  {name:<12} {}", escape_for_terminal(value))?;
             }

@@ -9,3 +9,5 @@ mod reports;
 mod rules_cli;
 mod scan_cli;
 mod util;
+#[cfg(feature = "validate")]
+mod validate;
