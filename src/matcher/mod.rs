@@ -80,7 +80,9 @@ pub struct Candidate {
 #[derive(Debug)]
 pub struct Matcher {
     rules: Arc<RuleSet>,
-    prefilter: Prefilter,
+    /// Built on first use: a run that reads no content (an empty directory, a clean `--staged`)
+    /// never pays for the automaton.
+    prefilter: std::sync::OnceLock<Prefilter>,
 }
 
 /// Per-thread reusable buffers; create one per worker with [`Matcher::scratch`].
@@ -92,10 +94,13 @@ pub struct Scratch {
 }
 
 impl Matcher {
-    /// Builds the prefilter for a rule set.
+    /// A matcher for a rule set (the prefilter is built when first needed).
     pub fn new(rules: Arc<RuleSet>) -> Matcher {
-        let prefilter = Prefilter::new(&rules);
-        Matcher { rules, prefilter }
+        Matcher { rules, prefilter: std::sync::OnceLock::new() }
+    }
+
+    fn prefilter(&self) -> &Prefilter {
+        self.prefilter.get_or_init(|| Prefilter::new(&self.rules))
     }
 
     /// The rules this matcher runs.
@@ -123,19 +128,19 @@ impl Matcher {
 
     /// Keyword hits in `buf`: (keyword, span, rule ids that listed it).
     pub fn keyword_hits(&self, buf: &[u8]) -> Vec<(String, Range<usize>, Vec<String>)> {
-        self.prefilter
+        self.prefilter()
             .hits(buf)
             .map(|hit| {
                 let rules =
-                    self.prefilter.rules_of(hit.keyword).iter().map(|&r| self.rules.rules()[r].id().to_string());
-                (self.prefilter.keyword(hit.keyword).to_string(), hit.span, rules.collect())
+                    self.prefilter().rules_of(hit.keyword).iter().map(|&r| self.rules.rules()[r].id().to_string());
+                (self.prefilter().keyword(hit.keyword).to_string(), hit.span, rules.collect())
             })
             .collect()
     }
 
     fn candidates(&self, buf: &[u8], scratch: &mut Scratch) {
         scratch.candidates.clear();
-        self.prefilter.windows(buf, &mut scratch.windows);
+        self.prefilter().windows(buf, &mut scratch.windows);
         for (rule_index, windows) in scratch.windows.iter() {
             let rule = &self.rules.rules()[rule_index];
             // A pattern over the regex size limits cannot run; `rules check` reports it.

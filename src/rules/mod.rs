@@ -228,21 +228,10 @@ impl RuleSet {
     pub fn compile(sources: &[RuleSource]) -> Result<RuleSet, RuleErrors> {
         let mut errors = Vec::new();
         let mut rules: Vec<Rule> = Vec::new();
-        for source in sources {
-            let origin: Arc<str> = Arc::from(source.origin.as_str());
-            let file: syntax::RuleFile = match serde_saphyr::from_str(&source.text) {
-                Ok(file) => file,
-                Err(e) => {
-                    errors.push(RuleError::Syntax { origin: source.origin.clone(), message: e.to_string() });
-                    continue;
-                }
-            };
-            let eager = !source.origin.starts_with("builtin:");
-            for spec in file.rules {
-                match Rule::load(spec, &origin, eager) {
-                    Ok(rule) => rules.push(rule),
-                    Err(e) => errors.push(e),
-                }
+        for loaded in load_files(sources) {
+            match loaded {
+                Ok(loaded) => rules.extend(loaded),
+                Err(mut problems) => errors.append(&mut problems),
             }
         }
         rules.sort_by(|a, b| a.spec.id.cmp(&b.spec.id));
@@ -279,6 +268,36 @@ impl RuleSet {
     pub fn index_of(&self, id: &str) -> Option<usize> {
         self.rules.binary_search_by(|r| r.spec.id.as_str().cmp(id)).ok()
     }
+}
+
+/// Parses and validates every source, the files in parallel: YAML parsing is most of
+/// leakhound's start-up with hundreds of rules, and the files are independent.
+fn load_files(sources: &[RuleSource]) -> Vec<Result<Vec<Rule>, Vec<RuleError>>> {
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(sources.len().max(1));
+    let chunk = sources.len().div_ceil(workers).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = sources
+            .chunks(chunk)
+            .map(|group| scope.spawn(move || group.iter().map(load_file).collect::<Vec<_>>()))
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("rule parsing does not panic")).collect()
+    })
+}
+
+fn load_file(source: &RuleSource) -> Result<Vec<Rule>, Vec<RuleError>> {
+    let origin: Arc<str> = Arc::from(source.origin.as_str());
+    let file: syntax::RuleFile = serde_saphyr::from_str(&source.text)
+        .map_err(|e| vec![RuleError::Syntax { origin: source.origin.clone(), message: e.to_string() }])?;
+    let eager = !source.origin.starts_with("builtin:");
+    let mut rules = Vec::new();
+    let mut errors = Vec::new();
+    for spec in file.rules {
+        match Rule::load(spec, &origin, eager) {
+            Ok(rule) => rules.push(rule),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() { Ok(rules) } else { Err(errors) }
 }
 
 /// Reads rule files from paths: a file, or every `*.yaml`/`*.yml` file in a directory (sorted).
