@@ -130,10 +130,10 @@ echo
 echo "## tools"
 version() { # name path
   case $1 in
-    rg) "$2" --version | head -1 ;;
-    leakhound) v=$("$2" --version 2>&1 | head -1 || true); echo "${v:-leakhound (printed no --version)}" ;;
-    gitleaks | betterleaks) echo "$1 $("$2" version 2>&1 | head -1)" ;;
-    kingfisher | ripsecrets | detect-secrets) echo "$1 $("$2" --version 2>&1 | head -1 | sed "s/^$1 //")" ;;
+    rg) "$2" --version 2>/dev/null | sed -n 1p ;;
+    leakhound) v=$("$2" --version 2>&1 | sed -n 1p || true); echo "${v:-leakhound (printed no --version)}" ;;
+    gitleaks | betterleaks) echo "$1 $("$2" version 2>&1 | sed -n 1p)" ;;
+    kingfisher | ripsecrets | detect-secrets) echo "$1 $("$2" --version 2>&1 | sed -n "1{s/^$1 //;p}")" ;;
   esac
 }
 ALL_TOOLS=(rg leakhound betterleaks kingfisher gitleaks)
@@ -293,7 +293,7 @@ fi
 # INTERLEAVE=0: one `hyperfine -r RUNS` (A A A B B B ...), with hyperfine's own summary.
 # Exit statuses that count as success, for the scripts below: "rg=0 1;kingfisher=0 200 205;...".
 OKMAP=""
-for t in "${PASSED[@]}"; do OKMAP+="$t=$(echo ${OK[$t]});"; done
+for t in "${PASSED[@]}"; do OKMAP+="$t=${OK[$t]};"; done
 export OKMAP
 echo "## hyperfine"
 hf_base() { HF=(hyperfine "${SHELL_OPT[@]}" -i "$@"); for t in "${PASSED[@]}"; do HF+=(-n "$t" "${CMD[$t]}"); done; }
