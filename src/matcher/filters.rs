@@ -5,7 +5,10 @@
 //! formats legitimately look like UUIDs or hex (DESIGN.md §3, step 3).
 
 /// Symbol sequences that never occur in a generated credential: templates, masks, markup.
-const SYMBOL_MARKERS: &[&str] = &["${", "{{", "}}", "$(", "%(", "#{", "<", ">", "****", "....", "xxxx", "XXXX"];
+/// Angle brackets and `$(` / `%(` are judged separately ([`has_angle_placeholder`],
+/// [`has_substitution`]): generated secrets such as CMS salts and Django keys contain those
+/// characters, documentation's `<your-token>` and `$(cat token)` do not look like them.
+const SYMBOL_MARKERS: &[&str] = &["${", "{{", "}}", "#{", "****", "....", "xxxx", "XXXX"];
 
 /// Words that mark a placeholder when they stand as a word inside the value (`your_api_key`,
 /// `my-example-token`, `myFakeToken`), never when they are letters inside a random string: a
@@ -84,9 +87,34 @@ const PLACEHOLDER_VALUES: &[&str] = &[
     "correcthorsebatterystaple",
     "tr0ub4dor&3",
     "s3cr3t",
-    // Documentation values published by providers.
+    "passw0rd",
+    "p4ssw0rd",
+    "pa55word",
+    "guest",
+    "demo",
+    // Default or documented passwords of common images and configs.
+    "postgres",
+    "mysql",
+    "foobared",
+    "mysecretpassword",
+    "anonymous",
+    "anonymous@",
+    // What Windows System Image Manager writes in place of a hidden answer-file password.
+    "*sensitive*data*deleted*",
+    // Documentation values published by providers (some rules report only the part after a
+    // fixed prefix, so both forms are listed).
+    "4ec39hqlyjwdarjtt1zdp7dc",
+    "eyjhbgcioijiuzi1niisinr5cci6ikpxvcj9.eyjzdwiioiixmjm0nty3odkwiiwibmftzsi6ikpvag4grg9liiwiawf0ijoxnte2mjm5mdiyfq.sflkxwrjsmekkf2qt4fwpmejf36pok6yjv_adqssw5c",
+    // RFC 7617's Basic authentication example, decoded.
+    "aladdin:open sesame",
+    // Docker's documentation: swarm join tokens and an unlock key.
+    "swmtkn-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx",
+    "swmtkn-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-7p73s1dx5in4tatdymyhg9hu2",
+    "swmkey-1-7c37cc8654o6p38hnroywci19pllongtbdzegtkxzu8",
     "sk_test_4ec39hqlyjwdarjtt1zdp7dc",
     "wjalrxutnfemi/k7mdeng/bpxrficyexamplekey",
+    // Values published on purpose: the Google Cloud SDK's installed-app OAuth client secret.
+    "d-fl95q19q7mqmfpd7hhd0ty",
 ];
 
 /// Whether the value of a generic rule is a placeholder: [`is_placeholder`], or a value built
@@ -98,14 +126,112 @@ pub fn is_generic_placeholder(secret: &[u8]) -> bool {
 }
 
 /// Whether a value is a placeholder, template, lookup or masked value rather than a credential.
+/// A value that is base64 of printable text (`dXNlcjpwYXNzd29yZA==`, Kubernetes `data:` values,
+/// Docker `auth`) is also judged by what it decodes to.
 pub fn is_placeholder(secret: &[u8]) -> bool {
+    is_plain_placeholder(secret)
+        || decode_printable_base64(secret).is_some_and(|decoded| {
+            // `user:password`: judged by the password (empty, or a placeholder).
+            let password = decoded.iter().position(|&b| b == b':').map_or(&decoded[..], |at| &decoded[at + 1..]);
+            is_plain_placeholder(&decoded) || password.is_empty() || is_plain_placeholder(password)
+        })
+}
+
+fn is_plain_placeholder(secret: &[u8]) -> bool {
     let text = String::from_utf8_lossy(secret);
     let lower = text.to_ascii_lowercase();
     PLACEHOLDER_VALUES.contains(&lower.as_str())
+        || is_choice_list(&lower)
         || SYMBOL_MARKERS.iter().any(|m| text.contains(m))
+        || text.ends_with("...")
+        || text.contains('\u{2026}')
+        || has_angle_placeholder(&text)
+        || has_substitution(&text)
+        || is_env_reference(&text)
         || WORD_MARKERS.iter().any(|m| has_word(&text, &lower, m))
         || is_repetitive(secret)
         || has_long_sequence(lower.as_bytes())
+}
+
+/// `true/false`, `yes|no`, `on/off`: documentation of a setting's allowed values.
+fn is_choice_list(lower: &str) -> bool {
+    const CHOICES: &[&str] = &["true", "false", "yes", "no", "on", "off", "enabled", "disabled", "0", "1"];
+    lower.contains(['/', '|']) && lower.split(['/', '|']).all(|part| CHOICES.contains(&part))
+}
+
+/// `<token>`, `<your key>`, `</Pass>`, or a value that opens or closes with an angle bracket;
+/// a lone `<` or `>` inside random characters (`k<9!Zq>w`) is not a placeholder.
+fn has_angle_placeholder(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    // `<token>`-like edges, and `Option<` / `>x` where a capture ran into code or markup.
+    if matches!(bytes.first(), Some(b'<' | b'>')) || matches!(bytes.last(), Some(b'<' | b'>')) {
+        return true;
+    }
+    bytes.iter().enumerate().any(|(i, &b)| {
+        b == b'<'
+            && bytes[i + 1..].iter().position(|&c| c == b'>').is_some_and(|len| {
+                let inner = &bytes[i + 1..i + 1 + len];
+                let inner = inner.strip_prefix(b"/").unwrap_or(inner);
+                inner.first().is_some_and(u8::is_ascii_alphabetic)
+                    && inner.iter().all(|c| c.is_ascii_alphanumeric() || b" _.-".contains(c))
+            })
+    })
+}
+
+/// `$(command ...)`, `$(Build.Var)` (shell, Azure Pipelines) and `%(name)s` (Python formatting).
+fn has_substitution(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.windows(2).enumerate().any(|(i, pair)| match pair {
+        b"$(" => bytes.get(i + 2).is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_' || b == b' '),
+        b"%(" => bytes[i + 2..].iter().position(|&b| b == b')').is_some_and(|len| {
+            len > 0 && bytes[i + 2..i + 2 + len].iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_')
+        }),
+        _ => false,
+    })
+}
+
+/// `%FEED_PASSWORD%`, `%env.TOKEN%` (Windows, `TeamCity`, Octopus), `@TOKEN@` (Maven filtering),
+/// `$TOKEN` / `$env:TOKEN` (shells, PowerShell): a reference to a variable, not its value.
+fn is_env_reference(text: &str) -> bool {
+    let ident = |s: &str| {
+        !s.is_empty()
+            && s.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b':')
+    };
+    let wrapped = |open: char, close: char| {
+        text.len() > 2 && text.starts_with(open) && text.ends_with(close) && ident(&text[1..text.len() - 1])
+    };
+    // `$DB_PASSWORD`, `$env:DB_PASSWORD`; a password like `$Summer2024` has lowercase letters.
+    let shell = |rest: &str| {
+        let name = rest.strip_prefix("env:").unwrap_or(rest);
+        ident(name) && name.bytes().any(|b| b.is_ascii_uppercase()) && !name.bytes().any(|b| b.is_ascii_lowercase())
+    };
+    wrapped('%', '%') || wrapped('@', '@') || text.strip_prefix('$').is_some_and(shell)
+}
+
+/// The decoded bytes of a value that is standard or URL-safe base64 (padded or not) of 4 to 96
+/// bytes of printable ASCII text that is not JSON; `None` for anything else.
+fn decode_printable_base64(secret: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+
+    const INDIFFERENT: GeneralPurposeConfig =
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    const STANDARD_ANY: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, INDIFFERENT);
+    const URL_SAFE_ANY: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, INDIFFERENT);
+
+    if secret.len() < 8 || secret.len() > 1024 {
+        return None;
+    }
+    let decoded = STANDARD_ANY.decode(secret).or_else(|_| URL_SAFE_ANY.decode(secret)).ok()?;
+    // Short credentials only (`user:password`, a Kubernetes value): a decoded JSON document such
+    // as a key file is structure, and its words say nothing about whether it is a placeholder.
+    (decoded.len() >= 4
+        && decoded.len() <= 96
+        && !decoded.starts_with(b"{")
+        && !decoded.starts_with(b"[")
+        && decoded.iter().all(|&b| (0x20..0x7f).contains(&b) || b == b'\n' || b == b'\t'))
+    .then_some(decoded)
 }
 
 /// Whether `word` occurs in `text` as a word: at an edge of the value, next to a non-alphanumeric
@@ -162,6 +288,55 @@ pub fn is_common_shape(secret: &[u8]) -> bool {
         || is_path(&s)
         || s.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
         || is_code_expression(&s)
+        || is_publishable_key(&s)
+        || is_password_hash(&s)
+        || has_bad_checksum(secret)
+}
+
+/// A password hash (bcrypt, sha-crypt, MD5-crypt, yescrypt, Argon2, Django's PBKDF2, LDAP
+/// `{SSHA}`): fixtures and seed data hold them under `password` names; they are not the password.
+/// Rules for credential files (htpasswd, shadow) report the whole `user:hash` entry instead.
+fn is_password_hash(s: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "$2a$",
+        "$2b$",
+        "$2y$",
+        "$1$",
+        "$5$",
+        "$6$",
+        "$y$",
+        "$apr1$",
+        "$argon2",
+        "$scrypt$",
+        "pbkdf2_sha256$",
+        "pbkdf2_sha1$",
+        "argon2$",
+        "bcrypt$",
+        "bcrypt_sha256$",
+        "scrypt$",
+        "{SSHA}",
+        "{SHA}",
+        "{SSHA512}",
+        "{CRYPT}",
+        "{PBKDF2}",
+    ];
+    PREFIXES.iter().any(|p| s.starts_with(p)) && s.len() >= 20
+}
+
+/// Keys that are public by design and shipped to browsers and apps: Stripe publishable keys,
+/// Mapbox public tokens, Langfuse public keys, Clerk publishable keys.
+fn is_publishable_key(s: &str) -> bool {
+    ["pk_live_", "pk_test_", "pk.eyJ", "pk-lf-"].iter().any(|p| s.starts_with(p))
+}
+
+/// A GitHub (`gh?_`) or npm token whose CRC32 checksum does not verify: a made-up or mistyped
+/// value, never a live token, even when a generic rule finds it under a secret-looking name.
+fn has_bad_checksum(secret: &[u8]) -> bool {
+    let prefixed = [b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_", b"npm_"].iter().any(|p| secret.starts_with(*p));
+    prefixed
+        && secret.len() == 40
+        && secret[4..].iter().all(u8::is_ascii_alphanumeric)
+        && !super::checks::crc32_github(secret)
 }
 
 fn is_hex_digest(s: &str) -> bool {
@@ -191,16 +366,50 @@ fn is_version(s: &str) -> bool {
 fn is_path(s: &str) -> bool {
     let b = s.as_bytes();
     let drive = b.len() > 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && matches!(b[2], b'/' | b'\\');
-    drive || ["/", "./", "../", "~/", "file:"].iter().any(|p| s.starts_with(p))
+    (drive || ["/", "./", "../", "~/", "file:"].iter().any(|p| s.starts_with(p))) && !is_slash_led_token(s)
 }
 
-/// `foo.bar(baz)`, `self.secret`, `&pkg.Type{}`, `[]byte{}`: code, not a literal value.
+/// Base64 secrets start with `/` one time in 64: `/qtyIzaHmG7W6Xftugdw27rnEKZgjkRu` is one long
+/// mixed-case segment with digits (or `+` / `=`), which no path looks like.
+fn is_slash_led_token(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix('/') else {
+        return false;
+    };
+    let classes = [
+        rest.bytes().any(|b| b.is_ascii_lowercase()),
+        rest.bytes().any(|b| b.is_ascii_uppercase()),
+        rest.bytes().any(|b| b.is_ascii_digit()),
+    ];
+    rest.len() >= 20
+        && (rest.contains(['+', '=']) || (!rest.contains('/') && classes.iter().all(|&c| c)))
+        && !rest.contains('.')
+}
+
+/// `foo.bar(baz)`, `self.secret`, `&pkg.Type{}`, `[]byte{}`: code, not a literal value. A value
+/// that starts with `&` or `*` is code only when the rest reads as an expression (`&cfg.Token`),
+/// not when it is a password that happens to start with a symbol (`&DQv4&nd?`).
 fn is_code_expression(s: &str) -> bool {
-    s.starts_with(['&', '*', '[', '{', '('])
+    if is_path_expression(s) {
+        return true;
+    }
+    let pointer_expression = s.strip_prefix(['&', '*']).is_some_and(|rest| {
+        rest.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+            && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.:{}()[]".contains(&b))
+    });
+    pointer_expression
+        || s.starts_with(['[', '{', '('])
         || ["()", "{}", "[]"].iter().any(|p| s.contains(p))
         || s.contains('(')
         || s.contains(')')
         || is_dotted_identifier(s)
+}
+
+/// `sys::IORING_FLAGS`, `Config::DEFAULT_TOKEN`, `\\App\\Auth::KEY`: a path in Rust, C++ or PHP.
+fn is_path_expression(s: &str) -> bool {
+    s.contains("::")
+        && s.trim_start_matches("::")
+            .split("::")
+            .all(|seg| !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'\\'))
 }
 
 /// `pkg.Type.Field`, `modapi32.NewProc`: two or more identifier segments joined by dots, one of
@@ -259,6 +468,108 @@ mod tests {
     }
 
     #[test]
+    fn angle_brackets_mark_placeholders_only_around_words() {
+        for value in ["<token>", "<your key>", "AKIA<id>", "abc</Pass>", "<x", "key>", "Option<"] {
+            assert!(is_placeholder(value.as_bytes()), "{value} should be a placeholder");
+        }
+        // WordPress-style salts: random printable characters, angle brackets included.
+        for value in ["k<9!Zq>w-Lm2#vR8p", "Hj3<,9kQ|m}>X2^Lp", "p>x7<2Ab"] {
+            assert!(!is_placeholder(value.as_bytes()), "{value} should not be a placeholder");
+        }
+    }
+
+    #[test]
+    fn substitutions_are_placeholders_but_symbols_in_keys_are_not() {
+        for value in ["$(cat /run/secrets/db)", "$(Build.Token)", "%(password)s", "x$( date)"] {
+            assert!(is_placeholder(value.as_bytes()), "{value} should be a placeholder");
+        }
+        // Django-style random keys: `$(` and `%(` followed by random characters.
+        for value in ["k9$(-2x!q7%(=m1z@r8t&w4", "q2%(x!7m$(3k@z9w"] {
+            assert!(!is_placeholder(value.as_bytes()), "{value} should not be a placeholder");
+        }
+    }
+
+    #[test]
+    fn lists_of_choices_are_placeholders() {
+        for value in ["true/false", "yes|no", "on/off"] {
+            assert!(is_placeholder(value.as_bytes()), "{value} should be a placeholder");
+        }
+        assert!(!is_placeholder(b"true/Zk9q2Lm8"));
+    }
+
+    #[test]
+    fn variable_references_are_placeholders() {
+        for value in ["%FEED_PASSWORD%", "%env.TEAMCITY_TOKEN%", "@DB_PASSWORD@", "$DB_PASSWORD", "$env:API_TOKEN"] {
+            assert!(is_placeholder(value.as_bytes()), "{value} should be a placeholder");
+        }
+        for value in ["$Summer2024!", "$ecret99Kq", "%Zk9q2Lm%x", "50%off!Zq2"] {
+            assert!(!is_placeholder(value.as_bytes()), "{value} should not be a placeholder");
+        }
+    }
+
+    #[test]
+    fn base64_of_a_placeholder_is_a_placeholder() {
+        // user:password, admin:changeme, password, <token>, martin: (no password)
+        for value in ["dXNlcjpwYXNzd29yZA==", "YWRtaW46Y2hhbmdlbWU=", "cGFzc3dvcmQ=", "PHRva2VuPg==", "bWFydGluOg=="] {
+            assert!(is_placeholder(value.as_bytes()), "{value} should be a placeholder");
+        }
+        // deploy:Zt8#qLm2vR!x, a random 32-byte key, and a JSON document mentioning "example"
+        for value in [
+            "ZGVwbG95Olp0OCNxTG0ydlIheA==",
+            "q0m2Yk9vXb1hT3nR7LpW5sZc8DfG4JtU6aEiQyKxNo0=",
+            "eyJuYW1lIjoiZXhhbXBsZS1ib3QiLCJrIjoiWms5cTJMbTh2UjN4In0=",
+        ] {
+            assert!(!is_placeholder(value.as_bytes()), "{value} should not be a placeholder");
+        }
+    }
+
+    #[test]
+    fn truncated_and_published_values_are_placeholders() {
+        for value in ["eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9...", "sk-proj-abc\u{2026}", "d-FL95Q19q7MQmFpd7hHD0Ty"] {
+            assert!(is_placeholder(value.as_bytes()), "{value} should be a placeholder");
+        }
+        assert!(!is_placeholder(b"Zk9q2Lm8vR3x.Qp7w"));
+    }
+
+    #[test]
+    fn publishable_keys_and_bad_checksums_are_common_shapes() {
+        let good = crate::matcher::checks::base62(u64::from(crc32fast::hash(b"Q7fK2mZr9XbW4nT1pLs8vHc3dJy6aE")), 6);
+        let token = format!("ghp_Q7fK2mZr9XbW4nT1pLs8vHc3dJy6aE{good}");
+        assert!(!is_common_shape(token.as_bytes()), "{token} has a valid checksum");
+        let broken = token.replace("Q7fK", "Q7fL");
+        assert!(is_common_shape(broken.as_bytes()), "{broken} has a bad checksum");
+        for value in [
+            "pk_live_51Hx9kQ2mZr9XbW4nT1pLs8v",
+            "pk.eyJ1IjoiYWNtZSJ9.Zk9q2Lm8vR3x",
+            "$2b$12$Q7fK2mZr9XbW4nT1pLs8vOq2Lm8vR3xZk9q2Lm8vR3xZk9q2Lm8vR",
+            "pbkdf2_sha256$600000$Zk9q2Lm8vR3x$Q7fK2mZr9XbW4nT1pLs8v=",
+        ] {
+            assert!(is_common_shape(value.as_bytes()), "{value} is publishable");
+        }
+        assert!(!is_common_shape(b"sk_live_51Hx9kQ2mZr9XbW4nT1pLs8v"));
+    }
+
+    #[test]
+    fn base64_starting_with_a_slash_is_not_a_path() {
+        for value in ["/qtyIzaHmG7W6Xftugdw27rnEKZgjkRuXOaY3kbt", "/VPbh7X9hygjR3uAgH+4gVuu877h6DnoAwn2T2L8"] {
+            assert!(!is_common_shape(value.as_bytes()), "{value} is not a path");
+        }
+        for value in ["/run/secrets/db_password", "/etc/ssl/private/server.key", "/opt/AcmeApp2024/conf"] {
+            assert!(is_common_shape(value.as_bytes()), "{value} is a path");
+        }
+    }
+
+    #[test]
+    fn passwords_starting_with_a_symbol_are_not_code() {
+        for value in ["&DQvTI4ET&ndJx?", "*Zk9q2Lm!8vR", "&7hQ2-xLp"] {
+            assert!(!is_common_shape(value.as_bytes()), "{value} should not be a common shape");
+        }
+        for value in ["&cfg.Token", "*opts.Password", "&pkg.Type{}"] {
+            assert!(is_common_shape(value.as_bytes()), "{value} should be a common shape");
+        }
+    }
+
+    #[test]
     fn common_shapes_are_recognised() {
         for value in [
             "da39a3ee5e6b4b0d3255bfef95601890afd80709",
@@ -273,6 +584,7 @@ mod tests {
             "&swarmapi.Version",
             "[]byte{}",
             "modwtsapi32.NewProc",
+            "sys::IORING_MSG_RING_FLAGS_PASS",
             "C:/foo/bar",
         ] {
             assert!(is_common_shape(value.as_bytes()), "{value} should be a common shape");

@@ -68,19 +68,20 @@ impl Repo {
 
     /// Runs `leakhound git ARGS -f json` in the repository.
     fn scan(&self, args: &[&str]) -> (i32, Value, String) {
-        self.scan_at(&self.dir, args)
+        scan_at(&self.dir, args)
     }
+}
 
-    fn scan_at(&self, dir: &Path, args: &[&str]) -> (i32, Value, String) {
-        let mut all = vec!["git"];
-        all.extend_from_slice(args);
-        all.extend_from_slice(&["-f", "json"]);
-        let out = leakhound().current_dir(dir).args(&all).output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        let json = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{stderr}", String::from_utf8_lossy(&out.stdout)));
-        (out.status.code().unwrap(), json, stderr)
-    }
+/// Runs `leakhound git ARGS -f json` in `dir`.
+fn scan_at(dir: &Path, args: &[&str]) -> (i32, Value, String) {
+    let mut all = vec!["git"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["-f", "json"]);
+    let out = leakhound().current_dir(dir).args(&all).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let json = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{stderr}", String::from_utf8_lossy(&out.stdout)));
+    (out.status.code().unwrap(), json, stderr)
 }
 
 /// `(path, commit or "-", state)` of every location, sorted.
@@ -289,7 +290,7 @@ fn bare_repositories_linked_worktrees_and_branch_filters() {
     let bare = repo.tree.path().join("bare.git");
     let source = repo.dir.to_str().unwrap().to_string();
     repo.git(&["clone", "-q", "--bare", &source, bare.to_str().unwrap()]);
-    let (_, doc, stderr) = repo.scan_at(&bare, &[]);
+    let (_, doc, stderr) = scan_at(&bare, &[]);
     assert_eq!(finding_count(&doc), 2, "{stderr}");
     let (_, doc, _) = repo.scan(&["--branch", "main"]);
     assert_eq!(finding_count(&doc), 1);
@@ -299,10 +300,10 @@ fn bare_repositories_linked_worktrees_and_branch_filters() {
     repo.git(&["worktree", "add", "-q", worktree.to_str().unwrap(), "feature"]);
     std::fs::write(worktree.join("c.env"), format!("C={}\n", fake::github_pat(16))).unwrap();
     repo.git_in(&worktree, &["add", "c.env"]);
-    let (code, doc, stderr) = repo.scan_at(&worktree, &["--staged"]);
+    let (code, doc, stderr) = scan_at(&worktree, &["--staged"]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(places(&doc), vec![("c.env".into(), "-".into(), "staged".into())]);
-    let (_, doc, _) = repo.scan_at(&worktree, &["--branch", "feature"]);
+    let (_, doc, _) = scan_at(&worktree, &["--branch", "feature"]);
     assert!(places(&doc).contains(&("b.env".into(), feature, "reachable".into())));
 }
 
@@ -316,7 +317,7 @@ fn a_shallow_clone_is_scanned_and_the_missing_history_reported() {
     let shallow = repo.tree.path().join("shallow");
     let url = format!("file://{}", repo.dir.display());
     repo.git(&["clone", "-q", "--depth", "1", &url, shallow.to_str().unwrap()]);
-    let (code, doc, stderr) = repo.scan_at(&shallow, &[]);
+    let (code, doc, stderr) = scan_at(&shallow, &[]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("shallow clone"), "{stderr}");
     assert!(doc["notices"].to_string().contains("shallow clone"));

@@ -4,6 +4,7 @@
 //! the library directly for property tests. Tokens are generated fakes with the right shape
 //! ([`util::fake`]); none is a real credential.
 
+mod accuracy;
 mod git;
 mod props;
 mod reports;

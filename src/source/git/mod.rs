@@ -1,12 +1,12 @@
 //! Git: history, the staged index and commit ranges, read straight from the object database with
 //! gix (no `git` subprocess, never `git log -p`).
 //!
-//! - [`open`]: opening an untrusted repository safely.
-//! - [`objects`]: phase 1 of a full scan: every object once, blobs matched as they are decoded.
-//! - [`provenance`]: phase 2, only for blobs with findings: the introducing commit per path,
+//! - `open`: opening an untrusted repository safely.
+//! - `objects`: phase 1 of a full scan: every object once, blobs matched as they are decoded.
+//! - `provenance`: phase 2, only for blobs with findings: the introducing commit per path,
 //!   author, date, reachability and the refs that reach it.
-//! - [`changes`]: `--staged`, `--since`, `--range`, `--branch`: only what a change adds.
-//! - [`tree`]: the tree walk those share.
+//! - `changes`: `--staged`, `--since`, `--range`, `--branch`: only what a change adds.
+//! - `tree`: the tree walk those share.
 //!
 //! Memory: phase 1 holds the commit graph (one small node per commit), the matches of blobs with
 //! findings, one matcher scratch per thread, and gix's per-thread decode buffers (the largest
