@@ -14,11 +14,13 @@
 //! - [`scan`]: the pipeline that ties sources, workers and the collector together.
 //! - [`finding`]: findings, locations, fingerprints, redaction, the collector.
 //! - [`report`]: one emitter per output format.
+//! - [`date`]: UTC dates from Unix seconds.
 //! - [`validate`]: offline checks (JWT expiry, key blocks) and opt-in live validity checks.
 
 pub mod cli;
 pub mod config;
 pub mod content;
+pub mod date;
 pub mod finding;
 pub mod matcher;
 pub mod report;

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use anyhow::bail;
 use clap::Args;
 
-use super::{ReportArgs, RuleArgs, parse_size_arg};
+use super::{ReadArgs, ReportArgs, RuleArgs};
 use crate::ExitStatus;
-use crate::config::{OutputConfig, default_threads};
+use crate::config::OutputConfig;
 use crate::matcher::Matcher;
 use crate::rules::RuleSet;
 use crate::source::git::{self, GitConfig, GitMode};
@@ -34,15 +34,8 @@ pub(crate) struct GitArgs {
     /// Follow `.git` files and object alternates that point outside the repository.
     #[arg(long)]
     allow_external_objects: bool,
-    /// Scan blobs that look binary instead of skipping them.
-    #[arg(long)]
-    scan_binary: bool,
-    /// Skip (and report) blobs larger than SIZE, e.g. 10M (default: no limit).
-    #[arg(long, value_name = "SIZE", value_parser = parse_size_arg)]
-    max_file_size: Option<u64>,
-    /// Worker threads (default: available cores).
-    #[arg(short = 'j', long = "threads", value_name = "N")]
-    threads: Option<usize>,
+    #[command(flatten)]
+    read: ReadArgs,
     #[command(flatten)]
     rules: RuleArgs,
     #[command(flatten)]
@@ -76,9 +69,9 @@ pub(crate) fn run(args: &GitArgs) -> anyhow::Result<ExitStatus> {
         repo: args.repo.clone(),
         mode: mode(args)?,
         allow_external_objects: args.allow_external_objects,
-        threads: args.threads.unwrap_or_else(default_threads).max(1),
-        scan_binary: args.scan_binary,
-        max_size: args.max_file_size,
+        threads: args.read.threads(),
+        scan_binary: args.read.scan_binary,
+        max_size: args.read.max_file_size,
     };
     let output = OutputConfig::from_args(&args.report);
     let rules = Arc::new(RuleSet::load(&args.rules.rules)?);

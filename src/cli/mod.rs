@@ -71,6 +71,27 @@ pub(crate) struct RuleArgs {
     rules: Vec<PathBuf>,
 }
 
+/// Flags that control how content is read, shared by `scan` and `git`.
+#[derive(Debug, Args)]
+pub(crate) struct ReadArgs {
+    /// Scan files (or blobs) that look binary instead of skipping them.
+    #[arg(long)]
+    scan_binary: bool,
+    /// Skip (and report) files or blobs larger than SIZE, e.g. 10M (default: no limit).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size_arg)]
+    max_file_size: Option<u64>,
+    /// Worker threads (default: available cores).
+    #[arg(short = 'j', long = "threads", value_name = "N")]
+    threads: Option<usize>,
+}
+
+impl ReadArgs {
+    /// The worker count: the flag, or the available cores.
+    fn threads(&self) -> usize {
+        self.threads.unwrap_or_else(crate::config::default_threads).max(1)
+    }
+}
+
 fn parse_size_arg(text: &str) -> Result<u64, String> {
     parse_size(text)
 }

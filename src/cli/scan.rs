@@ -7,9 +7,9 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::{ReportArgs, RuleArgs, parse_size_arg};
+use super::{ReadArgs, ReportArgs, RuleArgs};
 use crate::ExitStatus;
-use crate::config::{OutputConfig, ScanConfig, default_threads};
+use crate::config::{OutputConfig, ScanConfig};
 use crate::matcher::Matcher;
 use crate::report::{self, ReportContext};
 use crate::rules::RuleSet;
@@ -25,15 +25,8 @@ pub(crate) struct ScanArgs {
     /// Also scan files excluded by .gitignore, .ignore and .leakhoundignore.
     #[arg(long)]
     no_ignore: bool,
-    /// Scan files that look binary instead of skipping them.
-    #[arg(long)]
-    scan_binary: bool,
-    /// Skip (and report) files larger than SIZE, e.g. 10M (default: no limit).
-    #[arg(long, value_name = "SIZE", value_parser = parse_size_arg)]
-    max_file_size: Option<u64>,
-    /// Worker threads (default: available cores).
-    #[arg(short = 'j', long = "threads", value_name = "N")]
-    threads: Option<usize>,
+    #[command(flatten)]
+    read: ReadArgs,
     #[command(flatten)]
     rules: RuleArgs,
     #[command(flatten)]
@@ -61,9 +54,9 @@ fn resolve(args: &ScanArgs) -> (ScanConfig, OutputConfig) {
     let scan = ScanConfig {
         paths: args.paths.clone(),
         no_ignore: args.no_ignore,
-        scan_binary: args.scan_binary,
-        max_file_size: args.max_file_size,
-        threads: args.threads.unwrap_or_else(default_threads).max(1),
+        scan_binary: args.read.scan_binary,
+        max_file_size: args.read.max_file_size,
+        threads: args.read.threads(),
         rules: args.rules.rules.clone(),
     };
     (scan, OutputConfig::from_args(&args.report))

@@ -37,23 +37,9 @@ impl Timestamp {
     fn parts(self) -> (i64, u32, u32, u64, u64, u64) {
         let days = (self.0 / 86_400) as i64;
         let rem = self.0 % 86_400;
-        let (y, m, d) = civil_from_days(days);
+        let (y, m, d) = crate::date::civil_from_days(days);
         (y, m, d, rem / 3600, rem % 3600 / 60, rem % 60)
     }
-}
-
-/// Days since 1970-01-01 to (year, month 1-12, day 1-31).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
-    let m = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use crate::finding::{Collector, CommitInfo, GitOrigin, OriginState};
 use crate::matcher::Matcher;
 use crate::scan::{Notice, NoticeLevel, ScanStats};
 
-use super::provenance::rfc3339;
+use crate::date::rfc3339;
 
 /// Matches per blob, computed once.
 pub(crate) struct BlobScanner<'a> {

@@ -198,10 +198,19 @@ fn scan_packs(repo: &gix::ThreadSafeRepository, objects: &Path, scanner: &Object
 }
 
 fn traverse(bundle: &pack::Bundle, scanner: &ObjectScanner<'_>, threads: usize) -> Result<(), String> {
-    let interrupt = AtomicBool::new(false);
     let mut handler = scanner.clone();
+    traverse_pack(bundle, threads, move |kind, data, id| handler.process(id, kind, data))
+}
+
+/// Decodes every object of one pack once, with the delta-tree traversal on `threads` threads;
+/// `visit` (cloned per thread) gets each object's kind, bytes and id.
+pub(crate) fn traverse_pack<V>(bundle: &pack::Bundle, threads: usize, mut visit: V) -> Result<(), String>
+where
+    V: FnMut(gix::object::Kind, &[u8], ObjectId) + Send + Clone,
+{
+    let interrupt = AtomicBool::new(false);
     let processor = move |kind: gix::object::Kind, data: &[u8], entry: &pack::index::Entry, _: &dyn gix::Progress| {
-        handler.process(entry.oid, kind, data);
+        visit(kind, data, entry.oid);
         Ok(())
     };
     let options = pack::index::traverse::Options {

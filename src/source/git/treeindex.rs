@@ -8,7 +8,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 
 use crossbeam_channel::bounded;
 use gix::ObjectId;
@@ -200,27 +199,13 @@ fn traverse_trees(
     tx: &crossbeam_channel::Sender<Message>,
 ) -> Result<(), String> {
     let bundle = pack::Bundle::at(index, gix::hash::Kind::Sha1).map_err(|e| e.to_string())?;
-    let interrupt = AtomicBool::new(false);
     let tx = tx.clone();
     let mut seen_names = HashSet::new();
-    let processor = move |kind: gix::object::Kind, data: &[u8], entry: &pack::index::Entry, _: &dyn gix::Progress| {
+    super::objects::traverse_pack(&bundle, threads, move |kind, data, id| {
         if kind == gix::object::Kind::Tree {
-            send_tree(entry.oid, data, blobs, &mut seen_names, &tx);
+            send_tree(id, data, blobs, &mut seen_names, &tx);
         }
-        Ok(())
-    };
-    let options = pack::index::traverse::Options {
-        traversal: pack::index::traverse::Algorithm::DeltaTreeLookup,
-        thread_limit: Some(threads),
-        check: pack::index::traverse::SafetyCheck::SkipFileAndObjectChecksumVerification,
-        alloc_limit_bytes: None,
-        make_pack_lookup_cache: || pack::cache::Never,
-    };
-    bundle
-        .index
-        .traverse(&bundle.pack, &mut gix::utils::progress::Discard, &interrupt, processor, options)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    })
 }
 
 fn loose_trees(objects: &std::path::Path, blobs: &HashSet<ObjectId>, tx: &crossbeam_channel::Sender<Message>) {
