@@ -3,6 +3,7 @@
 //! Flags follow what gitleaks and Kingfisher users already type (DESIGN.md §7). Subcommand
 //! functions call library facades only; they own printing to the terminal.
 
+mod explain;
 #[cfg(feature = "git")]
 mod git;
 mod rules;
@@ -33,6 +34,8 @@ enum Command {
     /// Scan git history (every object, reachable or not), the staged index, or a commit range.
     #[cfg(feature = "git")]
     Git(git::GitArgs),
+    /// Explain what was or was not reported on a line, and why.
+    Explain(explain::ExplainArgs),
     /// List, show and check detection rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
@@ -112,6 +115,7 @@ where
     };
     match cli.command {
         Command::Scan(args) => scan::run(&args),
+        Command::Explain(args) => explain::run(&args),
         #[cfg(feature = "git")]
         Command::Git(args) => git::run(&args),
         Command::Rules(command) => rules::run(&command),

@@ -49,3 +49,21 @@ fn rules_list_json_and_show() {
     assert!(show.stdout().contains("crc32-github"), "{}", show.stdout());
     assert_eq!(tree.run(&["rules", "show", "no.such.rule"]).code(), 2);
 }
+
+#[test]
+fn explain_says_why_a_line_was_or_was_not_reported() {
+    let tree = Tree::new();
+    tree.file("app.env", "a=1\nDB_PASSWORD=Zt8#qLm2vR!x\npassword: changeme\n");
+    let reported = tree.run(&["explain", "app.env:2"]);
+    assert_eq!(reported.code(), 1);
+    let out = reported.stdout();
+    assert!(out.contains("keyword \"pass\" at line 2 triggers generic.password-assignment"), "{out}");
+    assert!(out.contains("generic.password-assignment at line 2: Zt8…[12 chars]"), "{out}");
+    assert!(out.contains("-> reported"), "{out}");
+    assert!(!out.contains("qLm2vR"), "explain redacts by default: {out}");
+    let dropped = tree.run(&["explain", "app.env:3"]);
+    assert_eq!(dropped.code(), 0);
+    assert!(dropped.stdout().contains("-> dropped: placeholder or example value"), "{}", dropped.stdout());
+    let nothing = tree.run(&["explain", "app.env:1"]);
+    assert!(nothing.stdout().contains("no keyword of any rule occurs there"), "{}", nothing.stdout());
+}

@@ -1,0 +1,92 @@
+//! `leakhound explain PATH[:LINE]`: why something on a line was or was not reported.
+//!
+//! For every keyword the prefilter found on the line(s), the rules it triggered; for every
+//! candidate a rule's pattern produced, its entropy and the verdict of each stage (entropy floor,
+//! checks, placeholder and shape filters, precedence). Secrets are redacted unless
+//! `--show-secrets`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use super::RuleArgs;
+use crate::ExitStatus;
+use crate::finding::Secret;
+use crate::matcher::{Matcher, Verdict};
+use crate::rules::RuleSet;
+use crate::sanitize::escape_for_terminal;
+
+/// Arguments of `leakhound explain`.
+#[derive(Debug, Args)]
+pub(crate) struct ExplainArgs {
+    /// The file, optionally with a line number: `config/app.yml:12`.
+    #[arg(value_name = "PATH[:LINE]")]
+    target: String,
+    /// Show full secrets instead of redacted ones.
+    #[arg(long)]
+    show_secrets: bool,
+    #[command(flatten)]
+    rules: RuleArgs,
+}
+
+/// Splits `PATH:LINE` (when what follows the last colon is a number and the whole is not a file).
+fn split_target(target: &str) -> (PathBuf, Option<u64>) {
+    if let Some((path, line)) = target.rsplit_once(':')
+        && let Ok(line) = line.parse::<u64>()
+        && !std::path::Path::new(target).exists()
+    {
+        return (PathBuf::from(path), Some(line));
+    }
+    (PathBuf::from(target), None)
+}
+
+/// 1-based line number of byte `offset`.
+fn line_of(bytes: &[u8], offset: usize) -> u64 {
+    1 + memchr::memchr_iter(b'\n', &bytes[..offset.min(bytes.len())]).count() as u64
+}
+
+pub(crate) fn run(args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
+    let (path, line) = split_target(&args.target);
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let rules = Arc::new(RuleSet::load(&args.rules.rules)?);
+    let matcher = Matcher::new(Arc::clone(&rules));
+    let on_line = |offset: usize| line.is_none_or(|l| line_of(&bytes, offset) == l);
+    let mut out = std::io::stdout().lock();
+    let hits: Vec<_> = matcher.keyword_hits(&bytes).into_iter().filter(|(_, span, _)| on_line(span.start)).collect();
+    if hits.is_empty() {
+        writeln!(out, "no keyword of any rule occurs there: no rule looked at it")?;
+    }
+    for (keyword, span, triggered) in &hits {
+        writeln!(out, "keyword {keyword:?} at line {} triggers {}", line_of(&bytes, span.start), triggered.join(", "))?;
+    }
+    let mut reported = false;
+    for candidate in matcher.explain(&bytes).into_iter().filter(|c| on_line(c.found.secret.start)) {
+        let rule = &rules.rules()[candidate.found.rule];
+        let secret = Secret::new(bytes[candidate.found.secret.clone()].to_vec());
+        let shown =
+            if args.show_secrets { String::from_utf8_lossy(secret.expose()).into_owned() } else { secret.redacted() };
+        let floor = rule.spec.min_entropy.map_or_else(|| "none".to_string(), |m| format!("{m:.2}"));
+        writeln!(
+            out,
+            "{} at line {}: {} (entropy {:.2}, floor {floor}; checks: {}) -> {}",
+            rule.id(),
+            line_of(&bytes, candidate.found.secret.start),
+            escape_for_terminal(&shown),
+            candidate.entropy,
+            if rule.spec.checks.is_empty() {
+                "none".to_string()
+            } else {
+                rule.spec.checks.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+            },
+            candidate.verdict.describe(),
+        )?;
+        reported |= candidate.verdict == Verdict::Kept;
+    }
+    if !hits.is_empty() && !reported {
+        writeln!(out, "nothing is reported there (a triggered rule whose pattern did not match is not listed)")?;
+    }
+    Ok(if reported { ExitStatus::Findings(1) } else { ExitStatus::Clean })
+}
