@@ -112,6 +112,9 @@ impl Reader {
             let eof = fill(&mut source, &mut self.buf, self.window + self.overlap)?;
             if first {
                 first = false;
+                if let Some(encoding) = utf16_encoding(&self.buf) {
+                    return self.scan_utf16(matcher, source, encoding, out);
+                }
                 if !options.scan_binary && looks_binary(&self.buf) {
                     summary.binary = true;
                     summary.bytes = self.buf.len() as u64;
@@ -127,6 +130,22 @@ impl Reader {
             cursor.advance(&self.buf[..own_end]);
             self.buf.drain(..own_end);
         }
+    }
+
+    /// UTF-16 text (Windows tools write it): read whole, decoded to UTF-8 and scanned, so lines
+    /// and columns are right; offsets are those of the decoded text.
+    fn scan_utf16<R: Read>(
+        &mut self,
+        matcher: &Matcher,
+        mut source: R,
+        encoding: Utf16,
+        out: &mut Vec<LocatedMatch>,
+    ) -> io::Result<ReadSummary> {
+        source.read_to_end(&mut self.buf)?;
+        let bytes = self.buf.len() as u64;
+        let text = decode_utf16(&self.buf, encoding);
+        self.scan_bytes(matcher, text.as_bytes(), out);
+        Ok(ReadSummary { bytes, binary: false })
     }
 
     /// Scans a buffer already in memory (no windowing).
@@ -165,6 +184,51 @@ pub fn looks_binary(buf: &[u8]) -> bool {
         return false;
     }
     memchr::memchr(0, head).is_some()
+}
+
+/// Byte order of UTF-16 text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Utf16 {
+    /// Little endian (Windows' default).
+    Le,
+    /// Big endian.
+    Be,
+}
+
+/// UTF-16 by its byte order mark, or without one when the start looks like ASCII text in UTF-16
+/// (a NUL in almost every other byte and printable text in the rest).
+pub fn utf16_encoding(buf: &[u8]) -> Option<Utf16> {
+    if buf.starts_with(&[0xFF, 0xFE]) {
+        return Some(Utf16::Le);
+    }
+    if buf.starts_with(&[0xFE, 0xFF]) {
+        return Some(Utf16::Be);
+    }
+    let head = &buf[..buf.len().min(BINARY_SNIFF) & !1];
+    if head.len() < 16 {
+        return None;
+    }
+    let pairs = head.len() / 2;
+    let text = |b: u8| b == b'\n' || b == b'\r' || b == b'\t' || (0x20..0x7F).contains(&b);
+    let le = head.chunks_exact(2).filter(|p| p[1] == 0 && text(p[0])).count();
+    let be = head.chunks_exact(2).filter(|p| p[0] == 0 && text(p[1])).count();
+    if le * 10 >= pairs * 9 {
+        Some(Utf16::Le)
+    } else if be * 10 >= pairs * 9 {
+        Some(Utf16::Be)
+    } else {
+        None
+    }
+}
+
+/// Decodes UTF-16 (dropping a byte order mark; invalid sequences become U+FFFD).
+pub fn decode_utf16(buf: &[u8], encoding: Utf16) -> String {
+    let units = buf.chunks_exact(2).map(|p| match encoding {
+        Utf16::Le => u16::from_le_bytes([p[0], p[1]]),
+        Utf16::Be => u16::from_be_bytes([p[0], p[1]]),
+    });
+    let text: String = char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)).collect();
+    text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text)
 }
 
 /// Line-tracking state at the start of the current window.
@@ -259,6 +323,20 @@ mod tests {
         assert_eq!((c.base, c.line, c.column_chars), (10, 2, 4));
         c.advance(b"\n");
         assert_eq!((c.line, c.column_chars), (3, 0));
+    }
+
+    #[test]
+    fn utf16_is_recognised_with_and_without_a_byte_order_mark() {
+        let text = "password = \"Zt8#qLm2vR!x\"\n";
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert_eq!(utf16_encoding(&le), Some(Utf16::Le));
+        assert_eq!(utf16_encoding(&be), Some(Utf16::Be));
+        let with_bom: Vec<u8> = [0xFF, 0xFE].into_iter().chain(le.iter().copied()).collect();
+        assert_eq!(utf16_encoding(&with_bom), Some(Utf16::Le));
+        assert_eq!(decode_utf16(&with_bom, Utf16::Le), text);
+        assert_eq!(utf16_encoding(b"plain ascii text, not utf-16"), None);
+        assert_eq!(utf16_encoding(b"\x7fELF\0\0\0\x01\x02\x03\x04\x05\x06\x07\x08\x09"), None);
     }
 
     #[test]

@@ -272,3 +272,24 @@ fn an_aws_access_key_id_is_found_in_a_credentials_file() {
     let run = tree.run(&["scan", "-f", "json"]);
     assert_eq!(run.hits(), vec![("aws.access-key-id".into(), ".aws/credentials".into(), 2)]);
 }
+
+#[test]
+fn utf16_files_are_decoded_with_or_without_a_byte_order_mark() {
+    let tree = Tree::new();
+    let token = fake::github_pat(30);
+    let text = format!("[auth]\r\ntoken = {token}\r\n");
+    let le: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+    let be_no_bom: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    tree.file("windows.ini", le);
+    tree.file("java.properties", be_no_bom);
+    let run = tree.run(&["scan", "-f", "json"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert_eq!(
+        run.hits(),
+        vec![
+            ("github.pat.classic".into(), "java.properties".into(), 2),
+            ("github.pat.classic".into(), "windows.ini".into(), 2)
+        ]
+    );
+    assert_eq!(run.json()["summary"]["skipped_binary"], 0);
+}
