@@ -416,3 +416,37 @@ fn a_corrupt_object_is_reported_by_id_and_the_rest_is_still_scanned() {
     assert_eq!(finding_count(&doc), 1, "the good secret is still reported");
     assert_eq!(doc["summary"]["complete"], false);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_real_pre_commit_hook_blocks_staged_secrets_including_commit_all() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut repo = Repo::new();
+    repo.write("app.cfg", "name = demo\n");
+    repo.commit("first");
+    let binary = assert_cmd::cargo::cargo_bin("leakhound");
+    let hook = repo.dir.join(".git/hooks/pre-commit");
+    std::fs::create_dir_all(hook.parent().unwrap()).unwrap();
+    std::fs::write(&hook, format!("#!/bin/sh\nexec '{}' git --staged --color never\n", binary.display())).unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let commit = |repo: &Repo, args: &[&str]| {
+        Command::new("git")
+            .current_dir(&repo.dir)
+            .args(["-c", "user.name=Ada", "-c", "user.email=ada@example.org", "commit", "-q"])
+            .args(args)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .unwrap()
+    };
+    // `git commit -a`: the hook sees git's temporary index through GIT_INDEX_FILE.
+    repo.write("app.cfg", &format!("name = demo\ntoken = {}\n", fake::github_pat(40)));
+    let out = commit(&repo, &["-a", "-m", "leak"]);
+    assert!(!out.status.success(), "the hook must block `git commit -a` with a secret");
+    let shown = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(shown.contains("github.pat.classic") && shown.contains("(staged)"), "{shown}");
+    assert!(!shown.contains(&fake::github_pat(40)), "the hook output is redacted");
+    // A clean change passes.
+    repo.write("app.cfg", "name = demo2\n");
+    let out = commit(&repo, &["-a", "-m", "clean"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
