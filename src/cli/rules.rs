@@ -92,7 +92,7 @@ fn list(set: &RuleSet, format: ListFormat, out: &mut dyn Write) -> anyhow::Resul
 fn check_validators(set: &RuleSet) -> (usize, Vec<String>) {
     match crate::validate::Catalog::builtin(set) {
         Ok(catalog) => (catalog.validators().len(), catalog.check_examples()),
-        Err(errors) => (0, errors.0.iter().map(ToString::to_string).collect()),
+        Err(errors) => (0, errors.items.iter().map(ToString::to_string).collect()),
     }
 }
 

@@ -67,21 +67,36 @@ pub enum RuleError {
     },
 }
 
-/// Every problem found while loading rules; loading reports them all at once.
+/// Every problem found while loading a set of files (rules, validators): loading reports them
+/// all at once instead of stopping at the first.
 #[derive(Debug)]
-pub struct RuleErrors(pub Vec<RuleError>);
+pub struct Problems<E> {
+    /// What was being loaded, for the summary line (`rule`, `validator`).
+    pub what: &'static str,
+    /// The problems, in the order found.
+    pub items: Vec<E>,
+}
 
-impl fmt::Display for RuleErrors {
+impl<E: fmt::Display> fmt::Display for Problems<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} rule problem(s)", self.0.len())?;
-        for err in &self.0 {
+        write!(f, "{} {} problem(s)", self.items.len(), self.what)?;
+        for err in &self.items {
             write!(f, "\n  {err}")?;
         }
         Ok(())
     }
 }
 
-impl std::error::Error for RuleErrors {}
+impl<E: fmt::Debug + fmt::Display> std::error::Error for Problems<E> {}
+
+/// Every problem found while loading rules.
+pub type RuleErrors = Problems<RuleError>;
+
+impl RuleErrors {
+    fn rules(items: Vec<RuleError>) -> RuleErrors {
+        Problems { what: "rule", items }
+    }
+}
 
 /// A validated rule; its pattern is compiled on first use.
 #[derive(Debug)]
@@ -244,7 +259,7 @@ impl RuleSet {
                 });
             }
         }
-        if errors.is_empty() { Ok(RuleSet { rules }) } else { Err(RuleErrors(errors)) }
+        if errors.is_empty() { Ok(RuleSet { rules }) } else { Err(RuleErrors::rules(errors)) }
     }
 
     /// The built-in rules plus the rule files at `extra` (files, or directories of `*.yaml`).
@@ -317,7 +332,7 @@ pub fn read_rule_paths(paths: &[PathBuf]) -> Result<Vec<RuleSource>, RuleErrors>
             Err(source) => errors.push(RuleError::Read { origin: path.display().to_string(), source }),
         }
     }
-    if errors.is_empty() { Ok(sources) } else { Err(RuleErrors(errors)) }
+    if errors.is_empty() { Ok(sources) } else { Err(RuleErrors::rules(errors)) }
 }
 
 fn collect_rule_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {

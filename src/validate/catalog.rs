@@ -8,7 +8,6 @@
 //! answers map to the outcomes they claim; `rules check` runs it.
 
 use std::collections::{BTreeSet, HashMap};
-use std::fmt;
 
 use super::interpret::{Answer, Decision, interpret};
 use super::spec::{ResponseSpec, SignScheme, ValidatorFile, ValidatorSpec};
@@ -43,20 +42,7 @@ pub enum CatalogError {
 }
 
 /// Every problem found while loading validators.
-#[derive(Debug)]
-pub struct CatalogErrors(pub Vec<CatalogError>);
-
-impl fmt::Display for CatalogErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} validator problem(s)", self.0.len())?;
-        for err in &self.0 {
-            write!(f, "\n  {err}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for CatalogErrors {}
+pub type CatalogErrors = crate::rules::Problems<CatalogError>;
 
 /// The AWS `SigV4` inputs of a validator, parsed.
 #[derive(Debug, Clone)]
@@ -127,7 +113,7 @@ impl Catalog {
                 }
             }
         }
-        if errors.is_empty() { Ok(catalog) } else { Err(CatalogErrors(errors)) }
+        if errors.is_empty() { Ok(catalog) } else { Err(crate::rules::Problems { what: "validator", items: errors }) }
     }
 
     fn insert(&mut self, validator: Validator) -> Result<(), String> {

@@ -110,7 +110,7 @@ pub(crate) fn scan_commits(
             continue;
         };
         found.clear();
-        introduced(&trees, tree, &parent_trees, &mut |_| false, &mut found, &mut errors);
+        introduced(&trees, tree, &parent_trees, &mut found, &mut errors);
         let origin_of = |blob: ObjectId| GitOrigin {
             blob: blob.to_string(),
             state: OriginState::Reachable,

@@ -185,7 +185,7 @@ fn history(
     notices: &mut Vec<Notice>,
 ) -> ScanOutcome {
     let t0 = std::time::Instant::now();
-    let inventory = objects::inventory(&opened.repo, &opened.object_dirs, matcher, threads, options);
+    let inventory = objects::inventory(&opened.repo, &opened.objects, matcher, threads, options);
     timing("phase 1 (objects)", t0);
     let mut stats = ScanStats {
         items_scanned: inventory.blobs,
@@ -209,7 +209,7 @@ fn history(
     if !inventory.blob_matches.is_empty() {
         let (refs, ref_errors) = provenance::ref_tips(repo);
         let mut errors = ref_errors;
-        let origins = provenance::attribute(repo, &opened.object_dirs, threads, &inventory, &refs, &mut errors);
+        let origins = provenance::attribute(repo, &opened.objects, threads, &inventory, &refs, &mut errors);
         for message in errors {
             stats.errors += 1;
             notices.push(Notice { level: NoticeLevel::Error, path: None, message });

@@ -128,10 +128,10 @@ impl ObjectScanner<'_> {
     }
 }
 
-/// Reads and matches every object in `object_dirs`.
+/// Reads and matches every object in `objects`.
 pub(crate) fn inventory(
     repo: &gix::ThreadSafeRepository,
-    object_dirs: &[PathBuf],
+    objects: &ObjectDirs,
     matcher: &Matcher,
     threads: usize,
     options: BlobOptions,
@@ -142,10 +142,8 @@ pub(crate) fn inventory(
     std::thread::scope(|scope| {
         let scanner = ObjectScanner { matcher, reader: None, tx, counters: &counters, options };
         scope.spawn(move || {
-            for dir in object_dirs {
-                scan_packs(repo, dir, &scanner, threads);
-                scan_loose(dir, &mut scanner.clone());
-            }
+            scan_packs(repo, objects, &scanner, threads);
+            scan_loose(objects, &mut scanner.clone());
         });
         for event in rx {
             match event {
@@ -166,24 +164,62 @@ pub(crate) fn inventory(
     inventory
 }
 
-/// The pack index files in an object directory, sorted.
-pub(crate) fn pack_indexes(objects: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(objects.join("pack")) else {
-        return Vec::new();
-    };
-    let mut indexes: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "idx"))
-        .collect();
-    indexes.sort();
-    indexes
+/// The object database as leakhound reads it: object directories (the repository's own and
+/// allowed alternates) and the repository's hash kind (SHA-1 or SHA-256).
+pub(crate) struct ObjectDirs {
+    pub(crate) dirs: Vec<PathBuf>,
+    pub(crate) hash: gix::hash::Kind,
 }
 
-fn scan_packs(repo: &gix::ThreadSafeRepository, objects: &Path, scanner: &ObjectScanner<'_>, threads: usize) {
-    for index in pack_indexes(objects) {
+/// A loose object that could not be listed or read: (what, message).
+pub(crate) type LooseError = (String, String);
+
+impl ObjectDirs {
+    /// Every pack index of every directory, sorted within a directory.
+    pub(crate) fn pack_indexes(&self) -> Vec<PathBuf> {
+        let mut all = Vec::new();
+        for dir in &self.dirs {
+            let Ok(entries) = std::fs::read_dir(dir.join("pack")) else { continue };
+            let mut indexes: Vec<PathBuf> = entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "idx"))
+                .collect();
+            indexes.sort();
+            all.extend(indexes);
+        }
+        all
+    }
+
+    /// Opens the pack behind an index file.
+    pub(crate) fn open_pack(&self, index: &Path) -> Result<pack::Bundle, String> {
+        pack::Bundle::at(index, self.hash).map_err(|e| e.to_string())
+    }
+
+    /// Calls `visit` with every loose object (id, kind, bytes), or with what could not be read.
+    pub(crate) fn for_each_loose(
+        &self,
+        mut visit: impl FnMut(Result<(ObjectId, gix::object::Kind, &[u8]), LooseError>),
+    ) {
+        let mut buf = Vec::new();
+        for dir in &self.dirs {
+            let store = gix::odb::loose::Store::at(dir, self.hash);
+            for id in store.iter() {
+                match id.map(|id| (id, store.try_find(&id, &mut buf))) {
+                    Ok((id, Ok(Some(data)))) => visit(Ok((id, data.kind, data.data))),
+                    Ok((_, Ok(None))) => {}
+                    Ok((id, Err(e))) => visit(Err((format!("object {id}"), format!("cannot be read: {e}")))),
+                    Err(e) => visit(Err((format!("loose objects in {}", dir.display()), e.to_string()))),
+                }
+            }
+        }
+    }
+}
+
+fn scan_packs(repo: &gix::ThreadSafeRepository, objects: &ObjectDirs, scanner: &ObjectScanner<'_>, threads: usize) {
+    for index in objects.pack_indexes() {
         let shown = index.display().to_string();
-        let bundle = match pack::Bundle::at(&index, gix::hash::Kind::Sha1) {
+        let bundle = match objects.open_pack(&index) {
             Ok(bundle) => bundle,
             Err(e) => {
                 scanner.error(format!("pack {shown}"), format!("cannot be opened: {e}"));
@@ -239,25 +275,9 @@ fn scan_pack_by_id(repo: &gix::ThreadSafeRepository, bundle: &pack::Bundle, scan
     }
 }
 
-fn scan_loose(objects: &Path, scanner: &mut ObjectScanner<'_>) {
-    let store = gix::odb::loose::Store::at(objects, gix::hash::Kind::Sha1);
-    let mut buf = Vec::new();
-    for id in store.iter() {
-        let id = match id {
-            Ok(id) => id,
-            Err(e) => {
-                scanner.error(format!("loose objects in {}", objects.display()), e.to_string());
-                continue;
-            }
-        };
-        match store.try_find(&id, &mut buf) {
-            Ok(Some(data)) => {
-                let kind = data.kind;
-                let bytes = data.data.to_vec();
-                scanner.process(id, kind, &bytes);
-            }
-            Ok(None) => {}
-            Err(e) => scanner.error(format!("object {id}"), format!("cannot be read: {e}")),
-        }
-    }
+fn scan_loose(objects: &ObjectDirs, scanner: &mut ObjectScanner<'_>) {
+    objects.for_each_loose(|object| match object {
+        Ok((id, kind, data)) => scanner.process(id, kind, data),
+        Err((what, message)) => scanner.error(what, message),
+    });
 }

@@ -13,6 +13,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::objects::ObjectDirs;
+
 /// Why a repository could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -50,8 +52,8 @@ pub enum OpenError {
 pub(crate) struct Opened {
     /// The repository (thread-safe handle).
     pub(crate) repo: gix::ThreadSafeRepository,
-    /// Every object directory to read: the repository's own and allowed alternates.
-    pub(crate) object_dirs: Vec<PathBuf>,
+    /// The object directories to read: the repository's own and allowed alternates.
+    pub(crate) objects: ObjectDirs,
 }
 
 /// Opens the repository at `path` (a work tree, a `.git` directory, or a bare repository).
@@ -63,7 +65,8 @@ pub(crate) fn open(path: &Path, allow_external: bool) -> Result<Opened, OpenErro
     let options = gix::open::Options::isolated().open_path_as_is(false);
     let repo = gix::ThreadSafeRepository::open_opts(path, options)
         .map_err(|e| OpenError::Open { path: path.to_path_buf(), message: e.to_string() })?;
-    let common = repo.to_thread_local().common_dir().to_path_buf();
+    let local = repo.to_thread_local();
+    let (common, hash) = (local.common_dir().to_path_buf(), local.object_hash());
     let own_objects = common.join("objects");
     let mut object_dirs = vec![own_objects.clone()];
     for target in alternates(&own_objects) {
@@ -72,7 +75,7 @@ pub(crate) fn open(path: &Path, allow_external: bool) -> Result<Opened, OpenErro
         }
         object_dirs.push(target);
     }
-    Ok(Opened { repo, object_dirs })
+    Ok(Opened { repo, objects: ObjectDirs { dirs: object_dirs, hash } })
 }
 
 fn check_gitfile(root: &Path, gitfile: &Path) -> Result<(), OpenError> {

@@ -156,7 +156,7 @@ type Candidate = (bool, i64, ObjectId);
 /// commit introduces (dangling blobs) get no entry.
 pub(crate) fn attribute(
     repo: &gix::Repository,
-    object_dirs: &[std::path::PathBuf],
+    objects: &super::objects::ObjectDirs,
     threads: usize,
     inventory: &Inventory,
     refs: &[RefTip],
@@ -165,7 +165,7 @@ pub(crate) fn attribute(
     let graph = Graph::new(&inventory.commits, refs);
     let blobs: HashSet<ObjectId> = inventory.blob_matches.keys().copied().collect();
     let t0 = std::time::Instant::now();
-    let mut trees = TreeIndex::build(object_dirs, &blobs, threads, errors);
+    let mut trees = TreeIndex::build(objects, &blobs, threads, errors);
     super::timing("phase 2: tree index", t0);
     let mut best: HashMap<(String, ObjectId), Candidate> = HashMap::new();
     let mut times: HashMap<ObjectId, i64> = HashMap::new();

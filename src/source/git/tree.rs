@@ -4,7 +4,7 @@
 //! path. For a merge this means a blob that differs from every parent: a conflict resolution is
 //! attributed to the merge, while a blob that came from one side is attributed to the commit that
 //! introduced it on that side. Subtrees identical to a parent's are skipped without being read,
-//! so a walk costs what changed, not the size of the tree. A caller-supplied pruner can skip more.
+//! so a walk costs what changed, not the size of the tree.
 
 use std::collections::HashMap;
 
@@ -57,19 +57,18 @@ pub(crate) struct Introduced {
 }
 
 /// Appends to `out` every blob in `tree` not present at the same path in any of `parents`.
-/// `prune(id)` returning true skips a subtree. Unreadable trees are reported in `errors` and
+/// Unreadable trees are reported in `errors` and
 /// skipped; the rest of the walk goes on.
 pub(crate) fn introduced(
     trees: &Trees<'_>,
     tree: ObjectId,
     parents: &[ObjectId],
-    prune: &mut dyn FnMut(ObjectId) -> bool,
     out: &mut Vec<Introduced>,
     errors: &mut Vec<String>,
 ) {
     let mut stack: Vec<(ObjectId, Vec<ObjectId>, String, usize)> = vec![(tree, parents.to_vec(), String::new(), 0)];
     while let Some((tree, parents, prefix, depth)) = stack.pop() {
-        if parents.contains(&tree) || prune(tree) {
+        if parents.contains(&tree) {
             continue;
         }
         if depth > MAX_DEPTH {

@@ -7,11 +7,11 @@
 //! commit whose root tree holds no blob with findings is skipped at once.
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
 
 use crossbeam_channel::bounded;
 use gix::ObjectId;
-use gix::odb::pack;
+
+use super::objects::ObjectDirs;
 
 /// A kept tree entry: a subtree or a blob with findings.
 #[derive(Debug, Clone, Copy)]
@@ -45,9 +45,9 @@ enum Message {
 }
 
 impl TreeIndex {
-    /// Builds the index from every pack and loose object in `object_dirs`.
+    /// Builds the index from every pack and loose object in `objects`.
     pub(crate) fn build(
-        object_dirs: &[PathBuf],
+        objects: &ObjectDirs,
         blobs: &HashSet<ObjectId>,
         threads: usize,
         errors: &mut Vec<String>,
@@ -57,14 +57,18 @@ impl TreeIndex {
         std::thread::scope(|scope| {
             let producer = scope.spawn(move || {
                 let mut errors = Vec::new();
-                for dir in object_dirs {
-                    for idx in super::objects::pack_indexes(dir) {
-                        if let Err(e) = traverse_trees(&idx, blobs, threads, &tx) {
-                            errors.push(format!("pack {}: tree index: {e}", idx.display()));
-                        }
+                for idx in objects.pack_indexes() {
+                    if let Err(e) = traverse_trees(objects, &idx, blobs, threads, &tx) {
+                        errors.push(format!("pack {}: tree index: {e}", idx.display()));
                     }
-                    loose_trees(dir, blobs, &tx);
                 }
+                let mut seen_names = HashSet::new();
+                objects.for_each_loose(|object| {
+                    // Unreadable loose objects were already reported by phase 1.
+                    if let Ok((id, gix::object::Kind::Tree, data)) = object {
+                        send_tree(id, data, blobs, &mut seen_names, &tx);
+                    }
+                });
                 errors
             });
             for message in rx {
@@ -193,12 +197,13 @@ fn send_tree(
 }
 
 fn traverse_trees(
+    objects: &ObjectDirs,
     index: &std::path::Path,
     blobs: &HashSet<ObjectId>,
     threads: usize,
     tx: &crossbeam_channel::Sender<Message>,
 ) -> Result<(), String> {
-    let bundle = pack::Bundle::at(index, gix::hash::Kind::Sha1).map_err(|e| e.to_string())?;
+    let bundle = objects.open_pack(index)?;
     let tx = tx.clone();
     let mut seen_names = HashSet::new();
     super::objects::traverse_pack(&bundle, threads, move |kind, data, id| {
@@ -206,17 +211,4 @@ fn traverse_trees(
             send_tree(id, data, blobs, &mut seen_names, &tx);
         }
     })
-}
-
-fn loose_trees(objects: &std::path::Path, blobs: &HashSet<ObjectId>, tx: &crossbeam_channel::Sender<Message>) {
-    let store = gix::odb::loose::Store::at(objects, gix::hash::Kind::Sha1);
-    let mut buf = Vec::new();
-    let mut seen_names = HashSet::new();
-    for id in store.iter().filter_map(Result::ok) {
-        if let Ok(Some(data)) = store.try_find(&id, &mut buf)
-            && data.kind == gix::object::Kind::Tree
-        {
-            send_tree(id, data.data, blobs, &mut seen_names, tx);
-        }
-    }
 }
