@@ -4,6 +4,9 @@
 //! redacted unless the context says `show_secrets`. Findings go to the report; the summary and
 //! notices also go to stderr (written by the CLI), so a piped report stays machine-readable.
 
+mod csv;
+mod github;
+mod gitlab;
 mod json;
 mod sarif;
 mod text;
@@ -25,6 +28,12 @@ pub enum ReportFormat {
     Jsonl,
     /// SARIF 2.1.0 (GitHub code scanning).
     Sarif,
+    /// GitLab secret-detection report (schema 15.2.5).
+    Gitlab,
+    /// CSV, one row per location (RFC 4180, formula-safe).
+    Csv,
+    /// GitHub Actions annotations (`::error file=...::...`).
+    Github,
 }
 
 /// Everything an emitter needs.
@@ -64,6 +73,9 @@ pub fn emit(format: ReportFormat, context: &ReportContext<'_>, out: &mut dyn Wri
         ReportFormat::Json => json::JsonEmitter { lines: false }.emit(context, out),
         ReportFormat::Jsonl => json::JsonEmitter { lines: true }.emit(context, out),
         ReportFormat::Sarif => sarif::SarifEmitter.emit(context, out),
+        ReportFormat::Gitlab => gitlab::GitlabEmitter.emit(context, out),
+        ReportFormat::Csv => csv::CsvEmitter.emit(context, out),
+        ReportFormat::Github => github::GithubEmitter.emit(context, out),
     }
 }
 

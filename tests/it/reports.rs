@@ -64,3 +64,91 @@ fn sarif_passes_github_code_scanning_validation() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn gitlab_report() {
+    let run = sample_tree().run(&["scan", "-f", "gitlab"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    insta::assert_json_snapshot!(run.json(), {
+        ".scan.analyzer.version" => "[version]",
+        ".scan.scanner.version" => "[version]",
+        ".scan.start_time" => "[time]",
+        ".scan.end_time" => "[time]",
+    });
+}
+
+#[test]
+fn csv_report() {
+    let run = sample_tree().run(&["scan", "-f", "csv"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    insta::assert_snapshot!(run.stdout());
+}
+
+#[test]
+fn github_annotations_report() {
+    let run = sample_tree().run(&["scan", "-f", "github"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    insta::assert_snapshot!(run.stdout());
+}
+
+/// Every format is redacted by default and shows the full secret only with `--show-secrets`.
+#[test]
+fn new_formats_redact_unless_show_secrets() {
+    let tree = sample_tree();
+    let secret = fake::github_pat(1);
+    for format in ["gitlab", "csv", "github"] {
+        let redacted = tree.run(&["scan", "-f", format]);
+        assert_eq!(redacted.code(), 1, "{format}: {}", redacted.stderr());
+        assert!(!redacted.stdout().contains(&secret), "{format} leaks the secret by default");
+        assert!(redacted.stdout().contains("ghp_"), "{format} keeps the redacted prefix");
+        let shown = tree.run(&["scan", "-f", format, "--show-secrets"]);
+        assert!(shown.stdout().contains(&secret), "{format} hides the secret despite --show-secrets");
+    }
+}
+
+/// A hostile file name cannot break out of a CSV cell, run as a spreadsheet formula, or forge a
+/// second GitHub workflow command.
+#[cfg(unix)]
+#[test]
+fn hostile_paths_are_escaped_in_csv_and_github_formats() {
+    let tree = Tree::new();
+    let name = "=cmd|x,y\n::error::forged%.txt";
+    tree.file(name, format!("t={}\n", fake::github_pat(3)));
+    let csv = tree.run(&["scan", "-f", "csv"]).stdout();
+    assert!(csv.contains("\"'=cmd|x,y\n::error::forged%.txt\""), "{csv}");
+    let github = tree.run(&["scan", "-f", "github"]).stdout();
+    let lines: Vec<&str> = github.lines().collect();
+    assert_eq!(lines.len(), 1, "{github}");
+    assert!(lines[0].starts_with("::error file==cmd|x%2Cy%0A%3A%3Aerror%3A%3Aforged%25.txt,line=1,"), "{github}");
+}
+
+/// The GitLab report is valid against GitLab's own secret-detection schema (15.2.5, vendored in
+/// fixtures/gitlab/), with findings and with notices; and the schema does reject a broken report,
+/// so the check can fail.
+#[test]
+fn gitlab_report_is_valid_against_gitlabs_schema() {
+    let schema_path =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/gitlab/secret-detection-report-format-15.2.5.json");
+    let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.add_resource("urn:gitlab-secret-detection", schema).unwrap();
+    let index = compiler.compile("urn:gitlab-secret-detection", &mut schemas).unwrap();
+
+    let tree = sample_tree();
+    let run = tree.run(&["scan", ".", "missing-dir", "-f", "gitlab"]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    let mut report = run.json();
+    assert_eq!(report["vulnerabilities"].as_array().unwrap().len(), 3);
+    assert_eq!(report["scan"]["status"], "failure");
+    if let Err(e) = schemas.validate(&report, index) {
+        panic!("the GitLab report breaks the schema: {e:#}\n{report:#}");
+    }
+    let clean = Tree::new();
+    clean.file("a.txt", "nothing here\n");
+    let empty = clean.run(&["scan", "-f", "gitlab"]).json();
+    assert!(schemas.validate(&empty, index).is_ok(), "{empty:#}");
+
+    report["vulnerabilities"][0]["location"]["commit"] = serde_json::json!({});
+    assert!(schemas.validate(&report, index).is_err(), "the schema must reject a location without a commit sha");
+}

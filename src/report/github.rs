@@ -1,0 +1,109 @@
+//! GitHub Actions workflow commands (`-f github`): one annotation per location.
+//!
+//! `::error file=PATH,line=L,endLine=L,col=C,endColumn=C,title=TITLE::MESSAGE`, with `error` for
+//! critical and high severity, `warning` for medium and `notice` for low. GitHub's escaping: in the
+//! message `%`, CR and LF become `%25`, `%0D`, `%0A`; in a property also `:` and `,` become `%3A` and
+//! `%2C`, so a hostile file name cannot end the property list or inject a second command (a newline
+//! in a path would otherwise start a new `::` line). Notices (unreadable content) are `::warning`
+//! lines. GitHub shows at most 10 annotations of each level per step; the Action prints this
+//! format through `head` for that reason. Secrets are redacted unless `--show-secrets`.
+
+use std::io::{self, Write};
+
+use super::{Emitter, ReportContext};
+use crate::finding::{Finding, Location};
+use crate::rules::Severity;
+use crate::scan::{Notice, NoticeLevel};
+
+/// Writes GitHub Actions annotations.
+#[derive(Debug)]
+pub(super) struct GithubEmitter;
+
+impl Emitter for GithubEmitter {
+    fn emit(&self, cx: &ReportContext<'_>, out: &mut dyn Write) -> io::Result<()> {
+        for finding in &cx.outcome.findings {
+            for location in &finding.locations {
+                writeln!(out, "{}", annotation(cx, finding, location))?;
+            }
+        }
+        for notice in &cx.outcome.notices {
+            writeln!(out, "{}", notice_command(notice))?;
+        }
+        Ok(())
+    }
+}
+
+fn command(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low => "notice",
+    }
+}
+
+fn annotation(cx: &ReportContext<'_>, finding: &Finding, location: &Location) -> String {
+    let spec = &cx.rules.rules()[finding.rule].spec;
+    let p = location.position;
+    let title = format!("leakhound: {}", spec.name);
+    let mut message = format!("{} ({}) found: {}", spec.name, spec.id, cx.secret_text(finding));
+    if let Some(commit) = location.git.as_deref().and_then(|git| git.commit.as_ref()) {
+        message.push_str(&format!(" in commit {}", commit.id));
+    }
+    format!(
+        "::{} file={},line={},endLine={},col={},endColumn={},title={}::{}",
+        command(spec.severity),
+        escape_property(&location.path),
+        p.line,
+        p.end_line,
+        p.column,
+        p.end_column,
+        escape_property(&title),
+        escape_data(&message)
+    )
+}
+
+fn notice_command(notice: &Notice) -> String {
+    let level = match notice.level {
+        NoticeLevel::Error => "could not read",
+        NoticeLevel::Warning => "warning",
+    };
+    match &notice.path {
+        Some(path) => format!(
+            "::warning file={},title={}::{}",
+            escape_property(path),
+            escape_property(&format!("leakhound: {level}")),
+            escape_data(&notice.message)
+        ),
+        None => format!(
+            "::warning title={}::{}",
+            escape_property(&format!("leakhound: {level}")),
+            escape_data(&notice.message)
+        ),
+    }
+}
+
+/// Escapes a command's message: `%`, CR, LF.
+pub(super) fn escape_data(text: &str) -> String {
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Escapes a command property: as a message, and `:` and `,`.
+pub(super) fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{escape_data, escape_property};
+
+    #[test]
+    fn messages_escape_percent_and_line_breaks() {
+        assert_eq!(escape_data("100% done\r\nnext"), "100%25 done%0D%0Anext");
+        assert_eq!(escape_data("a:b,c"), "a:b,c");
+    }
+
+    #[test]
+    fn properties_also_escape_colon_and_comma() {
+        assert_eq!(escape_property("a:b,c%\n::error::x"), "a%3Ab%2Cc%25%0A%3A%3Aerror%3A%3Ax");
+    }
+}
