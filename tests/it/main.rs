@@ -6,9 +6,11 @@
 
 mod accuracy;
 mod git;
+mod precommit;
 mod props;
 mod reports;
 mod rules_cli;
+mod sandbox;
 mod scan_cli;
 mod util;
 #[cfg(feature = "validate")]
