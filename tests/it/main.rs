@@ -5,6 +5,7 @@
 //! ([`util::fake`]); none is a real credential.
 
 mod accuracy;
+mod action;
 mod git;
 mod precommit;
 mod props;
