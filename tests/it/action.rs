@@ -98,6 +98,11 @@ impl Runner {
 
     /// Runs the steps named in `ids`, in the action's order, stopping at the first failure.
     fn run(&self, ids: &[&str]) -> ActionRun {
+        let jq = std::process::Command::new("jq").arg("--version").output();
+        assert!(
+            jq.is_ok_and(|o| o.status.success()),
+            "the action's steps need jq, as GitHub's runners have (apt-get install jq)"
+        );
         let action = action();
         let dir = self.sandbox.path().join(format!("runner-{}", ids.join("-")));
         std::fs::create_dir_all(dir.join("temp")).unwrap();
