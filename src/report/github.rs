@@ -45,10 +45,14 @@ fn annotation(cx: &ReportContext<'_>, finding: &Finding, location: &Location) ->
     let spec = &cx.rules.rules()[finding.rule].spec;
     let p = location.position;
     let title = format!("leakhound: {}", spec.name);
-    let mut message = format!("{} ({}) found: {}", spec.name, spec.id, cx.secret_text(finding));
-    if let Some(commit) = location.git.as_deref().and_then(|git| git.commit.as_ref()) {
-        message.push_str(&format!(" in commit {}", commit.id));
-    }
+    let commit = location.git.as_deref().and_then(|git| git.commit.as_ref());
+    let message = format!(
+        "{} ({}) found: {}{}",
+        spec.name,
+        spec.id,
+        cx.secret_text(finding),
+        commit.map_or(String::new(), |c| format!(" in commit {}", c.id))
+    );
     format!(
         "::{} file={},line={},endLine={},col={},endColumn={},title={}::{}",
         command(spec.severity),

@@ -55,7 +55,7 @@ impl ActionRun {
         let mut all = self.summary.clone();
         for step in self.steps.values() {
             all.push_str(&shown(&step.output));
-            all.push_str(&format!("{:?}", step.outputs));
+            all.push_str(&serde_json::to_string(&step.outputs).unwrap());
         }
         all
     }
@@ -378,7 +378,7 @@ fn many_findings_make_at_most_ten_annotations_and_a_bounded_redacted_summary() {
     let sandbox = Sandbox::new();
     let workspace = sandbox.init("workspace");
     let secrets: Vec<String> = (0..150).map(|i| fake::github_pat(100 + i)).collect();
-    let body: String = secrets.iter().map(|s| format!("t = {s}\n")).collect();
+    let body = secrets.iter().map(|s| format!("t = {s}")).collect::<Vec<_>>().join("\n");
     Sandbox::write(&workspace, "tokens.txt", &body);
     Sandbox::write(&workspace, "a|b<script>x.env", &format!("GH={}\n", fake::github_pat(99)));
     Sandbox::commit_all(&workspace, "many");
@@ -497,7 +497,11 @@ fn a_release_binary_is_downloaded_and_verified() {
         .unwrap();
     assert!(tar.status.success(), "{}", shown(&tar));
     let digest = Sha256::digest(std::fs::read(release.join(&name)).unwrap());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = digest.iter().fold(String::new(), |mut hex, b| {
+        use std::fmt::Write as _;
+        let _ = write!(hex, "{b:02x}");
+        hex
+    });
     let checksum = release.join(format!("{name}.sha256"));
     std::fs::write(&checksum, format!("{hex}  {name}\n")).unwrap();
     let base = format!("file://{}", sandbox.path().join("releases").display());

@@ -5,7 +5,7 @@
 //! `language: rust` hook, which makes pre-commit `cargo install` this repository (a release build),
 //! is tested once by an `#[ignore]`d test that `.ci/run` runs explicitly.
 //!
-//! pre-commit comes from PyPI (`.ci/run` installs it). Without it these tests print why they did
+//! pre-commit comes from `PyPI` (`.ci/run` installs it). Without it these tests print why they did
 //! nothing, unless `LEAKHOUND_REQUIRE_PRECOMMIT=1` (set by CI), which makes them fail.
 
 use std::path::{Path, PathBuf};
