@@ -84,11 +84,20 @@ struct Runner {
     inputs: BTreeMap<String, String>,
     event_name: String,
     payload: Value,
+    /// Directories put before the usual `PATH` (fake tools).
+    path_prefix: Vec<PathBuf>,
 }
 
 impl Runner {
     fn new(sandbox: Sandbox, workspace: PathBuf, event_name: &str, payload: Value) -> Runner {
-        Runner { sandbox, workspace, inputs: BTreeMap::new(), event_name: event_name.into(), payload }
+        Runner {
+            sandbox,
+            workspace,
+            inputs: BTreeMap::new(),
+            event_name: event_name.into(),
+            payload,
+            path_prefix: vec![],
+        }
     }
 
     fn input(mut self, name: &str, value: &str) -> Runner {
@@ -130,7 +139,13 @@ impl Runner {
                 .env("GITHUB_WORKSPACE", &self.workspace)
                 .env("GITHUB_ACTION_PATH", env!("CARGO_MANIFEST_DIR"))
                 .env("RUNNER_TEMP", dir.join("temp"))
-                .env("RUNNER_OS", "Linux");
+                .env("RUNNER_OS", "Linux")
+                .env("HOME", self.sandbox.path().join("home"));
+            if !self.path_prefix.is_empty() {
+                let mut dirs = self.path_prefix.clone();
+                dirs.extend(std::env::split_paths(&Sandbox::path_var()));
+                cmd.env("PATH", std::env::join_paths(dirs).unwrap());
+            }
             for (key, value) in step["env"].as_object().into_iter().flatten() {
                 cmd.env(key, self.evaluate(&action, value.as_str().unwrap_or_default(), &steps));
             }
@@ -518,4 +533,37 @@ fn a_release_binary_is_downloaded_and_verified() {
     assert_eq!(run.step("release").code(), 1);
     assert!(shown(&run.step("release").output).contains("checksum mismatch"));
     assert!(run.github_path.is_empty(), "an unverified binary is never put on PATH");
+}
+
+/// Building from source: the cache key is a hash of the action's source, `cargo install` runs only
+/// when the cached build is missing, and the build's `bin` goes on `PATH`.
+#[cfg(unix)]
+#[test]
+fn a_source_build_is_keyed_by_the_source_and_skipped_when_cached() {
+    use std::os::unix::fs::PermissionsExt;
+    let sandbox = Sandbox::new();
+    let workspace = sandbox.init("workspace");
+    let tools = sandbox.path().join("tools");
+    let log = sandbox.path().join("cargo.log");
+    let fake_cargo = format!(
+        "#!/bin/sh\necho \"$@\" >> '{}'\nroot=\"\"\nwhile [ $# -gt 0 ]; do [ \"$1\" = --root ] && root=\"$2\"; shift; done\nmkdir -p \"$root/bin\" && printf '#!/bin/sh\\n' > \"$root/bin/leakhound\" && chmod +x \"$root/bin/leakhound\"\n",
+        log.display()
+    );
+    Sandbox::write(&tools, "cargo", &fake_cargo);
+    std::fs::set_permissions(tools.join("cargo"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut runner = Runner::new(sandbox, workspace, "push", json!({}));
+    runner.path_prefix.push(tools);
+    let first = runner.run(&["source", "build"]);
+    assert_eq!(first.step("build").code(), 0, "{}", first.everything());
+    let key = &first.step("source").outputs["key"];
+    assert!(key.starts_with("leakhound-Linux-") && key.len() > 40, "{key}");
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert!(calls.starts_with(&format!("install --locked --path {} --root ", env!("CARGO_MANIFEST_DIR"))), "{calls}");
+    let bin = Path::new(first.github_path.trim());
+    assert!(bin.join("leakhound").is_file() && bin.ends_with("bin"), "{}", first.github_path);
+
+    let second = runner.run(&["source", "build"]);
+    assert_eq!(&second.step("source").outputs["key"], key, "the key is stable");
+    assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 1, "a cached build is not rebuilt");
+    assert_eq!(second.github_path, first.github_path);
 }
