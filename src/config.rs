@@ -4,6 +4,8 @@
 //! into a [`ScanConfig`] (what to read) and an [`OutputConfig`] (how to report), so the rest of
 //! the program never looks at raw flags or the environment (STYLE.md habit 2).
 
+pub mod repo;
+
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -24,6 +26,20 @@ pub struct ScanConfig {
     pub threads: usize,
     /// Extra rule files or directories, added to the built-ins.
     pub rules: Vec<PathBuf>,
+}
+
+/// What may suppress findings: resolved from `-c/--config` (or `LEAKHOUND_CONFIG`),
+/// `--no-repo-config`, `--baseline-path` and `--no-inline-allow`.
+#[derive(Debug, Clone, Default)]
+pub struct FilterConfig {
+    /// An explicit configuration file; it replaces the scan root's own `.leakhound.toml`.
+    pub config: Option<PathBuf>,
+    /// Read `.leakhound.toml` files from the scanned tree (false with `--no-repo-config`).
+    pub repo_config: bool,
+    /// A baseline of accepted findings.
+    pub baseline: Option<PathBuf>,
+    /// Honour inline allow markers (false with `--no-inline-allow`).
+    pub inline_allow: bool,
 }
 
 /// How to report.

@@ -18,16 +18,19 @@
 //! - [`validate`]: offline checks (JWT expiry, key blocks) and opt-in live validity checks.
 
 pub mod cli;
+pub mod baseline;
 pub mod config;
 pub mod content;
 pub mod date;
 pub mod finding;
+pub mod marker;
 pub mod matcher;
 pub mod report;
 pub mod rules;
 pub mod sanitize;
 pub mod scan;
 pub mod source;
+pub mod suppress;
 pub mod validate;
 
 mod exit;

@@ -75,8 +75,11 @@ pub struct ScanStats {
 /// Everything a scan produced.
 #[derive(Debug)]
 pub struct ScanOutcome {
-    /// Deduplicated, sorted findings.
+    /// Deduplicated, sorted, active findings.
     pub findings: Vec<Finding>,
+    /// Findings (or some of their locations) suppressed by a marker, config or baseline; kept
+    /// so reports can show them ([`crate::suppress`]).
+    pub suppressed: Vec<Finding>,
     /// Sorted notices.
     pub notices: Vec<Notice>,
     /// Counters.
@@ -216,6 +219,6 @@ impl CollectorState {
     fn finish(mut self, elapsed: Duration) -> ScanOutcome {
         self.stats.duration = elapsed;
         self.notices.sort();
-        ScanOutcome { findings: self.collector.finish(), notices: self.notices, stats: self.stats }
+        ScanOutcome { findings: self.collector.finish(), suppressed: Vec::new(), notices: self.notices, stats: self.stats }
     }
 }

@@ -66,6 +66,35 @@ pub(crate) struct ReportArgs {
     quiet: bool,
 }
 
+/// Flags that decide what suppresses findings (config, baseline, inline markers).
+#[derive(Debug, Args)]
+pub(crate) struct FilterArgs {
+    /// Configuration file; replaces the `.leakhound.toml` at the scan root (nested ones still apply).
+    #[arg(short = 'c', long = "config", env = "LEAKHOUND_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Ignore `.leakhound.toml` files in the scanned tree (a `-c` file still applies).
+    #[arg(long)]
+    no_repo_config: bool,
+    /// Suppress the findings accepted in FILE: a leakhound baseline, a `.gitleaksignore` or a gitleaks JSON report.
+    #[arg(long = "baseline-path", value_name = "FILE")]
+    baseline_path: Option<PathBuf>,
+    /// Ignore inline allow markers (`leakhound:allow`, `gitleaks:allow`, `pragma: allowlist secret`).
+    #[arg(long)]
+    no_inline_allow: bool,
+}
+
+impl FilterArgs {
+    /// The resolved filter settings.
+    fn resolve(&self) -> crate::config::FilterConfig {
+        crate::config::FilterConfig {
+            config: self.config.clone().filter(|p| !p.as_os_str().is_empty()),
+            repo_config: !self.no_repo_config,
+            baseline: self.baseline_path.clone(),
+            inline_allow: !self.no_inline_allow,
+        }
+    }
+}
+
 /// Flags that choose rules.
 #[derive(Debug, Args)]
 pub(crate) struct RuleArgs {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::{ReadArgs, ReportArgs, RuleArgs};
+use super::{FilterArgs, ReadArgs, ReportArgs, RuleArgs};
 use crate::ExitStatus;
 use crate::config::{OutputConfig, ScanConfig};
 use crate::matcher::Matcher;
@@ -15,6 +15,7 @@ use crate::report::{self, ReportContext};
 use crate::rules::RuleSet;
 use crate::sanitize::escape_for_terminal;
 use crate::scan::{ScanOutcome, scan};
+use crate::suppress::Setup;
 
 /// Arguments of `leakhound scan`.
 #[derive(Debug, Args)]
@@ -29,6 +30,8 @@ pub(crate) struct ScanArgs {
     read: ReadArgs,
     #[command(flatten)]
     rules: RuleArgs,
+    #[command(flatten)]
+    filter: FilterArgs,
     #[command(flatten)]
     report: ReportArgs,
     #[command(flatten)]
@@ -64,9 +67,11 @@ fn resolve(args: &ScanArgs) -> (ScanConfig, OutputConfig) {
 
 pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
     let (config, output) = resolve(args);
-    let rules = Arc::new(RuleSet::load(&config.rules)?);
+    let mut setup = Setup::for_paths(&config.paths, &args.filter.resolve())?;
+    let rules = Arc::new(RuleSet::load_with(&config.rules, std::mem::take(&mut setup.rule_sources), setup.builtin_rules)?);
     let matcher = Matcher::new(Arc::clone(&rules));
-    let outcome = scan(&config, &matcher);
+    let mut outcome = scan(&config, &matcher);
+    setup.suppressor.apply(&mut outcome, &rules);
     finish(outcome, &rules, &output, &args.validation)
 }
 
