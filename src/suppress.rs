@@ -114,6 +114,12 @@ impl Suppressor {
         Some(Suppression { kind: SuppressionKind::Baseline, file: baseline.file.clone(), line: line as u64, reason })
     }
 
+    /// A location path relative to its scan root (as configuration and baselines see it).
+    pub fn relative(&self, path: &str) -> String {
+        let root = self.roots.iter().find(|r| path.starts_with(r.prefix.as_str()));
+        root.map_or(path, |r| &path[r.prefix.len()..]).to_string()
+    }
+
     /// The configuration tree for a location path and the path relative to its root.
     fn tree_for(&mut self, path: &str) -> (&mut ConfigTree, String) {
         let found = self.roots.iter().position(|r| path.starts_with(r.prefix.as_str()));

@@ -8,7 +8,8 @@ use clap::Args;
 
 use super::{FilterArgs, ReadArgs, ReportArgs, RuleArgs};
 use crate::ExitStatus;
-use crate::config::OutputConfig;
+use super::scan::Collected;
+use crate::config::{FilterConfig, OutputConfig};
 use crate::matcher::Matcher;
 use crate::rules::RuleSet;
 use crate::baseline::Baseline;
@@ -71,58 +72,69 @@ fn mode(args: &GitArgs) -> anyhow::Result<GitMode> {
 }
 
 pub(crate) fn run(args: &GitArgs) -> anyhow::Result<ExitStatus> {
-    let config = GitConfig {
-        repo: args.repo.clone(),
-        mode: mode(args)?,
-        allow_external_objects: args.allow_external_objects,
-        threads: args.read.threads(),
-        scan_binary: args.read.scan_binary,
-        max_size: args.read.max_file_size,
-    };
+    let config = git_config(&args.repo, mode(args)?, args.allow_external_objects, &args.read);
     let output = OutputConfig::from_args(&args.report);
-    let (mut setup, notice) = setup(args, &config.mode)?;
+    let mut collected = collect(&config, &args.rules, &args.filter.resolve())?;
+    collected.suppress();
+    super::scan::finish(collected.outcome, &collected.rules, &output, &args.validation)
+}
+
+/// The resolved git scan settings.
+pub(crate) fn git_config(repo: &Path, mode: GitMode, allow_external_objects: bool, read: &ReadArgs) -> GitConfig {
+    GitConfig {
+        repo: repo.to_path_buf(),
+        mode,
+        allow_external_objects,
+        threads: read.threads(),
+        scan_binary: read.scan_binary,
+        max_size: read.max_file_size,
+    }
+}
+
+/// Reads configuration and baseline, loads rules and scans the repository.
+pub(crate) fn collect(config: &GitConfig, rules: &RuleArgs, filter: &FilterConfig) -> anyhow::Result<Collected> {
+    let (mut setup, notice) = setup(config, filter)?;
     let configured = std::mem::take(&mut setup.rule_sources);
-    let rules = Arc::new(RuleSet::load_with(&args.rules.rules, configured, setup.builtin_rules)?);
+    let rules = Arc::new(RuleSet::load_with(&rules.rules, configured, setup.builtin_rules)?);
     let matcher = Matcher::new(Arc::clone(&rules));
-    let mut outcome = git::scan(&config, &matcher)?;
+    let mut outcome = git::scan(config, &matcher)?;
     outcome.notices.extend(notice);
-    setup.suppressor.apply(&mut outcome, &rules);
-    super::scan::finish(outcome, &rules, &output, &args.validation)
+    outcome.notices.sort();
+    Ok(Collected { outcome, rules, suppressor: setup.suppressor })
 }
 
 /// Configuration and baseline for a git scan. A range scan reads them from its base revision,
 /// so the change under review cannot allowlist itself; other modes read the work tree's files
 /// (the committed tip's in a bare repository).
-fn setup(args: &GitArgs, mode: &GitMode) -> anyhow::Result<(Setup, Option<Notice>)> {
-    let filter = args.filter.resolve();
-    let allow = args.allow_external_objects;
+fn setup(config: &GitConfig, filter: &FilterConfig) -> anyhow::Result<(Setup, Option<Notice>)> {
+    let (repo, allow) = (&config.repo, config.allow_external_objects);
     let explicit = filter.config.as_deref().map(repo::read_explicit).transpose()?;
-    let work = git::work_tree(&args.repo, allow);
-    let base = match mode {
+    let work = git::work_tree(repo, allow);
+    let base = match &config.mode {
         GitMode::Range { base, .. } => Some(base.as_str()),
         _ => None,
     };
     let boxed = |files: git::TreeFiles| Box::new(files) as Box<dyn ConfigSource>;
     let source: Option<Box<dyn ConfigSource>> = match (filter.repo_config, base, &work) {
         (false, _, _) => None,
-        (true, Some(base), _) => git::tree_files(&args.repo, allow, base)?.map(boxed),
+        (true, Some(base), _) => git::tree_files(repo, allow, base)?.map(boxed),
         (true, None, Some(work)) => Some(Box::new(FsFiles { root: work.clone(), shown: String::new() })),
-        (true, None, None) => git::tree_files(&args.repo, allow, "HEAD")?.map(boxed),
+        (true, None, None) => git::tree_files(repo, allow, "HEAD")?.map(boxed),
     };
     let tree = ConfigTree::open(source, explicit.clone())?;
     let (baseline, notice) = match &filter.baseline {
-        Some(path) => read_baseline(path, base.map(|b| (&args.repo, allow, b)), work.as_deref())?,
+        Some(path) => read_baseline(path, base.map(|b| (repo.as_path(), allow, b)), work.as_deref())?,
         None => (None, None),
     };
     let roots = vec![Root { prefix: String::new(), tree }];
-    Ok((Setup::assemble(roots, explicit, &filter, baseline)?, notice))
+    Ok((Setup::assemble(roots, explicit, filter, baseline)?, notice))
 }
 
 /// Reads the baseline: from the base revision when the scan is a range and the file lies in
 /// the work tree, otherwise from disk.
 fn read_baseline(
     path: &Path,
-    base: Option<(&PathBuf, bool, &str)>,
+    base: Option<(&Path, bool, &str)>,
     work: Option<&Path>,
 ) -> anyhow::Result<(Option<Baseline>, Option<Notice>)> {
     let in_repo = work.and_then(|w| {

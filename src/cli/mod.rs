@@ -3,6 +3,8 @@
 //! Flags follow what gitleaks and Kingfisher users already type (DESIGN.md §7). Subcommand
 //! functions call library facades only; they own printing to the terminal.
 
+mod baseline;
+mod config;
 mod explain;
 #[cfg(feature = "git")]
 mod git;
@@ -34,6 +36,12 @@ enum Command {
     /// Scan git history (every object, reachable or not), the staged index, or a commit range.
     #[cfg(feature = "git")]
     Git(git::GitArgs),
+    /// Write or prune a baseline of accepted findings.
+    #[command(subcommand)]
+    Baseline(baseline::BaselineCommand),
+    /// Explain the configuration that applies to a path.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
     /// Explain what was or was not reported on a line, and why.
     Explain(explain::ExplainArgs),
     /// List, show and check detection rules.
@@ -144,6 +152,8 @@ where
     };
     match cli.command {
         Command::Scan(args) => scan::run(&args),
+        Command::Baseline(command) => baseline::run(&command),
+        Command::Config(command) => config::run(&command),
         Command::Explain(args) => explain::run(&args),
         #[cfg(feature = "git")]
         Command::Git(args) => git::run(&args),

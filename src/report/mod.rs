@@ -72,9 +72,10 @@ pub fn summary_line(outcome: &ScanOutcome) -> String {
     let s = &outcome.stats;
     let locations: usize = outcome.findings.iter().map(|f| f.locations.len()).sum();
     format!(
-        "{} finding(s) ({} location(s)) in {} item(s), {}, {:.2} s; skipped: {} binary, {} over --max-file-size, {} symlink(s), {} special; {} error(s){}",
+        "{} finding(s) ({} location(s)){} in {} item(s), {}, {:.2} s; skipped: {} binary, {} over --max-file-size, {} symlink(s), {} special; {} error(s){}",
         outcome.findings.len(),
         locations,
+        suppressed_note(outcome),
         s.items_scanned,
         human_bytes(s.bytes_scanned),
         s.duration.as_secs_f64(),
@@ -85,6 +86,22 @@ pub fn summary_line(outcome: &ScanOutcome) -> String {
         s.errors,
         if outcome.incomplete() { " (results are INCOMPLETE)" } else { "" },
     )
+}
+
+/// `, N suppressed (M by config, ...)` when anything was suppressed.
+fn suppressed_note(outcome: &ScanOutcome) -> String {
+    use crate::finding::SuppressionKind;
+    if outcome.suppressed.is_empty() {
+        return String::new();
+    }
+    let mut counts = std::collections::BTreeMap::<SuppressionKind, usize>::new();
+    for finding in &outcome.suppressed {
+        for kind in finding.suppressions.iter().map(|s| s.kind).collect::<std::collections::BTreeSet<_>>() {
+            *counts.entry(kind).or_default() += 1;
+        }
+    }
+    let parts: Vec<String> = counts.iter().map(|(kind, n)| format!("{n} by {}", kind.as_str())).collect();
+    format!(", {} suppressed ({})", outcome.suppressed.len(), parts.join(", "))
 }
 
 fn human_bytes(bytes: u64) -> String {
