@@ -105,6 +105,8 @@ pub struct Subject<'a> {
     pub secret: &'a [u8],
     /// The path relative to the scan root.
     pub path: &'a str,
+    /// The path as reported (with the scan root in front).
+    pub shown: &'a str,
     /// The location's first line.
     pub line: u64,
     /// The commit that introduced it, in git scans.
@@ -121,7 +123,13 @@ impl Baseline {
         } else if file.ends_with(".gitleaksignore") || text.lines().all(|l| is_gitleaksignore_line(l.trim())) {
             BaselineKind::Gitleaks(parse_gitleaksignore(text, file)?)
         } else {
-            return Err(error(file, 1, format!("not a baseline: expected a first line `{HEADER}`, a gitleaks JSON report or .gitleaksignore lines")));
+            return Err(error(
+                file,
+                1,
+                format!(
+                    "not a baseline: expected a first line `{HEADER}`, a gitleaks JSON report or .gitleaksignore lines"
+                ),
+            ));
         };
         Ok(Baseline { file: file.to_string(), kind })
     }
@@ -180,6 +188,9 @@ impl NativeBaseline {
     }
 
     /// The keyed hash of (rule, secret).
+    ///
+    /// # Panics
+    /// Never: HMAC accepts keys of any length.
     pub fn hash(&self, rule: &str, secret: &[u8]) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(self.key.bytes()).expect("HMAC takes any key length");
         mac.update(rule.as_bytes());
@@ -216,6 +227,9 @@ impl NativeBaseline {
     }
 
     /// The file text: header, key, then entries sorted and distinct.
+    ///
+    /// # Panics
+    /// Never: it writes to a `String`.
     pub fn render(&self) -> String {
         let mut out = String::new();
         out.push_str(HEADER);
@@ -258,19 +272,17 @@ fn parse_key(value: &str) -> Result<Key, String> {
 }
 
 fn parse_entry(line_text: &str, line: usize) -> Result<Entry, String> {
-    let mut fields = line_text.split_whitespace();
+    // The path glob is the rest of the line, so it may hold spaces.
+    let mut fields = line_text.splitn(3, ' ');
     let (Some(rule), Some(hash)) = (fields.next(), fields.next()) else {
         return Err(format!("expected `RULE-ID HASH [PATH-GLOB]`, got {line_text:?}"));
     };
     if hash.len() != 32 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(format!("expected a 32-digit hex hash, got {hash:?}"));
     }
-    let path = fields.next().map(str::to_string);
+    let path = fields.next().map(str::trim).filter(|p| !p.is_empty()).map(str::to_string);
     if let Some(glob) = &path {
         globset::Glob::new(glob).map_err(|e| format!("invalid path glob {glob:?}: {e}"))?;
-    }
-    if fields.next().is_some() {
-        return Err(format!("expected `RULE-ID HASH [PATH-GLOB]`, got {line_text:?}"));
     }
     Ok(Entry { rule: rule.to_string(), hash: hash.to_ascii_lowercase(), path, line })
 }
@@ -279,11 +291,11 @@ fn glob_matches(glob: &str, path: &str) -> bool {
     globset::GlobBuilder::new(glob).literal_separator(true).build().is_ok_and(|g| g.compile_matcher().is_match(path))
 }
 
-/// A path as a glob that matches only itself (spaces too: entries are space-separated).
+/// A path as a glob that matches only itself.
 fn escape_glob(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for c in path.chars() {
-        if matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | '!' | ' ' | '\\') {
+        if matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | '!' | '\\') {
             out.push('[');
             out.push(c);
             out.push(']');
@@ -296,7 +308,7 @@ fn escape_glob(path: &str) -> String {
 
 impl GitleaksEntry {
     fn accepts(&self, subject: &Subject<'_>) -> bool {
-        if self.file != subject.path {
+        if self.file != subject.path && self.file != subject.shown {
             return false;
         }
         if let Some(secret) = &self.secret {
@@ -354,8 +366,8 @@ struct GitleaksFinding {
 }
 
 fn parse_gitleaks_report(text: &str, file: &str) -> Result<Vec<GitleaksEntry>, ConfigError> {
-    let findings: Vec<GitleaksFinding> = serde_json::from_str(text)
-        .map_err(|e| error(file, e.line(), format!("not a gitleaks JSON report: {e}")))?;
+    let findings: Vec<GitleaksFinding> =
+        serde_json::from_str(text).map_err(|e| error(file, e.line(), format!("not a gitleaks JSON report: {e}")))?;
     Ok(findings
         .into_iter()
         .enumerate()
@@ -386,7 +398,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || text.len() < 32 {
+    if !text.len().is_multiple_of(2) || text.len() < 32 {
         return None;
     }
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
@@ -397,7 +409,7 @@ mod tests {
     use super::*;
 
     fn subject<'a>(rule: &'a str, secret: &'a str, path: &'a str, line: u64) -> Subject<'a> {
-        Subject { rule, secret: secret.as_bytes(), path, line, commit: None }
+        Subject { rule, secret: secret.as_bytes(), path, shown: path, line, commit: None }
     }
 
     fn native(text: &str) -> NativeBaseline {
@@ -417,7 +429,10 @@ mod tests {
         assert!(!text.contains("ghp_secret") && !text.contains("hunter2"), "no secret in the file");
         let parsed = Baseline::parse(&text, "b").unwrap();
         assert!(parsed.accepts(&subject("github.pat.classic", "ghp_secret", "any/where.txt", 9)).is_some());
-        assert!(parsed.accepts(&subject("github.pat.oauth", "ghp_secret", "a", 1)).is_none(), "rule is part of the key");
+        assert!(
+            parsed.accepts(&subject("github.pat.oauth", "ghp_secret", "a", 1)).is_none(),
+            "rule is part of the key"
+        );
         assert!(parsed.accepts(&subject("generic.password", "hunter2!x", "conf/dev settings.yml", 3)).is_some());
         assert!(parsed.accepts(&subject("generic.password", "hunter2!x", "conf/prod.yml", 3)).is_none(), "scoped");
     }

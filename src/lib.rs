@@ -17,8 +17,8 @@
 //! - [`date`]: UTC dates from Unix seconds.
 //! - [`validate`]: offline checks (JWT expiry, key blocks) and opt-in live validity checks.
 
-pub mod cli;
 pub mod baseline;
+pub mod cli;
 pub mod config;
 pub mod content;
 pub mod date;

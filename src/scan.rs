@@ -219,6 +219,11 @@ impl CollectorState {
     fn finish(mut self, elapsed: Duration) -> ScanOutcome {
         self.stats.duration = elapsed;
         self.notices.sort();
-        ScanOutcome { findings: self.collector.finish(), suppressed: Vec::new(), notices: self.notices, stats: self.stats }
+        ScanOutcome {
+            findings: self.collector.finish(),
+            suppressed: Vec::new(),
+            notices: self.notices,
+            stats: self.stats,
+        }
     }
 }

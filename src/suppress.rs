@@ -107,6 +107,7 @@ impl Suppressor {
             rule: &finding.rule_id,
             secret: finding.secret.expose(),
             path: &rel,
+            shown: &location.path,
             line: location.position.line,
             commit,
         };
@@ -197,21 +198,18 @@ impl Setup {
         filter: &FilterConfig,
         baseline: Option<Baseline>,
     ) -> Result<Setup, ConfigError> {
-        let (rule_sources, builtin_rules) = match (&explicit, &filter.config) {
-            (Some(config), Some(path)) => {
-                let dir = path.parent().unwrap_or(std::path::Path::new(""));
-                let read = |rel: &str| std::fs::read(dir.join(rel)).map(Some).map_err(|e| e.to_string());
-                (configured_rules(config, &read)?, config.builtin.as_ref().is_none_or(|b| b.value))
-            }
-            _ => {
-                let mut sources = Vec::new();
-                for root in &roots {
-                    if let (Some(config), Some(source)) = (root.tree.root(), root.tree.source()) {
-                        sources.extend(configured_rules(config, &|rel| source.read(rel))?);
-                    }
+        let (rule_sources, builtin_rules) = if let (Some(config), Some(path)) = (&explicit, &filter.config) {
+            let dir = path.parent().unwrap_or(std::path::Path::new(""));
+            let read = |rel: &str| std::fs::read(dir.join(rel)).map(Some).map_err(|e| e.to_string());
+            (configured_rules(config, &read)?, config.builtin.as_ref().is_none_or(|b| b.value))
+        } else {
+            let mut sources = Vec::new();
+            for root in &roots {
+                if let (Some(config), Some(source)) = (root.tree.root(), root.tree.source()) {
+                    sources.extend(configured_rules(config, &|rel| source.read(rel))?);
                 }
-                (sources, true)
             }
+            (sources, true)
         };
         let fallback = ConfigTree::open(None, explicit)?;
         let suppressor = Suppressor::new(roots, fallback, baseline, filter.inline_allow);
@@ -226,11 +224,11 @@ fn root_prefix(path: &std::path::Path) -> String {
     if trimmed.is_empty() || trimmed == "." { String::new() } else { format!("{trimmed}/") }
 }
 
+/// Reads one file by its root-relative path: `Ok(None)` when it does not exist.
+type ReadFile<'a> = dyn Fn(&str) -> Result<Option<Vec<u8>>, String> + 'a;
+
 /// The rule files a configuration names, read with `read`.
-fn configured_rules(
-    config: &RepoConfig,
-    read: &dyn Fn(&str) -> Result<Option<Vec<u8>>, String>,
-) -> Result<Vec<RuleSource>, ConfigError> {
+fn configured_rules(config: &RepoConfig, read: &ReadFile<'_>) -> Result<Vec<RuleSource>, ConfigError> {
     let mut sources = Vec::new();
     for file in &config.rule_files {
         let error = |message: String| ConfigError { file: config.file.clone(), line: file.line, message };
@@ -265,7 +263,7 @@ mod tests {
             rule_id: rule.into(),
             secret: Secret::new(secret.as_bytes().to_vec()),
             fingerprint: String::new(),
-            attributes: Default::default(),
+            attributes: std::collections::BTreeMap::default(),
             locations,
             validation: None,
             confidence: None,
@@ -274,7 +272,7 @@ mod tests {
     }
 
     fn outcome(findings: Vec<Finding>) -> ScanOutcome {
-        ScanOutcome { findings, suppressed: Vec::new(), notices: Vec::new(), stats: Default::default() }
+        ScanOutcome { findings, suppressed: Vec::new(), notices: Vec::new(), stats: crate::scan::ScanStats::default() }
     }
 
     fn rules() -> RuleSet {

@@ -134,7 +134,8 @@ fn create(target: &TargetArgs, scope_paths: bool) -> anyhow::Result<ExitStatus> 
         }
     }
     write(&path, &base)?;
-    eprintln!("leakhound: {} accepted finding(s), {added} new entry(ies); {} written", total, path.display());
+    let mut err = std::io::stderr().lock();
+    writeln!(err, "leakhound: {total} accepted finding(s), {added} new entry(ies); {} written", path.display())?;
     Ok(ExitStatus::Clean)
 }
 
@@ -161,6 +162,7 @@ fn prune(target: &TargetArgs, dry_run: bool) -> anyhow::Result<ExitStatus> {
                 rule: &finding.rule_id,
                 secret: finding.secret.expose(),
                 path: rel,
+                shown: &finding.locations[*j].path,
                 line: finding.locations[*j].position.line,
                 commit: None,
             }

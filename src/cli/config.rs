@@ -104,7 +104,9 @@ fn describe_allows(out: &mut String, path: &str, chain: &Chain) {
     if !any {
         out.push_str("  none\n");
     }
-    out.push_str("inline markers: leakhound:allow, gitleaks:allow, pragma: allowlist secret (off with --no-inline-allow)\n");
+    out.push_str(
+        "inline markers: leakhound:allow, gitleaks:allow, pragma: allowlist secret (off with --no-inline-allow)\n",
+    );
 }
 
 fn describe_allow(config: &RepoConfig, allow: &repo::Allow, path: &str) -> String {

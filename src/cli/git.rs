@@ -6,14 +6,14 @@ use std::sync::Arc;
 use anyhow::bail;
 use clap::Args;
 
+use super::scan::Collected;
 use super::{FilterArgs, ReadArgs, ReportArgs, RuleArgs};
 use crate::ExitStatus;
-use super::scan::Collected;
+use crate::baseline::Baseline;
+use crate::config::repo::{self, ConfigSource, ConfigTree, FsFiles};
 use crate::config::{FilterConfig, OutputConfig};
 use crate::matcher::Matcher;
 use crate::rules::RuleSet;
-use crate::baseline::Baseline;
-use crate::config::repo::{self, ConfigSource, ConfigTree, FsFiles};
 use crate::scan::{Notice, NoticeLevel};
 use crate::source::git::{self, GitConfig, GitMode};
 use crate::suppress::{Root, Setup};
@@ -138,7 +138,8 @@ fn read_baseline(
     work: Option<&Path>,
 ) -> anyhow::Result<(Option<Baseline>, Option<Notice>)> {
     let in_repo = work.and_then(|w| {
-        let absolute = std::fs::canonicalize(path).ok().or_else(|| std::env::current_dir().ok().map(|d| d.join(path)))?;
+        let absolute =
+            std::fs::canonicalize(path).ok().or_else(|| std::env::current_dir().ok().map(|d| d.join(path)))?;
         let work = std::fs::canonicalize(w).ok()?;
         absolute.strip_prefix(&work).ok().map(crate::source::display_path)
     });

@@ -153,7 +153,7 @@ struct Lines<'a> {
 impl Lines<'_> {
     fn of(&self, span: &Range<usize>) -> usize {
         let end = span.start.min(self.text.len());
-        self.text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+        memchr::memchr_iter(b'\n', &self.text.as_bytes()[..end]).count() + 1
     }
 }
 
@@ -172,9 +172,10 @@ impl RepoConfig {
         let mut config = RepoConfig {
             file: file.to_string(),
             dir: dir.to_string(),
-            inherit: syntax
-                .inherit
-                .map_or(Sourced { value: true, line: 0 }, |s| Sourced { value: *s.get_ref(), line: lines.of(&s.span()) }),
+            inherit: syntax.inherit.map_or(Sourced { value: true, line: 0 }, |s| Sourced {
+                value: *s.get_ref(),
+                line: lines.of(&s.span()),
+            }),
             switches: Vec::new(),
             rule_files: Vec::new(),
             builtin: None,
@@ -252,7 +253,10 @@ fn compile_allow(syntax: AllowSyntax, line: usize, lines: &Lines<'_>) -> Result<
         && allow.commits.is_empty()
         && allow.rules.is_empty()
     {
-        return Err((line, "an [[allow]] entry needs at least one of rules, paths, secrets, stopwords, commits".into()));
+        return Err((
+            line,
+            "an [[allow]] entry needs at least one of rules, paths, secrets, stopwords, commits".into(),
+        ));
     }
     Ok(allow)
 }
@@ -411,7 +415,10 @@ impl ConfigTree {
     /// The configuration under a root: `explicit` (`-c FILE`) replaces the root's own file;
     /// nested files are read from `source` (`None` with `--no-repo-config`). Errors in the root
     /// configuration are returned; errors in nested ones are collected ([`ConfigTree::errors`]).
-    pub fn open(source: Option<Box<dyn ConfigSource>>, explicit: Option<RepoConfig>) -> Result<ConfigTree, ConfigError> {
+    pub fn open(
+        source: Option<Box<dyn ConfigSource>>,
+        explicit: Option<RepoConfig>,
+    ) -> Result<ConfigTree, ConfigError> {
         let root = match (explicit, &source) {
             (Some(config), _) => Some(config),
             (None, Some(source)) => read_config(source.as_ref(), "", true)?,
@@ -490,7 +497,8 @@ fn read_config(source: &dyn ConfigSource, dir: &str, root: bool) -> Result<Optio
 /// files are relative to the scan root.
 pub fn read_explicit(path: &std::path::Path) -> Result<RepoConfig, ConfigError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| ConfigError { file: shown.clone(), line: 1, message: e.to_string() })?;
+    let bytes =
+        std::fs::read(path).map_err(|e| ConfigError { file: shown.clone(), line: 1, message: e.to_string() })?;
     RepoConfig::parse(&bytes, &shown, "", true)
 }
 

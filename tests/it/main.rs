@@ -10,6 +10,7 @@ mod props;
 mod reports;
 mod rules_cli;
 mod scan_cli;
+mod suppress;
 mod util;
 #[cfg(feature = "validate")]
 mod validate;
