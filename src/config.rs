@@ -26,6 +26,8 @@ pub struct ScanConfig {
     pub threads: usize,
     /// Extra rule files or directories, added to the built-ins.
     pub rules: Vec<PathBuf>,
+    /// Progress counters to bump, when a progress line is drawn.
+    pub progress: Option<std::sync::Arc<crate::progress::Progress>>,
 }
 
 /// What may suppress findings: resolved from `-c/--config` (or `LEAKHOUND_CONFIG`),
@@ -57,6 +59,8 @@ pub struct OutputConfig {
     pub color: bool,
     /// No summary or notices on stderr.
     pub quiet: bool,
+    /// When to draw a progress line on stderr.
+    pub progress: crate::progress::ProgressChoice,
 }
 
 /// When to colour output.

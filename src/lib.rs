@@ -25,6 +25,7 @@ pub mod date;
 pub mod finding;
 pub mod marker;
 pub mod matcher;
+pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod sanitize;

@@ -17,6 +17,7 @@ use crate::config::ScanConfig;
 use crate::content::{LocatedMatch, ReadOptions, ReadSummary, Reader};
 use crate::finding::{Collector, Finding};
 use crate::matcher::Matcher;
+use crate::progress::Progress;
 use crate::source::display_path;
 use crate::source::fs::{self, SkipReason, Visit, WalkOptions};
 
@@ -112,7 +113,7 @@ pub fn scan(config: &ScanConfig, matcher: &Matcher) -> ScanOutcome {
         scope.spawn(move || produce(config, matcher, &producer_tx));
         drop(tx);
         for report in rx {
-            state.absorb(matcher, report);
+            state.absorb(matcher, config.progress.as_deref(), report);
         }
     });
     state.finish(started.elapsed())
@@ -181,9 +182,12 @@ struct CollectorState {
 }
 
 impl CollectorState {
-    fn absorb(&mut self, matcher: &Matcher, report: ItemReport) {
+    fn absorb(&mut self, matcher: &Matcher, progress: Option<&Progress>, report: ItemReport) {
         match report {
             ItemReport::Scanned { path, summary, matches, error } => {
+                if let Some(progress) = progress {
+                    progress.item(summary.bytes, matches.len() as u64);
+                }
                 if summary.binary {
                     self.stats.skipped_binary += 1;
                 } else {

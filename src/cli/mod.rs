@@ -72,6 +72,9 @@ pub(crate) struct ReportArgs {
     /// No summary or notices on stderr.
     #[arg(short, long)]
     quiet: bool,
+    /// Progress line on stderr: auto (on a terminal), always or never; off with -q.
+    #[arg(long, value_enum, default_value_t = crate::progress::ProgressChoice::Auto, value_name = "WHEN")]
+    progress: crate::progress::ProgressChoice,
 }
 
 /// Flags that decide what suppresses findings (config, baseline, inline markers).

@@ -11,6 +11,7 @@ use super::{FilterArgs, ReadArgs, ReportArgs, RuleArgs};
 use crate::ExitStatus;
 use crate::config::{FilterConfig, OutputConfig, ScanConfig};
 use crate::matcher::Matcher;
+use crate::progress::{Display, Progress};
 use crate::report::{self, ReportContext};
 use crate::rules::RuleSet;
 use crate::sanitize::escape_for_terminal;
@@ -49,6 +50,7 @@ impl OutputConfig {
             exit_code: report.exit_code,
             color: report.color.resolve(to_stdout),
             quiet: report.quiet,
+            progress: report.progress,
         }
     }
 }
@@ -66,12 +68,17 @@ pub(crate) fn scan_config(paths: &[PathBuf], no_ignore: bool, read: &ReadArgs, r
         max_file_size: read.max_file_size,
         threads: read.threads(),
         rules: rules.rules.clone(),
+        progress: None,
     }
 }
 
 pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
-    let (config, output) = resolve(args);
+    let (mut config, output) = resolve(args);
+    let progress = Arc::new(Progress::new("files"));
+    let display = Display::start(&progress, output.progress, output.quiet);
+    config.progress = display.as_ref().map(|_| progress);
     let mut collected = collect(&config, &args.filter.resolve())?;
+    drop(display);
     collected.suppress();
     finish(collected.outcome, &collected.rules, &output, &args.validation)
 }

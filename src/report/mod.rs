@@ -104,7 +104,8 @@ fn suppressed_note(outcome: &ScanOutcome) -> String {
     format!(", {} suppressed ({})", outcome.suppressed.len(), parts.join(", "))
 }
 
-fn human_bytes(bytes: u64) -> String {
+/// `1.5 MiB`: bytes in binary units.
+pub fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
     let mut value = bytes as f64;
     let mut unit = 0;

@@ -360,3 +360,18 @@ fn staged_scans_honour_markers_and_the_work_tree_config() {
     let kinds: Vec<String> = suppressed(&doc).into_iter().map(|(_, _, _, k)| k[0].clone()).collect();
     assert_eq!(kinds, ["config", "inline-marker"]);
 }
+
+#[test]
+fn progress_is_drawn_only_when_asked_and_erased_at_the_end() {
+    let tree = Tree::new();
+    tree.file("a.py", pat_line(1));
+    let shown = tree.run(&["scan", ".", "--progress", "always"]);
+    let err = shown.stderr();
+    assert!(err.contains("\r\x1b[2Kleakhound: "), "{err:?}");
+    assert!(err.contains(" files, "), "{err:?}");
+    let summary_at = err.find("finding(s)").unwrap();
+    assert!(err[..summary_at].ends_with("\r\x1b[2Kleakhound: 1 "), "the line is erased before the summary: {err:?}");
+    assert!(!err.contains(&fake::github_pat(1)[8..]), "no secret in progress output");
+    assert!(!tree.run(&["scan", ".", "--progress", "always", "-q"]).stderr().contains('\r'));
+    assert!(!tree.run(&["scan", "."]).stderr().contains('\r'), "stderr is not a terminal in tests");
+}
