@@ -61,12 +61,12 @@ impl Progress {
         let items = self.items.load(Ordering::Relaxed);
         let bytes = self.bytes.load(Ordering::Relaxed);
         let findings = self.findings.load(Ordering::Relaxed);
-        let seconds = self.started.elapsed().as_secs_f64().max(1e-3);
+        let millis = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX).max(1);
         format!(
             "leakhound: {items} {}, {}, {findings} match(es), {}/s",
             self.unit,
             crate::report::human_bytes(bytes),
-            crate::report::human_bytes((bytes as f64 / seconds) as u64)
+            crate::report::human_bytes(bytes.saturating_mul(1000) / millis)
         )
     }
 }
