@@ -4,6 +4,8 @@
 //! into a [`ScanConfig`] (what to read) and an [`OutputConfig`] (how to report), so the rest of
 //! the program never looks at raw flags or the environment (STYLE.md habit 2).
 
+pub mod repo;
+
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -24,6 +26,22 @@ pub struct ScanConfig {
     pub threads: usize,
     /// Extra rule files or directories, added to the built-ins.
     pub rules: Vec<PathBuf>,
+    /// Progress counters to bump, when a progress line is drawn.
+    pub progress: Option<std::sync::Arc<crate::progress::Progress>>,
+}
+
+/// What may suppress findings: resolved from `-c/--config` (or `LEAKHOUND_CONFIG`),
+/// `--no-repo-config`, `--baseline-path` and `--no-inline-allow`.
+#[derive(Debug, Clone, Default)]
+pub struct FilterConfig {
+    /// An explicit configuration file; it replaces the scan root's own `.leakhound.toml`.
+    pub config: Option<PathBuf>,
+    /// Read `.leakhound.toml` files from the scanned tree (false with `--no-repo-config`).
+    pub repo_config: bool,
+    /// A baseline of accepted findings.
+    pub baseline: Option<PathBuf>,
+    /// Honour inline allow markers (false with `--no-inline-allow`).
+    pub inline_allow: bool,
 }
 
 /// How to report.
@@ -41,6 +59,8 @@ pub struct OutputConfig {
     pub color: bool,
     /// No summary or notices on stderr.
     pub quiet: bool,
+    /// When to draw a progress line on stderr.
+    pub progress: crate::progress::ProgressChoice,
 }
 
 /// When to colour output.

@@ -32,6 +32,8 @@ pub struct LocatedMatch {
     pub secret: Vec<u8>,
     /// Where the secret is.
     pub position: Position,
+    /// An inline allow marker beside the match (kept here; applied by [`crate::suppress`]).
+    pub marker: Option<crate::marker::Marker>,
 }
 
 /// Line and column range of a secret (1-based; `end_column` is exclusive).
@@ -292,6 +294,7 @@ fn locate(buf: &[u8], cursor: &LineCursor, raw: &[RawMatch], own_end: usize, out
             None => (line, column + count_chars(secret)),
         };
         let base = cursor.base as usize;
+        let marker = crate::marker::find(buf, found.span.clone());
         let mut absolute = found.clone();
         absolute.secret = base + found.secret.start..base + found.secret.end;
         absolute.span = base + found.span.start..base + found.span.end;
@@ -299,6 +302,7 @@ fn locate(buf: &[u8], cursor: &LineCursor, raw: &[RawMatch], own_end: usize, out
             found: absolute,
             secret: secret.to_vec(),
             position: Position { line, column, end_line, end_column, offset: cursor.base + start as u64 },
+            marker,
         });
     }
 }

@@ -68,6 +68,8 @@ pub struct Location {
     pub position: Position,
     /// Git provenance, for locations found in history, the index or a commit range.
     pub git: Option<Box<GitOrigin>>,
+    /// An inline allow marker on or just before the match's line.
+    pub marker: Option<crate::marker::Marker>,
 }
 
 /// Where in git a location comes from.
@@ -146,6 +148,45 @@ pub struct Finding {
     /// The confidence when an offline check lowered it (a key block that does not parse);
     /// `None` means the rule's.
     pub confidence: Option<crate::rules::Confidence>,
+    /// Why it is suppressed (empty for an active finding): see [`crate::suppress`].
+    pub suppressions: Vec<Suppression>,
+}
+
+/// What kept a finding out of the active results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SuppressionKind {
+    /// An inline allow marker in the scanned file.
+    InlineMarker,
+    /// A configuration allowlist or disabled rule.
+    Config,
+    /// A baseline entry.
+    Baseline,
+}
+
+impl SuppressionKind {
+    /// The kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionKind::InlineMarker => "inline-marker",
+            SuppressionKind::Config => "config",
+            SuppressionKind::Baseline => "baseline",
+        }
+    }
+}
+
+/// One reason a finding is suppressed, with the file and line that says so.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Suppression {
+    /// What suppressed it.
+    pub kind: SuppressionKind,
+    /// The file that suppressed it: the config or baseline file, or the scanned file holding the
+    /// marker.
+    pub file: String,
+    /// The line in that file.
+    pub line: u64,
+    /// What matched.
+    pub reason: String,
 }
 
 /// The fingerprint of (rule, secret): hex of the first 16 bytes of SHA-256(rule id, NUL, secret).
@@ -209,6 +250,7 @@ impl Collector {
                 locations: Vec::new(),
                 validation: None,
                 confidence: None,
+                suppressions: Vec::new(),
             });
             self.index.insert(key, self.findings.len() - 1);
             self.findings.len() - 1
@@ -221,6 +263,7 @@ impl Collector {
             path: path.to_string(),
             position: found.position,
             git: git.map(|g| Box::new(g.clone())),
+            marker: found.marker,
         });
     }
 

@@ -17,17 +17,21 @@
 //! - [`date`]: UTC dates from Unix seconds.
 //! - [`validate`]: offline checks (JWT expiry, key blocks) and opt-in live validity checks.
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod content;
 pub mod date;
 pub mod finding;
+pub mod marker;
 pub mod matcher;
+pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod sanitize;
 pub mod scan;
 pub mod source;
+pub mod suppress;
 pub mod validate;
 
 mod exit;

@@ -17,6 +17,7 @@ use crate::config::ScanConfig;
 use crate::content::{LocatedMatch, ReadOptions, ReadSummary, Reader};
 use crate::finding::{Collector, Finding};
 use crate::matcher::Matcher;
+use crate::progress::Progress;
 use crate::source::display_path;
 use crate::source::fs::{self, SkipReason, Visit, WalkOptions};
 
@@ -75,8 +76,11 @@ pub struct ScanStats {
 /// Everything a scan produced.
 #[derive(Debug)]
 pub struct ScanOutcome {
-    /// Deduplicated, sorted findings.
+    /// Deduplicated, sorted, active findings.
     pub findings: Vec<Finding>,
+    /// Findings (or some of their locations) suppressed by a marker, config or baseline; kept
+    /// so reports can show them ([`crate::suppress`]).
+    pub suppressed: Vec<Finding>,
     /// Sorted notices.
     pub notices: Vec<Notice>,
     /// Counters.
@@ -109,7 +113,7 @@ pub fn scan(config: &ScanConfig, matcher: &Matcher) -> ScanOutcome {
         scope.spawn(move || produce(config, matcher, &producer_tx));
         drop(tx);
         for report in rx {
-            state.absorb(matcher, report);
+            state.absorb(matcher, config.progress.as_deref(), report);
         }
     });
     state.finish(started.elapsed())
@@ -178,9 +182,12 @@ struct CollectorState {
 }
 
 impl CollectorState {
-    fn absorb(&mut self, matcher: &Matcher, report: ItemReport) {
+    fn absorb(&mut self, matcher: &Matcher, progress: Option<&Progress>, report: ItemReport) {
         match report {
             ItemReport::Scanned { path, summary, matches, error } => {
+                if let Some(progress) = progress {
+                    progress.item(summary.bytes, matches.len() as u64);
+                }
                 if summary.binary {
                     self.stats.skipped_binary += 1;
                 } else {
@@ -216,6 +223,11 @@ impl CollectorState {
     fn finish(mut self, elapsed: Duration) -> ScanOutcome {
         self.stats.duration = elapsed;
         self.notices.sort();
-        ScanOutcome { findings: self.collector.finish(), notices: self.notices, stats: self.stats }
+        ScanOutcome {
+            findings: self.collector.finish(),
+            suppressed: Vec::new(),
+            notices: self.notices,
+            stats: self.stats,
+        }
     }
 }

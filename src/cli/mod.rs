@@ -3,6 +3,8 @@
 //! Flags follow what gitleaks and Kingfisher users already type (DESIGN.md §7). Subcommand
 //! functions call library facades only; they own printing to the terminal.
 
+mod baseline;
+mod config;
 mod explain;
 #[cfg(feature = "git")]
 mod git;
@@ -34,6 +36,12 @@ enum Command {
     /// Scan git history (every object, reachable or not), the staged index, or a commit range.
     #[cfg(feature = "git")]
     Git(git::GitArgs),
+    /// Write or prune a baseline of accepted findings.
+    #[command(subcommand)]
+    Baseline(baseline::BaselineCommand),
+    /// Explain the configuration that applies to a path.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
     /// Explain what was or was not reported on a line, and why.
     Explain(explain::ExplainArgs),
     /// List, show and check detection rules.
@@ -64,6 +72,38 @@ pub(crate) struct ReportArgs {
     /// No summary or notices on stderr.
     #[arg(short, long)]
     quiet: bool,
+    /// Progress line on stderr: auto (on a terminal), always or never; off with -q.
+    #[arg(long, value_enum, default_value_t = crate::progress::ProgressChoice::Auto, value_name = "WHEN")]
+    progress: crate::progress::ProgressChoice,
+}
+
+/// Flags that decide what suppresses findings (config, baseline, inline markers).
+#[derive(Debug, Args)]
+pub(crate) struct FilterArgs {
+    /// Configuration file; replaces the `.leakhound.toml` at the scan root (nested ones still apply).
+    #[arg(short = 'c', long = "config", env = "LEAKHOUND_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Ignore `.leakhound.toml` files in the scanned tree (a `-c` file still applies).
+    #[arg(long)]
+    no_repo_config: bool,
+    /// Suppress the findings accepted in FILE: a leakhound baseline, a `.gitleaksignore` or a gitleaks JSON report.
+    #[arg(long = "baseline-path", value_name = "FILE")]
+    baseline_path: Option<PathBuf>,
+    /// Ignore inline allow markers (`leakhound:allow`, `gitleaks:allow`, `pragma: allowlist secret`).
+    #[arg(long)]
+    no_inline_allow: bool,
+}
+
+impl FilterArgs {
+    /// The resolved filter settings.
+    fn resolve(&self) -> crate::config::FilterConfig {
+        crate::config::FilterConfig {
+            config: self.config.clone().filter(|p| !p.as_os_str().is_empty()),
+            repo_config: !self.no_repo_config,
+            baseline: self.baseline_path.clone(),
+            inline_allow: !self.no_inline_allow,
+        }
+    }
 }
 
 /// Flags that choose rules.
@@ -115,6 +155,8 @@ where
     };
     match cli.command {
         Command::Scan(args) => scan::run(&args),
+        Command::Baseline(command) => baseline::run(&command),
+        Command::Config(command) => config::run(&command),
         Command::Explain(args) => explain::run(&args),
         #[cfg(feature = "git")]
         Command::Git(args) => git::run(&args),

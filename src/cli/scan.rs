@@ -7,14 +7,16 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::{ReadArgs, ReportArgs, RuleArgs};
+use super::{FilterArgs, ReadArgs, ReportArgs, RuleArgs};
 use crate::ExitStatus;
-use crate::config::{OutputConfig, ScanConfig};
+use crate::config::{FilterConfig, OutputConfig, ScanConfig};
 use crate::matcher::Matcher;
+use crate::progress::{Display, Progress};
 use crate::report::{self, ReportContext};
 use crate::rules::RuleSet;
 use crate::sanitize::escape_for_terminal;
 use crate::scan::{ScanOutcome, scan};
+use crate::suppress::{Setup, Suppressor};
 
 /// Arguments of `leakhound scan`.
 #[derive(Debug, Args)]
@@ -29,6 +31,8 @@ pub(crate) struct ScanArgs {
     read: ReadArgs,
     #[command(flatten)]
     rules: RuleArgs,
+    #[command(flatten)]
+    filter: FilterArgs,
     #[command(flatten)]
     report: ReportArgs,
     #[command(flatten)]
@@ -46,28 +50,64 @@ impl OutputConfig {
             exit_code: report.exit_code,
             color: report.color.resolve(to_stdout),
             quiet: report.quiet,
+            progress: report.progress,
         }
     }
 }
 
 fn resolve(args: &ScanArgs) -> (ScanConfig, OutputConfig) {
-    let scan = ScanConfig {
-        paths: args.paths.clone(),
-        no_ignore: args.no_ignore,
-        scan_binary: args.read.scan_binary,
-        max_file_size: args.read.max_file_size,
-        threads: args.read.threads(),
-        rules: args.rules.rules.clone(),
-    };
-    (scan, OutputConfig::from_args(&args.report))
+    (scan_config(&args.paths, args.no_ignore, &args.read, &args.rules), OutputConfig::from_args(&args.report))
+}
+
+/// The resolved scan settings for `paths`.
+pub(crate) fn scan_config(paths: &[PathBuf], no_ignore: bool, read: &ReadArgs, rules: &RuleArgs) -> ScanConfig {
+    ScanConfig {
+        paths: paths.to_vec(),
+        no_ignore,
+        scan_binary: read.scan_binary,
+        max_file_size: read.max_file_size,
+        threads: read.threads(),
+        rules: rules.rules.clone(),
+        progress: None,
+    }
 }
 
 pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
-    let (config, output) = resolve(args);
-    let rules = Arc::new(RuleSet::load(&config.rules)?);
+    let (mut config, output) = resolve(args);
+    let progress = Arc::new(Progress::new("files"));
+    let display = Display::start(&progress, output.progress, output.quiet);
+    config.progress = display.as_ref().map(|_| progress);
+    let mut collected = collect(&config, &args.filter.resolve())?;
+    drop(display);
+    collected.suppress();
+    finish(collected.outcome, &collected.rules, &output, &args.validation)
+}
+
+/// A finished scan, not yet suppressed or reported.
+pub(crate) struct Collected {
+    /// What the scan found.
+    pub(crate) outcome: ScanOutcome,
+    /// The rules it ran.
+    pub(crate) rules: Arc<RuleSet>,
+    /// What may suppress its findings.
+    pub(crate) suppressor: Suppressor,
+}
+
+impl Collected {
+    /// Applies markers, configuration and baseline.
+    pub(crate) fn suppress(&mut self) {
+        self.suppressor.apply(&mut self.outcome, &self.rules);
+    }
+}
+
+/// Reads configuration and baseline, loads rules and scans `config.paths`.
+pub(crate) fn collect(config: &ScanConfig, filter: &FilterConfig) -> anyhow::Result<Collected> {
+    let mut setup = Setup::for_paths(&config.paths, filter)?;
+    let configured = std::mem::take(&mut setup.rule_sources);
+    let rules = Arc::new(RuleSet::load_with(&config.rules, configured, setup.builtin_rules)?);
     let matcher = Matcher::new(Arc::clone(&rules));
-    let outcome = scan(&config, &matcher);
-    finish(outcome, &rules, &output, &args.validation)
+    let outcome = scan(config, &matcher);
+    Ok(Collected { outcome, rules, suppressor: setup.suppressor })
 }
 
 /// The tail every scanning command shares: optional live validation, the report, the notices and

@@ -1,8 +1,9 @@
 //! JSON and JSON Lines reports.
 //!
-//! `json`: one document `{tool, findings, notices, summary}`. `jsonl`: one finding object per line
-//! (the same objects as `findings`), then one `{"notice": ...}` object per notice, so a streaming
-//! consumer still learns what was not read.
+//! `json`: one document `{tool, findings, suppressed, notices, summary}`. `jsonl`: one finding
+//! object per line (the same objects as `findings`), then one `{"suppressed": ...}` object per
+//! suppressed finding and one `{"notice": ...}` object per notice, so a streaming consumer still
+//! learns what was accepted and what was not read.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -10,7 +11,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Emitter, ReportContext};
-use crate::finding::{Finding, GitOrigin};
+use crate::finding::{Finding, GitOrigin, Suppression};
 use crate::scan::{Notice, ScanStats};
 use crate::validate::Validation;
 
@@ -24,6 +25,7 @@ pub(super) struct JsonEmitter {
 struct Document<'a> {
     tool: Tool,
     findings: Vec<FindingJson<'a>>,
+    suppressed: Vec<FindingJson<'a>>,
     notices: Vec<NoticeJson<'a>>,
     summary: Summary,
 }
@@ -51,6 +53,8 @@ pub(super) struct FindingJson<'a> {
     locations: Vec<LocationJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     validation: Option<&'a Validation>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    suppressions: &'a [Suppression],
 }
 
 #[derive(Serialize)]
@@ -79,8 +83,14 @@ struct NoticeLine<'a> {
 }
 
 #[derive(Serialize)]
+struct SuppressedLine<'a> {
+    suppressed: FindingJson<'a>,
+}
+
+#[derive(Serialize)]
 struct Summary {
     findings: usize,
+    suppressed: usize,
     locations: usize,
     items_scanned: u64,
     bytes_scanned: u64,
@@ -120,6 +130,7 @@ pub(super) fn finding_json<'a>(cx: &ReportContext<'a>, finding: &'a Finding) -> 
             })
             .collect(),
         validation: finding.validation.as_ref(),
+        suppressions: &finding.suppressions,
     }
 }
 
@@ -130,6 +141,7 @@ fn notice_json(notice: &Notice) -> NoticeJson<'_> {
 fn summary(cx: &ReportContext<'_>, stats: &ScanStats) -> Summary {
     Summary {
         findings: cx.outcome.findings.len(),
+        suppressed: cx.outcome.suppressed.len(),
         locations: cx.outcome.findings.iter().map(|f| f.locations.len()).sum(),
         items_scanned: stats.items_scanned,
         bytes_scanned: stats.bytes_scanned,
@@ -151,6 +163,10 @@ impl Emitter for JsonEmitter {
                 serde_json::to_writer(&mut *out, &finding)?;
                 writeln!(out)?;
             }
+            for finding in &cx.outcome.suppressed {
+                serde_json::to_writer(&mut *out, &SuppressedLine { suppressed: finding_json(cx, finding) })?;
+                writeln!(out)?;
+            }
             for notice in &cx.outcome.notices {
                 serde_json::to_writer(&mut *out, &NoticeLine { notice: notice_json(notice) })?;
                 writeln!(out)?;
@@ -160,6 +176,7 @@ impl Emitter for JsonEmitter {
         let document = Document {
             tool: Tool { name: "leakhound", version: env!("CARGO_PKG_VERSION") },
             findings: findings.collect(),
+            suppressed: cx.outcome.suppressed.iter().map(|f| finding_json(cx, f)).collect(),
             notices: cx.outcome.notices.iter().map(notice_json).collect(),
             summary: summary(cx, &cx.outcome.stats),
         };

@@ -84,9 +84,10 @@ pub fn summary_line(outcome: &ScanOutcome) -> String {
     let s = &outcome.stats;
     let locations: usize = outcome.findings.iter().map(|f| f.locations.len()).sum();
     format!(
-        "{} finding(s) ({} location(s)) in {} item(s), {}, {:.2} s; skipped: {} binary, {} over --max-file-size, {} symlink(s), {} special; {} error(s){}",
+        "{} finding(s) ({} location(s)){} in {} item(s), {}, {:.2} s; skipped: {} binary, {} over --max-file-size, {} symlink(s), {} special; {} error(s){}",
         outcome.findings.len(),
         locations,
+        suppressed_note(outcome),
         s.items_scanned,
         human_bytes(s.bytes_scanned),
         s.duration.as_secs_f64(),
@@ -99,7 +100,24 @@ pub fn summary_line(outcome: &ScanOutcome) -> String {
     )
 }
 
-fn human_bytes(bytes: u64) -> String {
+/// `, N suppressed (M by config, ...)` when anything was suppressed.
+fn suppressed_note(outcome: &ScanOutcome) -> String {
+    use crate::finding::SuppressionKind;
+    if outcome.suppressed.is_empty() {
+        return String::new();
+    }
+    let mut counts = std::collections::BTreeMap::<SuppressionKind, usize>::new();
+    for finding in &outcome.suppressed {
+        for kind in finding.suppressions.iter().map(|s| s.kind).collect::<std::collections::BTreeSet<_>>() {
+            *counts.entry(kind).or_default() += 1;
+        }
+    }
+    let parts: Vec<String> = counts.iter().map(|(kind, n)| format!("{n} by {}", kind.as_str())).collect();
+    format!(", {} suppressed ({})", outcome.suppressed.len(), parts.join(", "))
+}
+
+/// `1.5 MiB`: bytes in binary units.
+pub fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
     let mut value = bytes as f64;
     let mut unit = 0;

@@ -14,11 +14,11 @@ use serde_json::{Value, json};
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification, PhysicalLocation,
     PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif,
-    Tool, ToolComponent,
+    Suppression as SarifSuppression, Tool, ToolComponent,
 };
 
 use super::{Emitter, ReportContext};
-use crate::finding::{Finding, location_fingerprint};
+use crate::finding::{Finding, SuppressionKind, location_fingerprint};
 use crate::rules::{Rule, Severity};
 use crate::scan::{Notice, NoticeLevel};
 
@@ -32,8 +32,13 @@ const SRCROOT: &str = "%SRCROOT%";
 impl Emitter for SarifEmitter {
     fn emit(&self, cx: &ReportContext<'_>, out: &mut dyn Write) -> io::Result<()> {
         let (rules, index_of) = used_rules(cx);
-        let results: Vec<SarifResult> =
-            cx.outcome.findings.iter().flat_map(|finding| results_for(cx, finding, index_of[&finding.rule])).collect();
+        let results: Vec<SarifResult> = cx
+            .outcome
+            .findings
+            .iter()
+            .chain(&cx.outcome.suppressed)
+            .flat_map(|finding| results_for(cx, finding, index_of[&finding.rule]))
+            .collect();
         let driver = ToolComponent::builder()
             .name("leakhound")
             .version(env!("CARGO_PKG_VERSION"))
@@ -55,7 +60,7 @@ impl Emitter for SarifEmitter {
 
 /// The rules that have findings, in id order, and each one's index in that list.
 fn used_rules(cx: &ReportContext<'_>) -> (Vec<ReportingDescriptor>, BTreeMap<usize, i64>) {
-    let mut used: Vec<usize> = cx.outcome.findings.iter().map(|f| f.rule).collect();
+    let mut used: Vec<usize> = cx.outcome.findings.iter().chain(&cx.outcome.suppressed).map(|f| f.rule).collect();
     used.sort_unstable();
     used.dedup();
     let index_of = used.iter().enumerate().map(|(i, &r)| (r, i as i64)).collect();
@@ -177,7 +182,7 @@ fn results_for(cx: &ReportContext<'_>, finding: &Finding, rule_index: i64) -> Ve
             if let Some(validation) = &finding.validation {
                 props.insert("validation".to_string(), json!(validation));
             }
-            SarifResult::builder()
+            let mut result = SarifResult::builder()
                 .rule_id(spec.id.clone())
                 .rule_index(rule_index)
                 .level(level(spec.severity))
@@ -185,9 +190,30 @@ fn results_for(cx: &ReportContext<'_>, finding: &Finding, rule_index: i64) -> Ve
                 .locations(vec![Location::builder().physical_location(physical).build()])
                 .partial_fingerprints(fingerprints)
                 .properties(PropertyBag::builder().additional_properties(props).build())
-                .build()
+                .build();
+            if !finding.suppressions.is_empty() {
+                result.suppressions = Some(finding.suppressions.iter().map(suppression).collect());
+            }
+            result
         })
         .collect()
+}
+
+/// A SARIF suppression: `inSource` for a marker in the scanned file, `external` for a config
+/// or baseline, with the file and line that suppressed it.
+fn suppression(why: &crate::finding::Suppression) -> SarifSuppression {
+    let kind = match why.kind {
+        SuppressionKind::InlineMarker => "inSource",
+        SuppressionKind::Config | SuppressionKind::Baseline => "external",
+    };
+    let region = Region::builder().start_line(why.line.max(1) as i64).build();
+    let physical = PhysicalLocation::builder().artifact_location(artifact(&why.file)).region(region).build();
+    SarifSuppression::builder()
+        .kind(Value::from(kind))
+        .status(Value::from("accepted"))
+        .justification(format!("{}: {}", why.kind.as_str(), why.reason))
+        .location(Location::builder().physical_location(physical).build())
+        .build()
 }
 
 fn invocation(cx: &ReportContext<'_>) -> Invocation {

@@ -269,6 +269,15 @@ impl RuleSet {
         RuleSet::compile(&sources)
     }
 
+    /// Like [`RuleSet::load`], plus rule texts named by a configuration file; `builtin: false`
+    /// leaves the built-in rules out (`rules.builtin = false`).
+    pub fn load_with(extra: &[PathBuf], configured: Vec<RuleSource>, builtin: bool) -> Result<RuleSet, RuleErrors> {
+        let mut sources = if builtin { builtin::sources() } else { Vec::new() };
+        sources.extend(read_rule_paths(extra)?);
+        sources.extend(configured);
+        RuleSet::compile(&sources)
+    }
+
     /// All rules, sorted by id.
     pub fn rules(&self) -> &[Rule] {
         &self.rules

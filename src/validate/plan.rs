@@ -286,11 +286,13 @@ validators:
             attributes: BTreeMap::new(),
             locations: vec![Location {
                 git: None,
+                marker: None,
                 path: path.into(),
                 position: Position { line, column: 1, end_line: line, end_column: 9, offset: 0 },
             }],
             validation: None,
             confidence: None,
+            suppressions: Vec::new(),
         }
     }
 

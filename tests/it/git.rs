@@ -11,14 +11,14 @@ use serde_json::Value;
 use crate::util::{Tree, fake, leakhound};
 
 /// A repository under construction.
-struct Repo {
+pub(crate) struct Repo {
     tree: Tree,
-    dir: PathBuf,
+    pub(crate) dir: PathBuf,
     clock: u64,
 }
 
 impl Repo {
-    fn new() -> Repo {
+    pub(crate) fn new() -> Repo {
         let tree = Tree::new();
         let dir = tree.path().join("repo");
         std::fs::create_dir_all(&dir).unwrap();
@@ -28,7 +28,7 @@ impl Repo {
     }
 
     /// Runs git in the repository, with a fixed identity and date; panics on failure.
-    fn git(&mut self, args: &[&str]) -> String {
+    pub(crate) fn git(&mut self, args: &[&str]) -> String {
         self.git_in(&self.dir.clone(), args)
     }
 
@@ -53,21 +53,21 @@ impl Repo {
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
-    fn write(&self, rel: &str, contents: &str) {
+    pub(crate) fn write(&self, rel: &str, contents: &str) {
         let path = self.dir.join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, contents).unwrap();
     }
 
     /// Writes, stages everything and commits; returns the commit id.
-    fn commit(&mut self, message: &str) -> String {
+    pub(crate) fn commit(&mut self, message: &str) -> String {
         self.git(&["add", "-A"]);
         self.git(&["commit", "-q", "--allow-empty", "-m", message]);
         self.git(&["rev-parse", "HEAD"])
     }
 
     /// Runs `leakhound git ARGS -f json` in the repository.
-    fn scan(&self, args: &[&str]) -> (i32, Value, String) {
+    pub(crate) fn scan(&self, args: &[&str]) -> (i32, Value, String) {
         scan_at(&self.dir, args)
     }
 }

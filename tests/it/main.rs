@@ -13,6 +13,7 @@ mod reports;
 mod rules_cli;
 mod sandbox;
 mod scan_cli;
+mod suppress;
 mod util;
 #[cfg(feature = "validate")]
 mod validate;

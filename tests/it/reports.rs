@@ -50,6 +50,7 @@ fn sarif_passes_github_code_scanning_validation() {
     };
     let tree = sample_tree();
     tree.file("weird dir/ü #1.txt", format!("t={}\n", crate::util::fake::github_pat(9)));
+    tree.file("allowed.py", format!("t={} # leakhound:allow\n", crate::util::fake::github_pat(10)));
     let run = tree.run(&["scan", ".", "missing-dir", "--max-file-size", "40", "-f", "sarif", "-r", "out.sarif"]);
     assert_eq!(run.code(), 2, "{}", run.stderr());
     let out = std::process::Command::new("bash")

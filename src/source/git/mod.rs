@@ -13,6 +13,7 @@
 //! blob being decoded, per thread); pack files are memory-mapped, so their pages are counted in
 //! the process's resident size but belong to the page cache.
 
+mod base;
 mod changes;
 mod objects;
 mod open;
@@ -25,6 +26,7 @@ use std::time::Instant;
 
 use gix::ObjectId;
 
+pub use base::{TreeFiles, tree_files, work_tree};
 pub use open::OpenError;
 
 use crate::finding::{Collector, GitOrigin, OriginState};
@@ -136,7 +138,7 @@ fn changed(
 fn finish(collector: Collector, blobs: BlobScanner<'_>, mut notices: Vec<Notice>) -> ScanOutcome {
     notices.extend(blobs.notices);
     notices.sort();
-    ScanOutcome { findings: collector.finish(), notices, stats: blobs.stats }
+    ScanOutcome { findings: collector.finish(), suppressed: Vec::new(), notices, stats: blobs.stats }
 }
 
 fn range_commits(repo: &gix::Repository, base: Option<&String>, head: &str) -> Result<Vec<ObjectId>, GitError> {
@@ -218,7 +220,7 @@ fn history(
         add_history_findings(matcher, &inventory, &origins, &mut collector);
     }
     notices.sort();
-    ScanOutcome { findings: collector.finish(), notices: std::mem::take(notices), stats }
+    ScanOutcome { findings: collector.finish(), suppressed: Vec::new(), notices: std::mem::take(notices), stats }
 }
 
 fn add_history_findings(

@@ -1,0 +1,188 @@
+//! `leakhound baseline create | prune`: write and tidy a baseline of accepted findings.
+//!
+//! Both scan (files, or with `--git` a repository's whole history) with configuration and inline
+//! markers applied but without the baseline itself, so every current finding is seen.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Subcommand};
+
+use super::scan::Collected;
+use super::{FilterArgs, ReadArgs, RuleArgs};
+use crate::ExitStatus;
+use crate::baseline::{self, Baseline, BaselineKind, NativeBaseline};
+use crate::config::FilterConfig;
+
+/// The default baseline file.
+const DEFAULT_PATH: &str = ".leakhound-baseline";
+
+/// `leakhound baseline ...`
+#[derive(Debug, Subcommand)]
+pub(crate) enum BaselineCommand {
+    /// Scan and add every current finding to the baseline (its key and entries are kept).
+    Create {
+        /// Limit each entry to the path it was found at (default: the secret is accepted anywhere).
+        #[arg(long)]
+        scope_paths: bool,
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+    /// Scan and remove the baseline's entries that no longer match any finding.
+    Prune {
+        /// List the stale entries without changing the file (exit 1 when there are some).
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+}
+
+/// What to scan, shared by `create` and `prune`.
+#[derive(Debug, Args)]
+pub(crate) struct TargetArgs {
+    /// Files and directories to scan; with `--git`, the repository.
+    #[arg(value_name = "PATH", default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Scan the whole git history of the repository at PATH instead of its files.
+    #[arg(long)]
+    git: bool,
+    /// Also scan files excluded by .gitignore, .ignore and .leakhoundignore.
+    #[arg(long)]
+    no_ignore: bool,
+    #[command(flatten)]
+    read: ReadArgs,
+    #[command(flatten)]
+    rules: RuleArgs,
+    #[command(flatten)]
+    filter: FilterArgs,
+}
+
+pub(crate) fn run(command: &BaselineCommand) -> anyhow::Result<ExitStatus> {
+    match command {
+        BaselineCommand::Create { scope_paths, target } => create(target, *scope_paths),
+        BaselineCommand::Prune { dry_run, target } => prune(target, *dry_run),
+    }
+}
+
+impl TargetArgs {
+    /// The baseline file.
+    fn path(&self) -> PathBuf {
+        self.filter.baseline_path.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_PATH))
+    }
+
+    /// Scans without the baseline and applies markers and configuration.
+    fn scan(&self) -> anyhow::Result<Collected> {
+        let filter = FilterConfig { baseline: None, ..self.filter.resolve() };
+        let mut collected = if self.git {
+            let [repo] = self.paths.as_slice() else { bail!("--git takes one repository path") };
+            self.scan_git(repo, &filter)?
+        } else {
+            let config = super::scan::scan_config(&self.paths, self.no_ignore, &self.read, &self.rules);
+            super::scan::collect(&config, &filter)?
+        };
+        collected.suppress();
+        if collected.outcome.incomplete() {
+            bail!("{}; the baseline was not changed", crate::report::summary_line(&collected.outcome));
+        }
+        Ok(collected)
+    }
+
+    #[cfg(feature = "git")]
+    fn scan_git(&self, repo: &Path, filter: &FilterConfig) -> anyhow::Result<Collected> {
+        let config = super::git::git_config(repo, crate::source::git::GitMode::History, false, &self.read);
+        super::git::collect(&config, &self.rules, filter)
+    }
+
+    #[cfg(not(feature = "git"))]
+    fn scan_git(&self, _: &Path, _: &FilterConfig) -> anyhow::Result<Collected> {
+        bail!("this leakhound was built without git support")
+    }
+}
+
+/// The existing native baseline at `path`, or a new one.
+fn load_or_new(path: &Path) -> anyhow::Result<NativeBaseline> {
+    if !path.exists() {
+        return NativeBaseline::new().map_err(anyhow::Error::msg);
+    }
+    match Baseline::read(path)?.kind {
+        BaselineKind::Native(native) => Ok(native),
+        BaselineKind::Gitleaks(_) => {
+            bail!("{} is a gitleaks baseline; write leakhound's to another file", path.display())
+        }
+    }
+}
+
+fn create(target: &TargetArgs, scope_paths: bool) -> anyhow::Result<ExitStatus> {
+    let path = target.path();
+    let mut base = load_or_new(&path)?;
+    let collected = target.scan()?;
+    let (mut added, mut total) = (0usize, 0usize);
+    for finding in &collected.outcome.findings {
+        let scopes: Vec<Option<String>> = if scope_paths {
+            let mut paths: Vec<String> =
+                finding.locations.iter().map(|l| collected.suppressor.relative(&l.path)).collect();
+            paths.dedup();
+            paths.into_iter().map(Some).collect()
+        } else {
+            vec![None]
+        };
+        for scope in scopes {
+            total += 1;
+            added += usize::from(base.add(&finding.rule_id, finding.secret.expose(), scope.as_deref()));
+        }
+    }
+    write(&path, &base)?;
+    let mut err = std::io::stderr().lock();
+    writeln!(err, "leakhound: {total} accepted finding(s), {added} new entry(ies); {} written", path.display())?;
+    Ok(ExitStatus::Clean)
+}
+
+fn prune(target: &TargetArgs, dry_run: bool) -> anyhow::Result<ExitStatus> {
+    let path = target.path();
+    let mut base = match Baseline::read(&path)?.kind {
+        BaselineKind::Native(native) => native,
+        BaselineKind::Gitleaks(_) => bail!("{} is a gitleaks baseline; only leakhound's can be pruned", path.display()),
+    };
+    let collected = target.scan()?;
+    let relative: Vec<(usize, usize, String)> = collected
+        .outcome
+        .findings
+        .iter()
+        .enumerate()
+        .flat_map(|(i, f)| f.locations.iter().enumerate().map(move |(j, l)| (i, j, l.path.clone())))
+        .map(|(i, j, p)| (i, j, collected.suppressor.relative(&p)))
+        .collect();
+    let subjects: Vec<baseline::Subject<'_>> = relative
+        .iter()
+        .map(|(i, j, rel)| {
+            let finding = &collected.outcome.findings[*i];
+            baseline::Subject {
+                rule: &finding.rule_id,
+                secret: finding.secret.expose(),
+                path: rel,
+                shown: &finding.locations[*j].path,
+                line: finding.locations[*j].position.line,
+                commit: None,
+            }
+        })
+        .collect();
+    let (kept, stale): (Vec<_>, Vec<_>) = base.entries.iter().cloned().partition(|e| base.is_used(e, &subjects));
+    let mut err = std::io::stderr().lock();
+    for entry in &stale {
+        writeln!(err, "leakhound: stale: {}:{}: {} {}", path.display(), entry.line, entry.rule, entry.hash)?;
+    }
+    if dry_run {
+        writeln!(err, "leakhound: {} stale entry(ies) of {} (dry run)", stale.len(), kept.len() + stale.len())?;
+        return Ok(if stale.is_empty() { ExitStatus::Clean } else { ExitStatus::Findings(1) });
+    }
+    base.entries = kept;
+    write(&path, &base)?;
+    writeln!(err, "leakhound: {} stale entry(ies) removed, {} kept", stale.len(), base.entries.len())?;
+    Ok(ExitStatus::Clean)
+}
+
+fn write(path: &Path, base: &NativeBaseline) -> anyhow::Result<()> {
+    std::fs::write(path, base.render()).with_context(|| format!("cannot write baseline {}", path.display()))
+}
