@@ -567,3 +567,24 @@ fn a_source_build_is_keyed_by_the_source_and_skipped_when_cached() {
     assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 1, "a cached build is not rebuilt");
     assert_eq!(second.github_path, first.github_path);
 }
+
+/// `baseline-path` reaches leakhound: findings accepted in the baseline no longer fail the step and
+/// are only counted as suppressed. (A range scan reads the baseline from its base revision, so a
+/// push cannot accept its own leak; a full-history scan reads it from the work tree.)
+#[test]
+fn a_baseline_accepts_known_findings() {
+    let history = History::new();
+    let runner = history.runner(&[], "schedule", json!({})).input("baseline-path", "accepted.json");
+    let create = crate::util::leakhound()
+        .current_dir(&runner.workspace)
+        .args(["baseline", "create", "--git", "--baseline-path", "accepted.json", "."])
+        .output()
+        .unwrap();
+    assert!(create.status.success(), "{}", shown(&create));
+    let run = runner.run(SCAN);
+    assert_eq!(run.step("scan").code(), 0, "{}", run.everything());
+    assert_eq!(run.outputs["findings"], "0");
+    assert_eq!(run.outputs["exit-code"], "0");
+    assert!(run.annotations("error").is_empty(), "{:?}", run.annotations("error"));
+    assert!(run.summary.contains("3 suppressed location(s)"), "{}", run.summary);
+}
