@@ -218,7 +218,8 @@ fn manifest_entry(id: &str) -> String {
 }
 
 /// The `language: rust` hook: pre-commit clones this repository (at its HEAD commit) and builds
-/// leakhound with `cargo install` (a release build: minutes), offline from cargo's cache. Run by
+/// leakhound with `cargo install` (a release build: minutes), offline from cargo's cache, into
+/// `target/pre-commit-rust-hook` (kept, so a second run on the same machine is quick). Run by
 /// `.ci/run` as `cargo test --locked --test it -- --ignored rust_hook_builds_and_blocks`.
 #[test]
 #[ignore = "release build of leakhound through pre-commit: minutes; .ci/run runs it explicitly"]
@@ -236,6 +237,11 @@ fn rust_hook_builds_and_blocks_staged_secrets() {
         cmd.env("PRE_COMMIT_HOME", sandbox.path().join("pre-commit-home"))
             .env("CARGO_NET_OFFLINE", "true")
             .env("CARGO_TARGET_DIR", &target)
+            // What is tested is pre-commit building and running the hook, not the release
+            // profile's optimisations: thin LTO off and more codegen units halve the build.
+            .env("CARGO_PROFILE_RELEASE_LTO", "off")
+            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+            .env("CARGO_PROFILE_RELEASE_DEBUG", "0")
             // Leave the built debug binary off PATH: the hook must use the one pre-commit builds.
             .env("PATH", std::env::var_os("PATH").unwrap_or_default());
         cmd
