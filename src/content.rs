@@ -286,10 +286,11 @@ fn locate(buf: &[u8], cursor: &LineCursor, raw: &[RawMatch], own_end: usize, out
             Some(ls) => count_chars(&buf[ls..start]) + 1,
             None => cursor.column_chars + count_chars(&buf[..start]) + 1,
         };
-        let secret = &buf[found.secret.clone()];
-        let (end_line, end_column) = match memrchr(b'\n', secret) {
-            Some(last) => (line + memchr_iter(b'\n', secret).count() as u64, count_chars(&secret[last + 1..]) + 1),
-            None => (line, column + count_chars(secret)),
+        // A secret found under a decoding layer is located at its encoded bytes.
+        let encoded = &buf[found.secret.clone()];
+        let (end_line, end_column) = match memrchr(b'\n', encoded) {
+            Some(last) => (line + memchr_iter(b'\n', encoded).count() as u64, count_chars(&encoded[last + 1..]) + 1),
+            None => (line, column + count_chars(encoded)),
         };
         let base = cursor.base as usize;
         let mut absolute = found.clone();
@@ -297,7 +298,7 @@ fn locate(buf: &[u8], cursor: &LineCursor, raw: &[RawMatch], own_end: usize, out
         absolute.span = base + found.span.start..base + found.span.end;
         out.push(LocatedMatch {
             found: absolute,
-            secret: secret.to_vec(),
+            secret: found.secret_bytes(buf).to_vec(),
             position: Position { line, column, end_line, end_column, offset: cursor.base + start as u64 },
         });
     }

@@ -14,6 +14,7 @@ use std::fmt;
 use sha2::{Digest, Sha256};
 
 use crate::content::{LocatedMatch, Position};
+use crate::matcher::decode::Layers;
 use crate::rules::RuleSet;
 
 /// A secret's bytes. Redacted in `Debug`; no `Display`.
@@ -68,6 +69,9 @@ pub struct Location {
     pub position: Position,
     /// Git provenance, for locations found in history, the index or a commit range.
     pub git: Option<Box<GitOrigin>>,
+    /// The decoding layers the secret sat under, when it was not written as itself (the
+    /// position is then that of the encoded bytes).
+    pub decoded: Option<Layers>,
 }
 
 /// Where in git a location comes from.
@@ -214,6 +218,7 @@ impl Collector {
             self.findings.len() - 1
         };
         let finding = &mut self.findings[slot];
+        let decoded = found.found.layers();
         for (name, value) in found.found.attributes {
             finding.attributes.entry(name.to_string()).or_insert(value);
         }
@@ -221,6 +226,7 @@ impl Collector {
             path: path.to_string(),
             position: found.position,
             git: git.map(|g| Box::new(g.clone())),
+            decoded,
         });
     }
 

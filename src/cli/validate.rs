@@ -165,6 +165,7 @@ fn bare_finding(rules: &RuleSet, rule: usize, secret: Vec<u8>) -> Finding {
         attributes: BTreeMap::new(),
         locations: vec![Location {
             git: None,
+            decoded: None,
             path: "<stdin>".into(),
             position: Position { line: 1, column: 1, end_line: 1, end_column: 1, offset: 0 },
         }],

@@ -286,6 +286,7 @@ validators:
             attributes: BTreeMap::new(),
             locations: vec![Location {
                 git: None,
+                decoded: None,
                 path: path.into(),
                 position: Position { line, column: 1, end_line: line, end_column: 9, offset: 0 },
             }],
