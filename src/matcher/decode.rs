@@ -269,7 +269,7 @@ fn string_list(buf: &[u8], open: usize) -> Option<(Range<usize>, bool)> {
         if next_open - open > MAX_SPAN {
             break;
         }
-        let Some(next) = string_literal(buf, next_open) else {
+        let Some(next) = string_literal(buf, next_open).filter(|n| !is_object_key(buf, n.range.end)) else {
             break;
         };
         escaped |= buf[next.range.clone()].contains(&b'\\');
@@ -278,6 +278,11 @@ fn string_list(buf: &[u8], open: usize) -> Option<(Range<usize>, bool)> {
         count += 1;
     }
     Some((open..end, meaningful || (count > 1 && escaped)))
+}
+
+/// Whether the string ending at `end` is followed by `:` (an object key, not a list item).
+fn is_object_key(buf: &[u8], end: usize) -> bool {
+    buf[end..].iter().find(|b| !matches!(b, b' ' | b'\t')) == Some(&b':')
 }
 
 /// After a string ending at `end`: `\s*,\s*"` gives the next string's opening quote.
@@ -331,8 +336,8 @@ fn decode_json_strings(buf: &[u8], span: Range<usize>, out: &mut Vec<u8>, origin
             return false;
         };
         unescape(buf, literal.range.start + 1..literal.range.end - 1, out, origin);
-        match next_in_list(buf, literal.range.end) {
-            Some(next) if next < span.end => open = next,
+        match next_in_list(buf, literal.range.end).filter(|&next| next < span.end) {
+            Some(next) => open = next,
             _ => return true,
         }
     }
@@ -621,6 +626,12 @@ mod tests {
         assert_eq!(segments(&d), vec![("key = \"\"\"-----BEGIN X-----\nQUJD\n".to_string(), Layer::JsonString)]);
         let q = d.bytes.iter().position(|&b| b == b'Q').unwrap();
         assert_eq!(d.map(&(q..q + 4)).unwrap().0, text.find("QUJD").unwrap()..text.find("QUJD").unwrap() + 4);
+    }
+
+    #[test]
+    fn object_keys_are_not_joined_to_the_value_before_them() {
+        let d = decode("{\"a\": \"x\\/y\", \"b\": \"z\"}\n");
+        assert_eq!(segments(&d), vec![("x/y".to_string(), Layer::JsonString)]);
     }
 
     #[test]

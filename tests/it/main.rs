@@ -5,6 +5,7 @@
 //! ([`util::fake`]); none is a real credential.
 
 mod accuracy;
+mod decode;
 mod git;
 mod props;
 mod reports;
