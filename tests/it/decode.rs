@@ -249,20 +249,16 @@ fn line_anchors_mean_line_starts_across_read_windows() {
     let matcher = Matcher::new(Arc::new(RuleSet::load(&[]).unwrap()));
     let token = fake::alnum(170, 40);
     let window = 1 << 10;
-    let mut text = String::new();
-    while text.len() < (300 << 10) {
-        text.push_str("filler line of text\n");
-    }
-    // Place `_authToken` at a multiple of the window, preceded by `x` on the same line.
-    let boundary = (text.len() / window + 2) * window;
-    while text.len() + 21 < boundary {
-        text.push_str("filler line of text\n");
-    }
+    let filler = "filler line of text\n";
+    let boundary = 10 * window;
+    let mut text = filler.repeat((boundary - 1) / filler.len() - 1);
     while text.len() < boundary - 1 {
         text.push('y');
     }
     text.push('x');
-    text.push_str(&format!("_authToken={token}\nend\n"));
+    text.push_str(&format!("_authToken={token}\n"));
+    // Enough after it that the window starting at `boundary` is not the last one.
+    text.push_str(&filler.repeat((300 << 10) / filler.len()));
     let mut reader = Reader::with_window(&matcher, window, 0);
     let mut out = Vec::new();
     reader.scan(&matcher, Cursor::new(text.as_bytes()), ReadOptions::default(), &mut out).unwrap();
