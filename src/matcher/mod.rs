@@ -237,9 +237,7 @@ fn lift(layer: &Decoded, mut candidate: Candidate) -> Option<Candidate> {
             layers: Layers { outer, inner: None },
             bytes: layer.bytes[candidate.found.secret.clone()].to_vec(),
         },
-        Some(inner) => {
-            DecodedSecret { layers: Layers { outer, inner: Some(inner.layers.outer) }, bytes: inner.bytes }
-        }
+        Some(inner) => DecodedSecret { layers: Layers { outer, inner: Some(inner.layers.outer) }, bytes: inner.bytes },
     }));
     candidate.found.secret = secret;
     candidate.found.span = span;

@@ -115,7 +115,7 @@ impl<'de> Deserialize<'de> for Keyword {
 struct KeywordVisitor;
 
 impl KeywordVisitor {
-    fn other(text: impl ToString, kind: &'static str) -> Keyword {
+    fn other(text: &dyn std::fmt::Display, kind: &'static str) -> Keyword {
         Keyword { text: text.to_string(), not_a_string: Some(kind) }
     }
 }
@@ -132,27 +132,27 @@ impl serde::de::Visitor<'_> for KeywordVisitor {
     }
 
     fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Keyword, E> {
-        Ok(Self::other(v, "a number"))
+        Ok(Self::other(&v, "a number"))
     }
 
     fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Keyword, E> {
-        Ok(Self::other(v, "a number"))
+        Ok(Self::other(&v, "a number"))
     }
 
     fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Keyword, E> {
-        Ok(Self::other(v, "a number"))
+        Ok(Self::other(&v, "a number"))
     }
 
     fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Keyword, E> {
-        Ok(Self::other(v, "a boolean"))
+        Ok(Self::other(&v, "a boolean"))
     }
 
     fn visit_unit<E: serde::de::Error>(self) -> Result<Keyword, E> {
-        Ok(Self::other("null", "null"))
+        Ok(Self::other(&"null", "null"))
     }
 
     fn visit_none<E: serde::de::Error>(self) -> Result<Keyword, E> {
-        Ok(Self::other("null", "null"))
+        Ok(Self::other(&"null", "null"))
     }
 }
 

@@ -101,7 +101,10 @@ fn a_docker_config_auth_value_holding_a_token_is_decoded() {
     let tree = Tree::new();
     let token = fake::github_pat(104);
     let auth = b64(&format!("ci-bot:{token}"));
-    tree.file(".docker/config.json", format!("{{\n  \"auths\": {{\n    \"ghcr.io\": {{\n      \"auth\": \"{auth}\"\n    }}\n  }}\n}}\n"));
+    tree.file(
+        ".docker/config.json",
+        format!("{{\n  \"auths\": {{\n    \"ghcr.io\": {{\n      \"auth\": \"{auth}\"\n    }}\n  }}\n}}\n"),
+    );
     let seen = scan(&tree);
     assert_eq!(seen.len(), 1, "{seen:?}");
     assert_eq!((seen[0].rule.as_str(), seen[0].line), ("github.pat.classic", 4));
@@ -117,7 +120,10 @@ fn a_generic_base64_blob_of_a_config_is_decoded() {
     tree.file("deploy/values.yaml", format!("bootstrap:\n  payload: {blob}\n"));
     let seen = scan(&tree);
     assert!(
-        seen.iter().any(|s| s.rule.starts_with("aws.") && s.secret == key && s.line == 2 && s.decoded.as_deref() == Some("base64")),
+        seen.iter().any(|s| s.rule.starts_with("aws.")
+            && s.secret == key
+            && s.line == 2
+            && s.decoded.as_deref() == Some("base64")),
         "{seen:?}"
     );
 }
@@ -145,10 +151,8 @@ fn base64_decoys_produce_no_finding() {
 fn a_private_key_in_a_notebook_cell_is_found_across_json_strings() {
     let tree = Tree::new();
     let body: Vec<String> = (0..6).map(|i| fake::alnum(110 + i, 64)).collect();
-    let mut cell = vec![
-        "\"import jwt\\n\",".to_string(),
-        "\"KEY = \\\"\\\"\\\"-----BEGIN RSA PRIVATE KEY-----\\n\",".to_string(),
-    ];
+    let mut cell =
+        vec!["\"import jwt\\n\",".to_string(), "\"KEY = \\\"\\\"\\\"-----BEGIN RSA PRIVATE KEY-----\\n\",".to_string()];
     cell.extend(body.iter().map(|line| format!("\"{line}\\n\",")));
     cell.push("\"-----END RSA PRIVATE KEY-----\\\"\\\"\\\"\\n\"".to_string());
     let source = cell.iter().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n");
@@ -170,11 +174,20 @@ fn escaped_slashes_and_unicode_escapes_are_decoded() {
     let tree = Tree::new();
     let token = fake::github_pat(120);
     let escaped_token = token.replacen('_', "\\u005f", 1);
-    let hook = format!("TQ{}/B{}/{}", fake::alnum(121, 9).to_uppercase(), fake::alnum(122, 10).to_uppercase(), fake::alnum(123, 24));
+    let hook = format!(
+        "TQ{}/B{}/{}",
+        fake::alnum(121, 9).to_uppercase(),
+        fake::alnum(122, 10).to_uppercase(),
+        fake::alnum(123, 24)
+    );
     let escaped_hook = format!("https:\\/\\/hooks.slack.com\\/services\\/{}", hook.replace('/', "\\/"));
-    tree.file("settings.json", format!("{{\n  \"token\": \"{escaped_token}\",\n  \"webhook\": \"{escaped_hook}\"\n}}\n"));
+    tree.file(
+        "settings.json",
+        format!("{{\n  \"token\": \"{escaped_token}\",\n  \"webhook\": \"{escaped_hook}\"\n}}\n"),
+    );
     let seen = scan(&tree);
-    let got: Vec<(&str, u64, Option<&str>)> = seen.iter().map(|s| (s.rule.as_str(), s.line, s.decoded.as_deref())).collect();
+    let got: Vec<(&str, u64, Option<&str>)> =
+        seen.iter().map(|s| (s.rule.as_str(), s.line, s.decoded.as_deref())).collect();
     assert_eq!(got.len(), 2, "{seen:?}");
     assert_eq!(got[0], ("github.pat.classic", 2, Some("json-string")));
     assert_eq!(seen[0].secret, token);
@@ -191,7 +204,8 @@ fn percent_encoded_passwords_and_query_tokens_are_found() {
     let query_line = format!("FEED=https://api.acme.io/v1/export?format=csv&api_key={}", token.replace('_', "%5F"));
     tree.file(".env.production", format!("{url_line}\n{query_line}\n"));
     let seen = scan(&tree);
-    let got: Vec<(&str, u64, Option<&str>)> = seen.iter().map(|s| (s.rule.as_str(), s.line, s.decoded.as_deref())).collect();
+    let got: Vec<(&str, u64, Option<&str>)> =
+        seen.iter().map(|s| (s.rule.as_str(), s.line, s.decoded.as_deref())).collect();
     assert_eq!(got, vec![("url.database-connection-string", 1, None), ("github.pat.classic", 2, Some("percent"))]);
     assert_eq!(seen[0].column, column_of(&url_line, &password));
     assert_eq!(seen[1].secret, token);
@@ -255,8 +269,9 @@ fn line_anchors_mean_line_starts_across_read_windows() {
     while text.len() < boundary - 1 {
         text.push('y');
     }
-    text.push('x');
-    text.push_str(&format!("_authToken={token}\n"));
+    text.push_str("x_authToken=");
+    text.push_str(&token);
+    text.push('\n');
     // Enough after it that the window starting at `boundary` is not the last one.
     text.push_str(&filler.repeat((300 << 10) / filler.len()));
     let mut reader = Reader::with_window(&matcher, window, 0);
