@@ -13,7 +13,7 @@
 //!
 //! Candidate spans are found by cheap byte scans (memchr for `\` and `%`; a skipping scan for long
 //! base64 runs), so ordinary content pays little. All spans of one buffer are decoded into ONE
-//! [`Decoded`] buffer (segments separated by `\n`) that the matcher scans once; each decoded byte
+//! `Decoded` buffer (segments separated by `\n`) that the matcher scans once; each decoded byte
 //! remembers the offset of the encoded bytes it came from, so a finding is reported where its
 //! encoded form sits. Decoded bytes are decoded once more (two layers at most: a base64 value
 //! inside a JSON string). Limits: a span is at most [`MAX_SPAN`] bytes and a buffer decodes at
