@@ -407,3 +407,70 @@ fn resolve_overlaps(rules: &RuleSet, buf: &[u8], candidates: &mut [Candidate]) {
         start = end;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matcher() -> Matcher {
+        Matcher::new(Arc::new(RuleSet::load(&[]).expect("built-in rules load")))
+    }
+
+    /// (rule id, verdict) of every candidate in `text`.
+    fn verdicts(m: &Matcher, text: &str) -> Vec<(String, Verdict)> {
+        m.explain(text.as_bytes())
+            .into_iter()
+            .map(|c| (m.rules().rules()[c.found.rule].id().to_string(), c.verdict))
+            .collect()
+    }
+
+    #[test]
+    fn a_provider_key_hides_the_generic_jwt_on_the_same_bytes() {
+        let m = matcher();
+        let key = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZSIsInJlZiI6ImN1aXNyamtzZ293amlhcGtndGFkIiwicm9sZSI6InNlcnZpY2Vfcm9sZSIsImlhdCI6MTcwNzg0MzU4MywiZXhwIjoyMDIzMjAzNTgzfQ.JeKsO96W1HGZcwYHyIwj2sGgseZaSEpC2E0FdRISF0I";
+        let seen = verdicts(&m, &format!("SUPABASE_SERVICE_ROLE_KEY={key}\n"));
+        let kept: Vec<&str> = seen.iter().filter(|(_, v)| *v == Verdict::Kept).map(|(id, _)| id.as_str()).collect();
+        assert_eq!(kept, vec!["supabase.service-role-key"], "{seen:?}");
+        assert!(seen.iter().any(|(id, v)| id == "jwt.token" && *v == Verdict::Superseded), "{seen:?}");
+    }
+
+    #[test]
+    fn specificity_ranks_token_format_over_context_over_structure_over_generic() {
+        let m = matcher();
+        let rule = |id: &str| m.rules().get(id).unwrap();
+        assert_eq!(Specificity::of(rule("github.pat.classic"), b"ghp_abc"), Specificity::TokenFormat);
+        assert_eq!(Specificity::of(rule("npm.npmrc-auth"), b"ghp_abc"), Specificity::Context);
+        assert_eq!(Specificity::of(rule("jwt.token"), b"eyJhbGciOi"), Specificity::Structure);
+        assert_eq!(Specificity::of(rule("generic.secret-assignment"), b"abc"), Specificity::Generic);
+        assert!(Specificity::TokenFormat > Specificity::Context && Specificity::Context > Specificity::Structure);
+        assert!(Specificity::Structure > Specificity::Generic);
+    }
+
+    #[test]
+    fn a_span_inside_a_raw_provider_match_is_not_decoded() {
+        let m = matcher();
+        let random = "Q7fK2mZr9XbW4nT1pLs8vHc3dJy6aE";
+        let token = format!("ghp_{random}{}", checks::base62(u64::from(crc32fast::hash(random.as_bytes())), 6));
+        let text = format!("{{\"token\": \"{token}\\u0021\"}}\n");
+        let seen = m.explain(text.as_bytes());
+        let pat = m.rules().index_of("github.pat.classic").unwrap();
+        let pats: Vec<&Candidate> = seen.iter().filter(|c| c.found.rule == pat).collect();
+        assert_eq!(pats.len(), 1, "{seen:?}");
+        assert!(pats[0].verdict == Verdict::Kept && pats[0].found.decoded.is_none());
+    }
+
+    #[test]
+    fn of_equal_rules_on_the_same_bytes_raw_beats_decoded() {
+        use base64::Engine as _;
+        let m = matcher();
+        let encoded = base64::engine::general_purpose::STANDARD.encode("API_SECRET=Zt8qLm2vR4xB9nC1wK7p");
+        let seen = m.explain(format!("api_secret: {encoded}\n").as_bytes());
+        let rule = m.rules().index_of("generic.secret-assignment").unwrap();
+        let mine: Vec<&Candidate> = seen.iter().filter(|c| c.found.rule == rule).collect();
+        assert_eq!(mine.len(), 2, "raw and decoded: {seen:?}");
+        for c in mine {
+            let expected = if c.found.decoded.is_none() { Verdict::Kept } else { Verdict::Superseded };
+            assert_eq!(c.verdict, expected, "{c:?}");
+        }
+    }
+}
