@@ -664,6 +664,29 @@ mod tests {
         assert!(d.is_empty());
     }
 
+    proptest::proptest! {
+        /// Untrusted bytes never panic the decoder, and every decoded byte maps inside the
+        /// parent, in order within its segment.
+        #[test]
+        fn any_input_decodes_without_panicking_and_maps_inside_the_parent(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "\\", "\"", "%", "%4", "%41", "\\u00", "\\ud83d", "\\x4", ", ", "\n", "=", "aGVsbG8gd29ybGQh",
+                    "QUJDREVGR0hJSktMTU5PUA", "x", "/", "-_", "\u{e9}", "\u{ff}",
+                ]),
+                0..60,
+            )
+        ) {
+            let text = parts.concat();
+            let d = decode(&text);
+            for segment in &d.segments {
+                let origins = &d.origin[segment.decoded.start..=segment.decoded.end];
+                proptest::prop_assert!(origins.iter().all(|&o| o <= text.len()));
+                proptest::prop_assert!(origins.windows(2).all(|w| w[0] <= w[1]));
+            }
+        }
+    }
+
     #[test]
     fn ranges_across_segments_do_not_map() {
         let d = decode("a=aHVudGVyMjpzM2NyM3QtdmFsdWUtOTk= b=c2Vjb25kLXNlZ21lbnQtdGV4dA==\n");
