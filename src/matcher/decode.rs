@@ -460,8 +460,11 @@ fn is_base64_byte(b: u8) -> bool {
     BASE64_CLASS[b as usize] != 0
 }
 
-/// Runs of at least [`MIN_BASE64`] base64 characters. Skips ahead: if the byte `MIN_BASE64 - 1`
-/// ahead is not base64, no long run can start before it.
+/// Runs of at least [`MIN_BASE64`] base64 characters that start a value (see
+/// [`starts_value`]). Skips ahead: if the byte `MIN_BASE64 - 1` ahead is not base64, no long run
+/// can start before it; if the run through that byte ends less than `MIN_BASE64` bytes after the
+/// skip point, it is too short wherever it starts, and the bytes before it are never looked at.
+/// (`i` is always 0 or just past a non-base64 byte, so no run starts before it.)
 fn base64_spans(buf: &[u8], out: &mut Vec<(Range<usize>, Layer)>) {
     let mut i = 0;
     while i + MIN_BASE64 <= buf.len() {
@@ -470,21 +473,29 @@ fn base64_spans(buf: &[u8], out: &mut Vec<(Range<usize>, Layer)>) {
             i = probe + 1;
             continue;
         }
-        let mut start = probe;
-        while start > i && is_base64_byte(buf[start - 1]) {
-            start -= 1;
-        }
-        let mut end = probe + 1;
-        while end < buf.len() && is_base64_byte(buf[end]) {
-            end += 1;
-        }
-        let starts_run = start > i || start == 0 || !is_base64_byte(buf[start - 1]);
-        if starts_run && end - start >= MIN_BASE64 && end - start <= MAX_SPAN && looks_like_base64(&buf[start..end]) {
-            let padded = end + buf[end..].iter().take(2).take_while(|&&b| b == b'=').count();
-            out.push((start..padded, Layer::Base64));
+        let end =
+            probe + 1 + buf[probe + 1..].iter().position(|&b| !is_base64_byte(b)).unwrap_or(buf.len() - probe - 1);
+        if end - i >= MIN_BASE64 {
+            let start = i + buf[i..probe].iter().rposition(|&b| !is_base64_byte(b)).map_or(0, |p| p + 1);
+            let run = &buf[start..end];
+            if run.len() >= MIN_BASE64 && run.len() <= MAX_SPAN && starts_value(buf, start) && looks_like_base64(run) {
+                let padded = end + buf[end..].iter().take(2).take_while(|&&b| b == b'=').count();
+                out.push((start..padded, Layer::Base64));
+            }
         }
         i = end + 1;
     }
+}
+
+/// Whether a base64 run at `start` begins a value: at the start of the buffer, or after
+/// whitespace, a quote, `=`, `:`, `,`, `>`, `(`, `[` or `{` (not after `.` or a letter run cut by
+/// `-`/`_`, which is how paths, hostnames and identifiers continue).
+fn starts_value(buf: &[u8], start: usize) -> bool {
+    start == 0
+        || matches!(
+            buf[start - 1],
+            b' ' | b'\t' | b'\n' | b'\r' | b'"' | b'\'' | b'`' | b'=' | b':' | b',' | b'>' | b'(' | b'[' | b'{'
+        )
 }
 
 /// Mixed case, a digit or symbol, and one alphabet only.
@@ -620,6 +631,17 @@ mod tests {
         let text = "img: 9f/+Aq3x0LkPzQ8WcR7tYb2NvH1mJ6eUo4Gs5Dd0\nfunc ContainerCreateWithName2Args()\n\
                     docker/docker/api/types/container/config\n";
         assert!(decode(text).is_empty(), "{:?}", segments(&decode(text)));
+    }
+
+    #[test]
+    fn base64_is_decoded_only_where_a_value_starts() {
+        let value = "aHVudGVyMjpzM2NyM3QtdmFsdWUtOTk=";
+        for before in [" ", "=", ":", "\"", ",", ">"] {
+            assert_eq!(decode(&format!("x{before}{value}\n")).segments.len(), 1, "after {before:?}");
+        }
+        for before in [".", "$", "%", "&"] {
+            assert!(decode(&format!("x{before}{value}\n")).is_empty(), "after {before:?}");
+        }
     }
 
     #[test]
