@@ -296,11 +296,10 @@ fn locate(buf: &[u8], cursor: &LineCursor, raw: &[RawMatch], own_end: usize, out
             Some(ls) => count_chars(&buf[ls..start]) + 1,
             None => cursor.column_chars + count_chars(&buf[..start]) + 1,
         };
-        // A secret found under a decoding layer is located at its encoded bytes.
-        let encoded = &buf[found.secret.clone()];
-        let (end_line, end_column) = match memrchr(b'\n', encoded) {
-            Some(last) => (line + memchr_iter(b'\n', encoded).count() as u64, count_chars(&encoded[last + 1..]) + 1),
-            None => (line, column + count_chars(encoded)),
+        let secret = &buf[found.secret.clone()];
+        let (end_line, end_column) = match memrchr(b'\n', secret) {
+            Some(last) => (line + memchr_iter(b'\n', secret).count() as u64, count_chars(&secret[last + 1..]) + 1),
+            None => (line, column + count_chars(secret)),
         };
         let base = cursor.base as usize;
         let mut absolute = found.clone();
@@ -308,6 +307,7 @@ fn locate(buf: &[u8], cursor: &LineCursor, raw: &[RawMatch], own_end: usize, out
         absolute.span = base + found.span.start..base + found.span.end;
         out.push(LocatedMatch {
             found: absolute,
+            // Located at the encoded bytes; a secret found under a decoding layer is its decoded form.
             secret: found.secret_bytes(buf).to_vec(),
             position: Position { line, column, end_line, end_column, offset: cursor.base + start as u64 },
         });
