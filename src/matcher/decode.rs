@@ -503,16 +503,14 @@ fn non_base64_lanes(x: u64) -> u64 {
     let ascii = !x & HIGH;
     let x7 = x & !HIGH;
     // Lane high bit set iff lo <= lane <= hi (lanes below 0x80, so no carry crosses a lane).
-    let within = |lo: u8, hi: u8| {
-        (x7.wrapping_add(ONES * u64::from(0x80 - lo)) & !x7.wrapping_add(ONES * u64::from(0x7F - hi))) & HIGH
+    let within = |v: u64, lo: u8, hi: u8| {
+        (v.wrapping_add(ONES * u64::from(0x80 - lo)) & !v.wrapping_add(ONES * u64::from(0x7F - hi))) & HIGH
     };
-    let base64 = within(b'0', b'9')
-        | within(b'A', b'Z')
-        | within(b'a', b'z')
-        | within(b'+', b'+')
-        | within(b'-', b'-')
-        | within(b'/', b'/')
-        | within(b'_', b'_');
+    // Setting bit 5 folds A-Z onto a-z and nothing else onto it; `+`, `-` and `/` are the odd
+    // bytes of 0x2B..=0x2F (`,` and `.` are even).
+    let letters = within(x7 | (ONES * 0x20), b'a', b'z');
+    let odd = (x7 << 7) & HIGH;
+    let base64 = within(x7, b'0', b'9') | letters | (within(x7, b'+', b'/') & odd) | within(x7, b'_', b'_');
     !(base64 & ascii) & HIGH
 }
 
