@@ -6,6 +6,8 @@
 //! rule window extends more than 64 KiB past a keyword (see `matcher::prefilter`), a 256 KiB
 //! overlap guarantees that a secret straddling a window boundary is found exactly once.
 //!
+//! Windows end at a line start (see `own_part_end`), so anchors behave as in the whole item.
+//!
 //! This module also owns binary detection (a NUL byte in the first 8 KiB, like git and ripgrep)
 //! and converting byte offsets into lines and columns (Unicode code points, 1-based; SARIF's
 //! `unicodeCodePoints` column kind).
@@ -123,7 +125,7 @@ impl Reader {
                     return Ok(summary);
                 }
             }
-            let own_end = if eof { self.buf.len() } else { self.window };
+            let own_end = if eof { self.buf.len() } else { own_part_end(&self.buf, self.window) };
             self.scan_window(matcher, own_end, &mut cursor, out);
             summary.bytes += own_end as u64;
             if eof {
@@ -162,6 +164,14 @@ impl Reader {
         matcher.scan(&self.buf, &mut self.scratch, &mut self.raw);
         locate(&self.buf, cursor, &self.raw, own_end, out);
     }
+}
+
+/// Where a window's own part ends: just after the last newline in its second half, so the next
+/// window starts at a line start and `^`, `(?m:^)` and `\b` mean there what they mean in the
+/// whole item; at `window` when those bytes hold no newline (a line over half a window long).
+fn own_part_end(buf: &[u8], window: usize) -> usize {
+    let half = window / 2;
+    memrchr(b'\n', &buf[half..window]).map_or(window, |i| half + i + 1)
 }
 
 /// Reads until `buf` holds `target` bytes or the source ends; returns whether it ended.
@@ -300,7 +310,8 @@ fn locate(buf: &[u8], cursor: &LineCursor, raw: &[RawMatch], own_end: usize, out
         absolute.span = base + found.span.start..base + found.span.end;
         out.push(LocatedMatch {
             found: absolute,
-            secret: secret.to_vec(),
+            // Located at the encoded bytes; a secret found under a decoding layer is its decoded form.
+            secret: found.secret_bytes(buf).to_vec(),
             position: Position { line, column, end_line, end_column, offset: cursor.base + start as u64 },
             marker,
         });

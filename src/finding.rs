@@ -14,6 +14,7 @@ use std::fmt;
 use sha2::{Digest, Sha256};
 
 use crate::content::{LocatedMatch, Position};
+use crate::matcher::decode::Layers;
 use crate::rules::RuleSet;
 
 /// A secret's bytes. Redacted in `Debug`; no `Display`.
@@ -70,6 +71,9 @@ pub struct Location {
     pub git: Option<Box<GitOrigin>>,
     /// An inline allow marker on or just before the match's line.
     pub marker: Option<crate::marker::Marker>,
+    /// The decoding layers the secret sat under, when it was not written as itself (the
+    /// position is then that of the encoded bytes).
+    pub decoded: Option<Layers>,
 }
 
 /// Where in git a location comes from.
@@ -256,6 +260,7 @@ impl Collector {
             self.findings.len() - 1
         };
         let finding = &mut self.findings[slot];
+        let decoded = found.found.layers();
         for (name, value) in found.found.attributes {
             finding.attributes.entry(name.to_string()).or_insert(value);
         }
@@ -264,6 +269,7 @@ impl Collector {
             position: found.position,
             git: git.map(|g| Box::new(g.clone())),
             marker: found.marker,
+            decoded,
         });
     }
 

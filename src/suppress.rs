@@ -256,6 +256,7 @@ mod tests {
                 position: Position { line: 3, column: 1, end_line: 3, end_column: 9, offset: 0 },
                 git: None,
                 marker: *marker,
+                decoded: None,
             })
             .collect();
         Finding {

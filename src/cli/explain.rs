@@ -2,8 +2,12 @@
 //!
 //! For every keyword the prefilter found on the line(s), the rules it triggered; for every
 //! candidate a rule's pattern produced, its entropy and the verdict of each stage (entropy floor,
-//! checks, placeholder and shape filters, precedence). Secrets are redacted unless
-//! `--show-secrets`.
+//! checks, placeholder and shape filters, precedence). A candidate found under a decoding layer
+//! (base64, JSON string, percent-encoding) is shown at its encoded bytes' line with the layer.
+//! Secrets are redacted unless `--show-secrets`.
+//!
+//! Hook for inline allow markers and baseline verdicts: they apply to the final findings, after
+//! the matcher; print them after the candidate lines (one more line per kept candidate).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -65,13 +69,14 @@ pub(crate) fn run(args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
     let mut reported = false;
     for candidate in matcher.explain(&bytes).into_iter().filter(|c| on_line(c.found.secret.start)) {
         let rule = &rules.rules()[candidate.found.rule];
-        let secret = Secret::new(bytes[candidate.found.secret.clone()].to_vec());
+        let secret = Secret::new(candidate.found.secret_bytes(&bytes).to_vec());
+        let decoded = candidate.found.layers().map(|l| format!(" (decoded: {})", l.describe())).unwrap_or_default();
         let shown =
             if args.show_secrets { String::from_utf8_lossy(secret.expose()).into_owned() } else { secret.redacted() };
         let floor = rule.spec.min_entropy.map_or_else(|| "none".to_string(), |m| format!("{m:.2}"));
         writeln!(
             out,
-            "{} at line {}: {} (entropy {:.2}, floor {floor}; checks: {}) -> {}",
+            "{} at line {}{decoded}: {} (entropy {:.2}, floor {floor}; checks: {}) -> {}",
             rule.id(),
             line_of(&bytes, candidate.found.secret.start),
             escape_for_terminal(&shown),

@@ -166,6 +166,7 @@ fn bare_finding(rules: &RuleSet, rule: usize, secret: Vec<u8>) -> Finding {
         locations: vec![Location {
             git: None,
             marker: None,
+            decoded: None,
             path: "<stdin>".into(),
             position: Position { line: 1, column: 1, end_line: 1, end_column: 1, offset: 0 },
         }],

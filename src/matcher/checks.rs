@@ -88,17 +88,21 @@ fn decode_json_object(part: &[u8]) -> Option<serde_json::Map<String, serde_json:
     }
 }
 
-/// Quoted (`"v"`, `'v'`, `` `v` ``), or unquoted with nothing but a comment after it on the line.
+/// A whole literal value, judged on both sides: quoted (`"v"`, `'v'`, `` `v` ``: the same quote
+/// on each side), or unquoted with a separator before it (start, whitespace, `=`, `:`, `,`, `(`,
+/// `[`, `>`) and nothing but a comment after it on the line. A value that starts or ends inside a
+/// longer token (`$VAR`, `cfg.value`, `"value" + suffix`) is not a literal.
 fn literal_value(buf: &[u8], span: &std::ops::Range<usize>) -> bool {
     let before = span.start.checked_sub(1).map(|i| buf[i]);
     let after = buf.get(span.end).copied();
     if let Some(q @ (b'"' | b'\'' | b'`')) = before {
         return after == Some(q) || after.is_none();
     }
+    let separated = before.is_none_or(|b| b.is_ascii_whitespace() || b"=:,([>".contains(&b));
     let rest = &buf[span.end..];
     let line_end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
     let rest = rest[..line_end].trim_ascii();
-    rest.is_empty() || rest.starts_with(b"#") || rest.starts_with(b"//") || rest.starts_with(b";")
+    separated && (rest.is_empty() || rest.starts_with(b"#") || rest.starts_with(b"//") || rest.starts_with(b";"))
 }
 
 fn mixed_charset(secret: &[u8]) -> bool {
@@ -164,6 +168,12 @@ mod tests {
         assert!(check("key: Ab1cD2eF  # prod\n", "Ab1cD2eF"));
         assert!(!check("Secret: makeSecret2(x),\n", "makeSecret2"));
         assert!(!check("token = \"Ab1cD2eF\" + suffix", "Ab1cD2e"));
+        // Both sides: an unquoted value must not start inside a longer token.
+        assert!(!check("password = $Ab1cD2eF\n", "Ab1cD2eF"));
+        assert!(!check("password = cfg.Ab1cD2eF\n", "Ab1cD2eF"));
+        assert!(!check("password = \"Ab1cD2eF'\n", "Ab1cD2eF"));
+        assert!(!check("password = Ab1cD2eF\"\n", "Ab1cD2eF"));
+        assert!(check("password:Ab1cD2eF\n", "Ab1cD2eF"));
     }
 
     #[test]

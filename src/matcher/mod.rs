@@ -5,10 +5,13 @@
 //!    `\b` still see the bytes outside a window, so windows never invent word boundaries).
 //! 3. Each candidate secret passes the rule's entropy floor and checks, then the global
 //!    [`filters`].
-//! 4. Overlaps are resolved by specificity: a provider rule's secret hides a generic rule's
-//!    overlapping secret; matches that do not overlap never hide each other.
+//! 4. Encoded spans (base64, JSON strings, percent-encoding) are decoded and scanned the same
+//!    way ([`decode`]); their matches are mapped back to the encoded bytes.
+//! 5. Overlaps are resolved by specificity ([`Specificity`]): of two kept matches whose secrets
+//!    overlap, the more specific rule's wins; matches that do not overlap never hide each other.
 
 pub mod checks;
+pub mod decode;
 pub mod filters;
 pub(crate) mod prefilter;
 
@@ -19,6 +22,7 @@ use regex_automata::Input;
 use regex_automata::util::captures::Captures;
 
 use crate::rules::{CompiledPattern, Kind, Rule, RuleSet};
+use decode::{DECODE_BUDGET, Decoded, DecodedSecret, Layers, RangeIndex};
 use prefilter::{Prefilter, Windows};
 
 /// One rule match in a buffer.
@@ -32,6 +36,21 @@ pub struct RawMatch {
     pub span: Range<usize>,
     /// Values of the rule's other named groups.
     pub attributes: Vec<(Arc<str>, String)>,
+    /// For a match found in decoded bytes: the layers and the decoded secret (`secret` and
+    /// `span` are then the encoded bytes in the buffer).
+    pub decoded: Option<Box<DecodedSecret>>,
+}
+
+impl RawMatch {
+    /// The secret's bytes: decoded when found under a decoding layer, else `buf[secret]`.
+    pub fn secret_bytes<'a>(&'a self, buf: &'a [u8]) -> &'a [u8] {
+        self.decoded.as_deref().map_or(&buf[self.secret.clone()], |d| &d.bytes)
+    }
+
+    /// The decoding layers, for a match found in decoded bytes.
+    pub fn layers(&self) -> Option<Layers> {
+        self.decoded.as_deref().map(|d| d.layers)
+    }
 }
 
 /// Why a candidate was dropped (or kept): used by `rules check` messages and `explain`.
@@ -47,7 +66,7 @@ pub enum Verdict {
     Placeholder,
     /// A hash, UUID, version, path or code expression (generic rules).
     CommonShape,
-    /// A provider rule matched the same bytes.
+    /// A more specific rule matched the same bytes (see [`Specificity`]).
     Superseded,
 }
 
@@ -60,7 +79,7 @@ impl Verdict {
             Verdict::CheckFailed(c) => format!("dropped: check {} failed", c.as_str()),
             Verdict::Placeholder => "dropped: placeholder or example value".into(),
             Verdict::CommonShape => "dropped: hash, UUID, version, path or code expression".into(),
-            Verdict::Superseded => "dropped: a provider rule matched the same bytes".into(),
+            Verdict::Superseded => "dropped: a more specific rule matched the same bytes".into(),
         }
     }
 }
@@ -91,6 +110,9 @@ pub struct Scratch {
     windows: Windows,
     captures: Vec<Option<Captures>>,
     candidates: Vec<Candidate>,
+    /// The first and second decoding layers and the candidates found in them.
+    layers: [Decoded; 2],
+    decoded_candidates: Vec<Candidate>,
 }
 
 impl Matcher {
@@ -110,7 +132,13 @@ impl Matcher {
 
     /// Fresh per-thread buffers.
     pub fn scratch(&self) -> Scratch {
-        Scratch { windows: Windows::default(), captures: vec![None; self.rules.rules().len()], candidates: Vec::new() }
+        Scratch {
+            windows: Windows::default(),
+            captures: vec![None; self.rules.rules().len()],
+            candidates: Vec::new(),
+            layers: Default::default(),
+            decoded_candidates: Vec::new(),
+        }
     }
 
     /// Appends every reported match in `buf` to `out`, sorted by position then rule.
@@ -140,22 +168,80 @@ impl Matcher {
 
     fn candidates(&self, buf: &[u8], scratch: &mut Scratch) {
         scratch.candidates.clear();
-        self.prefilter().windows(buf, &mut scratch.windows);
-        for (rule_index, windows) in scratch.windows.iter() {
+        self.pattern_candidates(buf, &mut scratch.windows, &mut scratch.captures, &mut scratch.candidates);
+        self.decoded_candidates(buf, scratch);
+        resolve_overlaps(&self.rules, buf, &mut scratch.candidates);
+        scratch.candidates.sort_by_key(|c| (c.found.secret.start, c.found.rule, c.found.decoded.is_some()));
+    }
+
+    /// Runs the rules whose keywords occur in `buf` on their windows.
+    fn pattern_candidates(
+        &self,
+        buf: &[u8],
+        windows: &mut Windows,
+        captures: &mut [Option<Captures>],
+        out: &mut Vec<Candidate>,
+    ) {
+        self.prefilter().windows(buf, windows);
+        for (rule_index, windows) in windows.iter() {
             let rule = &self.rules.rules()[rule_index];
             // A pattern over the regex size limits cannot run; `rules check` reports it.
             let Ok(pattern) = rule.pattern() else {
                 continue;
             };
-            let caps = scratch.captures[rule_index].get_or_insert_with(|| pattern.regex.create_captures());
+            let caps = captures[rule_index].get_or_insert_with(|| pattern.regex.create_captures());
             let target = Target { rule, pattern, index: rule_index };
             for window in windows {
-                find_in_window(&target, buf, window, caps, &mut scratch.candidates);
+                find_in_window(&target, buf, window, caps, out);
             }
         }
-        resolve_overlaps(&self.rules, &mut scratch.candidates);
-        scratch.candidates.sort_by_key(|c| (c.found.secret.start, c.found.rule));
     }
+
+    /// Decodes the encoded spans of `buf` that no kept provider match covers (two layers deep)
+    /// and adds the candidates found in them, mapped back to `buf`.
+    fn decoded_candidates(&self, buf: &[u8], scratch: &mut Scratch) {
+        let covered = RangeIndex::new(
+            scratch
+                .candidates
+                .iter()
+                .filter(|c| c.verdict == Verdict::Kept && !self.rules.rules()[c.found.rule].spec.kind.is_generic())
+                .map(|c| c.found.secret.clone())
+                .collect(),
+        );
+        let [first, second] = &mut scratch.layers;
+        first.fill(buf, &covered, DECODE_BUDGET);
+        if first.is_empty() {
+            return;
+        }
+        second.fill(&first.bytes, &RangeIndex::default(), DECODE_BUDGET.saturating_sub(first.len()));
+        let found = &mut scratch.decoded_candidates;
+        found.clear();
+        self.pattern_candidates(&first.bytes, &mut scratch.windows, &mut scratch.captures, found);
+        scratch.candidates.extend(found.drain(..).filter_map(|c| lift(first, c)));
+        if second.is_empty() {
+            return;
+        }
+        self.pattern_candidates(&second.bytes, &mut scratch.windows, &mut scratch.captures, found);
+        let lifted = found.drain(..).filter_map(|c| lift(second, c)).filter_map(|c| lift(first, c));
+        scratch.candidates.extend(lifted);
+    }
+}
+
+/// Maps a candidate found in `layer`'s decoded bytes to the bytes `layer` was decoded from,
+/// recording the layer; `None` when its secret spans two decoded segments.
+fn lift(layer: &Decoded, mut candidate: Candidate) -> Option<Candidate> {
+    let (secret, outer) = layer.map(&candidate.found.secret)?;
+    let span = layer.map_clamped(&candidate.found.span, &candidate.found.secret);
+    candidate.found.decoded = Some(Box::new(match candidate.found.decoded.take() {
+        None => DecodedSecret {
+            layers: Layers { outer, inner: None },
+            bytes: layer.bytes[candidate.found.secret.clone()].to_vec(),
+        },
+        Some(inner) => DecodedSecret { layers: Layers { outer, inner: Some(inner.layers.outer) }, bytes: inner.bytes },
+    }));
+    candidate.found.secret = secret;
+    candidate.found.span = span;
+    Some(candidate)
 }
 
 /// The rule being run: its spec, compiled pattern and index.
@@ -184,6 +270,7 @@ fn find_in_window(
                 secret: secret.range(),
                 span: whole.range(),
                 attributes: attributes(target.pattern, buf, caps),
+                decoded: None,
             };
             out.push(judge(target.rule, buf, found));
         }
@@ -234,34 +321,156 @@ fn judge(rule: &Rule, buf: &[u8], found: RawMatch) -> Candidate {
     Candidate { found, verdict, entropy }
 }
 
-/// Drops kept generic candidates whose secret overlaps a kept provider candidate's secret.
-fn resolve_overlaps(rules: &RuleSet, candidates: &mut [Candidate]) {
-    let is_generic = |c: &Candidate| rules.rules()[c.found.rule].spec.kind.is_generic();
-    let mut provider_spans: Vec<Range<usize>> = candidates
+/// How specific a rule's match is; of two kept matches whose secrets overlap, the less specific
+/// one is dropped (documented in `rules/README.md`, "Precedence"). Variants are in increasing
+/// order of specificity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Specificity {
+    /// A `provider: Generic` rule: a secret-looking name or a URL shape, and a random-looking
+    /// value.
+    Generic,
+    /// `kind: jwt` (whatever the provider): a token recognised by its structure alone.
+    Structure,
+    /// A provider rule whose keywords are all outside the secret: it knows the secret by its
+    /// context or file format (`.npmrc`, `config.json`, an environment variable name).
+    Context,
+    /// A provider rule whose keyword occurs inside the secret: it knows the token by its own
+    /// format (`ghp_`, `xoxb-`, `AKIA`).
+    TokenFormat,
+}
+
+impl Specificity {
+    /// The specificity of `rule` for the secret `secret`.
+    pub fn of(rule: &Rule, secret: &[u8]) -> Specificity {
+        let kind = rule.spec.kind;
+        if kind == Kind::Jwt {
+            Specificity::Structure
+        } else if rule.spec.provider.eq_ignore_ascii_case("generic") {
+            Specificity::Generic
+        } else if rule.spec.keywords.iter().any(|k| contains_ignore_ascii_case(secret, k.as_bytes())) {
+            Specificity::TokenFormat
+        } else {
+            Specificity::Context
+        }
+    }
+}
+
+fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// The precedence of a kept candidate: its rule's specificity, then raw before decoded (the same
+/// secret seen raw and through a decoding layer is reported once, raw).
+fn precedence(rules: &RuleSet, buf: &[u8], c: &Candidate) -> (Specificity, bool) {
+    let rule = &rules.rules()[c.found.rule];
+    (Specificity::of(rule, c.found.secret_bytes(buf)), c.found.decoded.is_none())
+}
+
+/// Marks as superseded every kept candidate whose secret overlaps a kept candidate of higher
+/// precedence, and, of kept candidates of equal precedence on exactly the same bytes, all but
+/// the one whose whole match is longest (it saw more context), then first in rule order.
+fn resolve_overlaps(rules: &RuleSet, buf: &[u8], candidates: &mut [Candidate]) {
+    let mut kept: Vec<(usize, (Specificity, bool))> = candidates
         .iter()
-        .filter(|c| c.verdict == Verdict::Kept && !is_generic(c))
-        .map(|c| c.found.secret.clone())
+        .enumerate()
+        .filter(|(_, c)| c.verdict == Verdict::Kept)
+        .map(|(i, c)| (i, precedence(rules, buf, c)))
         .collect();
-    if provider_spans.is_empty() {
+    if kept.len() < 2 {
         return;
     }
-    // Sorted by start, with the running maximum of ends, one binary search answers "does any
-    // provider span overlap this one" in O(log n): linear overall even with many matches.
-    provider_spans.sort_unstable_by_key(|r| r.start);
-    let max_end: Vec<usize> = provider_spans
-        .iter()
-        .scan(0, |m, r| {
-            *m = (*m).max(r.end);
-            Some(*m)
-        })
-        .collect();
-    for candidate in candidates.iter_mut().filter(|c| c.verdict == Verdict::Kept) {
-        if is_generic(candidate) {
-            let s = &candidate.found.secret;
-            let starting_before_end = provider_spans.partition_point(|p| p.start < s.end);
-            if starting_before_end > 0 && max_end[starting_before_end - 1] > s.start {
-                candidate.verdict = Verdict::Superseded;
+    // Highest precedence first; within one level, by position (so equal ranges are adjacent),
+    // longest match and rule order.
+    kept.sort_by_key(|&(i, p)| {
+        let found = &candidates[i].found;
+        (std::cmp::Reverse(p), found.secret.start, found.secret.end, std::cmp::Reverse(found.span.len()), found.rule)
+    });
+    let mut start = 0;
+    while start < kept.len() {
+        let level = kept[start].1;
+        let end = start + kept[start..].iter().take_while(|(_, p)| *p == level).count();
+        let higher = RangeIndex::new(
+            kept[..start]
+                .iter()
+                .filter(|(i, _)| candidates[*i].verdict == Verdict::Kept)
+                .map(|(i, _)| candidates[*i].found.secret.clone())
+                .collect(),
+        );
+        let mut previous: Option<Range<usize>> = None;
+        for &(i, _) in &kept[start..end] {
+            let secret = candidates[i].found.secret.clone();
+            if higher.overlaps(&secret) || previous.as_ref() == Some(&secret) {
+                candidates[i].verdict = Verdict::Superseded;
             }
+            previous = Some(secret);
+        }
+        start = end;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matcher() -> Matcher {
+        Matcher::new(Arc::new(RuleSet::load(&[]).expect("built-in rules load")))
+    }
+
+    /// (rule id, verdict) of every candidate in `text`.
+    fn verdicts(m: &Matcher, text: &str) -> Vec<(String, Verdict)> {
+        m.explain(text.as_bytes())
+            .into_iter()
+            .map(|c| (m.rules().rules()[c.found.rule].id().to_string(), c.verdict))
+            .collect()
+    }
+
+    #[test]
+    fn a_provider_key_hides_the_generic_jwt_on_the_same_bytes() {
+        let m = matcher();
+        let key = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZSIsInJlZiI6ImN1aXNyamtzZ293amlhcGtndGFkIiwicm9sZSI6InNlcnZpY2Vfcm9sZSIsImlhdCI6MTcwNzg0MzU4MywiZXhwIjoyMDIzMjAzNTgzfQ.JeKsO96W1HGZcwYHyIwj2sGgseZaSEpC2E0FdRISF0I";
+        let seen = verdicts(&m, &format!("SUPABASE_SERVICE_ROLE_KEY={key}\n"));
+        let kept: Vec<&str> = seen.iter().filter(|(_, v)| *v == Verdict::Kept).map(|(id, _)| id.as_str()).collect();
+        assert_eq!(kept, vec!["supabase.service-role-key"], "{seen:?}");
+        assert!(seen.iter().any(|(id, v)| id == "jwt.token" && *v == Verdict::Superseded), "{seen:?}");
+    }
+
+    #[test]
+    fn specificity_ranks_token_format_over_context_over_structure_over_generic() {
+        let m = matcher();
+        let rule = |id: &str| m.rules().get(id).unwrap();
+        assert_eq!(Specificity::of(rule("github.pat.classic"), b"ghp_abc"), Specificity::TokenFormat);
+        assert_eq!(Specificity::of(rule("npm.npmrc-auth"), b"ghp_abc"), Specificity::Context);
+        assert_eq!(Specificity::of(rule("jwt.token"), b"eyJhbGciOi"), Specificity::Structure);
+        assert_eq!(Specificity::of(rule("generic.secret-assignment"), b"abc"), Specificity::Generic);
+        assert!(Specificity::TokenFormat > Specificity::Context && Specificity::Context > Specificity::Structure);
+        assert!(Specificity::Structure > Specificity::Generic);
+    }
+
+    #[test]
+    fn a_span_inside_a_raw_provider_match_is_not_decoded() {
+        let m = matcher();
+        let random = "Q7fK2mZr9XbW4nT1pLs8vHc3dJy6aE";
+        let token = format!("ghp_{random}{}", checks::base62(u64::from(crc32fast::hash(random.as_bytes())), 6));
+        let text = format!("{{\"token\": \"{token}\\u0021\"}}\n");
+        let seen = m.explain(text.as_bytes());
+        let pat = m.rules().index_of("github.pat.classic").unwrap();
+        let pats: Vec<&Candidate> = seen.iter().filter(|c| c.found.rule == pat).collect();
+        assert_eq!(pats.len(), 1, "{seen:?}");
+        assert!(pats[0].verdict == Verdict::Kept && pats[0].found.decoded.is_none());
+    }
+
+    #[test]
+    fn of_equal_rules_on_the_same_bytes_raw_beats_decoded() {
+        use base64::Engine as _;
+        let m = matcher();
+        let encoded = base64::engine::general_purpose::STANDARD.encode("API_SECRET=Zt8qLm2vR4xB9nC1wK7p");
+        let seen = m.explain(format!("api_secret: {encoded}\n").as_bytes());
+        let rule = m.rules().index_of("generic.secret-assignment").unwrap();
+        let mine: Vec<&Candidate> = seen.iter().filter(|c| c.found.rule == rule).collect();
+        assert_eq!(mine.len(), 2, "raw and decoded: {seen:?}");
+        for c in mine {
+            let expected = if c.found.decoded.is_none() { Verdict::Kept } else { Verdict::Superseded };
+            assert_eq!(c.verdict, expected, "{c:?}");
         }
     }
 }

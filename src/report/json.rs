@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::{Emitter, ReportContext};
 use crate::finding::{Finding, GitOrigin, Suppression};
+use crate::matcher::decode::Layers;
 use crate::scan::{Notice, ScanStats};
 use crate::validate::Validation;
 
@@ -65,6 +66,9 @@ struct LocationJson<'a> {
     end_line: u64,
     end_column: u64,
     offset: u64,
+    /// The decoding layers the secret was found under (`base64`, `json-string/base64`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decoded: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     git: Option<&'a GitOrigin>,
 }
@@ -126,6 +130,7 @@ pub(super) fn finding_json<'a>(cx: &ReportContext<'a>, finding: &'a Finding) -> 
                 end_line: l.position.end_line,
                 end_column: l.position.end_column,
                 offset: l.position.offset,
+                decoded: l.decoded.map(Layers::describe),
                 git: l.git.as_deref(),
             })
             .collect(),

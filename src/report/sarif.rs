@@ -176,6 +176,9 @@ fn results_for(cx: &ReportContext<'_>, finding: &Finding, rule_index: i64) -> Ve
             if !finding.attributes.is_empty() {
                 props.insert("attributes".to_string(), json!(finding.attributes));
             }
+            if let Some(layers) = location.decoded {
+                props.insert("decoded".to_string(), Value::from(layers.describe()));
+            }
             if let Some(git) = &location.git {
                 props.insert("git".to_string(), json!(git));
             }

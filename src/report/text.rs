@@ -69,9 +69,10 @@ impl Emitter for TextEmitter {
             for location in &finding.locations {
                 let p = location.position;
                 let origin = location.git.as_deref().map(describe_origin).unwrap_or_default();
+                let decoded = location.decoded.map(|l| format!(" (decoded: {})", l.describe())).unwrap_or_default();
                 writeln!(
                     out,
-                    "  at           {}:{}:{}{origin}",
+                    "  at           {}:{}:{}{decoded}{origin}",
                     escape_for_terminal(&location.path),
                     p.line,
                     p.column

@@ -78,7 +78,7 @@ fn prove_negative(matcher: &Matcher, rule: usize, example: &str) -> Result<(), S
         None => Ok(()),
         Some(c) => Err(format!(
             "was reported (secret {:?})",
-            String::from_utf8_lossy(&example.as_bytes()[c.found.secret.clone()])
+            String::from_utf8_lossy(c.found.secret_bytes(example.as_bytes()))
         )),
     }
 }

@@ -25,7 +25,7 @@ use regex_automata::meta;
 use regex_automata::util::primitives::PatternID;
 use regex_automata::util::syntax as re_syntax;
 
-pub use syntax::{CheckName, Confidence, Kind, PrefilterMode, RuleSpec, Severity};
+pub use syntax::{CheckName, Confidence, Keyword, Kind, PrefilterMode, RuleSpec, Severity};
 
 /// Where a rule file came from: a built-in name (`builtin:aws.yaml`) or a path.
 #[derive(Debug, Clone)]
@@ -209,7 +209,13 @@ fn validate_spec(spec: &RuleSpec) -> Result<(), String> {
     if spec.keywords.is_empty() && spec.prefilter != Some(PrefilterMode::None) {
         return Err("no `keywords`: add keywords, or say `prefilter: none`".into());
     }
-    if let Some(bad) = spec.keywords.iter().find(|k| k.len() < 2 || !k.is_ascii()) {
+    if let Some((bad, kind)) = spec.keywords.iter().find_map(|k| Some((k, k.not_a_string()?))) {
+        return Err(format!(
+            "a keyword is {kind} in YAML, not a string (read as {}): quote it so it is kept as written",
+            bad.as_str()
+        ));
+    }
+    if let Some(bad) = spec.keywords.iter().map(Keyword::as_str).find(|k| k.len() < 2 || !k.is_ascii()) {
         return Err(format!("keyword {bad:?} must be ASCII and at least 2 characters"));
     }
     if let Some(e) = spec.min_entropy
@@ -405,6 +411,18 @@ rules:
             .unwrap_err()
             .to_string();
         assert!(err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn rejects_unquoted_keywords_that_are_not_strings() {
+        for (written, kind) in [("1234", "a number"), ("true", "a boolean"), ("null", "null"), ("0x1F", "a number")] {
+            let text = MINIMAL.replace("keywords: [demo_]", &format!("keywords: [demo_, {written}]"));
+            let err = RuleSet::compile(&source(&text)).unwrap_err().to_string();
+            assert!(err.contains("test.yaml") && err.contains("demo.token") && err.contains(kind), "{written}: {err}");
+        }
+        let quoted = MINIMAL.replace("keywords: [demo_]", "keywords: [demo_, '1234']");
+        let set = RuleSet::compile(&source(&quoted)).unwrap();
+        assert_eq!(set.rules()[0].spec.keywords[1].as_str(), "1234");
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub struct RuleSpec {
     pub kind: Kind,
     /// Prefilter literals (ASCII case-insensitive).
     #[serde(default)]
-    pub keywords: Vec<String>,
+    pub keywords: Vec<Keyword>,
     /// `none` to run the regex on every item (a rule without keywords must say so).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefilter: Option<PrefilterMode>,
@@ -62,6 +62,98 @@ pub struct RuleSpec {
     /// Strings that must not produce a finding of this rule.
     #[serde(default)]
     pub negative_examples: Vec<String>,
+}
+
+/// A keyword as written: its text, and what YAML type it had when it was not a string.
+///
+/// YAML reads an unquoted `1234`, `true` or `null` as a number, boolean or null. Coercing it to a
+/// string would silently change it (`0x1F` is 31, `~` is null), so it is kept here and rejected
+/// at load time with the file, rule id and keyword ([`super::RuleSet::compile`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Keyword {
+    text: String,
+    not_a_string: Option<&'static str>,
+}
+
+impl Keyword {
+    /// A string keyword.
+    pub fn new(text: impl Into<String>) -> Keyword {
+        Keyword { text: text.into(), not_a_string: None }
+    }
+
+    /// The keyword's text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The YAML type it was written as (`a number`, `a boolean`, `null`) when not a string.
+    pub fn not_a_string(&self) -> Option<&'static str> {
+        self.not_a_string
+    }
+}
+
+impl std::ops::Deref for Keyword {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl Serialize for Keyword {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
+}
+
+impl<'de> Deserialize<'de> for Keyword {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Keyword, D::Error> {
+        deserializer.deserialize_any(KeywordVisitor)
+    }
+}
+
+/// Accepts any scalar, remembering which were not strings.
+struct KeywordVisitor;
+
+impl KeywordVisitor {
+    fn other(text: &dyn std::fmt::Display, kind: &'static str) -> Keyword {
+        Keyword { text: text.to_string(), not_a_string: Some(kind) }
+    }
+}
+
+impl serde::de::Visitor<'_> for KeywordVisitor {
+    type Value = Keyword;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a keyword string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Keyword, E> {
+        Ok(Keyword::new(v))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Keyword, E> {
+        Ok(Self::other(&v, "a number"))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Keyword, E> {
+        Ok(Self::other(&v, "a number"))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Keyword, E> {
+        Ok(Self::other(&v, "a number"))
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Keyword, E> {
+        Ok(Self::other(&v, "a boolean"))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Keyword, E> {
+        Ok(Self::other(&"null", "null"))
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Keyword, E> {
+        Ok(Self::other(&"null", "null"))
+    }
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference

@@ -287,6 +287,7 @@ validators:
             locations: vec![Location {
                 git: None,
                 marker: None,
+                decoded: None,
                 path: path.into(),
                 position: Position { line, column: 1, end_line: line, end_column: 9, offset: 0 },
             }],

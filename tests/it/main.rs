@@ -6,6 +6,7 @@
 
 mod accuracy;
 mod action;
+mod decode;
 mod git;
 mod precommit;
 mod props;
