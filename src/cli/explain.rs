@@ -6,8 +6,8 @@
 //! (base64, JSON string, percent-encoding) is shown at its encoded bytes' line with the layer.
 //! Secrets are redacted unless `--show-secrets`.
 //!
-//! Hook for inline allow markers and baseline verdicts: they apply to the final findings, after
-//! the matcher; print them after the candidate lines (one more line per kept candidate).
+//! Every kept candidate then gets the suppression verdict the scan would give it: an inline
+//! allow marker, the `.leakhound.toml` chain for the path (or `-c`), and `--baseline-path`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -16,12 +16,14 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::RuleArgs;
+use super::{FilterArgs, RuleArgs};
 use crate::ExitStatus;
-use crate::finding::Secret;
-use crate::matcher::{Matcher, Verdict};
+use crate::content::Position;
+use crate::finding::{Finding, Location, Secret};
+use crate::matcher::{Candidate, Matcher, Verdict};
 use crate::rules::RuleSet;
 use crate::sanitize::escape_for_terminal;
+use crate::suppress::Setup;
 
 /// Arguments of `leakhound explain`.
 #[derive(Debug, Args)]
@@ -34,6 +36,8 @@ pub(crate) struct ExplainArgs {
     show_secrets: bool,
     #[command(flatten)]
     rules: RuleArgs,
+    #[command(flatten)]
+    filter: FilterArgs,
 }
 
 /// Splits `PATH:LINE` (when what follows the last colon is a number and the whole is not a file).
@@ -47,6 +51,56 @@ fn split_target(target: &str) -> (PathBuf, Option<u64>) {
     (PathBuf::from(target), None)
 }
 
+/// Prints what the scan would do with a kept candidate; returns whether it would be reported.
+fn suppression_verdict(
+    out: &mut dyn Write,
+    setup: &mut Setup,
+    rules: &RuleSet,
+    path: &std::path::Path,
+    bytes: &[u8],
+    candidate: &Candidate,
+    secret: Secret,
+) -> std::io::Result<bool> {
+    let line = line_of(bytes, candidate.found.secret.start);
+    let location = Location {
+        path: crate::source::display_path(path),
+        position: Position {
+            line,
+            column: 1,
+            end_line: line,
+            end_column: 1,
+            offset: candidate.found.secret.start as u64,
+        },
+        git: None,
+        marker: crate::marker::find(bytes, candidate.found.span.clone()),
+        decoded: None,
+    };
+    let finding = Finding {
+        rule: candidate.found.rule,
+        rule_id: rules.rules()[candidate.found.rule].id().to_string(),
+        secret,
+        fingerprint: String::new(),
+        attributes: std::collections::BTreeMap::new(),
+        locations: Vec::new(),
+        validation: None,
+        confidence: None,
+        suppressions: Vec::new(),
+    };
+    let Some(why) = setup.suppressor.suppression(rules, &finding, &location) else {
+        writeln!(out, "  -> reported: no inline marker, configuration or baseline accepts it")?;
+        return Ok(true);
+    };
+    writeln!(
+        out,
+        "  -> suppressed by {}: {} ({}:{}): kept in JSON/SARIF as suppressed",
+        why.kind.as_str(),
+        escape_for_terminal(&why.reason),
+        escape_for_terminal(&why.file),
+        why.line
+    )?;
+    Ok(false)
+}
+
 /// 1-based line number of byte `offset`.
 fn line_of(bytes: &[u8], offset: usize) -> u64 {
     1 + memchr::memchr_iter(b'\n', &bytes[..offset.min(bytes.len())]).count() as u64
@@ -55,7 +109,9 @@ fn line_of(bytes: &[u8], offset: usize) -> u64 {
 pub(crate) fn run(args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
     let (path, line) = split_target(&args.target);
     let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let rules = Arc::new(RuleSet::load(&args.rules.rules)?);
+    let mut setup = Setup::for_paths(&[PathBuf::from(".")], &args.filter.resolve())?;
+    let configured = std::mem::take(&mut setup.rule_sources);
+    let rules = Arc::new(RuleSet::load_with(&args.rules.rules, configured, setup.builtin_rules)?);
     let matcher = Matcher::new(Arc::clone(&rules));
     let on_line = |offset: usize| line.is_none_or(|l| line_of(&bytes, offset) == l);
     let mut out = std::io::stdout().lock();
@@ -88,7 +144,9 @@ pub(crate) fn run(args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
             },
             candidate.verdict.describe(),
         )?;
-        reported |= candidate.verdict == Verdict::Kept;
+        if candidate.verdict == Verdict::Kept {
+            reported |= suppression_verdict(&mut out, &mut setup, &rules, &path, &bytes, &candidate, secret)?;
+        }
     }
     if !hits.is_empty() && !reported {
         writeln!(out, "nothing is reported there (a triggered rule whose pattern did not match is not listed)")?;

@@ -375,3 +375,31 @@ fn progress_is_drawn_only_when_asked_and_erased_at_the_end() {
     assert!(!tree.run(&["scan", ".", "--progress", "always", "-q"]).stderr().contains('\r'));
     assert!(!tree.run(&["scan", "."]).stderr().contains('\r'), "stderr is not a terminal in tests");
 }
+
+#[test]
+fn explain_gives_the_marker_config_and_baseline_verdicts() {
+    let tree = Tree::new();
+    tree.file("a.py", format!("{} # gitleaks:allow\n{}\n", pat_line(1), pat_line(2)));
+    tree.file("fixtures/b.py", pat_line(3));
+    tree.file(".leakhound.toml", "[[allow]]\npaths = [\"fixtures/**\"]\n");
+    let marker = tree.run(&["explain", "a.py:1"]);
+    assert_eq!(marker.code(), 0, "suppressed is not reported: {}", marker.stdout());
+    assert!(
+        marker.stdout().contains("-> suppressed by inline-marker: inline marker `gitleaks:allow` (a.py:1)"),
+        "{}",
+        marker.stdout()
+    );
+    let plain = tree.run(&["explain", "a.py:2"]);
+    assert_eq!(plain.code(), 1);
+    assert!(
+        plain.stdout().contains("-> reported: no inline marker, configuration or baseline accepts it"),
+        "{}",
+        plain.stdout()
+    );
+    let config = tree.run(&["explain", "fixtures/b.py"]).stdout();
+    assert!(config.contains("-> suppressed by config: path matches \"fixtures/**\" (.leakhound.toml:1)"), "{config}");
+    assert_eq!(tree.run(&["baseline", "create", "--no-inline-allow", "."]).code(), 0);
+    let base = tree.run(&["explain", "a.py:2", "--baseline-path", ".leakhound-baseline"]).stdout();
+    assert!(base.contains("-> suppressed by baseline: baseline entry github.pat.classic "), "{base}");
+    assert!(!base.contains(&fake::github_pat(2)), "redacted");
+}
