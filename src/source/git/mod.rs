@@ -16,6 +16,7 @@
 mod changes;
 mod objects;
 mod open;
+mod packwalk;
 mod provenance;
 mod tree;
 mod treeindex;

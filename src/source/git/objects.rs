@@ -1,10 +1,10 @@
 //! Phase 1 of a history scan: every object in the object database, each decoded once.
 //!
-//! Packs are walked with gix-pack's delta-tree traversal (the way `git index-pack` resolves a
-//! pack): every base is inflated once and its deltas applied from it, in parallel, so decoding
-//! git/git's 849k objects takes about 3 s on 2 cores where looking each object up by id takes
-//! 20 s or more. Blobs are matched right there, in the traversal's worker threads; commits are
-//! recorded (tree, parents, time) for phase 2; trees and tags are skipped. Reachability plays no
+//! Packs are walked delta tree by delta tree ([`packwalk`], the way `git index-pack` resolves a
+//! pack): every base is inflated once and its deltas applied from it, in parallel, where looking
+//! each object up by id takes 20 s or more on git/git. Only blob and commit delta trees are
+//! decoded. Blobs are matched right there, in the walk's worker threads; commits are recorded
+//! (tree, parents) for phase 2; trees and tags are not decoded at all. Reachability plays no
 //! part here: dangling commits, dropped stashes and rewritten history are in the database too, and
 //! a blob stored in several packs is matched again but reported once.
 //!
@@ -13,12 +13,13 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crossbeam_channel::{Sender, bounded};
 use gix::ObjectId;
 use gix::odb::pack;
 
+use super::packwalk;
 use crate::content::{LocatedMatch, Reader, looks_binary};
 use crate::matcher::Matcher;
 
@@ -218,49 +219,17 @@ impl ObjectDirs {
 
 fn scan_packs(repo: &gix::ThreadSafeRepository, objects: &ObjectDirs, scanner: &ObjectScanner<'_>, threads: usize) {
     for index in objects.pack_indexes() {
+        let mut handler = scanner.clone();
+        let wanted = |kind| matches!(kind, gix::object::Kind::Blob | gix::object::Kind::Commit);
+        let visit = move |kind, data: &[u8], id| handler.process(id, kind, data);
+        let Err(e) = packwalk::walk_pack(&index, objects.hash, threads, wanted, visit) else { continue };
         let shown = index.display().to_string();
-        let bundle = match objects.open_pack(&index) {
-            Ok(bundle) => bundle,
-            Err(e) => {
-                scanner.error(format!("pack {shown}"), format!("cannot be opened: {e}"));
-                continue;
-            }
-        };
-        if let Err(e) = traverse(&bundle, scanner, threads) {
-            scanner.error(format!("pack {shown}"), format!("traversal failed ({e}); reading its objects one by one"));
-            scan_pack_by_id(repo, &bundle, scanner);
+        scanner.error(format!("pack {shown}"), format!("traversal failed ({e}); reading its objects one by one"));
+        match objects.open_pack(&index) {
+            Ok(bundle) => scan_pack_by_id(repo, &bundle, scanner),
+            Err(e) => scanner.error(format!("pack {shown}"), format!("cannot be opened: {e}")),
         }
     }
-}
-
-fn traverse(bundle: &pack::Bundle, scanner: &ObjectScanner<'_>, threads: usize) -> Result<(), String> {
-    let mut handler = scanner.clone();
-    traverse_pack(bundle, threads, move |kind, data, id| handler.process(id, kind, data))
-}
-
-/// Decodes every object of one pack once, with the delta-tree traversal on `threads` threads;
-/// `visit` (cloned per thread) gets each object's kind, bytes and id.
-pub(crate) fn traverse_pack<V>(bundle: &pack::Bundle, threads: usize, mut visit: V) -> Result<(), String>
-where
-    V: FnMut(gix::object::Kind, &[u8], ObjectId) + Send + Clone,
-{
-    let interrupt = AtomicBool::new(false);
-    let processor = move |kind: gix::object::Kind, data: &[u8], entry: &pack::index::Entry, _: &dyn gix::Progress| {
-        visit(kind, data, entry.oid);
-        Ok(())
-    };
-    let options = pack::index::traverse::Options {
-        traversal: pack::index::traverse::Algorithm::DeltaTreeLookup,
-        thread_limit: Some(threads),
-        check: pack::index::traverse::SafetyCheck::SkipFileAndObjectChecksumVerification,
-        alloc_limit_bytes: None,
-        make_pack_lookup_cache: || pack::cache::Never,
-    };
-    bundle
-        .index
-        .traverse(&bundle.pack, &mut gix::utils::progress::Discard, &interrupt, processor, options)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
 }
 
 /// The slow, robust path for a damaged pack: each object by id; failures are reported by id.

@@ -202,13 +202,11 @@ fn traverse_trees(
     blobs: &HashSet<ObjectId>,
     threads: usize,
     tx: &crossbeam_channel::Sender<Message>,
-) -> Result<(), String> {
-    let bundle = objects.open_pack(index)?;
+) -> Result<(), super::packwalk::WalkError> {
     let tx = tx.clone();
     let mut seen_names = HashSet::new();
-    super::objects::traverse_pack(&bundle, threads, move |kind, data, id| {
-        if kind == gix::object::Kind::Tree {
-            send_tree(id, data, blobs, &mut seen_names, &tx);
-        }
+    let wanted = |kind| kind == gix::object::Kind::Tree;
+    super::packwalk::walk_pack(index, objects.hash, threads, wanted, move |_, data, id| {
+        send_tree(id, data, blobs, &mut seen_names, &tx);
     })
 }
