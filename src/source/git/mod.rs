@@ -248,10 +248,30 @@ fn add_history_findings(
     }
 }
 
-/// `LEAKHOUND_TIMINGS=1` prints how long each phase took (since `since`) on stderr, for benchmarks.
+/// `LEAKHOUND_TIMINGS=1` prints how long each phase took (since `since`) on stderr, for benchmarks,
+/// with the resident memory at that point and its peak so far where the OS tells (Linux).
 #[allow(clippy::print_stderr)]
 pub(crate) fn timing(phase: &str, since: Instant) {
     if std::env::var_os("LEAKHOUND_TIMINGS").is_some() {
-        eprintln!("leakhound: timing: {phase}: {:.2} s", since.elapsed().as_secs_f64());
+        eprintln!("leakhound: timing: {phase}: {:.2} s{}", since.elapsed().as_secs_f64(), memory_now());
     }
+}
+
+/// `, rss N MiB (anon A, file F), peak P MiB` from `/proc/self/status`, or nothing.
+fn memory_now() -> String {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else { return String::new() };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map_or(0, |kib| kib / 1024)
+    };
+    format!(
+        ", rss {} MiB (anon {}, file {}), peak {} MiB",
+        field("VmRSS:"),
+        field("RssAnon:"),
+        field("RssFile:"),
+        field("VmHWM:")
+    )
 }

@@ -491,6 +491,86 @@ mod tests {
         }
     }
 
+    /// A repository whose one pack has delta chains (many versions of one file).
+    fn packed_repo() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let status = std::process::Command::new("git")
+                .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
+                .args(args)
+                .current_dir(dir.path())
+                .output()
+                .unwrap();
+            assert!(status.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&status.stderr));
+        };
+        git(&["init", "-q"]);
+        let mut text = String::new();
+        for round in 0..40 {
+            text.push_str(&format!("line {round}: {}\n", "lorem ipsum dolor sit amet ".repeat(round % 7 + 1)));
+            std::fs::write(dir.path().join("notes.txt"), &text).unwrap();
+            std::fs::write(dir.path().join(format!("f{}.txt", round % 5)), text.repeat(2)).unwrap();
+            git(&["add", "-A"]);
+            git(&["commit", "-q", "-m", &format!("round {round}")]);
+        }
+        git(&["gc", "-q", "--aggressive"]);
+        dir
+    }
+
+    fn the_pack_index(repo: &Path) -> std::path::PathBuf {
+        let packs = repo.join(".git/objects/pack");
+        let mut found = std::fs::read_dir(packs).unwrap().map(|e| e.unwrap().path());
+        found.find(|p| p.extension().is_some_and(|e| e == "idx")).unwrap()
+    }
+
+    #[test]
+    fn every_object_of_a_pack_is_decoded_once_and_matches_gix() {
+        let dir = packed_repo();
+        let index = the_pack_index(dir.path());
+        let seen = Mutex::new(Vec::new());
+        let visit = |kind: Kind, data: &[u8], id: ObjectId| seen.lock().unwrap().push((id, kind, data.to_vec()));
+        walk_pack(&index, gix::hash::Kind::Sha1, 2, |_| true, visit).unwrap();
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort_by_key(|(id, _, _)| *id);
+        let pack_index = pack::index::File::at(&index, gix::hash::Kind::Sha1).unwrap();
+        assert_eq!(seen.len(), pack_index.num_objects() as usize, "each object once");
+        seen.dedup_by_key(|(id, _, _)| *id);
+        assert_eq!(seen.len(), pack_index.num_objects() as usize, "no object twice");
+        let layout = Layout::read(&File::open(index.with_extension("pack")).unwrap(), &pack_index).unwrap();
+        assert!(layout.entries.iter().filter(|e| e.kind.is_none()).count() > 20, "the pack has deltas");
+        let repo = gix::open(dir.path()).unwrap();
+        for (id, kind, data) in &seen {
+            let object = repo.find_object(*id).unwrap();
+            assert_eq!((object.kind, object.data.as_slice()), (*kind, data.as_slice()), "object {id}");
+        }
+    }
+
+    #[test]
+    fn only_wanted_kinds_are_decoded() {
+        let dir = packed_repo();
+        let kinds = Mutex::new(std::collections::HashSet::new());
+        let visit = |kind: Kind, _: &[u8], _: ObjectId| {
+            kinds.lock().unwrap().insert(kind);
+        };
+        walk_pack(&the_pack_index(dir.path()), gix::hash::Kind::Sha1, 1, |k| k == Kind::Tree, visit).unwrap();
+        assert_eq!(kinds.into_inner().unwrap(), [Kind::Tree].into_iter().collect());
+    }
+
+    #[test]
+    fn a_damaged_pack_is_an_error_not_a_panic() {
+        let dir = packed_repo();
+        let index = the_pack_index(dir.path());
+        let pack_path = index.with_extension("pack");
+        let mut bytes = std::fs::read(&pack_path).unwrap();
+        let middle = bytes.len() / 2;
+        for b in &mut bytes[middle..middle + 64] {
+            *b ^= 0x5a;
+        }
+        std::fs::write(&pack_path, &bytes).unwrap();
+        assert!(walk_pack(&index, gix::hash::Kind::Sha1, 2, |_| true, |_, _, _| {}).is_err());
+        std::fs::write(&pack_path, &bytes[..middle]).unwrap();
+        assert!(walk_pack(&index, gix::hash::Kind::Sha1, 2, |_| true, |_, _, _| {}).is_err());
+    }
+
     #[test]
     fn child_lists_group_children_by_parent() {
         let (start, children) = child_lists(&[u32::MAX, 0, 0, 1, u32::MAX]);

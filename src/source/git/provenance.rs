@@ -162,11 +162,12 @@ pub(crate) fn attribute(
     refs: &[RefTip],
     errors: &mut Vec<String>,
 ) -> HashMap<ObjectId, Vec<(String, GitOrigin)>> {
+    let t0 = std::time::Instant::now();
     let graph = Graph::new(&inventory.commits, refs);
     let blobs: HashSet<ObjectId> = inventory.blob_matches.keys().copied().collect();
-    let t0 = std::time::Instant::now();
+    super::timing("phase 2: commit graph", t0);
     let mut trees = TreeIndex::build(objects, &blobs, threads, errors);
-    super::timing("phase 2: tree index", t0);
+    super::timing(&format!("phase 2: tree index ({})", trees.size()), t0);
     let mut best: HashMap<(String, ObjectId), Candidate> = HashMap::new();
     let mut times: HashMap<ObjectId, i64> = HashMap::new();
     let mut found = Vec::new();
