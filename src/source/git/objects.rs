@@ -4,7 +4,7 @@
 //! pack): every base is inflated once and its deltas applied from it, in parallel, where looking
 //! each object up by id takes 20 s or more on git/git. Only blob and commit delta trees are
 //! decoded. Blobs are matched right there, in the walk's worker threads; commits are recorded
-//! (tree, parents) for phase 2; trees and tags are not decoded at all. Reachability plays no
+//! (tree, parents, author date) for phase 2; trees and tags are not decoded at all. Reachability plays no
 //! part here: dangling commits, dropped stashes and rewritten history are in the database too, and
 //! a blob stored in several packs is matched again but reported once.
 //!
@@ -28,6 +28,8 @@ use crate::matcher::Matcher;
 pub(crate) struct CommitNode {
     pub(crate) tree: ObjectId,
     pub(crate) parents: Box<[ObjectId]>,
+    /// Author date, seconds since the epoch (0 when unreadable).
+    pub(crate) time: i64,
 }
 
 /// What to do with blobs.
@@ -94,7 +96,8 @@ impl ObjectScanner<'_> {
             gix::object::Kind::Blob => self.blob(id, data),
             gix::object::Kind::Commit => match gix::objs::CommitRef::from_bytes(data, id.kind()) {
                 Ok(commit) => {
-                    let node = CommitNode { tree: commit.tree(), parents: commit.parents().collect() };
+                    let time = commit.author().ok().and_then(|a| a.time().ok()).map_or(0, |t| t.seconds);
+                    let node = CommitNode { tree: commit.tree(), parents: commit.parents().collect(), time };
                     let _ = self.tx.send(Event::Commit(id, node));
                 }
                 Err(e) => self.error(format!("commit {id}"), format!("cannot be parsed: {e}")),

@@ -66,7 +66,6 @@ pub(crate) fn ref_tips(repo: &gix::Repository) -> (Vec<RefTip>, Vec<String>) {
 /// `refs_total`.
 struct Graph<'a> {
     commits: &'a HashMap<ObjectId, CommitNode>,
-    reachable: HashSet<ObjectId>,
     index: HashMap<ObjectId, usize>,
     /// `bits[i * words .. (i + 1) * words]`: the refs reaching commit `i`.
     bits: Vec<u64>,
@@ -77,17 +76,22 @@ struct Graph<'a> {
 /// At most this many bits of ref sets (128 MiB).
 const REF_BITS_LIMIT: usize = 1 << 30;
 
+/// Every commit reachable from a ref.
+fn reachable_commits(commits: &HashMap<ObjectId, CommitNode>, refs: &[RefTip]) -> HashSet<ObjectId> {
+    let mut reachable = HashSet::new();
+    let mut queue: VecDeque<ObjectId> = refs.iter().map(|r| r.commit).collect();
+    while let Some(id) = queue.pop_front() {
+        if reachable.insert(id)
+            && let Some(node) = commits.get(&id)
+        {
+            queue.extend(node.parents.iter().copied());
+        }
+    }
+    reachable
+}
+
 impl<'a> Graph<'a> {
     fn new(commits: &'a HashMap<ObjectId, CommitNode>, refs: &[RefTip]) -> Graph<'a> {
-        let mut reachable = HashSet::new();
-        let mut queue: VecDeque<ObjectId> = refs.iter().map(|r| r.commit).collect();
-        while let Some(id) = queue.pop_front() {
-            if reachable.insert(id)
-                && let Some(node) = commits.get(&id)
-            {
-                queue.extend(node.parents.iter().copied());
-            }
-        }
         let mut ids: Vec<ObjectId> = commits.keys().copied().collect();
         ids.sort();
         let index: HashMap<ObjectId, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
@@ -97,7 +101,7 @@ impl<'a> Graph<'a> {
             (0..refs.len()).filter(|&i| !refs[i].name.starts_with("refs/tags/")).collect()
         };
         let words = tracked.len().div_ceil(64).max(1);
-        let mut graph = Graph { commits, reachable, index, bits: vec![0; ids.len() * words], words, tracked };
+        let mut graph = Graph { commits, index, bits: vec![0; ids.len() * words], words, tracked };
         graph.propagate(&ids, refs);
         graph
     }
@@ -144,9 +148,10 @@ impl<'a> Graph<'a> {
             .collect()
     }
 
-    fn present_parents(&self, node: &CommitNode) -> Vec<ObjectId> {
-        node.parents.iter().filter(|p| self.commits.contains_key(*p)).copied().collect()
-    }
+}
+
+fn present_parents(commits: &HashMap<ObjectId, CommitNode>, node: &CommitNode) -> Vec<ObjectId> {
+    node.parents.iter().filter(|p| commits.contains_key(*p)).copied().collect()
 }
 
 /// A candidate introduction: (unreachable?, author time, commit).
@@ -163,33 +168,9 @@ pub(crate) fn attribute(
     errors: &mut Vec<String>,
 ) -> HashMap<ObjectId, Vec<(String, GitOrigin)>> {
     let t0 = std::time::Instant::now();
+    let best = introductions(objects, threads, inventory, refs, errors, t0);
     let graph = Graph::new(&inventory.commits, refs);
-    let blobs: HashSet<ObjectId> = inventory.blob_matches.keys().copied().collect();
-    super::timing("phase 2: commit graph", t0);
-    let mut trees = TreeIndex::build(objects, &blobs, threads, errors);
-    super::timing(&format!("phase 2: tree index ({})", trees.size()), t0);
-    let mut best: HashMap<(String, ObjectId), Candidate> = HashMap::new();
-    let mut times: HashMap<ObjectId, i64> = HashMap::new();
-    let mut found = Vec::new();
-    for (id, node) in &inventory.commits {
-        let Some(tree) = trees.id(&node.tree) else { continue };
-        if !trees.holds(tree) {
-            continue;
-        }
-        let parents: Vec<u32> = graph
-            .present_parents(node)
-            .iter()
-            .filter_map(|p| inventory.commits.get(p).and_then(|n| trees.id(&n.tree)))
-            .collect();
-        found.clear();
-        trees.introduced(tree, &parents, &mut found);
-        for hit in found.drain(..) {
-            let time = *times.entry(*id).or_insert_with(|| author_time(repo, *id));
-            let candidate = (!graph.reachable.contains(id), time, *id);
-            best.entry(hit).and_modify(|c| *c = (*c).min(candidate)).or_insert(candidate);
-        }
-    }
-    super::timing("phase 2: commits compared", t0);
+    super::timing("phase 2: ref sets", t0);
     let mut infos: HashMap<ObjectId, CommitInfo> = HashMap::new();
     let mut out: HashMap<ObjectId, Vec<(String, GitOrigin)>> = HashMap::new();
     for ((path, blob), (unreachable, _, commit)) in best {
@@ -201,8 +182,41 @@ pub(crate) fn attribute(
     out
 }
 
-fn author_time(repo: &gix::Repository, id: ObjectId) -> i64 {
-    repo.find_commit(id).ok().and_then(|c| c.author().ok().and_then(|a| a.time().ok())).map_or(0, |t| t.seconds)
+/// The best candidate commit per (path, blob with findings). The tree index lives only here, so
+/// it is freed before the ref sets are built.
+fn introductions(
+    objects: &super::objects::ObjectDirs,
+    threads: usize,
+    inventory: &Inventory,
+    refs: &[RefTip],
+    errors: &mut Vec<String>,
+    t0: std::time::Instant,
+) -> HashMap<(String, ObjectId), Candidate> {
+    let commits = &inventory.commits;
+    let reachable = reachable_commits(commits, refs);
+    let blobs: HashSet<ObjectId> = inventory.blob_matches.keys().copied().collect();
+    let mut trees = TreeIndex::build(objects, &blobs, threads, errors);
+    super::timing(&format!("phase 2: tree index ({})", trees.size()), t0);
+    let mut best: HashMap<(String, ObjectId), Candidate> = HashMap::new();
+    let mut found = Vec::new();
+    for (id, node) in commits {
+        let Some(tree) = trees.id(&node.tree) else { continue };
+        if !trees.holds(tree) {
+            continue;
+        }
+        let parents: Vec<u32> = present_parents(commits, node)
+            .iter()
+            .filter_map(|p| commits.get(p).and_then(|n| trees.id(&n.tree)))
+            .collect();
+        found.clear();
+        trees.introduced(tree, &parents, &mut found);
+        for hit in found.drain(..) {
+            let candidate = (!reachable.contains(id), node.time, *id);
+            best.entry(hit).and_modify(|c| *c = (*c).min(candidate)).or_insert(candidate);
+        }
+    }
+    super::timing("phase 2: commits compared", t0);
+    best
 }
 
 fn commit_info(repo: &gix::Repository, graph: &Graph<'_>, refs: &[RefTip], id: ObjectId) -> CommitInfo {

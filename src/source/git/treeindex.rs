@@ -16,14 +16,26 @@ use gix::ObjectId;
 use super::objects::ObjectDirs;
 use super::packwalk::WalkError;
 
-/// A kept tree entry: a subtree or a blob with findings.
+/// A kept tree entry, a subtree or a blob with findings, in 8 bytes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Child {
-    /// Interned name.
-    pub(crate) name: u32,
+    /// Interned name; [`TREE_BIT`] set for a subtree.
+    name_and_kind: u32,
     /// Interned object (a tree or a blob).
-    pub(crate) object: u32,
-    pub(crate) is_tree: bool,
+    object: u32,
+}
+
+/// Marks a [`Child`] that is a subtree; names are interned below it.
+const TREE_BIT: u32 = 1 << 31;
+
+impl Child {
+    fn name(self) -> u32 {
+        self.name_and_kind & !TREE_BIT
+    }
+
+    fn is_tree(self) -> bool {
+        self.name_and_kind & TREE_BIT != 0
+    }
 }
 
 /// Subtrees and blobs-with-findings of every tree, and a memo of which trees hold such a blob.
@@ -62,7 +74,7 @@ impl TreeIndex {
         threads: usize,
         errors: &mut Vec<String>,
     ) -> TreeIndex {
-        let (tx, rx) = bounded::<Batch>(16);
+        let (tx, rx) = bounded::<Batch>(4);
         let mut index = TreeIndex::default();
         std::thread::scope(|scope| {
             let producer = scope.spawn(move || {
@@ -88,7 +100,28 @@ impl TreeIndex {
             errors.extend(producer.join().unwrap_or_default());
         });
         index.holds = vec![None; index.oids.len()];
+        index.prune();
         index
+    }
+
+    /// Drops every entry that leads to no blob with findings (most of them), and the entries of
+    /// trees that hold none: walks never look at them.
+    fn prune(&mut self) {
+        let trees = self.oids.len() as u32;
+        for id in 0..trees {
+            self.holds(id);
+        }
+        let keep = |index: &TreeIndex, tree: u32, c: &Child| {
+            index.holds[tree as usize] == Some(true) && (!c.is_tree() || index.holds[c.object as usize] == Some(true))
+        };
+        let count = (0..trees).map(|t| self.kids(t).iter().filter(|c| keep(self, t, c)).count()).sum();
+        let mut kept = Vec::with_capacity(count);
+        for tree in 0..trees {
+            let start = kept.len() as u32;
+            kept.extend(self.kids(tree).iter().filter(|c| keep(self, tree, c)));
+            self.spans[tree as usize] = (start, kept.len() as u32 - start);
+        }
+        self.kids = kept;
     }
 
     fn add_batch(&mut self, batch: &Batch) {
@@ -115,6 +148,9 @@ impl TreeIndex {
 
     fn add_name(&mut self, hash: u64, name: &[u8]) {
         let next = self.names.len() as u32;
+        if next >= TREE_BIT {
+            return; // two billion distinct names: entries with more names are not indexed
+        }
         if *self.name_ids.entry(hash).or_insert(next) == next {
             self.names.push(String::from_utf8_lossy(name).into_owned());
         }
@@ -126,7 +162,8 @@ impl TreeIndex {
         for &(hash, oid, is_tree) in kept {
             if let Some(&name) = self.name_ids.get(&hash) {
                 let object = self.intern(oid);
-                self.kids.push(Child { name, object, is_tree });
+                let name_and_kind = if is_tree { name | TREE_BIT } else { name };
+                self.kids.push(Child { name_and_kind, object });
             }
         }
         let (Ok(start), Ok(len)) = (u32::try_from(start), u32::try_from(self.kids.len() - start)) else {
@@ -162,7 +199,7 @@ impl TreeIndex {
             return known;
         }
         let kids: Vec<Child> = self.kids(id).to_vec();
-        let answer = depth <= MAX_DEPTH && kids.iter().any(|c| !c.is_tree || self.holds_at(c.object, depth + 1));
+        let answer = depth <= MAX_DEPTH && kids.iter().any(|c| !c.is_tree() || self.holds_at(c.object, depth + 1));
         self.holds[id as usize] = Some(answer);
         answer
     }
@@ -175,16 +212,16 @@ impl TreeIndex {
                 continue;
             }
             for child in self.kids(tree).to_vec() {
-                if child.is_tree && !self.holds(child.object) {
+                if child.is_tree() && !self.holds(child.object) {
                     continue;
                 }
                 let same_name: Vec<Child> = parents
                     .iter()
-                    .filter_map(|p| self.kids(*p).iter().find(|c| c.name == child.name).copied())
+                    .filter_map(|p| self.kids(*p).iter().find(|c| c.name() == child.name()).copied())
                     .collect();
-                let path = format!("{prefix}{}", self.names[child.name as usize]);
-                if child.is_tree {
-                    let subtrees: Vec<u32> = same_name.iter().filter(|c| c.is_tree).map(|c| c.object).collect();
+                let path = format!("{prefix}{}", self.names[child.name() as usize]);
+                if child.is_tree() {
+                    let subtrees: Vec<u32> = same_name.iter().filter(|c| c.is_tree()).map(|c| c.object).collect();
                     stack.push((child.object, subtrees, format!("{path}/"), depth + 1));
                 } else if !same_name.iter().any(|c| c.object == child.object) {
                     out.push((path, self.oids[child.object as usize]));
