@@ -179,9 +179,7 @@ fn read_headers(
         position = offset + header_len as u64;
         let base = match header.header {
             Header::OfsDelta { base_distance } => Some(offset.checked_sub(base_distance)),
-            Header::RefDelta { base_id } => {
-                Some(index.lookup(base_id).map(|i| index.pack_offset_at_index(i)))
-            }
+            Header::RefDelta { base_id } => Some(index.lookup(base_id).map(|i| index.pack_offset_at_index(i))),
             _ => None,
         };
         let parent = match base {
@@ -318,7 +316,8 @@ impl<'a> Walker<'a> {
                 Some(base) => {
                     let mut delta = std::mem::take(&mut self.delta);
                     self.inflate_entry(node, &mut delta)?;
-                    let result = apply_delta(&base, &delta).map_err(|m| corrupt(layout.entries[node as usize].offset, m));
+                    let result =
+                        apply_delta(&base, &delta).map_err(|m| corrupt(layout.entries[node as usize].offset, m));
                     self.delta = delta;
                     result?
                 }
@@ -478,13 +477,13 @@ mod tests {
     fn bad_deltas_are_errors_not_panics() {
         let base = b"abcd";
         let cases: [&[u8]; 7] = [
-            &[],                      // no header
-            &[5, 1, 1, b'x'],         // wrong base size
-            &[4, 2, 1, b'x'],         // builds less than declared
-            &[4, 1, 2, b'x', b'y'],   // builds more than declared
-            &[4, 1, 0],               // reserved instruction
-            &[4, 4, 0x91, 3, 4],      // copy past the end of the base
-            &[4, 3, 3, b'x'],         // insert truncated
+            &[],                    // no header
+            &[5, 1, 1, b'x'],       // wrong base size
+            &[4, 2, 1, b'x'],       // builds less than declared
+            &[4, 1, 2, b'x', b'y'], // builds more than declared
+            &[4, 1, 0],             // reserved instruction
+            &[4, 4, 0x91, 3, 4],    // copy past the end of the base
+            &[4, 3, 3, b'x'],       // insert truncated
         ];
         for delta in cases {
             assert!(apply_delta(base, delta).is_err(), "{delta:?}");
@@ -506,7 +505,8 @@ mod tests {
         git(&["init", "-q"]);
         let mut text = String::new();
         for round in 0..40 {
-            text.push_str(&format!("line {round}: {}\n", "lorem ipsum dolor sit amet ".repeat(round % 7 + 1)));
+            text += &"lorem ipsum dolor sit amet ".repeat(round % 7 + 1);
+            text += "\n";
             std::fs::write(dir.path().join("notes.txt"), &text).unwrap();
             std::fs::write(dir.path().join(format!("f{}.txt", round % 5)), text.repeat(2)).unwrap();
             git(&["add", "-A"]);

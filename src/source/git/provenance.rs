@@ -147,7 +147,6 @@ impl<'a> Graph<'a> {
             .map(|(_, &r)| r)
             .collect()
     }
-
 }
 
 fn present_parents(commits: &HashMap<ObjectId, CommitNode>, node: &CommitNode) -> Vec<ObjectId> {

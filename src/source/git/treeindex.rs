@@ -265,7 +265,8 @@ impl TreeSender<'_> {
         for entry in gix::objs::TreeRefIter::from_bytes(data, tree.kind()).filter_map(Result::ok) {
             let oid = entry.oid.to_owned();
             let is_tree = entry.mode.is_tree();
-            if !is_tree && !(entry.mode.is_blob_or_symlink() && self.blobs.contains(&oid)) {
+            let is_blob_with_findings = entry.mode.is_blob_or_symlink() && self.blobs.contains(&oid);
+            if !is_tree && !is_blob_with_findings {
                 continue;
             }
             let hash = name_hash(entry.filename);
