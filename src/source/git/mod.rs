@@ -7,11 +7,14 @@
 //!   author, date, reachability and the refs that reach it.
 //! - `changes`: `--staged`, `--since`, `--range`, `--branch`: only what a change adds.
 //! - `tree`: the tree walk those share.
+//! - `packwalk`: the delta-tree walk of one pack both phases use, with positioned reads.
 //!
-//! Memory: phase 1 holds the commit graph (one small node per commit), the matches of blobs with
-//! findings, one matcher scratch per thread, and gix's per-thread decode buffers (the largest
-//! blob being decoded, per thread); pack files are memory-mapped, so their pages are counted in
-//! the process's resident size but belong to the page cache.
+//! Memory (issue #3; README "Git history" states the bound and the measurement): a history scan reads
+//! packs with `pread`, not memory-mapped, so the pack does not count in our resident size. Phase 1
+//! holds per pack a layout of ~32 bytes per object, the commit graph (~100 bytes per commit), the
+//! matches of blobs with findings, and per thread a matcher scratch and the objects on the delta
+//! chain being built. Phase 2 adds the tree index (8 bytes per subtree entry of every tree while
+//! it is built, then only what leads to a finding), and after freeing it one bit per (commit, ref).
 
 mod changes;
 mod objects;
@@ -208,7 +211,7 @@ fn history(
     }
     let mut collector = Collector::new();
     if !inventory.blob_matches.is_empty() {
-        let (refs, ref_errors) = provenance::ref_tips(repo);
+        let (refs, ref_errors) = provenance::ref_tips(repo, &inventory);
         let mut errors = ref_errors;
         let origins = provenance::attribute(repo, &opened.objects, threads, &inventory, &refs, &mut errors);
         for message in errors {

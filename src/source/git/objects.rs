@@ -2,11 +2,11 @@
 //!
 //! Packs are walked delta tree by delta tree ([`packwalk`], the way `git index-pack` resolves a
 //! pack): every base is inflated once and its deltas applied from it, in parallel, where looking
-//! each object up by id takes 20 s or more on git/git. Only blob and commit delta trees are
-//! decoded. Blobs are matched right there, in the walk's worker threads; commits are recorded
-//! (tree, parents, author date) for phase 2; trees and tags are not decoded at all. Reachability plays no
-//! part here: dangling commits, dropped stashes and rewritten history are in the database too, and
-//! a blob stored in several packs is matched again but reported once.
+//! each object up by id takes 20 s or more on git/git. Blobs are matched right there, in the
+//! walk's worker threads; commits (tree, parents, author date) and tags (target) are recorded for
+//! phase 2; trees are not decoded at all. Reachability plays no part here: dangling commits,
+//! dropped stashes and rewritten history are in the database too, and a blob stored in several
+//! packs is matched again but reported once.
 //!
 //! A pack that fails to traverse (corrupt, truncated) is reported and then read object by object
 //! by id, so one bad object costs only itself; every object that still fails is reported by id.
@@ -46,6 +46,9 @@ pub(crate) struct Inventory {
     pub(crate) blob_matches: HashMap<ObjectId, Vec<LocatedMatch>>,
     /// Every commit in the database.
     pub(crate) commits: HashMap<ObjectId, CommitNode>,
+    /// Every annotated tag in the database, with the object it points to (so refs are peeled
+    /// without reading objects again).
+    pub(crate) tags: HashMap<ObjectId, ObjectId>,
     pub(crate) blobs: u64,
     pub(crate) bytes: u64,
     pub(crate) binary: u64,
@@ -58,6 +61,7 @@ pub(crate) struct Inventory {
 enum Event {
     Matches(ObjectId, Vec<LocatedMatch>),
     Commit(ObjectId, CommitNode),
+    Tag(ObjectId, ObjectId),
     TooLarge(ObjectId, u64),
     Error(String, String),
 }
@@ -102,7 +106,13 @@ impl ObjectScanner<'_> {
                 }
                 Err(e) => self.error(format!("commit {id}"), format!("cannot be parsed: {e}")),
             },
-            gix::object::Kind::Tree | gix::object::Kind::Tag => {}
+            gix::object::Kind::Tag => match gix::objs::TagRef::from_bytes(data, id.kind()) {
+                Ok(tag) => {
+                    let _ = self.tx.send(Event::Tag(id, tag.target()));
+                }
+                Err(e) => self.error(format!("tag {id}"), format!("cannot be parsed: {e}")),
+            },
+            gix::object::Kind::Tree => {}
         }
     }
 
@@ -156,6 +166,9 @@ pub(crate) fn inventory(
                 }
                 Event::Commit(id, node) => {
                     inventory.commits.insert(id, node);
+                }
+                Event::Tag(id, target) => {
+                    inventory.tags.insert(id, target);
                 }
                 Event::TooLarge(id, size) => inventory.too_large.push((id, size)),
                 Event::Error(what, message) => inventory.errors.push((what, message)),
@@ -223,7 +236,7 @@ impl ObjectDirs {
 fn scan_packs(repo: &gix::ThreadSafeRepository, objects: &ObjectDirs, scanner: &ObjectScanner<'_>, threads: usize) {
     for index in objects.pack_indexes() {
         let mut handler = scanner.clone();
-        let wanted = |kind| matches!(kind, gix::object::Kind::Blob | gix::object::Kind::Commit);
+        let wanted = |kind| kind != gix::object::Kind::Tree;
         let visit = move |kind, data: &[u8], id| handler.process(id, kind, data);
         let Err(e) = packwalk::walk_pack(&index, objects.hash, threads, wanted, visit) else { continue };
         let shown = index.display().to_string();

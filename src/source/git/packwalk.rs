@@ -100,13 +100,14 @@ struct Layout {
 
 impl Layout {
     fn read(pack: &File, index: &pack::index::File) -> Result<Layout, WalkError> {
-        let mut entries: Vec<(u64, u32)> =
-            (0..index.num_objects()).map(|i| (index.pack_offset_at_index(i), i)).collect();
-        entries.sort_unstable();
+        let mut entries: Vec<Entry> = (0..index.num_objects())
+            .map(|i| Entry { offset: index.pack_offset_at_index(i), size: 0, index: i, kind: None, header_len: 0 })
+            .collect();
+        entries.sort_unstable_by_key(|e| e.offset);
         let io = |offset, source| WalkError::Io { offset, source };
         let len = pack.metadata().map_err(|e| io(0, e))?.len();
         let end = len.checked_sub(index.object_hash().len_in_bytes() as u64).ok_or_else(|| corrupt(0, "too short"))?;
-        let (entries, parents) = read_headers(pack, index, &entries, end)?;
+        let parents = read_headers(pack, index, &mut entries, end)?;
         let (child_start, children) = child_lists(&parents);
         let mut layout = Layout { entries, end, child_start, children, roots: Vec::new() };
         layout.roots = layout.tree_sizes()?;
@@ -153,21 +154,21 @@ impl Layout {
     }
 }
 
-/// One sequential read of every entry header; returns the entries and each one's base (its
-/// position in `entries`, or `u32::MAX` for a base object).
+/// One sequential read of every entry header (`entries` are sorted by offset); fills in each
+/// entry and returns each one's base (its position in `entries`, or `u32::MAX` for a base object).
 fn read_headers(
     pack: &File,
     index: &pack::index::File,
-    sorted: &[(u64, u32)],
+    entries: &mut [Entry],
     end: u64,
-) -> Result<(Vec<Entry>, Vec<u32>), WalkError> {
+) -> Result<Vec<u32>, WalkError> {
     let mut reader = BufReader::with_capacity(64 << 10, pack);
     check_pack_header(&mut reader, index)?;
     let mut position = pack::data::header::SIZE as u64;
     let hash_len = index.object_hash().len_in_bytes();
-    let mut entries = Vec::with_capacity(sorted.len());
-    let mut parents = Vec::with_capacity(sorted.len());
-    for &(offset, idx) in sorted {
+    let mut parents = Vec::with_capacity(entries.len());
+    for i in 0..entries.len() {
+        let offset = entries[i].offset;
         if offset < position || offset >= end {
             return Err(corrupt(offset, "offset out of order or past the end of the pack"));
         }
@@ -185,19 +186,16 @@ fn read_headers(
         let parent = match base {
             None => u32::MAX,
             Some(base) => base
-                .and_then(|b| sorted.binary_search_by_key(&b, |&(o, _)| o).ok())
+                .and_then(|b| entries.binary_search_by_key(&b, |e| e.offset).ok())
                 .ok_or_else(|| corrupt(offset, "delta base not in this pack"))? as u32,
         };
-        entries.push(Entry {
-            offset,
-            size: header.decompressed_size,
-            index: idx,
-            kind: header.header.as_kind(),
-            header_len: u8::try_from(header_len).map_err(|_| corrupt(offset, "header too long"))?,
-        });
+        let entry = &mut entries[i];
+        entry.size = header.decompressed_size;
+        entry.kind = header.header.as_kind();
+        entry.header_len = u8::try_from(header_len).map_err(|_| corrupt(offset, "header too long"))?;
         parents.push(parent);
     }
-    Ok((entries, parents))
+    Ok(parents)
 }
 
 fn check_pack_header(reader: &mut impl Read, index: &pack::index::File) -> Result<(), WalkError> {

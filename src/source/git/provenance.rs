@@ -23,8 +23,9 @@ pub(crate) struct RefTip {
     pub(crate) commit: ObjectId,
 }
 
-/// Every ref (branches, tags, remotes, stash, notes) and a detached HEAD, peeled to commits.
-pub(crate) fn ref_tips(repo: &gix::Repository) -> (Vec<RefTip>, Vec<String>) {
+/// Every ref (branches, tags, remotes, stash, notes) and a detached HEAD, peeled to commits
+/// through the tags and commits phase 1 read (no object is read again: issue #3).
+pub(crate) fn ref_tips(repo: &gix::Repository, inventory: &Inventory) -> (Vec<RefTip>, Vec<String>) {
     let mut tips = Vec::new();
     let mut errors = Vec::new();
     let platform = match repo.references() {
@@ -35,11 +36,11 @@ pub(crate) fn ref_tips(repo: &gix::Repository) -> (Vec<RefTip>, Vec<String>) {
         Ok(all) => {
             for reference in all {
                 match reference {
-                    Ok(mut r) => {
+                    Ok(r) => {
                         let name = r.name().as_bstr().to_string();
                         // Refs to trees or blobs have no history to attribute; skip them.
-                        if let Ok(commit) = r.peel_to_commit() {
-                            tips.push(RefTip { name, commit: commit.id });
+                        if let Some(commit) = ref_target(r).and_then(|id| peel_to_commit(inventory, id)) {
+                            tips.push(RefTip { name, commit });
                         }
                     }
                     Err(e) => errors.push(format!("cannot read a ref: {e}")),
@@ -56,6 +57,28 @@ pub(crate) fn ref_tips(repo: &gix::Repository) -> (Vec<RefTip>, Vec<String>) {
     }
     tips.sort_by(|a, b| a.name.cmp(&b.name));
     (tips, errors)
+}
+
+/// The object a ref points to, following symbolic refs.
+fn ref_target(mut reference: gix::Reference<'_>) -> Option<ObjectId> {
+    for _ in 0..8 {
+        if let Some(id) = reference.target().try_id() {
+            return Some(id.to_owned());
+        }
+        reference = reference.follow()?.ok()?;
+    }
+    None
+}
+
+/// Follows annotated tags to a commit of the database.
+fn peel_to_commit(inventory: &Inventory, mut id: ObjectId) -> Option<ObjectId> {
+    for _ in 0..64 {
+        if inventory.commits.contains_key(&id) {
+            return Some(id);
+        }
+        id = *inventory.tags.get(&id)?;
+    }
+    None
 }
 
 /// The commit graph of the database: reachability, and which refs reach each commit.
