@@ -331,8 +331,9 @@ impl<'a> Walker<'a> {
         Ok(())
     }
 
-    /// Inflates entry `i` into `out` (resized to its declared size), reading the pack in
-    /// [`READ_CHUNK`] pieces.
+    /// Inflates entry `i` into `out`, reading the pack in [`READ_CHUNK`] pieces. `out` grows
+    /// with what is actually inflated (doubling, up to the declared size), so a header that lies
+    /// about the size costs at most twice what its data really holds.
     fn inflate_entry(&mut self, i: u32, out: &mut Vec<u8>) -> Result<(), WalkError> {
         let entry = self.shared.layout.entries[i as usize];
         let (mut at, end) = self.shared.layout.data_range(i);
@@ -341,12 +342,16 @@ impl<'a> Walker<'a> {
             return Err(corrupt(entry.offset, format!("declares {} bytes from {compressed} compressed", entry.size)));
         }
         let size = usize::try_from(entry.size).map_err(|_| corrupt(entry.offset, "too large"))?;
+        let wrong_size = || corrupt(entry.offset, format!("does not inflate to its declared {size} bytes"));
         out.clear();
-        out.try_reserve_exact(size).map_err(|_| corrupt(entry.offset, "too large to hold in memory"))?;
-        out.resize(size, 0);
         self.inflate.reset();
         let mut written = 0usize;
         loop {
+            if written == out.len() && out.len() < size {
+                let grown = out.len().saturating_mul(2).max(READ_CHUNK).min(size);
+                out.try_reserve_exact(grown - out.len()).map_err(|_| corrupt(entry.offset, "too large for memory"))?;
+                out.resize(grown, 0);
+            }
             let want = usize::try_from(end - at).unwrap_or(READ_CHUNK).min(READ_CHUNK);
             self.input.resize(want, 0);
             read_exact_at(self.shared.pack, &mut self.input, at)?;
@@ -355,12 +360,17 @@ impl<'a> Walker<'a> {
                 .inflate
                 .decompress(&self.input, &mut out[written..], gix::zlib::FlushDecompress::None)
                 .map_err(|e| corrupt(entry.offset, format!("cannot inflate: {e}")))?;
-            at += self.inflate.total_in() - before.0;
-            written += usize::try_from(self.inflate.total_out() - before.1).unwrap_or(usize::MAX);
+            let consumed = self.inflate.total_in() - before.0;
+            let produced = usize::try_from(self.inflate.total_out() - before.1).map_err(|_| wrong_size())?;
+            at += consumed;
+            written += produced;
             match status {
-                gix::zlib::Status::StreamEnd if written == size => return Ok(()),
-                gix::zlib::Status::Ok if at < end && written <= size => {}
-                _ => return Err(corrupt(entry.offset, format!("inflates to a size other than the declared {size}"))),
+                gix::zlib::Status::StreamEnd if written == size => {
+                    out.truncate(written);
+                    return Ok(());
+                }
+                gix::zlib::Status::Ok | gix::zlib::Status::BufError if consumed > 0 || produced > 0 => {}
+                _ => return Err(wrong_size()),
             }
         }
     }
@@ -453,6 +463,8 @@ fn copy_instruction<'b>(op: u8, ops: &mut &[u8], base: &'b [u8]) -> Result<&'b [
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
+
     use super::*;
 
     #[test]
@@ -490,6 +502,37 @@ mod tests {
 
     /// A repository whose one pack has delta chains (many versions of one file).
     fn packed_repo() -> tempfile::TempDir {
+        packed_repo_with(|dir, round| {
+            let mut text = String::new();
+            for line in 0..=round {
+                let _ = write!(text, "line {line}: ");
+                text += &"lorem ipsum dolor sit amet ".repeat(line % 7 + 1);
+                text += "\n";
+            }
+            std::fs::write(dir.join("notes.txt"), &text).unwrap();
+            std::fs::write(dir.join(format!("f{}.txt", round % 5)), text.repeat(2)).unwrap();
+        })
+    }
+
+    /// Two versions of a 3 MiB file that barely compresses: inflated in several reads.
+    fn large_object_repo() -> tempfile::TempDir {
+        packed_repo_with(|dir, round| {
+            if round < 2 {
+                let mut state = 0x2545_f491_4f6c_dd1d_u64;
+                let mut text = String::with_capacity(3 << 20);
+                while text.len() < 3 << 20 {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    let _ = write!(text, "{state:016x}");
+                }
+                let _ = write!(text, "\nversion {round}\n");
+                std::fs::write(dir.join("large.txt"), text).unwrap();
+            }
+        })
+    }
+
+    fn packed_repo_with(mut write_round: impl FnMut(&Path, usize)) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
         let git = |args: &[&str]| {
             let status = std::process::Command::new("git")
@@ -501,14 +544,10 @@ mod tests {
             assert!(status.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&status.stderr));
         };
         git(&["init", "-q"]);
-        let mut text = String::new();
         for round in 0..40 {
-            text += &"lorem ipsum dolor sit amet ".repeat(round % 7 + 1);
-            text += "\n";
-            std::fs::write(dir.path().join("notes.txt"), &text).unwrap();
-            std::fs::write(dir.path().join(format!("f{}.txt", round % 5)), text.repeat(2)).unwrap();
+            write_round(dir.path(), round);
             git(&["add", "-A"]);
-            git(&["commit", "-q", "-m", &format!("round {round}")]);
+            git(&["commit", "-q", "--allow-empty", "-m", &format!("round {round}")]);
         }
         git(&["gc", "-q", "--aggressive"]);
         dir
@@ -522,7 +561,15 @@ mod tests {
 
     #[test]
     fn every_object_of_a_pack_is_decoded_once_and_matches_gix() {
-        let dir = packed_repo();
+        assert_walk_matches_gix(&packed_repo(), 20);
+    }
+
+    #[test]
+    fn large_objects_are_inflated_in_pieces_and_match_gix() {
+        assert_walk_matches_gix(&large_object_repo(), 1);
+    }
+
+    fn assert_walk_matches_gix(dir: &tempfile::TempDir, min_deltas: usize) {
         let index = the_pack_index(dir.path());
         let seen = Mutex::new(Vec::new());
         let visit = |kind: Kind, data: &[u8], id: ObjectId| seen.lock().unwrap().push((id, kind, data.to_vec()));
@@ -534,7 +581,7 @@ mod tests {
         seen.dedup_by_key(|(id, _, _)| *id);
         assert_eq!(seen.len(), pack_index.num_objects() as usize, "no object twice");
         let layout = Layout::read(&File::open(index.with_extension("pack")).unwrap(), &pack_index).unwrap();
-        assert!(layout.entries.iter().filter(|e| e.kind.is_none()).count() > 20, "the pack has deltas");
+        assert!(layout.entries.iter().filter(|e| e.kind.is_none()).count() >= min_deltas, "the pack has deltas");
         let repo = gix::open(dir.path()).unwrap();
         for (id, kind, data) in &seen {
             let object = repo.find_object(*id).unwrap();
