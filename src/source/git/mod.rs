@@ -7,16 +7,20 @@
 //!   author, date, reachability and the refs that reach it.
 //! - `changes`: `--staged`, `--since`, `--range`, `--branch`: only what a change adds.
 //! - `tree`: the tree walk those share.
+//! - `packwalk`: the delta-tree walk of one pack both phases use, with positioned reads.
 //!
-//! Memory: phase 1 holds the commit graph (one small node per commit), the matches of blobs with
-//! findings, one matcher scratch per thread, and gix's per-thread decode buffers (the largest
-//! blob being decoded, per thread); pack files are memory-mapped, so their pages are counted in
-//! the process's resident size but belong to the page cache.
+//! Memory (issue #3; README "Git history" states the bound and the measurement): a history scan reads
+//! packs with `pread`, not memory-mapped, so the pack does not count in our resident size. Phase 1
+//! holds per pack a layout of ~32 bytes per object, the commit graph (~100 bytes per commit), the
+//! matches of blobs with findings, and per thread a matcher scratch and the objects on the delta
+//! chain being built. Phase 2 adds the tree index (8 bytes per subtree entry of every tree while
+//! it is built, then only what leads to a finding), and after freeing it one bit per (commit, ref).
 
 mod base;
 mod changes;
 mod objects;
 mod open;
+mod packwalk;
 mod provenance;
 mod tree;
 mod treeindex;
@@ -209,7 +213,7 @@ fn history(
     }
     let mut collector = Collector::new();
     if !inventory.blob_matches.is_empty() {
-        let (refs, ref_errors) = provenance::ref_tips(repo);
+        let (refs, ref_errors) = provenance::ref_tips(repo, &inventory);
         let mut errors = ref_errors;
         let origins = provenance::attribute(repo, &opened.objects, threads, &inventory, &refs, &mut errors);
         for message in errors {
@@ -249,10 +253,30 @@ fn add_history_findings(
     }
 }
 
-/// `LEAKHOUND_TIMINGS=1` prints how long each phase took (since `since`) on stderr, for benchmarks.
+/// `LEAKHOUND_TIMINGS=1` prints how long each phase took (since `since`) on stderr, for benchmarks,
+/// with the resident memory at that point and its peak so far where the OS tells (Linux).
 #[allow(clippy::print_stderr)]
 pub(crate) fn timing(phase: &str, since: Instant) {
     if std::env::var_os("LEAKHOUND_TIMINGS").is_some() {
-        eprintln!("leakhound: timing: {phase}: {:.2} s", since.elapsed().as_secs_f64());
+        eprintln!("leakhound: timing: {phase}: {:.2} s{}", since.elapsed().as_secs_f64(), memory_now());
     }
+}
+
+/// `, rss N MiB (anon A, file F), peak P MiB` from `/proc/self/status`, or nothing.
+fn memory_now() -> String {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else { return String::new() };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map_or(0, |kib| kib / 1024)
+    };
+    format!(
+        ", rss {} MiB (anon {}, file {}), peak {} MiB",
+        field("VmRSS:"),
+        field("RssAnon:"),
+        field("RssFile:"),
+        field("VmHWM:")
+    )
 }

@@ -1,24 +1,25 @@
 //! Phase 1 of a history scan: every object in the object database, each decoded once.
 //!
-//! Packs are walked with gix-pack's delta-tree traversal (the way `git index-pack` resolves a
-//! pack): every base is inflated once and its deltas applied from it, in parallel, so decoding
-//! git/git's 849k objects takes about 3 s on 2 cores where looking each object up by id takes
-//! 20 s or more. Blobs are matched right there, in the traversal's worker threads; commits are
-//! recorded (tree, parents, time) for phase 2; trees and tags are skipped. Reachability plays no
-//! part here: dangling commits, dropped stashes and rewritten history are in the database too, and
-//! a blob stored in several packs is matched again but reported once.
+//! Packs are walked delta tree by delta tree ([`packwalk`], the way `git index-pack` resolves a
+//! pack): every base is inflated once and its deltas applied from it, in parallel, where looking
+//! each object up by id takes 20 s or more on git/git. Blobs are matched right there, in the
+//! walk's worker threads; commits (tree, parents, author date) and tags (target) are recorded for
+//! phase 2; trees are not decoded at all. Reachability plays no part here: dangling commits,
+//! dropped stashes and rewritten history are in the database too, and a blob stored in several
+//! packs is matched again but reported once.
 //!
 //! A pack that fails to traverse (corrupt, truncated) is reported and then read object by object
 //! by id, so one bad object costs only itself; every object that still fails is reported by id.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crossbeam_channel::{Sender, bounded};
 use gix::ObjectId;
 use gix::odb::pack;
 
+use super::packwalk;
 use crate::content::{LocatedMatch, Reader, looks_binary};
 use crate::matcher::Matcher;
 
@@ -27,6 +28,8 @@ use crate::matcher::Matcher;
 pub(crate) struct CommitNode {
     pub(crate) tree: ObjectId,
     pub(crate) parents: Box<[ObjectId]>,
+    /// Author date, seconds since the epoch (0 when unreadable).
+    pub(crate) time: i64,
 }
 
 /// What to do with blobs.
@@ -43,6 +46,9 @@ pub(crate) struct Inventory {
     pub(crate) blob_matches: HashMap<ObjectId, Vec<LocatedMatch>>,
     /// Every commit in the database.
     pub(crate) commits: HashMap<ObjectId, CommitNode>,
+    /// Every annotated tag in the database, with the object it points to (so refs are peeled
+    /// without reading objects again).
+    pub(crate) tags: HashMap<ObjectId, ObjectId>,
     pub(crate) blobs: u64,
     pub(crate) bytes: u64,
     pub(crate) binary: u64,
@@ -55,6 +61,7 @@ pub(crate) struct Inventory {
 enum Event {
     Matches(ObjectId, Vec<LocatedMatch>),
     Commit(ObjectId, CommitNode),
+    Tag(ObjectId, ObjectId),
     TooLarge(ObjectId, u64),
     Error(String, String),
 }
@@ -93,12 +100,19 @@ impl ObjectScanner<'_> {
             gix::object::Kind::Blob => self.blob(id, data),
             gix::object::Kind::Commit => match gix::objs::CommitRef::from_bytes(data, id.kind()) {
                 Ok(commit) => {
-                    let node = CommitNode { tree: commit.tree(), parents: commit.parents().collect() };
+                    let time = commit.author().ok().and_then(|a| a.time().ok()).map_or(0, |t| t.seconds);
+                    let node = CommitNode { tree: commit.tree(), parents: commit.parents().collect(), time };
                     let _ = self.tx.send(Event::Commit(id, node));
                 }
                 Err(e) => self.error(format!("commit {id}"), format!("cannot be parsed: {e}")),
             },
-            gix::object::Kind::Tree | gix::object::Kind::Tag => {}
+            gix::object::Kind::Tag => match gix::objs::TagRef::from_bytes(data, id.kind()) {
+                Ok(tag) => {
+                    let _ = self.tx.send(Event::Tag(id, tag.target()));
+                }
+                Err(e) => self.error(format!("tag {id}"), format!("cannot be parsed: {e}")),
+            },
+            gix::object::Kind::Tree => {}
         }
     }
 
@@ -152,6 +166,9 @@ pub(crate) fn inventory(
                 }
                 Event::Commit(id, node) => {
                     inventory.commits.insert(id, node);
+                }
+                Event::Tag(id, target) => {
+                    inventory.tags.insert(id, target);
                 }
                 Event::TooLarge(id, size) => inventory.too_large.push((id, size)),
                 Event::Error(what, message) => inventory.errors.push((what, message)),
@@ -218,49 +235,17 @@ impl ObjectDirs {
 
 fn scan_packs(repo: &gix::ThreadSafeRepository, objects: &ObjectDirs, scanner: &ObjectScanner<'_>, threads: usize) {
     for index in objects.pack_indexes() {
+        let mut handler = scanner.clone();
+        let wanted = |kind| kind != gix::object::Kind::Tree;
+        let visit = move |kind, data: &[u8], id| handler.process(id, kind, data);
+        let Err(e) = packwalk::walk_pack(&index, objects.hash, threads, wanted, visit) else { continue };
         let shown = index.display().to_string();
-        let bundle = match objects.open_pack(&index) {
-            Ok(bundle) => bundle,
-            Err(e) => {
-                scanner.error(format!("pack {shown}"), format!("cannot be opened: {e}"));
-                continue;
-            }
-        };
-        if let Err(e) = traverse(&bundle, scanner, threads) {
-            scanner.error(format!("pack {shown}"), format!("traversal failed ({e}); reading its objects one by one"));
-            scan_pack_by_id(repo, &bundle, scanner);
+        scanner.error(format!("pack {shown}"), format!("traversal failed ({e}); reading its objects one by one"));
+        match objects.open_pack(&index) {
+            Ok(bundle) => scan_pack_by_id(repo, &bundle, scanner),
+            Err(e) => scanner.error(format!("pack {shown}"), format!("cannot be opened: {e}")),
         }
     }
-}
-
-fn traverse(bundle: &pack::Bundle, scanner: &ObjectScanner<'_>, threads: usize) -> Result<(), String> {
-    let mut handler = scanner.clone();
-    traverse_pack(bundle, threads, move |kind, data, id| handler.process(id, kind, data))
-}
-
-/// Decodes every object of one pack once, with the delta-tree traversal on `threads` threads;
-/// `visit` (cloned per thread) gets each object's kind, bytes and id.
-pub(crate) fn traverse_pack<V>(bundle: &pack::Bundle, threads: usize, mut visit: V) -> Result<(), String>
-where
-    V: FnMut(gix::object::Kind, &[u8], ObjectId) + Send + Clone,
-{
-    let interrupt = AtomicBool::new(false);
-    let processor = move |kind: gix::object::Kind, data: &[u8], entry: &pack::index::Entry, _: &dyn gix::Progress| {
-        visit(kind, data, entry.oid);
-        Ok(())
-    };
-    let options = pack::index::traverse::Options {
-        traversal: pack::index::traverse::Algorithm::DeltaTreeLookup,
-        thread_limit: Some(threads),
-        check: pack::index::traverse::SafetyCheck::SkipFileAndObjectChecksumVerification,
-        alloc_limit_bytes: None,
-        make_pack_lookup_cache: || pack::cache::Never,
-    };
-    bundle
-        .index
-        .traverse(&bundle.pack, &mut gix::utils::progress::Discard, &interrupt, processor, options)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
 }
 
 /// The slow, robust path for a damaged pack: each object by id; failures are reported by id.

@@ -23,8 +23,9 @@ pub(crate) struct RefTip {
     pub(crate) commit: ObjectId,
 }
 
-/// Every ref (branches, tags, remotes, stash, notes) and a detached HEAD, peeled to commits.
-pub(crate) fn ref_tips(repo: &gix::Repository) -> (Vec<RefTip>, Vec<String>) {
+/// Every ref (branches, tags, remotes, stash, notes) and a detached HEAD, peeled to commits
+/// through the tags and commits phase 1 read (no object is read again: issue #3).
+pub(crate) fn ref_tips(repo: &gix::Repository, inventory: &Inventory) -> (Vec<RefTip>, Vec<String>) {
     let mut tips = Vec::new();
     let mut errors = Vec::new();
     let platform = match repo.references() {
@@ -35,11 +36,11 @@ pub(crate) fn ref_tips(repo: &gix::Repository) -> (Vec<RefTip>, Vec<String>) {
         Ok(all) => {
             for reference in all {
                 match reference {
-                    Ok(mut r) => {
+                    Ok(r) => {
                         let name = r.name().as_bstr().to_string();
                         // Refs to trees or blobs have no history to attribute; skip them.
-                        if let Ok(commit) = r.peel_to_commit() {
-                            tips.push(RefTip { name, commit: commit.id });
+                        if let Some(commit) = ref_target(r).and_then(|id| peel_to_commit(inventory, id)) {
+                            tips.push(RefTip { name, commit });
                         }
                     }
                     Err(e) => errors.push(format!("cannot read a ref: {e}")),
@@ -58,6 +59,28 @@ pub(crate) fn ref_tips(repo: &gix::Repository) -> (Vec<RefTip>, Vec<String>) {
     (tips, errors)
 }
 
+/// The object a ref points to, following symbolic refs.
+fn ref_target(mut reference: gix::Reference<'_>) -> Option<ObjectId> {
+    for _ in 0..8 {
+        if let Some(id) = reference.target().try_id() {
+            return Some(id.to_owned());
+        }
+        reference = reference.follow()?.ok()?;
+    }
+    None
+}
+
+/// Follows annotated tags to a commit of the database.
+fn peel_to_commit(inventory: &Inventory, mut id: ObjectId) -> Option<ObjectId> {
+    for _ in 0..64 {
+        if inventory.commits.contains_key(&id) {
+            return Some(id);
+        }
+        id = *inventory.tags.get(&id)?;
+    }
+    None
+}
+
 /// The commit graph of the database: reachability, and which refs reach each commit.
 ///
 /// Refs are propagated once, children before parents (Kahn's algorithm over the graph), as one
@@ -66,7 +89,6 @@ pub(crate) fn ref_tips(repo: &gix::Repository) -> (Vec<RefTip>, Vec<String>) {
 /// `refs_total`.
 struct Graph<'a> {
     commits: &'a HashMap<ObjectId, CommitNode>,
-    reachable: HashSet<ObjectId>,
     index: HashMap<ObjectId, usize>,
     /// `bits[i * words .. (i + 1) * words]`: the refs reaching commit `i`.
     bits: Vec<u64>,
@@ -77,17 +99,22 @@ struct Graph<'a> {
 /// At most this many bits of ref sets (128 MiB).
 const REF_BITS_LIMIT: usize = 1 << 30;
 
+/// Every commit reachable from a ref.
+fn reachable_commits(commits: &HashMap<ObjectId, CommitNode>, refs: &[RefTip]) -> HashSet<ObjectId> {
+    let mut reachable = HashSet::new();
+    let mut queue: VecDeque<ObjectId> = refs.iter().map(|r| r.commit).collect();
+    while let Some(id) = queue.pop_front() {
+        if reachable.insert(id)
+            && let Some(node) = commits.get(&id)
+        {
+            queue.extend(node.parents.iter().copied());
+        }
+    }
+    reachable
+}
+
 impl<'a> Graph<'a> {
     fn new(commits: &'a HashMap<ObjectId, CommitNode>, refs: &[RefTip]) -> Graph<'a> {
-        let mut reachable = HashSet::new();
-        let mut queue: VecDeque<ObjectId> = refs.iter().map(|r| r.commit).collect();
-        while let Some(id) = queue.pop_front() {
-            if reachable.insert(id)
-                && let Some(node) = commits.get(&id)
-            {
-                queue.extend(node.parents.iter().copied());
-            }
-        }
         let mut ids: Vec<ObjectId> = commits.keys().copied().collect();
         ids.sort();
         let index: HashMap<ObjectId, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
@@ -97,7 +124,7 @@ impl<'a> Graph<'a> {
             (0..refs.len()).filter(|&i| !refs[i].name.starts_with("refs/tags/")).collect()
         };
         let words = tracked.len().div_ceil(64).max(1);
-        let mut graph = Graph { commits, reachable, index, bits: vec![0; ids.len() * words], words, tracked };
+        let mut graph = Graph { commits, index, bits: vec![0; ids.len() * words], words, tracked };
         graph.propagate(&ids, refs);
         graph
     }
@@ -143,10 +170,10 @@ impl<'a> Graph<'a> {
             .map(|(_, &r)| r)
             .collect()
     }
+}
 
-    fn present_parents(&self, node: &CommitNode) -> Vec<ObjectId> {
-        node.parents.iter().filter(|p| self.commits.contains_key(*p)).copied().collect()
-    }
+fn present_parents(commits: &HashMap<ObjectId, CommitNode>, node: &CommitNode) -> Vec<ObjectId> {
+    node.parents.iter().filter(|p| commits.contains_key(*p)).copied().collect()
 }
 
 /// A candidate introduction: (unreachable?, author time, commit).
@@ -162,33 +189,10 @@ pub(crate) fn attribute(
     refs: &[RefTip],
     errors: &mut Vec<String>,
 ) -> HashMap<ObjectId, Vec<(String, GitOrigin)>> {
-    let graph = Graph::new(&inventory.commits, refs);
-    let blobs: HashSet<ObjectId> = inventory.blob_matches.keys().copied().collect();
     let t0 = std::time::Instant::now();
-    let mut trees = TreeIndex::build(objects, &blobs, threads, errors);
-    super::timing("phase 2: tree index", t0);
-    let mut best: HashMap<(String, ObjectId), Candidate> = HashMap::new();
-    let mut times: HashMap<ObjectId, i64> = HashMap::new();
-    let mut found = Vec::new();
-    for (id, node) in &inventory.commits {
-        let Some(tree) = trees.id(&node.tree) else { continue };
-        if !trees.holds(tree) {
-            continue;
-        }
-        let parents: Vec<u32> = graph
-            .present_parents(node)
-            .iter()
-            .filter_map(|p| inventory.commits.get(p).and_then(|n| trees.id(&n.tree)))
-            .collect();
-        found.clear();
-        trees.introduced(tree, &parents, &mut found);
-        for hit in found.drain(..) {
-            let time = *times.entry(*id).or_insert_with(|| author_time(repo, *id));
-            let candidate = (!graph.reachable.contains(id), time, *id);
-            best.entry(hit).and_modify(|c| *c = (*c).min(candidate)).or_insert(candidate);
-        }
-    }
-    super::timing("phase 2: commits compared", t0);
+    let best = introductions(objects, threads, inventory, refs, errors, t0);
+    let graph = Graph::new(&inventory.commits, refs);
+    super::timing("phase 2: ref sets", t0);
     let mut infos: HashMap<ObjectId, CommitInfo> = HashMap::new();
     let mut out: HashMap<ObjectId, Vec<(String, GitOrigin)>> = HashMap::new();
     for ((path, blob), (unreachable, _, commit)) in best {
@@ -200,8 +204,41 @@ pub(crate) fn attribute(
     out
 }
 
-fn author_time(repo: &gix::Repository, id: ObjectId) -> i64 {
-    repo.find_commit(id).ok().and_then(|c| c.author().ok().and_then(|a| a.time().ok())).map_or(0, |t| t.seconds)
+/// The best candidate commit per (path, blob with findings). The tree index lives only here, so
+/// it is freed before the ref sets are built.
+fn introductions(
+    objects: &super::objects::ObjectDirs,
+    threads: usize,
+    inventory: &Inventory,
+    refs: &[RefTip],
+    errors: &mut Vec<String>,
+    t0: std::time::Instant,
+) -> HashMap<(String, ObjectId), Candidate> {
+    let commits = &inventory.commits;
+    let reachable = reachable_commits(commits, refs);
+    let blobs: HashSet<ObjectId> = inventory.blob_matches.keys().copied().collect();
+    let mut trees = TreeIndex::build(objects, &blobs, threads, errors);
+    super::timing(&format!("phase 2: tree index ({})", trees.size()), t0);
+    let mut best: HashMap<(String, ObjectId), Candidate> = HashMap::new();
+    let mut found = Vec::new();
+    for (id, node) in commits {
+        let Some(tree) = trees.id(&node.tree) else { continue };
+        if !trees.holds(tree) {
+            continue;
+        }
+        let parents: Vec<u32> = present_parents(commits, node)
+            .iter()
+            .filter_map(|p| commits.get(p).and_then(|n| trees.id(&n.tree)))
+            .collect();
+        found.clear();
+        trees.introduced(tree, &parents, &mut found);
+        for hit in found.drain(..) {
+            let candidate = (!reachable.contains(id), node.time, *id);
+            best.entry(hit).and_modify(|c| *c = (*c).min(candidate)).or_insert(candidate);
+        }
+    }
+    super::timing("phase 2: commits compared", t0);
+    best
 }
 
 fn commit_info(repo: &gix::Repository, graph: &Graph<'_>, refs: &[RefTip], id: ObjectId) -> CommitInfo {

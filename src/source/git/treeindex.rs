@@ -1,35 +1,51 @@
 //! The tree index of phase 2: just enough of every tree to attribute blobs with findings.
 //!
-//! One more traversal of the packs (decoding only; nothing is matched) records, for every tree,
-//! its subtrees and the blobs with findings it holds, with their names. Everything else a tree
-//! holds is irrelevant to provenance and is not kept, which keeps the index small (git/git: every
-//! tree of 85k commits in a few tens of MB) and makes the per-commit walk an in-memory one: a
-//! commit whose root tree holds no blob with findings is skipped at once.
+//! One more walk of the packs (trees only; nothing is matched) records, for every tree, its
+//! subtrees and the blobs with findings it holds, with their names. Everything else a tree holds
+//! is irrelevant to provenance and is not kept, and what is kept is compact (issue #3): object ids
+//! and names are interned to `u32`, a kept entry is 12 bytes, and all entries live in one vector
+//! with an 8-byte span per tree. The walk threads send trees in batches, so there is no
+//! allocation per tree. This makes the per-commit walk an in-memory one: a commit whose root tree
+//! holds no blob with findings is skipped at once.
 
 use std::collections::{HashMap, HashSet};
 
-use crossbeam_channel::bounded;
+use crossbeam_channel::{Sender, bounded};
 use gix::ObjectId;
 
 use super::objects::ObjectDirs;
+use super::packwalk::WalkError;
 
-/// A kept tree entry: a subtree or a blob with findings.
+/// A kept tree entry, a subtree or a blob with findings, in 8 bytes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Child {
-    /// Interned name.
-    pub(crate) name: u32,
+    /// Interned name; [`TREE_BIT`] set for a subtree.
+    name_and_kind: u32,
     /// Interned object (a tree or a blob).
-    pub(crate) object: u32,
-    pub(crate) is_tree: bool,
+    object: u32,
+}
+
+/// Marks a [`Child`] that is a subtree; names are interned below it.
+const TREE_BIT: u32 = 1 << 31;
+
+impl Child {
+    fn name(self) -> u32 {
+        self.name_and_kind & !TREE_BIT
+    }
+
+    fn is_tree(self) -> bool {
+        self.name_and_kind & TREE_BIT != 0
+    }
 }
 
 /// Subtrees and blobs-with-findings of every tree, and a memo of which trees hold such a blob.
-/// Objects and names are interned to `u32` so the index stays small on large histories.
 #[derive(Debug, Default)]
 pub(crate) struct TreeIndex {
     ids: HashMap<ObjectId, u32>,
     oids: Vec<ObjectId>,
-    children: Vec<Vec<Child>>,
+    /// Per interned object: its kept entries, `kids[start..start + len]`.
+    spans: Vec<(u32, u32)>,
+    kids: Vec<Child>,
     name_ids: HashMap<u64, u32>,
     names: Vec<String>,
     holds: Vec<Option<bool>>,
@@ -38,11 +54,17 @@ pub(crate) struct TreeIndex {
 /// How deep trees may nest before the walk stops following them (hostile repositories).
 const MAX_DEPTH: usize = 512;
 
-/// Messages from the traversal threads.
-enum Message {
-    Tree(ObjectId, Vec<(u64, ObjectId, bool)>),
-    Name(u64, Vec<u8>),
+/// Trees from one walk thread: names first seen by that thread (`(hash, name)`), then trees as
+/// (tree, number of kept entries) with their kept entries, in order.
+#[derive(Default)]
+struct Batch {
+    names: Vec<(u64, Vec<u8>)>,
+    trees: Vec<(ObjectId, u32)>,
+    entries: Vec<(u64, ObjectId, bool)>,
 }
+
+/// A batch is sent once it holds this many entries.
+const BATCH_ENTRIES: usize = 16 * 1024;
 
 impl TreeIndex {
     /// Builds the index from every pack and loose object in `objects`.
@@ -52,35 +74,66 @@ impl TreeIndex {
         threads: usize,
         errors: &mut Vec<String>,
     ) -> TreeIndex {
-        let (tx, rx) = bounded::<Message>(4096);
+        let (tx, rx) = bounded::<Batch>(4);
         let mut index = TreeIndex::default();
         std::thread::scope(|scope| {
             let producer = scope.spawn(move || {
+                let sender = TreeSender { tx, blobs, seen_names: HashSet::new(), batch: Batch::default() };
                 let mut errors = Vec::new();
                 for idx in objects.pack_indexes() {
-                    if let Err(e) = traverse_trees(objects, &idx, blobs, threads, &tx) {
+                    if let Err(e) = walk_trees(objects, &idx, threads, &sender) {
                         errors.push(format!("pack {}: tree index: {e}", idx.display()));
                     }
                 }
-                let mut seen_names = HashSet::new();
+                let mut loose = sender.clone();
                 objects.for_each_loose(|object| {
                     // Unreadable loose objects were already reported by phase 1.
                     if let Ok((id, gix::object::Kind::Tree, data)) = object {
-                        send_tree(id, data, blobs, &mut seen_names, &tx);
+                        loose.tree(id, data);
                     }
                 });
                 errors
             });
-            for message in rx {
-                match message {
-                    Message::Tree(tree, kept) => index.insert(tree, &kept),
-                    Message::Name(hash, name) => index.add_name(hash, &name),
-                }
+            for batch in rx {
+                index.add_batch(&batch);
             }
             errors.extend(producer.join().unwrap_or_default());
         });
         index.holds = vec![None; index.oids.len()];
+        index.prune();
         index
+    }
+
+    /// Drops every entry that leads to no blob with findings (most of them), and the entries of
+    /// trees that hold none: walks never look at them.
+    fn prune(&mut self) {
+        let trees = self.oids.len() as u32;
+        for id in 0..trees {
+            self.holds(id);
+        }
+        let keep = |index: &TreeIndex, tree: u32, c: &Child| {
+            index.holds[tree as usize] == Some(true) && (!c.is_tree() || index.holds[c.object as usize] == Some(true))
+        };
+        let count = (0..trees).map(|t| self.kids(t).iter().filter(|c| keep(self, t, c)).count()).sum();
+        let mut kept = Vec::with_capacity(count);
+        for tree in 0..trees {
+            let start = kept.len() as u32;
+            kept.extend(self.kids(tree).iter().filter(|c| keep(self, tree, c)));
+            self.spans[tree as usize] = (start, kept.len() as u32 - start);
+        }
+        self.kids = kept;
+    }
+
+    fn add_batch(&mut self, batch: &Batch) {
+        for (hash, name) in &batch.names {
+            self.add_name(*hash, name);
+        }
+        let mut entries = batch.entries.as_slice();
+        for &(tree, count) in &batch.trees {
+            let (kept, rest) = entries.split_at(count as usize);
+            self.insert(tree, kept);
+            entries = rest;
+        }
     }
 
     fn intern(&mut self, oid: ObjectId) -> u32 {
@@ -88,13 +141,16 @@ impl TreeIndex {
         let id = *self.ids.entry(oid).or_insert(next);
         if id == next {
             self.oids.push(oid);
-            self.children.push(Vec::new());
+            self.spans.push((0, 0));
         }
         id
     }
 
     fn add_name(&mut self, hash: u64, name: &[u8]) {
         let next = self.names.len() as u32;
+        if next >= TREE_BIT {
+            return; // two billion distinct names: entries with more names are not indexed
+        }
         if *self.name_ids.entry(hash).or_insert(next) == next {
             self.names.push(String::from_utf8_lossy(name).into_owned());
         }
@@ -102,14 +158,25 @@ impl TreeIndex {
 
     fn insert(&mut self, tree: ObjectId, kept: &[(u64, ObjectId, bool)]) {
         let tree = self.intern(tree) as usize;
-        let children: Vec<Child> = kept
-            .iter()
-            .filter_map(|&(hash, oid, is_tree)| {
-                let name = *self.name_ids.get(&hash)?;
-                Some(Child { name, object: self.intern(oid), is_tree })
-            })
-            .collect();
-        self.children[tree] = children;
+        let start = self.kids.len();
+        for &(hash, oid, is_tree) in kept {
+            if let Some(&name) = self.name_ids.get(&hash) {
+                let object = self.intern(oid);
+                let name_and_kind = if is_tree { name | TREE_BIT } else { name };
+                self.kids.push(Child { name_and_kind, object });
+            }
+        }
+        let (Ok(start), Ok(len)) = (u32::try_from(start), u32::try_from(self.kids.len() - start)) else {
+            // More than 4 billion kept entries: the rest of this tree is not indexed.
+            self.kids.truncate(start);
+            return;
+        };
+        self.spans[tree] = (start, len);
+    }
+
+    /// How big the index is, for `LEAKHOUND_TIMINGS`.
+    pub(crate) fn size(&self) -> String {
+        format!("{} objects, {} kept entries, {} names", self.oids.len(), self.kids.len(), self.names.len())
     }
 
     /// The interned id of an object, if the index knows it.
@@ -118,7 +185,8 @@ impl TreeIndex {
     }
 
     fn kids(&self, id: u32) -> &[Child] {
-        &self.children[id as usize]
+        let (start, len) = self.spans[id as usize];
+        &self.kids[start as usize..(start + len) as usize]
     }
 
     /// Whether tree `id` holds (at any depth) a blob with findings.
@@ -131,7 +199,7 @@ impl TreeIndex {
             return known;
         }
         let kids: Vec<Child> = self.kids(id).to_vec();
-        let answer = depth <= MAX_DEPTH && kids.iter().any(|c| !c.is_tree || self.holds_at(c.object, depth + 1));
+        let answer = depth <= MAX_DEPTH && kids.iter().any(|c| !c.is_tree() || self.holds_at(c.object, depth + 1));
         self.holds[id as usize] = Some(answer);
         answer
     }
@@ -144,16 +212,16 @@ impl TreeIndex {
                 continue;
             }
             for child in self.kids(tree).to_vec() {
-                if child.is_tree && !self.holds(child.object) {
+                if child.is_tree() && !self.holds(child.object) {
                     continue;
                 }
                 let same_name: Vec<Child> = parents
                     .iter()
-                    .filter_map(|p| self.kids(*p).iter().find(|c| c.name == child.name).copied())
+                    .filter_map(|p| self.kids(*p).iter().find(|c| c.name() == child.name()).copied())
                     .collect();
-                let path = format!("{prefix}{}", self.names[child.name as usize]);
-                if child.is_tree {
-                    let subtrees: Vec<u32> = same_name.iter().filter(|c| c.is_tree).map(|c| c.object).collect();
+                let path = format!("{prefix}{}", self.names[child.name() as usize]);
+                if child.is_tree() {
+                    let subtrees: Vec<u32> = same_name.iter().filter(|c| c.is_tree()).map(|c| c.object).collect();
                     stack.push((child.object, subtrees, format!("{path}/"), depth + 1));
                 } else if !same_name.iter().any(|c| c.object == child.object) {
                     out.push((path, self.oids[child.object as usize]));
@@ -168,47 +236,68 @@ fn name_hash(name: &[u8]) -> u64 {
     name.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
-/// Sends a tree's subtrees and blobs with findings; each thread sends a name the first time it
-/// sees it.
-fn send_tree(
-    tree: ObjectId,
-    data: &[u8],
-    blobs: &HashSet<ObjectId>,
-    seen_names: &mut HashSet<u64>,
-    tx: &crossbeam_channel::Sender<Message>,
-) {
-    let mut kept = Vec::new();
-    for entry in gix::objs::TreeRefIter::from_bytes(data, tree.kind()).filter_map(Result::ok) {
-        let oid = entry.oid.to_owned();
-        let is_tree = entry.mode.is_tree();
-        let is_blob_with_findings = entry.mode.is_blob_or_symlink() && blobs.contains(&oid);
-        if !is_tree && !is_blob_with_findings {
-            continue;
-        }
-        let hash = name_hash(entry.filename);
-        if seen_names.insert(hash) {
-            let _ = tx.send(Message::Name(hash, entry.filename.to_vec()));
-        }
-        kept.push((hash, oid, is_tree));
-    }
-    if !kept.is_empty() {
-        let _ = tx.send(Message::Tree(tree, kept));
+/// Collects the kept entries of trees into batches for the index; cloned per walk thread (each
+/// clone starts empty and sends what is left when dropped).
+struct TreeSender<'a> {
+    tx: Sender<Batch>,
+    blobs: &'a HashSet<ObjectId>,
+    /// Names this sender has already sent.
+    seen_names: HashSet<u64>,
+    batch: Batch,
+}
+
+impl Clone for TreeSender<'_> {
+    fn clone(&self) -> Self {
+        TreeSender { tx: self.tx.clone(), blobs: self.blobs, seen_names: HashSet::new(), batch: Batch::default() }
     }
 }
 
-fn traverse_trees(
+impl Drop for TreeSender<'_> {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+impl TreeSender<'_> {
+    /// Adds a tree's subtrees and blobs with findings (trees with neither are not sent).
+    fn tree(&mut self, tree: ObjectId, data: &[u8]) {
+        let before = self.batch.entries.len();
+        for entry in gix::objs::TreeRefIter::from_bytes(data, tree.kind()).filter_map(Result::ok) {
+            let oid = entry.oid.to_owned();
+            let is_tree = entry.mode.is_tree();
+            let is_blob_with_findings = entry.mode.is_blob_or_symlink() && self.blobs.contains(&oid);
+            if !is_tree && !is_blob_with_findings {
+                continue;
+            }
+            let hash = name_hash(entry.filename);
+            if self.seen_names.insert(hash) {
+                self.batch.names.push((hash, entry.filename.to_vec()));
+            }
+            self.batch.entries.push((hash, oid, is_tree));
+        }
+        let kept = self.batch.entries.len() - before;
+        if kept > 0 {
+            self.batch.trees.push((tree, u32::try_from(kept).unwrap_or(u32::MAX)));
+        }
+        if self.batch.entries.len() >= BATCH_ENTRIES {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if !self.batch.trees.is_empty() || !self.batch.names.is_empty() {
+            let _ = self.tx.send(std::mem::take(&mut self.batch));
+        }
+    }
+}
+
+fn walk_trees(
     objects: &ObjectDirs,
     index: &std::path::Path,
-    blobs: &HashSet<ObjectId>,
     threads: usize,
-    tx: &crossbeam_channel::Sender<Message>,
-) -> Result<(), String> {
-    let bundle = objects.open_pack(index)?;
-    let tx = tx.clone();
-    let mut seen_names = HashSet::new();
-    super::objects::traverse_pack(&bundle, threads, move |kind, data, id| {
-        if kind == gix::object::Kind::Tree {
-            send_tree(id, data, blobs, &mut seen_names, &tx);
-        }
-    })
+    sender: &TreeSender<'_>,
+) -> Result<(), WalkError> {
+    let mut sender = sender.clone();
+    let wanted = |kind| kind == gix::object::Kind::Tree;
+    super::packwalk::walk_pack(index, objects.hash, threads, wanted, move |_, data, id| sender.tree(id, data))
 }
