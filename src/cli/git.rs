@@ -13,6 +13,7 @@ use crate::baseline::Baseline;
 use crate::config::repo::{self, ConfigSource, ConfigTree, FsFiles};
 use crate::config::{FilterConfig, OutputConfig};
 use crate::matcher::Matcher;
+use crate::progress::{Display, Progress};
 use crate::rules::RuleSet;
 use crate::scan::{Notice, NoticeLevel};
 use crate::source::git::{self, GitConfig, GitMode};
@@ -72,9 +73,13 @@ fn mode(args: &GitArgs) -> anyhow::Result<GitMode> {
 }
 
 pub(crate) fn run(args: &GitArgs) -> anyhow::Result<ExitStatus> {
-    let config = git_config(&args.repo, mode(args)?, args.allow_external_objects, &args.read);
+    let mut config = git_config(&args.repo, mode(args)?, args.allow_external_objects, &args.read);
     let output = OutputConfig::from_args(&args.report);
+    let progress = Arc::new(Progress::new("blobs"));
+    let display = Display::start(&progress, output.progress, output.quiet);
+    config.progress = display.as_ref().map(|_| progress);
     let mut collected = collect(&config, &args.rules, &args.filter.resolve())?;
+    drop(display);
     collected.suppress();
     super::scan::finish(collected.outcome, &collected.rules, &output, &args.validation)
 }
@@ -88,6 +93,7 @@ pub(crate) fn git_config(repo: &Path, mode: GitMode, allow_external_objects: boo
         threads: read.threads(),
         scan_binary: read.scan_binary,
         max_size: read.max_file_size,
+        progress: None,
     }
 }
 

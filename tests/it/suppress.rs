@@ -403,3 +403,14 @@ fn explain_gives_the_marker_config_and_baseline_verdicts() {
     assert!(base.contains("-> suppressed by baseline: baseline entry github.pat.classic "), "{base}");
     assert!(!base.contains(&fake::github_pat(2)), "redacted");
 }
+
+#[test]
+fn git_scans_draw_progress_in_blobs() {
+    let mut repo = Repo::new();
+    repo.write("a.py", &pat_line(1));
+    repo.commit("one");
+    let out = leakhound().current_dir(&repo.dir).args(["git", "--progress", "always"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("\r\x1b[2Kleakhound: ") && err.contains(" blobs, "), "{err:?}");
+    assert!(!err.contains(&fake::github_pat(1)[8..]), "no secret in progress output");
+}

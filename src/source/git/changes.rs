@@ -84,6 +84,9 @@ impl<'a> BlobScanner<'a> {
         self.stats.bytes_scanned += size;
         let mut found = Vec::new();
         self.reader.scan_bytes(self.matcher, &object.data, &mut found);
+        if let Some(progress) = &self.options.progress {
+            progress.item(size, found.len() as u64);
+        }
         found
     }
 

@@ -72,6 +72,8 @@ pub struct GitConfig {
     pub scan_binary: bool,
     /// Skip (and report) blobs larger than this.
     pub max_size: Option<u64>,
+    /// Progress counters to bump, when a progress line is drawn.
+    pub progress: Option<std::sync::Arc<crate::progress::Progress>>,
 }
 
 /// Scans a repository.
@@ -83,7 +85,8 @@ pub fn scan(config: &GitConfig, matcher: &Matcher) -> Result<ScanOutcome, GitErr
         repo.object_cache_size_if_unset(32 << 20);
         repo
     };
-    let options = BlobOptions { scan_binary: config.scan_binary, max_size: config.max_size };
+    let options =
+        BlobOptions { scan_binary: config.scan_binary, max_size: config.max_size, progress: config.progress.clone() };
     let mut notices = shallow_notice(&repo);
     let mut outcome = match &config.mode {
         GitMode::History => history(&opened, &repo, matcher, config.threads, options, &mut notices),

@@ -33,10 +33,12 @@ pub(crate) struct CommitNode {
 }
 
 /// What to do with blobs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct BlobOptions {
     pub(crate) scan_binary: bool,
     pub(crate) max_size: Option<u64>,
+    /// Counters for the progress line, when one is drawn.
+    pub(crate) progress: Option<std::sync::Arc<crate::progress::Progress>>,
 }
 
 /// Everything phase 1 learned.
@@ -89,7 +91,7 @@ impl Clone for ObjectScanner<'_> {
             reader: None,
             tx: self.tx.clone(),
             counters: self.counters,
-            options: self.options,
+            options: self.options.clone(),
         }
     }
 }
@@ -132,6 +134,9 @@ impl ObjectScanner<'_> {
         let reader = self.reader.get_or_insert_with(|| Reader::new(matcher));
         let mut found = Vec::new();
         reader.scan_bytes(matcher, data, &mut found);
+        if let Some(progress) = &self.options.progress {
+            progress.item(size, found.len() as u64);
+        }
         if !found.is_empty() {
             let _ = self.tx.send(Event::Matches(id, found));
         }
