@@ -115,7 +115,8 @@ impl Reader {
         out: &mut Vec<LocatedMatch>,
     ) -> io::Result<ReadSummary> {
         self.buf.clear();
-        let eof = fill(&mut source, &mut self.buf, self.window + self.overlap)?;
+        // Sniff at least BINARY_SNIFF bytes whatever the window (tiny windows are for tests).
+        let eof = fill(&mut source, &mut self.buf, (self.window + self.overlap).max(BINARY_SNIFF))?;
         if let Some(encoding) = utf16_encoding(&self.buf) {
             return self.scan_utf16(matcher, source, encoding, out);
         }
@@ -223,14 +224,19 @@ impl Utf16 {
 
 /// UTF-16 by its byte order mark, or without one when the start looks like ASCII text in UTF-16
 /// (a NUL in almost every other byte and printable text in the rest).
+///
+/// A byte order mark alone is not enough: the text after it must hold a NUL byte (every ASCII
+/// character and newline in UTF-16 has one). Otherwise prefixing any file with `FF FE` would turn
+/// its content into CJK-looking text and hide every secret in it.
 pub fn utf16_encoding(buf: &[u8]) -> Option<Utf16> {
-    if buf.starts_with(&[0xFF, 0xFE]) {
+    let head = &buf[..buf.len().min(BINARY_SNIFF) & !1];
+    let has_nul = || memchr::memchr(0, &head[2..]).is_some();
+    if buf.starts_with(&[0xFF, 0xFE]) && has_nul() {
         return Some(Utf16::Le);
     }
-    if buf.starts_with(&[0xFE, 0xFF]) {
+    if buf.starts_with(&[0xFE, 0xFF]) && has_nul() {
         return Some(Utf16::Be);
     }
-    let head = &buf[..buf.len().min(BINARY_SNIFF) & !1];
     if head.len() < 16 {
         return None;
     }
@@ -455,6 +461,8 @@ mod tests {
         assert_eq!(utf16_encoding(&with_bom), Some(Utf16::Le));
         assert_eq!(decode_utf16(&with_bom, Utf16::Le), text);
         assert_eq!(utf16_encoding(b"plain ascii text, not utf-16"), None);
+        assert_eq!(utf16_encoding(b"\xff\xfeUTF-8 text behind a stray byte order mark"), None);
+        assert_eq!(utf16_encoding(b"\xfe\xff"), None);
         assert_eq!(utf16_encoding(b"\x7fELF\0\0\0\x01\x02\x03\x04\x05\x06\x07\x08\x09"), None);
     }
 

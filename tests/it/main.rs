@@ -6,6 +6,7 @@
 
 mod accuracy;
 mod git;
+mod hostile;
 mod props;
 mod reports;
 mod rules_cli;
