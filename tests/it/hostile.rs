@@ -289,3 +289,52 @@ fn hostile_content_in_attribute_values_is_escaped_for_the_terminal() {
     let sarif = tree.run(&["scan", "src", "--rules", "rules/note.yaml", "-f", "sarif"]).json();
     assert_eq!(sarif["runs"][0]["results"][0]["properties"]["attributes"]["note"], note);
 }
+
+/// Runs git in `dir` with no user or system config; panics on failure.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.name=Ada", "-c", "user.email=ada@example.org"])
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn a_corrupt_pack_entry_is_reported_by_object_id_and_the_rest_is_still_scanned() {
+    let tree = Tree::new();
+    let dir = tree.path();
+    git(dir, &["init", "-q", "-b", "main"]);
+    tree.file("good.env", format!("G={}\n", fake::github_pat(707)));
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "good"]);
+    tree.file("bad.txt", format!("this blob's packed bytes will be damaged {}\n", "z".repeat(200)));
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "bad"]);
+    let blob = git(dir, &["rev-parse", "HEAD:bad.txt"]);
+    git(dir, &["repack", "-q", "-a", "-d"]);
+    let pack_dir = dir.join(".git/objects/pack");
+    let idx = std::fs::read_dir(&pack_dir).unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|e| e == "idx")).unwrap();
+    // `verify-pack -v`: "<id> <type> <size> <size in pack> <offset>"
+    let listing = git(dir, &["verify-pack", "-v", idx.to_str().unwrap()]);
+    let entry: Vec<u64> = listing.lines().find(|l| l.starts_with(&blob)).unwrap().split_whitespace().skip(3).take(2).map(|n| n.parse().unwrap()).collect();
+    let (packed, offset) = (entry[0], entry[1]);
+    let pack = idx.with_extension("pack");
+    let mut perms = std::fs::metadata(&pack).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&pack, perms).unwrap();
+    let file = std::fs::OpenOptions::new().write(true).open(&pack).unwrap();
+    file.write_at(&vec![0xA5; (packed - 6) as usize], offset + 4).unwrap();
+    let out = leakhound().current_dir(dir).args(["git", "-f", "json"]).timeout(TIMEOUT).output().unwrap();
+    let run = Run(out);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(run.stderr().contains(&blob), "the damaged object is named: {}", run.stderr());
+    let doc = run.json();
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 1, "the intact secret is still reported");
+    assert_eq!(doc["summary"]["complete"], false);
+}
