@@ -5,6 +5,7 @@
 //! ([`util::fake`]); none is a real credential.
 
 mod accuracy;
+mod canary;
 mod git;
 mod hostile;
 mod props;
