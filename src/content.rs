@@ -165,7 +165,28 @@ impl Reader {
         self.scan_windows(matcher, decoded, eof, out)
     }
 
-    /// Scans a buffer already in memory (no windowing).
+    /// Scans an item already in memory (a git blob) the way [`Reader::scan`] reads a file: UTF-16
+    /// is decoded, and content that looks binary is skipped unless `options.scan_binary`.
+    pub fn scan_blob(
+        &mut self,
+        matcher: &Matcher,
+        data: &[u8],
+        options: ReadOptions,
+        out: &mut Vec<LocatedMatch>,
+    ) -> ReadSummary {
+        if let Some(encoding) = utf16_encoding(data) {
+            let text = decode_utf16(data, encoding);
+            self.scan_bytes(matcher, text.as_bytes(), out);
+            return ReadSummary { bytes: text.len() as u64, binary: false };
+        }
+        let binary = !options.scan_binary && looks_binary(data);
+        if !binary {
+            self.scan_bytes(matcher, data, out);
+        }
+        ReadSummary { bytes: data.len() as u64, binary }
+    }
+
+    /// Scans a buffer already in memory (no windowing, no decoding).
     pub fn scan_bytes(&mut self, matcher: &Matcher, bytes: &[u8], out: &mut Vec<LocatedMatch>) {
         self.raw.clear();
         matcher.scan(bytes, &mut self.scratch, &mut self.raw);

@@ -338,3 +338,26 @@ fn a_corrupt_pack_entry_is_reported_by_object_id_and_the_rest_is_still_scanned()
     assert_eq!(doc["findings"].as_array().unwrap().len(), 1, "the intact secret is still reported");
     assert_eq!(doc["summary"]["complete"], false);
 }
+
+#[test]
+fn utf16_files_in_git_history_and_the_index_are_decoded_like_files() {
+    let tree = Tree::new();
+    let dir = tree.path();
+    git(dir, &["init", "-q", "-b", "main"]);
+    tree.file("win.ini", utf16(&format!("[auth]\r\ntoken = {}\r\n", fake::github_pat(708)), false, true));
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "utf-16"]);
+    tree.file("staged.ini", utf16(&format!("token = {}\r\n", fake::github_pat(709)), true, true));
+    git(dir, &["add", "staged.ini"]);
+    for (args, line) in [(&["git"][..], 2), (&["git", "--staged"][..], 1), (&["git", "--since", "HEAD"][..], 0)] {
+        let out = leakhound().current_dir(dir).args(args).args(["-f", "json"]).timeout(TIMEOUT).output().unwrap();
+        let run = Run(out);
+        let hits = run.hits();
+        if line == 0 {
+            assert_eq!(run.code(), 0, "{args:?}: nothing after HEAD: {}", run.stderr());
+            continue;
+        }
+        assert_eq!(run.code(), 1, "{args:?}: {}", run.stderr());
+        assert!(hits.iter().any(|h| h.0 == "github.pat.classic" && h.2 == line), "{args:?}: {hits:?}");
+    }
+}
