@@ -57,17 +57,21 @@ fuzz_target!(|input: &[u8]| {
     let _ = content::looks_binary(data);
     if let Some(encoding) = content::utf16_encoding(data) {
         let text = content::decode_utf16(data, encoding);
-        let again: Vec<u8> = text.encode_utf16().flat_map(|u| match encoding {
-            content::Utf16::Le => u.to_le_bytes(),
-            content::Utf16::Be => u.to_be_bytes(),
-        }).collect();
+        let again: Vec<u8> = text
+            .encode_utf16()
+            .flat_map(|u| match encoding {
+                content::Utf16::Le => u.to_le_bytes(),
+                content::Utf16::Be => u.to_be_bytes(),
+            })
+            .collect();
         assert_eq!(content::decode_utf16(&again, encoding), text.trim_start_matches('\u{feff}'));
     }
     let matcher = matcher();
     let mut reader = Reader::with_exact_window(matcher, window, overlap);
     let mut found = Vec::new();
     let options = ReadOptions { scan_binary: true };
-    let summary = reader.scan(matcher, Uneven { data, step: 0 }, options, &mut found).expect("reading memory never fails");
+    let summary =
+        reader.scan(matcher, Uneven { data, step: 0 }, options, &mut found).expect("reading memory never fails");
     let text = scanned_text(data);
     assert_eq!(summary.bytes, text.len() as u64, "every byte is scanned exactly once");
     for m in &found {

@@ -71,7 +71,8 @@ fn outcome(parts: &Parts, secret: &[u8]) -> ScanOutcome {
         validation: None,
         confidence: None,
     };
-    let notice = Notice { level: NoticeLevel::Error, path: Some(parts.paths[1].clone()), message: parts.notice.clone() };
+    let notice =
+        Notice { level: NoticeLevel::Error, path: Some(parts.paths[1].clone()), message: parts.notice.clone() };
     ScanOutcome { findings: vec![finding], notices: vec![notice], stats: ScanStats::default() }
 }
 
@@ -134,7 +135,10 @@ fn check_sarif(doc: &Value, parts: &Parts) {
         let uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().expect("a URI");
         let valid = |b: u8| b.is_ascii_alphanumeric() || b"-._~/%:".contains(&b);
         assert!(uri.bytes().all(valid), "not a valid URI reference: {uri:?}");
-        assert!(!uri.contains("%") || uri.split('%').skip(1).all(|s| s.len() >= 2 && s.as_bytes()[..2].iter().all(u8::is_ascii_hexdigit)));
+        assert!(
+            !uri.contains("%")
+                || uri.split('%').skip(1).all(|s| s.len() >= 2 && s.as_bytes()[..2].iter().all(u8::is_ascii_hexdigit))
+        );
         let decoded = percent_decode(uri.strip_prefix("file://").unwrap_or(uri));
         if path != "<stdin>" {
             assert_eq!(decoded, path.as_bytes(), "the URI does not decode to the path");
@@ -155,7 +159,14 @@ fn check_redacted(format: ReportFormat, report: &str, control: &str, secret: &st
     }
     assert!(!report.contains(secret), "{format:?} leaks the secret");
     assert!(!report.contains(&*escape_for_terminal(secret)), "{format:?} leaks the secret, escaped");
-    let control_strings: Vec<String> = documents(format, control).iter().flat_map(|d| { let mut v = Vec::new(); strings(d, &mut v); v }).collect();
+    let control_strings: Vec<String> = documents(format, control)
+        .iter()
+        .flat_map(|d| {
+            let mut v = Vec::new();
+            strings(d, &mut v);
+            v
+        })
+        .collect();
     if control_strings.iter().any(|s| s.contains(secret)) {
         return;
     }
