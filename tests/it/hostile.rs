@@ -380,3 +380,22 @@ fn utf16_files_in_git_history_and_the_index_are_decoded_like_files() {
         assert!(hits.iter().any(|h| h.0 == "github.pat.classic" && h.2 == line), "{args:?}: {hits:?}");
     }
 }
+
+#[test]
+fn an_object_directory_that_cannot_be_listed_is_an_error_not_a_clean_scan() {
+    let tree = Tree::new();
+    let dir = tree.path();
+    git(dir, &["init", "-q", "-b", "main"]);
+    tree.file("a.txt", "nothing\n");
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "a"]);
+    // `objects/pack` that is not a directory: listing it fails (as it would without permission,
+    // which root bypasses). Packed objects would be missed without a word.
+    let pack = dir.join(".git/objects/pack");
+    std::fs::remove_dir_all(&pack).unwrap();
+    std::fs::write(&pack, "not a directory").unwrap();
+    let out = leakhound().current_dir(dir).args(["git", "-q"]).timeout(TIMEOUT).output().unwrap();
+    let run = Run(out);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(run.stderr().contains("objects/pack"), "{}", run.stderr());
+}
