@@ -6,9 +6,11 @@
 //! rule window extends more than 64 KiB past a keyword (see `matcher::prefilter`), a 256 KiB
 //! overlap guarantees that a secret straddling a window boundary is found exactly once.
 //!
-//! This module also owns binary detection (a NUL byte in the first 8 KiB, like git and ripgrep)
+//! This module also owns binary detection (a NUL byte in the first 8 KiB, like git and ripgrep),
+//! UTF-16 detection and decoding (streamed, so UTF-16 files get the same flat memory and windows),
 //! and converting byte offsets into lines and columns (Unicode code points, 1-based; SARIF's
-//! `unicodeCodePoints` column kind).
+//! `unicodeCodePoints` column kind), counted incrementally so the cost is linear in the input
+//! whatever the number of matches per line (issue #7).
 
 use std::io::{self, Read};
 
