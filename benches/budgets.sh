@@ -23,6 +23,7 @@ if [[ -z "${LEAKHOUND:-}" ]]; then
   LEAKHOUND=$PWD/target/release/leakhound
 fi
 WORK=${WORK:-$(mktemp -d)}
+mkdir -p "$WORK"
 trap 'rm -rf "$WORK"' EXIT
 echo "leakhound: $LEAKHOUND ($("$LEAKHOUND" --version)); $(nproc) cores; runs per point: $RUNS"
 
