@@ -64,7 +64,7 @@ fuzz_target!(|input: &[u8]| {
                 content::Utf16::Be => u.to_be_bytes(),
             })
             .collect();
-        assert_eq!(content::decode_utf16(&again, encoding), text.trim_start_matches('\u{feff}'));
+        assert_eq!(content::decode_utf16(&again, encoding), text.strip_prefix('\u{feff}').unwrap_or(&text));
     }
     let matcher = matcher();
     let mut reader = Reader::with_exact_window(matcher, window, overlap);
