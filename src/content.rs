@@ -8,9 +8,11 @@
 //!
 //! Windows end at a line start (see `own_part_end`), so anchors behave as in the whole item.
 //!
-//! This module also owns binary detection (a NUL byte in the first 8 KiB, like git and ripgrep)
+//! This module also owns binary detection (a NUL byte in the first 8 KiB, like git and ripgrep),
+//! UTF-16 detection and decoding (streamed, so UTF-16 files get the same flat memory and windows),
 //! and converting byte offsets into lines and columns (Unicode code points, 1-based; SARIF's
-//! `unicodeCodePoints` column kind).
+//! `unicodeCodePoints` column kind), counted incrementally so the cost is linear in the input
+//! whatever the number of matches per line (issue #7).
 
 use std::io::{self, Read};
 
@@ -97,6 +99,16 @@ impl Reader {
         }
     }
 
+    /// A reader with exactly this window and overlap, even an overlap below [`OVERLAP`]. Only for
+    /// fuzzing and tests of the line and column bookkeeping across many windows: with an overlap
+    /// that small, a secret straddling a window boundary can be missed.
+    #[doc(hidden)]
+    pub fn with_exact_window(matcher: &Matcher, window: usize, overlap: usize) -> Reader {
+        let mut reader = Reader::with_window(matcher, window, 0);
+        reader.overlap = overlap;
+        reader
+    }
+
     /// Scans everything `source` yields, appending matches to `out`.
     ///
     /// On a read error the matches found before it are already in `out`; the error is returned
@@ -109,57 +121,85 @@ impl Reader {
         out: &mut Vec<LocatedMatch>,
     ) -> io::Result<ReadSummary> {
         self.buf.clear();
+        // Sniff at least BINARY_SNIFF bytes whatever the window (tiny windows are for tests).
+        let eof = fill(&mut source, &mut self.buf, (self.window + self.overlap).max(BINARY_SNIFF))?;
+        if let Some(encoding) = utf16_encoding(&self.buf) {
+            return self.scan_utf16(matcher, source, encoding, out);
+        }
+        if !options.scan_binary && looks_binary(&self.buf) {
+            return Ok(ReadSummary { bytes: self.buf.len() as u64, binary: true });
+        }
+        self.scan_windows(matcher, source, eof, out)
+    }
+
+    /// The window loop: `self.buf` holds the first fill (`eof` says whether that was all).
+    fn scan_windows<R: Read>(
+        &mut self,
+        matcher: &Matcher,
+        mut source: R,
+        mut eof: bool,
+        out: &mut Vec<LocatedMatch>,
+    ) -> io::Result<ReadSummary> {
         let mut summary = ReadSummary::default();
         let mut cursor = LineCursor::default();
-        let mut first = true;
         loop {
-            let eof = fill(&mut source, &mut self.buf, self.window + self.overlap)?;
-            if first {
-                first = false;
-                if let Some(encoding) = utf16_encoding(&self.buf) {
-                    return self.scan_utf16(matcher, source, encoding, out);
-                }
-                if !options.scan_binary && looks_binary(&self.buf) {
-                    summary.binary = true;
-                    summary.bytes = self.buf.len() as u64;
-                    return Ok(summary);
-                }
-            }
-            let own_end = if eof { self.buf.len() } else { own_part_end(&self.buf, self.window) };
-            self.scan_window(matcher, own_end, &mut cursor, out);
+            let own_end = if eof { self.buf.len() } else { own_part_end(&self.buf, self.window.min(self.buf.len())) };
+            self.scan_window(matcher, own_end, &cursor, out);
             summary.bytes += own_end as u64;
             if eof {
                 return Ok(summary);
             }
             cursor.advance(&self.buf[..own_end]);
             self.buf.drain(..own_end);
+            eof = fill(&mut source, &mut self.buf, self.window + self.overlap)?;
         }
     }
 
-    /// UTF-16 text (Windows tools write it): read whole, decoded to UTF-8 and scanned, so lines
-    /// and columns are right; offsets are those of the decoded text.
+    /// UTF-16 text (Windows tools write it): decoded to UTF-8 as it is read and scanned in the
+    /// same windows, so memory stays flat and lines and columns are right. Offsets and the byte
+    /// count are those of the decoded text.
     fn scan_utf16<R: Read>(
         &mut self,
         matcher: &Matcher,
-        mut source: R,
+        source: R,
         encoding: Utf16,
         out: &mut Vec<LocatedMatch>,
     ) -> io::Result<ReadSummary> {
-        source.read_to_end(&mut self.buf)?;
-        let bytes = self.buf.len() as u64;
-        let text = decode_utf16(&self.buf, encoding);
-        self.scan_bytes(matcher, text.as_bytes(), out);
-        Ok(ReadSummary { bytes, binary: false })
+        let head = std::mem::take(&mut self.buf);
+        let mut decoded = Utf16Decoder::new(head, source, encoding);
+        let eof = fill(&mut decoded, &mut self.buf, self.window + self.overlap)?;
+        self.scan_windows(matcher, decoded, eof, out)
     }
 
-    /// Scans a buffer already in memory (no windowing).
+    /// Scans an item already in memory (a git blob) the way [`Reader::scan`] reads a file: UTF-16
+    /// is decoded, and content that looks binary is skipped unless `options.scan_binary`.
+    pub fn scan_blob(
+        &mut self,
+        matcher: &Matcher,
+        data: &[u8],
+        options: ReadOptions,
+        out: &mut Vec<LocatedMatch>,
+    ) -> ReadSummary {
+        if let Some(encoding) = utf16_encoding(data) {
+            let text = decode_utf16(data, encoding);
+            self.scan_bytes(matcher, text.as_bytes(), out);
+            return ReadSummary { bytes: text.len() as u64, binary: false };
+        }
+        let binary = !options.scan_binary && looks_binary(data);
+        if !binary {
+            self.scan_bytes(matcher, data, out);
+        }
+        ReadSummary { bytes: data.len() as u64, binary }
+    }
+
+    /// Scans a buffer already in memory (no windowing, no decoding).
     pub fn scan_bytes(&mut self, matcher: &Matcher, bytes: &[u8], out: &mut Vec<LocatedMatch>) {
         self.raw.clear();
         matcher.scan(bytes, &mut self.scratch, &mut self.raw);
         locate(bytes, &LineCursor::default(), &self.raw, bytes.len(), out);
     }
 
-    fn scan_window(&mut self, matcher: &Matcher, own_end: usize, cursor: &mut LineCursor, out: &mut Vec<LocatedMatch>) {
+    fn scan_window(&mut self, matcher: &Matcher, own_end: usize, cursor: &LineCursor, out: &mut Vec<LocatedMatch>) {
         self.raw.clear();
         matcher.scan(&self.buf, &mut self.scratch, &mut self.raw);
         locate(&self.buf, cursor, &self.raw, own_end, out);
@@ -207,16 +247,31 @@ pub enum Utf16 {
     Be,
 }
 
+impl Utf16 {
+    /// One code unit from two bytes in this byte order.
+    fn unit(self, pair: [u8; 2]) -> u16 {
+        match self {
+            Utf16::Le => u16::from_le_bytes(pair),
+            Utf16::Be => u16::from_be_bytes(pair),
+        }
+    }
+}
+
 /// UTF-16 by its byte order mark, or without one when the start looks like ASCII text in UTF-16
 /// (a NUL in almost every other byte and printable text in the rest).
+///
+/// A byte order mark alone is not enough: the text after it must hold a NUL byte (every ASCII
+/// character and newline in UTF-16 has one). Otherwise prefixing any file with `FF FE` would turn
+/// its content into CJK-looking text and hide every secret in it.
 pub fn utf16_encoding(buf: &[u8]) -> Option<Utf16> {
-    if buf.starts_with(&[0xFF, 0xFE]) {
+    let head = &buf[..buf.len().min(BINARY_SNIFF) & !1];
+    let has_nul = || memchr::memchr(0, &head[2..]).is_some();
+    if buf.starts_with(&[0xFF, 0xFE]) && has_nul() {
         return Some(Utf16::Le);
     }
-    if buf.starts_with(&[0xFE, 0xFF]) {
+    if buf.starts_with(&[0xFE, 0xFF]) && has_nul() {
         return Some(Utf16::Be);
     }
-    let head = &buf[..buf.len().min(BINARY_SNIFF) & !1];
     if head.len() < 16 {
         return None;
     }
@@ -235,12 +290,84 @@ pub fn utf16_encoding(buf: &[u8]) -> Option<Utf16> {
 
 /// Decodes UTF-16 (dropping a byte order mark; invalid sequences become U+FFFD).
 pub fn decode_utf16(buf: &[u8], encoding: Utf16) -> String {
-    let units = buf.chunks_exact(2).map(|p| match encoding {
-        Utf16::Le => u16::from_le_bytes([p[0], p[1]]),
-        Utf16::Be => u16::from_be_bytes([p[0], p[1]]),
-    });
+    let units = buf.chunks_exact(2).map(|p| encoding.unit([p[0], p[1]]));
     let text: String = char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)).collect();
     text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text)
+}
+
+/// A `Read` adapter that decodes UTF-16 to UTF-8 as it reads, a block at a time: a surrogate
+/// pair cut by a block edge is kept for the next block, a leading byte order mark is dropped,
+/// invalid sequences become U+FFFD and an odd last byte is dropped (as [`decode_utf16`] does).
+#[derive(Debug)]
+struct Utf16Decoder<R> {
+    inner: R,
+    encoding: Utf16,
+    /// Undecoded input (starts with what was read for sniffing).
+    raw: Vec<u8>,
+    /// Decoded output not yet handed out, from `out_pos`.
+    out: Vec<u8>,
+    out_pos: usize,
+    at_start: bool,
+    eof: bool,
+}
+
+/// Raw bytes read from the source per block.
+const UTF16_BLOCK: usize = 256 << 10;
+
+impl<R: Read> Utf16Decoder<R> {
+    fn new(head: Vec<u8>, inner: R, encoding: Utf16) -> Self {
+        Utf16Decoder { inner, encoding, raw: head, out: Vec::new(), out_pos: 0, at_start: true, eof: false }
+    }
+
+    /// Reads a block if the pending input holds no complete unit, then decodes what it can.
+    fn refill(&mut self) -> io::Result<()> {
+        if !self.eof && self.raw.len() < 4 {
+            let read = self.inner.by_ref().take(UTF16_BLOCK as u64).read_to_end(&mut self.raw)?;
+            self.eof = read == 0;
+        }
+        let mut usable = self.raw.len() & !1;
+        if !self.eof && usable >= 2 && is_high_surrogate(self.unit(usable - 2)) {
+            usable -= 2; // its low half is in the next block
+        }
+        self.out.clear();
+        self.out_pos = 0;
+        let units = self.raw[..usable].chunks_exact(2).map(|p| self.encoding.unit([p[0], p[1]]));
+        for c in char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)) {
+            if std::mem::take(&mut self.at_start) && c == '\u{feff}' {
+                continue;
+            }
+            let mut utf8 = [0u8; 4];
+            self.out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+        }
+        self.raw.drain(..usable);
+        if self.eof {
+            self.raw.clear(); // an odd last byte
+        }
+        Ok(())
+    }
+
+    fn unit(&self, at: usize) -> u16 {
+        self.encoding.unit([self.raw[at], self.raw[at + 1]])
+    }
+}
+
+fn is_high_surrogate(unit: u16) -> bool {
+    (0xD800..0xDC00).contains(&unit)
+}
+
+impl<R: Read> Read for Utf16Decoder<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.out_pos == self.out.len() {
+            if self.eof && self.raw.is_empty() {
+                return Ok(0);
+            }
+            self.refill()?;
+        }
+        let n = buf.len().min(self.out.len() - self.out_pos);
+        buf[..n].copy_from_slice(&self.out[self.out_pos..self.out_pos + n]);
+        self.out_pos += n;
+        Ok(n)
+    }
 }
 
 /// Line-tracking state at the start of the current window.
@@ -280,24 +407,18 @@ fn count_chars(bytes: &[u8]) -> u64 {
 }
 
 /// Converts window-relative matches that start before `own_end` into located matches.
+///
+/// One pass over the window: lines and columns are counted from the previous match onwards, never
+/// from the start of the window or line again, so many matches on one long line stay linear.
 fn locate(buf: &[u8], cursor: &LineCursor, raw: &[RawMatch], own_end: usize, out: &mut Vec<LocatedMatch>) {
-    let mut pos = 0usize;
-    let mut line = cursor.line;
-    let mut line_start: Option<usize> = None; // None: the line began before this window
+    let mut at = WindowPosition::new(cursor);
     for found in raw.iter().filter(|m| m.secret.start < own_end) {
         let start = found.secret.start;
-        // Matches are sorted by start; equal starts (two rules) reuse the same line.
-        if start >= pos {
-            for nl in memchr_iter(b'\n', &buf[pos..start]) {
-                line += 1;
-                line_start = Some(pos + nl + 1);
-            }
-            pos = start;
+        if start < at.offset {
+            at = WindowPosition::new(cursor); // not sorted by start (the matcher sorts; be safe)
         }
-        let column = match line_start {
-            Some(ls) => count_chars(&buf[ls..start]) + 1,
-            None => cursor.column_chars + count_chars(&buf[..start]) + 1,
-        };
+        at.advance(buf, start);
+        let (line, column) = (at.line, at.column_chars + 1);
         let secret = &buf[found.secret.clone()];
         let (end_line, end_column) = match memrchr(b'\n', secret) {
             Some(last) => (line + memchr_iter(b'\n', secret).count() as u64, count_chars(&secret[last + 1..]) + 1),
@@ -315,6 +436,33 @@ fn locate(buf: &[u8], cursor: &LineCursor, raw: &[RawMatch], own_end: usize, out
             position: Position { line, column, end_line, end_column, offset: cursor.base + start as u64 },
             marker,
         });
+    }
+}
+
+/// Line and column (0-based, in code points) at a window offset, moved forward incrementally.
+#[derive(Debug, Clone, Copy)]
+struct WindowPosition {
+    offset: usize,
+    line: u64,
+    column_chars: u64,
+}
+
+impl WindowPosition {
+    fn new(cursor: &LineCursor) -> Self {
+        WindowPosition { offset: 0, line: cursor.line, column_chars: cursor.column_chars }
+    }
+
+    /// Moves to `to` (not before the current offset), counting the newlines and code points passed.
+    fn advance(&mut self, buf: &[u8], to: usize) {
+        let passed = &buf[self.offset..to];
+        match memrchr(b'\n', passed) {
+            Some(last) => {
+                self.line += memchr_iter(b'\n', passed).count() as u64;
+                self.column_chars = count_chars(&passed[last + 1..]);
+            }
+            None => self.column_chars += count_chars(passed),
+        }
+        self.offset = to;
     }
 }
 
@@ -351,11 +499,63 @@ mod tests {
         assert_eq!(utf16_encoding(&with_bom), Some(Utf16::Le));
         assert_eq!(decode_utf16(&with_bom, Utf16::Le), text);
         assert_eq!(utf16_encoding(b"plain ascii text, not utf-16"), None);
+        assert_eq!(utf16_encoding(b"\xff\xfeUTF-8 text behind a stray byte order mark"), None);
+        assert_eq!(utf16_encoding(b"\xfe\xff"), None);
         assert_eq!(utf16_encoding(b"\x7fELF\0\0\0\x01\x02\x03\x04\x05\x06\x07\x08\x09"), None);
     }
 
     #[test]
     fn char_count_ignores_continuation_bytes() {
         assert_eq!(count_chars("aé€😀".as_bytes()), 4);
+    }
+
+    /// A reader that hands out at most `step` bytes per call, to cut input at every position.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.step.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    fn decode_streaming(bytes: &[u8], encoding: Utf16, step: usize) -> String {
+        let mut decoder = Utf16Decoder::new(Vec::new(), Trickle { data: bytes, step }, encoding);
+        let mut out = Vec::new();
+        decoder.read_to_end(&mut out).unwrap();
+        String::from_utf8(out).expect("the decoder writes UTF-8")
+    }
+
+    #[test]
+    fn streaming_utf16_decoding_equals_whole_decoding_whatever_the_read_sizes() {
+        let text = "\u{feff}ascii, é, € and 😀 across edges: 😀😀\n";
+        let mut le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        for step in [1, 2, 3, 5, 7, 64] {
+            assert_eq!(decode_streaming(&le, Utf16::Le, step), decode_utf16(&le, Utf16::Le), "step {step}");
+            assert_eq!(decode_streaming(&be, Utf16::Be, step), decode_utf16(&be, Utf16::Be), "step {step}");
+        }
+        le.extend_from_slice(&[0x3D, 0xD8, 0x41]); // a lone high surrogate, then an odd byte
+        assert_eq!(decode_streaming(&le, Utf16::Le, 3), decode_utf16(&le, Utf16::Le));
+        assert!(decode_utf16(&le, Utf16::Le).ends_with('\u{fffd}'));
+    }
+
+    #[test]
+    fn window_positions_count_lines_and_columns_incrementally() {
+        let buf = "ab\ncdé€x\ny".as_bytes();
+        let mut at = WindowPosition::new(&LineCursor { base: 0, line: 4, column_chars: 7 });
+        at.advance(buf, 1);
+        assert_eq!((at.line, at.column_chars), (4, 8));
+        at.advance(buf, 3);
+        assert_eq!((at.line, at.column_chars), (5, 0));
+        at.advance(buf, buf.len() - 3);
+        assert_eq!((at.line, at.column_chars), (5, 4));
+        at.advance(buf, buf.len());
+        assert_eq!((at.line, at.column_chars), (6, 1));
     }
 }

@@ -37,6 +37,8 @@ fn describe_origin(origin: &GitOrigin) -> String {
                 _ => c.refs.join(", "),
             };
             let who = escape_for_terminal(&format!("{} <{}>", c.author, c.email)).into_owned();
+            // Ref names may hold C1 controls (git forbids only ASCII ones): escape them too.
+            let refs = escape_for_terminal(&refs);
             format!(" (commit {}, {who}, {}, {refs})", &c.id[..c.id.len().min(12)], c.date)
         }
     }

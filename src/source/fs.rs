@@ -129,8 +129,9 @@ where
         let credentials = &credentials;
         let no_ignore = options.no_ignore;
         Box::new(move |entry| {
-            // With ignores on, credential stores are all visited by the second walk.
-            let skip = |p: &Path| !no_ignore && credentials.matches(p);
+            // With ignores on, credential stores inside directories are all visited by the second
+            // walk; paths named on the command line (depth 0) only by this one.
+            let skip = |p: &Path, depth: usize| !no_ignore && depth > 0 && credentials.matches(p);
             handle(entry, &mut visit, &skip, true)
         })
     });
@@ -142,7 +143,8 @@ where
     second.build_parallel().run(|| {
         let mut visit = make_visitor();
         // Errors (a missing path, an unreadable directory) were already reported by the first walk.
-        Box::new(move |entry| handle(entry, &mut visit, &|_| false, false))
+        // Paths named on the command line (depth 0) were visited by the first walk.
+        Box::new(move |entry| handle(entry, &mut visit, &|_, depth| depth == 0, false))
     });
 }
 
@@ -182,7 +184,7 @@ fn credential_overrides(root: &Path) -> ignore::overrides::Override {
 fn handle(
     entry: Result<ignore::DirEntry, ignore::Error>,
     visit: &mut Box<dyn FnMut(Visit) + Send + '_>,
-    skip: &dyn Fn(&Path) -> bool,
+    skip: &dyn Fn(&Path, usize) -> bool,
     report_errors: bool,
 ) -> WalkState {
     let entry = match entry {
@@ -197,11 +199,12 @@ fn handle(
     let Some(file_type) = entry.file_type() else {
         return WalkState::Continue; // stdin is never passed to the walker
     };
+    let depth = entry.depth();
     let path = entry.into_path();
     if file_type.is_dir() {
         return WalkState::Continue;
     }
-    if skip(&path) {
+    if skip(&path, depth) {
         return WalkState::Continue;
     }
     if file_type.is_symlink() {

@@ -346,6 +346,8 @@ fn submodules_are_recorded_not_followed_and_lfs_pointers_are_plain_text() {
 #[test]
 fn nothing_from_the_repository_config_is_executed() {
     let mut repo = Repo::new();
+    repo.write("base.txt", "base\n");
+    repo.commit("base");
     repo.write("a.env", &format!("A={}\n", fake::github_pat(20)));
     repo.commit("a");
     repo.write("b.env", &format!("B={}\n", fake::github_pat(21)));
@@ -358,16 +360,23 @@ fn nothing_from_the_repository_config_is_executed() {
         ("core.sshCommand", command.as_str()),
         ("filter.evil.smudge", command.as_str()),
         ("filter.evil.clean", command.as_str()),
+        ("filter.evil.process", command.as_str()),
+        ("filter.evil.required", "true"),
         ("diff.evil.textconv", command.as_str()),
     ] {
         repo.git(&["config", key, value]);
     }
     repo.write(".gitattributes", "* filter=evil diff=evil\n");
-    for args in [&[][..], &["--staged"][..], &["--since", "HEAD"][..], &["--branch", "main"][..]] {
-        let (code, _, stderr) = repo.scan(args);
-        assert!(code == 0 || code == 1, "{args:?}: {stderr}");
+    let modes = [&[][..], &["--staged"], &["--since", "HEAD~1"], &["--range", "HEAD~1..HEAD"], &["--branch", "main"]];
+    for args in modes {
+        let (code, doc, stderr) = repo.scan(args);
+        assert_eq!(code, 1, "{args:?} finds the committed or staged secret: {stderr}");
+        assert!(finding_count(&doc) >= 1, "{args:?}");
         assert!(!marker.exists(), "leakhound git {args:?} executed a command from the repository config");
     }
+    let out = leakhound().current_dir(&repo.dir).args(["scan", "-q"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "the work tree is scanned as plain files");
+    assert!(!marker.exists(), "leakhound scan executed a command from the repository config");
 }
 
 #[test]

@@ -6,8 +6,10 @@
 
 mod accuracy;
 mod action;
+mod canary;
 mod decode;
 mod git;
+mod hostile;
 mod precommit;
 mod props;
 mod reports;

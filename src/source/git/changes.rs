@@ -12,7 +12,7 @@ use gix::ObjectId;
 
 use super::objects::BlobOptions;
 use super::tree::{Introduced, Trees, introduced};
-use crate::content::{LocatedMatch, Reader, looks_binary};
+use crate::content::{LocatedMatch, ReadOptions, Reader};
 use crate::finding::{Collector, CommitInfo, GitOrigin, OriginState};
 use crate::matcher::Matcher;
 use crate::scan::{Notice, NoticeLevel, ScanStats};
@@ -76,14 +76,14 @@ impl<'a> BlobScanner<'a> {
             });
             return Vec::new();
         }
-        if !self.options.scan_binary && looks_binary(&object.data) {
+        let mut found = Vec::new();
+        let options = ReadOptions { scan_binary: self.options.scan_binary };
+        if self.reader.scan_blob(self.matcher, &object.data, options, &mut found).binary {
             self.stats.skipped_binary += 1;
             return Vec::new();
         }
         self.stats.items_scanned += 1;
         self.stats.bytes_scanned += size;
-        let mut found = Vec::new();
-        self.reader.scan_bytes(self.matcher, &object.data, &mut found);
         if let Some(progress) = &self.options.progress {
             progress.item(size, found.len() as u64);
         }

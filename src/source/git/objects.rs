@@ -20,7 +20,7 @@ use gix::ObjectId;
 use gix::odb::pack;
 
 use super::packwalk;
-use crate::content::{LocatedMatch, Reader, looks_binary};
+use crate::content::{LocatedMatch, ReadOptions, Reader};
 use crate::matcher::Matcher;
 
 /// A commit as phase 2 needs it.
@@ -124,16 +124,16 @@ impl ObjectScanner<'_> {
             let _ = self.tx.send(Event::TooLarge(id, size));
             return;
         }
-        if !self.options.scan_binary && looks_binary(data) {
+        let matcher = self.matcher;
+        let reader = self.reader.get_or_insert_with(|| Reader::new(matcher));
+        let mut found = Vec::new();
+        // UTF-16 blobs are decoded like files are (issue #7: `git` missed what `scan` found).
+        if reader.scan_blob(matcher, data, ReadOptions { scan_binary: self.options.scan_binary }, &mut found).binary {
             self.counters.binary.fetch_add(1, Ordering::Relaxed);
             return;
         }
         self.counters.blobs.fetch_add(1, Ordering::Relaxed);
         self.counters.bytes.fetch_add(size, Ordering::Relaxed);
-        let matcher = self.matcher;
-        let reader = self.reader.get_or_insert_with(|| Reader::new(matcher));
-        let mut found = Vec::new();
-        reader.scan_bytes(matcher, data, &mut found);
         if let Some(progress) = &self.options.progress {
             progress.item(size, found.len() as u64);
         }

@@ -46,6 +46,15 @@ pub enum OpenError {
         /// The listed directory.
         target: PathBuf,
     },
+    /// An object directory's pack listing or alternates file exists but cannot be read: its
+    /// objects would be missed silently, so the scan refuses to run (fail closed).
+    #[error("cannot read {path}: {source}; its objects would not be scanned")]
+    Unreadable {
+        /// The directory or file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
 /// An opened repository and what the scan needs to know about it.
@@ -69,11 +78,14 @@ pub(crate) fn open(path: &Path, allow_external: bool) -> Result<Opened, OpenErro
     let (common, hash) = (local.common_dir().to_path_buf(), local.object_hash());
     let own_objects = common.join("objects");
     let mut object_dirs = vec![own_objects.clone()];
-    for target in alternates(&own_objects) {
+    for target in alternates(&own_objects)? {
         if !allow_external && !is_within(&target, &common) {
             return Err(OpenError::ExternalAlternate { alternates: own_objects.join("info/alternates"), target });
         }
         object_dirs.push(target);
+    }
+    for dir in &object_dirs {
+        readable_or_absent(&dir.join("pack"), |p| std::fs::read_dir(p).map(drop))?;
     }
     Ok(Opened { repo, objects: ObjectDirs { dirs: object_dirs, hash } })
 }
@@ -95,11 +107,21 @@ fn check_gitfile(root: &Path, gitfile: &Path) -> Result<(), OpenError> {
 }
 
 /// Object directories listed in `objects/info/alternates`, resolved.
-fn alternates(objects: &Path) -> Vec<PathBuf> {
-    let Ok(text) = std::fs::read_to_string(objects.join("info/alternates")) else {
-        return Vec::new();
+fn alternates(objects: &Path) -> Result<Vec<PathBuf>, OpenError> {
+    let path = objects.join("info/alternates");
+    let Some(text) = readable_or_absent(&path, |p| std::fs::read_to_string(p))? else {
+        return Ok(Vec::new());
     };
-    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(|l| objects.join(l)).collect()
+    Ok(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(|l| objects.join(l)).collect())
+}
+
+/// `read(path)`, `None` when the path does not exist, an error when it exists but cannot be read.
+fn readable_or_absent<T>(path: &Path, read: impl Fn(&Path) -> std::io::Result<T>) -> Result<Option<T>, OpenError> {
+    match read(path) {
+        Ok(value) => Ok(Some(value)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(OpenError::Unreadable { path: path.to_path_buf(), source }),
+    }
 }
 
 /// Whether `path` lies within `root`, after resolving `..` and symlinks where possible.
