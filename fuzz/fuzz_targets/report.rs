@@ -11,7 +11,9 @@ use std::sync::{Arc, OnceLock};
 
 use clap::ValueEnum;
 use leakhound::content::Position;
-use leakhound::finding::{CommitInfo, Finding, GitOrigin, Location, OriginState, Secret, fingerprint};
+use leakhound::finding::{
+    CommitInfo, Finding, GitOrigin, Location, OriginState, Secret, Suppression, SuppressionKind, fingerprint,
+};
 use leakhound::report::{self, ReportContext, ReportFormat};
 use leakhound::rules::RuleSet;
 use leakhound::sanitize::escape_for_terminal;
@@ -58,8 +60,8 @@ fn outcome(parts: &Parts, secret: &[u8]) -> ScanOutcome {
         }),
     };
     let locations = vec![
-        Location { path: parts.paths[0].clone(), position, git: None },
-        Location { path: parts.paths[1].clone(), position, git: Some(Box::new(git)) },
+        Location { path: parts.paths[0].clone(), position, git: None, marker: None, decoded: None },
+        Location { path: parts.paths[1].clone(), position, git: Some(Box::new(git)), marker: None, decoded: None },
     ];
     let finding = Finding {
         rule,
@@ -70,10 +72,21 @@ fn outcome(parts: &Parts, secret: &[u8]) -> ScanOutcome {
         locations,
         validation: None,
         confidence: None,
+        suppressions: Vec::new(),
+    };
+    // The same finding, suppressed from a file with a hostile name: reports keep it, redacted.
+    let suppressed = Finding {
+        suppressions: vec![Suppression {
+            kind: SuppressionKind::Config,
+            file: parts.paths[1].clone(),
+            line: 3,
+            reason: "path matches \"fixtures/**\"".to_string(),
+        }],
+        ..finding.clone()
     };
     let notice =
         Notice { level: NoticeLevel::Error, path: Some(parts.paths[1].clone()), message: parts.notice.clone() };
-    ScanOutcome { findings: vec![finding], notices: vec![notice], stats: ScanStats::default() }
+    ScanOutcome { findings: vec![finding], suppressed: vec![suppressed], notices: vec![notice], stats: ScanStats::default() }
 }
 
 fn emit(format: ReportFormat, outcome: &ScanOutcome, show_secrets: bool) -> String {
