@@ -19,6 +19,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::config::repo::ConfigError;
+use crate::finding::hex;
 
 /// The environment variable that holds a baseline key kept out of the file.
 pub const KEY_ENV: &str = "LEAKHOUND_BASELINE_KEY";
@@ -69,7 +70,7 @@ impl Key {
 }
 
 /// One accepted finding.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone)]
 pub struct Entry {
     /// The rule id.
     pub rule: String,
@@ -77,8 +78,22 @@ pub struct Entry {
     pub hash: String,
     /// Optional path glob (relative to the scan root) the entry is limited to.
     pub path: Option<String>,
+    /// `path`, compiled once when the entry is read or added.
+    scope: Option<globset::GlobMatcher>,
     /// The line in the file (0 for entries not read from a file).
     pub line: usize,
+}
+
+impl Entry {
+    fn new(rule: &str, hash: String, path: Option<String>, line: usize) -> Result<Entry, String> {
+        let scope = path.as_deref().map(scope_glob).transpose()?;
+        Ok(Entry { rule: rule.to_string(), hash, path, scope, line })
+    }
+
+    /// Whether the entry covers (rule, keyed hash) at `path`.
+    fn covers(&self, rule: &str, hash: &str, path: &str) -> bool {
+        self.rule == rule && self.hash == hash && self.scope.as_ref().is_none_or(|g| g.is_match(path))
+    }
 }
 
 /// One gitleaks entry.
@@ -201,15 +216,16 @@ impl NativeBaseline {
 
     fn find(&self, subject: &Subject<'_>) -> Option<&Entry> {
         let hash = self.hash(subject.rule, subject.secret);
-        self.entries.iter().find(|e| {
-            e.rule == subject.rule && e.hash == hash && e.path.as_deref().is_none_or(|g| glob_matches(g, subject.path))
-        })
+        self.entries.iter().find(|e| e.covers(subject.rule, &hash, subject.path))
     }
 
     /// Adds an entry for (rule, secret), scoped to `path` when given; returns whether it is new.
+    ///
+    /// # Panics
+    /// Never: an escaped path is a valid glob (tested with every glob metacharacter).
     pub fn add(&mut self, rule: &str, secret: &[u8], path: Option<&str>) -> bool {
-        let entry =
-            Entry { rule: rule.to_string(), hash: self.hash(rule, secret), path: path.map(escape_glob), line: 0 };
+        let entry = Entry::new(rule, self.hash(rule, secret), path.map(escape_glob), 0)
+            .expect("an escaped path is a valid glob");
         if self.entries.iter().any(|e| (&e.rule, &e.hash, &e.path) == (&entry.rule, &entry.hash, &entry.path)) {
             return false;
         }
@@ -217,13 +233,11 @@ impl NativeBaseline {
         true
     }
 
-    /// Whether an entry accepts some location in `subjects`.
-    pub fn is_used(&self, entry: &Entry, subjects: &[Subject<'_>]) -> bool {
-        subjects.iter().any(|s| {
-            s.rule == entry.rule
-                && self.hash(s.rule, s.secret) == entry.hash
-                && entry.path.as_deref().is_none_or(|g| glob_matches(g, s.path))
-        })
+    /// Splits the entries into those that accept some location in `subjects` and stale ones
+    /// (each subject is hashed once).
+    pub fn partition_used(&self, subjects: &[Subject<'_>]) -> (Vec<Entry>, Vec<Entry>) {
+        let hashed: Vec<(&Subject<'_>, String)> = subjects.iter().map(|s| (s, self.hash(s.rule, s.secret))).collect();
+        self.entries.iter().cloned().partition(|e| hashed.iter().any(|(s, hash)| e.covers(s.rule, hash, s.path)))
     }
 
     /// The file text: header, key, then entries sorted and distinct.
@@ -281,27 +295,27 @@ fn parse_entry(line_text: &str, line: usize) -> Result<Entry, String> {
         return Err(format!("expected a 32-digit hex hash, got {hash:?}"));
     }
     let path = fields.next().map(str::trim).filter(|p| !p.is_empty()).map(str::to_string);
-    if let Some(glob) = &path {
-        globset::Glob::new(glob).map_err(|e| format!("invalid path glob {glob:?}: {e}"))?;
-    }
-    Ok(Entry { rule: rule.to_string(), hash: hash.to_ascii_lowercase(), path, line })
+    Entry::new(rule, hash.to_ascii_lowercase(), path, line)
 }
 
-fn glob_matches(glob: &str, path: &str) -> bool {
-    globset::GlobBuilder::new(glob).literal_separator(true).build().is_ok_and(|g| g.compile_matcher().is_match(path))
+/// An entry's path scope: `*` does not cross `/`.
+fn scope_glob(glob: &str) -> Result<globset::GlobMatcher, String> {
+    globset::GlobBuilder::new(glob)
+        .literal_separator(true)
+        .backslash_escape(true)
+        .build()
+        .map(|g| g.compile_matcher())
+        .map_err(|e| format!("invalid path glob {glob:?}: {e}"))
 }
 
-/// A path as a glob that matches only itself.
+/// A path as a glob that matches only itself: every glob metacharacter backslash-escaped.
 fn escape_glob(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for c in path.chars() {
-        if matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | '!' | '\\') {
-            out.push('[');
-            out.push(c);
-            out.push(']');
-        } else {
-            out.push(c);
+        if matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | ',' | '\\') {
+            out.push('\\');
         }
+        out.push(c);
     }
     out
 }
@@ -390,13 +404,6 @@ fn random_key() -> Result<Vec<u8>, String> {
     Ok(key)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
 fn unhex(text: &str) -> Option<Vec<u8>> {
     if !text.len().is_multiple_of(2) || text.len() < 32 {
         return None;
@@ -435,6 +442,16 @@ mod tests {
         );
         assert!(parsed.accepts(&subject("generic.password", "hunter2!x", "conf/dev settings.yml", 3)).is_some());
         assert!(parsed.accepts(&subject("generic.password", "hunter2!x", "conf/prod.yml", 3)).is_none(), "scoped");
+    }
+
+    #[test]
+    fn scoped_entries_match_exactly_their_path_whatever_its_characters() {
+        let mut base = NativeBaseline { key: Key::Inline(vec![3; 32]), entries: Vec::new() };
+        let odd = "a/[x]{y}*?!\\z b/c.txt";
+        base.add("r", b"s", Some(odd));
+        let parsed = Baseline::parse(&base.render(), "b").unwrap();
+        assert!(parsed.accepts(&subject("r", "s", odd, 1)).is_some());
+        assert!(parsed.accepts(&subject("r", "s", "a/x{y}*?!\\z b/c.txt", 1)).is_none());
     }
 
     #[test]

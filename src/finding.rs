@@ -212,7 +212,8 @@ pub fn location_fingerprint(finding: &Finding, path: &str) -> String {
     hex(&hasher.finalize()[..16])
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lowercase hex of `bytes` (fingerprints, baseline hashes, request signatures).
+pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
         let _ = write!(s, "{b:02x}");

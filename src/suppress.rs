@@ -115,22 +115,22 @@ impl Suppressor {
         Some(Suppression { kind: SuppressionKind::Baseline, file: baseline.file.clone(), line: line as u64, reason })
     }
 
+    /// The index of the scan root a location path lies under (roots are longest first).
+    fn root_of(&self, path: &str) -> Option<usize> {
+        self.roots.iter().position(|r| path.starts_with(r.prefix.as_str()))
+    }
+
     /// A location path relative to its scan root (as configuration and baselines see it).
     pub fn relative(&self, path: &str) -> String {
-        let root = self.roots.iter().find(|r| path.starts_with(r.prefix.as_str()));
-        root.map_or(path, |r| &path[r.prefix.len()..]).to_string()
+        self.root_of(path).map_or(path, |i| &path[self.roots[i].prefix.len()..]).to_string()
     }
 
     /// The configuration tree for a location path and the path relative to its root.
     fn tree_for(&mut self, path: &str) -> (&mut ConfigTree, String) {
-        let found = self.roots.iter().position(|r| path.starts_with(r.prefix.as_str()));
-        match found {
-            Some(index) => {
-                let root = &mut self.roots[index];
-                let rel = path[root.prefix.len()..].to_string();
-                (&mut root.tree, rel)
-            }
-            None => (&mut self.fallback, path.to_string()),
+        let rel = self.relative(path);
+        match self.root_of(path) {
+            Some(index) => (&mut self.roots[index].tree, rel),
+            None => (&mut self.fallback, rel),
         }
     }
 

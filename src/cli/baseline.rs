@@ -168,7 +168,7 @@ fn prune(target: &TargetArgs, dry_run: bool) -> anyhow::Result<ExitStatus> {
             }
         })
         .collect();
-    let (kept, stale): (Vec<_>, Vec<_>) = base.entries.iter().cloned().partition(|e| base.is_used(e, &subjects));
+    let (kept, stale) = base.partition_used(&subjects);
     let mut err = std::io::stderr().lock();
     for entry in &stale {
         writeln!(err, "leakhound: stale: {}:{}: {} {}", path.display(), entry.line, entry.rule, entry.hash)?;

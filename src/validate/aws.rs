@@ -121,13 +121,7 @@ mod signing {
         mac.finalize().into_bytes().to_vec()
     }
 
-    fn hex(bytes: &[u8]) -> String {
-        use std::fmt::Write as _;
-        bytes.iter().fold(String::new(), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-    }
+    use crate::finding::hex;
 
     #[cfg(test)]
     mod tests {
