@@ -13,6 +13,7 @@
 //! - [`source`]: what to scan (directory walk, stdin).
 //! - [`scan`]: the pipeline that ties sources, workers and the collector together.
 //! - [`finding`]: findings, locations, fingerprints, redaction, the collector.
+//! - [`fingerprint`]: the key behind every fingerprint (HMAC, never a plain hash).
 //! - [`report`]: one emitter per output format.
 //! - [`date`]: UTC dates from Unix seconds.
 //! - [`validate`]: offline checks (JWT expiry, key blocks) and opt-in live validity checks.
@@ -23,6 +24,7 @@ pub mod config;
 pub mod content;
 pub mod date;
 pub mod finding;
+pub mod fingerprint;
 pub mod marker;
 pub mod matcher;
 pub mod progress;

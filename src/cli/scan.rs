@@ -130,7 +130,8 @@ pub(crate) fn finish(
 pub(crate) fn write_report(outcome: &ScanOutcome, rules: &RuleSet, output: &OutputConfig) -> anyhow::Result<()> {
     let context = ReportContext { outcome, rules, show_secrets: output.show_secrets, color: output.color };
     if let Some(path) = &output.report_path {
-        let file = std::fs::File::create(path).with_context(|| format!("cannot create report {}", path.display()))?;
+        let file =
+            report::output::open_report(path).with_context(|| format!("cannot create report {}", path.display()))?;
         let mut out = std::io::BufWriter::new(file);
         report::emit(output.format, &context, &mut out)?;
         out.flush().with_context(|| format!("cannot write report {}", path.display()))?;

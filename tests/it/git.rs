@@ -444,6 +444,7 @@ fn a_real_pre_commit_hook_blocks_staged_secrets_including_commit_all() {
             .args(["-c", "user.name=Ada", "-c", "user.email=ada@example.org", "commit", "-q"])
             .args(args)
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("LEAKHOUND_FINGERPRINT_KEY", crate::util::TEST_FINGERPRINT_KEY)
             .output()
             .unwrap()
     };

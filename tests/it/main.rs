@@ -7,6 +7,7 @@
 mod accuracy;
 mod action;
 mod canary;
+mod confine;
 mod decode;
 mod git;
 mod hostile;
