@@ -147,6 +147,14 @@ impl Suppressor {
                 ),
             });
         }
+        let trees = self.roots.iter().map(|r| &r.tree).chain(std::iter::once(&self.fallback));
+        for (file, key) in trees.flat_map(ConfigTree::unknown_keys) {
+            outcome.notices.push(Notice {
+                level: NoticeLevel::Warning,
+                path: Some(file),
+                message: format!("line {}: unknown key `{}` ignored", key.line, key.value),
+            });
+        }
         outcome.notices.sort();
     }
 }

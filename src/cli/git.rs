@@ -40,6 +40,10 @@ pub(crate) struct GitArgs {
     /// Follow `.git` files and object alternates that point outside the repository.
     #[arg(long)]
     allow_external_objects: bool,
+    /// Accept missing history (shallow or partial clone, objects absent from the database): warn
+    /// instead of exit 2, and skip the check that every referenced object exists.
+    #[arg(long)]
+    allow_missing_objects: bool,
     #[command(flatten)]
     read: ReadArgs,
     #[command(flatten)]
@@ -74,6 +78,7 @@ fn mode(args: &GitArgs) -> anyhow::Result<GitMode> {
 
 pub(crate) fn run(args: &GitArgs) -> anyhow::Result<ExitStatus> {
     let mut config = git_config(&args.repo, mode(args)?, args.allow_external_objects, &args.read);
+    config.allow_missing_objects = args.allow_missing_objects;
     let output = OutputConfig::from_args(&args.report);
     let progress = Arc::new(Progress::new("blobs"));
     let display = Display::start(&progress, output.progress, output.quiet);
@@ -90,6 +95,7 @@ pub(crate) fn git_config(repo: &Path, mode: GitMode, allow_external_objects: boo
         repo: repo.to_path_buf(),
         mode,
         allow_external_objects,
+        allow_missing_objects: false,
         threads: read.threads(),
         scan_binary: read.scan_binary,
         max_size: read.max_file_size,

@@ -168,3 +168,257 @@ fn without_a_shared_key_a_per_user_key_file_is_created_once_and_reused() {
         "another user, another key"
     );
 }
+
+mod missing_history {
+    //! Missing history is reported, never clean (issue #14 item 2).
+
+    use std::path::Path;
+
+    use serde_json::Value;
+
+    use crate::git::Repo;
+    use crate::util::{Tree, fake, leakhound};
+
+    fn scan(dir: &Path, args: &[&str]) -> (i32, Value, String) {
+        let out = leakhound().current_dir(dir).arg("git").args(args).args(["-f", "json"]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stderr}"));
+        (out.status.code().unwrap(), doc, stderr)
+    }
+
+    fn notices(doc: &Value, level: &str) -> Vec<String> {
+        doc["notices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["level"] == level)
+            .map(|n| format!("{} | {}", n["path"].as_str().unwrap_or("-"), n["message"].as_str().unwrap()))
+            .collect()
+    }
+
+    fn loose_path(repo: &Repo, id: &str) -> std::path::PathBuf {
+        repo.dir.join(".git/objects").join(&id[..2]).join(&id[2..])
+    }
+
+    fn remove_object(repo: &Repo, id: &str) {
+        std::fs::remove_file(loose_path(repo, id)).expect("the object is loose");
+    }
+
+    #[test]
+    fn a_blob_deleted_from_the_object_store_is_named_with_its_commit_and_path() {
+        let mut repo = Repo::new();
+        repo.write("keep.env", &format!("K={}\n", fake::github_pat(960)));
+        repo.write("dir/gone.env", &format!("G={}\n", fake::github_pat(961)));
+        let commit = repo.commit("two files");
+        let blob = repo.git(&["rev-parse", "HEAD:dir/gone.env"]);
+        remove_object(&repo, &blob);
+        let (code, doc, stderr) = scan(&repo.dir, &[]);
+        assert_eq!(code, 2, "{stderr}");
+        let errors = notices(&doc, "error");
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert!(errors[0].starts_with("dir/gone.env | blob "), "{errors:#?}");
+        assert!(errors[0].contains(&blob) && errors[0].contains(&commit), "{errors:#?}");
+        assert_eq!(doc["findings"].as_array().unwrap().len(), 1, "what is there is still scanned");
+        let (code, doc, stderr) = scan(&repo.dir, &["--allow-missing-objects"]);
+        assert_eq!(code, 1, "accepted: the findings decide: {stderr}");
+        assert!(notices(&doc, "warning").iter().any(|n| n.contains("--allow-missing-objects")), "stated");
+    }
+
+    #[test]
+    fn a_commit_whose_tree_is_missing_is_an_error() {
+        let mut repo = Repo::new();
+        repo.write("a.txt", "first\n");
+        repo.commit("first");
+        repo.write("b.txt", "second\n");
+        let commit = repo.commit("second");
+        let tree = repo.git(&["rev-parse", "HEAD^{tree}"]);
+        remove_object(&repo, &tree);
+        let (code, doc, stderr) = scan(&repo.dir, &[]);
+        assert_eq!(code, 2, "{stderr}");
+        let errors = notices(&doc, "error");
+        assert!(
+            errors.iter().any(|e| e.contains(&format!("tree {tree} is missing")) && e.contains(&commit)),
+            "{errors:#?}"
+        );
+    }
+
+    #[test]
+    fn a_missing_parent_commit_is_an_error_but_a_shallow_boundary_is_named_as_such() {
+        let mut repo = Repo::new();
+        repo.write("a.txt", "first\n");
+        let first = repo.commit("first");
+        repo.write("b.txt", "second\n");
+        repo.commit("second");
+        remove_object(&repo, &first);
+        let (code, doc, stderr) = scan(&repo.dir, &[]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(notices(&doc, "error").iter().any(|e| e.contains(&format!("commit {first} is missing"))), "{doc}");
+    }
+
+    #[test]
+    fn a_blobless_clone_is_a_named_partial_clone_and_exit_2_unless_accepted() {
+        let mut origin = Repo::new();
+        origin.git(&["config", "uploadpack.allowFilter", "true"]);
+        origin.write("a.env", &format!("A={}\n", fake::github_pat(962)));
+        origin.commit("a");
+        origin.write("b.env", &format!("B={}\n", fake::github_pat(963)));
+        origin.commit("b");
+        let place = Tree::new();
+        let clone = place.path().join("clone.git");
+        let url = format!("file://{}", origin.dir.display());
+        origin.git(&["clone", "-q", "--bare", "--filter=blob:none", &url, clone.to_str().unwrap()]);
+        let (code, doc, stderr) = scan(&clone, &[]);
+        assert_eq!(code, 2, "{stderr}");
+        let errors = notices(&doc, "error");
+        let partial = errors.iter().find(|e| e.contains("partial clone")).unwrap_or_else(|| panic!("{errors:#?}"));
+        assert!(partial.contains("promisor remote \"origin\"") && partial.contains("promisor pack"), "{partial}");
+        assert!(errors.iter().any(|e| e.starts_with("a.env | blob ")), "{errors:#?}");
+        assert!(errors.iter().any(|e| e.starts_with("b.env | blob ")), "{errors:#?}");
+        assert_eq!(doc["summary"]["complete"], false, "{}", doc["summary"]);
+        let (code, doc, stderr) = scan(&clone, &["--allow-missing-objects"]);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(notices(&doc, "warning").iter().any(|n| n.contains("partial clone")), "still said");
+    }
+
+    #[test]
+    fn a_shallow_full_history_scan_is_exit_2_unless_accepted_but_a_range_scan_is_not() {
+        let mut repo = Repo::new();
+        repo.write("old.txt", "old\n");
+        repo.commit("old");
+        repo.write("new.txt", "new\n");
+        repo.commit("new");
+        let place = Tree::new();
+        let shallow = place.path().join("shallow");
+        let url = format!("file://{}", repo.dir.display());
+        repo.git(&["clone", "-q", "--depth", "1", &url, shallow.to_str().unwrap()]);
+        let (code, doc, _) = scan(&shallow, &[]);
+        assert_eq!(code, 2);
+        assert!(notices(&doc, "error").iter().any(|e| e.contains("shallow clone")));
+        assert_eq!(scan(&shallow, &["--allow-missing-objects"]).0, 0);
+        assert_eq!(scan(&shallow, &["--branch", "HEAD"]).0, 2, "a branch's whole history was asked for");
+        let (code, doc, _) = scan(&shallow, &["--staged"]);
+        assert_eq!(code, 0, "the index against HEAD needs no history");
+        assert!(notices(&doc, "warning").iter().any(|e| e.contains("shallow clone")));
+    }
+}
+
+mod git_metadata {
+    //! Reading another repository through git metadata is refused (issue #14 item 1).
+
+    use std::os::unix::fs::symlink;
+    use std::path::Path;
+
+    use crate::git::Repo;
+    use crate::util::{Tree, fake, leakhound};
+
+    /// A repository with one secret in its history, packed, that a hostile one tries to reach.
+    fn elsewhere() -> Repo {
+        let mut repo = Repo::new();
+        repo.write("x.env", &format!("X={}\n", fake::github_pat(970)));
+        repo.commit("x");
+        repo.git(&["gc", "-q"]);
+        repo
+    }
+
+    /// `(exit code, stderr)` of `leakhound git -q` in `dir`, and of the same with
+    /// `--allow-external-objects`.
+    fn refused_then_allowed(dir: &Path) -> ((i32, String), i32) {
+        let run = |extra: &[&str]| {
+            let out = leakhound().current_dir(dir).args(["git", "-q"]).args(extra).output().unwrap();
+            (out.status.code().unwrap(), String::from_utf8_lossy(&out.stderr).into_owned())
+        };
+        (run(&[]), run(&["--allow-external-objects"]).0)
+    }
+
+    fn assert_refused(dir: &Path, what: &str) {
+        let ((code, stderr), allowed) = refused_then_allowed(dir);
+        assert_eq!(code, 2, "{what}: {stderr}");
+        assert!(
+            stderr.contains("outside the repository") && stderr.contains("--allow-external-objects"),
+            "{what}: {stderr}"
+        );
+        assert_eq!(allowed, 1, "{what}: allowed explicitly, the other history is scanned");
+    }
+
+    #[test]
+    fn a_dot_git_symlink_to_another_repository_is_refused() {
+        let other = elsewhere();
+        let tree = Tree::new();
+        symlink(other.dir.join(".git"), tree.path().join(".git")).unwrap();
+        assert_refused(tree.path(), ".git symlink");
+    }
+
+    #[test]
+    fn a_git_file_into_a_modules_directory_that_is_a_symlink_is_refused() {
+        let other = elsewhere();
+        let store = Tree::new();
+        let modules = store.path().join("super/.git/modules");
+        std::fs::create_dir_all(store.path().join("super/.git/objects")).unwrap();
+        std::fs::create_dir_all(&modules).unwrap();
+        assert!(
+            std::process::Command::new("cp")
+                .arg("-r")
+                .arg(other.dir.join(".git"))
+                .arg(modules.join("m"))
+                .status()
+                .unwrap()
+                .success()
+        );
+        let tree = Tree::new();
+        std::fs::create_dir_all(tree.path().join("fake/objects")).unwrap();
+        symlink(&modules, tree.path().join("fake/modules")).unwrap();
+        std::fs::write(tree.path().join(".git"), "gitdir: fake/modules/m\n").unwrap();
+        assert_refused(tree.path(), "modules symlink");
+    }
+
+    #[test]
+    fn a_commondir_naming_another_repository_is_refused() {
+        let other = elsewhere();
+        let mut victim = Repo::new();
+        victim.write("r.txt", "nothing\n");
+        victim.commit("r");
+        std::fs::write(victim.dir.join(".git/commondir"), format!("{}\n", other.dir.join(".git").display())).unwrap();
+        assert_refused(&victim.dir, "commondir");
+    }
+
+    #[test]
+    fn an_objects_directory_symlinked_from_elsewhere_is_refused() {
+        let other = elsewhere();
+        let mut victim = Repo::new();
+        victim.write("r.txt", "nothing\n");
+        victim.commit("r");
+        let objects = victim.dir.join(".git/objects");
+        std::fs::remove_dir_all(&objects).unwrap();
+        symlink(other.dir.join(".git/objects"), &objects).unwrap();
+        assert_refused(&victim.dir, "objects symlink");
+    }
+
+    #[test]
+    fn a_pack_symlinked_from_another_repository_is_refused() {
+        let other = elsewhere();
+        let mut victim = Repo::new();
+        victim.write("r.txt", "nothing\n");
+        victim.commit("r");
+        let packs = other.dir.join(".git/objects/pack");
+        for entry in std::fs::read_dir(&packs).unwrap() {
+            let path = entry.unwrap().path();
+            symlink(&path, victim.dir.join(".git/objects/pack").join(path.file_name().unwrap())).unwrap();
+        }
+        assert_refused(&victim.dir, "pack symlink");
+    }
+
+    #[test]
+    fn a_submodule_checkout_reads_its_git_directory_in_the_superproject() {
+        let mut sub = Repo::new();
+        sub.write("inner.env", &format!("I={}\n", fake::github_pat(971)));
+        sub.commit("inner secret");
+        let mut repo = Repo::new();
+        let url = format!("file://{}", sub.dir.display());
+        repo.git(&["-c", "protocol.file.allow=always", "submodule", "add", "-q", &url, "vendor/sub"]);
+        repo.commit("add submodule");
+        let checkout = repo.dir.join("vendor/sub");
+        assert!(checkout.join(".git").is_file(), "git made a .git file pointing into .git/modules");
+        let out = leakhound().current_dir(&checkout).args(["git", "-q"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+}

@@ -317,7 +317,11 @@ fn a_shallow_clone_is_scanned_and_the_missing_history_reported() {
     let shallow = repo.tree.path().join("shallow");
     let url = format!("file://{}", repo.dir.display());
     repo.git(&["clone", "-q", "--depth", "1", &url, shallow.to_str().unwrap()]);
+    // Missing history is an error unless accepted (issue #14); the findings are reported either way.
     let (code, doc, stderr) = scan_at(&shallow, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(finding_count(&doc), 2);
+    let (code, doc, stderr) = scan_at(&shallow, &["--allow-missing-objects"]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("shallow clone"), "{stderr}");
     assert!(doc["notices"].to_string().contains("shallow clone"));

@@ -21,10 +21,12 @@ mod changes;
 mod objects;
 mod open;
 mod packwalk;
+mod presence;
 mod provenance;
 mod tree;
 mod treeindex;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -66,6 +68,9 @@ pub struct GitConfig {
     pub mode: GitMode,
     /// Follow `.git` files and alternates that point outside the repository.
     pub allow_external_objects: bool,
+    /// Accept missing history (shallow, partial clone, objects absent): report it as warnings and
+    /// do not check every reference (exit status not 2 for it).
+    pub allow_missing_objects: bool,
     /// Worker threads.
     pub threads: usize,
     /// Scan binary blobs.
@@ -87,9 +92,12 @@ pub fn scan(config: &GitConfig, matcher: &Matcher) -> Result<ScanOutcome, GitErr
     };
     let options =
         BlobOptions { scan_binary: config.scan_binary, max_size: config.max_size, progress: config.progress.clone() };
-    let mut notices = shallow_notice(&repo);
+    let allow_missing = config.allow_missing_objects;
+    let whole_history = matches!(config.mode, GitMode::History | GitMode::Branch(_));
+    let mut notices = shallow_notice(&repo, whole_history && !allow_missing);
+    notices.extend(partial_clone_notice(&repo, &opened.objects, allow_missing));
     let mut outcome = match &config.mode {
-        GitMode::History => history(&opened, &repo, matcher, config.threads, options, &mut notices),
+        GitMode::History => history(&opened, &repo, matcher, config.threads, options, allow_missing, &mut notices),
         GitMode::Staged => {
             let mut blobs = BlobScanner::new(&repo, matcher, options);
             let mut collector = Collector::new();
@@ -170,19 +178,90 @@ fn range_commits(repo: &gix::Repository, base: Option<&String>, head: &str) -> R
     Ok(commits)
 }
 
-fn shallow_notice(repo: &gix::Repository) -> Vec<Notice> {
+/// A shallow clone's missing history: an error when the whole history was asked for (history or
+/// branch scans) and not accepted, a warning otherwise (a range scan reads only its commits).
+fn shallow_notice(repo: &gix::Repository, is_error: bool) -> Vec<Notice> {
     match repo.shallow_commits() {
-        Ok(Some(boundary)) if !boundary.is_empty() => vec![Notice {
-            level: NoticeLevel::Warning,
-            path: None,
-            message: format!(
-                "shallow clone: history before {} boundary commit(s) ({}) is missing and was not scanned; fetch it with `git fetch --unshallow`",
+        Ok(Some(boundary)) if !boundary.is_empty() => vec![missing_history_notice(
+            is_error,
+            None,
+            format!(
+                "shallow clone: history before {} boundary commit(s) ({}) is missing and was not scanned; fetch it with `git fetch --unshallow`{}",
                 boundary.len(),
-                boundary.iter().take(3).map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                boundary.iter().take(3).map(ToString::to_string).collect::<Vec<_>>().join(", "),
+                if is_error { " or accept it with --allow-missing-objects" } else { "" },
             ),
-        }],
+        )],
         _ => Vec::new(),
     }
+}
+
+/// A partial clone (blobless, treeless): the objects the server filtered out are not scanned.
+fn partial_clone_notice(repo: &gix::Repository, objects: &objects::ObjectDirs, allowed: bool) -> Option<Notice> {
+    let partial = presence::partial_clone(repo, objects)?;
+    let remote = partial.remote.map_or_else(String::new, |r| format!(", promisor remote {r:?}"));
+    let packs = match partial.packs.len() {
+        0 => String::new(),
+        n => {
+            format!(", {n} promisor pack(s): {}", partial.packs.iter().take(3).cloned().collect::<Vec<_>>().join(", "))
+        }
+    };
+    Some(missing_history_notice(
+        !allowed,
+        None,
+        format!(
+            "partial clone{remote}{packs}: objects the server left out are not in this repository and were not scanned; fetch them (e.g. `git fetch --refetch --no-filter`){}",
+            if allowed { "" } else { " or accept it with --allow-missing-objects" }
+        ),
+    ))
+}
+
+/// The one place that words missing history as a notice: an error (exit 2) unless accepted.
+fn missing_history_notice(is_error: bool, path: Option<String>, message: String) -> Notice {
+    let level = if is_error { NoticeLevel::Error } else { NoticeLevel::Warning };
+    Notice { level, path, message }
+}
+
+/// The set of present objects for a full check, with what could not be listed as errors.
+fn presence_check(repo: &gix::Repository, opened: &open::Opened, notices: &mut Vec<Notice>) -> presence::Presence {
+    let shallow = repo.shallow_commits().ok().flatten().map(|b| b.iter().copied().collect()).unwrap_or_default();
+    let (presence, errors) = presence::Presence::build(&opened.objects, shallow);
+    for (what, message) in errors {
+        notices.push(Notice { level: NoticeLevel::Error, path: None, message: format!("{what}: {message}") });
+    }
+    presence
+}
+
+/// Notices for the objects the history refers to and the database lacks: the first
+/// [`presence::LISTED`] by id with the commit and path that refer to them, then a count.
+fn missing_notices(repo: &gix::Repository, inventory: &objects::Inventory, stats: &mut ScanStats) -> Vec<Notice> {
+    let distinct = presence::distinct(&inventory.missing);
+    let listed = &distinct[..distinct.len().min(presence::LISTED)];
+    let trees = listed
+        .iter()
+        .filter_map(|m| match &m.referrer {
+            presence::Referrer::TreeEntry { tree, .. } => Some(*tree),
+            _ => None,
+        })
+        .collect();
+    let located = if listed.is_empty() { HashMap::new() } else { presence::locate(repo, &inventory.commits, &trees) };
+    let mut notices: Vec<Notice> = listed
+        .iter()
+        .map(|m| {
+            let (path, message) = presence::describe(m, &located);
+            missing_history_notice(
+                true,
+                path,
+                format!("{message}; accept missing objects with --allow-missing-objects"),
+            )
+        })
+        .collect();
+    if distinct.len() > listed.len() {
+        let message = format!("{} more missing object(s) not listed", distinct.len() - listed.len());
+        notices.push(missing_history_notice(true, None, message));
+    }
+    stats.errors += distinct.len() as u64;
+    notices
 }
 
 fn history(
@@ -191,10 +270,16 @@ fn history(
     matcher: &Matcher,
     threads: usize,
     options: BlobOptions,
+    allow_missing: bool,
     notices: &mut Vec<Notice>,
 ) -> ScanOutcome {
     let t0 = std::time::Instant::now();
-    let inventory = objects::inventory(&opened.repo, &opened.objects, matcher, threads, options);
+    let presence = (!allow_missing).then(|| presence_check(repo, opened, notices));
+    if allow_missing {
+        let message = "--allow-missing-objects: objects the history refers to were not checked to exist".to_string();
+        notices.push(missing_history_notice(false, None, message));
+    }
+    let inventory = objects::inventory(&opened.repo, &opened.objects, matcher, threads, options, presence.as_ref());
     timing("phase 1 (objects)", t0);
     let mut stats = ScanStats {
         items_scanned: inventory.blobs,
@@ -214,6 +299,7 @@ fn history(
         stats.errors += 1;
         notices.push(Notice { level: NoticeLevel::Error, path: None, message: format!("{what}: {message}") });
     }
+    notices.extend(missing_notices(repo, &inventory, &mut stats));
     let mut collector = Collector::new();
     if !inventory.blob_matches.is_empty() {
         let (refs, ref_errors) = provenance::ref_tips(repo, &inventory);
