@@ -622,13 +622,19 @@ mod tests {
     }
 
     #[test]
+    fn unknown_keys_are_named_with_their_line_and_ignored() {
+        let config = parse("inherit = true\n[allowlist]\npaths = []\n[rules]\ndisabel = [\"x\"]\n[[allow]]\npathz = [\"a\"]\nrules = [\"r\"]\n").unwrap();
+        let keys: Vec<(usize, &str)> = config.unknown_keys.iter().map(|k| (k.line, k.value.as_str())).collect();
+        assert_eq!(keys, [(2, "allowlist"), (5, "rules.disabel"), (7, "allow.pathz")]);
+        assert!(config.switches.is_empty(), "an unknown key does nothing");
+        assert!(parse("[rules]\ndisable = [\"a\"]\n").unwrap().unknown_keys.is_empty());
+    }
+
+    #[test]
     fn errors_name_the_file_the_line_and_what_was_expected() {
         let err = parse("[rules]\ndisable = [\"a\"]\n\n[[allow]]\npaths = 3\n").unwrap_err();
         assert_eq!((err.file.as_str(), err.line), (".leakhound.toml", 5), "{err}");
         assert!(err.message.contains("expected"), "{err}");
-        let err = parse("[allowlist]\npaths = []\n").unwrap_err();
-        assert_eq!(err.line, 1, "{err}");
-        assert!(err.message.contains("unknown field `allowlist`"), "{err}");
         let err = parse("[[allow]]\nsecrets = [\"ok\", \"(unclosed\"]\n").unwrap_err();
         assert_eq!(err.line, 2, "{err}");
         assert!(err.message.contains("invalid secret regex"), "{err}");

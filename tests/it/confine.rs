@@ -422,3 +422,44 @@ mod git_metadata {
         assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+mod sha256 {
+    //! Repositories in SHA-256 object format are scanned in every git mode (issue #14 item 7).
+
+    use crate::git::Repo;
+    use crate::util::fake;
+
+    fn sha256_repo() -> Repo {
+        let mut repo = Repo::new();
+        std::fs::remove_dir_all(repo.dir.join(".git")).unwrap();
+        repo.git(&["init", "-q", "--object-format=sha256", "-b", "main"]);
+        assert_eq!(repo.git(&["rev-parse", "--show-object-format"]), "sha256");
+        repo
+    }
+
+    #[test]
+    fn history_loose_and_packed_branch_range_and_staged_all_find_the_secrets() {
+        let mut repo = sha256_repo();
+        repo.write("base.txt", "base\n");
+        repo.commit("base");
+        repo.write("a.env", &format!("A={}\n", fake::github_pat(980)));
+        let added = repo.commit("a");
+        assert_eq!(added.len(), 64);
+        let (code, doc, stderr) = repo.scan(&[]);
+        assert_eq!(code, 1, "loose objects: {stderr}");
+        assert_eq!(doc["findings"][0]["locations"][0]["git"]["commit"]["id"], added.as_str());
+        repo.git(&["gc", "-q"]);
+        let (code, doc, stderr) = repo.scan(&[]);
+        assert_eq!(code, 1, "packed: {stderr}");
+        assert_eq!(doc["findings"][0]["locations"][0]["git"]["commit"]["id"], added.as_str());
+        for args in [&["--branch", "main"][..], &["--range", "HEAD~1..HEAD"], &["--since", "HEAD~1"]] {
+            let (code, _, stderr) = repo.scan(args);
+            assert_eq!(code, 1, "{args:?}: {stderr}");
+        }
+        repo.write("b.env", &format!("B={}\n", fake::github_pat(981)));
+        repo.git(&["add", "b.env"]);
+        let (code, doc, stderr) = repo.scan(&["--staged"]);
+        assert_eq!(code, 1, "staged: {stderr}");
+        assert_eq!(doc["findings"][0]["locations"][0]["path"], "b.env");
+    }
+}
