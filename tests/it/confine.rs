@@ -221,7 +221,12 @@ mod missing_history {
         assert_eq!(doc["findings"].as_array().unwrap().len(), 1, "what is there is still scanned");
         let (code, doc, stderr) = scan(&repo.dir, &["--allow-missing-objects"]);
         assert_eq!(code, 1, "accepted: the findings decide: {stderr}");
-        assert!(notices(&doc, "warning").iter().any(|n| n.contains("--allow-missing-objects")), "stated");
+        assert!(
+            doc["coverage"]["accepted"].to_string().contains("--allow-missing-objects"),
+            "stated: {}",
+            doc["coverage"]
+        );
+        assert_eq!(doc["coverage"]["complete"], true, "what was asked (with the acceptance) was read");
     }
 
     #[test]
@@ -274,7 +279,7 @@ mod missing_history {
         assert!(partial.contains("promisor remote \"origin\"") && partial.contains("promisor pack"), "{partial}");
         assert!(errors.iter().any(|e| e.starts_with("a.env | blob ")), "{errors:#?}");
         assert!(errors.iter().any(|e| e.starts_with("b.env | blob ")), "{errors:#?}");
-        assert_eq!(doc["summary"]["complete"], false, "{}", doc["summary"]);
+        assert_eq!(doc["coverage"]["complete"], false, "{}", doc["coverage"]);
         let (code, doc, stderr) = scan(&clone, &["--allow-missing-objects"]);
         assert_eq!(code, 0, "{stderr}");
         assert!(notices(&doc, "warning").iter().any(|n| n.contains("partial clone")), "still said");

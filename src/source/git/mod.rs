@@ -26,8 +26,8 @@ mod provenance;
 mod tree;
 mod treeindex;
 
-use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 use gix::ObjectId;
@@ -35,86 +35,113 @@ use gix::ObjectId;
 pub use base::{TreeFiles, tree_files, work_tree};
 pub use open::OpenError;
 
-use crate::finding::{Collector, GitOrigin, OriginState};
+use crate::config::{GitMode, ReadConfig};
+use crate::finding::{Collector, Finding, GitOrigin, OriginState};
 use crate::matcher::Matcher;
-use crate::scan::{Notice, NoticeLevel, ScanOutcome, ScanStats};
+use crate::outcome::{Coverage, Notice, NoticeKind, Observer, RefTip, ScanMode, ScanOutcome, Subject, Tally};
+use crate::source::display_path;
 use changes::BlobScanner;
 use objects::BlobOptions;
 
-/// What part of the repository to scan.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GitMode {
-    /// Every object in the database, reachable or not.
-    History,
-    /// The index against HEAD (pre-commit).
-    Staged,
-    /// The commits in `base..head`: reachable from `head`, not from `base`.
-    Range {
-        /// Excluded revision.
-        base: String,
-        /// Included revision.
-        head: String,
-    },
-    /// Every commit reachable from one ref.
-    Branch(String),
-}
-
 /// A git scan, fully resolved.
 #[derive(Debug, Clone)]
-pub struct GitConfig {
+pub struct GitScan<'a> {
     /// The repository (work tree, `.git` directory or bare repository).
-    pub repo: PathBuf,
+    pub repo: &'a Path,
     /// What to scan.
-    pub mode: GitMode,
+    pub mode: &'a GitMode,
     /// Follow `.git` files and alternates that point outside the repository.
     pub allow_external_objects: bool,
-    /// Accept missing history (shallow, partial clone, objects absent): report it as warnings and
-    /// do not check every reference (exit status not 2 for it).
+    /// Accept missing history (shallow, partial clone, objects absent): report it as warnings,
+    /// do not check every reference, and say so in the coverage record.
     pub allow_missing_objects: bool,
-    /// Worker threads.
-    pub threads: usize,
-    /// Scan binary blobs.
-    pub scan_binary: bool,
-    /// Skip (and report) blobs larger than this.
-    pub max_size: Option<u64>,
-    /// Progress counters to bump, when a progress line is drawn.
-    pub progress: Option<std::sync::Arc<crate::progress::Progress>>,
+    /// How blobs are read.
+    pub read: &'a ReadConfig,
+    /// Told about every blob matched, when a progress line is drawn.
+    pub observer: Option<Arc<dyn Observer>>,
 }
 
 /// Scans a repository.
-pub fn scan(config: &GitConfig, matcher: &Matcher) -> Result<ScanOutcome, GitError> {
+pub fn scan(config: &GitScan<'_>, matcher: &Matcher) -> Result<ScanOutcome, GitError> {
     let started = Instant::now();
-    let opened = open::open(&config.repo, config.allow_external_objects)?;
+    let opened = open::open(config.repo, config.allow_external_objects)?;
     let repo = {
         let mut repo = opened.repo.to_thread_local();
         repo.object_cache_size_if_unset(32 << 20);
         repo
     };
+    let read = config.read;
     let options =
-        BlobOptions { scan_binary: config.scan_binary, max_size: config.max_size, progress: config.progress.clone() };
+        BlobOptions { scan_binary: read.scan_binary, max_size: read.max_file_size, progress: config.observer.clone() };
+    let mut tally = Tally::default();
     let allow_missing = config.allow_missing_objects;
     let whole_history = matches!(config.mode, GitMode::History | GitMode::Branch(_));
-    let mut notices = shallow_notice(&repo, whole_history && !allow_missing);
-    notices.extend(partial_clone_notice(&repo, &opened.objects, allow_missing));
-    let mut outcome = match &config.mode {
-        GitMode::History => history(&opened, &repo, matcher, config.threads, options, allow_missing, &mut notices),
+    if let Some(notice) = shallow_notice(&repo, whole_history && !allow_missing) {
+        tally.notice(notice);
+    }
+    if let Some(notice) = partial_clone_notice(&repo, &opened.objects, allow_missing) {
+        tally.notice(notice);
+    }
+    let mut coverage =
+        Coverage { mode: scan_mode(config.mode), roots: vec![display_path(config.repo)], ..Coverage::default() };
+    if allow_missing {
+        coverage.accepted.push(
+            "--allow-missing-objects: history missing from the repository (shallow or partial clone, absent objects) is reported as warnings and not checked object by object".into(),
+        );
+    }
+    let findings = match config.mode {
+        GitMode::History => {
+            let presence = (!allow_missing).then(|| presence_check(&repo, &opened, &mut tally));
+            let (findings, refs) =
+                history(&opened, &repo, matcher, read.threads, options, presence.as_ref(), &mut tally);
+            coverage.refs = refs;
+            findings
+        }
         GitMode::Staged => {
-            let mut blobs = BlobScanner::new(&repo, matcher, options);
+            coverage.refs = tips(&repo, &["HEAD"]);
+            let mut blobs = BlobScanner::new(&repo, matcher, options, read.threads);
             let mut collector = Collector::new();
             changes::scan_staged(&repo, &mut blobs, &mut collector).map_err(GitError::Index)?;
-            finish(collector, blobs, notices)
+            tally.merge(blobs.tally);
+            collector.finish()
         }
         GitMode::Range { base, head } => {
+            coverage.refs = tips(&repo, &[base, head]);
             let commits = range_commits(&repo, Some(base), head)?;
-            changed(&repo, matcher, options, &commits, &[], notices)
+            // Every commit of the range is reachable from its head: name it on each location.
+            let refs = [ref_name(&repo, head)];
+            changed(&repo, matcher, options, read.threads, &commits, &refs, &mut tally)
         }
         GitMode::Branch(name) => {
+            coverage.refs = tips(&repo, &[name]);
             let commits = range_commits(&repo, None, name)?;
-            changed(&repo, matcher, options, &commits, std::slice::from_ref(name), notices)
+            changed(&repo, matcher, options, read.threads, &commits, std::slice::from_ref(name), &mut tally)
         }
     };
-    outcome.stats.duration = started.elapsed();
-    Ok(outcome)
+    Ok(tally.finish(findings, coverage, started.elapsed()))
+}
+
+/// The coverage mode of a git mode.
+fn scan_mode(mode: &GitMode) -> ScanMode {
+    match mode {
+        GitMode::History => ScanMode::History,
+        GitMode::Staged => ScanMode::Staged,
+        GitMode::Range { base, head } => ScanMode::Range { base: base.clone(), head: head.clone() },
+        GitMode::Branch(name) => ScanMode::Branch(name.clone()),
+    }
+}
+
+/// The revisions the user named, with the commits they resolve to (unresolvable ones left out:
+/// resolving them fails the scan with its own error).
+fn tips(repo: &gix::Repository, specs: &[&str]) -> Vec<RefTip> {
+    specs
+        .iter()
+        .filter_map(|spec| {
+            let id = repo.rev_parse_single(*spec).ok()?;
+            let commit = id.object().ok()?.peel_to_commit().ok()?;
+            Some(RefTip { name: (*spec).to_string(), commit: commit.id.to_string() })
+        })
+        .collect()
 }
 
 /// Why a git scan could not start.
@@ -140,25 +167,46 @@ fn changed(
     repo: &gix::Repository,
     matcher: &Matcher,
     options: BlobOptions,
+    threads: usize,
     commits: &[ObjectId],
     refs: &[String],
-    notices: Vec<Notice>,
-) -> ScanOutcome {
-    let mut blobs = BlobScanner::new(repo, matcher, options);
+    tally: &mut Tally,
+) -> Vec<Finding> {
+    let mut blobs = BlobScanner::new(repo, matcher, options, threads);
     let mut collector = Collector::new();
     changes::scan_commits(repo, commits, &mut blobs, refs, &mut collector);
-    finish(collector, blobs, notices)
+    tally.merge(blobs.tally);
+    collector.finish()
 }
 
-fn finish(collector: Collector, blobs: BlobScanner<'_>, mut notices: Vec<Notice>) -> ScanOutcome {
-    notices.extend(blobs.notices);
-    notices.sort();
-    ScanOutcome { findings: collector.finish(), suppressed: Vec::new(), notices, stats: blobs.stats }
+/// The full name of the ref `spec` names (`HEAD` becomes the branch it points to), or `spec`
+/// itself when it is not a ref (a commit id).
+fn ref_name(repo: &gix::Repository, spec: &str) -> String {
+    if spec == "HEAD"
+        && let Ok(Some(name)) = repo.head_name()
+    {
+        return name.as_bstr().to_string();
+    }
+    repo.find_reference(spec).map_or_else(|_| spec.to_string(), |r| r.name().as_bstr().to_string())
+}
+
+/// A revision error, in words a user can act on when the clone is shallow (the usual cause of a
+/// missing commit in CI).
+fn revision_error(repo: &gix::Repository, spec: &str, message: String) -> GitError {
+    let shallow = repo.shallow_commits().ok().flatten().is_some_and(|b| !b.is_empty());
+    let message = if shallow {
+        format!(
+            "{message}; this is a shallow clone and the commits before its boundary are not in it: fetch them with `git fetch --unshallow` (or `git fetch --deepen=N`), or in GitHub Actions check out with `fetch-depth: 0`"
+        )
+    } else {
+        message
+    };
+    GitError::Revision { spec: spec.to_string(), message }
 }
 
 fn range_commits(repo: &gix::Repository, base: Option<&String>, head: &str) -> Result<Vec<ObjectId>, GitError> {
     let resolve = |spec: &str| -> Result<ObjectId, GitError> {
-        let error = |message: String| GitError::Revision { spec: spec.to_string(), message };
+        let error = |message: String| revision_error(repo, spec, message);
         let id = repo.rev_parse_single(spec).map_err(|e| error(e.to_string()))?;
         let commit =
             id.object().map_err(|e| error(e.to_string()))?.peel_to_commit().map_err(|e| error(e.to_string()))?;
@@ -169,31 +217,30 @@ fn range_commits(repo: &gix::Repository, base: Option<&String>, head: &str) -> R
     if let Some(base) = base {
         walk = walk.with_hidden([resolve(base)?]);
     }
-    let walk = walk.all().map_err(|e| GitError::Revision { spec: head.to_string(), message: e.to_string() })?;
+    let walk = walk.all().map_err(|e| revision_error(repo, head, e.to_string()))?;
     let mut commits = Vec::new();
     for info in walk {
-        let info = info.map_err(|e| GitError::Revision { spec: head.to_string(), message: e.to_string() })?;
+        let info = info.map_err(|e| revision_error(repo, head, e.to_string()))?;
         commits.push(info.id);
     }
     Ok(commits)
 }
 
 /// A shallow clone's missing history: an error when the whole history was asked for (history or
-/// branch scans) and not accepted, a warning otherwise (a range scan reads only its commits).
-fn shallow_notice(repo: &gix::Repository, is_error: bool) -> Vec<Notice> {
-    match repo.shallow_commits() {
-        Ok(Some(boundary)) if !boundary.is_empty() => vec![missing_history_notice(
-            is_error,
-            None,
-            format!(
-                "shallow clone: history before {} boundary commit(s) ({}) is missing and was not scanned; fetch it with `git fetch --unshallow`{}",
-                boundary.len(),
-                boundary.iter().take(3).map(ToString::to_string).collect::<Vec<_>>().join(", "),
-                if is_error { " or accept it with --allow-missing-objects" } else { "" },
-            ),
-        )],
-        _ => Vec::new(),
+/// branch scans) and not accepted, a warning otherwise (the index and a range need only their
+/// own commits; a range that reaches past the boundary fails to resolve with its own error).
+fn shallow_notice(repo: &gix::Repository, is_error: bool) -> Option<Notice> {
+    let boundary = repo.shallow_commits().ok()??;
+    if boundary.is_empty() {
+        return None;
     }
+    let message = format!(
+        "shallow clone: history before {} boundary commit(s) ({}) is missing and was not scanned; fetch it with `git fetch --unshallow`{}",
+        boundary.len(),
+        boundary.iter().take(3).map(ToString::to_string).collect::<Vec<_>>().join(", "),
+        if is_error { " or accept it with --allow-missing-objects" } else { "" },
+    );
+    Some(missing_history_notice(NoticeKind::ShallowBoundary, is_error, Subject::Scan, message))
 }
 
 /// A partial clone (blobless, treeless): the objects the server filtered out are not scanned.
@@ -206,35 +253,35 @@ fn partial_clone_notice(repo: &gix::Repository, objects: &objects::ObjectDirs, a
             format!(", {n} promisor pack(s): {}", partial.packs.iter().take(3).cloned().collect::<Vec<_>>().join(", "))
         }
     };
-    Some(missing_history_notice(
-        !allowed,
-        None,
-        format!(
-            "partial clone{remote}{packs}: objects the server left out are not in this repository and were not scanned; fetch them (e.g. `git fetch --refetch --no-filter`){}",
-            if allowed { "" } else { " or accept it with --allow-missing-objects" }
-        ),
-    ))
+    let message = format!(
+        "partial clone{remote}{packs}: objects the server left out are not in this repository and were not scanned; fetch them (e.g. `git fetch --refetch --no-filter`){}",
+        if allowed { "" } else { " or accept it with --allow-missing-objects" }
+    );
+    Some(missing_history_notice(NoticeKind::MissingObject, !allowed, Subject::Scan, message))
 }
 
-/// The one place that words missing history as a notice: an error (exit 2) unless accepted.
-fn missing_history_notice(is_error: bool, path: Option<String>, message: String) -> Notice {
-    let level = if is_error { NoticeLevel::Error } else { NoticeLevel::Warning };
-    Notice { level, path, message }
+/// The one place that makes a notice of missing history: an error (exit 2) unless accepted.
+fn missing_history_notice(kind: NoticeKind, is_error: bool, subject: Subject, message: String) -> Notice {
+    let mut notice = Notice::new(kind, subject, message);
+    if !is_error {
+        notice.level = crate::outcome::NoticeLevel::Warning;
+    }
+    notice
 }
 
-/// The set of present objects for a full check, with what could not be listed as errors.
-fn presence_check(repo: &gix::Repository, opened: &open::Opened, notices: &mut Vec<Notice>) -> presence::Presence {
+/// The set of present objects for a full check; what could not be listed is an error.
+fn presence_check(repo: &gix::Repository, opened: &open::Opened, tally: &mut Tally) -> presence::Presence {
     let shallow = repo.shallow_commits().ok().flatten().map(|b| b.iter().copied().collect()).unwrap_or_default();
     let (presence, errors) = presence::Presence::build(&opened.objects, shallow);
     for (what, message) in errors {
-        notices.push(Notice { level: NoticeLevel::Error, path: None, message: format!("{what}: {message}") });
+        tally.notice(Notice::new(NoticeKind::Unreadable, Subject::Scan, format!("{what}: {message}")));
     }
     presence
 }
 
 /// Notices for the objects the history refers to and the database lacks: the first
 /// [`presence::LISTED`] by id with the commit and path that refer to them, then a count.
-fn missing_notices(repo: &gix::Repository, inventory: &objects::Inventory, stats: &mut ScanStats) -> Vec<Notice> {
+fn missing_notices(repo: &gix::Repository, inventory: &objects::Inventory, tally: &mut Tally) {
     let distinct = presence::distinct(&inventory.missing);
     let listed = &distinct[..distinct.len().min(presence::LISTED)];
     let trees = listed
@@ -244,24 +291,21 @@ fn missing_notices(repo: &gix::Repository, inventory: &objects::Inventory, stats
             _ => None,
         })
         .collect();
-    let located = if listed.is_empty() { HashMap::new() } else { presence::locate(repo, &inventory.commits, &trees) };
-    let mut notices: Vec<Notice> = listed
-        .iter()
-        .map(|m| {
-            let (path, message) = presence::describe(m, &located);
-            missing_history_notice(
-                true,
-                path,
-                format!("{message}; accept missing objects with --allow-missing-objects"),
-            )
-        })
-        .collect();
+    let located = if listed.is_empty() {
+        std::collections::HashMap::new()
+    } else {
+        presence::locate(repo, &inventory.commits, &trees)
+    };
+    for missing in listed {
+        let (path, message) = presence::describe(missing, &located);
+        let subject = Subject::Object { id: missing.object.to_string(), path };
+        let message = format!("{message}; accept missing objects with --allow-missing-objects");
+        tally.notice(missing_history_notice(NoticeKind::MissingObject, true, subject, message));
+    }
     if distinct.len() > listed.len() {
         let message = format!("{} more missing object(s) not listed", distinct.len() - listed.len());
-        notices.push(missing_history_notice(true, None, message));
+        tally.notice(missing_history_notice(NoticeKind::MissingObject, true, Subject::Scan, message));
     }
-    stats.errors += distinct.len() as u64;
-    notices
 }
 
 fn history(
@@ -270,50 +314,36 @@ fn history(
     matcher: &Matcher,
     threads: usize,
     options: BlobOptions,
-    allow_missing: bool,
-    notices: &mut Vec<Notice>,
-) -> ScanOutcome {
+    presence: Option<&presence::Presence>,
+    tally: &mut Tally,
+) -> (Vec<Finding>, Vec<RefTip>) {
     let t0 = std::time::Instant::now();
-    let presence = (!allow_missing).then(|| presence_check(repo, opened, notices));
-    if allow_missing {
-        let message = "--allow-missing-objects: objects the history refers to were not checked to exist".to_string();
-        notices.push(missing_history_notice(false, None, message));
-    }
-    let inventory = objects::inventory(&opened.repo, &opened.objects, matcher, threads, options, presence.as_ref());
+    let inventory = objects::inventory(&opened.repo, &opened.objects, matcher, threads, options, presence);
     timing("phase 1 (objects)", t0);
-    let mut stats = ScanStats {
-        items_scanned: inventory.blobs,
-        bytes_scanned: inventory.bytes,
-        skipped_binary: inventory.binary,
-        skipped_too_large: inventory.too_large.len() as u64,
-        ..ScanStats::default()
-    };
+    tally.stats.items_scanned += inventory.blobs;
+    tally.stats.bytes_scanned += inventory.bytes;
+    tally.stats.skipped_binary += inventory.binary;
     for (id, size) in &inventory.too_large {
-        notices.push(Notice {
-            level: NoticeLevel::Warning,
-            path: None,
-            message: format!("skipped blob {id}: {size} bytes is over --max-file-size"),
-        });
+        tally.too_large(Subject::Object { id: id.to_string(), path: None }, *size);
     }
     for (what, message) in &inventory.errors {
-        stats.errors += 1;
-        notices.push(Notice { level: NoticeLevel::Error, path: None, message: format!("{what}: {message}") });
+        let kind = if what.starts_with("pack ") { NoticeKind::DamagedPack } else { NoticeKind::Unreadable };
+        tally.notice(Notice::new(kind, Subject::Scan, format!("{what}: {message}")));
     }
-    notices.extend(missing_notices(repo, &inventory, &mut stats));
+    missing_notices(repo, &inventory, tally);
     let mut collector = Collector::new();
+    let (refs, ref_errors) = provenance::ref_tips(repo, &inventory);
+    let listed = refs.iter().map(|t| RefTip { name: t.name.clone(), commit: t.commit.to_string() }).collect();
     if !inventory.blob_matches.is_empty() {
-        let (refs, ref_errors) = provenance::ref_tips(repo, &inventory);
         let mut errors = ref_errors;
         let origins = provenance::attribute(repo, &opened.objects, threads, &inventory, &refs, &mut errors);
         for message in errors {
-            stats.errors += 1;
-            notices.push(Notice { level: NoticeLevel::Error, path: None, message });
+            tally.notice(Notice::new(NoticeKind::Unreadable, Subject::Scan, message));
         }
         timing("phase 2 (provenance)", t0);
         add_history_findings(matcher, &inventory, &origins, &mut collector);
     }
-    notices.sort();
-    ScanOutcome { findings: collector.finish(), suppressed: Vec::new(), notices: std::mem::take(notices), stats }
+    (collector.finish(), listed)
 }
 
 fn add_history_findings(
