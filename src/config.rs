@@ -92,6 +92,9 @@ pub struct FilterConfig {
     pub baseline: Option<PathBuf>,
     /// Honour inline allow markers (false with `--no-inline-allow`).
     pub inline_allow: bool,
+    /// `--strict`: nothing the scanned repository supplies (config files, ignore files, inline
+    /// markers) is honoured; the coverage record says so.
+    pub strict: bool,
 }
 
 /// How to report.

@@ -124,6 +124,10 @@ pub(crate) struct FilterArgs {
     /// Ignore inline allow markers (`leakhound:allow`, `gitleaks:allow`, `pragma: allowlist secret`).
     #[arg(long)]
     no_inline_allow: bool,
+    /// Audit mode for a repository you do not trust: ignore everything it supplies (`.leakhound.toml`
+    /// files, ignore files, inline allow markers); the coverage record says so.
+    #[arg(long)]
+    strict: bool,
 }
 
 impl FilterArgs {
@@ -131,9 +135,10 @@ impl FilterArgs {
     fn resolve(&self) -> crate::config::FilterConfig {
         crate::config::FilterConfig {
             config: self.config.clone().filter(|p| !p.as_os_str().is_empty()),
-            repo_config: !self.no_repo_config,
+            repo_config: !self.no_repo_config && !self.strict,
             baseline: self.baseline_path.clone(),
-            inline_allow: !self.no_inline_allow,
+            inline_allow: !self.no_inline_allow && !self.strict,
+            strict: self.strict,
         }
     }
 }

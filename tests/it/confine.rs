@@ -468,3 +468,106 @@ mod sha256 {
         assert_eq!(doc["findings"][0]["locations"][0]["path"], "b.env");
     }
 }
+
+mod repository_cannot_decide {
+    //! The scanned tree must not decide the result (issue #14 item 3, issue #15 item 2).
+
+    use std::os::unix::fs::symlink;
+
+    use crate::util::{Tree, fake};
+
+    /// A tree whose own files try every way to hide its leaks.
+    fn self_silencing_tree() -> Tree {
+        let tree = Tree::new();
+        tree.file(".leakhound.toml", "[[allow]]\npaths = [\"**\"]\n[rules]\ndisable = [\"*\"]\n");
+        tree.file(".gitignore", "ignored.txt\nbuild/\n");
+        tree.file(".leakhoundignore", "hidden.py\n");
+        tree.file("ignored.txt", format!("t={}\n", fake::github_pat(990)));
+        tree.file("build/out.txt", format!("t={}\n", fake::github_pat(991)));
+        tree.file("hidden.py", format!("t={}\n", fake::github_pat(992)));
+        tree.file("marked.py", format!("t={} # leakhound:allow\n", fake::github_pat(993)));
+        tree.file("plain.py", format!("t={}\n", fake::github_pat(994)));
+        tree
+    }
+
+    #[test]
+    fn by_default_what_the_repository_hides_is_counted_and_listed() {
+        let run = self_silencing_tree().run(&["scan", "-f", "json"]);
+        let doc = run.json();
+        assert_eq!(run.code(), 0, "config suppresses everything left: {}", run.stderr());
+        assert_eq!(doc["findings"].as_array().unwrap().len(), 0);
+        assert_eq!(doc["suppressed"].as_array().unwrap().len(), 2, "suppressed findings are listed: {doc}");
+        let ignored = &doc["coverage"]["skipped"]["ignored"];
+        assert_eq!(ignored["count"], 3, "{ignored}");
+        let mut paths: Vec<&str> = ignored["paths"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+        paths.sort_unstable();
+        assert_eq!(paths, ["build", "hidden.py", "ignored.txt"], "an ignored directory counts once");
+        assert!(run.stderr().contains("2 suppressed"), "{}", run.stderr());
+    }
+
+    #[test]
+    fn strict_mode_ignores_config_ignore_files_and_markers_and_says_so() {
+        let run = self_silencing_tree().run(&["scan", "--strict", "-f", "json"]);
+        assert_eq!(run.code(), 1, "{}", run.stderr());
+        let doc = run.json();
+        assert_eq!(doc["findings"].as_array().unwrap().len(), 5, "{doc}");
+        assert_eq!(doc["suppressed"].as_array().unwrap().len(), 0);
+        assert_eq!(doc["coverage"]["strict"], true);
+        assert!(doc["coverage"]["skipped"].get("ignored").is_none());
+    }
+
+    #[test]
+    fn strict_mode_in_git_ignores_the_repository_config_and_markers() {
+        let mut repo = crate::git::Repo::new();
+        repo.write(".leakhound.toml", "[[allow]]\npaths = [\"**\"]\n");
+        repo.write("a.py", &format!("t={} # leakhound:allow\n", fake::github_pat(995)));
+        repo.commit("self-allowed");
+        let (code, doc, _) = repo.scan(&[]);
+        assert_eq!((code, doc["findings"].as_array().unwrap().len()), (0, 0));
+        let (code, doc, stderr) = repo.scan(&["--strict"]);
+        assert_eq!(code, 1, "{stderr}");
+        assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
+        assert_eq!(doc["coverage"]["strict"], true);
+    }
+
+    #[test]
+    fn ignore_files_above_the_root_are_read_only_inside_the_work_tree_that_owns_them() {
+        let outer = Tree::new();
+        outer.file(".gitignore", "*.py\n");
+        outer.file("checkout/app.py", format!("t={}\n", fake::github_pat(996)));
+        let run = outer.run(&["scan", "checkout", "-f", "json"]);
+        assert_eq!(run.code(), 1, "a stranger's .gitignore above the root hides nothing: {}", run.stderr());
+        std::fs::create_dir(outer.path().join(".git")).unwrap();
+        let run = outer.run(&["scan", "checkout", "-f", "json"]);
+        assert_eq!(run.code(), 0, "the work tree's own .gitignore applies, as git applies it");
+        assert_eq!(run.json()["coverage"]["skipped"]["ignored"]["paths"][0], "checkout/app.py");
+    }
+
+    #[test]
+    fn a_symlink_named_on_the_command_line_is_read_and_one_met_while_walking_is_counted() {
+        let tree = Tree::new();
+        let target = tree.file("real/token.txt", format!("t={}\n", fake::github_pat(997)));
+        symlink(&target, tree.path().join("link.txt")).unwrap();
+        std::fs::create_dir(tree.path().join("dir")).unwrap();
+        symlink(&target, tree.path().join("dir/link.txt")).unwrap();
+        let run = tree.run(&["scan", "link.txt", "-f", "json"]);
+        assert_eq!(run.code(), 1, "named explicitly, it is read: {}", run.stderr());
+        assert_eq!(run.hits()[0].1, "link.txt");
+        let run = tree.run(&["scan", "dir", "-f", "json"]);
+        assert_eq!(run.code(), 0);
+        assert_eq!(run.json()["coverage"]["skipped"]["symlink"]["paths"][0], "dir/link.txt");
+    }
+
+    #[test]
+    fn a_gitignored_credential_store_is_still_scanned_and_named_paths_ignore_nothing() {
+        let tree = Tree::new();
+        tree.file(".gitignore", ".env\nsecret.txt\n");
+        tree.file(".env", format!("T={}\n", fake::github_pat(998)));
+        tree.file("secret.txt", format!("t={}\n", fake::github_pat(999)));
+        let run = tree.run(&["scan", "-f", "json"]);
+        assert_eq!(run.hits().len(), 1, "the .env is scanned");
+        assert_eq!(run.json()["coverage"]["skipped"]["ignored"]["count"], 1);
+        let run = tree.run(&["scan", "secret.txt", "-f", "json"]);
+        assert_eq!(run.hits().len(), 1, "a path the user names is read");
+    }
+}
