@@ -18,6 +18,8 @@
 
 mod base;
 mod changes;
+#[doc(hidden)]
+pub mod fuzzing;
 mod objects;
 mod open;
 mod packwalk;
