@@ -85,10 +85,9 @@ impl<'a> JsonBidiEscaper<'a> {
 /// The UTF-8 length of an escaped character starting with `lead`, if `lead` can start one.
 fn escaped_len(lead: u8) -> Option<usize> {
     match lead {
-        0x7f => Some(1), // DEL
-        0xc2 => Some(2), // C1 controls U+0080..U+009F
-        0xd8 => Some(2), // U+061C
-        0xe2 => Some(3), // U+200E.., U+2028.., U+2066..
+        0x7f => Some(1),        // DEL
+        0xc2 | 0xd8 => Some(2), // C1 controls U+0080..U+009F, U+061C
+        0xe2 => Some(3),        // U+200E.., U+2028.., U+2066..
         _ => None,
     }
 }

@@ -142,7 +142,11 @@ fn fingerprints_are_keyed_so_a_dictionary_attack_on_the_report_fails() {
     // The old, unkeyed fingerprint that a dictionary attack reverses.
     let mut plain = Sha256::new();
     plain.update(b"generic.password-assignment\0Zt8#qLm2vR!x");
-    let plain: String = plain.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect();
+    let plain: String = plain.finalize()[..16].iter().fold(String::new(), |mut hex, b| {
+        use std::fmt::Write as _;
+        let _ = write!(hex, "{b:02x}");
+        hex
+    });
     assert_ne!(keyed, plain);
     let (other, other_partial) = fingerprints(&tree, &[("LEAKHOUND_FINGERPRINT_KEY", "another team's key")], false);
     assert_ne!((&keyed, &partial), (&other, &other_partial), "the key changes both fingerprints");

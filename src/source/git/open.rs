@@ -201,11 +201,11 @@ fn check_object_store(objects: &Path, allowed: &[PathBuf]) -> Result<(), OpenErr
         let name = entry.file_name();
         if entry.file_type().is_ok_and(|t| t.is_symlink()) {
             linked.push(entry.path());
-        } else if name == "pack" {
-            if let Some(packs) = readable_or_absent(&entry.path(), |p| std::fs::read_dir(p))? {
-                let links = packs.filter_map(Result::ok).filter(|e| e.file_type().is_ok_and(|t| t.is_symlink()));
-                linked.extend(links.map(|e| e.path()));
-            }
+        } else if name == "pack"
+            && let Some(packs) = readable_or_absent(&entry.path(), |p| std::fs::read_dir(p))?
+        {
+            let links = packs.filter_map(Result::ok).filter(|e| e.file_type().is_ok_and(|t| t.is_symlink()));
+            linked.extend(links.map(|e| e.path()));
         }
     }
     for link in linked {
