@@ -43,6 +43,7 @@
 //! - [`content`]: reading an item's bytes in overlapping windows; UTF-16; binary detection.
 //! - [`source`]: what to scan (directory walk, git objects, provenance).
 //! - [`finding`]: findings, locations, fingerprints, redaction, the collector.
+//! - [`fingerprint`]: the key behind every fingerprint (HMAC, never a plain hash).
 //! - [`suppress`]: inline markers, configuration allowlists and baselines.
 //! - [`validate`]: offline checks (JWT expiry, key blocks) and opt-in live validity checks.
 //! - [`report`]: one emitter per output format.
@@ -54,6 +55,7 @@ pub mod config;
 pub mod content;
 pub mod date;
 pub mod finding;
+pub mod fingerprint;
 pub mod marker;
 pub mod matcher;
 pub mod outcome;

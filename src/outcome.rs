@@ -334,6 +334,8 @@ pub struct Coverage {
     pub skipped: BTreeMap<SkipReason, Vec<String>>,
     /// What the user accepted as not read, in words (e.g. a flag that allows missing objects).
     pub accepted: Vec<String>,
+    /// `--strict`: no configuration, ignore file or inline marker from the scanned tree was honoured.
+    pub strict: bool,
 }
 
 /// Everything a scan produced.

@@ -1,16 +1,18 @@
 //! CSV (`-f csv`): one row per location, for spreadsheets and ad-hoc tooling.
 //!
 //! RFC 4180: CRLF line ends, a header row, and a field quoted (with `"` doubled) when it holds a
-//! comma, a quote, CR or LF. Spreadsheets run a cell that starts with `=`, `+`, `-` or `@` as a
-//! formula, and scanned content (paths, author names) is attacker-controlled, so such a cell gets a
-//! leading `'` (OWASP's advice against CSV injection); a tab or CR at the start gets it too.
-//! Secrets are redacted unless `--show-secrets`.
+//! comma or a quote. Scanned content (paths, author names) is attacker-controlled, so every cell
+//! goes through [`csv_cell`]: control characters (newlines included) and bidi controls become
+//! visible escapes, so no field can start a line of its own (a forged `::error` annotation when the
+//! CSV is printed in a CI log), and a cell that starts with `=`, `+`, `-` or `@` gets a leading `'`
+//! so a spreadsheet never runs it as a formula. Secrets are redacted unless `--show-secrets`.
 
 use std::borrow::Cow;
 use std::io::{self, Write};
 
 use super::{Emitter, ReportContext};
 use crate::finding::{Finding, Location};
+use crate::sanitize::csv_cell;
 
 /// Writes CSV.
 #[derive(Debug)]
@@ -71,44 +73,6 @@ fn row<'a>(cx: &ReportContext<'a>, finding: &'a Finding, location: &'a Location,
 }
 
 fn write_row<'a>(out: &mut dyn Write, cells: impl Iterator<Item = Cow<'a, str>>) -> io::Result<()> {
-    let line: Vec<String> = cells.map(|cell| csv_field(&cell)).collect();
+    let line: Vec<String> = cells.map(|cell| csv_cell(&cell)).collect();
     write!(out, "{}\r\n", line.join(","))
-}
-
-/// One field: defused against formula injection, then quoted when RFC 4180 requires it.
-pub(super) fn csv_field(cell: &str) -> String {
-    let defused: Cow<'_, str> = if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        Cow::Owned(format!("'{cell}"))
-    } else {
-        Cow::Borrowed(cell)
-    };
-    if defused.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", defused.replace('"', "\"\""))
-    } else {
-        defused.into_owned()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_field;
-
-    #[test]
-    fn fields_are_quoted_per_rfc_4180() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
-        assert_eq!(csv_field(""), "");
-    }
-
-    #[test]
-    fn formulas_are_defused() {
-        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_field("+1"), "'+1");
-        assert_eq!(csv_field("-2"), "'-2");
-        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_field("\tx"), "'\tx");
-        assert_eq!(csv_field("a=b"), "a=b");
-    }
 }

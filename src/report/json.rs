@@ -106,6 +106,9 @@ pub(super) struct CoverageJson<'a> {
     errors: u64,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     accepted: &'a [String],
+    /// Present (true) in `--strict` mode: nothing the scanned tree supplies was honoured.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    strict: bool,
     complete: bool,
 }
 
@@ -225,6 +228,7 @@ pub(super) fn coverage_json(outcome: &ScanOutcome) -> CoverageJson<'_> {
         skipped,
         errors: outcome.stats.errors,
         accepted: &coverage.accepted,
+        strict: coverage.strict,
         complete: !outcome.incomplete(),
     }
 }

@@ -111,6 +111,7 @@ fn kitchen_sink(rules: &RuleSet) -> ScanOutcome {
             (SkipReason::Ignored, vec!["build".into(), "node_modules".into()]),
         ]),
         accepted: Vec::new(),
+        strict: false,
     };
     ScanOutcome { findings: vec![aws, gitlab], suppressed: vec![suppressed], notices, stats, coverage }
 }

@@ -10,6 +10,7 @@ mod gitlab;
 mod json;
 #[cfg(test)]
 mod kitchen_sink;
+pub mod output;
 mod sarif;
 mod text;
 
@@ -18,6 +19,7 @@ use std::io::{self, Write};
 use crate::finding::Finding;
 use crate::outcome::ScanOutcome;
 use crate::rules::RuleSet;
+use crate::sanitize::JsonBidiEscaper;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -72,13 +74,20 @@ pub trait Emitter {
 pub fn emit(format: ReportFormat, context: &ReportContext<'_>, out: &mut dyn Write) -> io::Result<()> {
     match format {
         ReportFormat::Text => text::TextEmitter.emit(context, out),
-        ReportFormat::Json => json::JsonEmitter { lines: false }.emit(context, out),
-        ReportFormat::Jsonl => json::JsonEmitter { lines: true }.emit(context, out),
-        ReportFormat::Sarif => sarif::SarifEmitter.emit(context, out),
-        ReportFormat::Gitlab => gitlab::GitlabEmitter.emit(context, out),
+        ReportFormat::Json => json_escaped(&json::JsonEmitter { lines: false }, context, out),
+        ReportFormat::Jsonl => json_escaped(&json::JsonEmitter { lines: true }, context, out),
+        ReportFormat::Sarif => json_escaped(&sarif::SarifEmitter, context, out),
+        ReportFormat::Gitlab => json_escaped(&gitlab::GitlabEmitter, context, out),
         ReportFormat::Csv => csv::CsvEmitter.emit(context, out),
         ReportFormat::Github => github::GithubEmitter.emit(context, out),
     }
+}
+
+/// Runs a JSON emitter through [`JsonBidiEscaper`]: bidi controls in strings become `\uXXXX`.
+fn json_escaped(emitter: &dyn Emitter, context: &ReportContext<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let mut escaped = JsonBidiEscaper::new(out);
+    emitter.emit(context, &mut escaped)?;
+    escaped.flush()
 }
 
 /// One line: findings, items, bytes, time, skips and errors.

@@ -168,7 +168,7 @@ fn results_for(cx: &ReportContext<'_>, finding: &Finding, rule_index: i64) -> Ve
             let physical =
                 PhysicalLocation::builder().artifact_location(artifact(&location.path)).region(region).build();
             let mut fingerprints = BTreeMap::new();
-            fingerprints.insert("leakhound/v1".to_string(), location_fingerprint(finding, &location.path));
+            fingerprints.insert("leakhound/v2".to_string(), location_fingerprint(finding, &location.path));
             let mut props = BTreeMap::new();
             props.insert("fingerprint".to_string(), Value::from(finding.fingerprint.clone()));
             props.insert("secret".to_string(), Value::from(secret.clone()));

@@ -10,6 +10,7 @@
 mod accuracy;
 mod action;
 mod canary;
+mod confine;
 mod decode;
 mod git;
 mod hostile;
