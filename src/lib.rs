@@ -13,7 +13,9 @@
 //! - [`source`]: what to scan (directory walk, stdin).
 //! - [`scan`]: the pipeline that ties sources, workers and the collector together.
 //! - [`finding`]: findings, locations, fingerprints, redaction, the collector.
+//! - [`priority`]: which finding to act on first (validity, exposure, severity, confidence, age).
 //! - [`report`]: one emitter per output format.
+//! - [`trace`]: the exposure timeline of one secret across a repository (`leakhound trace`).
 //! - [`date`]: UTC dates from Unix seconds.
 //! - [`validate`]: offline checks (JWT expiry, key blocks) and opt-in live validity checks.
 
@@ -25,6 +27,7 @@ pub mod date;
 pub mod finding;
 pub mod marker;
 pub mod matcher;
+pub mod priority;
 pub mod progress;
 pub mod report;
 pub mod rules;
@@ -32,6 +35,8 @@ pub mod sanitize;
 pub mod scan;
 pub mod source;
 pub mod suppress;
+#[cfg(feature = "git")]
+pub mod trace;
 pub mod validate;
 
 mod exit;

@@ -4,7 +4,8 @@
 //! comma, a quote, CR or LF. Spreadsheets run a cell that starts with `=`, `+`, `-` or `@` as a
 //! formula, and scanned content (paths, author names) is attacker-controlled, so such a cell gets a
 //! leading `'` (OWASP's advice against CSV injection); a tab or CR at the start gets it too.
-//! Secrets are redacted unless `--show-secrets`.
+//! Secrets are redacted unless `--show-secrets`. The last columns (priority, its score, and the
+//! rule's revocation steps) repeat per location, so a sheet sorted by priority keeps them.
 
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -16,7 +17,7 @@ use crate::finding::{Finding, Location};
 #[derive(Debug)]
 pub(super) struct CsvEmitter;
 
-const HEADER: [&str; 15] = [
+const HEADER: [&str; 18] = [
     "rule_id",
     "rule_name",
     "severity",
@@ -32,6 +33,9 @@ const HEADER: [&str; 15] = [
     "author",
     "date",
     "validation",
+    "priority",
+    "priority_score",
+    "revoke",
 ];
 
 impl Emitter for CsvEmitter {
@@ -51,6 +55,7 @@ fn row<'a>(cx: &ReportContext<'a>, finding: &'a Finding, location: &'a Location,
     let spec = &cx.rules.rules()[finding.rule].spec;
     let p = location.position;
     let commit = location.git.as_deref().and_then(|git| git.commit.as_ref());
+    let priority = cx.priority(finding);
     vec![
         Cow::Borrowed(spec.id.as_str()),
         Cow::Borrowed(spec.name.as_str()),
@@ -67,6 +72,9 @@ fn row<'a>(cx: &ReportContext<'a>, finding: &'a Finding, location: &'a Location,
         commit.map_or(Cow::Borrowed(""), |c| Cow::Owned(format!("{} <{}>", c.author, c.email))),
         commit.map_or(Cow::Borrowed(""), |c| Cow::Borrowed(c.date.as_str())),
         finding.validation.as_ref().map_or(Cow::Borrowed(""), |v| Cow::Owned(v.status.as_str().to_string())),
+        Cow::Borrowed(priority.level.as_str()),
+        Cow::Owned(priority.score.to_string()),
+        Cow::Borrowed(spec.revoke.as_deref().unwrap_or("")),
     ]
 }
 

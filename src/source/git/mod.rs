@@ -19,7 +19,7 @@
 mod base;
 mod changes;
 mod objects;
-mod open;
+pub(crate) mod open;
 mod packwalk;
 mod provenance;
 mod tree;
