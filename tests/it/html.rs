@@ -68,7 +68,8 @@ fn load(browser: &Path, file: &Path, fragment: &str) -> Page {
         .output()
         .expect("chromium runs");
     assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
-    let console = String::from_utf8_lossy(&out.stderr).lines().filter(|l| l.contains(":CONSOLE")).map(String::from).collect();
+    let console =
+        String::from_utf8_lossy(&out.stderr).lines().filter(|l| l.contains(":CONSOLE")).map(String::from).collect();
     Page { dom: String::from_utf8_lossy(&out.stdout).into_owned(), console }
 }
 
@@ -84,13 +85,8 @@ fn sample_tree() -> Tree {
 /// Writes the HTML report of `args` to `report.html` in `dir` and returns its path.
 fn html_report(dir: &Path, args: &[&str]) -> PathBuf {
     let path = dir.join("report.html");
-    let out = crate::util::leakhound()
-        .current_dir(dir)
-        .args(args)
-        .args(["-f", "html", "-r"])
-        .arg(&path)
-        .output()
-        .unwrap();
+    let out =
+        crate::util::leakhound().current_dir(dir).args(args).args(["-f", "html", "-r"]).arg(&path).output().unwrap();
     assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
     path
 }

@@ -10,6 +10,7 @@ mod canary;
 mod decode;
 mod git;
 mod hostile;
+mod html;
 mod precommit;
 mod props;
 mod reports;
@@ -17,6 +18,7 @@ mod rules_cli;
 mod sandbox;
 mod scan_cli;
 mod suppress;
+mod trace;
 mod util;
 #[cfg(feature = "validate")]
 mod validate;

@@ -373,7 +373,7 @@ fn progress_is_drawn_only_when_asked_and_erased_at_the_end() {
     let err = shown.stderr();
     assert!(err.contains("\r\x1b[2Kleakhound: "), "{err:?}");
     assert!(err.contains(" files, "), "{err:?}");
-    let summary_at = err.find(" finding").unwrap();
+    let summary_at = err.find("finding;").unwrap();
     assert!(err[..summary_at].ends_with("\r\x1b[2Kleakhound: 1 "), "the line is erased before the summary: {err:?}");
     assert!(!err.contains(&fake::github_pat(1)[8..]), "no secret in progress output");
     assert!(!tree.run(&["scan", ".", "--progress", "always", "-q"]).stderr().contains('\r'));
