@@ -306,7 +306,7 @@ mod tests {
             rule_id: "t.rule".into(),
             secret: Secret::new(b"s3cr3t-value".to_vec()),
             fingerprint: "f".into(),
-            attributes: Default::default(),
+            attributes: std::collections::BTreeMap::default(),
             locations,
             validation: validation.map(Validation::offline),
             confidence: None,

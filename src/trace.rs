@@ -19,6 +19,7 @@
 //! The secret itself never leaves this module unredacted: [`Timeline`] holds it as a [`Secret`].
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -197,7 +198,7 @@ fn literal_pattern(secret: &str) -> String {
         if c.is_ascii_alphanumeric() {
             pattern.push(c);
         } else {
-            pattern.push_str(&format!("\\x{{{:x}}}", c as u32));
+            let _ = write!(pattern, "\\x{{{:x}}}", c as u32);
         }
     }
     pattern.push(')');
@@ -274,7 +275,7 @@ fn occurrences(findings: &[crate::finding::Finding], secret: &Secret) -> Vec<Occ
         })
         .collect();
     out.sort_by(|a, b| {
-        let key = |o: &Occurrence| o.commit.as_ref().map(|c| c.date.clone()).unwrap_or_else(|| "~".into());
+        let key = |o: &Occurrence| o.commit.as_ref().map_or_else(|| "~".into(), |c| c.date.clone());
         (key(a), &a.path, &a.blob).cmp(&(key(b), &b.path, &b.blob))
     });
     out.dedup_by(|a, b| a.path == b.path && a.blob == b.blob);
@@ -383,7 +384,7 @@ impl Walker<'_> {
     fn commit_ref(&self, id: ObjectId) -> Option<CommitRef> {
         let commit = self.repo.find_commit(id).ok()?;
         let author = commit.author().ok()?;
-        let seconds = author.time().map(|t| t.seconds).unwrap_or(0);
+        let seconds = author.time().map_or(0, |t| t.seconds);
         Some(CommitRef {
             id: id.to_string(),
             author: author.name.to_string(),

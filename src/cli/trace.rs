@@ -145,7 +145,7 @@ fn write_text(t: &Timeline, shown: &str, out: &mut dyn Write) -> std::io::Result
         writeln!(out, "  first seen   {} in commit {} by {who}", c.date, short(&c.id))?;
         writeln!(out, "               at {}", escape_for_terminal(&first.path))?;
     }
-    let head = t.default_branch.as_deref().map(escape_for_terminal).unwrap_or_else(|| "a detached HEAD".into());
+    let head = t.default_branch.as_deref().map_or_else(|| "a detached HEAD".into(), escape_for_terminal);
     let at_head = if t.at_head { "yes: HEAD" } else { "no: HEAD" };
     writeln!(out, "  at HEAD      {at_head} ({head}) {}", if t.at_head { "holds it" } else { "does not hold it" })?;
     let reached = |kind: RefKind| t.refs.iter().filter(|r| r.kind == kind && r.reached).collect::<Vec<_>>();

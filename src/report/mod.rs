@@ -12,6 +12,7 @@ mod json;
 mod sarif;
 mod text;
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use crate::finding::Finding;
@@ -69,7 +70,7 @@ impl<'a> ReportContext<'a> {
         let now = now();
         let mut ranked: Vec<(&'a Finding, Priority)> =
             self.outcome.findings.iter().map(|f| (f, priority::assess(f, self.spec(f), now))).collect();
-        ranked.sort_by(|a, b| b.1.score.cmp(&a.1.score));
+        ranked.sort_by_key(|(_, priority)| std::cmp::Reverse(priority.score));
         ranked
     }
 
@@ -117,11 +118,11 @@ pub fn summary_line(outcome: &ScanOutcome) -> String {
     let locations: usize = outcome.findings.iter().map(|f| f.locations.len()).sum();
     let mut line = count(outcome.findings.len() as u64, "finding", "findings");
     if locations > outcome.findings.len() {
-        line.push_str(&format!(" at {locations} locations"));
+        let _ = write!(line, " at {locations} locations");
     }
     line.push_str(&suppressed_note(outcome));
     let read = count(s.items_scanned, "item", "items");
-    line.push_str(&format!("; {read}, {} in {:.2} s", human_bytes(s.bytes_scanned), s.duration.as_secs_f64()));
+    let _ = write!(line, "; {read}, {} in {:.2} s", human_bytes(s.bytes_scanned), s.duration.as_secs_f64());
     let skipped: Vec<String> = [
         (s.skipped_binary, "binary", "binary"),
         (s.skipped_too_large, "over --max-file-size", "over --max-file-size"),
@@ -133,10 +134,10 @@ pub fn summary_line(outcome: &ScanOutcome) -> String {
     .map(|(n, one, many)| count(n, one, many))
     .collect();
     if !skipped.is_empty() {
-        line.push_str(&format!("; skipped {}", skipped.join(", ")));
+        let _ = write!(line, "; skipped {}", skipped.join(", "));
     }
     if s.errors > 0 {
-        line.push_str(&format!("; {}", count(s.errors, "error", "errors")));
+        let _ = write!(line, "; {}", count(s.errors, "error", "errors"));
     }
     if outcome.incomplete() {
         line.push_str(" (results are INCOMPLETE)");

@@ -10,6 +10,7 @@
 //! Colour only when asked (terminal, no `NO_COLOR`).
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{Emitter, ReportContext};
@@ -108,7 +109,7 @@ pub(super) fn summarise_refs(locations: &[Location]) -> Option<String> {
     }
     let mut phrase = format!("on {}", join_and(&parts));
     if total > refs.len() {
-        phrase.push_str(&format!(" ({total} refs in all)"));
+        let _ = write!(phrase, " ({total} refs in all)");
     }
     Some(escape_for_terminal(&phrase).into_owned())
 }
@@ -158,7 +159,8 @@ fn write_finding(cx: &ReportContext<'_>, finding: &Finding, priority: Priority, 
     )?;
     writeln!(out, "  secret       {}", escape_for_terminal(&cx.secret_text(finding)))?;
     let confidence = finding.confidence.unwrap_or(spec.confidence);
-    let validity = finding.validation.as_ref().map_or_else(|| "not checked".to_string(), |v| v.describe());
+    let validity =
+        finding.validation.as_ref().map_or_else(|| "not checked".to_string(), crate::validate::Validation::describe);
     labelled(
         out,
         "rating",

@@ -197,8 +197,8 @@ fn hostile_file_names_and_ref_names_stay_text() {
 fn large_reports_are_paged() {
     let Some(browser) = chromium() else { return };
     let tree = Tree::new();
-    let body: String = (0..250).map(|i| format!("t{i}={}\n", fake::github_pat(1000 + i))).collect();
-    tree.file("many.txt", body);
+    let body: Vec<String> = (0..250).map(|i| format!("t{i}={}", fake::github_pat(1000 + i))).collect();
+    tree.file("many.txt", body.join("\n"));
     let report = html_report(tree.path(), &["scan"]);
     let first = load(browser, &report, "");
     first.assert_loaded_cleanly();

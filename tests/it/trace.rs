@@ -2,6 +2,7 @@
 //! is known commit by commit (a branch that removed it, a tag that released it, a remote-tracking
 //! ref, an encoded copy, an unreachable copy).
 
+use base64::Engine as _;
 use serde_json::Value;
 
 use crate::git::Repo;
@@ -36,7 +37,6 @@ fn history(secret: &str) -> (Repo, String, String) {
     repo.git(&["rm", "-q", "config/app.env"]);
     let removed = repo.commit("remove the token");
     repo.git(&["checkout", "-q", "-b", "other"]);
-    use base64::Engine as _;
     let encoded = base64::engine::general_purpose::STANDARD.encode(format!("token: {secret}"));
     repo.write("k8s/secret.yaml", &format!("data:\n  creds: {encoded}\n"));
     repo.commit("add k8s secret");
