@@ -7,7 +7,8 @@
 # 100 per file, one commit per file, so every location carries git provenance), writes
 # `leakhound git -f html`, and loads it in /usr/bin/chromium three times. Prints the file size,
 # the page's own render time (the script stamps `data-render-ms` on <body>: parse the JSON, build
-# the summary and the first page of rows) and Chromium's wall time for load + dump (which includes
+# the summary and the first page of rows), the time from navigation start to that point
+# (`data-ready-ms`: reading and parsing the HTML included), and Chromium's wall time for load + dump (which includes
 # browser start-up). Needs python3, git and chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +38,7 @@ for i in 1 2 3; do
     --disable-background-networking --disable-component-update --disable-sync \
     --user-data-dir="$work/profile-$i" --dump-dom "file://$work/report.html" 2>/dev/null > "$work/dom.html"
   end=$(date +%s.%N)
-  render=$(grep -o 'data-render-ms="[0-9]*"' "$work/dom.html" | head -1)
+  render=$(grep -o 'data-render-ms="[0-9]*" data-ready-ms="[0-9]*"' "$work/dom.html" | head -1)
   rows=$(grep -o 'data-fingerprint="' "$work/dom.html" | wc -l)
   printf 'run %d: %s, rows drawn %d, chromium load+dump wall %.2f s\n' "$i" "$render" "$rows" "$(echo "$end - $start" | bc)"
 done

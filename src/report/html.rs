@@ -2,7 +2,8 @@
 //!
 //! The page is a fixed shell, its stylesheet and script (`html/report.css`, `html/report.js`,
 //! embedded at build time), and the report's data: exactly the JSON report's document, in a
-//! `<script type="application/json">` block the browser never executes. Every `<` in that JSON is
+//! `<script type="application/json">` block the browser never executes (each rule's revocation steps
+//! and references once, in a `rules` map, instead of once per finding). Every `<` in that JSON is
 //! written `\u003c`, so no value (a path, an author, a ref name) can close the block; the script
 //! builds the page with `textContent` and `createElement` only, never markup from data, so a
 //! hostile file name or commit author stays text.
@@ -49,9 +50,27 @@ fn script_safe_json(value: &impl serde::Serialize) -> io::Result<String> {
     Ok(text.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026"))
 }
 
+/// The JSON report's document, with each rule's revocation steps and references moved out of
+/// its findings into one `rules` map (at 10,000 findings of one rule that is most of the file).
+fn page_data(cx: &ReportContext<'_>) -> io::Result<serde_json::Value> {
+    let mut data = serde_json::to_value(json::document(cx))?;
+    let mut rules = serde_json::Map::new();
+    for list in ["findings", "suppressed"] {
+        let Some(findings) = data.get_mut(list).and_then(serde_json::Value::as_array_mut) else { continue };
+        for finding in findings.iter_mut().filter_map(serde_json::Value::as_object_mut) {
+            let id = finding.get("rule_id").and_then(serde_json::Value::as_str).unwrap_or_default().to_string();
+            let revoke = finding.remove("revoke").unwrap_or_default();
+            let references = finding.remove("references").unwrap_or_default();
+            rules.entry(id).or_insert_with(|| serde_json::json!({"revoke": revoke, "references": references}));
+        }
+    }
+    data["rules"] = serde_json::Value::Object(rules);
+    Ok(data)
+}
+
 impl Emitter for HtmlEmitter {
     fn emit(&self, cx: &ReportContext<'_>, out: &mut dyn Write) -> io::Result<()> {
-        let data = script_safe_json(&json::document(cx))?;
+        let data = script_safe_json(&page_data(cx)?)?;
         write!(
             out,
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\

@@ -125,6 +125,14 @@ fn the_report_loads_without_console_errors_and_draws_every_finding_by_priority()
     let scores: Vec<u64> = page.rows().iter().map(|p| score(p)).collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "rows are not sorted by priority: {scores:?}");
     assert!(page.dom.contains("Complete: everything asked for was read."), "{}", page.dom);
+    // A finding's details hold its revocation steps, references and locations.
+    let pat = json["findings"].as_array().unwrap().iter().find(|f| f["rule_id"] == "github.pat.classic").unwrap();
+    let opened =
+        load(browser, &tree.path().join("report.html"), &format!("open={}", pat["fingerprint"].as_str().unwrap()));
+    opened.assert_loaded_cleanly();
+    let revoke = pat["revoke"].as_str().unwrap().replace('>', "&gt;");
+    assert!(opened.dom.contains(&revoke), "the revocation steps are shown:\n{}", opened.dom);
+    assert!(opened.dom.contains("2 locations") && opened.dom.contains("deploy/prod.env:2:4"), "{}", opened.dom);
 }
 
 #[test]
@@ -190,6 +198,12 @@ fn hostile_file_names_and_ref_names_stay_text() {
     assert!(page.dom.contains("<title>leakhound report</title>"), "the title was changed");
     assert!(!page.dom.contains("<img"), "markup was injected:\n{}", page.dom);
     assert!(page.dom.contains("x&lt;/script&gt;&lt;img src=x onerror="), "the path is shown as text:\n{}", page.dom);
+    // The details (locations, exposure timeline with the hostile ref name) stay text too.
+    let opened = load(browser, &report, &format!("open={}", page.rows()[0]));
+    opened.assert_loaded_cleanly();
+    assert!(opened.dom.contains("Exposure timeline"), "{}", opened.dom);
+    assert!(opened.dom.contains("refs/heads/evil&lt;/script&gt;&lt;script&gt;document.title="), "{}", opened.dom);
+    assert!(!opened.dom.contains("<img") && opened.dom.contains("<title>leakhound report</title>"));
 }
 
 /// The page draws at most 100 rows at a time and pages through the rest.

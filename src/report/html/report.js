@@ -66,6 +66,7 @@
     if (!COMPARE[state.sort]) state.sort = "priority";
     for (const name of FILTERS) state[name] = params.get(name) || "";
     state.suppressed = params.get("suppressed") === "1";
+    state.open = params.get("open") || "";
     return state;
   }
 
@@ -75,6 +76,7 @@
     if (state.suppressed) params.set("suppressed", "1");
     if (state.sort !== "priority") params.set("sort", state.sort);
     if (state.page > 1) params.set("page", String(state.page));
+    if (state.open) params.set("open", state.open);
     history.replaceState(null, "", "#" + params.toString());
   }
 
@@ -200,7 +202,8 @@
     })));
   }
 
-  function findingRow(r) {
+  // `open=FINGERPRINT` in the fragment opens that finding's details when it is drawn.
+  function findingRow(r, state) {
     const f = r.finding;
     const more = f.locations.length > 1 ? " (+" + (f.locations.length - 1) + ")" : "";
     const toggle = el("button", { type: "button", className: "toggle", "aria-expanded": "false" }, "\u25b8");
@@ -224,6 +227,7 @@
       toggle.setAttribute("aria-expanded", String(!detail.hidden));
       toggle.textContent = detail.hidden ? "\u25b8" : "\u25be";
     });
+    if (state.open && state.open === f.fingerprint) toggle.click();
     return [main, detail];
   }
 
@@ -237,6 +241,7 @@
 
   function details(f) {
     const v = f.validation;
+    const rule = data.rules[f.rule_id] || {};
     const list = el("dl", {},
       ...field("rule", f.rule_name + " (" + f.provider + ", " + f.kind + "), confidence " + f.confidence),
       ...field("secret", el("code", {}, f.secret), f.redacted ? " (redacted)" : ""),
@@ -246,9 +251,9 @@
       ...field("validation", v ? v.status + (v.reason ? " (" + v.reason + ")" : "") +
         (v.checked_at ? ", checked " + v.checked_at : "") : "not checked"),
       ...Object.entries(f.attributes || {}).flatMap(([k, value]) => field(k, value)),
-      ...field("revoke", f.revoke || "Rotate the credential with its provider."),
-      ...(f.references && f.references.length ?
-        field("references", el("ul", {}, ...f.references.map((ref) => el("li", {}, reference(ref))))) : []),
+      ...field("revoke", rule.revoke || "Rotate the credential with its provider."),
+      ...(rule.references && rule.references.length ?
+        field("references", el("ul", {}, ...rule.references.map((ref) => el("li", {}, reference(ref))))) : []),
       ...(f.suppressions && f.suppressions.length ? field("suppressed by", el("ul", {}, ...f.suppressions.map((s) =>
         el("li", {}, s.kind + " at " + s.file + ":" + s.line + ": " + s.reason)))) : []),
     );
@@ -302,7 +307,7 @@
       state.page = Math.min(Math.max(1, state.page), pages);
       const shown = chosen.slice((state.page - 1) * PAGE, state.page * PAGE);
       const body = el("tbody", {});
-      for (const r of shown) body.append(...findingRow(r));
+      for (const r of shown) body.append(...findingRow(r, state));
       const first = chosen.length ? (state.page - 1) * PAGE + 1 : 0;
       results.replaceChildren(
         el("p", { id: "status", "data-matching": chosen.length },
@@ -318,5 +323,7 @@
 
   draw();
   document.body.setAttribute("data-ready", "1");
+  // Script time, and time since navigation started (HTML parsing included).
   document.body.setAttribute("data-render-ms", String(Math.round(performance.now() - started)));
+  document.body.setAttribute("data-ready-ms", String(Math.round(performance.now())));
 })();
