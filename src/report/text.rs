@@ -147,7 +147,7 @@ fn write_finding(cx: &ReportContext<'_>, finding: &Finding, priority: Priority, 
     let spec = cx.spec(finding);
     writeln!(
         out,
-        "{}[{} {}]{} {}{}{} {}",
+        "{}[{} {}]{} {}{}{}",
         paint(level_colour(priority.level)),
         priority.level.as_str(),
         priority.score,
@@ -155,22 +155,14 @@ fn write_finding(cx: &ReportContext<'_>, finding: &Finding, priority: Priority, 
         paint(BOLD),
         spec.name,
         paint(RESET),
-        spec.id,
     )?;
-    writeln!(out, "  secret       {}", escape_for_terminal(&cx.secret_text(finding)))?;
     let confidence = finding.confidence.unwrap_or(spec.confidence);
+    let rule = format!("{}: severity {}, confidence {}", spec.id, spec.severity.as_str(), confidence.as_str());
+    labelled(out, "rule", &rule)?;
+    writeln!(out, "  secret       {}", escape_for_terminal(&cx.secret_text(finding)))?;
     let validity =
         finding.validation.as_ref().map_or_else(|| "not checked".to_string(), crate::validate::Validation::describe);
-    labelled(
-        out,
-        "rating",
-        &format!(
-            "severity {}, confidence {}, {validity}, {}",
-            spec.severity.as_str(),
-            confidence.as_str(),
-            priority.exposure.as_str().replace('-', " ")
-        ),
-    )?;
+    labelled(out, "validity", &format!("{validity}; exposure: {}", priority.exposure.as_str().replace('-', " ")))?;
     for (name, value) in &finding.attributes {
         labelled(out, name, &escape_for_terminal(value))?;
     }
