@@ -26,11 +26,12 @@ use std::sync::Arc;
 use gix::ObjectId;
 use serde::Serialize;
 
+use crate::config::{GitMode, ReadConfig};
 use crate::finding::{CommitInfo, Secret};
 use crate::matcher::Matcher;
+use crate::outcome::{Notice, NoticeKind, NoticeLevel, Subject};
 use crate::rules::{RuleSet, RuleSource};
-use crate::scan::{Notice, NoticeLevel};
-use crate::source::git::{self, GitConfig, GitMode};
+use crate::source::git::{self, GitScan};
 
 /// First-parent commits walked per ref at most.
 pub const WALK_LIMIT: usize = 200_000;
@@ -233,16 +234,16 @@ pub fn trace(config: &TraceConfig, secret: &Secret) -> Result<Timeline, TraceErr
     let source = RuleSource { origin: "<trace>".into(), text: literal_rule(text) };
     let rules = RuleSet::compile(&[source]).map_err(|e| TraceError::Rule(e.to_string()))?;
     let matcher = Matcher::new(Arc::new(rules));
-    let git_config = GitConfig {
-        repo: config.repo.clone(),
-        mode: GitMode::History,
+    // Binary blobs too: a secret is worth finding wherever it sits.
+    let read = ReadConfig { scan_binary: true, max_file_size: None, threads: config.threads, no_ignore: false };
+    let scan = GitScan {
+        repo: &config.repo,
+        mode: &GitMode::History,
         allow_external_objects: config.allow_external_objects,
-        threads: config.threads,
-        scan_binary: true,
-        max_size: None,
-        progress: None,
+        read: &read,
+        observer: None,
     };
-    let outcome = git::scan(&git_config, &matcher)?;
+    let outcome = git::scan(&scan, &matcher)?;
     let occurrences = occurrences(&outcome.findings, secret);
     let mut notices = outcome.notices;
     let repo = git::open::open(&config.repo, config.allow_external_objects).map_err(git::GitError::from)?;
@@ -292,8 +293,8 @@ struct Walker<'r> {
 }
 
 impl Walker<'_> {
-    fn error(&mut self, message: String) {
-        self.notices.push(Notice { level: NoticeLevel::Error, path: None, message });
+    fn error(&mut self, kind: NoticeKind, subject: Subject, message: String) {
+        self.notices.push(Notice::new(kind, subject, message));
     }
 
     /// Every ref's exposure, the default branch and whether HEAD holds the secret.
@@ -330,7 +331,9 @@ impl Walker<'_> {
             let name = reference.name().as_bstr().to_string();
             match reference.peel_to_id() {
                 Ok(id) => tips.push((name, id.detach())),
-                Err(e) => self.error(format!("cannot resolve {name}: {e}")),
+                Err(e) => {
+                    self.error(NoticeKind::Unreadable, Subject::Ref(name), format!("cannot resolve the ref: {e}"))
+                }
             }
         }
         if let Ok(head) = self.repo.head()
@@ -343,7 +346,7 @@ impl Walker<'_> {
     }
 
     fn no_refs(&mut self, e: &dyn std::fmt::Display) -> Vec<(String, ObjectId)> {
-        self.error(format!("cannot read refs: {e}"));
+        self.error(NoticeKind::Unreadable, Subject::Scan, format!("cannot read refs: {e}"));
         Vec::new()
     }
 
@@ -372,7 +375,8 @@ impl Walker<'_> {
             child = Some(current);
             current = self.first_parent(current)?;
         }
-        self.error(format!("{name}: stopped after {WALK_LIMIT} first-parent commits"));
+        let message = format!("stopped after {WALK_LIMIT} first-parent commits");
+        self.error(NoticeKind::BudgetExhausted, Subject::Ref(name.to_string()), message);
         None
     }
 
@@ -398,7 +402,7 @@ impl Walker<'_> {
         let tree = match self.repo.find_commit(id).map(|c| c.tree_id()) {
             Ok(Ok(tree)) => tree.detach(),
             Ok(Err(e)) => {
-                self.error(format!("commit {id}: {e}"));
+                self.error(NoticeKind::Unreadable, Subject::Commit(id.to_string()), e.to_string());
                 return None;
             }
             Err(_) => return None, // a tag to a tree or blob, or a shallow boundary
@@ -411,19 +415,22 @@ impl Walker<'_> {
             return known;
         }
         if depth > MAX_DEPTH {
-            self.error(format!("tree {id}: nested deeper than {MAX_DEPTH}, not examined"));
+            let message = format!("nested deeper than {MAX_DEPTH}, not examined");
+            self.error(NoticeKind::BudgetExhausted, Subject::Object { id: id.to_string(), path: None }, message);
             return false;
         }
         let entries: Vec<(bool, ObjectId)> = match self.repo.find_tree(id) {
             Ok(tree) => match tree.decode() {
                 Ok(decoded) => decoded.entries.iter().map(|e| (e.mode.is_tree(), e.oid.to_owned())).collect(),
                 Err(e) => {
-                    self.error(format!("tree {id} is corrupt: {e}"));
+                    let subject = Subject::Object { id: id.to_string(), path: None };
+                    self.error(NoticeKind::Unreadable, subject, format!("corrupt tree: {e}"));
                     Vec::new()
                 }
             },
             Err(e) => {
-                self.error(format!("tree {id}: {e}"));
+                let subject = Subject::Object { id: id.to_string(), path: None };
+                self.error(NoticeKind::MissingObject, subject, e.to_string());
                 Vec::new()
             }
         };

@@ -9,18 +9,16 @@
 
 use std::io::{Read as _, Write};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
 use crate::ExitStatus;
+use crate::config::{Config, GitMode};
 use crate::finding::Secret;
-use crate::matcher::Matcher;
-use crate::rules::RuleSet;
+use crate::pipeline::{self, Target};
 use crate::sanitize::escape_for_terminal;
-use crate::source::git::{self, GitConfig, GitMode};
 use crate::trace::{Occurrence, RefExposure, RefKind, Timeline, TraceConfig};
 
 /// Arguments of `leakhound trace`.
@@ -104,21 +102,16 @@ fn read_stdin_secret() -> anyhow::Result<Secret> {
     Ok(Secret::new(bytes))
 }
 
-/// Scans the history with the rules and returns the secret of the finding with `fingerprint`.
+/// Scans the history through the pipeline (the repository's configuration applies) and returns
+/// the secret of the finding, active or suppressed, with `fingerprint`.
 fn secret_by_fingerprint(config: &TraceConfig, rules: &[PathBuf], fingerprint: &str) -> anyhow::Result<Secret> {
-    let rules = Arc::new(RuleSet::load(rules)?);
-    let matcher = Matcher::new(rules);
-    let git_config = GitConfig {
-        repo: config.repo.clone(),
-        mode: GitMode::History,
-        allow_external_objects: config.allow_external_objects,
-        threads: config.threads,
-        scan_binary: false,
-        max_size: None,
-        progress: None,
-    };
-    let outcome = git::scan(&git_config, &matcher)?;
-    match outcome.findings.into_iter().find(|f| f.fingerprint == fingerprint) {
+    let mut run =
+        Config { rules: rules.to_vec(), allow_external_objects: config.allow_external_objects, ..Config::default() };
+    run.read.threads = config.threads;
+    let target = Target::Git { repo: config.repo.clone(), mode: GitMode::History };
+    let scanned = pipeline::run(&target, &run, None)?;
+    let outcome = scanned.outcome;
+    match outcome.findings.into_iter().chain(outcome.suppressed).find(|f| f.fingerprint == fingerprint) {
         Some(finding) => Ok(finding.secret),
         None => bail!("no finding in the history of {} has fingerprint {fingerprint:?}", config.repo.display()),
     }
@@ -201,7 +194,7 @@ fn ref_state(r: &RefExposure) -> String {
 
 fn write_notices(t: &Timeline, out: &mut dyn Write) -> std::io::Result<()> {
     for n in &t.notices {
-        let path = n.path.as_deref().map(|p| format!("{}: ", escape_for_terminal(p))).unwrap_or_default();
+        let path = n.path().map(|p| format!("{}: ", escape_for_terminal(p))).unwrap_or_default();
         writeln!(out, "  {}: {path}{}", n.level.as_str(), escape_for_terminal(&n.message))?;
     }
     if t.incomplete() {
@@ -214,8 +207,11 @@ fn write_json(t: &Timeline, shown: &str, redacted: bool, out: &mut dyn Write) ->
     let names_of = |kind: RefKind| {
         t.refs.iter().filter(|r| r.kind == kind && r.reached).map(|r| r.name.clone()).collect::<Vec<_>>()
     };
-    let notices: Vec<_> =
-        t.notices.iter().map(|n| json!({"level": n.level.as_str(), "path": n.path, "message": n.message})).collect();
+    let notices: Vec<_> = t
+        .notices
+        .iter()
+        .map(|n| json!({"level": n.level.as_str(), "kind": n.kind.as_str(), "path": n.path(), "message": n.message}))
+        .collect();
     let document = json!({
         "secret": shown,
         "redacted": redacted,

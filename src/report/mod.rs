@@ -9,6 +9,8 @@ mod github;
 mod gitlab;
 mod html;
 mod json;
+#[cfg(test)]
+mod kitchen_sink;
 mod sarif;
 mod text;
 
@@ -16,9 +18,9 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use crate::finding::Finding;
+use crate::outcome::ScanOutcome;
 use crate::priority::{self, Priority};
 use crate::rules::{RuleSet, RuleSpec};
-use crate::scan::ScanOutcome;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -128,6 +130,7 @@ pub fn summary_line(outcome: &ScanOutcome) -> String {
         (s.skipped_too_large, "over --max-file-size", "over --max-file-size"),
         (s.skipped_symlinks, "symlink", "symlinks"),
         (s.skipped_special, "special file", "special files"),
+        (s.skipped_ignored, "ignored", "ignored"),
     ]
     .into_iter()
     .filter(|(n, _, _)| *n > 0)
@@ -166,14 +169,4 @@ fn suppressed_note(outcome: &ScanOutcome) -> String {
     format!(", {} suppressed ({})", outcome.suppressed.len(), parts.join(", "))
 }
 
-/// `1.5 MiB`: bytes in binary units.
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
-}
+pub use crate::outcome::human_bytes;
