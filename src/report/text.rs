@@ -162,7 +162,8 @@ fn write_finding(cx: &ReportContext<'_>, finding: &Finding, priority: Priority, 
     writeln!(out, "  secret       {}", escape_for_terminal(&cx.secret_text(finding)))?;
     let validity =
         finding.validation.as_ref().map_or_else(|| "not checked".to_string(), crate::validate::Validation::describe);
-    labelled(out, "validity", &format!("{validity}; exposure: {}", priority.exposure.as_str().replace('-', " ")))?;
+    labelled(out, "validation", &validity)?;
+    labelled(out, "exposure", &priority.exposure.as_str().replace('-', " "))?;
     for (name, value) in &finding.attributes {
         labelled(out, name, &escape_for_terminal(value))?;
     }

@@ -125,6 +125,7 @@ fn the_report_loads_without_console_errors_and_draws_every_finding_by_priority()
     let scores: Vec<u64> = page.rows().iter().map(|p| score(p)).collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "rows are not sorted by priority: {scores:?}");
     assert!(page.dom.contains("Complete: everything asked for was read."), "{}", page.dom);
+    assert!(page.dom.contains("Coverage: files of ."), "the coverage record is shown:\n{}", page.dom);
     // A finding's details hold its revocation steps, references and locations.
     let pat = json["findings"].as_array().unwrap().iter().find(|f| f["rule_id"] == "github.pat.classic").unwrap();
     let opened =

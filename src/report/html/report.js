@@ -115,6 +115,7 @@
       [s.skipped_too_large, "over --max-file-size"],
       [s.skipped_symlinks, "symbolic links"],
       [s.skipped_special, "special files"],
+      [s.skipped_ignored || 0, "ignored"],
     ].filter(([n]) => n > 0);
     return el(
       "section",
@@ -131,8 +132,28 @@
         (s.duration_ms / 1000).toFixed(2) + " s" +
         (skipped.length ? "; skipped " + skipped.map(([n, what]) => n + " " + what).join(", ") : "") +
         (s.errors ? "; " + plural(s.errors, "error", "errors") : "") + "."),
+      coverage(),
       el("p", { className: "tool" }, data.tool.name + " " + data.tool.version),
       notices(),
+    );
+  }
+
+  // What was asked for and what was deliberately not read (the coverage record).
+  function coverage() {
+    const c = data.coverage;
+    if (!c) return null;
+    const range = c.base ? " " + c.base + ".." + (c.head || "") : c.branch ? " " + c.branch : "";
+    const skipped = Object.entries(c.skipped || {});
+    return el(
+      "details",
+      { id: "coverage" },
+      el("summary", {}, "Coverage: " + c.mode + range + " of " + c.roots.join(", ") +
+        (c.refs && c.refs.length ? " (" + plural(c.refs.length, "ref", "refs") + ")" : "")),
+      el("ul", {},
+        ...skipped.map(([reason, s]) => el("li", {}, "skipped " + s.count + " " + reason +
+          (s.paths.length ? ": " : ""), ...s.paths.map((p, i) => [i ? ", " : "", el("code", {}, p)]).flat())),
+        ...(c.refs || []).map((r) => el("li", {}, "ref ", el("code", {}, r.name), " at " + r.commit.slice(0, 12))),
+        ...(c.accepted || []).map((a) => el("li", {}, "accepted: " + a))),
     );
   }
 
