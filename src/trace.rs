@@ -332,7 +332,7 @@ impl Walker<'_> {
             match reference.peel_to_id() {
                 Ok(id) => tips.push((name, id.detach())),
                 Err(e) => {
-                    self.error(NoticeKind::Unreadable, Subject::Ref(name), format!("cannot resolve the ref: {e}"))
+                    self.error(NoticeKind::Unreadable, Subject::Ref(name), format!("cannot resolve the ref: {e}"));
                 }
             }
         }

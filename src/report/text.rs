@@ -153,11 +153,13 @@ fn write_finding(cx: &ReportContext<'_>, finding: &Finding, priority: Priority, 
         priority.score,
         paint(RESET),
         paint(BOLD),
-        spec.name,
+        escape_for_terminal(&spec.name),
         paint(RESET),
     )?;
     let confidence = finding.confidence.unwrap_or(spec.confidence);
     let rule = format!("{}: severity {}, confidence {}", spec.id, spec.severity.as_str(), confidence.as_str());
+    // Rules may come from the scanned repository's configuration: escape their prose too.
+    let rule = escape_for_terminal(&rule);
     labelled(out, "rule", &rule)?;
     writeln!(out, "  secret       {}", escape_for_terminal(&cx.secret_text(finding)))?;
     let validity =
@@ -169,7 +171,7 @@ fn write_finding(cx: &ReportContext<'_>, finding: &Finding, priority: Priority, 
     }
     writeln!(out, "  fingerprint  {}{}{}", paint(DIM), finding.fingerprint, paint(RESET))?;
     if let Some(revoke) = &spec.revoke {
-        labelled(out, "revoke", revoke)?;
+        labelled(out, "revoke", &escape_for_terminal(revoke))?;
     }
     write_locations(finding, out)?;
     writeln!(out)
