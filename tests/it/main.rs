@@ -11,6 +11,7 @@ mod decode;
 mod git;
 mod hostile;
 mod html;
+mod pipeline;
 mod precommit;
 mod props;
 mod reports;
