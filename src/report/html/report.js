@@ -10,6 +10,7 @@
   const PAGE = 100;
   const LEVELS = ["critical", "high", "medium", "low"];
   const RANK = { critical: 3, high: 2, medium: 1, low: 0 };
+  const VALIDITY = { live: 3, unknown: 2, expired: 1, invalid: 0 };
   const FILTERS = ["rule", "severity", "priority", "validity", "exposure", "path", "author", "since", "until"];
 
   function el(tag, props, ...children) {
@@ -54,7 +55,7 @@
     priority: (a, b) => b.finding.priority.score - a.finding.priority.score,
     severity: (a, b) => RANK[b.finding.severity] - RANK[a.finding.severity],
     rule: (a, b) => a.finding.rule_id.localeCompare(b.finding.rule_id),
-    validity: (a, b) => a.finding.priority.validity.localeCompare(b.finding.priority.validity),
+    validity: (a, b) => VALIDITY[b.finding.priority.validity] - VALIDITY[a.finding.priority.validity],
     path: (a, b) => a.path.localeCompare(b.path),
     author: (a, b) => (a.authors[0] || "").localeCompare(b.authors[0] || ""),
     date: (a, b) => (a.date || "9999").localeCompare(b.date || "9999"),
