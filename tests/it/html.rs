@@ -154,6 +154,22 @@ fn filters_in_the_fragment_draw_exactly_the_matching_findings() {
     let both = load(browser, &report, "path=deploy&rule=github.pat.classic&severity=high");
     assert_eq!(both.rows().len(), 1);
 
+    // Sorting by path: first locations ascending, ties by priority (the token before the password).
+    let json = tree.run(&["scan", "-f", "json"]).json();
+    let print = |rule: &str, first_path: &str| -> String {
+        let findings = json["findings"].as_array().unwrap();
+        let f = findings.iter().find(|f| f["rule_id"] == rule && f["locations"][0]["path"] == first_path).unwrap();
+        f["fingerprint"].as_str().unwrap().to_string()
+    };
+    let by_path = load(browser, &report, "sort=path");
+    by_path.assert_loaded_cleanly();
+    let expected = [
+        print("github.pat.classic", "deploy/prod.env"),
+        print("generic.password-assignment", "deploy/prod.env"),
+        print("github.pat.classic", "src/other.py"),
+    ];
+    assert_eq!(by_path.rows(), expected);
+
     let none = load(browser, &report, "validity=live");
     none.assert_loaded_cleanly();
     assert!(none.rows().is_empty());
