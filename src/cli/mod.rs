@@ -13,6 +13,8 @@ mod explain;
 mod git;
 mod rules;
 mod scan;
+#[cfg(feature = "git")]
+mod trace;
 mod validate;
 
 use std::ffi::OsString;
@@ -60,6 +62,10 @@ enum Command {
     Config(config::ConfigCommand),
     /// Explain what was or was not reported on a line, and why.
     Explain(explain::ExplainArgs),
+    /// The exposure timeline of one secret: where and when it entered, which refs and tags hold
+    /// it, where it was removed.
+    #[cfg(feature = "git")]
+    Trace(trace::TraceArgs),
     /// List, show and check detection rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
@@ -353,6 +359,8 @@ where
         #[cfg(feature = "git")]
         Command::Git(args) => git::run(&args),
         Command::Rules(command) => rules::run(&command),
+        #[cfg(feature = "git")]
+        Command::Trace(args) => trace::run(&args),
         Command::Validate(args) => validate::run(&args),
     }
 }

@@ -6,6 +6,8 @@
 //! visible escapes, so no field can start a line of its own (a forged `::error` annotation when the
 //! CSV is printed in a CI log), and a cell that starts with `=`, `+`, `-` or `@` gets a leading `'`
 //! so a spreadsheet never runs it as a formula. Secrets are redacted unless `--show-secrets`.
+//! The last columns (priority, its score, and the rule's revocation steps) repeat per location,
+//! so a sheet sorted by priority keeps them.
 
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -18,7 +20,7 @@ use crate::sanitize::csv_cell;
 #[derive(Debug)]
 pub(super) struct CsvEmitter;
 
-const HEADER: [&str; 15] = [
+const HEADER: [&str; 18] = [
     "rule_id",
     "rule_name",
     "severity",
@@ -34,6 +36,9 @@ const HEADER: [&str; 15] = [
     "author",
     "date",
     "validation",
+    "priority",
+    "priority_score",
+    "revoke",
 ];
 
 impl Emitter for CsvEmitter {
@@ -53,6 +58,7 @@ fn row<'a>(cx: &ReportContext<'a>, finding: &'a Finding, location: &'a Location,
     let spec = &cx.rules.rules()[finding.rule].spec;
     let p = location.position;
     let commit = location.git.as_deref().and_then(|git| git.commit.as_ref());
+    let priority = cx.priority(finding);
     vec![
         Cow::Borrowed(spec.id.as_str()),
         Cow::Borrowed(spec.name.as_str()),
@@ -69,6 +75,9 @@ fn row<'a>(cx: &ReportContext<'a>, finding: &'a Finding, location: &'a Location,
         commit.map_or(Cow::Borrowed(""), |c| Cow::Owned(format!("{} <{}>", c.author, c.email))),
         commit.map_or(Cow::Borrowed(""), |c| Cow::Borrowed(c.date.as_str())),
         finding.validation.as_ref().map_or(Cow::Borrowed(""), |v| Cow::Owned(v.status.as_str().to_string())),
+        Cow::Borrowed(priority.level.as_str()),
+        Cow::Owned(priority.score.to_string()),
+        Cow::Borrowed(spec.revoke.as_deref().unwrap_or("")),
     ]
 }
 

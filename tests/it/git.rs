@@ -461,7 +461,12 @@ fn a_real_pre_commit_hook_blocks_staged_secrets_including_commit_all() {
     let out = commit(&repo, &["-a", "-m", "leak"]);
     assert!(!out.status.success(), "the hook must block `git commit -a` with a secret");
     let shown = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(shown.contains("github.pat.classic") && shown.contains("(staged)"), "{shown}");
+    assert!(shown.contains("github.pat.classic") && shown.contains("staged, not committed"), "{shown}");
+    // It says what to do next: revoke, an allow marker, or a baseline.
+    assert!(shown.contains("This commit was blocked"), "{shown}");
+    for step in ["revoke or rotate it", "`leakhound:allow`", "leakhound baseline create"] {
+        assert!(shown.contains(step), "missing {step:?}: {shown}");
+    }
     assert!(!shown.contains(&fake::github_pat(40)), "the hook output is redacted");
     // A clean change passes.
     repo.write("app.cfg", "name = demo2\n");

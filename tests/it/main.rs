@@ -14,6 +14,7 @@ mod confine;
 mod decode;
 mod git;
 mod hostile;
+mod html;
 mod pipeline;
 mod precommit;
 mod props;
@@ -22,6 +23,7 @@ mod rules_cli;
 mod sandbox;
 mod scan_cli;
 mod suppress;
+mod trace;
 mod util;
 #[cfg(feature = "validate")]
 mod validate;

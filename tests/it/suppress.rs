@@ -68,7 +68,11 @@ fn a_fully_suppressed_scan_exits_clean_but_jsonl_and_sarif_keep_the_findings() {
     tree.file("a.py", format!("{}  # leakhound:allow\n", pat_line(9)));
     let text = tree.run(&["scan", "."]);
     assert_eq!(text.code(), 0, "{}", text.stderr());
-    assert!(text.stderr().contains("0 finding(s) (0 location(s)), 1 suppressed"), "{}", text.stderr());
+    assert!(
+        text.stderr().contains("leakhound: 0 findings, 1 suppressed (1 by inline-marker); 1 item,"),
+        "{}",
+        text.stderr()
+    );
     let jsonl = tree.run(&["scan", ".", "-f", "jsonl"]);
     let line: Value = serde_json::from_str(jsonl.stdout().lines().next().expect("one line")).unwrap();
     assert_eq!(line["suppressed"]["rule_id"], PAT);
@@ -375,7 +379,7 @@ fn progress_is_drawn_only_when_asked_and_erased_at_the_end() {
     let err = shown.stderr();
     assert!(err.contains("\r\x1b[2Kleakhound: "), "{err:?}");
     assert!(err.contains(" files, "), "{err:?}");
-    let summary_at = err.find("finding(s)").unwrap();
+    let summary_at = err.find("finding;").unwrap();
     assert!(err[..summary_at].ends_with("\r\x1b[2Kleakhound: 1 "), "the line is erased before the summary: {err:?}");
     assert!(!err.contains(&fake::github_pat(1)[8..]), "no secret in progress output");
     assert!(!tree.run(&["scan", ".", "--progress", "always", "-q"]).stderr().contains('\r'));

@@ -21,7 +21,7 @@ mod changes;
 #[doc(hidden)]
 pub mod fuzzing;
 mod objects;
-mod open;
+pub(crate) mod open;
 mod packwalk;
 mod presence;
 mod provenance;
