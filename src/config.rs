@@ -38,8 +38,11 @@ pub struct FilterConfig {
     pub config: Option<PathBuf>,
     /// Read `.leakhound.toml` files from the scanned tree (false with `--no-repo-config`).
     pub repo_config: bool,
-    /// A baseline of accepted findings.
+    /// A baseline of accepted findings (`--baseline-path`).
     pub baseline: Option<PathBuf>,
+    /// Without `baseline`, read the scan root's own `.leakhound-baseline` (true unless
+    /// `--no-repo-config`; false when writing a baseline, which must see every finding).
+    pub root_baseline: bool,
     /// Honour inline allow markers (false with `--no-inline-allow`).
     pub inline_allow: bool,
 }

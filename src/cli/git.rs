@@ -25,6 +25,11 @@ pub(crate) struct GitArgs {
     /// The repository: a work tree, a `.git` directory or a bare repository.
     #[arg(value_name = "REPO", default_value = ".")]
     repo: PathBuf,
+    /// With `--staged`: the staged files a hook framework hands over (pre-commit's file names).
+    /// They are accepted so one hook entry serves commits and `pre-commit run --files`; the
+    /// whole index is scanned either way, so none of its changes can be left out.
+    #[arg(value_name = "FILE", requires = "staged")]
+    staged_files: Vec<PathBuf>,
     /// Scan what is staged (the index against HEAD), for pre-commit hooks.
     #[arg(long, conflicts_with_all = ["since", "range", "branch"])]
     staged: bool,
@@ -75,6 +80,7 @@ fn mode(args: &GitArgs) -> anyhow::Result<GitMode> {
 pub(crate) fn run(args: &GitArgs) -> anyhow::Result<ExitStatus> {
     let mut config = git_config(&args.repo, mode(args)?, args.allow_external_objects, &args.read);
     let output = OutputConfig::from_args(&args.report);
+    super::scan::check_report_path(&output)?;
     let progress = Arc::new(Progress::new("blobs"));
     let display = Display::start(&progress, output.progress, output.quiet);
     config.progress = display.as_ref().map(|_| progress);
@@ -127,11 +133,12 @@ fn setup(config: &GitConfig, filter: &FilterConfig) -> anyhow::Result<(Setup, Op
         (true, None, Some(work)) => Some(Box::new(FsFiles { root: work.clone(), shown: String::new() })),
         (true, None, None) => git::tree_files(repo, allow, "HEAD")?.map(boxed),
     };
-    let tree = ConfigTree::open(source, explicit.clone())?;
-    let (baseline, notice) = match &filter.baseline {
-        Some(path) => read_baseline(path, base.map(|b| (repo.as_path(), allow, b)), work.as_deref())?,
-        None => (None, None),
+    let (baseline, notice) = match (&filter.baseline, &source) {
+        (Some(path), _) => read_baseline(path, base.map(|b| (repo.as_path(), allow, b)), work.as_deref())?,
+        (None, Some(source)) if filter.root_baseline => (crate::suppress::root_baseline(source.as_ref())?, None),
+        (None, _) => (None, None),
     };
+    let tree = ConfigTree::open(source, explicit.clone())?;
     let roots = vec![Root { prefix: String::new(), tree }];
     Ok((Setup::assemble(roots, explicit, filter, baseline)?, notice))
 }

@@ -83,10 +83,12 @@ pub(crate) struct FilterArgs {
     /// Configuration file; replaces the `.leakhound.toml` at the scan root (nested ones still apply).
     #[arg(short = 'c', long = "config", env = "LEAKHOUND_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Ignore `.leakhound.toml` files in the scanned tree (a `-c` file still applies).
+    /// Ignore `.leakhound.toml` files and the root's `.leakhound-baseline` in the scanned tree (a
+    /// `-c` file and `--baseline-path` still apply).
     #[arg(long)]
     no_repo_config: bool,
-    /// Suppress the findings accepted in FILE: a leakhound baseline, a `.gitleaksignore` or a gitleaks JSON report.
+    /// Suppress the findings accepted in FILE: a leakhound baseline, a `.gitleaksignore` or a gitleaks
+    /// JSON report (default: the scan root's `.leakhound-baseline`, if there is one).
     #[arg(long = "baseline-path", value_name = "FILE")]
     baseline_path: Option<PathBuf>,
     /// Ignore inline allow markers (`leakhound:allow`, `gitleaks:allow`, `pragma: allowlist secret`).
@@ -101,6 +103,7 @@ impl FilterArgs {
             config: self.config.clone().filter(|p| !p.as_os_str().is_empty()),
             repo_config: !self.no_repo_config,
             baseline: self.baseline_path.clone(),
+            root_baseline: !self.no_repo_config,
             inline_allow: !self.no_inline_allow,
         }
     }

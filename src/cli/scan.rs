@@ -74,6 +74,7 @@ pub(crate) fn scan_config(paths: &[PathBuf], no_ignore: bool, read: &ReadArgs, r
 
 pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
     let (mut config, output) = resolve(args);
+    check_report_path(&output)?;
     let progress = Arc::new(Progress::new("files"));
     let display = Display::start(&progress, output.progress, output.quiet);
     config.progress = display.as_ref().map(|_| progress);
@@ -125,6 +126,13 @@ pub(crate) fn finish(
         summary.as_ref().map(super::validate::print_summary).transpose()?;
     }
     Ok(exit_status(&outcome, output))
+}
+
+/// Fails before the scan when the `-r` report file cannot be written (see
+/// [`report::check_destination`]); every scanning command calls it first.
+pub(crate) fn check_report_path(output: &OutputConfig) -> anyhow::Result<()> {
+    let Some(path) = &output.report_path else { return Ok(()) };
+    report::check_destination(path).with_context(|| format!("cannot write report {}", path.display()))
 }
 
 pub(crate) fn write_report(outcome: &ScanOutcome, rules: &RuleSet, output: &OutputConfig) -> anyhow::Result<()> {

@@ -79,6 +79,22 @@ pub fn emit(format: ReportFormat, context: &ReportContext<'_>, out: &mut dyn Wri
     }
 }
 
+/// Checks, before any scanning, that a report can be written to `path` (`-r FILE`): a path that
+/// cannot be written would otherwise fail only after the whole scan (a long history scan lost).
+/// The file is opened for writing without truncating it; one that did not exist is created and
+/// removed again, so a scan that then fails leaves nothing behind.
+pub fn check_destination(path: &std::path::Path) -> io::Result<()> {
+    if path.is_dir() {
+        return Err(io::Error::new(io::ErrorKind::IsADirectory, "it is a directory"));
+    }
+    let existed = path.symlink_metadata().is_ok();
+    std::fs::OpenOptions::new().write(true).create(true).truncate(false).open(path)?;
+    if !existed {
+        std::fs::remove_file(path)?;
+    }
+    Ok(())
+}
+
 /// One line: findings, items, bytes, time, skips and errors.
 pub fn summary_line(outcome: &ScanOutcome) -> String {
     let s = &outcome.stats;

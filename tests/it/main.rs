@@ -8,6 +8,7 @@ mod accuracy;
 mod action;
 mod canary;
 mod decode;
+mod errors;
 mod git;
 mod hostile;
 mod precommit;
