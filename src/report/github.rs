@@ -13,9 +13,9 @@ use std::io::{self, Write};
 
 use super::{Emitter, ReportContext};
 use crate::finding::{Finding, Location};
+use crate::outcome::{Notice, NoticeLevel};
 use crate::rules::Severity;
 use crate::sanitize::escape_for_terminal;
-use crate::scan::{Notice, NoticeLevel};
 
 /// Writes GitHub Actions annotations.
 #[derive(Debug)]
@@ -73,7 +73,7 @@ fn notice_command(notice: &Notice) -> String {
         NoticeLevel::Error => "could not read",
         NoticeLevel::Warning => "warning",
     };
-    match &notice.path {
+    match notice.path() {
         Some(path) => format!(
             "::warning file={},title={}::{}",
             escape_property(path),
