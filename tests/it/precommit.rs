@@ -295,13 +295,13 @@ fn rust_hook_builds_and_blocks_staged_secrets() {
             // profile's optimisations: thin LTO off and more codegen units halve the build.
             .env("CARGO_PROFILE_RELEASE_LTO", "off")
             .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
-            .env("CARGO_PROFILE_RELEASE_DEBUG", "0")
             // Leave the built debug binary off PATH: the hook must use the one pre-commit builds.
             .env("PATH", std::env::var_os("PATH").unwrap_or_default());
         cmd
     };
     let out = command(&pre_commit[0]).args(&pre_commit[1..]).args(["install-hooks"]).output().unwrap();
     assert_passed(&out, "pre-commit install-hooks (cargo install of leakhound)");
+    assert_shipped_stripped(&sandbox.path().join("pre-commit-home"));
     let out = command(&pre_commit[0]).args(&pre_commit[1..]).args(["install"]).output().unwrap();
     assert_passed(&out, "pre-commit install");
     let secret = fake::github_pat(66);
@@ -311,4 +311,33 @@ fn rust_hook_builds_and_blocks_staged_secrets() {
     Sandbox::write(&dir, "app.cfg", "token = from-env\n");
     command("git").args(["add", "-A"]).output().unwrap();
     assert_passed(&command("git").args(["commit", "-q", "-m", "clean"]).output().unwrap(), "rust hook, clean");
+}
+
+/// The release profile ships what users install: no debug info (line tables made it 60 MB) and
+/// no symbol table. Checked on the binary pre-commit's `cargo install` put in its environment:
+/// under 15 MiB, and no `.symtab` section name anywhere in it (an unstripped ELF names it in its
+/// section-name table; `.debug_*` names cannot be checked that way, as std's backtrace code
+/// holds them as strings).
+fn assert_shipped_stripped(pre_commit_home: &Path) {
+    let installed = find_file(pre_commit_home, "leakhound").expect("pre-commit installed a leakhound binary");
+    let bytes = std::fs::read(&installed).unwrap();
+    assert!(bytes.len() < 15 << 20, "{} is {} bytes", installed.display(), bytes.len());
+    if cfg!(target_os = "linux") {
+        assert!(!bytes.windows(7).any(|w| w == b".symtab"), "{} keeps its symbol table", installed.display());
+    }
+}
+
+/// The first regular file named `name` under `dir`, searched depth first.
+fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let kind = entry.file_type().ok()?;
+        if kind.is_dir() {
+            if let Some(found) = find_file(&entry.path(), name) {
+                return Some(found);
+            }
+        } else if kind.is_file() && entry.file_name() == name {
+            return Some(entry.path());
+        }
+    }
+    None
 }
