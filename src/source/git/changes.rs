@@ -65,6 +65,7 @@ impl<'a> BlobScanner<'a> {
         let shared = self.repo.clone().into_sync();
         let chunk = todo.len().div_ceil(self.threads);
         let (matcher, options) = (self.matcher, &self.options);
+        #[allow(clippy::type_complexity)] // each worker's (blob, matches) list and its tally
         let results: Vec<(Vec<(ObjectId, Vec<LocatedMatch>)>, Tally)> = std::thread::scope(|scope| {
             let workers: Vec<_> = todo
                 .chunks(chunk)
