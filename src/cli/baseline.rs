@@ -97,7 +97,7 @@ impl TargetArgs {
 }
 
 #[cfg(feature = "git")]
-#[allow(clippy::unnecessary_wraps)] // the same signature as the build without git, which fails
+#[allow(clippy::unnecessary_wraps, reason = "the same signature as without the git feature, which fails")]
 fn git_target(repo: &Path) -> anyhow::Result<Target> {
     Ok(Target::Git { repo: repo.to_path_buf(), mode: crate::config::GitMode::History })
 }

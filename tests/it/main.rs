@@ -11,6 +11,7 @@ mod decode;
 mod errors;
 mod git;
 mod hostile;
+mod pipeline;
 mod precommit;
 mod props;
 mod reports;
