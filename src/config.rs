@@ -95,10 +95,10 @@ pub struct FilterConfig {
 }
 
 impl Default for FilterConfig {
-    /// What the command line does without flags: repository configuration and inline markers
-    /// count, no `-c` file, no baseline.
+    /// What the command line does without flags: repository configuration, the root's own
+    /// baseline and inline markers count; no `-c` file, no `--baseline-path`.
     fn default() -> Self {
-        FilterConfig { config: None, repo_config: true, baseline: None, inline_allow: true }
+        FilterConfig { config: None, repo_config: true, baseline: None, root_baseline: true, inline_allow: true }
     }
 }
 
