@@ -16,6 +16,11 @@ pub(crate) struct GitArgs {
     /// The repository: a work tree, a `.git` directory or a bare repository.
     #[arg(value_name = "REPO", default_value = ".")]
     repo: PathBuf,
+    /// With `--staged`: the staged files a hook framework hands over (pre-commit's file names).
+    /// They are accepted so one hook entry serves commits and `pre-commit run --files`; the
+    /// whole index is scanned either way, so none of its changes can be left out.
+    #[arg(value_name = "FILE", requires = "staged")]
+    staged_files: Vec<PathBuf>,
     /// Scan what is staged (the index against HEAD), for pre-commit hooks.
     #[arg(long, conflicts_with_all = ["since", "range", "branch"])]
     staged: bool,

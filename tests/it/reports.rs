@@ -107,8 +107,8 @@ fn new_formats_redact_unless_show_secrets() {
     }
 }
 
-/// A hostile file name cannot break out of a CSV cell, run as a spreadsheet formula, or forge a
-/// second GitHub workflow command.
+/// A hostile file name cannot break out of a CSV cell, run as a spreadsheet formula, forge a
+/// second GitHub workflow command, or send a terminal escape (ESC) into the job log.
 #[cfg(unix)]
 #[test]
 fn hostile_paths_are_escaped_in_csv_and_github_formats() {
@@ -121,7 +121,13 @@ fn hostile_paths_are_escaped_in_csv_and_github_formats() {
     let github = tree.run(&["scan", "-f", "github"]).stdout();
     let lines: Vec<&str> = github.lines().collect();
     assert_eq!(lines.len(), 1, "{github}");
-    assert!(lines[0].starts_with("::error file==cmd|x%2Cy%0A%3A%3Aerror%3A%3Aforged%25.txt,line=1,"), "{github}");
+    assert!(lines[0].starts_with("::error file==cmd|x%2Cy\\n%3A%3Aerror%3A%3Aforged%25.txt,line=1,"), "{github}");
+
+    let tree = Tree::new();
+    tree.file("\u{1b}[2Jclear.txt", format!("t={}\n", fake::github_pat(4)));
+    let github = tree.run(&["scan", "-f", "github"]).stdout();
+    assert!(!github.contains('\u{1b}'), "a raw ESC reached the annotations: {github:?}");
+    assert!(github.starts_with("::error file=\\x1b[2Jclear.txt,line=1,"), "{github}");
 }
 
 /// The GitLab report is valid against GitLab's own secret-detection schema (15.2.5, vendored in

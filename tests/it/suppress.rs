@@ -258,10 +258,59 @@ fn a_baseline_survives_line_moves_and_prune_removes_stale_entries() {
     assert_eq!(tree.run(&["baseline", "prune", "."]).code(), 0);
     let pruned = std::fs::read_to_string(tree.path().join(".leakhound-baseline")).unwrap();
     assert_eq!(pruned.lines().filter(|l| !l.starts_with('#')).count(), 1, "{pruned}");
+    assert!(pruned.contains(text.lines().find(|l| l.starts_with("# key:")).unwrap()), "key kept");
+}
+
+/// The baseline at the scan root is read without `--baseline-path`; `--no-repo-config` turns it
+/// off with the rest of the repository's own configuration.
+#[test]
+fn the_root_baseline_is_read_by_default() {
+    let tree = Tree::new();
+    tree.file("a.py", format!("{}\n", pat_line(1)));
+    assert_eq!(tree.run(&["baseline", "create", "."]).code(), 0);
+    tree.file("b.py", format!("{}\n", pat_line(2)));
+    let run = tree.run(&["scan", ".", "-f", "json"]);
+    assert_eq!(run.hits(), [(PAT.to_string(), "b.py".to_string(), 1)], "{}", run.stderr());
+    let doc = run.json();
+    assert_eq!(doc["suppressed"][0]["suppressions"][0]["file"], ".leakhound-baseline");
+    let off = tree.run(&["scan", ".", "-f", "json", "--no-repo-config"]);
+    assert_eq!(off.hits().len(), 2, "{}", off.stderr());
+    // A baseline refuses entries of the other mode instead of mixing them.
+    let mixed = tree.run(&["baseline", "create", "--git", "."]);
+    assert_eq!(mixed.code(), 2);
     assert!(
-        pruned.lines().any(|l| l.starts_with("# key:")) && pruned.contains(text.lines().nth(3).unwrap()),
-        "key kept"
+        mixed.stderr().contains("was created from files (`# mode: files`); run this without --git"),
+        "{}",
+        mixed.stderr()
     );
+}
+
+/// `baseline create --git` records the mode, and `baseline prune` without `--git` scans the
+/// history too: an entry for a secret that lives only in history is kept, and the next history
+/// scan reads the baseline from the work tree by default and passes.
+#[test]
+fn a_history_baseline_is_pruned_as_history() {
+    let mut repo = Repo::new();
+    repo.write("old.py", &pat_line(1));
+    repo.commit("a secret, later removed");
+    repo.write("old.py", "token = from_env()\n");
+    repo.write("now.py", &pat_line(2));
+    repo.commit("the current secret");
+    let run = |args: &[&str]| leakhound().current_dir(&repo.dir).args(args).output().unwrap();
+    let create = run(&["baseline", "create", "--git", "."]);
+    assert!(create.status.success(), "{}", String::from_utf8_lossy(&create.stderr));
+    let text = std::fs::read_to_string(repo.dir.join(".leakhound-baseline")).unwrap();
+    assert!(text.lines().any(|l| l == "# mode: git"), "{text}");
+    assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), 2, "{text}");
+
+    let prune = run(&["baseline", "prune", "."]);
+    assert!(prune.status.success(), "{}", String::from_utf8_lossy(&prune.stderr));
+    assert!(String::from_utf8_lossy(&prune.stderr).contains("0 stale entry(ies) removed, 2 kept"));
+    assert_eq!(std::fs::read_to_string(repo.dir.join(".leakhound-baseline")).unwrap(), text);
+
+    let (code, doc, stderr) = repo.scan(&[]);
+    assert_eq!(code, 0, "the history scan reads .leakhound-baseline: {stderr}");
+    assert_eq!(doc["suppressed"].as_array().unwrap().len(), 2);
 }
 
 #[test]
