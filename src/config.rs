@@ -20,6 +20,10 @@ pub struct ScanConfig {
     pub no_ignore: bool,
     /// Scan files that look binary instead of skipping them.
     pub scan_binary: bool,
+    /// Scan the printable runs of binary files (on unless `--no-binary-strings`).
+    pub binary_strings: bool,
+    /// Archives: opened within these bounds, or not at all (`--no-archives`).
+    pub archives: crate::unpack::ArchiveScan,
     /// Skip (and report) files larger than this many bytes; `None`: no limit.
     pub max_file_size: Option<u64>,
     /// Worker threads (at least 1).

@@ -25,6 +25,7 @@ pub mod date;
 pub mod finding;
 pub mod marker;
 pub mod matcher;
+pub mod printable;
 pub mod progress;
 pub mod report;
 pub mod rules;
@@ -32,6 +33,7 @@ pub mod sanitize;
 pub mod scan;
 pub mod source;
 pub mod suppress;
+pub mod unpack;
 pub mod validate;
 
 mod exit;

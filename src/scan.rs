@@ -14,12 +14,14 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Sender, bounded};
 
 use crate::config::ScanConfig;
-use crate::content::{LocatedMatch, ReadOptions, ReadSummary, Reader};
+use crate::content::{ReadOptions, ReadSummary, Reader};
 use crate::finding::{Collector, Finding};
 use crate::matcher::Matcher;
 use crate::progress::Progress;
+use crate::source::archive::ArchiveProblem;
 use crate::source::display_path;
 use crate::source::fs::{self, SkipReason, Visit, WalkOptions};
+use crate::unpack::{self, MemberMatch};
 
 /// How serious a notice is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -97,10 +99,24 @@ impl ScanOutcome {
 /// What a worker reports about one item.
 #[derive(Debug)]
 enum ItemReport {
-    Scanned { path: String, summary: ReadSummary, matches: Vec<LocatedMatch>, error: Option<String> },
-    TooLarge { path: String, size: u64 },
-    Skipped { reason: SkipReason },
-    Failed { path: Option<String>, message: String },
+    Scanned {
+        path: String,
+        summary: ReadSummary,
+        matches: Vec<MemberMatch>,
+        problems: Vec<ArchiveProblem>,
+        error: Option<String>,
+    },
+    TooLarge {
+        path: String,
+        size: u64,
+    },
+    Skipped {
+        reason: SkipReason,
+    },
+    Failed {
+        path: Option<String>,
+        message: String,
+    },
 }
 
 /// Scans the configured paths (and stdin for `-`).
@@ -113,7 +129,7 @@ pub fn scan(config: &ScanConfig, matcher: &Matcher) -> ScanOutcome {
         scope.spawn(move || produce(config, matcher, &producer_tx));
         drop(tx);
         for report in rx {
-            state.absorb(matcher, config.progress.as_deref(), report);
+            state.absorb(matcher, config.progress.as_deref(), config.binary_strings, report);
         }
     });
     state.finish(started.elapsed())
@@ -161,17 +177,22 @@ fn scan_stream<R: Read>(
     path: String,
     config: &ScanConfig,
 ) -> ItemReport {
-    let mut found = Vec::new();
-    let options = ReadOptions { scan_binary: config.scan_binary };
-    match reader.scan(matcher, source, options, &mut found) {
-        Ok(summary) => ItemReport::Scanned { path, summary, matches: found, error: None },
-        Err(e) => ItemReport::Scanned {
-            path,
-            summary: ReadSummary::default(),
-            matches: found,
-            error: Some(format!("read failed part way, the rest of this file was not scanned: {e}")),
-        },
+    let options = ReadOptions { scan_binary: config.scan_binary, binary_strings: config.binary_strings };
+    let (unpacked, error) = unpack::scan_stream(reader, matcher, &path, source, options, &config.archives);
+    ItemReport::Scanned {
+        path,
+        summary: unpacked.summary,
+        matches: unpacked.matches,
+        problems: unpacked.problems,
+        error: error.map(|e| format!("read failed part way, the rest of this file was not scanned: {e}")),
     }
+}
+
+/// The notice for an archive problem in the item shown as `item`: an error when content was
+/// missed, a warning for a member without content (a link, a device).
+pub(crate) fn archive_notice(item: &str, problem: &ArchiveProblem) -> Notice {
+    let level = if problem.problem.incomplete() { NoticeLevel::Error } else { NoticeLevel::Warning };
+    Notice { level, path: Some(format!("{item}{}", problem.path)), message: problem.problem.to_string() }
 }
 
 #[derive(Debug, Default)]
@@ -182,20 +203,25 @@ struct CollectorState {
 }
 
 impl CollectorState {
-    fn absorb(&mut self, matcher: &Matcher, progress: Option<&Progress>, report: ItemReport) {
+    fn absorb(&mut self, matcher: &Matcher, progress: Option<&Progress>, binary_strings: bool, report: ItemReport) {
         match report {
-            ItemReport::Scanned { path, summary, matches, error } => {
+            ItemReport::Scanned { path, summary, matches, problems, error } => {
                 if let Some(progress) = progress {
                     progress.item(summary.bytes, matches.len() as u64);
                 }
-                if summary.binary {
+                if summary.binary && !binary_strings {
                     self.stats.skipped_binary += 1;
                 } else {
                     self.stats.items_scanned += 1;
                     self.stats.bytes_scanned += summary.bytes;
                 }
                 for found in matches {
-                    self.collector.add(matcher.rules(), &path, found);
+                    self.collector.add(matcher.rules(), &found.path(&path), found.found);
+                }
+                for problem in &problems {
+                    let notice = archive_notice(&path, problem);
+                    self.stats.errors += u64::from(notice.level == NoticeLevel::Error);
+                    self.notices.push(notice);
                 }
                 if let Some(message) = error {
                     self.error(Some(path), message);

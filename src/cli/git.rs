@@ -92,6 +92,8 @@ pub(crate) fn git_config(repo: &Path, mode: GitMode, allow_external_objects: boo
         allow_external_objects,
         threads: read.threads(),
         scan_binary: read.scan_binary,
+        binary_strings: !read.no_binary_strings,
+        archives: read.archives(),
         max_size: read.max_file_size,
         progress: None,
     }

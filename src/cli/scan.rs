@@ -65,6 +65,8 @@ pub(crate) fn scan_config(paths: &[PathBuf], no_ignore: bool, read: &ReadArgs, r
         paths: paths.to_vec(),
         no_ignore,
         scan_binary: read.scan_binary,
+        binary_strings: !read.no_binary_strings,
+        archives: read.archives(),
         max_file_size: read.max_file_size,
         threads: read.threads(),
         rules: rules.rules.clone(),

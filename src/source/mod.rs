@@ -5,6 +5,7 @@
 //! - [`git`]: history, the staged index and commit ranges (feature `git`).
 //! - stdin (`-`) is read directly by the scan pipeline.
 
+pub mod archive;
 pub mod fs;
 #[cfg(feature = "git")]
 pub mod git;

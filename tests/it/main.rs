@@ -6,6 +6,7 @@
 
 mod accuracy;
 mod action;
+mod archives;
 mod canary;
 mod decode;
 mod git;

@@ -12,10 +12,11 @@ use gix::ObjectId;
 
 use super::objects::BlobOptions;
 use super::tree::{Introduced, Trees, introduced};
-use crate::content::{LocatedMatch, ReadOptions, Reader};
+use crate::content::Reader;
 use crate::finding::{Collector, CommitInfo, GitOrigin, OriginState};
 use crate::matcher::Matcher;
 use crate::scan::{Notice, NoticeLevel, ScanStats};
+use crate::unpack::{self, MemberMatch};
 
 use crate::date::rfc3339;
 
@@ -25,7 +26,7 @@ pub(crate) struct BlobScanner<'a> {
     matcher: &'a Matcher,
     reader: Reader,
     options: BlobOptions,
-    cache: HashMap<ObjectId, Vec<LocatedMatch>>,
+    cache: HashMap<ObjectId, Vec<MemberMatch>>,
     pub(crate) stats: ScanStats,
     pub(crate) notices: Vec<Notice>,
 }
@@ -45,7 +46,7 @@ impl<'a> BlobScanner<'a> {
 
     /// The matches in a blob (empty for binary, oversized or unreadable blobs, which are counted
     /// and reported).
-    pub(crate) fn matches(&mut self, blob: ObjectId, path: &str) -> &[LocatedMatch] {
+    pub(crate) fn matches(&mut self, blob: ObjectId, path: &str) -> &[MemberMatch] {
         if !self.cache.contains_key(&blob) {
             let found = self.scan(blob, path);
             self.cache.insert(blob, found);
@@ -53,7 +54,7 @@ impl<'a> BlobScanner<'a> {
         &self.cache[&blob]
     }
 
-    fn scan(&mut self, blob: ObjectId, path: &str) -> Vec<LocatedMatch> {
+    fn scan(&mut self, blob: ObjectId, path: &str) -> Vec<MemberMatch> {
         let object = match self.repo.find_object(blob) {
             Ok(object) => object,
             Err(e) => {
@@ -76,9 +77,21 @@ impl<'a> BlobScanner<'a> {
             });
             return Vec::new();
         }
-        let mut found = Vec::new();
-        let options = ReadOptions { scan_binary: self.options.scan_binary };
-        if self.reader.scan_blob(self.matcher, &object.data, options, &mut found).binary {
+        let unpacked = unpack::scan_bytes(
+            &mut self.reader,
+            self.matcher,
+            path,
+            &object.data,
+            self.options.read,
+            &self.options.archives,
+        );
+        for problem in &unpacked.problems {
+            let notice = crate::scan::archive_notice(path, problem);
+            self.stats.errors += u64::from(notice.level == NoticeLevel::Error);
+            self.notices.push(notice);
+        }
+        let found = unpacked.matches;
+        if unpacked.summary.binary && !self.options.read.binary_strings {
             self.stats.skipped_binary += 1;
             return Vec::new();
         }
@@ -92,7 +105,7 @@ impl<'a> BlobScanner<'a> {
 
     /// The (rule, secret) pairs in a blob.
     fn secrets(&mut self, blob: ObjectId, path: &str) -> HashSet<(usize, Vec<u8>)> {
-        self.matches(blob, path).iter().map(|m| (m.found.rule, m.secret.clone())).collect()
+        self.matches(blob, path).iter().map(|m| (m.found.found.rule, m.found.secret.clone())).collect()
     }
 }
 
@@ -144,14 +157,14 @@ fn report_new(
     origin: &GitOrigin,
 ) {
     let rules = blobs.matcher.rules();
-    let new: Vec<LocatedMatch> = blobs
+    let new: Vec<MemberMatch> = blobs
         .matches(blob, path)
         .iter()
-        .filter(|m| !before.contains(&(m.found.rule, m.secret.clone())))
+        .filter(|m| !before.contains(&(m.found.found.rule, m.found.secret.clone())))
         .cloned()
         .collect();
     for m in new {
-        collector.add_at(rules, path, Some(origin), m);
+        collector.add_at(rules, &m.path(path), Some(origin), m.found);
     }
 }
 

@@ -70,6 +70,10 @@ pub struct GitConfig {
     pub threads: usize,
     /// Scan binary blobs.
     pub scan_binary: bool,
+    /// Scan the printable runs of binary blobs.
+    pub binary_strings: bool,
+    /// Archives: opened within these bounds, or not at all.
+    pub archives: crate::unpack::ArchiveScan,
     /// Skip (and report) blobs larger than this.
     pub max_size: Option<u64>,
     /// Progress counters to bump, when a progress line is drawn.
@@ -85,8 +89,12 @@ pub fn scan(config: &GitConfig, matcher: &Matcher) -> Result<ScanOutcome, GitErr
         repo.object_cache_size_if_unset(32 << 20);
         repo
     };
-    let options =
-        BlobOptions { scan_binary: config.scan_binary, max_size: config.max_size, progress: config.progress.clone() };
+    let options = BlobOptions {
+        read: crate::content::ReadOptions { scan_binary: config.scan_binary, binary_strings: config.binary_strings },
+        archives: config.archives.clone(),
+        max_size: config.max_size,
+        progress: config.progress.clone(),
+    };
     let mut notices = shallow_notice(&repo);
     let mut outcome = match &config.mode {
         GitMode::History => history(&opened, &repo, matcher, config.threads, options, &mut notices),
@@ -210,6 +218,11 @@ fn history(
             message: format!("skipped blob {id}: {size} bytes is over --max-file-size"),
         });
     }
+    for (blob, problem) in &inventory.archive_problems {
+        let notice = crate::scan::archive_notice(&format!("(blob {blob})"), problem);
+        stats.errors += u64::from(notice.level == NoticeLevel::Error);
+        notices.push(notice);
+    }
     for (what, message) in &inventory.errors {
         stats.errors += 1;
         notices.push(Notice { level: NoticeLevel::Error, path: None, message: format!("{what}: {message}") });
@@ -241,7 +254,7 @@ fn add_history_findings(
         if let Some(places) = origins.get(blob) {
             for (path, origin) in places {
                 for m in matches {
-                    collector.add_at(rules, path, Some(origin), m.clone());
+                    collector.add_at(rules, &m.path(path), Some(origin), m.found.clone());
                 }
             }
         } else {
@@ -250,7 +263,7 @@ fn add_history_findings(
             let origin = GitOrigin { blob: blob.to_string(), state: OriginState::Unreachable, commit: None };
             let path = format!("(dangling blob {blob})");
             for m in matches {
-                collector.add_at(rules, &path, Some(&origin), m.clone());
+                collector.add_at(rules, &m.path(&path), Some(&origin), m.found.clone());
             }
         }
     }
