@@ -3,17 +3,20 @@
 //!
 //! This is the one place where scans of files, stdin and git blobs meet archives, so every mode
 //! treats them alike: a member's matches carry the member's path (`!inner/dir/file.py`, appended
-//! to the item's path by the caller, which knows it), and each archive problem comes back typed
-//! for the caller to turn into a notice. Nothing here builds notices or touches the collector.
+//! to the item's path by the caller, which knows it), and each archive problem comes back typed;
+//! [`archive_notice`] is the one place that turns one into a notice. Nothing here touches the
+//! collector.
 
 use std::io::{self, Read};
 use std::sync::Arc;
 
+use crate::config::ReadConfig;
 use crate::content::{LocatedMatch, ReadOptions, ReadSummary, Reader};
 use crate::matcher::Matcher;
-use crate::source::archive::{self, ArchiveProblem, Event, Limits, SNIFF_LEN, ScanBudget, sniff};
+use crate::outcome::{Notice, NoticeKind, Subject};
+use crate::source::archive::{self, ArchiveProblem, Event, Limits, Problem, SNIFF_LEN, ScanBudget, sniff};
 
-/// How to treat archives in one scan.
+/// How to treat archives in one scan: the configured bounds and the live scan-wide budget.
 #[derive(Debug, Clone)]
 pub struct ArchiveScan {
     /// Bounds per archive; `None` with `--no-archives` (archives are then plain binary items).
@@ -33,6 +36,44 @@ impl ArchiveScan {
     pub fn disabled() -> ArchiveScan {
         ArchiveScan { limits: None, budget: Arc::new(ScanBudget::default()) }
     }
+
+    /// For one scan with `read`'s settings (a fresh scan-wide budget).
+    pub fn for_scan(read: &ReadConfig) -> ArchiveScan {
+        ArchiveScan { limits: read.archives, budget: Arc::new(ScanBudget::default()) }
+    }
+}
+
+/// How `read` reads content (binary items: skipped, matched raw, or their printable runs).
+pub fn read_options(read: &ReadConfig) -> ReadOptions {
+    ReadOptions { scan_binary: read.scan_binary, binary_strings: read.binary_strings }
+}
+
+/// The notice for an archive problem inside the item `subject`: the member goes into the path
+/// (`outer.zip!inner`) when the subject has one, else into the message (a history blob).
+pub fn archive_notice(subject: &Subject, problem: &ArchiveProblem) -> Notice {
+    let kind = match &problem.problem {
+        Problem::Encrypted => NoticeKind::Encrypted,
+        Problem::Unsupported(_) => NoticeKind::Unsupported,
+        Problem::Corrupt(_) | Problem::OverlappingEntries => NoticeKind::Corrupt,
+        Problem::Truncated => NoticeKind::Truncated,
+        Problem::SpecialEntry(_) => NoticeKind::SpecialMember,
+        Problem::DepthLimit(_)
+        | Problem::EntryLimit(_)
+        | Problem::ArchiveBytesLimit(_)
+        | Problem::TooLargeToOpen(_)
+        | Problem::ScanBytesLimit(_)
+        | Problem::RatioLimit(_) => NoticeKind::BudgetExhausted,
+    };
+    let member = &problem.path;
+    let (subject, message) = match subject {
+        Subject::Path(path) => (Subject::Path(format!("{path}{member}")), problem.problem.to_string()),
+        Subject::Object { id, path: Some(path) } => {
+            (Subject::Object { id: id.clone(), path: Some(format!("{path}{member}")) }, problem.problem.to_string())
+        }
+        other if member.is_empty() => (other.clone(), problem.problem.to_string()),
+        other => (other.clone(), format!("{member}: {}", problem.problem)),
+    };
+    Notice::new(kind, subject, message)
 }
 
 /// A match and the archive member it is in.

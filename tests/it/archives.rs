@@ -98,6 +98,7 @@ fn a_corrupt_archive_is_named_exits_2_and_other_findings_stay() {
     let notices = run.json()["notices"].clone();
     assert_eq!(notices[0]["path"], "broken.zip");
     assert_eq!(notices[0]["level"], "error");
+    assert_eq!(notices[0]["kind"], "truncated");
 }
 
 #[test]
@@ -213,6 +214,6 @@ fn a_corrupt_archive_in_history_is_named_by_blob_and_exits_2() {
     let (code, doc, stderr) = repo.scan(&[]);
     assert_eq!(code, 2, "{stderr}");
     let notice = &doc["notices"][0];
-    assert!(notice["path"].as_str().unwrap().starts_with("(blob "), "{notice}");
-    assert!(notice["message"].as_str().unwrap().contains("truncated"), "{notice}");
+    assert_eq!((notice["kind"].as_str(), notice["subject"].as_str()), (Some("truncated"), Some("object")), "{notice}");
+    assert_eq!(notice["message"], "!(decompressed): truncated archive: the data ends early");
 }

@@ -43,7 +43,7 @@ pub(crate) struct BlobOptions {
     pub(crate) archives: ArchiveScan,
     pub(crate) max_size: Option<u64>,
     /// Counters for the progress line, when one is drawn.
-    pub(crate) progress: Option<std::sync::Arc<crate::progress::Progress>>,
+    pub(crate) progress: Option<std::sync::Arc<dyn crate::outcome::Observer>>,
 }
 
 /// Everything phase 1 learned.
