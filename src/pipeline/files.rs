@@ -18,8 +18,8 @@ use crate::content::{ReadSummary, Reader};
 use crate::finding::Collector;
 use crate::matcher::Matcher;
 use crate::outcome::{Coverage, Notice, NoticeKind, Observer, ScanOutcome, SkipReason, Subject, Tally};
-use crate::source::display_path;
 use crate::source::archive::ArchiveProblem;
+use crate::source::display_path;
 use crate::source::fs::{self, Visit, WalkOptions};
 use crate::unpack::{self, ArchiveScan, MemberMatch};
 
@@ -33,9 +33,18 @@ enum ItemReport {
         problems: Vec<ArchiveProblem>,
         error: Option<String>,
     },
-    TooLarge { path: String, size: u64 },
-    Skipped { path: String, reason: SkipReason },
-    Failed { path: Option<String>, message: String },
+    TooLarge {
+        path: String,
+        size: u64,
+    },
+    Skipped {
+        path: String,
+        reason: SkipReason,
+    },
+    Failed {
+        path: Option<String>,
+        message: String,
+    },
 }
 
 /// Scans `paths` (stdin for `-`).

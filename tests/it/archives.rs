@@ -98,7 +98,7 @@ fn a_corrupt_archive_is_named_exits_2_and_other_findings_stay() {
     let notices = run.json()["notices"].clone();
     assert_eq!(notices[0]["path"], "broken.zip");
     assert_eq!(notices[0]["level"], "error");
-    assert_eq!(notices[0]["kind"], "truncated");
+    assert_eq!(notices[0]["kind"], "corrupt");
 }
 
 #[test]
@@ -147,7 +147,8 @@ fn every_report_format_carries_the_member_path_and_line() {
     tree.file("app.zip", zip_of(&[("conf/app.properties", &properties(&fake::github_pat(110)))]));
     let sarif = tree.run(&["scan", "-f", "sarif"]).json();
     let location = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
-    assert_eq!(location["artifactLocation"]["uri"], "app.zip!conf/app.properties");
+    // SARIF URIs are percent-escaped: `!` is `%21`.
+    assert_eq!(location["artifactLocation"]["uri"], "app.zip%21conf/app.properties");
     assert_eq!(location["region"]["startLine"], 3);
     let gitlab = tree.run(&["scan", "-f", "gitlab"]).json();
     assert_eq!(gitlab["vulnerabilities"][0]["location"]["file"], "app.zip!conf/app.properties");
@@ -216,4 +217,34 @@ fn a_corrupt_archive_in_history_is_named_by_blob_and_exits_2() {
     let notice = &doc["notices"][0];
     assert_eq!((notice["kind"].as_str(), notice["subject"].as_str()), (Some("truncated"), Some("object")), "{notice}");
     assert_eq!(notice["message"], "!(decompressed): truncated archive: the data ends early");
+}
+
+/// SARIF with findings inside archives and binaries, and archive notices, passes the SARIF
+/// Multitool with GitHub's ingestion rules (mandatory in CI, which sets
+/// `LEAKHOUND_SARIF_VALIDATOR`).
+#[test]
+#[allow(clippy::print_stderr)] // says why the test did nothing when the validator is absent
+fn sarif_with_archive_members_passes_github_code_scanning_validation() {
+    let Some(validator) = std::env::var_os("LEAKHOUND_SARIF_VALIDATOR") else {
+        eprintln!("skipped: set LEAKHOUND_SARIF_VALIDATOR=.ci/sarif-validate.sh (CI does)");
+        return;
+    };
+    let tree = Tree::new();
+    let jar = zip_of(&[("application.properties", &properties(&fake::github_pat(120)))]);
+    tree.file("deploy/app.war", zip_of(&[("WEB-INF/lib/core.jar", &jar)]));
+    tree.file("bin/tool", [b"\x7fELF\0\0\0\0".as_slice(), fake::github_pat(121).as_bytes(), b"\0\0"].concat());
+    tree.file("bomb.gz", gzip(&vec![0u8; 8 << 20]));
+    let run = tree.run(&["scan", "-f", "sarif", "-r", "out.sarif"]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    let out = std::process::Command::new("bash")
+        .arg(validator)
+        .arg(tree.path().join("out.sarif"))
+        .output()
+        .expect("run the SARIF validator");
+    assert!(
+        out.status.success(),
+        "SARIF validation failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

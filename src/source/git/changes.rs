@@ -15,10 +15,10 @@ use gix::ObjectId;
 use super::objects::BlobOptions;
 use super::tree::{Introduced, Trees, introduced};
 use crate::content::Reader;
-use crate::unpack::{self, MemberMatch};
 use crate::finding::{Collector, CommitInfo, GitOrigin, OriginState};
 use crate::matcher::Matcher;
 use crate::outcome::{Notice, NoticeKind, Subject, Tally};
+use crate::unpack::{self, MemberMatch};
 
 use crate::date::rfc3339;
 
@@ -116,8 +116,14 @@ impl<'a> BlobScanner<'a> {
             self.tally.too_large(Subject::Object { id: blob.to_string(), path: Some(path.to_string()) }, size);
             return Vec::new();
         }
-        let unpacked =
-            unpack::scan_bytes(&mut self.reader, self.matcher, path, &object.data, self.options.read, &self.options.archives);
+        let unpacked = unpack::scan_bytes(
+            &mut self.reader,
+            self.matcher,
+            path,
+            &object.data,
+            self.options.read,
+            &self.options.archives,
+        );
         let subject = Subject::Object { id: blob.to_string(), path: Some(path.to_string()) };
         for problem in &unpacked.problems {
             self.tally.notice(unpack::archive_notice(&subject, problem));
