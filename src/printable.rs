@@ -37,7 +37,7 @@ struct Run {
 #[derive(Debug, Default)]
 struct Runs {
     text: Vec<u8>,
-    runs: Vec<Run>,
+    placed: Vec<Run>,
     raw: Vec<RawMatch>,
 }
 
@@ -125,7 +125,7 @@ impl Runs {
         if run.len() < MIN_RUN {
             return;
         }
-        self.runs.push(Run { text_start: self.text.len(), source, width });
+        self.placed.push(Run { text_start: self.text.len(), source, width });
         self.text.extend_from_slice(run);
         self.text.push(b'\n');
     }
@@ -144,13 +144,13 @@ impl Runs {
             out.push(self.locate(found));
         }
         self.text.clear();
-        self.runs.clear();
+        self.placed.clear();
     }
 
     /// A text match, placed at its bytes in the binary.
     fn locate(&self, found: &RawMatch) -> LocatedMatch {
-        let index = self.runs.partition_point(|r| r.text_start <= found.secret.start).saturating_sub(1);
-        let run = self.runs[index];
+        let index = self.placed.partition_point(|r| r.text_start <= found.secret.start).saturating_sub(1);
+        let run = self.placed[index];
         let at = |text: usize| run.source + (text.saturating_sub(run.text_start) as u64) * run.width;
         let (start, end) = (at(found.secret.start), at(found.secret.end));
         let mut placed = found.clone();
@@ -172,7 +172,7 @@ mod tests {
     fn texts(bytes: &[u8]) -> Vec<(String, u64, u64)> {
         let mut runs = Runs::default();
         runs.extract(bytes, 100);
-        runs.runs
+        runs.placed
             .iter()
             .map(|r| {
                 let end = runs.text[r.text_start..].iter().position(|&b| b == b'\n').unwrap() + r.text_start;

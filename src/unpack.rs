@@ -189,9 +189,9 @@ fn scan_plain<R: Read>(
 ) -> (Unpacked, Option<io::Error>) {
     let mut found = Vec::new();
     let result = reader.scan(matcher, source, read, &mut found);
-    let matches = found.into_iter().map(|found| MemberMatch { member: String::new(), found }).collect();
+    let located = found.into_iter().map(|found| MemberMatch { member: String::new(), found }).collect();
     match result {
-        Ok(summary) => (Unpacked { matches, summary, ..Unpacked::default() }, None),
-        Err(e) => (Unpacked { matches, ..Unpacked::default() }, Some(e)),
+        Ok(summary) => (Unpacked { matches: located, summary, ..Unpacked::default() }, None),
+        Err(e) => (Unpacked { matches: located, ..Unpacked::default() }, Some(e)),
     }
 }

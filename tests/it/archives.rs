@@ -248,3 +248,24 @@ fn sarif_with_archive_members_passes_github_code_scanning_validation() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Until `leakhound image` exists, a `docker save` tarball scanned as a file already has every
+/// layer and the image config read: the layer tars are nested archives, the config is JSON text
+/// (ENV values, `created_by` history steps, labels). Whiteouts are not applied here.
+#[test]
+fn a_docker_save_tarball_scanned_as_a_file_reads_every_layer_and_the_config() {
+    let tree = Tree::new();
+    let (in_layer, in_env) = (fake::github_pat(122), fake::github_pat(123));
+    let layer = tar_of(&[("app/settings.properties", &properties(&in_layer))]);
+    let config = format!(
+        r#"{{"config":{{"Env":["PATH=/usr/bin","GITHUB_TOKEN={in_env}"]}},"history":[{{"created_by":"COPY app /app"}}]}}"#
+    );
+    let manifest = r#"[{"Config":"cfg.json","RepoTags":["demo:1"],"Layers":["l1/layer.tar"]}]"#;
+    let image =
+        tar_of(&[("manifest.json", manifest.as_bytes()), ("cfg.json", config.as_bytes()), ("l1/layer.tar", &layer)]);
+    tree.file("demo.tar", image);
+    let run = tree.run(&["scan", "-f", "json"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let paths: Vec<String> = run.hits().into_iter().map(|h| h.1).collect();
+    assert_eq!(paths, ["demo.tar!cfg.json", "demo.tar!l1/layer.tar!app/settings.properties"]);
+}

@@ -22,6 +22,9 @@ use crate::unpack::{self, MemberMatch};
 
 use crate::date::rfc3339;
 
+/// Matches of the blobs one prefetch worker read.
+type BlobResults = Vec<(ObjectId, Vec<MemberMatch>)>;
+
 /// Matches per blob, computed once.
 pub(crate) struct BlobScanner<'a> {
     repo: &'a gix::Repository,
@@ -66,7 +69,7 @@ impl<'a> BlobScanner<'a> {
         let shared = self.repo.clone().into_sync();
         let chunk = todo.len().div_ceil(self.threads);
         let (matcher, options) = (self.matcher, &self.options);
-        let results: Vec<(Vec<(ObjectId, Vec<MemberMatch>)>, Tally)> = std::thread::scope(|scope| {
+        let results: Vec<(BlobResults, Tally)> = std::thread::scope(|scope| {
             let workers: Vec<_> = todo
                 .chunks(chunk)
                 .map(|part| {
