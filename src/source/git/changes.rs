@@ -22,8 +22,8 @@ use crate::unpack::{self, MemberMatch};
 
 use crate::date::rfc3339;
 
-/// Matches of the blobs one prefetch worker read.
-type BlobResults = Vec<(ObjectId, Vec<MemberMatch>)>;
+/// What one prefetch worker found: matches per blob, and its counts.
+type WorkerResult = (Vec<(ObjectId, Vec<MemberMatch>)>, Tally);
 
 /// Matches per blob, computed once.
 pub(crate) struct BlobScanner<'a> {
@@ -69,7 +69,7 @@ impl<'a> BlobScanner<'a> {
         let shared = self.repo.clone().into_sync();
         let chunk = todo.len().div_ceil(self.threads);
         let (matcher, options) = (self.matcher, &self.options);
-        let results: Vec<(BlobResults, Tally)> = std::thread::scope(|scope| {
+        let results: Vec<WorkerResult> = std::thread::scope(|scope| {
             let workers: Vec<_> = todo
                 .chunks(chunk)
                 .map(|part| {
