@@ -62,7 +62,8 @@ pub fn archive_notice(subject: &Subject, problem: &ArchiveProblem) -> Notice {
         | Problem::ArchiveBytesLimit(_)
         | Problem::TooLargeToOpen(_)
         | Problem::ScanBytesLimit(_)
-        | Problem::RatioLimit(_) => NoticeKind::BudgetExhausted,
+        | Problem::RatioLimit(_)
+        | Problem::DecoderMemory(_) => NoticeKind::BudgetExhausted,
     };
     let member = &problem.path;
     let (subject, message) = match subject {

@@ -146,6 +146,9 @@ pub enum Problem {
     /// The scan-wide [`ScanBudget`] is spent: the rest of the archive was not read.
     #[error("archives in this scan expanded to more than {0} bytes: the rest was not read")]
     ScanBytesLimit(u64),
+    /// A decoder would need more memory than allowed (an xz dictionary or zstd window).
+    #[error("decoder memory bound reached: {0}")]
+    DecoderMemory(String),
     /// A stream expanded more than [`Limits::max_ratio`] times its compressed size.
     #[error("compression ratio over {0}:1 (a decompression bomb?): the rest was not read")]
     RatioLimit(u64),
@@ -312,11 +315,13 @@ impl Expander<'_> {
 
 /// The problem an I/O error from a decoder or archive reader stands for. The `tar` crate reports
 /// a stream that ends inside a member as an `Other` error saying "unexpected EOF"; that is a
-/// truncation too.
+/// truncation too. Decoders report a memory bound as `OutOfMemory`.
 fn io_problem(error: &io::Error) -> Problem {
     let text = error.to_string();
     if error.kind() == io::ErrorKind::UnexpectedEof || text.contains("unexpected EOF") {
         Problem::Truncated
+    } else if error.kind() == io::ErrorKind::OutOfMemory {
+        Problem::DecoderMemory(text)
     } else {
         Problem::Corrupt(text)
     }

@@ -5,6 +5,7 @@
 
 use std::io::{self, Read};
 
+use ruzstd::decoding::errors::FrameDecoderError;
 use ruzstd::decoding::{FrameDecoder, StreamingDecoder};
 
 use super::{Expander, Format, Problem, RatioFlag, RatioMeter, SNIFF_LEN, XZ_MEMORY_KIB, sniff, tarball};
@@ -79,7 +80,14 @@ impl Read for ZstdFrames<'_> {
             if self.rest.is_empty() {
                 return Ok(0);
             }
-            let frame = StreamingDecoder::new(self.rest).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            let frame = StreamingDecoder::new(self.rest).map_err(|e| {
+                // A window over ruzstd's bound is a memory bound reached, not corrupt data.
+                let kind = match e {
+                    FrameDecoderError::WindowSizeTooBig { .. } => io::ErrorKind::OutOfMemory,
+                    _ => io::ErrorKind::InvalidData,
+                };
+                io::Error::new(kind, e)
+            })?;
             self.frame = Some(frame);
         }
     }

@@ -384,6 +384,14 @@ fn the_scan_budget_is_shared_and_bounds_every_archive() {
 }
 
 #[test]
+fn a_zstd_window_over_the_decoder_bound_is_a_memory_problem() {
+    // A frame header asking for a 2 GiB window (window descriptor 0xA8: exponent 21, window log 10 + 21 = 31).
+    let frame = [0x28, 0xB5, 0x2F, 0xFD, 0x00, 0xA8, 0, 0, 0, 0];
+    let seen = expand_default("big.zst", &frame);
+    assert!(matches!(seen.problems[0].problem, Problem::DecoderMemory(_)), "{:?}", seen.problems);
+}
+
+#[test]
 fn random_garbage_behind_a_signature_never_panics() {
     let mut state = 0x9E37_79B9_7F4A_7C15_u64;
     let mut noise = || {
