@@ -23,11 +23,22 @@ pub struct ReadConfig {
     pub threads: usize,
     /// Scan files excluded by `.gitignore`, `.ignore` and `.leakhoundignore`.
     pub no_ignore: bool,
+    /// Scan the printable runs of items that look binary (off with `--no-binary-strings`).
+    pub binary_strings: bool,
+    /// Open archives within these bounds; `None` with `--no-archives`.
+    pub archives: Option<crate::source::archive::Limits>,
 }
 
 impl Default for ReadConfig {
     fn default() -> Self {
-        ReadConfig { scan_binary: false, max_file_size: None, threads: default_threads(), no_ignore: false }
+        ReadConfig {
+            scan_binary: false,
+            max_file_size: None,
+            threads: default_threads(),
+            no_ignore: false,
+            binary_strings: true,
+            archives: Some(crate::source::archive::Limits::default()),
+        }
     }
 }
 

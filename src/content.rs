@@ -69,6 +69,8 @@ pub struct ReadSummary {
 pub struct ReadOptions {
     /// Scan content that looks binary instead of skipping it.
     pub scan_binary: bool,
+    /// Scan the printable runs of content that looks binary ([`crate::printable`]).
+    pub binary_strings: bool,
 }
 
 /// Per-worker reusable state: the window buffer and the matcher's scratch.
@@ -127,6 +129,10 @@ impl Reader {
             return self.scan_utf16(matcher, source, encoding, out);
         }
         if !options.scan_binary && looks_binary(&self.buf) {
+            if options.binary_strings {
+                let bytes = crate::printable::scan_stream(matcher, &mut self.scratch, &self.buf, source, out)?;
+                return Ok(ReadSummary { bytes, binary: true });
+            }
             return Ok(ReadSummary { bytes: self.buf.len() as u64, binary: true });
         }
         self.scan_windows(matcher, source, eof, out)
@@ -188,6 +194,8 @@ impl Reader {
         let binary = !options.scan_binary && looks_binary(data);
         if !binary {
             self.scan_bytes(matcher, data, out);
+        } else if options.binary_strings {
+            crate::printable::scan_slice(matcher, &mut self.scratch, data, out);
         }
         ReadSummary { bytes: data.len() as u64, binary }
     }

@@ -63,6 +63,7 @@ pub mod matcher;
 pub mod outcome;
 pub mod pipeline;
 pub mod priority;
+pub mod printable;
 pub mod progress;
 pub mod report;
 pub mod rules;
@@ -71,6 +72,7 @@ pub mod source;
 pub mod suppress;
 #[cfg(feature = "git")]
 pub mod trace;
+pub mod unpack;
 pub mod validate;
 
 mod exit;

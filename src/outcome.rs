@@ -115,6 +115,14 @@ pub enum NoticeKind {
     NotApplied,
     /// A cap on work (bytes, entries, depth) was reached.
     BudgetExhausted,
+    /// An encrypted archive member: its content cannot be read.
+    Encrypted,
+    /// A compression method or format variant that is not supported.
+    Unsupported,
+    /// Malformed data (a corrupt archive, overlapping zip entries).
+    Corrupt,
+    /// An archive member without content (a link, a device): nothing was missed.
+    SpecialMember,
 }
 
 impl NoticeKind {
@@ -130,13 +138,17 @@ impl NoticeKind {
             NoticeKind::InvalidConfig => "invalid-config",
             NoticeKind::NotApplied => "not-applied",
             NoticeKind::BudgetExhausted => "budget-exhausted",
+            NoticeKind::Encrypted => "encrypted",
+            NoticeKind::Unsupported => "unsupported",
+            NoticeKind::Corrupt => "corrupt",
+            NoticeKind::SpecialMember => "special-member",
         }
     }
 
     /// How serious this kind is: only deliberate skips are warnings.
     pub fn level(self) -> NoticeLevel {
         match self {
-            NoticeKind::TooLarge | NoticeKind::NotApplied => NoticeLevel::Warning,
+            NoticeKind::TooLarge | NoticeKind::NotApplied | NoticeKind::SpecialMember => NoticeLevel::Warning,
             _ => NoticeLevel::Error,
         }
     }

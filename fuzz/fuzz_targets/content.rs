@@ -70,7 +70,7 @@ fuzz_target!(|input: &[u8]| {
     let matcher = matcher();
     let mut reader = Reader::with_exact_window(matcher, window, overlap);
     let mut found = Vec::new();
-    let options = ReadOptions { scan_binary: true };
+    let options = ReadOptions { scan_binary: true, binary_strings: false };
     let summary =
         reader.scan(matcher, Uneven { data, step: 0 }, options, &mut found).expect("reading memory never fails");
     let text = scanned_text(data);

@@ -172,6 +172,18 @@ pub(crate) struct ReadArgs {
     /// Worker threads (default: available cores).
     #[arg(short = 'j', long = "threads", value_name = "N")]
     threads: Option<usize>,
+    /// Skip binary files instead of scanning their printable runs (as `strings` would).
+    #[arg(long)]
+    no_binary_strings: bool,
+    /// Read archives (zip, jar, tar, gzip, ...) as plain binary items instead of opening them.
+    #[arg(long)]
+    no_archives: bool,
+    /// Open archives nested up to N levels deep (the outermost is level 1).
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=16))]
+    archive_depth: u32,
+    /// Stop expanding an archive after SIZE uncompressed bytes, e.g. 256M (reported).
+    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_size_arg)]
+    max_archive_size: u64,
 }
 
 impl ReadArgs {
@@ -182,7 +194,19 @@ impl ReadArgs {
             max_file_size: self.max_file_size,
             threads: self.threads.unwrap_or_else(crate::config::default_threads).max(1),
             no_ignore,
+            binary_strings: !self.no_binary_strings,
+            archives: self.archives(),
         }
+    }
+
+    /// Archive bounds: the flags over the defaults; `None` with `--no-archives`.
+    fn archives(&self) -> Option<crate::source::archive::Limits> {
+        let limits = crate::source::archive::Limits {
+            max_depth: self.archive_depth,
+            max_archive_bytes: self.max_archive_size,
+            ..crate::source::archive::Limits::default()
+        };
+        (!self.no_archives).then_some(limits)
     }
 }
 

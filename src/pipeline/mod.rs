@@ -209,7 +209,7 @@ impl Scanner {
         let mut prepared = self.prepared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut found = Vec::new();
         let mut reader = crate::content::Reader::new(&prepared.matcher);
-        let options = crate::content::ReadOptions { scan_binary: true };
+        let options = crate::content::ReadOptions { scan_binary: true, binary_strings: false };
         let summary = reader.scan_blob(&prepared.matcher, bytes, options, &mut found);
         let mut collector = crate::finding::Collector::new();
         for m in found {

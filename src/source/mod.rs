@@ -6,6 +6,7 @@
 //! - [`ignores`]: which ignore files apply to a walk, so what they hide is counted.
 //! - stdin (`-`) is read directly by the scan pipeline.
 
+pub mod archive;
 pub mod fs;
 #[cfg(feature = "git")]
 pub mod git;

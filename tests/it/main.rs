@@ -9,6 +9,7 @@
 
 mod accuracy;
 mod action;
+mod archives;
 mod canary;
 mod confine;
 mod decode;

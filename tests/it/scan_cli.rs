@@ -52,15 +52,18 @@ fn hidden_files_are_scanned_and_the_git_directory_is_not() {
 }
 
 #[test]
-fn binary_files_are_skipped_and_counted_unless_scan_binary() {
+fn binary_files_are_skipped_and_counted_with_no_binary_strings_unless_scan_binary() {
     let tree = Tree::new();
     let mut blob = b"\x7fELF\0\0\0".to_vec();
     blob.extend_from_slice(format!(" {} ", fake::github_pat(8)).as_bytes());
     tree.file("tool.bin", &blob);
-    let run = tree.run(&["scan", "-f", "json"]);
+    let run = tree.run(&["scan", "--no-binary-strings", "-f", "json"]);
     assert_eq!(run.code(), 0);
     assert_eq!(run.json()["summary"]["skipped_binary"], 1);
     assert!(run.stderr().contains("1 binary"), "{}", run.stderr());
+    let run = tree.run(&["scan", "-f", "json"]);
+    assert_eq!(run.code(), 1, "printable runs of binaries are scanned by default");
+    assert_eq!(run.hits().len(), 1);
     let run = tree.run(&["scan", "--scan-binary", "-f", "json"]);
     assert_eq!(run.code(), 1);
     assert_eq!(run.hits().len(), 1);

@@ -14,15 +14,16 @@ use gix::ObjectId;
 
 use super::objects::BlobOptions;
 use super::tree::{Introduced, Trees, introduced};
-use crate::content::{LocatedMatch, ReadOptions, Reader};
+use crate::content::Reader;
 use crate::finding::{Collector, CommitInfo, GitOrigin, OriginState};
 use crate::matcher::Matcher;
 use crate::outcome::{Notice, NoticeKind, Subject, Tally};
+use crate::unpack::{self, MemberMatch};
 
 use crate::date::rfc3339;
 
-/// What one prefetch worker returns: the matches of its blobs, and its counters and notices.
-type WorkerResult = (Vec<(ObjectId, Vec<LocatedMatch>)>, Tally);
+/// What one prefetch worker found: matches per blob, and its counts.
+type WorkerResult = (Vec<(ObjectId, Vec<MemberMatch>)>, Tally);
 
 /// Matches per blob, computed once.
 pub(crate) struct BlobScanner<'a> {
@@ -31,7 +32,7 @@ pub(crate) struct BlobScanner<'a> {
     reader: Reader,
     options: BlobOptions,
     threads: usize,
-    cache: HashMap<ObjectId, Vec<LocatedMatch>>,
+    cache: HashMap<ObjectId, Vec<MemberMatch>>,
     pub(crate) tally: Tally,
 }
 
@@ -95,7 +96,7 @@ impl<'a> BlobScanner<'a> {
 
     /// The matches in a blob (empty for binary, oversized or unreadable blobs, which are counted
     /// and reported).
-    pub(crate) fn matches(&mut self, blob: ObjectId, path: &str) -> &[LocatedMatch] {
+    pub(crate) fn matches(&mut self, blob: ObjectId, path: &str) -> &[MemberMatch] {
         if !self.cache.contains_key(&blob) {
             let found = self.scan(blob, path);
             self.cache.insert(blob, found);
@@ -103,7 +104,7 @@ impl<'a> BlobScanner<'a> {
         &self.cache[&blob]
     }
 
-    fn scan(&mut self, blob: ObjectId, path: &str) -> Vec<LocatedMatch> {
+    fn scan(&mut self, blob: ObjectId, path: &str) -> Vec<MemberMatch> {
         let object = match self.repo.find_object(blob) {
             Ok(object) => object,
             Err(e) => {
@@ -118,9 +119,20 @@ impl<'a> BlobScanner<'a> {
             self.tally.too_large(Subject::Object { id: blob.to_string(), path: Some(path.to_string()) }, size);
             return Vec::new();
         }
-        let mut found = Vec::new();
-        let options = ReadOptions { scan_binary: self.options.scan_binary };
-        if self.reader.scan_blob(self.matcher, &object.data, options, &mut found).binary {
+        let unpacked = unpack::scan_bytes(
+            &mut self.reader,
+            self.matcher,
+            path,
+            &object.data,
+            self.options.read,
+            &self.options.archives,
+        );
+        let subject = Subject::Object { id: blob.to_string(), path: Some(path.to_string()) };
+        for problem in &unpacked.problems {
+            self.tally.notice(unpack::archive_notice(&subject, problem));
+        }
+        let found = unpacked.matches;
+        if unpacked.summary.binary && !self.options.read.binary_strings {
             self.tally.skipped(crate::outcome::SkipReason::Binary, Some(path));
             return Vec::new();
         }
@@ -133,7 +145,7 @@ impl<'a> BlobScanner<'a> {
 
     /// The (rule, secret) pairs in a blob.
     fn secrets(&mut self, blob: ObjectId, path: &str) -> HashSet<(usize, Vec<u8>)> {
-        self.matches(blob, path).iter().map(|m| (m.found.rule, m.secret.clone())).collect()
+        self.matches(blob, path).iter().map(|m| (m.found.found.rule, m.found.secret.clone())).collect()
     }
 }
 
@@ -204,14 +216,14 @@ fn report_new(
     origin: &GitOrigin,
 ) {
     let rules = blobs.matcher.rules();
-    let new: Vec<LocatedMatch> = blobs
+    let new: Vec<MemberMatch> = blobs
         .matches(blob, path)
         .iter()
-        .filter(|m| !before.contains(&(m.found.rule, m.secret.clone())))
+        .filter(|m| !before.contains(&(m.found.found.rule, m.found.secret.clone())))
         .cloned()
         .collect();
     for m in new {
-        collector.add_at(rules, path, Some(origin), m);
+        collector.add_at(rules, &m.path(path), Some(origin), m.found);
     }
 }
 

@@ -73,8 +73,12 @@ pub fn scan(config: &GitScan<'_>, matcher: &Matcher) -> Result<ScanOutcome, GitE
         repo
     };
     let read = config.read;
-    let options =
-        BlobOptions { scan_binary: read.scan_binary, max_size: read.max_file_size, progress: config.observer.clone() };
+    let options = BlobOptions {
+        read: crate::unpack::read_options(read),
+        archives: crate::unpack::ArchiveScan::for_scan(read),
+        max_size: read.max_file_size,
+        progress: config.observer.clone(),
+    };
     let mut tally = Tally::default();
     let allow_missing = config.allow_missing_objects;
     let whole_history = matches!(config.mode, GitMode::History | GitMode::Branch(_));
@@ -328,6 +332,10 @@ fn history(
     for (id, size) in &inventory.too_large {
         tally.too_large(Subject::Object { id: id.to_string(), path: None }, *size);
     }
+    for (blob, problem) in &inventory.archive_problems {
+        let subject = Subject::Object { id: blob.to_string(), path: None };
+        tally.notice(crate::unpack::archive_notice(&subject, problem));
+    }
     for (what, message) in &inventory.errors {
         let kind = if what.starts_with("pack ") { NoticeKind::DamagedPack } else { NoticeKind::Unreadable };
         tally.notice(Notice::new(kind, Subject::Scan, format!("{what}: {message}")));
@@ -359,7 +367,7 @@ fn add_history_findings(
         if let Some(places) = origins.get(blob) {
             for (path, origin) in places {
                 for m in matches {
-                    collector.add_at(rules, path, Some(origin), m.clone());
+                    collector.add_at(rules, &m.path(path), Some(origin), m.found.clone());
                 }
             }
         } else {
@@ -368,7 +376,7 @@ fn add_history_findings(
             let origin = GitOrigin { blob: blob.to_string(), state: OriginState::Unreachable, commit: None };
             let path = format!("(dangling blob {blob})");
             for m in matches {
-                collector.add_at(rules, &path, Some(&origin), m.clone());
+                collector.add_at(rules, &m.path(&path), Some(&origin), m.found.clone());
             }
         }
     }

@@ -22,8 +22,10 @@ use gix::odb::pack;
 
 use super::packwalk;
 use super::presence::{MissingRef, Presence};
-use crate::content::{LocatedMatch, ReadOptions, Reader};
+use crate::content::{ReadOptions, Reader};
 use crate::matcher::Matcher;
+use crate::source::archive::ArchiveProblem;
+use crate::unpack::{self, ArchiveScan, MemberMatch};
 
 /// A commit as phase 2 needs it.
 #[derive(Debug, Clone)]
@@ -37,7 +39,10 @@ pub(crate) struct CommitNode {
 /// What to do with blobs.
 #[derive(Debug, Clone)]
 pub(crate) struct BlobOptions {
-    pub(crate) scan_binary: bool,
+    /// Binary content: skipped, scanned whole, or its printable runs scanned.
+    pub(crate) read: ReadOptions,
+    /// Archives: opened within these bounds, or not at all.
+    pub(crate) archives: ArchiveScan,
     pub(crate) max_size: Option<u64>,
     /// Counters for the progress line, when one is drawn.
     pub(crate) progress: Option<std::sync::Arc<dyn crate::outcome::Observer>>,
@@ -47,7 +52,9 @@ pub(crate) struct BlobOptions {
 #[derive(Debug, Default)]
 pub(crate) struct Inventory {
     /// Matches per blob (only blobs with matches).
-    pub(crate) blob_matches: HashMap<ObjectId, Vec<LocatedMatch>>,
+    pub(crate) blob_matches: HashMap<ObjectId, Vec<MemberMatch>>,
+    /// Problems in blobs that are archives (paths relative to the blob).
+    pub(crate) archive_problems: Vec<(ObjectId, ArchiveProblem)>,
     /// Every commit in the database.
     pub(crate) commits: HashMap<ObjectId, CommitNode>,
     /// Every annotated tag in the database, with the object it points to (so refs are peeled
@@ -65,7 +72,8 @@ pub(crate) struct Inventory {
 }
 
 enum Event {
-    Matches(ObjectId, Vec<LocatedMatch>),
+    Matches(ObjectId, Vec<MemberMatch>),
+    Archive(ObjectId, Vec<ArchiveProblem>),
     Commit(ObjectId, CommitNode),
     Tag(ObjectId, ObjectId),
     TooLarge(ObjectId, u64),
@@ -144,9 +152,14 @@ impl ObjectScanner<'_> {
         }
         let matcher = self.matcher;
         let reader = self.reader.get_or_insert_with(|| Reader::new(matcher));
-        let mut found = Vec::new();
-        // UTF-16 blobs are decoded like files are (issue #7: `git` missed what `scan` found).
-        if reader.scan_blob(matcher, data, ReadOptions { scan_binary: self.options.scan_binary }, &mut found).binary {
+        // UTF-16 blobs are decoded like files are (issue #7: `git` missed what `scan` found);
+        // archives are opened like files are.
+        let unpacked = unpack::scan_bytes(reader, matcher, "", data, self.options.read, &self.options.archives);
+        if !unpacked.problems.is_empty() {
+            let _ = self.tx.send(Event::Archive(id, unpacked.problems));
+        }
+        let found = unpacked.matches;
+        if unpacked.summary.binary && !self.options.read.binary_strings {
             self.counters.binary.fetch_add(1, Ordering::Relaxed);
             return;
         }
@@ -198,6 +211,9 @@ pub(crate) fn inventory(
                 }
                 Event::Tag(id, target) => {
                     inventory.tags.insert(id, target);
+                }
+                Event::Archive(id, problems) => {
+                    inventory.archive_problems.extend(problems.into_iter().map(|p| (id, p)));
                 }
                 Event::TooLarge(id, size) => inventory.too_large.push((id, size)),
                 Event::Error(what, message) => inventory.errors.push((what, message)),
