@@ -235,7 +235,7 @@ pub fn trace(config: &TraceConfig, secret: &Secret) -> Result<Timeline, TraceErr
     let rules = RuleSet::compile(&[source]).map_err(|e| TraceError::Rule(e.to_string()))?;
     let matcher = Matcher::new(Arc::new(rules));
     // Binary blobs too: a secret is worth finding wherever it sits.
-    let read = ReadConfig { scan_binary: true, max_file_size: None, threads: config.threads, no_ignore: false };
+    let read = ReadConfig { scan_binary: true, threads: config.threads, ..ReadConfig::default() };
     let scan = GitScan {
         repo: &config.repo,
         mode: &GitMode::History,

