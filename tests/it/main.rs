@@ -10,6 +10,7 @@ mod canary;
 mod decode;
 mod git;
 mod hostile;
+mod pipeline;
 mod precommit;
 mod props;
 mod reports;
