@@ -1,7 +1,7 @@
 //! The built-in rules: every `rules/*.yaml` file, embedded at build time by `build.rs`.
 //!
 //! Two forms are embedded. The YAML text ([`sources`]) is what `rules check` and `rules show`
-//! read. The pre-built form ([`prebuilt`]) is the same files converted to JSON by `build.rs`; a
+//! read. The pre-built form (`prebuilt`) is the same files converted to JSON by `build.rs`; a
 //! scan loads that, because parsing several hundred rules' YAML was most of the start-up time
 //! (benches/README.md, "Start-up"). Both are read by the same serde types, and a test proves
 //! they give identical rules.

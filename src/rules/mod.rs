@@ -9,7 +9,7 @@
 //! keyword first triggers its rule: a scan compiles the few rules its content needs, which keeps
 //! start-up fast with hundreds of rules (CI compiles all of them in `rules check`, which reads
 //! the YAML itself). Rules from `--rules` files are compiled at load, so their errors are
-//! reported before the scan starts. [`LoadMode`] names the three cases.
+//! reported before the scan starts. `LoadMode` names the three cases.
 //!
 //! Patterns are compiled with Unicode off (`\b`, `\w`, `\d`, `\s` and `(?i)` are ASCII) and UTF-8
 //! mode off so they run on raw bytes: secrets are ASCII, and the lazy DFA never has to give up on
