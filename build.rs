@@ -11,6 +11,8 @@
 //! that does not parse gets `None`: the YAML is then parsed at run time and its error reported
 //! as usual.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a build script reports failure by panicking")]
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 

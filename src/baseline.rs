@@ -8,6 +8,11 @@
 //! `LEAKHOUND_BASELINE_KEY` when the header says `key: env` (so a committed baseline cannot be
 //! used to guess a short password offline).
 //!
+//! The header also records what `baseline create` scanned (`# mode: files` or `# mode: git`), so
+//! `baseline prune` scans the same thing: pruning a history baseline against the work tree alone
+//! would drop every entry for a secret that lives only in history. A baseline without the line
+//! (written before it existed) is treated as `files`.
+//!
 //! For migration, a `.gitleaksignore` file and a gitleaks JSON report are read too. gitleaks' rule
 //! ids differ from ours, so their entries match by file and line (and commit when given), or by
 //! the secret itself when the report has it unredacted.
@@ -20,6 +25,10 @@ use sha2::Sha256;
 
 use crate::config::repo::ConfigError;
 use crate::finding::hex;
+
+/// The baseline `baseline create` writes by default, and scans read from their root when no
+/// `--baseline-path` is given.
+pub const DEFAULT_FILE: &str = ".leakhound-baseline";
 
 /// The environment variable that holds a baseline key kept out of the file.
 pub const KEY_ENV: &str = "LEAKHOUND_BASELINE_KEY";
@@ -44,10 +53,40 @@ pub enum BaselineKind {
     Gitleaks(Vec<GitleaksEntry>),
 }
 
-/// leakhound's baseline: a key and entries.
+/// What a baseline's findings were collected from, recorded in its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BaselineMode {
+    /// Files and directories (`baseline create PATH...`).
+    #[default]
+    Files,
+    /// A repository's whole git history (`baseline create --git REPO`).
+    Git,
+}
+
+impl BaselineMode {
+    /// The word in the header.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaselineMode::Files => "files",
+            BaselineMode::Git => "git",
+        }
+    }
+
+    fn parse(word: &str) -> Result<BaselineMode, String> {
+        match word {
+            "files" => Ok(BaselineMode::Files),
+            "git" => Ok(BaselineMode::Git),
+            other => Err(format!("expected `# mode: files` or `# mode: git`, got {other:?}")),
+        }
+    }
+}
+
+/// leakhound's baseline: a key, the mode it was created in, and entries.
 #[derive(Debug, Clone)]
 pub struct NativeBaseline {
     key: Key,
+    /// What `baseline create` scanned.
+    pub mode: BaselineMode,
     /// Entries, sorted.
     pub entries: Vec<Entry>,
 }
@@ -150,10 +189,11 @@ impl Baseline {
     }
 
     /// Reads a baseline file.
+    #[allow(clippy::disallowed_methods, reason = "a baseline is a file the user names; read whole, it is small")]
     pub fn read(path: &std::path::Path) -> Result<Baseline, ConfigError> {
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| error(&shown, 1, format!("cannot read baseline: {e}")))?;
-        let text = String::from_utf8(bytes).map_err(|_| error(&shown, 1, "baseline is not UTF-8".into()))?;
+        let bytes = std::fs::read(path).map_err(|e| error(&shown, 0, format!("cannot read baseline: {e}")))?;
+        let text = String::from_utf8(bytes).map_err(|_| error(&shown, 0, "baseline is not UTF-8".into()))?;
         Baseline::parse(&text, &shown)
     }
 
@@ -183,29 +223,33 @@ impl NativeBaseline {
             Ok(k) if !k.is_empty() => Key::Env(k.into_bytes()),
             _ => Key::Inline(random_key()?),
         };
-        Ok(NativeBaseline { key, entries: Vec::new() })
+        Ok(NativeBaseline { key, mode: BaselineMode::default(), entries: Vec::new() })
     }
 
     fn parse(text: &str, file: &str) -> Result<NativeBaseline, ConfigError> {
         let mut key = None;
+        let mut mode = BaselineMode::default();
         let mut entries = Vec::new();
         for (index, raw) in text.lines().enumerate() {
             let line = index + 1;
             let trimmed = raw.trim();
             if let Some(value) = trimmed.strip_prefix("# key:") {
                 key = Some(parse_key(value.trim()).map_err(|m| error(file, line, m))?);
+            } else if let Some(value) = trimmed.strip_prefix("# mode:") {
+                mode = BaselineMode::parse(value.trim()).map_err(|m| error(file, line, m))?;
             } else if !trimmed.is_empty() && !trimmed.starts_with('#') {
                 entries.push(parse_entry(trimmed, line).map_err(|m| error(file, line, m))?);
             }
         }
-        let key = key.ok_or_else(|| error(file, 1, "baseline has no `# key:` line".into()))?;
-        Ok(NativeBaseline { key, entries })
+        let key = key.ok_or_else(|| error(file, 0, "baseline has no `# key:` line".into()))?;
+        Ok(NativeBaseline { key, mode, entries })
     }
 
     /// The keyed hash of (rule, secret).
     ///
     /// # Panics
     /// Never: HMAC accepts keys of any length.
+    #[allow(clippy::expect_used, reason = "HMAC-SHA-256 accepts keys of any length")]
     pub fn hash(&self, rule: &str, secret: &[u8]) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(self.key.bytes()).expect("HMAC takes any key length");
         mac.update(rule.as_bytes());
@@ -223,6 +267,7 @@ impl NativeBaseline {
     ///
     /// # Panics
     /// Never: an escaped path is a valid glob (tested with every glob metacharacter).
+    #[allow(clippy::expect_used, reason = "an entry built from a hash and an escaped glob is valid by construction")]
     pub fn add(&mut self, rule: &str, secret: &[u8], path: Option<&str>) -> bool {
         let entry = Entry::new(rule, self.hash(rule, secret), path.map(escape_glob), 0)
             .expect("an escaped path is a valid glob");
@@ -244,12 +289,14 @@ impl NativeBaseline {
     ///
     /// # Panics
     /// Never: it writes to a `String`.
+    #[allow(clippy::expect_used, reason = "entries are validated when they are parsed or built")]
     pub fn render(&self) -> String {
         let mut out = String::new();
         out.push_str(HEADER);
         out.push_str(": accepted findings, one per line: RULE-ID HASH [PATH-GLOB]\n");
         out.push_str("# Written by `leakhound baseline create`; no line numbers, commits or dates, so it survives\n");
         out.push_str("# rebases and merges. Remove stale entries with `leakhound baseline prune`.\n");
+        let _ = writeln!(out, "# mode: {}", self.mode.as_str());
         match &self.key {
             Key::Inline(k) => {
                 let _ = writeln!(out, "# key: {}", hex(k));
@@ -395,6 +442,7 @@ fn parse_gitleaks_report(text: &str, file: &str) -> Result<Vec<GitleaksEntry>, C
         .collect())
 }
 
+#[allow(clippy::disallowed_methods, reason = "the key comes from the OS random device, not from scanned content")]
 fn random_key() -> Result<Vec<u8>, String> {
     use std::io::Read as _;
     let mut key = vec![0u8; 32];
@@ -428,7 +476,7 @@ mod tests {
 
     #[test]
     fn a_rendered_baseline_parses_back_and_accepts_its_entries() {
-        let mut base = NativeBaseline { key: Key::Inline(vec![7; 32]), entries: Vec::new() };
+        let mut base = NativeBaseline { key: Key::Inline(vec![7; 32]), mode: BaselineMode::Files, entries: Vec::new() };
         assert!(base.add("github.pat.classic", b"ghp_secret", None));
         assert!(!base.add("github.pat.classic", b"ghp_secret", None), "duplicates are not added");
         base.add("generic.password", b"hunter2!x", Some("conf/dev settings.yml"));
@@ -445,8 +493,22 @@ mod tests {
     }
 
     #[test]
+    fn the_mode_is_recorded_and_read_back() {
+        let mut base = NativeBaseline { key: Key::Inline(vec![5; 32]), mode: BaselineMode::Git, entries: Vec::new() };
+        base.add("r", b"s", None);
+        let text = base.render();
+        assert!(text.lines().any(|l| l == "# mode: git"), "{text}");
+        assert_eq!(native(&text).mode, BaselineMode::Git);
+        let without = text.replace("# mode: git\n", "");
+        assert_eq!(native(&without).mode, BaselineMode::Files, "a baseline from before the mode line");
+        let err = Baseline::parse(&text.replace("# mode: git", "# mode: history"), "b").unwrap_err();
+        assert_eq!(err.line, 4, "{err}");
+        assert!(err.message.contains("`# mode: git`"), "{err}");
+    }
+
+    #[test]
     fn scoped_entries_match_exactly_their_path_whatever_its_characters() {
-        let mut base = NativeBaseline { key: Key::Inline(vec![3; 32]), entries: Vec::new() };
+        let mut base = NativeBaseline { key: Key::Inline(vec![3; 32]), mode: BaselineMode::Files, entries: Vec::new() };
         let odd = "a/[x]{y}*?!\\z b/c.txt";
         base.add("r", b"s", Some(odd));
         let parsed = Baseline::parse(&base.render(), "b").unwrap();
@@ -456,7 +518,7 @@ mod tests {
 
     #[test]
     fn rendering_is_sorted_and_stable() {
-        let mut a = NativeBaseline { key: Key::Inline(vec![1; 32]), entries: Vec::new() };
+        let mut a = NativeBaseline { key: Key::Inline(vec![1; 32]), mode: BaselineMode::Files, entries: Vec::new() };
         a.add("z.rule", b"1", None);
         a.add("a.rule", b"2", None);
         let text = a.render();
@@ -467,8 +529,8 @@ mod tests {
 
     #[test]
     fn different_keys_give_unlinkable_hashes() {
-        let a = NativeBaseline { key: Key::Inline(vec![1; 32]), entries: Vec::new() };
-        let b = NativeBaseline { key: Key::Inline(vec![2; 32]), entries: Vec::new() };
+        let a = NativeBaseline { key: Key::Inline(vec![1; 32]), mode: BaselineMode::Files, entries: Vec::new() };
+        let b = NativeBaseline { key: Key::Inline(vec![2; 32]), mode: BaselineMode::Files, entries: Vec::new() };
         assert_ne!(a.hash("r", b"s"), b.hash("r", b"s"));
         assert_eq!(a.hash("r", b"s").len(), 32);
     }

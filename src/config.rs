@@ -75,6 +75,9 @@ pub struct Config {
     pub validation: ValidationChoice,
     /// Follow `.git` files and object alternates that point outside the repository.
     pub allow_external_objects: bool,
+    /// Accept missing git history (shallow or partial clone, absent objects) instead of exit 2;
+    /// the coverage record says so.
+    pub allow_missing_objects: bool,
 }
 
 /// What may suppress findings: resolved from `-c/--config` (or `LEAKHOUND_CONFIG`),
@@ -85,17 +88,23 @@ pub struct FilterConfig {
     pub config: Option<PathBuf>,
     /// Read `.leakhound.toml` files from the scanned tree (false with `--no-repo-config`).
     pub repo_config: bool,
-    /// A baseline of accepted findings.
+    /// A baseline of accepted findings (`--baseline-path`).
     pub baseline: Option<PathBuf>,
+    /// Without `baseline`, read the scan root's own `.leakhound-baseline` (true unless
+    /// `--no-repo-config`; false when writing a baseline, which must see every finding).
+    pub root_baseline: bool,
     /// Honour inline allow markers (false with `--no-inline-allow`).
     pub inline_allow: bool,
+    /// `--strict`: nothing the scanned repository supplies (config files, ignore files, inline
+    /// markers) is honoured; the coverage record says so.
+    pub strict: bool,
 }
 
 impl Default for FilterConfig {
-    /// What the command line does without flags: repository configuration and inline markers
-    /// count, no `-c` file, no baseline.
+    /// What the command line does without flags: repository configuration, the root's own
+    /// baseline and inline markers count; no `-c` file, no `--baseline-path`.
     fn default() -> Self {
-        FilterConfig { config: None, repo_config: true, baseline: None, inline_allow: true }
+        FilterConfig { config: None, repo_config: true, baseline: None, root_baseline: true, inline_allow: true, strict: false }
     }
 }
 

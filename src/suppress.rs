@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use crate::config::FilterConfig;
 use crate::config::repo::{self, ConfigError, ConfigSource, ConfigTree, FsFiles, RepoConfig};
 use crate::finding::{Finding, Location, Suppression, SuppressionKind};
-use crate::outcome::{Notice, NoticeKind, ScanOutcome, Subject};
+use crate::outcome::{Notice, NoticeKind, NoticeLevel, ScanOutcome, Subject};
 use crate::rules::{RuleSet, RuleSource};
 
 /// A configuration tree and the prefix its paths carry in locations.
@@ -115,9 +115,12 @@ impl Suppressor {
         Some(Suppression { kind: SuppressionKind::Baseline, file: baseline.file.clone(), line: line as u64, reason })
     }
 
-    /// The index of the scan root a location path lies under (roots are longest first).
+    /// The index of the scan root a location path lies under (roots are longest first). The
+    /// current directory's root (prefix `""`) holds only relative paths that stay inside it.
     fn root_of(&self, path: &str) -> Option<usize> {
-        self.roots.iter().position(|r| path.starts_with(r.prefix.as_str()))
+        self.roots
+            .iter()
+            .position(|r| path.starts_with(r.prefix.as_str()) && (!r.prefix.is_empty() || stays_inside(path)))
     }
 
     /// A location path relative to its scan root (as configuration and baselines see it).
@@ -138,10 +141,18 @@ impl Suppressor {
         let trees = self.roots.iter().map(|r| &r.tree).chain(std::iter::once(&self.fallback));
         for error in trees.flat_map(ConfigTree::errors) {
             let message = format!(
-                "invalid configuration, not applied (findings below it are reported): line {}: {}",
-                error.line, error.message
+                "invalid configuration, not applied (findings below it are reported): {}{}",
+                if error.line == 0 { String::new() } else { format!("line {}: ", error.line) },
+                error.message
             );
             outcome.push_notice(Notice::new(NoticeKind::InvalidConfig, Subject::Config(error.file.clone()), message));
+        }
+        let trees = self.roots.iter().map(|r| &r.tree).chain(std::iter::once(&self.fallback));
+        for (file, key) in trees.flat_map(ConfigTree::unknown_keys) {
+            let message = format!("line {}: unknown key `{}` ignored", key.line, key.value);
+            let mut notice = Notice::new(NoticeKind::InvalidConfig, Subject::Config(file), message);
+            notice.level = NoticeLevel::Warning; // ignored, and nothing it says applies
+            outcome.push_notice(notice);
         }
     }
 }
@@ -175,18 +186,30 @@ impl Setup {
     pub fn for_paths(paths: &[PathBuf], filter: &FilterConfig) -> Result<Setup, ConfigError> {
         let explicit = filter.config.as_deref().map(repo::read_explicit).transpose()?;
         let mut roots = Vec::new();
-        for path in paths.iter().filter(|p| p.as_os_str() != "-" && p.is_dir()) {
+        for path in paths.iter().filter(|p| is_scan_root(p)) {
             let prefix = root_prefix(path);
             let source: Option<Box<dyn ConfigSource>> = filter
                 .repo_config
                 .then(|| Box::new(FsFiles { root: path.clone(), shown: prefix.clone() }) as Box<dyn ConfigSource>);
             roots.push(Root { prefix, tree: ConfigTree::open(source, explicit.clone())? });
         }
-        let baseline = filter.baseline.as_deref().map(Baseline::read).transpose()?;
+        if named_files_under_current_dir(paths) && !roots.iter().any(|r| r.prefix.is_empty()) {
+            // Files named relative to the current directory (as a pre-commit hook names them)
+            // follow its configuration, as they would in a scan of `.`.
+            let source = filter
+                .repo_config
+                .then(|| Box::new(FsFiles { root: PathBuf::from("."), shown: String::new() }) as Box<dyn ConfigSource>);
+            roots.push(Root { prefix: String::new(), tree: ConfigTree::open(source, explicit.clone())? });
+        }
+        let baseline = match &filter.baseline {
+            Some(path) => Some(Baseline::read(path)?),
+            None => first_root_baseline(paths, filter)?,
+        };
         Setup::assemble(roots, explicit, filter, baseline)
     }
 
     /// Builds the setup from roots already opened; `explicit` is the `-c` configuration.
+    #[allow(clippy::disallowed_methods, reason = "rule files named by the -c configuration the user gave")]
     pub fn assemble(
         roots: Vec<Root>,
         explicit: Option<RepoConfig>,
@@ -210,6 +233,53 @@ impl Setup {
         let suppressor = Suppressor::new(roots, fallback, baseline, filter.inline_allow);
         Ok(Setup { suppressor, rule_sources, builtin_rules })
     }
+}
+
+/// The `.leakhound-baseline` of the first directory in `paths` that has one (then of the current
+/// directory, when files are named under it), when the filter asks for a root baseline. Read like
+/// a root config: a symlink is not followed.
+fn first_root_baseline(paths: &[PathBuf], filter: &FilterConfig) -> Result<Option<Baseline>, ConfigError> {
+    if !filter.root_baseline {
+        return Ok(None);
+    }
+    let dirs = paths.iter().filter(|p| is_scan_root(p)).cloned();
+    let current = named_files_under_current_dir(paths).then(|| PathBuf::from("."));
+    for path in dirs.chain(current) {
+        let source = FsFiles { root: path.clone(), shown: root_prefix(&path) };
+        if let Some(baseline) = root_baseline(&source)? {
+            return Ok(Some(baseline));
+        }
+    }
+    Ok(None)
+}
+
+/// The root's own baseline file ([`baseline::DEFAULT_FILE`]) from `source`, if it exists.
+pub fn root_baseline(source: &dyn ConfigSource) -> Result<Option<Baseline>, ConfigError> {
+    let shown = source.describe(baseline::DEFAULT_FILE);
+    let whole_file = |message: String| ConfigError { file: shown.clone(), line: 0, message };
+    let Some(bytes) = source.read(baseline::DEFAULT_FILE).map_err(|m| whole_file(format!("cannot read: {m}")))? else {
+        return Ok(None);
+    };
+    let text = String::from_utf8(bytes).map_err(|_| whole_file("baseline is not UTF-8".into()))?;
+    Baseline::parse(&text, &shown).map(Some)
+}
+
+/// Whether a path named on the command line is a scan root: a directory that can be listed. One
+/// that cannot be listed is reported by the walk as unreadable (exit status 2); its config and
+/// baseline could not be read either, and must not be blamed instead.
+fn is_scan_root(path: &std::path::Path) -> bool {
+    path.as_os_str() != "-" && path.is_dir() && std::fs::read_dir(path).is_ok()
+}
+
+/// Whether some path named on the command line is a file given relative to the current
+/// directory without leaving it.
+fn named_files_under_current_dir(paths: &[PathBuf]) -> bool {
+    paths.iter().any(|p| p.as_os_str() != "-" && !p.is_dir() && stays_inside(&crate::source::display_path(p)))
+}
+
+/// A relative `/`-separated path with no `..` component.
+fn stays_inside(path: &str) -> bool {
+    !path.is_empty() && !path.starts_with('/') && !path.contains(':') && !path.split('/').any(|c| c == "..")
 }
 
 /// How a scan root's paths begin in locations: `""` for `.`, else the root and a `/`.

@@ -1,7 +1,9 @@
 //! `leakhound baseline create | prune`: write and tidy a baseline of accepted findings.
 //!
 //! Both scan (files, or with `--git` a repository's whole history) with configuration and inline
-//! markers applied but without the baseline itself, so every current finding is seen.
+//! markers applied but without the baseline itself, so every current finding is seen. `create`
+//! records which of the two it scanned in the baseline's header, and `prune` scans the same way
+//! (a history baseline pruned against the files alone would lose every history-only entry).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -11,12 +13,9 @@ use clap::{Args, Subcommand};
 
 use super::{FilterArgs, ReadArgs, RuleArgs};
 use crate::ExitStatus;
-use crate::baseline::{self, Baseline, BaselineKind, NativeBaseline};
+use crate::baseline::{self, Baseline, BaselineKind, BaselineMode, NativeBaseline};
 use crate::config::FilterConfig;
 use crate::pipeline::{self, Scanned, Target};
-
-/// The default baseline file.
-const DEFAULT_PATH: &str = ".leakhound-baseline";
 
 /// `leakhound baseline ...`
 #[derive(Debug, Subcommand)]
@@ -45,7 +44,8 @@ pub(crate) struct TargetArgs {
     /// Files and directories to scan; with `--git`, the repository.
     #[arg(value_name = "PATH", default_value = ".")]
     paths: Vec<PathBuf>,
-    /// Scan the whole git history of the repository at PATH instead of its files.
+    /// Scan the whole git history of the repository at PATH instead of its files (`prune` uses
+    /// the mode the baseline was created with).
     #[arg(long)]
     git: bool,
     /// Also scan files excluded by .gitignore, .ignore and .leakhoundignore.
@@ -69,13 +69,19 @@ pub(crate) fn run(command: &BaselineCommand) -> anyhow::Result<ExitStatus> {
 impl TargetArgs {
     /// The baseline file.
     fn path(&self) -> PathBuf {
-        self.filter.baseline_path.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_PATH))
+        self.filter.baseline_path.clone().unwrap_or_else(|| PathBuf::from(baseline::DEFAULT_FILE))
     }
 
-    /// Scans without the baseline, with markers and configuration applied (and no validation).
-    fn scan(&self) -> anyhow::Result<Scanned> {
-        let filter = FilterConfig { baseline: None, ..self.filter.resolve() };
-        let target = if self.git {
+    /// The mode the flags ask for.
+    fn mode(&self) -> BaselineMode {
+        if self.git { BaselineMode::Git } else { BaselineMode::Files }
+    }
+
+    /// Scans in `mode` without the baseline, with markers and configuration applied (and no
+    /// validation).
+    fn scan(&self, mode: BaselineMode) -> anyhow::Result<Scanned> {
+        let filter = FilterConfig { baseline: None, root_baseline: false, ..self.filter.resolve() };
+        let target = if mode == BaselineMode::Git {
             let [repo] = self.paths.as_slice() else { bail!("--git takes one repository path") };
             git_target(repo)?
         } else {
@@ -114,10 +120,32 @@ fn load_or_new(path: &Path) -> anyhow::Result<NativeBaseline> {
     }
 }
 
+/// The mode an existing baseline and the flags agree on: adding history entries to a files
+/// baseline (or the reverse) would make a later `prune` drop half of them.
+fn agreed_mode(
+    path: &Path,
+    recorded: BaselineMode,
+    requested: BaselineMode,
+    fresh: bool,
+) -> anyhow::Result<BaselineMode> {
+    if fresh || recorded == requested {
+        return Ok(requested);
+    }
+    let flag = |mode: BaselineMode| if mode == BaselineMode::Git { "with --git" } else { "without --git" };
+    bail!(
+        "{} was created from {} (`# mode: {}`); run this {} or use another --baseline-path",
+        path.display(),
+        if recorded == BaselineMode::Git { "git history" } else { "files" },
+        recorded.as_str(),
+        flag(recorded)
+    )
+}
+
 fn create(target: &TargetArgs, scope_paths: bool) -> anyhow::Result<ExitStatus> {
     let path = target.path();
     let mut base = load_or_new(&path)?;
-    let collected = target.scan()?;
+    base.mode = agreed_mode(&path, base.mode, target.mode(), base.entries.is_empty())?;
+    let collected = target.scan(base.mode)?;
     let (mut added, mut total) = (0usize, 0usize);
     for finding in &collected.outcome.findings {
         let scopes: Vec<Option<String>> = if scope_paths {
@@ -144,7 +172,9 @@ fn prune(target: &TargetArgs, dry_run: bool) -> anyhow::Result<ExitStatus> {
         BaselineKind::Native(native) => native,
         BaselineKind::Gitleaks(_) => bail!("{} is a gitleaks baseline; only leakhound's can be pruned", path.display()),
     };
-    let collected = target.scan()?;
+    // The recorded mode decides; `--git` on a files baseline is a contradiction, said as one.
+    let mode = if target.git { agreed_mode(&path, base.mode, BaselineMode::Git, false)? } else { base.mode };
+    let collected = target.scan(mode)?;
     let relative: Vec<(usize, usize, String)> = collected
         .outcome
         .findings

@@ -13,6 +13,8 @@ mod explain;
 mod git;
 mod rules;
 mod scan;
+#[cfg(feature = "git")]
+mod trace;
 mod validate;
 
 use std::ffi::OsString;
@@ -60,6 +62,10 @@ enum Command {
     Config(config::ConfigCommand),
     /// Explain what was or was not reported on a line, and why.
     Explain(explain::ExplainArgs),
+    /// The exposure timeline of one secret: where and when it entered, which refs and tags hold
+    /// it, where it was removed.
+    #[cfg(feature = "git")]
+    Trace(trace::TraceArgs),
     /// List, show and check detection rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
@@ -115,15 +121,21 @@ pub(crate) struct FilterArgs {
     /// Configuration file; replaces the `.leakhound.toml` at the scan root (nested ones still apply).
     #[arg(short = 'c', long = "config", env = "LEAKHOUND_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Ignore `.leakhound.toml` files in the scanned tree (a `-c` file still applies).
+    /// Ignore `.leakhound.toml` files and the root's `.leakhound-baseline` in the scanned tree (a
+    /// `-c` file and `--baseline-path` still apply).
     #[arg(long)]
     no_repo_config: bool,
-    /// Suppress the findings accepted in FILE: a leakhound baseline, a `.gitleaksignore` or a gitleaks JSON report.
+    /// Suppress the findings accepted in FILE: a leakhound baseline, a `.gitleaksignore` or a gitleaks
+    /// JSON report (default: the scan root's `.leakhound-baseline`, if there is one).
     #[arg(long = "baseline-path", value_name = "FILE")]
     baseline_path: Option<PathBuf>,
     /// Ignore inline allow markers (`leakhound:allow`, `gitleaks:allow`, `pragma: allowlist secret`).
     #[arg(long)]
     no_inline_allow: bool,
+    /// Audit mode for a repository you do not trust: ignore everything it supplies (`.leakhound.toml`
+    /// files, ignore files, inline allow markers); the coverage record says so.
+    #[arg(long)]
+    strict: bool,
 }
 
 impl FilterArgs {
@@ -131,9 +143,11 @@ impl FilterArgs {
     fn resolve(&self) -> crate::config::FilterConfig {
         crate::config::FilterConfig {
             config: self.config.clone().filter(|p| !p.as_os_str().is_empty()),
-            repo_config: !self.no_repo_config,
+            repo_config: !self.no_repo_config && !self.strict,
             baseline: self.baseline_path.clone(),
-            inline_allow: !self.no_inline_allow,
+            root_baseline: !self.no_repo_config && !self.strict,
+            inline_allow: !self.no_inline_allow && !self.strict,
+            strict: self.strict,
         }
     }
 }
@@ -252,6 +266,7 @@ fn resolve_config(
         filter: filter.clone(),
         validation: validation.map(ValidationArgs::resolve).unwrap_or_default(),
         allow_external_objects,
+        allow_missing_objects: false,
     }
 }
 
@@ -262,6 +277,7 @@ fn run_pipeline(
     output: &OutputConfig,
     unit: &'static str,
 ) -> anyhow::Result<Scanned> {
+    check_report_path(output)?;
     let progress = Arc::new(Progress::new(unit));
     let display = Display::start(&progress, output.progress, output.quiet);
     let observer: Option<Arc<dyn Observer>> = display.as_ref().map(|_| progress as Arc<dyn Observer>);
@@ -283,10 +299,18 @@ fn deliver(scanned: &Scanned, output: &OutputConfig) -> anyhow::Result<ExitStatu
     Ok(exit_status(&scanned.outcome, output.exit_code))
 }
 
+/// Fails before the scan when the `-r` report file cannot be written (see
+/// [`report::check_destination`]): a typo must not cost a long history scan.
+fn check_report_path(output: &OutputConfig) -> anyhow::Result<()> {
+    let Some(path) = &output.report_path else { return Ok(()) };
+    report::check_destination(path).with_context(|| format!("cannot write report {}", path.display()))
+}
+
 fn write_report(outcome: &ScanOutcome, rules: &RuleSet, output: &OutputConfig) -> anyhow::Result<()> {
     let context = ReportContext { outcome, rules, show_secrets: output.show_secrets, color: output.color };
     if let Some(path) = &output.report_path {
-        let file = std::fs::File::create(path).with_context(|| format!("cannot create report {}", path.display()))?;
+        let file =
+            report::output::open_report(path).with_context(|| format!("cannot create report {}", path.display()))?;
         let mut out = std::io::BufWriter::new(file);
         report::emit(output.format, &context, &mut out)?;
         out.flush().with_context(|| format!("cannot write report {}", path.display()))?;
@@ -346,6 +370,8 @@ where
         #[cfg(feature = "git")]
         Command::Git(args) => git::run(&args),
         Command::Rules(command) => rules::run(&command),
+        #[cfg(feature = "git")]
+        Command::Trace(args) => trace::run(&args),
         Command::Validate(args) => validate::run(&args),
     }
 }

@@ -81,7 +81,8 @@ fn list(set: &RuleSet, format: ListFormat, out: &mut dyn Write) -> anyhow::Resul
                 let s = &rule.spec;
                 writeln!(out, "{:width$}  {:19}  {:8}  {}", s.id, s.kind.as_str(), s.severity.as_str(), s.name)?;
             }
-            writeln!(out, "{} rules", set.rules().len())?;
+            // The count goes to stderr so stdout holds only the list (for pipes and `wc -l`).
+            writeln!(std::io::stderr(), "{} rules", set.rules().len())?;
         }
     }
     Ok(())

@@ -26,17 +26,28 @@ use toml::Spanned;
 /// The name of a configuration file.
 pub const FILE_NAME: &str = ".leakhound.toml";
 
-/// A configuration problem, with the file and line it is on.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}: {message}")]
+/// A configuration problem, with the file and line it is on: `FILE:LINE: MESSAGE`, or
+/// `FILE: MESSAGE` for a problem with the whole file (it is missing or cannot be read).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
     /// The file, as shown to the user.
     pub file: String,
-    /// 1-based line (1 when the problem has no position).
+    /// 1-based line; 0 when the problem is the whole file, not a place in it.
     pub line: usize,
     /// What is wrong and what was expected.
     pub message: String,
 }
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            0 => write!(f, "{}: {}", self.file, self.message),
+            line => write!(f, "{}:{line}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
 
 /// Reads configuration files relative to a scan root.
 pub trait ConfigSource: Send + Sync {
@@ -47,9 +58,17 @@ pub trait ConfigSource: Send + Sync {
     fn describe(&self, rel: &str) -> String;
 }
 
+/// The keys a config file may hold, by table: unknown ones are warnings naming the key, not
+/// errors (issue #14: a repository's config must not be able to abort the scan).
+const KNOWN_KEYS: &[(&str, &[&str])] = &[
+    ("", &["inherit", "rules", "allow"]),
+    ("rules", &["disable", "enable", "files", "builtin"]),
+    ("allow", &["description", "rules", "paths", "secrets", "stopwords", "commits"]),
+];
+
 /// The file layout of a config file (serde types only; validated into [`RepoConfig`]).
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 struct Syntax {
     inherit: Option<Spanned<bool>>,
     #[serde(default)]
@@ -59,7 +78,7 @@ struct Syntax {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 struct RulesSyntax {
     #[serde(default)]
     disable: Vec<Spanned<String>>,
@@ -71,7 +90,7 @@ struct RulesSyntax {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 struct AllowSyntax {
     description: Option<String>,
     #[serde(default)]
@@ -143,6 +162,8 @@ pub struct RepoConfig {
     pub builtin: Option<Sourced<bool>>,
     /// Allowlist entries.
     pub allows: Vec<Allow>,
+    /// Keys the file holds that leakhound does not know (ignored, reported as warnings).
+    pub unknown_keys: Vec<Sourced<String>>,
 }
 
 /// The text of one value's line numbers.
@@ -166,8 +187,11 @@ impl RepoConfig {
         let text = std::str::from_utf8(bytes).map_err(|e| error(1, format!("not UTF-8: {e}")))?;
         let lines = Lines { text };
         let syntax: Syntax = toml::from_str(text).map_err(|e| {
-            let line = e.span().map_or(1, |s| lines.of(&s));
-            error(line, e.message().trim_end().to_string())
+            let message = e.message().trim_end();
+            match table_hint(message, text) {
+                Some((line, hint)) => error(line, hint),
+                None => error(e.span().map_or(1, |s| lines.of(&s)), message.to_string()),
+            }
         })?;
         let mut config = RepoConfig {
             file: file.to_string(),
@@ -180,6 +204,7 @@ impl RepoConfig {
             rule_files: Vec::new(),
             builtin: None,
             allows: Vec::new(),
+            unknown_keys: unknown_keys(text),
         };
         config.add_rules(syntax.rules, &lines, root).map_err(|(line, m)| error(line, m))?;
         for entry in syntax.allow {
@@ -218,6 +243,44 @@ impl RepoConfig {
         }
         Ok(())
     }
+}
+
+/// Keys not in [`KNOWN_KEYS`], as dotted names (`rules.disabel`, `allow.pathz`) with the line
+/// they first appear on.
+fn unknown_keys(text: &str) -> Vec<Sourced<String>> {
+    let Ok(table) = text.parse::<toml::Table>() else { return Vec::new() };
+    let known = |table: &str| KNOWN_KEYS.iter().find(|(t, _)| *t == table).map_or(&[][..], |(_, keys)| *keys);
+    let mut unknown = Vec::new();
+    let mut check = |prefix: &str, keys: &mut dyn Iterator<Item = &String>| {
+        for key in keys {
+            if !known(prefix).contains(&key.as_str()) {
+                let name = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                unknown.push(Sourced { line: line_of_key(text, key), value: name });
+            }
+        }
+    };
+    check("", &mut table.keys());
+    if let Some(toml::Value::Table(rules)) = table.get("rules") {
+        check("rules", &mut rules.keys());
+    }
+    if let Some(toml::Value::Array(allows)) = table.get("allow") {
+        for allow in allows.iter().filter_map(toml::Value::as_table) {
+            check("allow", &mut allow.keys());
+        }
+    }
+    unknown.sort_by(|a, b| (a.line, &a.value).cmp(&(b.line, &b.value)));
+    unknown.dedup_by(|a, b| a.value == b.value);
+    unknown
+}
+
+/// The first line that starts with `key` (as a key or a table header), or 1.
+fn line_of_key(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|line| {
+            let line = line.trim_start().trim_start_matches('[').trim_start();
+            line.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with(['=', '.', ']']))
+        })
+        .map_or(1, |i| i + 1)
 }
 
 fn compile_allow(syntax: AllowSyntax, line: usize, lines: &Lines<'_>) -> Result<Allow, (usize, String)> {
@@ -419,12 +482,17 @@ impl ConfigTree {
         source: Option<Box<dyn ConfigSource>>,
         explicit: Option<RepoConfig>,
     ) -> Result<ConfigTree, ConfigError> {
+        let mut errors = Vec::new();
         let root = match (explicit, &source) {
             (Some(config), _) => Some(config),
-            (None, Some(source)) => read_config(source.as_ref(), "", true)?,
+            // The repository's own file: a problem in it is reported, never an abort (issue #14).
+            (None, Some(source)) => read_config(source.as_ref(), "", true).unwrap_or_else(|e| {
+                errors.push(e);
+                None
+            }),
             (None, None) => None,
         };
-        Ok(ConfigTree { source, root: root.map(Arc::new), cache: HashMap::new(), errors: Vec::new() })
+        Ok(ConfigTree { source, root: root.map(Arc::new), cache: HashMap::new(), errors })
     }
 
     /// A tree with no configuration at all.
@@ -442,9 +510,18 @@ impl ConfigTree {
         self.source.as_deref()
     }
 
-    /// Problems in nested configuration files met so far.
+    /// Problems in the repository's configuration files (root and nested) met so far.
     pub fn errors(&self) -> &[ConfigError] {
         &self.errors
+    }
+
+    /// Unknown keys in the configuration files loaded so far: `(file, key and line)`.
+    pub fn unknown_keys(&self) -> Vec<(String, Sourced<String>)> {
+        let loaded = self.root.iter().chain(self.cache.values().flatten());
+        let mut all: Vec<(String, Sourced<String>)> =
+            loaded.flat_map(|c| c.unknown_keys.iter().map(|k| (c.file.clone(), k.clone()))).collect();
+        all.sort_by(|a, b| (&a.0, a.1.line).cmp(&(&b.0, b.1.line)));
+        all
     }
 
     /// The files that apply to `path` (relative to the root), root first.
@@ -482,6 +559,23 @@ impl ConfigTree {
     }
 }
 
+/// For a type error, a table written with the wrong brackets and what to write instead: `[allow]`
+/// where a list of tables (`[[allow]]`) is expected, or `[[rules]]` where one table is. The
+/// parser points at the whole document for these, so the header line is looked up here.
+fn table_hint(message: &str, text: &str) -> Option<(usize, String)> {
+    if !message.starts_with("invalid type") {
+        return None;
+    }
+    text.lines().enumerate().find_map(|(index, line)| {
+        let hint = match line.trim() {
+            "[allow]" => "`[allow]` is one table; `allow` takes a list: write `[[allow]]` for each entry",
+            "[[rules]]" => "`[[rules]]` is a list of tables; `rules` takes one table: write `[rules]`",
+            _ => return None,
+        };
+        Some((index + 1, hint.to_string()))
+    })
+}
+
 /// Reads and parses `<dir>.leakhound.toml` from `source`, if it exists.
 fn read_config(source: &dyn ConfigSource, dir: &str, root: bool) -> Result<Option<RepoConfig>, ConfigError> {
     let rel = format!("{dir}{FILE_NAME}");
@@ -489,16 +583,20 @@ fn read_config(source: &dyn ConfigSource, dir: &str, root: bool) -> Result<Optio
     match source.read(&rel) {
         Ok(Some(bytes)) => RepoConfig::parse(&bytes, &shown, dir, root).map(Some),
         Ok(None) => Ok(None),
-        Err(message) => Err(ConfigError { file: shown, line: 1, message: format!("cannot read: {message}") }),
+        Err(message) => Err(ConfigError { file: shown, line: 0, message: format!("cannot read: {message}") }),
     }
 }
 
 /// Reads an explicit config file (`-c FILE`, `LEAKHOUND_CONFIG`): it is a root config whose rule
 /// files are relative to the scan root.
+#[allow(clippy::disallowed_methods, reason = "the -c configuration file the user names")]
 pub fn read_explicit(path: &std::path::Path) -> Result<RepoConfig, ConfigError> {
     let shown = path.display().to_string();
-    let bytes =
-        std::fs::read(path).map_err(|e| ConfigError { file: shown.clone(), line: 1, message: e.to_string() })?;
+    let bytes = std::fs::read(path).map_err(|e| ConfigError {
+        file: shown.clone(),
+        line: 0,
+        message: format!("cannot read: {e}"),
+    })?;
     RepoConfig::parse(&bytes, &shown, "", true)
 }
 
@@ -559,13 +657,19 @@ mod tests {
     }
 
     #[test]
+    fn unknown_keys_are_named_with_their_line_and_ignored() {
+        let config = parse("inherit = true\n[allowlist]\npaths = []\n[rules]\ndisabel = [\"x\"]\n[[allow]]\npathz = [\"a\"]\nrules = [\"r\"]\n").unwrap();
+        let keys: Vec<(usize, &str)> = config.unknown_keys.iter().map(|k| (k.line, k.value.as_str())).collect();
+        assert_eq!(keys, [(2, "allowlist"), (5, "rules.disabel"), (7, "allow.pathz")]);
+        assert!(config.switches.is_empty(), "an unknown key does nothing");
+        assert!(parse("[rules]\ndisable = [\"a\"]\n").unwrap().unknown_keys.is_empty());
+    }
+
+    #[test]
     fn errors_name_the_file_the_line_and_what_was_expected() {
         let err = parse("[rules]\ndisable = [\"a\"]\n\n[[allow]]\npaths = 3\n").unwrap_err();
         assert_eq!((err.file.as_str(), err.line), (".leakhound.toml", 5), "{err}");
         assert!(err.message.contains("expected"), "{err}");
-        let err = parse("[allowlist]\npaths = []\n").unwrap_err();
-        assert_eq!(err.line, 1, "{err}");
-        assert!(err.message.contains("unknown field `allowlist`"), "{err}");
         let err = parse("[[allow]]\nsecrets = [\"ok\", \"(unclosed\"]\n").unwrap_err();
         assert_eq!(err.line, 2, "{err}");
         assert!(err.message.contains("invalid secret regex"), "{err}");
@@ -573,6 +677,26 @@ mod tests {
         assert!(err.message.contains("needs at least one"), "{err}");
         let err = parse("[[allow]]\ncommits = [\"zz\"]\n").unwrap_err();
         assert!(err.message.contains("commit id"), "{err}");
+    }
+
+    #[test]
+    fn a_table_with_the_wrong_brackets_says_which_to_write() {
+        let err = parse("inherit = true\n\n[allow]\npaths = [\"x\"]\n").unwrap_err();
+        assert_eq!(err.line, 3, "{err}");
+        assert!(err.message.contains("write `[[allow]]`"), "{err}");
+        assert!(!err.message.contains("expected a sequence"), "{err}");
+        let err = parse("[[rules]]\ndisable = [\"x\"]\n").unwrap_err();
+        assert!(err.message.contains("write `[rules]`"), "{err}");
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_read_has_no_line_number() {
+        let err = read_explicit(std::path::Path::new("/nonexistent/leakhound.toml")).unwrap_err();
+        assert_eq!(err.line, 0);
+        let shown = err.to_string();
+        assert!(shown.starts_with("/nonexistent/leakhound.toml: cannot read: "), "{shown}");
+        let inline = parse("[[allow]]\n").unwrap_err().to_string();
+        assert!(inline.starts_with(".leakhound.toml:1: "), "{inline}");
     }
 
     #[test]

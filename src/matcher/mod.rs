@@ -427,7 +427,12 @@ mod tests {
     #[test]
     fn a_provider_key_hides_the_generic_jwt_on_the_same_bytes() {
         let m = matcher();
-        let key = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZSIsInJlZiI6ImN1aXNyamtzZ293amlhcGtndGFkIiwicm9sZSI6InNlcnZpY2Vfcm9sZSIsImlhdCI6MTcwNzg0MzU4MywiZXhwIjoyMDIzMjAzNTgzfQ.JeKsO96W1HGZcwYHyIwj2sGgseZaSEpC2E0FdRISF0I";
+        // A fake key, split so this file scans clean (the project scans itself in CI).
+        let key = concat!(
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
+            ".eyJpc3MiOiJzdXBhYmFzZSIsInJlZiI6ImN1aXNyamtzZ293amlhcGtndGFkIiwicm9sZSI6InNlcnZpY2Vfcm9sZSIsImlhdCI6MTcwNzg0MzU4MywiZXhwIjoyMDIzMjAzNTgzfQ",
+            ".JeKsO96W1HGZcwYHyIwj2sGgseZaSEpC2E0FdRISF0I"
+        );
         let seen = verdicts(&m, &format!("SUPABASE_SERVICE_ROLE_KEY={key}\n"));
         let kept: Vec<&str> = seen.iter().filter(|(_, v)| *v == Verdict::Kept).map(|(id, _)| id.as_str()).collect();
         assert_eq!(kept, vec!["supabase.service-role-key"], "{seen:?}");

@@ -2,7 +2,8 @@
 //!
 //! Configuration and baseline for a git scan: a range scan reads them from its base revision, so
 //! the change under review cannot allowlist itself; other modes read the work tree's files (the
-//! committed tip's in a bare repository).
+//! committed tip's in a bare repository). Without `--baseline-path`, the root's own
+//! `.leakhound-baseline` is read from the same place as `.leakhound.toml`.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -36,11 +37,12 @@ pub(super) fn setup(
         (true, None, Some(work)) => Some(Box::new(FsFiles { root: work.clone(), shown: String::new() })),
         (true, None, None) => git::tree_files(repo, allow, "HEAD")?.map(boxed),
     };
-    let tree = ConfigTree::open(source, explicit.clone())?;
-    let (baseline, notice) = match &filter.baseline {
-        Some(path) => read_baseline(path, base.map(|b| (repo, allow, b)), work.as_deref())?,
-        None => (None, None),
+    let (baseline, notice) = match (&filter.baseline, &source) {
+        (Some(path), _) => read_baseline(path, base.map(|b| (repo, allow, b)), work.as_deref())?,
+        (None, Some(source)) if filter.root_baseline => (crate::suppress::root_baseline(source.as_ref())?, None),
+        (None, _) => (None, None),
     };
+    let tree = ConfigTree::open(source, explicit.clone())?;
     let roots = vec![Root { prefix: String::new(), tree }];
     Ok((Setup::assemble(roots, explicit, filter, baseline)?, notice.into_iter().collect()))
 }
@@ -62,7 +64,7 @@ fn read_baseline(
         return Ok((Some(Baseline::read(path)?), None));
     };
     let files = git::tree_files(repo, allow, rev)?;
-    let config_error = |message: String| ConfigError { file: format!("{rel}@{rev}"), line: 1, message };
+    let config_error = |message: String| ConfigError { file: format!("{rel}@{rev}"), line: 0, message };
     let Some(bytes) = files.as_ref().map(|f| f.read(&rel)).transpose().map_err(config_error)?.flatten() else {
         let message = format!("the baseline is not in the base revision {rev}; it is not applied to this range");
         return Ok((None, Some(Notice::new(NoticeKind::NotApplied, Subject::Config(rel), message))));
@@ -97,6 +99,7 @@ pub(super) fn scan(
         repo,
         mode,
         allow_external_objects: config.allow_external_objects,
+        allow_missing_objects: config.allow_missing_objects,
         read: &config.read,
         observer: observer.cloned(),
     };

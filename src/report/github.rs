@@ -1,12 +1,13 @@
 //! GitHub Actions workflow commands (`-f github`): one annotation per location.
 //!
 //! `::error file=PATH,line=L,endLine=L,col=C,endColumn=C,title=TITLE::MESSAGE`, with `error` for
-//! critical and high severity, `warning` for medium and `notice` for low. GitHub's escaping: in the
-//! message `%`, CR and LF become `%25`, `%0D`, `%0A`; in a property also `:` and `,` become `%3A` and
-//! `%2C`, so a hostile file name cannot end the property list or inject a second command (a newline
-//! in a path would otherwise start a new `::` line). Notices (unreadable content) are `::warning`
-//! lines. GitHub shows at most 10 annotations of each level per step; the Action prints this
-//! format through `head` for that reason. Secrets are redacted unless `--show-secrets`.
+//! critical and high severity, `warning` for medium and `notice` for low. Every control character
+//! (ESC, CR, LF, C1) becomes the visible escape the text report prints (`\x1b`, `\n`), so a file
+//! name can neither start a second `::` command on a new line nor drive the terminal of whoever
+//! reads the job log; then GitHub's own escaping: `%` becomes `%25`, and in a property also `:` and
+//! `,` become `%3A` and `%2C`, so a name cannot end the property list. Notices (unreadable
+//! content) are `::warning` lines. GitHub shows at most 10 annotations of each level per step; the
+//! Action prints this format through `head` for that reason. Secrets are redacted unless `--show-secrets`.
 
 use std::io::{self, Write};
 
@@ -14,6 +15,7 @@ use super::{Emitter, ReportContext};
 use crate::finding::{Finding, Location};
 use crate::outcome::{Notice, NoticeLevel};
 use crate::rules::Severity;
+use crate::sanitize::escape_for_terminal;
 
 /// Writes GitHub Actions annotations.
 #[derive(Debug)]
@@ -86,9 +88,11 @@ fn notice_command(notice: &Notice) -> String {
     }
 }
 
-/// Escapes a command's message: `%`, CR, LF.
+/// Escapes a command's message: `%`, CR, LF as GitHub decodes them, then every other control
+/// character and bidi control as a visible escape ([`escape_for_terminal`]: the log is a terminal).
 pub(super) fn escape_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    let encoded = text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    escape_for_terminal(&encoded).into_owned()
 }
 
 /// Escapes a command property: as a message, and `:` and `,`.
@@ -101,13 +105,20 @@ mod tests {
     use super::{escape_data, escape_property};
 
     #[test]
-    fn messages_escape_percent_and_line_breaks() {
-        assert_eq!(escape_data("100% done\r\nnext"), "100%25 done%0D%0Anext");
+    fn messages_escape_percent_and_show_line_breaks_as_the_text_report_does() {
+        assert_eq!(escape_data("100% done\r\nnext"), "100%25 done\\r\\nnext");
         assert_eq!(escape_data("a:b,c"), "a:b,c");
+        assert_eq!(escape_data("\u{1b}[2K\u{202e}x\0"), "\\x1b[2K\\u{202e}x\\x00");
     }
 
     #[test]
     fn properties_also_escape_colon_and_comma() {
-        assert_eq!(escape_property("a:b,c%\n::error::x"), "a%3Ab%2Cc%25%0A%3A%3Aerror%3A%3Ax");
+        assert_eq!(escape_property("a:b,c%\n::error::x"), "a%3Ab%2Cc%25\\n%3A%3Aerror%3A%3Ax");
+    }
+
+    #[test]
+    fn terminal_escapes_in_names_are_shown_not_sent() {
+        assert_eq!(escape_property("\u{1b}[2Jevil\u{9b}.txt"), "\\x1b[2Jevil\\x9b.txt");
+        assert_eq!(escape_data("tab\there"), "tab\\there");
     }
 }

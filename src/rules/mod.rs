@@ -52,9 +52,9 @@ pub enum RuleError {
     /// The YAML did not parse into rules.
     #[error("{origin}: invalid rule file: {message}")]
     Syntax {
-        /// The file.
+        /// The file, with `:LINE:COLUMN` when the parser knows the position.
         origin: String,
-        /// The parser's message (with line and column).
+        /// The parser's message.
         message: String,
     },
     /// A rule parsed but is not valid.
@@ -325,6 +325,7 @@ impl RuleSet {
 
 /// Parses and validates every source, the files in parallel: YAML parsing is most of
 /// leakhound's start-up with hundreds of rules, and the files are independent.
+#[allow(clippy::expect_used, reason = "rule parsing returns errors and does not panic; a panic is a bug to surface")]
 fn load_files(sources: &[RuleSource]) -> Vec<Result<Vec<Rule>, Vec<RuleError>>> {
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(sources.len().max(1));
     let chunk = sources.len().div_ceil(workers).max(1);
@@ -337,9 +338,21 @@ fn load_files(sources: &[RuleSource]) -> Vec<Result<Vec<Rule>, Vec<RuleError>>> 
     })
 }
 
+/// A YAML error labelled with the rule file and the position in it (`rules.yaml:3:4`), said once:
+/// the parser's own rendering names the input `<input>` and repeats the message under a snippet.
+fn syntax_error(origin: &str, error: &serde_saphyr::Error) -> RuleError {
+    let plain = error.render_with_options(serde_saphyr::render_options! { snippets: serde_saphyr::SnippetMode::Off });
+    let Some(at) = error.location().filter(|l| l.line() > 0) else {
+        return RuleError::Syntax { origin: origin.to_string(), message: plain };
+    };
+    let suffix = format!(" at line {}, column {}", at.line(), at.column());
+    let message = plain.strip_suffix(&suffix).unwrap_or(&plain).to_string();
+    RuleError::Syntax { origin: format!("{origin}:{}:{}", at.line(), at.column()), message }
+}
+
 fn load_file(source: &RuleSource) -> Result<Vec<Rule>, Vec<RuleError>> {
-    let file: syntax::RuleFile = serde_saphyr::from_str(&source.text)
-        .map_err(|e| vec![RuleError::Syntax { origin: source.origin.clone(), message: e.to_string() }])?;
+    let file: syntax::RuleFile =
+        serde_saphyr::from_str(&source.text).map_err(|e| vec![syntax_error(&source.origin, &e)])?;
     let mode = if source.origin.starts_with("builtin:") { LoadMode::Parse } else { LoadMode::Compile };
     load_specs(file, &source.origin, mode)
 }
@@ -377,6 +390,7 @@ fn load_specs(file: syntax::RuleFile, origin: &str, mode: LoadMode) -> Result<Ve
 }
 
 /// Reads rule files from paths: a file, or every `*.yaml`/`*.yml` file in a directory (sorted).
+#[allow(clippy::disallowed_methods, reason = "rule files are configuration the user names with --rules")]
 pub fn read_rule_paths(paths: &[PathBuf]) -> Result<Vec<RuleSource>, RuleErrors> {
     let mut sources = Vec::new();
     let mut errors = Vec::new();
@@ -411,6 +425,17 @@ fn collect_rule_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_yaml_error_names_the_file_and_position_once() {
+        let source =
+            super::RuleSource { origin: "custom/r.yaml".into(), text: "rules:\n - id: x\n   bogus: 1\n".into() };
+        let errors = super::load_file(&source).unwrap_err();
+        let text = errors[0].to_string();
+        assert!(text.starts_with("custom/r.yaml:3:4: invalid rule file: unknown field `bogus`"), "{text}");
+        assert!(!text.contains("<input>") && !text.contains('\n'), "{text}");
+        assert_eq!(text.matches("unknown field").count(), 1, "{text}");
+    }
+
     use super::*;
 
     fn source(text: &str) -> Vec<RuleSource> {

@@ -74,7 +74,7 @@ mod tests {
         assert_eq!(policy.wait_before(1, None), Some(Duration::from_millis(200)));
         assert_eq!(policy.wait_before(2, None), None);
         assert_eq!(policy.wait_before(0, Some(Duration::from_secs(3))), Some(Duration::from_secs(3)));
-        assert_eq!(policy.wait_before(0, Some(Duration::from_secs(60))), None);
+        assert_eq!(policy.wait_before(0, Some(Duration::from_mins(1))), None);
     }
 
     #[test]

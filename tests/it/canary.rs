@@ -116,7 +116,7 @@ impl Planted {
             .env("TMP", &self.tmp)
             .env("TEMP", &self.tmp)
             .write_stdin(input)
-            .timeout(Duration::from_secs(120))
+            .timeout(Duration::from_mins(2))
             .output()
             .unwrap();
         Run(out)

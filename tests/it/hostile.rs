@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::util::{Run, Tree, fake, leakhound};
 
 /// A hung scan fails the test instead of hanging the suite.
-const TIMEOUT: Duration = Duration::from_secs(120);
+const TIMEOUT: Duration = Duration::from_mins(2);
 
 fn scan_json(dir: &Path, args: &[&str]) -> Run {
     let out = leakhound()

@@ -1,7 +1,8 @@
 //! `.pre-commit-hooks.yaml` under the real pre-commit framework, in temp repositories.
 //!
 //! The hooks come from a local clone of the manifest (a file path as the repo URL: nothing is
-//! fetched). `leakhound-system` and `leakhound-pre-push` run the debug binary on `PATH`; the
+//! fetched). `leakhound-system` and `leakhound-pre-push-system` run the debug binary on `PATH`
+//! (as does `leakhound-pre-push` with `language: system`); the
 //! `language: rust` hook, which makes pre-commit `cargo install` this repository (a release build),
 //! is tested once by an `#[ignore]`d test that `.ci/run` runs explicitly.
 //!
@@ -76,6 +77,11 @@ impl Project {
         self.command("git").args(args).output().unwrap()
     }
 
+    /// `pre-commit ARGS` run by hand (not from a git hook).
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(&self.pre_commit[0]).args(&self.pre_commit[1..]).args(args).output().unwrap()
+    }
+
     fn write(&self, rel: &str, contents: &str) {
         Sandbox::write(&self.dir, rel, contents);
     }
@@ -125,6 +131,47 @@ fn pre_commit_hook_blocks_staged_secrets_and_passes_clean_changes() {
     project.git(&["add", "app.cfg"]);
     project.write("app.cfg", "name = demo3\n");
     assert_blocked(&project.git(&["commit", "-q", "-m", "staged"]), &secret, "a staged secret under a clean work tree");
+}
+
+/// `pre-commit run --all-files`, `--files` and the manual stage hand file names over: those files
+/// are scanned whole, so a secret committed earlier (past the hook) is found; the repository's
+/// `.leakhound.toml` applies to them as it does in a scan of `.`.
+#[test]
+fn run_with_file_names_scans_those_files_whole() {
+    let Some(project) = Project::new("  - id: leakhound-system\n") else { return };
+    let secret = fake::github_pat(67);
+    project.write("app.cfg", &format!("name = demo\ntoken = {secret}\n"));
+    project.write("notes.txt", "nothing to see\n");
+    project.git(&["add", "-A"]);
+    assert_passed(&project.git(&["commit", "-q", "--no-verify", "-m", "leak past the hook"]), "commit --no-verify");
+
+    assert_blocked(&project.run(&["run", "--all-files"]), &secret, "pre-commit run --all-files");
+    assert_blocked(&project.run(&["run", "--files", "app.cfg"]), &secret, "pre-commit run --files app.cfg");
+    assert_passed(&project.run(&["run", "--files", "notes.txt"]), "pre-commit run --files of a clean file");
+    let manual = project.run(&["run", "--hook-stage", "manual", "--all-files"]);
+    assert_blocked(&manual, &secret, "the manual stage");
+
+    // Unchanged files are not the commit's business: a clean commit on top still passes.
+    project.install("pre-commit");
+    project.write("notes.txt", "still nothing\n");
+    project.git(&["add", "notes.txt"]);
+    assert_passed(&project.git(&["commit", "-q", "-m", "clean change"]), "a clean commit over an old secret");
+
+    // The repository's configuration applies to named files.
+    project.write(".leakhound.toml", "[[allow]]\npaths = [\"app.cfg\"]\ndescription = \"demo fixture\"\n");
+    assert_passed(&project.run(&["run", "--files", "app.cfg"]), "a file the repository's config allows");
+}
+
+#[test]
+fn pre_push_system_hook_uses_the_binary_on_path() {
+    let Some(project) = Project::new("  - id: leakhound-pre-push-system\n") else { return };
+    project.install("pre-push");
+    let remote = project.sandbox.path().join("remote.git");
+    Sandbox::git(project.sandbox.path(), &["init", "-q", "--bare", "-b", "main", remote.to_str().unwrap()]);
+    let secret = fake::github_pat(68);
+    project.write("app.cfg", &format!("token = {secret}\n"));
+    Sandbox::commit_all(&project.dir, "leak");
+    assert_blocked(&project.git(&["push", "-q", remote.to_str().unwrap(), "main"]), &secret, "pre-push-system");
 }
 
 #[test]
@@ -213,8 +260,15 @@ fn pre_push_entry_handles_a_zero_from_ref() {
 fn manifest_entry(id: &str) -> String {
     let hooks: Vec<serde_json::Value> = serde_saphyr::from_str(&std::fs::read_to_string(MANIFEST).unwrap()).unwrap();
     let hook = hooks.iter().find(|h| h["id"] == id).unwrap_or_else(|| panic!("no hook {id}"));
-    assert_eq!(hook["pass_filenames"], false, "{id} scans git objects, not file names");
     hook["entry"].as_str().unwrap().to_string()
+}
+
+/// Each cargo-built hook has a twin for a leakhound on PATH with the same entry.
+#[test]
+fn every_hook_has_a_system_twin() {
+    for (built, system) in [("leakhound", "leakhound-system"), ("leakhound-pre-push", "leakhound-pre-push-system")] {
+        assert_eq!(manifest_entry(built), manifest_entry(system), "{built} and {system} differ");
+    }
 }
 
 /// The `language: rust` hook: pre-commit clones this repository (at its HEAD commit) and builds
@@ -241,13 +295,13 @@ fn rust_hook_builds_and_blocks_staged_secrets() {
             // profile's optimisations: thin LTO off and more codegen units halve the build.
             .env("CARGO_PROFILE_RELEASE_LTO", "off")
             .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
-            .env("CARGO_PROFILE_RELEASE_DEBUG", "0")
             // Leave the built debug binary off PATH: the hook must use the one pre-commit builds.
             .env("PATH", std::env::var_os("PATH").unwrap_or_default());
         cmd
     };
     let out = command(&pre_commit[0]).args(&pre_commit[1..]).args(["install-hooks"]).output().unwrap();
     assert_passed(&out, "pre-commit install-hooks (cargo install of leakhound)");
+    assert_shipped_stripped(&sandbox.path().join("pre-commit-home"));
     let out = command(&pre_commit[0]).args(&pre_commit[1..]).args(["install"]).output().unwrap();
     assert_passed(&out, "pre-commit install");
     let secret = fake::github_pat(66);
@@ -257,4 +311,33 @@ fn rust_hook_builds_and_blocks_staged_secrets() {
     Sandbox::write(&dir, "app.cfg", "token = from-env\n");
     command("git").args(["add", "-A"]).output().unwrap();
     assert_passed(&command("git").args(["commit", "-q", "-m", "clean"]).output().unwrap(), "rust hook, clean");
+}
+
+/// The release profile ships what users install: no debug info (line tables made it 60 MB) and
+/// no symbol table. Checked on the binary pre-commit's `cargo install` put in its environment:
+/// under 15 MiB, and no `.symtab` section name anywhere in it (an unstripped ELF names it in its
+/// section-name table; `.debug_*` names cannot be checked that way, as std's backtrace code
+/// holds them as strings).
+fn assert_shipped_stripped(pre_commit_home: &Path) {
+    let installed = find_file(pre_commit_home, "leakhound").expect("pre-commit installed a leakhound binary");
+    let bytes = std::fs::read(&installed).unwrap();
+    assert!(bytes.len() < 15 << 20, "{} is {} bytes", installed.display(), bytes.len());
+    if cfg!(target_os = "linux") {
+        assert!(!bytes.windows(7).any(|w| w == b".symtab"), "{} keeps its symbol table", installed.display());
+    }
+}
+
+/// The first regular file named `name` under `dir`, searched depth first.
+fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let kind = entry.file_type().ok()?;
+        if kind.is_dir() {
+            if let Some(found) = find_file(&entry.path(), name) {
+                return Some(found);
+            }
+        } else if kind.is_file() && entry.file_name() == name {
+            return Some(entry.path());
+        }
+    }
+    None
 }

@@ -50,6 +50,19 @@ fn rules_list_json_and_show() {
     assert_eq!(tree.run(&["rules", "show", "no.such.rule"]).code(), 2);
 }
 
+/// `rules list` prints only rules on stdout (one per line, every line a rule id and its fields);
+/// the count goes to stderr.
+#[test]
+fn rules_list_prints_the_count_on_stderr() {
+    let run = Tree::new().run(&["rules", "list"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let stdout = run.stdout();
+    assert!(stdout.lines().all(|l| l.contains('.') && l.split_whitespace().count() >= 4), "{stdout}");
+    let count = stdout.lines().count();
+    assert!(count > 50, "{stdout}");
+    assert_eq!(run.stderr().trim(), format!("{count} rules"));
+}
+
 #[test]
 fn explain_says_why_a_line_was_or_was_not_reported() {
     let tree = Tree::new();

@@ -68,7 +68,11 @@ fn a_fully_suppressed_scan_exits_clean_but_jsonl_and_sarif_keep_the_findings() {
     tree.file("a.py", format!("{}  # leakhound:allow\n", pat_line(9)));
     let text = tree.run(&["scan", "."]);
     assert_eq!(text.code(), 0, "{}", text.stderr());
-    assert!(text.stderr().contains("0 finding(s) (0 location(s)), 1 suppressed"), "{}", text.stderr());
+    assert!(
+        text.stderr().contains("leakhound: 0 findings, 1 suppressed (1 by inline-marker); 1 item,"),
+        "{}",
+        text.stderr()
+    );
     let jsonl = tree.run(&["scan", ".", "-f", "jsonl"]);
     let line: Value = serde_json::from_str(jsonl.stdout().lines().next().expect("one line")).unwrap();
     assert_eq!(line["suppressed"]["rule_id"], PAT);
@@ -141,17 +145,23 @@ fn an_invalid_config_is_an_error_naming_file_and_line() {
     let tree = Tree::new();
     tree.file(".leakhound.toml", "[[allow]]\npaths = [\"ok/**\"]\nsecrets = [\"(\"]\n");
     tree.file("a.py", pat_line(1));
-    let run = tree.run(&["scan", "."]);
+    // The repository's own config cannot abort the scan (issue #14): the run goes on, reports the
+    // finding, names the problem and exits 2.
+    let run = tree.run(&["scan", ".", "-f", "json"]);
     assert_eq!(run.code(), 2);
-    assert!(run.stderr().contains(".leakhound.toml:3: invalid secret regex"), "{}", run.stderr());
+    assert_eq!(run.hits().len(), 1, "nothing is suppressed by a config that was not applied");
+    assert!(run.stderr().contains(".leakhound.toml: invalid configuration, not applied"), "{}", run.stderr());
+    assert!(run.stderr().contains("line 3: invalid secret regex"), "{}", run.stderr());
 
     let nested = Tree::new();
-    nested.file("sub/.leakhound.toml", "[allowlist]\npaths = [\"**\"]\n");
+    nested.file("sub/.leakhound.toml", "[allowlist]\npaths = [\"**\"]\n[rules]\ndisabel = [\"*\"]\n");
     nested.file("sub/a.py", pat_line(2));
     let run = nested.run(&["scan", ".", "-f", "json"]);
-    assert_eq!(run.code(), 2, "a broken nested config fails the run");
-    assert_eq!(run.hits().len(), 1, "and suppresses nothing");
-    assert!(run.stderr().contains("sub/.leakhound.toml") && run.stderr().contains("unknown field"), "{}", run.stderr());
+    assert_eq!(run.code(), 1, "unknown keys are warnings, and suppress nothing");
+    assert_eq!(run.hits().len(), 1);
+    let stderr = run.stderr();
+    assert!(stderr.contains("warning: sub/.leakhound.toml: line 1: unknown key `allowlist` ignored"), "{stderr}");
+    assert!(stderr.contains("line 4: unknown key `rules.disabel` ignored"), "{stderr}");
 }
 
 #[test]
@@ -248,10 +258,59 @@ fn a_baseline_survives_line_moves_and_prune_removes_stale_entries() {
     assert_eq!(tree.run(&["baseline", "prune", "."]).code(), 0);
     let pruned = std::fs::read_to_string(tree.path().join(".leakhound-baseline")).unwrap();
     assert_eq!(pruned.lines().filter(|l| !l.starts_with('#')).count(), 1, "{pruned}");
+    assert!(pruned.contains(text.lines().find(|l| l.starts_with("# key:")).unwrap()), "key kept");
+}
+
+/// The baseline at the scan root is read without `--baseline-path`; `--no-repo-config` turns it
+/// off with the rest of the repository's own configuration.
+#[test]
+fn the_root_baseline_is_read_by_default() {
+    let tree = Tree::new();
+    tree.file("a.py", format!("{}\n", pat_line(1)));
+    assert_eq!(tree.run(&["baseline", "create", "."]).code(), 0);
+    tree.file("b.py", format!("{}\n", pat_line(2)));
+    let run = tree.run(&["scan", ".", "-f", "json"]);
+    assert_eq!(run.hits(), [(PAT.to_string(), "b.py".to_string(), 1)], "{}", run.stderr());
+    let doc = run.json();
+    assert_eq!(doc["suppressed"][0]["suppressions"][0]["file"], ".leakhound-baseline");
+    let off = tree.run(&["scan", ".", "-f", "json", "--no-repo-config"]);
+    assert_eq!(off.hits().len(), 2, "{}", off.stderr());
+    // A baseline refuses entries of the other mode instead of mixing them.
+    let mixed = tree.run(&["baseline", "create", "--git", "."]);
+    assert_eq!(mixed.code(), 2);
     assert!(
-        pruned.lines().any(|l| l.starts_with("# key:")) && pruned.contains(text.lines().nth(3).unwrap()),
-        "key kept"
+        mixed.stderr().contains("was created from files (`# mode: files`); run this without --git"),
+        "{}",
+        mixed.stderr()
     );
+}
+
+/// `baseline create --git` records the mode, and `baseline prune` without `--git` scans the
+/// history too: an entry for a secret that lives only in history is kept, and the next history
+/// scan reads the baseline from the work tree by default and passes.
+#[test]
+fn a_history_baseline_is_pruned_as_history() {
+    let mut repo = Repo::new();
+    repo.write("old.py", &pat_line(1));
+    repo.commit("a secret, later removed");
+    repo.write("old.py", "token = from_env()\n");
+    repo.write("now.py", &pat_line(2));
+    repo.commit("the current secret");
+    let run = |args: &[&str]| leakhound().current_dir(&repo.dir).args(args).output().unwrap();
+    let create = run(&["baseline", "create", "--git", "."]);
+    assert!(create.status.success(), "{}", String::from_utf8_lossy(&create.stderr));
+    let text = std::fs::read_to_string(repo.dir.join(".leakhound-baseline")).unwrap();
+    assert!(text.lines().any(|l| l == "# mode: git"), "{text}");
+    assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), 2, "{text}");
+
+    let prune = run(&["baseline", "prune", "."]);
+    assert!(prune.status.success(), "{}", String::from_utf8_lossy(&prune.stderr));
+    assert!(String::from_utf8_lossy(&prune.stderr).contains("0 stale entry(ies) removed, 2 kept"));
+    assert_eq!(std::fs::read_to_string(repo.dir.join(".leakhound-baseline")).unwrap(), text);
+
+    let (code, doc, stderr) = repo.scan(&[]);
+    assert_eq!(code, 0, "the history scan reads .leakhound-baseline: {stderr}");
+    assert_eq!(doc["suppressed"].as_array().unwrap().len(), 2);
 }
 
 #[test]
@@ -369,7 +428,7 @@ fn progress_is_drawn_only_when_asked_and_erased_at_the_end() {
     let err = shown.stderr();
     assert!(err.contains("\r\x1b[2Kleakhound: "), "{err:?}");
     assert!(err.contains(" files, "), "{err:?}");
-    let summary_at = err.find("finding(s)").unwrap();
+    let summary_at = err.find("finding;").unwrap();
     assert!(err[..summary_at].ends_with("\r\x1b[2Kleakhound: 1 "), "the line is erased before the summary: {err:?}");
     assert!(!err.contains(&fake::github_pat(1)[8..]), "no secret in progress output");
     assert!(!tree.run(&["scan", ".", "--progress", "always", "-q"]).stderr().contains('\r'));
