@@ -83,6 +83,7 @@ pub struct Config {
 /// What may suppress findings: resolved from `-c/--config` (or `LEAKHOUND_CONFIG`),
 /// `--no-repo-config`, `--baseline-path` and `--no-inline-allow`.
 #[derive(Debug, Clone)]
+#[allow(clippy::struct_excessive_bools, reason = "independent switches, each one flag")]
 pub struct FilterConfig {
     /// An explicit configuration file; it replaces the scan root's own `.leakhound.toml`.
     pub config: Option<PathBuf>,
@@ -104,7 +105,14 @@ impl Default for FilterConfig {
     /// What the command line does without flags: repository configuration, the root's own
     /// baseline and inline markers count; no `-c` file, no `--baseline-path`.
     fn default() -> Self {
-        FilterConfig { config: None, repo_config: true, baseline: None, root_baseline: true, inline_allow: true, strict: false }
+        FilterConfig {
+            config: None,
+            repo_config: true,
+            baseline: None,
+            root_baseline: true,
+            inline_allow: true,
+            strict: false,
+        }
     }
 }
 
