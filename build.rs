@@ -2,20 +2,30 @@
 //! `$OUT_DIR/builtin_rules.rs` (read by `rules::builtin`) and every `rules/validators/*.yaml`
 //! file becomes `$OUT_DIR/builtin_validators.rs` (read by `validate::catalog`). Each is a sorted
 //! list of `(file name, contents)` pairs.
+//!
+//! The rule files are also pre-built: each is parsed here and written out as JSON
+//! (`$OUT_DIR/builtin_rules_prebuilt.rs`, `(file name, Some(json))`), because parsing the YAML
+//! of several hundred rules was most of leakhound's start-up (benches/README.md, "Start-up").
+//! The conversion is generic (YAML value to JSON value, no knowledge of the rule schema), so the
+//! same serde types read either form and a new field or file form needs no change here. A file
+//! that does not parse gets `None`: the YAML is then parsed at run time and its error reported
+//! as usual.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a build script reports failure by panicking")]
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn main() {
     let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
-    embed(&rules, "builtin_rules.rs");
-    embed(&rules.join("validators"), "builtin_validators.rs");
+    let files = yaml_files(&rules);
+    embed(&files, "builtin_rules.rs");
+    prebuild(&files, "builtin_rules_prebuilt.rs");
+    embed(&yaml_files(&rules.join("validators")), "builtin_validators.rs");
 }
 
-/// Writes `$OUT_DIR/<out_name>`: the `*.yaml` files directly in `dir`, sorted by name.
-fn embed(dir: &Path, out_name: &str) {
+/// The `*.yaml` files directly in `dir`, sorted by name.
+fn yaml_files(dir: &Path) -> Vec<PathBuf> {
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{} is readable: {e}", dir.display()))
@@ -24,13 +34,50 @@ fn embed(dir: &Path, out_name: &str) {
         .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
         .collect();
     files.sort();
-    let mut out = String::from("&[\n");
     for path in &files {
         println!("cargo:rerun-if-changed={}", path.display());
-        let name = path.file_name().unwrap().to_string_lossy();
-        writeln!(out, "    ({name:?}, include_str!({:?})),", path.display().to_string()).unwrap();
+    }
+    files
+}
+
+fn out_dir() -> PathBuf {
+    PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().expect("a file").to_string_lossy().into_owned()
+}
+
+/// Writes `$OUT_DIR/<out_name>`: `(name, include_str!(path))` for each file.
+fn embed(files: &[PathBuf], out_name: &str) {
+    let mut out = String::from("&[\n");
+    for path in files {
+        writeln!(out, "    ({:?}, include_str!({:?})),", file_name(path), path.display().to_string()).unwrap();
     }
     out.push(']');
-    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join(out_name);
-    std::fs::write(dest, out).expect("write the embedded file list");
+    std::fs::write(out_dir().join(out_name), out).expect("write the embedded file list");
+}
+
+/// Writes `$OUT_DIR/<out_name>`: `(name, Some(include_str!(json)))` for each file that parses as
+/// YAML, `(name, None)` for one that does not.
+#[allow(clippy::disallowed_methods, reason = "build time: reads this repository's own rule files, not scanned content")]
+fn prebuild(files: &[PathBuf], out_name: &str) {
+    let dir = out_dir().join("prebuilt");
+    std::fs::create_dir_all(&dir).expect("create the pre-built rules directory");
+    let mut out = String::from("&[\n");
+    for path in files {
+        let name = file_name(path);
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{} is readable: {e}", path.display()));
+        match serde_saphyr::from_str::<serde_json::Value>(&text) {
+            Ok(value) => {
+                let json = dir.join(format!("{name}.json"));
+                std::fs::write(&json, serde_json::to_string(&value).expect("a YAML value is JSON"))
+                    .expect("write a pre-built rule file");
+                writeln!(out, "    ({name:?}, Some(include_str!({:?}))),", json.display().to_string()).unwrap();
+            }
+            Err(_) => writeln!(out, "    ({name:?}, None),").unwrap(),
+        }
+    }
+    out.push(']');
+    std::fs::write(out_dir().join(out_name), out).expect("write the pre-built file list");
 }

@@ -295,6 +295,9 @@ impl Utf16 {
 /// its content into CJK-looking text and hide every secret in it.
 pub fn utf16_encoding(buf: &[u8]) -> Option<Utf16> {
     let head = &buf[..buf.len().min(BINARY_SNIFF) & !1];
+    // Every test below needs a NUL byte; most text has none, and this memchr is what it costs
+    // (counting pairs over the whole head was 2% of a directory scan's CPU time).
+    memchr::memchr(0, head)?;
     let has_nul = || memchr::memchr(0, &head[2..]).is_some();
     if buf.starts_with(&[0xFF, 0xFE]) && has_nul() {
         return Some(Utf16::Le);

@@ -1,9 +1,19 @@
 //! The built-in rules: every `rules/*.yaml` file, embedded at build time by `build.rs`.
+//!
+//! Two forms are embedded. The YAML text ([`sources`]) is what `rules check` and `rules show`
+//! read. The pre-built form (`prebuilt`) is the same files converted to JSON by `build.rs`; a
+//! scan loads that, because parsing several hundred rules' YAML was most of the start-up time
+//! (benches/README.md, "Start-up"). Both are read by the same serde types, and a test proves
+//! they give identical rules.
 
 use super::RuleSource;
 
 /// `(file name, YAML text)` for every built-in rule file, sorted by name.
 const FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+/// `(file name, JSON text)` for every built-in rule file, sorted by name; `None` for a file
+/// whose YAML did not parse at build time.
+const PREBUILT: &[(&str, Option<&str>)] = include!(concat!(env!("OUT_DIR"), "/builtin_rules_prebuilt.rs"));
 
 /// The built-in rule files as sources named `builtin:FILE`.
 pub fn sources() -> Vec<RuleSource> {
@@ -11,4 +21,54 @@ pub fn sources() -> Vec<RuleSource> {
         .iter()
         .map(|(name, text)| RuleSource { origin: format!("builtin:{name}"), text: (*text).to_string() })
         .collect()
+}
+
+/// One built-in rule file in the form a scan loads.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum BuiltinFile {
+    /// Converted to JSON at build time.
+    Json {
+        /// The file name.
+        name: &'static str,
+        /// The JSON text.
+        json: &'static str,
+    },
+    /// The YAML text, for a file that did not parse at build time (its error is reported when
+    /// it is loaded).
+    Yaml {
+        /// The file name.
+        name: &'static str,
+        /// The YAML text.
+        yaml: &'static str,
+    },
+}
+
+/// The built-in rule files, pre-built where possible, sorted by name.
+pub(crate) fn prebuilt() -> impl Iterator<Item = BuiltinFile> {
+    PREBUILT.iter().zip(FILES).map(|(&(name, json), &(_, yaml))| match json {
+        Some(json) => BuiltinFile::Json { name, json },
+        None => BuiltinFile::Yaml { name, yaml },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::syntax::RuleFile;
+
+    #[test]
+    fn the_prebuilt_form_holds_exactly_the_yaml_rules() {
+        assert_eq!(PREBUILT.len(), FILES.len());
+        for (file, (name, yaml)) in prebuilt().zip(FILES) {
+            let BuiltinFile::Json { name: prebuilt_name, json } = file else {
+                panic!("{name} did not parse at build time");
+            };
+            assert_eq!(prebuilt_name, *name);
+            let from_yaml: RuleFile = serde_saphyr::from_str(yaml).unwrap();
+            let from_json: RuleFile = serde_json::from_str(json).unwrap();
+            let as_json = |f: &RuleFile| serde_json::to_value(&f.rules).unwrap();
+            assert!(!from_yaml.rules.is_empty(), "{name}");
+            assert_eq!(as_json(&from_json), as_json(&from_yaml), "{name}");
+        }
+    }
 }

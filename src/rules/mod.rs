@@ -4,10 +4,12 @@
 //! Built-in rules are embedded at build time ([`builtin`]); `--rules PATH` adds files in the same
 //! format. [`check`] proves every rule's examples against the real matcher.
 //!
-//! Built-in rules are parsed and validated at load, but each regex is compiled only when a
+//! Built-in rules are loaded from their pre-built form (JSON made from the YAML by `build.rs`,
+//! see [`builtin`]) and validated at load, but each regex is parsed and compiled only when a
 //! keyword first triggers its rule: a scan compiles the few rules its content needs, which keeps
-//! start-up fast with hundreds of rules (CI compiles all of them in `rules check`). Rules from
-//! `--rules` files are compiled at load, so their errors are reported before the scan starts.
+//! start-up fast with hundreds of rules (CI compiles all of them in `rules check`, which reads
+//! the YAML itself). Rules from `--rules` files are compiled at load, so their errors are
+//! reported before the scan starts. `LoadMode` names the three cases.
 //!
 //! Patterns are compiled with Unicode off (`\b`, `\w`, `\d`, `\s` and `(?i)` are ASCII) and UTF-8
 //! mode off so they run on raw bytes: secrets are ASCII, and the lazy DFA never has to give up on
@@ -147,21 +149,38 @@ impl Rule {
         self.compiled.get_or_init(|| CompiledPattern::new(&self.spec.pattern)).as_ref().map_err(String::as_str)
     }
 
-    /// Validates a rule; compiles its pattern now when `eager`.
-    fn load(spec: RuleSpec, origin: &Arc<str>, eager: bool) -> Result<Rule, RuleError> {
+    /// Validates a rule as much as `mode` asks.
+    fn load(spec: RuleSpec, origin: &Arc<str>, mode: LoadMode) -> Result<Rule, RuleError> {
         let id = spec.id.clone();
         let invalid = |problem: String| RuleError::Invalid { origin: origin.to_string(), id: id.clone(), problem };
         validate_spec(&spec).map_err(invalid)?;
-        let names = capture_names(&spec.pattern).map_err(|e| invalid(format!("pattern: {e}")))?;
-        if !names.iter().any(|n| n == "secret") {
-            return Err(invalid("pattern has no named group `secret`".into()));
+        if mode != LoadMode::Prebuilt {
+            let names = capture_names(&spec.pattern).map_err(|e| invalid(format!("pattern: {e}")))?;
+            if !names.iter().any(|n| n == "secret") {
+                return Err(invalid("pattern has no named group `secret`".into()));
+            }
         }
         let rule = Rule { spec, origin: Arc::clone(origin), compiled: OnceLock::new() };
-        if eager {
+        if mode == LoadMode::Compile {
             rule.pattern().map_err(|e| invalid(format!("pattern: {e}")))?;
         }
         Ok(rule)
     }
+}
+
+/// How much of a rule is checked when it is loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LoadMode {
+    /// `--rules` and configured files: the pattern is compiled now, so its errors are reported
+    /// before the scan starts.
+    Compile,
+    /// Built-in YAML (`rules check`, or a built-in file that did not parse at build time): the
+    /// pattern is parsed now (for its `secret` group) and compiled on first use.
+    Parse,
+    /// The built-in pre-built form: the pattern is neither parsed nor compiled until a keyword
+    /// triggers the rule. A built-in pattern without a `secret` group, or one that does not
+    /// compile, never matches; `rules check` (run by the tests) proves there is none.
+    Prebuilt,
 }
 
 /// Parses a pattern (without compiling it) and returns its capture group names.
@@ -247,9 +266,14 @@ pub struct RuleSet {
 impl RuleSet {
     /// Compiles rules from YAML sources; every problem in every source is reported.
     pub fn compile(sources: &[RuleSource]) -> Result<RuleSet, RuleErrors> {
+        RuleSet::assemble(load_files(sources))
+    }
+
+    /// One set from the rules of several files, sorted by id; duplicate ids are problems.
+    fn assemble(files: Vec<Result<Vec<Rule>, Vec<RuleError>>>) -> Result<RuleSet, RuleErrors> {
         let mut errors = Vec::new();
         let mut rules: Vec<Rule> = Vec::new();
-        for loaded in load_files(sources) {
+        for loaded in files {
             match loaded {
                 Ok(loaded) => rules.extend(loaded),
                 Err(mut problems) => errors.append(&mut problems),
@@ -270,18 +294,17 @@ impl RuleSet {
 
     /// The built-in rules plus the rule files at `extra` (files, or directories of `*.yaml`).
     pub fn load(extra: &[PathBuf]) -> Result<RuleSet, RuleErrors> {
-        let mut sources = builtin::sources();
-        sources.extend(read_rule_paths(extra)?);
-        RuleSet::compile(&sources)
+        RuleSet::load_with(extra, Vec::new(), true)
     }
 
     /// Like [`RuleSet::load`], plus rule texts named by a configuration file; `builtin: false`
     /// leaves the built-in rules out (`rules.builtin = false`).
     pub fn load_with(extra: &[PathBuf], configured: Vec<RuleSource>, builtin: bool) -> Result<RuleSet, RuleErrors> {
-        let mut sources = if builtin { builtin::sources() } else { Vec::new() };
-        sources.extend(read_rule_paths(extra)?);
+        let mut sources = read_rule_paths(extra)?;
         sources.extend(configured);
-        RuleSet::compile(&sources)
+        let mut files = if builtin { load_builtin() } else { Vec::new() };
+        files.extend(load_files(&sources));
+        RuleSet::assemble(files)
     }
 
     /// All rules, sorted by id.
@@ -328,14 +351,37 @@ fn syntax_error(origin: &str, error: &serde_saphyr::Error) -> RuleError {
 }
 
 fn load_file(source: &RuleSource) -> Result<Vec<Rule>, Vec<RuleError>> {
-    let origin: Arc<str> = Arc::from(source.origin.as_str());
     let file: syntax::RuleFile =
         serde_saphyr::from_str(&source.text).map_err(|e| vec![syntax_error(&source.origin, &e)])?;
-    let eager = !source.origin.starts_with("builtin:");
+    let mode = if source.origin.starts_with("builtin:") { LoadMode::Parse } else { LoadMode::Compile };
+    load_specs(file, &source.origin, mode)
+}
+
+/// The built-in rules, from their pre-built form (JSON parses in a fraction of the YAML's time,
+/// so one thread is enough).
+fn load_builtin() -> Vec<Result<Vec<Rule>, Vec<RuleError>>> {
+    builtin::prebuilt()
+        .map(|file| match file {
+            builtin::BuiltinFile::Json { name, json } => {
+                let origin = format!("builtin:{name}");
+                let file: syntax::RuleFile = serde_json::from_str(json)
+                    .map_err(|e| vec![RuleError::Syntax { origin: origin.clone(), message: e.to_string() }])?;
+                load_specs(file, &origin, LoadMode::Prebuilt)
+            }
+            builtin::BuiltinFile::Yaml { name, yaml } => {
+                load_file(&RuleSource { origin: format!("builtin:{name}"), text: yaml.to_string() })
+            }
+        })
+        .collect()
+}
+
+/// Validates the rules of one parsed file.
+fn load_specs(file: syntax::RuleFile, origin: &str, mode: LoadMode) -> Result<Vec<Rule>, Vec<RuleError>> {
+    let origin: Arc<str> = Arc::from(origin);
     let mut rules = Vec::new();
     let mut errors = Vec::new();
     for spec in file.rules {
-        match Rule::load(spec, &origin, eager) {
+        match Rule::load(spec, &origin, mode) {
             Ok(rule) => rules.push(rule),
             Err(e) => errors.push(e),
         }

@@ -12,7 +12,8 @@ use super::presence::Presence;
 
 /// Applies `delta` to `base` (git's copy and insert instructions).
 pub fn delta(base: &[u8], delta: &[u8]) {
-    if let Ok(out) = super::packwalk::apply_delta(base, delta) {
+    let mut out = Vec::new();
+    if super::packwalk::apply_delta(base, delta, &mut out).is_ok() {
         assert!(out.len() <= base.len().saturating_mul(delta.len()).saturating_add(delta.len()));
     }
 }

@@ -285,11 +285,14 @@ struct Walker<'a> {
     inflate: gix::zlib::Decompress,
     input: Vec<u8>,
     delta: Vec<u8>,
+    /// The bytes of a leaf (an object no delta is built on): one buffer reused for every leaf, so
+    /// most objects cost no allocation (a base must be owned: its children share it).
+    leaf: Vec<u8>,
 }
 
 impl<'a> Walker<'a> {
     fn new(shared: &'a Shared<'a>) -> Walker<'a> {
-        Walker { shared, inflate: gix::zlib::Decompress::new(), input: Vec::new(), delta: Vec::new() }
+        Walker { shared, inflate: gix::zlib::Decompress::new(), input: Vec::new(), delta: Vec::new(), leaf: Vec::new() }
     }
 
     fn run(&mut self, failed: &AtomicBool, visit: &mut impl FnMut(Kind, &[u8], ObjectId)) -> Result<(), WalkError> {
@@ -306,30 +309,37 @@ impl<'a> Walker<'a> {
         let kind = layout.entries[root as usize].kind.unwrap_or(Kind::Blob);
         let mut stack: Vec<(u32, Option<Rc<Vec<u8>>>)> = vec![(root, None)];
         while let Some((node, base)) = stack.pop() {
-            let bytes = match base {
-                None => {
-                    let mut out = Vec::new();
-                    self.inflate_entry(node, &mut out)?;
-                    out
-                }
-                Some(base) => {
-                    let mut delta = std::mem::take(&mut self.delta);
-                    self.inflate_entry(node, &mut delta)?;
-                    let result =
-                        apply_delta(&base, &delta).map_err(|m| corrupt(layout.entries[node as usize].offset, m));
-                    self.delta = delta;
-                    result?
-                }
-            };
-            let id = self.shared.index.oid_at_index(layout.entries[node as usize].index).to_owned();
-            visit(kind, &bytes, id);
             let kids = layout.kids(node);
-            if !kids.is_empty() {
+            let mut bytes = if kids.is_empty() { std::mem::take(&mut self.leaf) } else { Vec::new() };
+            let built = self.build(node, base.as_deref(), &mut bytes);
+            if built.is_ok() {
+                let id = self.shared.index.oid_at_index(layout.entries[node as usize].index).to_owned();
+                visit(kind, &bytes, id);
+            }
+            if kids.is_empty() {
+                self.leaf = bytes;
+            } else if built.is_ok() {
                 let bytes = Rc::new(bytes);
                 stack.extend(kids.iter().rev().map(|&k| (k, Some(Rc::clone(&bytes)))));
             }
+            built?;
         }
         Ok(())
+    }
+
+    /// Builds entry `node` into `out`: inflated, or, with its `base`, inflated as a delta and
+    /// applied to the base.
+    fn build(&mut self, node: u32, base: Option<&Vec<u8>>, out: &mut Vec<u8>) -> Result<(), WalkError> {
+        let Some(base) = base else {
+            return self.inflate_entry(node, out);
+        };
+        let mut delta = std::mem::take(&mut self.delta);
+        let inflated = self.inflate_entry(node, &mut delta);
+        let result = inflated.and_then(|()| {
+            apply_delta(base, &delta, out).map_err(|m| corrupt(self.shared.layout.entries[node as usize].offset, m))
+        });
+        self.delta = delta;
+        result
     }
 
     /// Inflates entry `i` into `out`, reading the pack in [`READ_CHUNK`] pieces. `out` grows
@@ -411,14 +421,15 @@ fn delta_size(data: &mut &[u8]) -> Result<usize, &'static str> {
     Err("delta header too long")
 }
 
-/// Builds an object from its base and a git delta (copy-from-base and insert instructions).
-pub(crate) fn apply_delta(base: &[u8], delta: &[u8]) -> Result<Vec<u8>, &'static str> {
+/// Builds an object from its base and a git delta (copy-from-base and insert instructions) into
+/// `out` (cleared first; its capacity is reused).
+pub(crate) fn apply_delta(base: &[u8], delta: &[u8], out: &mut Vec<u8>) -> Result<(), &'static str> {
     let mut ops = delta;
     if delta_size(&mut ops)? != base.len() {
         return Err("delta base size does not match the base object");
     }
     let size = delta_size(&mut ops)?;
-    let mut out = Vec::new();
+    out.clear();
     // The declared size is untrusted: reserve what copying all of the base and inserting all of
     // the delta could produce at most per instruction byte, and let the vector grow beyond that.
     out.try_reserve_exact(size.min(base.len().saturating_add(delta.len()))).map_err(|_| "delta result too large")?;
@@ -438,7 +449,7 @@ pub(crate) fn apply_delta(base: &[u8], delta: &[u8]) -> Result<Vec<u8>, &'static
         }
         out.extend_from_slice(piece);
     }
-    if out.len() == size { Ok(out) } else { Err("delta builds less than its declared size") }
+    if out.len() == size { Ok(()) } else { Err("delta builds less than its declared size") }
 }
 
 /// A copy instruction: bits 0-3 say which offset bytes follow, bits 4-6 which size bytes.
@@ -474,7 +485,9 @@ mod tests {
         let base = b"0123456789abcdef";
         // base 16, result 9: copy 4 bytes from offset 2, insert "xyz", copy 2 bytes from 14.
         let delta = [16, 9, 0x91, 2, 4, 3, b'x', b'y', b'z', 0x91, 14, 2];
-        assert_eq!(apply_delta(base, &delta).unwrap(), b"2345xyzef");
+        let mut out = b"leftover from the previous object".to_vec();
+        apply_delta(base, &delta, &mut out).unwrap();
+        assert_eq!(out, b"2345xyzef", "the output buffer is cleared before it is reused");
     }
 
     #[test]
@@ -482,7 +495,9 @@ mod tests {
         let base = vec![7u8; 0x10000];
         // base 65536 (varint 0x80 0x80 0x04), result 65536: copy with no offset or size bytes.
         let delta = [0x80, 0x80, 0x04, 0x80, 0x80, 0x04, 0x80];
-        assert_eq!(apply_delta(&base, &delta).unwrap(), base);
+        let mut out = Vec::new();
+        apply_delta(&base, &delta, &mut out).unwrap();
+        assert_eq!(out, base);
     }
 
     #[test]
@@ -498,7 +513,7 @@ mod tests {
             &[4, 3, 3, b'x'],       // insert truncated
         ];
         for delta in cases {
-            assert!(apply_delta(base, delta).is_err(), "{delta:?}");
+            assert!(apply_delta(base, delta, &mut Vec::new()).is_err(), "{delta:?}");
         }
     }
 
