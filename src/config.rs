@@ -61,6 +61,8 @@ pub struct OutputConfig {
     pub quiet: bool,
     /// When to draw a progress line on stderr.
     pub progress: crate::progress::ProgressChoice,
+    /// The lowest confidence reported (`--min-confidence`).
+    pub min_confidence: crate::rules::Confidence,
 }
 
 /// When to colour output.

@@ -81,6 +81,7 @@ pub(crate) fn run(args: &GitArgs) -> anyhow::Result<ExitStatus> {
     let mut collected = collect(&config, &args.rules, &args.filter.resolve())?;
     drop(display);
     collected.suppress();
+    collected.mark_context(&[]);
     super::scan::finish(collected.outcome, &collected.rules, &output, &args.validation)
 }
 

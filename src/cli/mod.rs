@@ -20,6 +20,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::ExitStatus;
 use crate::config::{ColorChoice, parse_size};
 use crate::report::ReportFormat;
+use crate::rules::Confidence;
 
 /// leakhound: find leaked credentials in files, directories and git history.
 #[derive(Debug, Parser)]
@@ -75,6 +76,19 @@ pub(crate) struct ReportArgs {
     /// Progress line on stderr: auto (on a terminal), always or never; off with -q.
     #[arg(long, value_enum, default_value_t = crate::progress::ProgressChoice::Auto, value_name = "WHEN")]
     progress: crate::progress::ProgressChoice,
+    /// Report only findings of at least this confidence: low, medium or high (findings only in
+    /// tests, docs and examples are one step below their rule's); the rest are counted.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_confidence, default_value = "low")]
+    min_confidence: Confidence,
+}
+
+fn parse_confidence(text: &str) -> Result<Confidence, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "low" => Ok(Confidence::Low),
+        "medium" => Ok(Confidence::Medium),
+        "high" => Ok(Confidence::High),
+        _ => Err(format!("expected low, medium or high, got {text:?}")),
+    }
 }
 
 /// Flags that decide what suppresses findings (config, baseline, inline markers).

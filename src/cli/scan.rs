@@ -10,12 +10,12 @@ use clap::Args;
 use super::{FilterArgs, ReadArgs, ReportArgs, RuleArgs};
 use crate::ExitStatus;
 use crate::config::{FilterConfig, OutputConfig, ScanConfig};
-use crate::matcher::Matcher;
+use crate::matcher::{Matcher, context};
 use crate::progress::{Display, Progress};
 use crate::report::{self, ReportContext};
-use crate::rules::RuleSet;
+use crate::rules::{Confidence, RuleSet};
 use crate::sanitize::escape_for_terminal;
-use crate::scan::{ScanOutcome, scan};
+use crate::scan::{Notice, NoticeLevel, ScanOutcome, scan};
 use crate::suppress::{Setup, Suppressor};
 
 /// Arguments of `leakhound scan`.
@@ -51,6 +51,7 @@ impl OutputConfig {
             color: report.color.resolve(to_stdout),
             quiet: report.quiet,
             progress: report.progress,
+            min_confidence: report.min_confidence,
         }
     }
 }
@@ -80,6 +81,7 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
     let mut collected = collect(&config, &args.filter.resolve())?;
     drop(display);
     collected.suppress();
+    collected.mark_context(&args.paths.iter().map(PathBuf::as_path).collect::<Vec<_>>());
     finish(collected.outcome, &collected.rules, &output, &args.validation)
 }
 
@@ -97,6 +99,13 @@ impl Collected {
     /// Applies markers, configuration and baseline.
     pub(crate) fn suppress(&mut self) {
         self.suppressor.apply(&mut self.outcome, &self.rules);
+    }
+
+    /// Marks findings that sit only in tests, docs or examples (paths judged inside `roots`).
+    pub(crate) fn mark_context(&mut self, roots: &[&std::path::Path]) {
+        context::drop_illustrations(&mut self.outcome.findings, &self.rules, roots);
+        context::mark(&mut self.outcome.findings, &self.rules, roots);
+        context::mark(&mut self.outcome.suppressed, &self.rules, roots);
     }
 }
 
@@ -119,12 +128,27 @@ pub(crate) fn finish(
     validation: &super::validate::ValidationArgs,
 ) -> anyhow::Result<ExitStatus> {
     let summary = super::validate::check_findings(&mut outcome.findings, rules, validation)?;
+    hide_below_confidence(&mut outcome, rules, output.min_confidence);
     write_report(&outcome, rules, output)?;
     if !output.quiet {
         print_notices_and_summary(&outcome)?;
         summary.as_ref().map(super::validate::print_summary).transpose()?;
     }
     Ok(exit_status(&outcome, output))
+}
+
+/// Drops the findings below `--min-confidence`, saying how many in a warning (nothing is hidden
+/// silently).
+fn hide_below_confidence(outcome: &mut ScanOutcome, rules: &RuleSet, min: Confidence) {
+    let hidden = context::retain_confident(&mut outcome.findings, rules, min);
+    if hidden > 0 {
+        outcome.notices.push(Notice {
+            level: NoticeLevel::Warning,
+            path: None,
+            message: format!("{hidden} finding(s) below --min-confidence {} not reported", min.as_str()),
+        });
+        outcome.notices.sort();
+    }
 }
 
 pub(crate) fn write_report(outcome: &ScanOutcome, rules: &RuleSet, output: &OutputConfig) -> anyhow::Result<()> {
