@@ -7,6 +7,7 @@
 mod accuracy;
 mod action;
 mod canary;
+mod confidence;
 mod decode;
 mod git;
 mod hostile;
