@@ -75,8 +75,10 @@ def run_gitleaks_like(exe: str, sub: str, root: Path) -> Hits:
         else:
             cmd = [exe, "fs", str(root), "--no-banner", "-o", str(report)]
         subprocess.run(cmd, capture_output=True)
-        items = json.loads(report.read_text() or "[]") if report.exists() else []
-    return {(rel(i["File"], root), int(i["StartLine"])) for i in items}
+        doc = json.loads(report.read_text() or "[]") if report.exists() else []
+    if isinstance(doc, dict):  # betterleaks 2: {"findings": [{"location": {"path", "start_line"}}]}
+        return {(rel(i["location"]["path"], root), int(i["location"]["start_line"])) for i in doc.get("findings", [])}
+    return {(rel(i["File"], root), int(i["StartLine"])) for i in doc}  # gitleaks: [{"File", "StartLine"}]
 
 
 def run_kingfisher(exe: str, root: Path) -> Hits:
