@@ -7,11 +7,11 @@
 //! `context` attribute (`test`, `docs`, `example`, `vendor`) and a confidence one step below its rule's, so
 //! `--min-confidence` can hide it, counted, in one flag.
 //!
-//! Paths are judged relative to the scan root ([`relative`]): a scan of `~/tests/project` must not
-//! mark everything in the project as test code. Pure functions of paths and findings; no I/O.
+//! Paths are judged relative to the scan root (the pipeline passes the suppressor's view of a
+//! location): a scan of `~/tests/project` must not mark everything in it as test code. Pure
+//! functions of paths and findings; no I/O.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use crate::finding::Finding;
 use crate::rules::{CheckName, Confidence, RuleSet};
@@ -138,18 +138,6 @@ fn is_example_file(name: &str) -> bool {
     name.split('.').skip(1).any(|part| EXAMPLE_NAME_PARTS.iter().any(|w| part.eq_ignore_ascii_case(w)))
 }
 
-/// `path` relative to the first of `roots` it lies under (the scan roots the user named), else
-/// `path` itself: only what is inside the scanned tree says what a file is.
-pub fn relative<'a>(path: &'a str, roots: &[&Path]) -> &'a str {
-    roots
-        .iter()
-        .filter_map(|root| root.to_str())
-        .map(|root| root.trim_end_matches('/'))
-        .filter(|root| !root.is_empty() && *root != ".")
-        .find_map(|root| path.strip_prefix(root).filter(|rest| rest.is_empty() || rest.starts_with('/')))
-        .unwrap_or(path)
-}
-
 /// One step less sure.
 pub fn lowered(confidence: Confidence) -> Confidence {
     match confidence {
@@ -158,20 +146,20 @@ pub fn lowered(confidence: Confidence) -> Confidence {
     }
 }
 
-/// Marks every finding all of whose locations are in a test, docs or example context (paths
-/// judged relative to `roots`): adds the `context` attribute (the contexts, comma-separated) and
-/// lowers its confidence one step. A finding with one location in production code is untouched.
-pub fn mark(findings: &mut [Finding], rules: &RuleSet, roots: &[&Path]) {
+/// Marks every finding all of whose locations are in a test, docs, example or vendor context
+/// (`relative` gives a location's path inside its scan root): adds the `context` attribute (the
+/// contexts, comma-separated) and lowers its confidence one step. A finding with one location in
+/// production code is untouched.
+pub fn mark(findings: &mut [Finding], rules: &RuleSet, relative: &dyn Fn(&str) -> String) {
     for finding in findings {
         let contexts: Option<BTreeSet<Context>> =
-            finding.locations.iter().map(|loc| of_path(relative(&loc.path, roots))).collect();
+            finding.locations.iter().map(|loc| of_path(&relative(&loc.path))).collect();
         let Some(contexts) = contexts.filter(|c| !c.is_empty()) else {
             continue;
         };
         let names: Vec<&str> = contexts.iter().map(|c| c.as_str()).collect();
         finding.attributes.insert(ATTRIBUTE.to_string(), names.join(","));
-        let current = finding.confidence.unwrap_or(rules.rules()[finding.rule].spec.confidence);
-        finding.confidence = Some(lowered(current));
+        finding.confidence = Some(lowered(confidence_of(finding, rules)));
     }
 }
 
@@ -179,13 +167,13 @@ pub fn mark(findings: &mut [Finding], rules: &RuleSet, roots: &[&Path]) {
 /// weak) whose value is a placeholder and all of whose locations are in tests, docs or examples:
 /// `https://user:pass@example.com` in a manual is an illustration, in `~/.git-credentials` it is
 /// a password. Returns how many were dropped.
-pub fn drop_illustrations(findings: &mut Vec<Finding>, rules: &RuleSet, roots: &[&Path]) -> usize {
+pub fn drop_illustrations(findings: &mut Vec<Finding>, rules: &RuleSet, relative: &dyn Fn(&str) -> String) -> usize {
     let before = findings.len();
     findings.retain(|f| {
         let credential_file = rules.rules()[f.rule].spec.checks.contains(&CheckName::CredentialFile);
         !(credential_file
             && filters::is_placeholder(f.secret.expose())
-            && f.locations.iter().all(|loc| of_path(relative(&loc.path, roots)).is_some()))
+            && f.locations.iter().all(|loc| of_path(&relative(&loc.path)).is_some()))
     });
     before - findings.len()
 }
@@ -265,16 +253,6 @@ mod tests {
         ] {
             assert_eq!(of_path(path), None, "{path}");
         }
-    }
-
-    #[test]
-    fn paths_are_judged_inside_the_scan_root() {
-        let root = Path::new("/home/me/tests/project");
-        assert_eq!(relative("/home/me/tests/project/src/main.rs", &[root]), "/src/main.rs");
-        assert_eq!(of_path(relative("/home/me/tests/project/src/main.rs", &[root])), None);
-        assert_eq!(of_path(relative("/home/me/tests/project/tests/a.rs", &[root])), Some(Context::Test));
-        // A sibling directory sharing the root's prefix is not under it.
-        assert_eq!(relative("/home/me/tests/project2/a.rs", &[root]), "/home/me/tests/project2/a.rs");
     }
 
     #[test]
