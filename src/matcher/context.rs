@@ -86,8 +86,8 @@ const DOC_EXTENSIONS: &[&str] = &["md", "markdown", "mdx", "rst", "adoc", "ascii
 /// Words that, as a dot-separated part of a file name, mark a template or example copy.
 const EXAMPLE_NAME_PARTS: &[&str] = &["example", "examples", "sample", "template", "dist", "tmpl", "tpl"];
 
-/// The context of a repository-relative path, if any (test wins over docs over example when
-/// several apply: a test fixture under `docs/` is still test data).
+/// The context of a repository-relative path, if any (test wins over docs, docs over example,
+/// example over vendor when several apply: a test fixture under `docs/` is still test data).
 pub fn of_path(path: &str) -> Option<Context> {
     let parts: Vec<&str> = path.split(['/', '\\']).filter(|p| !p.is_empty() && *p != ".").collect();
     let (name, dirs) = parts.split_last()?;
@@ -110,10 +110,9 @@ pub fn of_path(path: &str) -> Option<Context> {
 fn is_test_file(name: &str) -> bool {
     let stem = name.split_once('.').map_or(name, |(stem, _)| stem);
     let lower = stem.to_ascii_lowercase();
-    let git_test = name.len() > 6
-        && name.starts_with('t')
-        && name[1..5].bytes().all(|b| b.is_ascii_digit())
-        && name.as_bytes()[5] == b'-';
+    let bytes = name.as_bytes();
+    let git_test =
+        bytes.len() > 6 && bytes[0] == b't' && bytes[1..5].iter().all(u8::is_ascii_digit) && bytes[5] == b'-';
     git_test
         || lower == "test"
         || lower.contains("testdata")
@@ -253,6 +252,17 @@ mod tests {
         ] {
             assert_eq!(of_path(path), None, "{path}");
         }
+    }
+
+    #[test]
+    fn any_file_name_is_judged_without_panicking() {
+        // A multi-byte character across byte 5 once split a slice in the git test-name check.
+        for path in
+            ["t123\u{e9}x-y.sh", "t\u{e9}\u{e9}\u{e9}-x.sh", "t1\u{e9}-\u{e9}\u{e9}", "/", "", "t", "\u{1f600}/t0001-"]
+        {
+            let _ = of_path(path);
+        }
+        assert_eq!(of_path("t\u{e9}\u{e9}\u{e9}-x.sh"), None);
     }
 
     #[test]
