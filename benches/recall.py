@@ -14,10 +14,12 @@ on material written by others:
   negative examples with a finding are false positives. (Kingfisher's rules descend from Nosey
   Parker's, so it starts with an advantage here.)
 
-Nothing is copied into this repository: the material is read from bare git mirrors at run time
-(default `/work/.mirror`, or `--mirrors`; fetch them with `git clone --mirror` from GitHub).
+Nothing is copied into this repository: the material is read from bare git mirrors at run time,
+`MIRRORS/OWNER+NAME/repo` (default `/work/.mirror`, or `--mirrors`); `--fetch` clones a missing
+one with `git clone --mirror` from GitHub. The commit scored is printed with each table.
 
-Usage: python3 benches/recall.py [--leakhound PATH] [--peers DIR] [--mirrors DIR] [--only leaky-repo|np-examples]
+Usage: python3 benches/recall.py [--leakhound PATH] [--peers DIR] [--mirrors DIR] [--fetch]
+                                 [--no-peers] [--only leaky-repo|np-examples]
 """
 
 from __future__ import annotations
@@ -42,6 +44,19 @@ Hits = Set[Tuple[str, int]]  # (path relative to the scanned root, line)
 
 def git_show(git_dir: Path, spec: str) -> bytes:
     return subprocess.run(["git", "--git-dir", str(git_dir), "show", spec], check=True, capture_output=True).stdout
+
+
+def mirror(mirrors: Path, owner_name: str, fetch: bool) -> Path:
+    """The bare mirror of github.com/OWNER/NAME under `mirrors`, cloned first when `fetch`."""
+    git_dir = mirrors / owner_name.replace("/", "+") / "repo"
+    if not git_dir.exists():
+        if not fetch:
+            sys.exit(f"{git_dir} is missing: clone it with --fetch or `git clone --mirror`")
+        git_dir.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["git", "clone", "--quiet", "--mirror", f"https://github.com/{owner_name}", str(git_dir)], check=True)
+    commit = subprocess.run(["git", "--git-dir", str(git_dir), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    print(f"\n{owner_name} at {commit}")
+    return git_dir
 
 
 def export_tree(git_dir: Path, dest: Path) -> None:
@@ -223,15 +238,16 @@ def main() -> int:
     parser.add_argument("--mirrors", default="/work/.mirror")
     parser.add_argument("--only", choices=["leaky-repo", "np-examples"])
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--fetch", action="store_true", help="clone missing mirrors from GitHub")
     args = parser.parse_args()
     tools = scanners(args)
     if args.no_peers:
         tools = {k: v for k, v in tools.items() if k.startswith("leakhound")}
     mirrors = Path(args.mirrors)
     if args.only in (None, "leaky-repo"):
-        score_leaky(mirrors / "Plazmaz+leaky-repo" / "repo", tools)
+        score_leaky(mirror(mirrors, "Plazmaz/leaky-repo", args.fetch), tools)
     if args.only in (None, "np-examples"):
-        score_np(mirrors / "praetorian-inc+noseyparker" / "repo", tools)
+        score_np(mirror(mirrors, "praetorian-inc/noseyparker", args.fetch), tools)
     return 0
 
 
