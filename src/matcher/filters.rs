@@ -426,7 +426,8 @@ fn is_slash_led_token(s: &str) -> bool {
         && !rest.contains('.')
 }
 
-/// `foo.bar(baz)`, `self.secret`, `&pkg.Type{}`, `[]byte{}`: code, not a literal value. A value
+/// `foo.bar(baz)`, `self.secret`, `&pkg.Type{}`, `[]byte{}`, a leading format verb
+/// (`%s;Timeout=120`): code, not a literal value. A value
 /// that starts with `&` or `*` is code only when the rest reads as an expression (`&cfg.Token`),
 /// not when it is a password that happens to start with a symbol (`&DQv4&nd?`).
 fn is_code_expression(s: &str) -> bool {
@@ -441,6 +442,7 @@ fn is_code_expression(s: &str) -> bool {
         || is_constant_name(s)
         || is_script_variable(s)
         || is_field_list(s)
+        || ["%s", "%v", "%d", "%q"].iter().any(|verb| s.starts_with(verb))
         || s.starts_with(['[', '{', '('])
         || ["()", "{}", "[]"].iter().any(|p| s.contains(p))
         || s.contains('(')
@@ -670,6 +672,7 @@ mod tests {
             "$pexpiry",
             "UID:GID:GECOS:directory:shell",
             "GID:user_list",
+            "%s;Timeout=120;MultipleActiveResultSets=True",
         ] {
             assert!(is_common_shape(value.as_bytes()), "{value} is code, not a value");
         }
