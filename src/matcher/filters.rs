@@ -116,6 +116,8 @@ const PLACEHOLDER_VALUES: &[&str] = &[
     "wjalrxutnfemi/k7mdeng/bpxrficyexamplekey",
     // Values published on purpose: the Google Cloud SDK's installed-app OAuth client secret.
     "d-fl95q19q7mqmfpd7hhd0ty",
+    // MongoDB's documented example password (connection-string pages).
+    "d1fficultp@ssw0rd",
     // The UUID every tutorial and RFC-style example uses.
     "123e4567-e89b-12d3-a456-426614174000",
 ];
