@@ -79,7 +79,7 @@ pub struct Config {
 
 /// What may suppress findings: resolved from `-c/--config` (or `LEAKHOUND_CONFIG`),
 /// `--no-repo-config`, `--baseline-path` and `--no-inline-allow`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct FilterConfig {
     /// An explicit configuration file; it replaces the scan root's own `.leakhound.toml`.
     pub config: Option<PathBuf>,
@@ -91,6 +91,14 @@ pub struct FilterConfig {
     pub inline_allow: bool,
     /// Report only findings of at least this confidence (`--min-confidence`); `None` reports all.
     pub min_confidence: Option<crate::rules::Confidence>,
+}
+
+impl Default for FilterConfig {
+    /// What the command line does without flags: repository configuration and inline markers
+    /// count, no `-c` file, no baseline.
+    fn default() -> Self {
+        FilterConfig { config: None, repo_config: true, baseline: None, inline_allow: true }
+    }
 }
 
 /// How to report.

@@ -187,6 +187,7 @@ impl Setup {
     }
 
     /// Builds the setup from roots already opened; `explicit` is the `-c` configuration.
+    #[allow(clippy::disallowed_methods, reason = "rule files named by the -c configuration the user gave")]
     pub fn assemble(
         roots: Vec<Root>,
         explicit: Option<RepoConfig>,

@@ -495,6 +495,7 @@ fn read_config(source: &dyn ConfigSource, dir: &str, root: bool) -> Result<Optio
 
 /// Reads an explicit config file (`-c FILE`, `LEAKHOUND_CONFIG`): it is a root config whose rule
 /// files are relative to the scan root.
+#[allow(clippy::disallowed_methods, reason = "the -c configuration file the user names")]
 pub fn read_explicit(path: &std::path::Path) -> Result<RepoConfig, ConfigError> {
     let shown = path.display().to_string();
     let bytes =

@@ -90,6 +90,7 @@ pub struct CredentialNames {
 }
 
 impl Default for CredentialNames {
+    #[allow(clippy::expect_used, reason = "the credential globs are constants, tested to compile")]
     fn default() -> Self {
         let mut builder = GlobSetBuilder::new();
         for glob in CREDENTIAL_FILE_GLOBS {
@@ -163,6 +164,7 @@ fn builder(paths: &[PathBuf], options: &WalkOptions) -> WalkBuilder {
     builder
 }
 
+#[allow(clippy::expect_used, reason = "the credential globs are constants, tested to compile")]
 fn credential_overrides(root: &Path) -> ignore::overrides::Override {
     let mut overrides = OverrideBuilder::new(root);
     for glob in CREDENTIAL_FILE_GLOBS {

@@ -116,7 +116,7 @@ fn a_secret_added_then_deleted_is_attributed_to_the_commit_that_added_it() {
     repo.commit("remove token");
     let (code, doc, stderr) = repo.scan(&[]);
     assert_eq!(code, 1, "{stderr}");
-    assert_eq!(places(&doc), vec![("config.py".into(), added.clone(), "reachable".into())]);
+    assert_eq!(places(&doc), vec![("config.py".into(), added, "reachable".into())]);
     let commit = &doc["findings"][0]["locations"][0]["git"]["commit"];
     assert_eq!(commit["author"], "Ada Lovelace");
     assert_eq!(commit["email"], "ada@example.org");
@@ -267,7 +267,7 @@ fn range_and_since_report_only_secrets_the_commits_add() {
     repo.commit("harmless");
     let (code, doc, stderr) = repo.scan(&["--range", &format!("{base}..HEAD")]);
     assert_eq!(code, 1, "{stderr}");
-    assert_eq!(places(&doc), vec![("app.env".into(), change.clone(), "reachable".into())]);
+    assert_eq!(places(&doc), vec![("app.env".into(), change, "reachable".into())]);
     assert_eq!(doc["findings"][0]["locations"][0]["line"], 2);
     let (_, since, _) = repo.scan(&["--since", &base]);
     assert_eq!(places(&since), places(&doc));

@@ -295,6 +295,7 @@ pub(crate) fn timing(phase: &str, since: Instant) {
 }
 
 /// `, rss N MiB (anon A, file F), peak P MiB` from `/proc/self/status`, or nothing.
+#[allow(clippy::disallowed_methods, reason = "the process reads its own memory counters for LEAKHOUND_TIMINGS")]
 fn memory_now() -> String {
     let Ok(status) = std::fs::read_to_string("/proc/self/status") else { return String::new() };
     let field = |name: &str| {

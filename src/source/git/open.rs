@@ -90,6 +90,7 @@ pub(crate) fn open(path: &Path, allow_external: bool) -> Result<Opened, OpenErro
     Ok(Opened { repo, objects: ObjectDirs { dirs: object_dirs, hash } })
 }
 
+#[allow(clippy::disallowed_methods, reason = "repository metadata (.git files), checked before it is trusted")]
 fn check_gitfile(root: &Path, gitfile: &Path) -> Result<(), OpenError> {
     let text = std::fs::read_to_string(gitfile).unwrap_or_default();
     let Some(target) = text.lines().find_map(|l| l.strip_prefix("gitdir:")).map(str::trim) else {
@@ -107,6 +108,7 @@ fn check_gitfile(root: &Path, gitfile: &Path) -> Result<(), OpenError> {
 }
 
 /// Object directories listed in `objects/info/alternates`, resolved.
+#[allow(clippy::disallowed_methods, reason = "repository metadata (alternates), checked before it is trusted")]
 fn alternates(objects: &Path) -> Result<Vec<PathBuf>, OpenError> {
     let path = objects.join("info/alternates");
     let Some(text) = readable_or_absent(&path, |p| std::fs::read_to_string(p))? else {

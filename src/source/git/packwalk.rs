@@ -228,6 +228,7 @@ fn child_lists(parents: &[u32]) -> (Vec<u32>, Vec<u32>) {
 
 /// Decodes every object of the pack behind `index_path` whose kind `wanted` accepts, on `threads`
 /// threads; `visit` (cloned per thread) gets each object's kind, bytes and id.
+#[allow(clippy::disallowed_methods, reason = "pack files are read with positioned reads, by this module only")]
 pub(crate) fn walk_pack<V>(
     index_path: &Path,
     hash: gix::hash::Kind,
@@ -462,6 +463,7 @@ fn copy_instruction<'b>(op: u8, ops: &mut &[u8], base: &'b [u8]) -> Result<&'b [
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods, reason = "tests read the files they wrote")]
 mod tests {
     use std::fmt::Write as _;
 
