@@ -97,7 +97,7 @@ impl Default for FilterConfig {
     /// What the command line does without flags: repository configuration and inline markers
     /// count, no `-c` file, no baseline.
     fn default() -> Self {
-        FilterConfig { config: None, repo_config: true, baseline: None, inline_allow: true }
+        FilterConfig { config: None, repo_config: true, baseline: None, inline_allow: true, min_confidence: None }
     }
 }
 
