@@ -75,6 +75,9 @@ pub struct Config {
     pub validation: ValidationChoice,
     /// Follow `.git` files and object alternates that point outside the repository.
     pub allow_external_objects: bool,
+    /// Accept missing git history (shallow or partial clone, absent objects) instead of exit 2;
+    /// the coverage record says so.
+    pub allow_missing_objects: bool,
 }
 
 /// What may suppress findings: resolved from `-c/--config` (or `LEAKHOUND_CONFIG`),
@@ -91,13 +94,23 @@ pub struct FilterConfig {
     pub inline_allow: bool,
     /// Report only findings of at least this confidence (`--min-confidence`); `None` reports all.
     pub min_confidence: Option<crate::rules::Confidence>,
+    /// `--strict`: nothing the scanned repository supplies (config files, ignore files, inline
+    /// markers) is honoured; the coverage record says so.
+    pub strict: bool,
 }
 
 impl Default for FilterConfig {
     /// What the command line does without flags: repository configuration and inline markers
     /// count, no `-c` file, no baseline.
     fn default() -> Self {
-        FilterConfig { config: None, repo_config: true, baseline: None, inline_allow: true, min_confidence: None }
+        FilterConfig {
+            config: None,
+            repo_config: true,
+            baseline: None,
+            inline_allow: true,
+            min_confidence: None,
+            strict: false,
+        }
     }
 }
 

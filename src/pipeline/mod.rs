@@ -128,6 +128,7 @@ impl Prepared {
         for notice in &self.notices {
             outcome.push_notice(notice.clone());
         }
+        outcome.coverage.strict = config.filter.strict;
         Ok(outcome)
     }
 

@@ -21,7 +21,7 @@ use crate::outcome::{Notice, NoticeKind, Subject, Tally};
 
 use crate::date::rfc3339;
 
-/// What one prefetch worker found: matches per blob, and its counts.
+/// What one prefetch worker returns: the matches of its blobs, and its counters and notices.
 type WorkerResult = (Vec<(ObjectId, Vec<LocatedMatch>)>, Tally);
 
 /// Matches per blob, computed once.

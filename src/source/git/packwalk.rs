@@ -412,7 +412,7 @@ fn delta_size(data: &mut &[u8]) -> Result<usize, &'static str> {
 }
 
 /// Builds an object from its base and a git delta (copy-from-base and insert instructions).
-fn apply_delta(base: &[u8], delta: &[u8]) -> Result<Vec<u8>, &'static str> {
+pub(crate) fn apply_delta(base: &[u8], delta: &[u8]) -> Result<Vec<u8>, &'static str> {
     let mut ops = delta;
     if delta_size(&mut ops)? != base.len() {
         return Err("delta base size does not match the base object");
