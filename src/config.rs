@@ -107,6 +107,8 @@ pub struct FilterConfig {
     pub root_baseline: bool,
     /// Honour inline allow markers (false with `--no-inline-allow`).
     pub inline_allow: bool,
+    /// Report only findings of at least this confidence (`--min-confidence`); `None` reports all.
+    pub min_confidence: Option<crate::rules::Confidence>,
     /// `--strict`: nothing the scanned repository supplies (config files, ignore files, inline
     /// markers) is honoured; the coverage record says so.
     pub strict: bool,
@@ -122,6 +124,7 @@ impl Default for FilterConfig {
             baseline: None,
             root_baseline: true,
             inline_allow: true,
+            min_confidence: None,
             strict: false,
         }
     }

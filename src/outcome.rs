@@ -123,6 +123,8 @@ pub enum NoticeKind {
     Corrupt,
     /// An archive member without content (a link, a device): nothing was missed.
     SpecialMember,
+    /// Findings deliberately not reported (below `--min-confidence`).
+    Filtered,
 }
 
 impl NoticeKind {
@@ -142,13 +144,16 @@ impl NoticeKind {
             NoticeKind::Unsupported => "unsupported",
             NoticeKind::Corrupt => "corrupt",
             NoticeKind::SpecialMember => "special-member",
+            NoticeKind::Filtered => "filtered",
         }
     }
 
     /// How serious this kind is: only deliberate skips are warnings.
     pub fn level(self) -> NoticeLevel {
         match self {
-            NoticeKind::TooLarge | NoticeKind::NotApplied | NoticeKind::SpecialMember => NoticeLevel::Warning,
+            NoticeKind::TooLarge | NoticeKind::NotApplied | NoticeKind::SpecialMember | NoticeKind::Filtered => {
+                NoticeLevel::Warning
+            }
             _ => NoticeLevel::Error,
         }
     }

@@ -35,7 +35,7 @@ use crate::outcome::{Observer, ScanOutcome};
 use crate::pipeline::{self, Scanned, Target};
 use crate::progress::{Display, Progress};
 use crate::report::{self, ReportContext, ReportFormat};
-use crate::rules::RuleSet;
+use crate::rules::{Confidence, RuleSet};
 use crate::sanitize::escape_for_terminal;
 use crate::validate::{EndpointOverride, ValidationConfig};
 
@@ -132,10 +132,23 @@ pub(crate) struct FilterArgs {
     /// Ignore inline allow markers (`leakhound:allow`, `gitleaks:allow`, `pragma: allowlist secret`).
     #[arg(long)]
     no_inline_allow: bool,
+    /// Report only findings of at least this confidence: low, medium or high (findings only in
+    /// tests, docs, examples and vendored code are one step below their rule's); the rest are counted.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_confidence)]
+    min_confidence: Option<Confidence>,
     /// Audit mode for a repository you do not trust: ignore everything it supplies (`.leakhound.toml`
     /// files, ignore files, inline allow markers); the coverage record says so.
     #[arg(long)]
     strict: bool,
+}
+
+fn parse_confidence(text: &str) -> Result<Confidence, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "low" => Ok(Confidence::Low),
+        "medium" => Ok(Confidence::Medium),
+        "high" => Ok(Confidence::High),
+        _ => Err(format!("expected low, medium or high, got {text:?}")),
+    }
 }
 
 impl FilterArgs {
@@ -147,6 +160,7 @@ impl FilterArgs {
             baseline: self.baseline_path.clone(),
             root_baseline: !self.no_repo_config && !self.strict,
             inline_allow: !self.no_inline_allow && !self.strict,
+            min_confidence: self.min_confidence,
             strict: self.strict,
         }
     }

@@ -41,7 +41,85 @@ pub(crate) fn passes(check: CheckName, buf: &[u8], span: &std::ops::Range<usize>
         CheckName::NotCommonShape => !filters::is_common_shape(secret),
         CheckName::HasDigit => secret.iter().any(u8::is_ascii_digit),
         CheckName::MixedCharset => mixed_charset(secret),
+        CheckName::SecretName => secret_name(buf, span.start),
+        CheckName::CredentialFile => !filters::is_template(secret),
     }
+}
+
+/// Words that, before a value on its line, say the value is a digest or an identifier rather
+/// than a secret (`token_sha256: <hex>`, `secret_checksum`, `cache_token`, `api_key_uuid`).
+const DIGEST_WORDS: &[&str] = &[
+    "hash",
+    "hashed",
+    "digest",
+    "checksum",
+    "sha",
+    "sha1",
+    "sha224",
+    "sha256",
+    "sha384",
+    "sha512",
+    "md5",
+    "crc",
+    "crc32",
+    "sum",
+    "integrity",
+    "commit",
+    "rev",
+    "revision",
+    "etag",
+    "fingerprint",
+    "cache",
+    "cached",
+    "nonce",
+    "salt",
+    "iv",
+    "version",
+    "signature",
+    "sig",
+    "csrf",
+    "xsrf",
+    "uuid",
+    "guid",
+    "trace",
+    "correlation",
+    "blob",
+    "object",
+    "oid",
+    "public",
+];
+
+/// Whether no word of the line before `start` (split at non-alphanumerics and camelCase humps)
+/// is a digest or identifier word.
+fn secret_name(buf: &[u8], start: usize) -> bool {
+    let line_start = memchr::memrchr(b'\n', &buf[..start]).map_or(0, |i| i + 1);
+    let before = &buf[line_start..start];
+    words(before).all(|word| !DIGEST_WORDS.contains(&word.as_str()))
+}
+
+/// The lowercase words of `text`: runs of ASCII letters and digits, split where a lowercase
+/// letter or digit is followed by an uppercase one (`tokenSha256` -> `token`, `sha256`).
+fn words(text: &[u8]) -> impl Iterator<Item = String> + '_ {
+    let mut starts = Vec::new();
+    for (i, &b) in text.iter().enumerate() {
+        let prev = i.checked_sub(1).map(|p| text[p]);
+        let hump = b.is_ascii_uppercase() && prev.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit());
+        let begins = b.is_ascii_alphanumeric() && (prev.is_none_or(|p| !p.is_ascii_alphanumeric()) || hump);
+        if begins {
+            starts.push(i);
+        }
+    }
+    starts.into_iter().map(move |at| {
+        let len = text[at..]
+            .iter()
+            .enumerate()
+            .position(|(k, &b)| {
+                !b.is_ascii_alphanumeric()
+                    || (k > 0 && b.is_ascii_uppercase() && !text[at + k - 1].is_ascii_uppercase())
+            })
+            .unwrap_or(text.len() - at);
+        text[at..at + len].to_ascii_lowercase().iter().map(|&b| char::from(b)).collect()
+    })
 }
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -175,6 +253,30 @@ mod tests {
         assert!(!check("password = \"Ab1cD2eF'\n", "Ab1cD2eF"));
         assert!(!check("password = Ab1cD2eF\"\n", "Ab1cD2eF"));
         assert!(check(concat!("pass", "word:Ab1cD2eF\n"), "Ab1cD2eF"));
+    }
+
+    #[test]
+    fn secret_names_reject_digest_and_identifier_words() {
+        let check = |line: &str| secret_name(line.as_bytes(), line.len());
+        assert!(check("CLIENT_SECRET="));
+        assert!(check("  session_secret: \""));
+        assert!(check("prev: 1\napi_token = \""));
+        assert!(!check("token_sha256: \""));
+        assert!(!check("tokenSha256: \""));
+        assert!(!check("secret_checksum = \""));
+        assert!(!check("cacheToken: "));
+        assert!(!check("api_key_uuid = \""));
+        // Only the value's own line counts.
+        assert!(check("commit: 1\nsecret: "));
+        // A digest word inside a longer word is not that word.
+        assert!(check("consumer_secret: "));
+        assert!(check("shared_secret: "));
+    }
+
+    #[test]
+    fn words_split_at_symbols_and_camel_humps() {
+        let split: Vec<String> = words(b"myTokenSha256=x-API_key").collect();
+        assert_eq!(split, ["my", "token", "sha256", "x", "api", "key"]);
     }
 
     #[test]

@@ -116,7 +116,29 @@ const PLACEHOLDER_VALUES: &[&str] = &[
     "wjalrxutnfemi/k7mdeng/bpxrficyexamplekey",
     // Values published on purpose: the Google Cloud SDK's installed-app OAuth client secret.
     "d-fl95q19q7mqmfpd7hhd0ty",
+    // MongoDB's documented example password (connection-string pages).
+    "d1fficultp@ssw0rd",
+    // The UUID every tutorial and RFC-style example uses.
+    "123e4567-e89b-12d3-a456-426614174000",
 ];
+
+/// Whether a value is a template or a variable reference left for a tool to fill in (`${VAR}`,
+/// `{{ var }}`, `<%= ENV[...] %>`, `<password>`, `$(cmd)`, `%VAR%`, `$VAR`), a masked value
+/// (`********`), or a fill-in marker (`your_password`, `password_here`). The narrow test for
+/// credential files, where a weak or placeholder-looking password is still a password.
+pub fn is_template(secret: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(secret);
+    let lower = text.to_ascii_lowercase();
+    ["${", "{{", "}}", "#{", "<%", "%>"].iter().any(|m| text.contains(m))
+        || has_angle_placeholder(&text)
+        || has_substitution(&text)
+        || is_env_reference(&text)
+        || (secret.len() >= 3 && secret.iter().all(|b| b"*xX.#".contains(b)))
+        // Anonymous FTP's conventional password: an e-mail-ish marker, not a credential.
+        || matches!(lower.as_str(), "anonymous" | "anonymous@" | "guest")
+        || ["your_", "your-", "<your"].iter().any(|p| lower.starts_with(p))
+        || ["_here", "-here"].iter().any(|p| lower.ends_with(p))
+}
 
 /// Whether the value of a generic rule is a placeholder: [`is_placeholder`], or a value built
 /// around a word like `secret` or `password`.
@@ -291,7 +313,23 @@ pub fn is_common_shape(secret: &[u8]) -> bool {
         || is_code_expression(&s)
         || is_publishable_key(&s)
         || is_password_hash(&s)
+        || is_ciphertext(&s)
         || has_bad_checksum(secret)
+}
+
+/// An encrypted value: safe to commit by design, and the reason configuration files hold values
+/// under `secret` and `password` names that are not secrets. Ansible Vault, SOPS, Vault transit,
+/// Spring Cloud Config `{cipher}`, AWS KMS ciphertext blobs and Bitnami sealed secrets.
+fn is_ciphertext(s: &str) -> bool {
+    const PREFIXES: &[&str] = &["$ANSIBLE_VAULT;", "ENC[", "vault:v", "{cipher}", "-----BEGIN PGP MESSAGE"];
+    const KMS_BLOB: &[&str] = &["AQICAH", "AQIBAH", "AQIDAH"];
+    const SEALED: &[&str] = &["AgA", "AgB", "AgC", "AgD"];
+    // A Fernet token: version byte 0x80 and a timestamp, base64url (`gAAAAA...`), 57+ bytes.
+    let fernet = s.starts_with("gAAAAA") && s.len() >= 76;
+    fernet
+        || PREFIXES.iter().any(|p| s.starts_with(p))
+        || (s.len() >= 150 && KMS_BLOB.iter().any(|p| s.starts_with(p)))
+        || (s.len() >= 300 && SEALED.iter().any(|p| s.starts_with(p)))
 }
 
 /// A password hash (bcrypt, sha-crypt, MD5-crypt, yescrypt, Argon2, Django's PBKDF2, LDAP
@@ -321,7 +359,11 @@ fn is_password_hash(s: &str) -> bool {
         "{CRYPT}",
         "{PBKDF2}",
     ];
-    PREFIXES.iter().any(|p| s.starts_with(p)) && s.len() >= 20
+    // An htpasswd-style `user:hash` line under a password name is the hash too.
+    // (The htpasswd and shadow rules report such entries: their `credential-file` check skips this
+    // shape filter.)
+    let hash = s.split_once(':').filter(|(user, _)| !user.contains('$')).map_or(s, |(_, hash)| hash);
+    PREFIXES.iter().any(|p| hash.starts_with(p)) && hash.len() >= 20
 }
 
 /// Keys that are public by design and shipped to browsers and apps: Stripe publishable keys,
@@ -386,7 +428,8 @@ fn is_slash_led_token(s: &str) -> bool {
         && !rest.contains('.')
 }
 
-/// `foo.bar(baz)`, `self.secret`, `&pkg.Type{}`, `[]byte{}`: code, not a literal value. A value
+/// `foo.bar(baz)`, `self.secret`, `&pkg.Type{}`, `[]byte{}`, a leading format verb
+/// (`%s;Timeout=120`): code, not a literal value. A value
 /// that starts with `&` or `*` is code only when the rest reads as an expression (`&cfg.Token`),
 /// not when it is a password that happens to start with a symbol (`&DQv4&nd?`).
 fn is_code_expression(s: &str) -> bool {
@@ -398,11 +441,41 @@ fn is_code_expression(s: &str) -> bool {
             && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.:{}()[]".contains(&b))
     });
     pointer_expression
+        || is_constant_name(s)
+        || is_script_variable(s)
+        || is_field_list(s)
+        || ["%s", "%v", "%d", "%q"].iter().any(|verb| s.starts_with(verb))
         || s.starts_with(['[', '{', '('])
         || ["()", "{}", "[]"].iter().any(|p| s.contains(p))
         || s.contains('(')
         || s.contains(')')
         || is_dotted_identifier(s)
+}
+
+/// `TIME_MAX`, `DEFAULT_API_TOKEN`: a constant's name (capitals, digits and at least one
+/// underscore), assigned where a value was expected.
+fn is_constant_name(s: &str) -> bool {
+    s.contains('_')
+        && s.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
+        && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// `$smtp_authpass`, `$pexpiry`: a Perl, PHP or shell variable (lowercase identifier after `$`);
+/// `$DB_PASSWORD` is judged by [`is_env_reference`], and passwords that start with `$` carry
+/// capitals, digits or symbols (`$Summer2024!`).
+fn is_script_variable(s: &str) -> bool {
+    s.strip_prefix('$').is_some_and(|name| {
+        name.len() >= 3
+            && name.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
+            && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+    })
+}
+
+/// `UID:GID:GECOS:directory:shell`, `GID:user_list`: a comment describing a colon-separated file
+/// format, not a value (letters and underscores only, two or more fields).
+fn is_field_list(s: &str) -> bool {
+    s.contains(':')
+        && s.split(':').all(|field| !field.is_empty() && field.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_'))
 }
 
 /// `sys::IORING_FLAGS`, `Config::DEFAULT_TOKEN`, `\\App\\Auth::KEY`: a path in Rust, C++ or PHP.
@@ -568,6 +641,70 @@ mod tests {
         for value in ["&cfg.Token", "*opts.Password", "&pkg.Type{}"] {
             assert!(is_common_shape(value.as_bytes()), "{value} should be a common shape");
         }
+    }
+
+    #[test]
+    fn templates_are_narrower_than_placeholders() {
+        for value in [
+            "${PGPASSWORD}",
+            "{{ db_password }}",
+            "<%= ENV['DB_PASS'] %>",
+            "<password>",
+            "$(cat pw)",
+            "%DB_PASS%",
+            "$DB_PASS",
+            "********",
+            "password_here",
+            "your_password",
+        ] {
+            assert!(is_template(value.as_bytes()), "{value} should be a template");
+        }
+        // Weak or placeholder-looking passwords are still passwords in a credential file.
+        for value in ["postgres", "changeme", "password", "hunter2", "x", "s3cr3t-P@ss"] {
+            assert!(!is_template(value.as_bytes()), "{value} should not be a template");
+        }
+    }
+
+    #[test]
+    fn code_that_names_a_value_is_a_common_shape() {
+        for value in [
+            "TIME_MAX",
+            "DEFAULT_API_TOKEN",
+            "$smtp_authpass",
+            "$pexpiry",
+            "UID:GID:GECOS:directory:shell",
+            "GID:user_list",
+            "%s;Timeout=120;MultipleActiveResultSets=True",
+        ] {
+            assert!(is_common_shape(value.as_bytes()), "{value} is code, not a value");
+        }
+        for value in ["$Summer2024!", "$ecret99Kq", "Zt8#qLm2:vR!x", "HUNTER2", "user:Zk9q2Lm8"] {
+            assert!(!is_common_shape(value.as_bytes()), "{value} could be a password");
+        }
+    }
+
+    #[test]
+    fn htpasswd_lines_under_password_names_are_hashes() {
+        assert!(is_common_shape(b"testuser:$2y$05$sBsSqk0OpSD1uTZkHXc4FeJ0Z70wLQdAX/82UiHuQOKbNbBrzs63m"));
+        assert!(!is_common_shape(b"testuser:Zk9q2Lm8vR3x"));
+    }
+
+    #[test]
+    fn ciphertexts_are_common_shapes() {
+        let kms = format!("AQICAHh{}", "q0m2Yk9vXb1hT3nR7LpW5sZc8DfG4JtU6aEiQyKxNo0".repeat(4));
+        let sealed = format!("AgBy{}", "q0m2Yk9vXb1hT3nR7LpW5sZc8DfG4JtU6aEiQyKxNo0".repeat(8));
+        for value in [
+            "$ANSIBLE_VAULT;1.1;AES256",
+            "ENC[AES256_GCM,data:Zk9q2Lm8,iv:Q7fK,tag:x,type:str]",
+            "vault:v1:8SDd3WHDOjf7mq69CyCqYjBXAiQQAVZRkFM13ok481zoCmHnSeDX9vyf7w==",
+            "{cipher}AQA5Zk9q2Lm8vR3xQ7fK2mZr9XbW4nT1",
+            &kms,
+            &sealed,
+            "gAAAAAAdwJ6wAAECAwQFBgcICQoLDA0ODy021cpGVWKZ_eEwCGM4BLLF_5CV9dOPmrhuVUPgJobwOz7JcbmrR64jVmpU4IwqDA==",
+        ] {
+            assert!(is_common_shape(value.as_bytes()), "{value} is a ciphertext");
+        }
+        assert!(!is_common_shape(b"AgBy7Zk9q2Lm8vR3x"), "a short value starting with Ag is not sealed");
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //!    overlap, the more specific rule's wins; matches that do not overlap never hide each other.
 
 pub mod checks;
+pub mod context;
 pub mod decode;
 pub mod filters;
 pub(crate) mod prefilter;
@@ -296,12 +297,19 @@ fn attributes(pattern: &CompiledPattern, buf: &[u8], caps: &Captures) -> Vec<(Ar
 /// Placeholder filtering by kind. A key block is structure plus base64; its headers
 /// (`Comment: <email>`) and random body would trip word and symbol markers, and its rule's
 /// pattern already rejects placeholder bodies.
-fn is_placeholder_for(kind: Kind, secret: &[u8]) -> bool {
-    match kind {
+fn is_placeholder_for(rule: &Rule, secret: &[u8]) -> bool {
+    match rule.spec.kind {
         Kind::PrivateKey => false,
+        // Credential files: the rule's `credential-file` check drops templates only.
+        _ if is_credential_file(rule) => false,
         kind if kind.is_generic() => filters::is_generic_placeholder(secret),
         _ => filters::is_placeholder(secret),
     }
+}
+
+/// A rule for a credential file reports any value but a template (see `checks::passes`).
+fn is_credential_file(rule: &Rule) -> bool {
+    rule.spec.checks.contains(&crate::rules::CheckName::CredentialFile)
 }
 
 fn judge(rule: &Rule, buf: &[u8], found: RawMatch) -> Candidate {
@@ -311,9 +319,9 @@ fn judge(rule: &Rule, buf: &[u8], found: RawMatch) -> Candidate {
         Verdict::LowEntropy
     } else if let Some(&failed) = rule.spec.checks.iter().find(|&&c| !checks::passes(c, buf, &found.secret)) {
         Verdict::CheckFailed(failed)
-    } else if is_placeholder_for(rule.spec.kind, secret) {
+    } else if is_placeholder_for(rule, secret) {
         Verdict::Placeholder
-    } else if rule.spec.kind.is_generic() && filters::is_common_shape(secret) {
+    } else if rule.spec.kind.is_generic() && !is_credential_file(rule) && filters::is_common_shape(secret) {
         Verdict::CommonShape
     } else {
         Verdict::Kept

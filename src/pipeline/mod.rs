@@ -21,9 +21,9 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::config::repo::ConfigError;
-use crate::matcher::Matcher;
-use crate::outcome::{Notice, Observer, ScanOutcome};
-use crate::rules::{RuleErrors, RuleSet};
+use crate::matcher::{Matcher, context};
+use crate::outcome::{Notice, NoticeKind, Observer, ScanOutcome, Subject};
+use crate::rules::{Confidence, RuleErrors, RuleSet};
 use crate::suppress::{Setup, Suppressor};
 use crate::validate::{self, Timestamp, ValidationError, ValidationStatus, ValidationSummary, offline};
 
@@ -136,8 +136,32 @@ impl Prepared {
     pub fn finish(mut self, mut outcome: ScanOutcome, config: &Config) -> Result<Scanned, PipelineError> {
         offline::annotate(&mut outcome.findings, &self.rules, Timestamp::now());
         self.suppressor.apply(&mut outcome, &self.rules);
+        mark_context(&mut outcome, &self.rules, &self.suppressor);
         let validation = validate(&mut outcome, &self.rules, config)?;
+        hide_below_confidence(&mut outcome, &self.rules, config.filter.min_confidence);
         Ok(Scanned { outcome, rules: self.rules, validation, suppressor: self.suppressor })
+    }
+}
+
+/// The context stage: findings only in tests, docs, examples or vendored code are marked one
+/// confidence step lower, and credential-file findings that only illustrate (a placeholder in a
+/// manual) are dropped ([`context`]).
+fn mark_context(outcome: &mut ScanOutcome, rules: &RuleSet, suppressor: &Suppressor) {
+    let relative = |path: &str| suppressor.relative(path);
+    context::drop_illustrations(&mut outcome.findings, rules, &relative);
+    context::mark(&mut outcome.findings, rules, &relative);
+    context::mark(&mut outcome.suppressed, rules, &relative);
+}
+
+/// `--min-confidence`: drops the findings below it and says how many (nothing is hidden silently).
+fn hide_below_confidence(outcome: &mut ScanOutcome, rules: &RuleSet, min: Option<Confidence>) {
+    let Some(min) = min else {
+        return;
+    };
+    let hidden = context::retain_confident(&mut outcome.findings, rules, min);
+    if hidden > 0 {
+        let message = format!("{hidden} finding(s) below --min-confidence {} not reported", min.as_str());
+        outcome.push_notice(Notice::new(NoticeKind::Filtered, Subject::Scan, message));
     }
 }
 

@@ -283,6 +283,13 @@ pub enum CheckName {
     /// The value is a quoted literal, or unquoted and the last thing on its line (config
     /// style); never an expression followed by more code (`Secret: makeSecret(x),`).
     LiteralValue,
+    /// No word before the value on its line says digest or identifier (`sha256`, `checksum`,
+    /// `commit`, `cache`, `uuid`): for rules that report hex or UUID values under secret names.
+    SecretName,
+    /// The rule reads a credential file (`.netrc`, `.pgpass`, `.my.cnf`): any value that is not
+    /// a template (`${VAR}`, `<password>`, `{{ var }}`) is reported, however weak; placeholder
+    /// words do not apply.
+    CredentialFile,
 }
 
 impl CheckName {
@@ -296,6 +303,8 @@ impl CheckName {
             CheckName::HasDigit => "has-digit",
             CheckName::MixedCharset => "mixed-charset",
             CheckName::LiteralValue => "literal-value",
+            CheckName::SecretName => "secret-name",
+            CheckName::CredentialFile => "credential-file",
         }
     }
 }

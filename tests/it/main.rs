@@ -11,6 +11,7 @@ mod accuracy;
 mod action;
 mod archives;
 mod canary;
+mod confidence;
 mod confine;
 mod decode;
 mod errors;

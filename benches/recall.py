@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""Recall (and what precision can be judged) on third-party material leakhound's authors did not write.
+
+Our own accuracy suite (`fixtures/accuracy/`) was written alongside the rules, so it is a
+regression floor, not a measurement. This script scores leakhound, and any peer scanner it finds,
+on material written by others:
+
+* `leaky-repo`: Plazmaz/leaky-repo, a repository of planted secrets whose `.leaky-meta/secrets.csv`
+  counts, per file, the lines that hold a risky secret. Score per file: distinct reported lines,
+  capped at the labelled count (the CSV labels files, not lines, so a reported line beyond the
+  count cannot be judged and is listed as "extra").
+* `np-examples`: the `examples` and `negative_examples` of Nosey Parker's rule files, one file per
+  example. Recall per rule family (the rule file's name) = examples with at least one finding;
+  negative examples with a finding are false positives. (Kingfisher's rules descend from Nosey
+  Parker's, so it starts with an advantage here.)
+
+Nothing is copied into this repository: the material is read from bare git mirrors at run time,
+`MIRRORS/OWNER+NAME/repo` (default `/work/.mirror`, or `--mirrors`); `--fetch` clones a missing
+one with `git clone --mirror` from GitHub. The commit scored is printed with each table.
+
+Usage: python3 benches/recall.py [--leakhound PATH] [--peers DIR] [--mirrors DIR] [--fetch]
+                                 [--no-peers] [--only leaky-repo|np-examples]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+from typing import Callable, Dict, List, Set, Tuple
+
+import yaml  # PyYAML (Debian: python3-yaml)
+
+Hits = Set[Tuple[str, int]]  # (path relative to the scanned root, line)
+
+
+def git_show(git_dir: Path, spec: str) -> bytes:
+    return subprocess.run(["git", "--git-dir", str(git_dir), "show", spec], check=True, capture_output=True).stdout
+
+
+def mirror(mirrors: Path, owner_name: str, fetch: bool) -> Path:
+    """The bare mirror of github.com/OWNER/NAME under `mirrors`, cloned first when `fetch`."""
+    git_dir = mirrors / owner_name.replace("/", "+") / "repo"
+    if not git_dir.exists():
+        if not fetch:
+            sys.exit(f"{git_dir} is missing: clone it with --fetch or `git clone --mirror`")
+        git_dir.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["git", "clone", "--quiet", "--mirror", f"https://github.com/{owner_name}", str(git_dir)], check=True)
+    commit = subprocess.run(["git", "--git-dir", str(git_dir), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    print(f"\n{owner_name} at {commit}")
+    return git_dir
+
+
+def export_tree(git_dir: Path, dest: Path) -> None:
+    """Writes the HEAD tree of a bare repository to `dest` (git archive | tar x)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(["git", "--git-dir", str(git_dir), "archive", "HEAD"], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+
+
+# --- scanners ---------------------------------------------------------------------------------
+
+def rel(path: str, root: Path) -> str:
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return path.lstrip("./")
+
+
+def run_leakhound(exe: str, root: Path, extra: List[str]) -> Hits:
+    out = subprocess.run([exe, "scan", "-f", "json", "-q", "--no-ignore", *extra, str(root)], capture_output=True)
+    doc = json.loads(out.stdout or b"{}")
+    return {(rel(loc["path"], root), loc["line"]) for f in doc.get("findings", []) for loc in f["locations"]}
+
+
+def run_gitleaks_like(exe: str, sub: str, root: Path) -> Hits:
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "out.json"
+        if sub == "dir":
+            cmd = [exe, "dir", str(root), "--no-banner", "--exit-code", "0", "-f", "json", "-r", str(report)]
+        else:
+            cmd = [exe, "fs", str(root), "--no-banner", "-o", str(report)]
+        subprocess.run(cmd, capture_output=True)
+        doc = json.loads(report.read_text() or "[]") if report.exists() else []
+    if isinstance(doc, dict):  # betterleaks 2: {"findings": [{"location": {"path", "start_line"}}]}
+        return {(rel(i["location"]["path"], root), int(i["location"]["start_line"])) for i in doc.get("findings", [])}
+    return {(rel(i["File"], root), int(i["StartLine"])) for i in doc}  # gitleaks: [{"File", "StartLine"}]
+
+
+def run_kingfisher(exe: str, root: Path) -> Hits:
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "out.json"
+        cmd = [exe, "scan", str(root), "-n", "--no-update-check", "--git-history", "none", "--format", "json", "-o", str(report)]
+        subprocess.run(cmd, capture_output=True)
+        text = report.read_text() if report.exists() else ""
+    hits: Hits = set()
+    for record in _json_records(text):
+        for path, line in _kingfisher_locations(record):
+            hits.add((rel(path, root), line))
+    return hits
+
+
+def _json_records(text: str) -> List[dict]:
+    text = text.strip()
+    if not text:
+        return []
+    try:
+        doc = json.loads(text)
+        return doc if isinstance(doc, list) else doc.get("findings", [doc])
+    except json.JSONDecodeError:
+        return [json.loads(line) for line in text.splitlines() if line.strip().startswith("{")]
+
+
+def _kingfisher_locations(record: dict) -> List[Tuple[str, int]]:
+    finding = record.get("finding", record)
+    path = finding.get("path") or record.get("path") or ""
+    line = finding.get("line") or finding.get("start_line") or 0
+    return [(path, int(line))] if path else []
+
+
+def scanners(args: argparse.Namespace) -> Dict[str, Callable[[Path], Hits]]:
+    found: Dict[str, Callable[[Path], Hits]] = {
+        "leakhound": lambda root: run_leakhound(args.leakhound, root, []),
+        "leakhound (min-confidence medium)": lambda root: run_leakhound(args.leakhound, root, ["--min-confidence", "medium"]),
+    }
+    peer = lambda name: shutil.which(name, path=args.peers) or shutil.which(name)  # noqa: E731
+    if peer("gitleaks"):
+        found["gitleaks"] = lambda root: run_gitleaks_like(peer("gitleaks"), "dir", root)
+    if peer("betterleaks"):
+        found["betterleaks"] = lambda root: run_gitleaks_like(peer("betterleaks"), "fs", root)
+    if peer("kingfisher"):
+        found["kingfisher"] = lambda root: run_kingfisher(peer("kingfisher"), root)
+    return found
+
+
+# --- leaky-repo --------------------------------------------------------------------------------
+
+def leaky_labels(git_dir: Path) -> Dict[str, int]:
+    text = git_show(git_dir, "HEAD:.leaky-meta/secrets.csv").decode()
+    rows = csv.reader(io.StringIO("\n".join(l for l in text.splitlines() if l.strip() and not l.startswith("#"))))
+    return {row[0]: int(row[1]) for row in rows if len(row) >= 3 and row[1].isdigit() and int(row[1]) > 0}
+
+
+def score_leaky(git_dir: Path, tools: Dict[str, Callable[[Path], Hits]]) -> None:
+    labels = leaky_labels(git_dir)
+    total = sum(labels.values())
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "leaky-repo"
+        export_tree(git_dir, root)
+        shutil.rmtree(root / ".leaky-meta", ignore_errors=True)
+        print(f"\n## leaky-repo: {len(labels)} files, {total} labelled risky lines\n")
+        print(f"{'scanner':<36} {'found':>6} {'recall':>7} {'files hit':>9} {'extra':>6} {'unlabelled-file hits':>20}")
+        misses: Dict[str, List[str]] = {}
+        for name, scan in tools.items():
+            hits = scan(root)
+            by_file: Dict[str, Set[int]] = defaultdict(set)
+            for path, line in hits:
+                by_file[path].add(line)
+            found = sum(min(len(by_file.get(f, ())), n) for f, n in labels.items())
+            extra = sum(max(len(by_file.get(f, ())) - n, 0) for f, n in labels.items())
+            unlabelled = sum(len(lines) for f, lines in by_file.items() if f not in labels)
+            files_hit = sum(1 for f in labels if by_file.get(f))
+            misses[name] = [f"{f} ({len(by_file.get(f, ()))}/{n})" for f, n in sorted(labels.items()) if len(by_file.get(f, ())) < n]
+            print(f"{name:<36} {found:>6} {found / total:>7.3f} {files_hit:>5}/{len(labels):<3} {extra:>6} {unlabelled:>20}")
+        for name, missed in misses.items():
+            print(f"\n{name} short of the label in: {', '.join(missed) or 'none'}")
+
+
+# --- Nosey Parker rule examples ----------------------------------------------------------------
+
+def np_examples(git_dir: Path) -> List[Tuple[str, str, bool, str]]:
+    """(family, rule id, positive?, text) for every example of every Nosey Parker rule."""
+    listing = subprocess.run(
+        ["git", "--git-dir", str(git_dir), "ls-tree", "-r", "--name-only", "HEAD", "crates/noseyparker/data/default/builtin/rules/"],
+        check=True, capture_output=True, text=True,
+    ).stdout.split()
+    out = []
+    for path in listing:
+        if not path.endswith((".yml", ".yaml")):
+            continue
+        family = Path(path).stem
+        doc = yaml.safe_load(git_show(git_dir, f"HEAD:{path}")) or {}
+        for rule in doc.get("rules", []):
+            for text in rule.get("examples") or []:
+                out.append((family, rule.get("id", "?"), True, text))
+            for text in rule.get("negative_examples") or []:
+                out.append((family, rule.get("id", "?"), False, text))
+    return out
+
+
+def score_np(git_dir: Path, tools: Dict[str, Callable[[Path], Hits]]) -> None:
+    examples = np_examples(git_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "np-examples"
+        root.mkdir()
+        names = {}
+        for i, (family, rule, positive, text) in enumerate(examples):
+            name = f"{'pos' if positive else 'neg'}-{i:05}.txt"
+            (root / name).write_text(text if text.endswith("\n") else text + "\n")
+            names[name] = (family, positive)
+        pos = sum(1 for e in examples if e[2])
+        neg = len(examples) - pos
+        print(f"\n## Nosey Parker rule examples: {pos} positive, {neg} negative, {len({e[0] for e in examples})} families\n")
+        per_family: Dict[str, Dict[str, Tuple[int, int]]] = {}
+        print(f"{'scanner':<36} {'found':>6} {'recall':>7} {'neg hit':>8} {'FP rate':>8}")
+        for name, scan in tools.items():
+            hit_files = {path for path, _ in scan(root)}
+            found = sum(1 for f, (_, p) in names.items() if p and f in hit_files)
+            false_pos = sum(1 for f, (_, p) in names.items() if not p and f in hit_files)
+            fam: Dict[str, List[int]] = defaultdict(lambda: [0, 0])
+            for f, (family, p) in names.items():
+                if p:
+                    fam[family][1] += 1
+                    fam[family][0] += f in hit_files
+            per_family[name] = {k: (v[0], v[1]) for k, v in fam.items()}
+            print(f"{name:<36} {found:>6} {found / max(pos, 1):>7.3f} {false_pos:>8} {false_pos / max(neg, 1):>8.3f}")
+        tools_list = list(per_family)
+        print("\nrecall per family (found/examples):")
+        print(f"{'family':<22}" + "".join(f"{t[:14]:>16}" for t in tools_list))
+        for family in sorted(next(iter(per_family.values()))):
+            row = "".join(f"{'%d/%d' % per_family[t][family]:>16}" for t in tools_list)
+            print(f"{family:<22}{row}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--leakhound", default=os.environ.get("LEAKHOUND", "target/release/leakhound"))
+    parser.add_argument("--peers", default=os.path.expanduser("~/.cache/leakhound-peers/bin"))
+    parser.add_argument("--mirrors", default="/work/.mirror")
+    parser.add_argument("--only", choices=["leaky-repo", "np-examples"])
+    parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--fetch", action="store_true", help="clone missing mirrors from GitHub")
+    args = parser.parse_args()
+    tools = scanners(args)
+    if args.no_peers:
+        tools = {k: v for k, v in tools.items() if k.startswith("leakhound")}
+    mirrors = Path(args.mirrors)
+    if args.only in (None, "leaky-repo"):
+        score_leaky(mirror(mirrors, "Plazmaz/leaky-repo", args.fetch), tools)
+    if args.only in (None, "np-examples"):
+        score_np(mirror(mirrors, "praetorian-inc/noseyparker", args.fetch), tools)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

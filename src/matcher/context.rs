@@ -1,0 +1,274 @@
+//! Where a finding sits: test code, documentation or an example, judged by its path.
+//!
+//! On large real trees most reports that are not live secrets come from test fixtures (`testdata/`,
+//! `*_test.go`, git's `t/t1234-*.sh`), documentation (`docs/`, `*.md`) and examples
+//! (`examples/`, `.env.example`). Key material there is still reported (a real key committed to a
+//! test directory is still a leak), but a finding all of whose locations are in such places gets a
+//! `context` attribute (`test`, `docs`, `example`, `vendor`) and a confidence one step below its rule's, so
+//! `--min-confidence` can hide it, counted, in one flag.
+//!
+//! Paths are judged relative to the scan root (the pipeline passes the suppressor's view of a
+//! location): a scan of `~/tests/project` must not mark everything in it as test code. Pure
+//! functions of paths and findings; no I/O.
+
+use std::collections::BTreeSet;
+
+use crate::finding::Finding;
+use crate::rules::{CheckName, Confidence, RuleSet};
+
+use super::filters;
+
+/// The kind of place a path is, when it is not production code or configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Context {
+    /// Tests, test data, fixtures, mocks.
+    Test,
+    /// Documentation: a docs directory or a prose file (Markdown, reStructuredText, `AsciiDoc`).
+    Docs,
+    /// Examples, samples, demos and template files (`.env.example`, `config.sample.yml`).
+    Example,
+    /// Third-party code copied into the tree (`vendor/`, `third_party/`, `node_modules/`): its
+    /// own tests and examples rarely say so in their paths.
+    Vendor,
+}
+
+impl Context {
+    /// The lowercase name used in the `context` attribute.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Context::Test => "test",
+            Context::Docs => "docs",
+            Context::Example => "example",
+            Context::Vendor => "vendor",
+        }
+    }
+}
+
+/// The attribute a marked finding carries.
+pub const ATTRIBUTE: &str = "context";
+
+/// Directory names that hold tests and their data.
+const TEST_DIRS: &[&str] = &[
+    "test",
+    "tests",
+    "testdata",
+    "test-data",
+    "test_data",
+    "testing",
+    "testutil",
+    "testutils",
+    "__tests__",
+    "spec",
+    "specs",
+    "fixture",
+    "fixtures",
+    "__fixtures__",
+    "mock",
+    "mocks",
+    "__mocks__",
+    "integration-cli",
+    "e2e",
+    "t",
+];
+
+/// Directory names that hold documentation.
+const DOC_DIRS: &[&str] = &["doc", "docs", "documentation", "man", "manual", "website"];
+
+/// Directory names that hold examples.
+const EXAMPLE_DIRS: &[&str] = &["example", "examples", "sample", "samples", "demo", "demos"];
+
+/// Directory names that hold third-party code.
+const VENDOR_DIRS: &[&str] = &["vendor", "third_party", "third-party", "node_modules", "bower_components"];
+
+/// Extensions of prose files.
+const DOC_EXTENSIONS: &[&str] = &["md", "markdown", "mdx", "rst", "adoc", "asciidoc"];
+
+/// Words that, as a dot-separated part of a file name, mark a template or example copy.
+const EXAMPLE_NAME_PARTS: &[&str] = &["example", "examples", "sample", "template", "dist", "tmpl", "tpl"];
+
+/// The context of a repository-relative path, if any (test wins over docs, docs over example,
+/// example over vendor when several apply: a test fixture under `docs/` is still test data).
+pub fn of_path(path: &str) -> Option<Context> {
+    let parts: Vec<&str> = path.split(['/', '\\']).filter(|p| !p.is_empty() && *p != ".").collect();
+    let (name, dirs) = parts.split_last()?;
+    let dir_is = |list: &[&str]| dirs.iter().any(|d| list.iter().any(|w| d.eq_ignore_ascii_case(w)));
+    if dir_is(TEST_DIRS) || is_test_file(name) {
+        Some(Context::Test)
+    } else if dir_is(DOC_DIRS) || is_doc_file(name) {
+        Some(Context::Docs)
+    } else if dir_is(EXAMPLE_DIRS) || is_example_file(name) {
+        Some(Context::Example)
+    } else if dir_is(VENDOR_DIRS) {
+        Some(Context::Vendor)
+    } else {
+        None
+    }
+}
+
+/// `x_test.go`, `test_x.py`, `x_test.py`, `x.test.ts`, `x.spec.js`, `XTest.java`, `XTests.cs`,
+/// `x_spec.rb`, `conftest.py`, git's `t1234-name.sh`.
+fn is_test_file(name: &str) -> bool {
+    let stem = name.split_once('.').map_or(name, |(stem, _)| stem);
+    let lower = stem.to_ascii_lowercase();
+    let bytes = name.as_bytes();
+    let git_test =
+        bytes.len() > 6 && bytes[0] == b't' && bytes[1..5].iter().all(u8::is_ascii_digit) && bytes[5] == b'-';
+    git_test
+        || lower == "test"
+        || lower.contains("testdata")
+        || lower.contains("test_data")
+        || lower.starts_with("test_")
+        || ["_test", "_tests", "_spec", "-test", "-spec"].iter().any(|s| lower.ends_with(s))
+        || (stem.ends_with("Test") || stem.ends_with("Tests")) && stem.len() > 5
+        || name.split('.').skip(1).any(|part| part == "test" || part == "spec")
+        || lower == "conftest"
+}
+
+/// Prose (`*.md`, `*.rst`, `*.adoc`) and API descriptions (`swagger.yaml`, `openapi.json`),
+/// whose `example:` values are documentation.
+fn is_doc_file(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let (stem, ext) = lower.rsplit_once('.').unwrap_or((&lower, ""));
+    DOC_EXTENSIONS.contains(&ext) || (matches!(stem, "swagger" | "openapi") && matches!(ext, "yaml" | "yml" | "json"))
+}
+
+/// `.env.example`, `config.sample.yml`, `settings.py.dist`, `app.template.json`.
+fn is_example_file(name: &str) -> bool {
+    name.split('.').skip(1).any(|part| EXAMPLE_NAME_PARTS.iter().any(|w| part.eq_ignore_ascii_case(w)))
+}
+
+/// One step less sure.
+pub fn lowered(confidence: Confidence) -> Confidence {
+    match confidence {
+        Confidence::High => Confidence::Medium,
+        Confidence::Medium | Confidence::Low => Confidence::Low,
+    }
+}
+
+/// Marks every finding all of whose locations are in a test, docs, example or vendor context
+/// (`relative` gives a location's path inside its scan root): adds the `context` attribute (the
+/// contexts, comma-separated) and lowers its confidence one step. A finding with one location in
+/// production code is untouched.
+pub fn mark(findings: &mut [Finding], rules: &RuleSet, relative: &dyn Fn(&str) -> String) {
+    for finding in findings {
+        let contexts: Option<BTreeSet<Context>> =
+            finding.locations.iter().map(|loc| of_path(&relative(&loc.path))).collect();
+        let Some(contexts) = contexts.filter(|c| !c.is_empty()) else {
+            continue;
+        };
+        let names: Vec<&str> = contexts.iter().map(|c| c.as_str()).collect();
+        finding.attributes.insert(ATTRIBUTE.to_string(), names.join(","));
+        finding.confidence = Some(lowered(confidence_of(finding, rules)));
+    }
+}
+
+/// Drops the findings of credential-file rules (which report any value but a template, however
+/// weak) whose value is a placeholder and all of whose locations are in tests, docs or examples:
+/// `https://user:pass@example.com` in a manual is an illustration, in `~/.git-credentials` it is
+/// a password. Returns how many were dropped.
+pub fn drop_illustrations(findings: &mut Vec<Finding>, rules: &RuleSet, relative: &dyn Fn(&str) -> String) -> usize {
+    let before = findings.len();
+    findings.retain(|f| {
+        let credential_file = rules.rules()[f.rule].spec.checks.contains(&CheckName::CredentialFile);
+        !(credential_file
+            && filters::is_placeholder(f.secret.expose())
+            && f.locations.iter().all(|loc| of_path(&relative(&loc.path)).is_some()))
+    });
+    before - findings.len()
+}
+
+/// The confidence a finding is reported with: lowered by an offline check or its context, else
+/// its rule's.
+pub fn confidence_of(finding: &Finding, rules: &RuleSet) -> Confidence {
+    finding.confidence.unwrap_or(rules.rules()[finding.rule].spec.confidence)
+}
+
+/// Keeps the findings whose confidence is at least `min`; returns how many were dropped.
+pub fn retain_confident(findings: &mut Vec<Finding>, rules: &RuleSet, min: Confidence) -> usize {
+    let before = findings.len();
+    findings.retain(|f| confidence_of(f, rules) >= min);
+    before - findings.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_code_and_test_data_are_test_context() {
+        for path in [
+            "daemon/config_test.go",
+            "pkg/testdata/server.key",
+            "tests/it/accuracy.rs",
+            "app/test_settings.py",
+            "web/src/login.spec.ts",
+            "web/src/login.test.js",
+            "src/test/java/com/acme/AuthServiceTest.java",
+            "spec/models/user_spec.rb",
+            "t/t5550-http-fetch-dumb.sh",
+            "t/lib-httpd/passwd",
+            "integration-cli/docker_cli_login_test.go",
+            "docs/fixtures/creds.json",
+            "contrib/credential/netrc/test.netrc",
+            "openpgp/keys_test_data.go",
+        ] {
+            assert_eq!(of_path(path), Some(Context::Test), "{path}");
+        }
+    }
+
+    #[test]
+    fn documentation_and_examples_have_their_context() {
+        for path in [
+            "docs/install.md",
+            "README.md",
+            "Documentation/git-credential.adoc",
+            "man/docker-login.1",
+            "api/swagger.yaml",
+        ] {
+            assert_eq!(of_path(path), Some(Context::Docs), "{path}");
+        }
+        for path in [".env.example", "config/database.sample.yml", "examples/basic/main.go", "wp-config.php.dist"] {
+            assert_eq!(of_path(path), Some(Context::Example), "{path}");
+        }
+        for path in
+            ["vendor/github.com/acme/client/config.go", "third_party/lib/settings.py", "web/node_modules/x/index.js"]
+        {
+            assert_eq!(of_path(path), Some(Context::Vendor), "{path}");
+        }
+    }
+
+    #[test]
+    fn production_paths_have_no_context() {
+        for path in [
+            ".env",
+            "config/database.yml",
+            "src/main.rs",
+            "daemon/config.go",
+            "contest/entry.py",
+            "attest/Latest.java",
+            "t1234.sh",
+            "deploy/k8s/secret.yaml",
+            "src/Testimony.java",
+        ] {
+            assert_eq!(of_path(path), None, "{path}");
+        }
+    }
+
+    #[test]
+    fn any_file_name_is_judged_without_panicking() {
+        // A multi-byte character across byte 5 once split a slice in the git test-name check.
+        for path in
+            ["t123\u{e9}x-y.sh", "t\u{e9}\u{e9}\u{e9}-x.sh", "t1\u{e9}-\u{e9}\u{e9}", "/", "", "t", "\u{1f600}/t0001-"]
+        {
+            let _ = of_path(path);
+        }
+        assert_eq!(of_path("t\u{e9}\u{e9}\u{e9}-x.sh"), None);
+    }
+
+    #[test]
+    fn confidence_steps_down_once_and_bottoms_out() {
+        assert_eq!(lowered(Confidence::High), Confidence::Medium);
+        assert_eq!(lowered(Confidence::Medium), Confidence::Low);
+        assert_eq!(lowered(Confidence::Low), Confidence::Low);
+    }
+}
