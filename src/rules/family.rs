@@ -210,13 +210,13 @@ fn is_name(word: &str) -> bool {
     word.len() >= 2 && word.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
-/// The prefix literal when it is the most specific keyword, else the provider names.
+/// The provider names when the row has them (a name is rarer in text than a short value prefix
+/// such as `key-` or `pk_`, so it makes the cheaper prefilter), else the value prefix.
 fn keywords(row: &FamilySpec) -> Vec<Keyword> {
-    match row.prefix.as_deref() {
-        Some(prefix) if prefix.len() >= 3 && (row.names.is_empty() || prefix.len() >= 4) => {
-            vec![Keyword::new(prefix.to_ascii_lowercase())]
-        }
-        _ => row.names.iter().map(|n| Keyword::new(n.to_ascii_lowercase())).collect(),
+    if row.names.is_empty() {
+        row.prefix.iter().map(|p| Keyword::new(p.to_ascii_lowercase())).collect()
+    } else {
+        row.names.iter().map(|n| Keyword::new(n.to_ascii_lowercase())).collect()
     }
 }
 
