@@ -36,7 +36,7 @@
 #   SKIP_RSS=1 skip step 1 (no exit-status or report check, no memory, no findings).
 #   KEEP=1     keep the temporary directory with the reports and hyperfine JSON, and print its path.
 #
-# Peers are installed by /work/shared/bench/install-peers.sh (see benches/README.md). Needs
+# Peers are installed by benches/install-peers.sh (see benches/README.md). Needs
 # hyperfine, python3 and GNU time (/usr/bin/time), all Debian packages. Validation of found
 # secrets over the network is off for every tool (kingfisher -n; the others validate only on
 # request). Run nothing else heavy on the machine meanwhile.

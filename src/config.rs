@@ -1,8 +1,9 @@
 //! Configuration: command-line flags resolved once into immutable, documented structs.
 //!
-//! clap types in [`crate::cli`] only describe and validate flags; `resolve_scan` turns them
-//! into a [`ScanConfig`] (what to read) and an [`OutputConfig`] (how to report), so the rest of
-//! the program never looks at raw flags or the environment (STYLE.md habit 2).
+//! clap types in the command line only describe and validate flags; the CLI resolves them once
+//! into a [`Config`] (what the pipeline does, values only) and an [`OutputConfig`] (how to
+//! report), so the rest of the program never looks at raw flags or the environment. Nothing live
+//! (progress, caches, clients) is stored here: those are passed in.
 
 pub mod repo;
 
@@ -11,23 +12,69 @@ use std::path::PathBuf;
 
 use crate::report::ReportFormat;
 
-/// What to scan and how to read it.
-#[derive(Debug, Clone)]
-pub struct ScanConfig {
-    /// Files and directories; `-` is stdin.
-    pub paths: Vec<PathBuf>,
-    /// Scan files excluded by `.gitignore`, `.ignore` and `.leakhoundignore`.
-    pub no_ignore: bool,
-    /// Scan files that look binary instead of skipping them.
+/// How content is read, for every target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadConfig {
+    /// Scan files (or blobs) that look binary instead of skipping them.
     pub scan_binary: bool,
-    /// Skip (and report) files larger than this many bytes; `None`: no limit.
+    /// Skip (and report) items larger than this many bytes; `None`: no limit.
     pub max_file_size: Option<u64>,
     /// Worker threads (at least 1).
     pub threads: usize,
+    /// Scan files excluded by `.gitignore`, `.ignore` and `.leakhoundignore`.
+    pub no_ignore: bool,
+}
+
+impl Default for ReadConfig {
+    fn default() -> Self {
+        ReadConfig { scan_binary: false, max_file_size: None, threads: default_threads(), no_ignore: false }
+    }
+}
+
+/// What part of a repository a git scan covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GitMode {
+    /// Every object in the database, reachable or not.
+    History,
+    /// The index against HEAD (pre-commit).
+    Staged,
+    /// The commits in `base..head`: reachable from `head`, not from `base`.
+    Range {
+        /// Excluded revision.
+        base: String,
+        /// Included revision.
+        head: String,
+    },
+    /// Every commit reachable from one ref.
+    Branch(String),
+}
+
+/// Whether and how to check findings live (`--validate`, `--only-valid`).
+#[derive(Debug, Clone, Default)]
+pub struct ValidationChoice {
+    /// Validate at all.
+    pub validate: bool,
+    /// Keep only findings confirmed live (implies `validate`).
+    pub only_valid: bool,
+    /// How requests are sent.
+    pub connection: crate::validate::ValidationConfig,
+}
+
+/// One run's settings, resolved once from flags, environment and the `-c` file; values only.
+///
+/// Progress is not here: it is an observer passed to [`crate::pipeline::run`].
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// How content is read.
+    pub read: ReadConfig,
     /// Extra rule files or directories, added to the built-ins.
     pub rules: Vec<PathBuf>,
-    /// Progress counters to bump, when a progress line is drawn.
-    pub progress: Option<std::sync::Arc<crate::progress::Progress>>,
+    /// What may suppress findings.
+    pub filter: FilterConfig,
+    /// Live validation.
+    pub validation: ValidationChoice,
+    /// Follow `.git` files and object alternates that point outside the repository.
+    pub allow_external_objects: bool,
 }
 
 /// What may suppress findings: resolved from `-c/--config` (or `LEAKHOUND_CONFIG`),
@@ -60,7 +107,19 @@ pub struct OutputConfig {
     /// No summary or notices on stderr.
     pub quiet: bool,
     /// When to draw a progress line on stderr.
-    pub progress: crate::progress::ProgressChoice,
+    pub progress: ProgressChoice,
+}
+
+/// When to show progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ProgressChoice {
+    /// On a terminal.
+    #[default]
+    Auto,
+    /// Always (for terminals that do not say they are one).
+    Always,
+    /// Never.
+    Never,
 }
 
 /// When to colour output.

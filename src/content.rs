@@ -228,6 +228,28 @@ fn fill<R: Read>(source: &mut R, buf: &mut Vec<u8>, target: usize) -> io::Result
     Ok(false)
 }
 
+/// An item as the scan reads it.
+#[derive(Debug)]
+pub enum TextView<'a> {
+    /// Matched as it is.
+    Text(std::borrow::Cow<'a, [u8]>),
+    /// UTF-16, decoded to UTF-8 before matching.
+    Utf16(String),
+    /// Looks binary: skipped unless `--scan-binary`.
+    Binary,
+}
+
+/// How the scan would read `bytes` (the decisions [`Reader::scan_blob`] makes).
+pub fn text_view(bytes: &[u8]) -> TextView<'_> {
+    if let Some(encoding) = utf16_encoding(bytes) {
+        TextView::Utf16(decode_utf16(bytes, encoding))
+    } else if looks_binary(bytes) {
+        TextView::Binary
+    } else {
+        TextView::Text(std::borrow::Cow::Borrowed(bytes))
+    }
+}
+
 /// A NUL byte near the start means binary, unless the content starts with a UTF-16 byte order
 /// mark (text with NULs).
 pub fn looks_binary(buf: &[u8]) -> bool {

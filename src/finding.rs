@@ -148,7 +148,7 @@ pub struct Finding {
     /// Sorted, distinct locations.
     pub locations: Vec<Location>,
     /// Whether the credential is live: set by `--validate`, or offline (an expired JWT).
-    pub validation: Option<crate::validate::Validation>,
+    pub validation: Option<crate::validate::status::Validation>,
     /// The confidence when an offline check lowered it (a key block that does not parse);
     /// `None` means the rule's.
     pub confidence: Option<crate::rules::Confidence>,

@@ -1,42 +1,78 @@
 //! leakhound: a secret leak scanner.
 //!
-//! The library owns everything; `main.rs` only calls [`run`]. Data flows one way
-//! (DESIGN.md §1): `Config -> RuleSet -> source items -> workers (content -> matcher)
-//! -> bounded channel -> one collector (findings) -> report -> exit status`.
+//! The library owns everything; `main.rs` only calls [`run`]. Every target (paths, stdin, git
+//! history, the staged index, commit ranges) goes through one pipeline
+//! (`docs/architecture.md` in the repository draws it):
+//! `Config -> RuleSet -> source items -> workers (content -> matcher) -> collector (findings)
+//! -> offline checks -> suppression -> validation -> outcome -> report -> exit status`.
+//!
+//! # Embedding
+//!
+//! Build a [`Scanner`] once (the rules are compiled then) and scan buffers or targets with it:
+//!
+//! ```
+//! use leakhound::{Config, Scanner};
+//!
+//! let scanner = Scanner::new(&Config::default()).expect("the built-in rules compile");
+//! // A fake Stripe key, assembled so that this file itself scans clean.
+//! let key = ["sk_live_", "51sg6Dz3uO95aV9zVEUcrpVv7qn7MOLg6aFTTfjuHFw61RvuiK0i44SdhuYuXblsfYzO9KyikGeXkAeQcZYt6TWCf7GIfyNPLiM"].concat();
+//! let outcome = scanner.scan_bytes("config.env", format!("STRIPE_SECRET_KEY={key}\n").as_bytes());
+//! for finding in &outcome.findings {
+//!     // Secrets print redacted unless asked for with `expose()`.
+//!     println!("{} at {}:{}", finding.rule_id, finding.locations[0].path, finding.locations[0].position.line);
+//! }
+//! assert!(outcome.findings.iter().any(|f| f.rule_id.starts_with("stripe.")));
+//! ```
+//!
+//! A whole scan, with the same stages as the command line:
+//!
+//! ```no_run
+//! use leakhound::{Config, Target, pipeline};
+//!
+//! let scanned = pipeline::run(&Target::Paths(vec![".".into()]), &Config::default(), None)?;
+//! println!("{} finding(s), complete: {}", scanned.outcome.findings.len(), !scanned.outcome.incomplete());
+//! # Ok::<(), leakhound::PipelineError>(())
+//! ```
 //!
 //! Module map:
-//! - [`cli`]: clap definitions and one function per subcommand; calls the facades below.
-//! - [`config`]: flags resolved once into an immutable [`config::ScanConfig`].
+//! - [`pipeline`]: the one sequence of stages; [`Scanner`] for embedders.
+//! - [`outcome`]: notices, counters, the coverage record, the outcome (the bottom of the graph).
+//! - [`config`]: the immutable run configuration and `.leakhound.toml` files.
 //! - [`rules`]: YAML rule syntax, compiled [`rules::RuleSet`], built-in rules, `rules check`.
 //! - [`matcher`]: keyword prefilter, regex confirmation, checks and filters. Bytes in, matches out.
-//! - [`content`]: reading an item's bytes in overlapping windows; binary detection.
-//! - [`source`]: what to scan (directory walk, stdin).
-//! - [`scan`]: the pipeline that ties sources, workers and the collector together.
+//! - [`content`]: reading an item's bytes in overlapping windows; UTF-16; binary detection.
+//! - [`source`]: what to scan (directory walk, git objects, provenance).
 //! - [`finding`]: findings, locations, fingerprints, redaction, the collector.
-//! - [`report`]: one emitter per output format.
-//! - [`date`]: UTC dates from Unix seconds.
+//! - [`suppress`]: inline markers, configuration allowlists and baselines.
 //! - [`validate`]: offline checks (JWT expiry, key blocks) and opt-in live validity checks.
+//! - [`report`]: one emitter per output format.
+//! - `cli`: the command line (flags in, exit status out).
 
 pub mod baseline;
-pub mod cli;
+mod cli;
 pub mod config;
 pub mod content;
 pub mod date;
 pub mod finding;
 pub mod marker;
 pub mod matcher;
+pub mod outcome;
+pub mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod sanitize;
-pub mod scan;
 pub mod source;
 pub mod suppress;
 pub mod validate;
 
 mod exit;
 
+pub use config::{Config, FilterConfig, GitMode, ReadConfig, ValidationChoice};
 pub use exit::ExitStatus;
+pub use finding::{Finding, Location, Secret};
+pub use outcome::{Notice, ScanOutcome};
+pub use pipeline::{PipelineError, Scanned, Scanner, Target};
 
 use std::ffi::OsString;
 

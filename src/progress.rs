@@ -11,20 +11,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::config::ProgressChoice;
+use crate::outcome::{Observer, human_bytes};
+
 /// How often the line is redrawn.
 const TICK: Duration = Duration::from_millis(200);
-
-/// When to show progress.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum ProgressChoice {
-    /// On a terminal.
-    #[default]
-    Auto,
-    /// Always (for terminals that do not say they are one).
-    Always,
-    /// Never.
-    Never,
-}
 
 /// Counters shared by the scan's workers.
 #[derive(Debug)]
@@ -65,9 +56,15 @@ impl Progress {
         format!(
             "leakhound: {items} {}, {}, {findings} match(es), {}/s",
             self.unit,
-            crate::report::human_bytes(bytes),
-            crate::report::human_bytes(bytes.saturating_mul(1000) / millis)
+            human_bytes(bytes),
+            human_bytes(bytes.saturating_mul(1000) / millis)
         )
+    }
+}
+
+impl Observer for Progress {
+    fn item(&self, bytes: u64, matches: u64) {
+        Progress::item(self, bytes, matches);
     }
 }
 

@@ -17,8 +17,8 @@ use std::path::PathBuf;
 use crate::config::FilterConfig;
 use crate::config::repo::{self, ConfigError, ConfigSource, ConfigTree, FsFiles, RepoConfig};
 use crate::finding::{Finding, Location, Suppression, SuppressionKind};
+use crate::outcome::{Notice, NoticeKind, ScanOutcome, Subject};
 use crate::rules::{RuleSet, RuleSource};
-use crate::scan::{Notice, NoticeLevel, ScanOutcome};
 
 /// A configuration tree and the prefix its paths carry in locations.
 #[derive(Debug)]
@@ -137,17 +137,12 @@ impl Suppressor {
     fn report_config_errors(&self, outcome: &mut ScanOutcome) {
         let trees = self.roots.iter().map(|r| &r.tree).chain(std::iter::once(&self.fallback));
         for error in trees.flat_map(ConfigTree::errors) {
-            outcome.stats.errors += 1;
-            outcome.notices.push(Notice {
-                level: NoticeLevel::Error,
-                path: Some(error.file.clone()),
-                message: format!(
-                    "invalid configuration, not applied (findings below it are reported): line {}: {}",
-                    error.line, error.message
-                ),
-            });
+            let message = format!(
+                "invalid configuration, not applied (findings below it are reported): line {}: {}",
+                error.line, error.message
+            );
+            outcome.push_notice(Notice::new(NoticeKind::InvalidConfig, Subject::Config(error.file.clone()), message));
         }
-        outcome.notices.sort();
     }
 }
 
@@ -273,7 +268,7 @@ mod tests {
     }
 
     fn outcome(findings: Vec<Finding>) -> ScanOutcome {
-        ScanOutcome { findings, suppressed: Vec::new(), notices: Vec::new(), stats: crate::scan::ScanStats::default() }
+        ScanOutcome { findings, ..ScanOutcome::default() }
     }
 
     fn rules() -> RuleSet {

@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
 
-use super::scan::Collected;
 use super::{FilterArgs, ReadArgs, RuleArgs};
 use crate::ExitStatus;
 use crate::baseline::{self, Baseline, BaselineKind, NativeBaseline};
 use crate::config::FilterConfig;
+use crate::pipeline::{self, Scanned, Target};
 
 /// The default baseline file.
 const DEFAULT_PATH: &str = ".leakhound-baseline";
@@ -72,33 +72,32 @@ impl TargetArgs {
         self.filter.baseline_path.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_PATH))
     }
 
-    /// Scans without the baseline and applies markers and configuration.
-    fn scan(&self) -> anyhow::Result<Collected> {
+    /// Scans without the baseline, with markers and configuration applied (and no validation).
+    fn scan(&self) -> anyhow::Result<Scanned> {
         let filter = FilterConfig { baseline: None, ..self.filter.resolve() };
-        let mut collected = if self.git {
+        let target = if self.git {
             let [repo] = self.paths.as_slice() else { bail!("--git takes one repository path") };
-            self.scan_git(repo, &filter)?
+            git_target(repo)?
         } else {
-            let config = super::scan::scan_config(&self.paths, self.no_ignore, &self.read, &self.rules);
-            super::scan::collect(&config, &filter)?
+            Target::Paths(self.paths.clone())
         };
-        collected.suppress();
-        if collected.outcome.incomplete() {
-            bail!("{}; the baseline was not changed", crate::report::summary_line(&collected.outcome));
+        let config = super::resolve_config(&self.read, self.no_ignore, &self.rules, &filter, None, false);
+        let scanned = pipeline::run(&target, &config, None)?;
+        if scanned.outcome.incomplete() {
+            bail!("{}; the baseline was not changed", crate::report::summary_line(&scanned.outcome));
         }
-        Ok(collected)
+        Ok(scanned)
     }
+}
 
-    #[cfg(feature = "git")]
-    fn scan_git(&self, repo: &Path, filter: &FilterConfig) -> anyhow::Result<Collected> {
-        let config = super::git::git_config(repo, crate::source::git::GitMode::History, false, &self.read);
-        super::git::collect(&config, &self.rules, filter)
-    }
+#[cfg(feature = "git")]
+fn git_target(repo: &Path) -> anyhow::Result<Target> {
+    Ok(Target::Git { repo: repo.to_path_buf(), mode: crate::config::GitMode::History })
+}
 
-    #[cfg(not(feature = "git"))]
-    fn scan_git(&self, _: &Path, _: &FilterConfig) -> anyhow::Result<Collected> {
-        bail!("this leakhound was built without git support")
-    }
+#[cfg(not(feature = "git"))]
+fn git_target(_: &Path) -> anyhow::Result<Target> {
+    bail!("this leakhound was built without git support")
 }
 
 /// The existing native baseline at `path`, or a new one.
@@ -121,8 +120,7 @@ fn create(target: &TargetArgs, scope_paths: bool) -> anyhow::Result<ExitStatus> 
     let (mut added, mut total) = (0usize, 0usize);
     for finding in &collected.outcome.findings {
         let scopes: Vec<Option<String>> = if scope_paths {
-            let mut paths: Vec<String> =
-                finding.locations.iter().map(|l| collected.suppressor.relative(&l.path)).collect();
+            let mut paths: Vec<String> = finding.locations.iter().map(|l| collected.relative(&l.path)).collect();
             paths.dedup();
             paths.into_iter().map(Some).collect()
         } else {
@@ -152,7 +150,7 @@ fn prune(target: &TargetArgs, dry_run: bool) -> anyhow::Result<ExitStatus> {
         .iter()
         .enumerate()
         .flat_map(|(i, f)| f.locations.iter().enumerate().map(move |(j, l)| (i, j, l.path.clone())))
-        .map(|(i, j, p)| (i, j, collected.suppressor.relative(&p)))
+        .map(|(i, j, p)| (i, j, collected.relative(&p)))
         .collect();
     let subjects: Vec<baseline::Subject<'_>> = relative
         .iter()

@@ -1,4 +1,9 @@
-//! `leakhound explain PATH[:LINE]`: why something on a line was or was not reported.
+//! `leakhound explain PATH[:LINE]` or `explain REV:PATH[:LINE]`: why something on a line was or
+//! was not reported.
+//!
+//! It runs the pipeline's own setup (configuration, baseline, rule selection) and reads the item
+//! the way the scan does (UTF-16 decoded, binary content named), so it explains the bytes the
+//! scan matched. Each keyword hit and each verdict is said once.
 //!
 //! For every keyword the prefilter found on the line(s), the rules it triggered; for every
 //! candidate a rule's pattern produced, its entropy and the verdict of each stage (entropy floor,
@@ -18,12 +23,15 @@ use clap::Args;
 
 use super::{FilterArgs, RuleArgs};
 use crate::ExitStatus;
+use crate::config::Config;
 use crate::content::Position;
+use crate::content::{self, TextView};
 use crate::finding::{Finding, Location, Secret};
-use crate::matcher::{Candidate, Matcher, Verdict};
+use crate::matcher::{Candidate, Verdict};
+use crate::pipeline::{self, Target};
 use crate::rules::RuleSet;
 use crate::sanitize::escape_for_terminal;
-use crate::suppress::Setup;
+use crate::suppress::Suppressor;
 
 /// Arguments of `leakhound explain`.
 #[derive(Debug, Args)]
@@ -54,7 +62,7 @@ fn split_target(target: &str) -> (PathBuf, Option<u64>) {
 /// Prints what the scan would do with a kept candidate; returns whether it would be reported.
 fn suppression_verdict(
     out: &mut dyn Write,
-    setup: &mut Setup,
+    suppressor: &mut Suppressor,
     rules: &RuleSet,
     path: &std::path::Path,
     bytes: &[u8],
@@ -86,7 +94,7 @@ fn suppression_verdict(
         confidence: None,
         suppressions: Vec::new(),
     };
-    let Some(why) = setup.suppressor.suppression(rules, &finding, &location) else {
+    let Some(why) = suppressor.suppression(rules, &finding, &location) else {
         writeln!(out, "  -> reported: no inline marker, configuration or baseline accepts it")?;
         return Ok(true);
     };
@@ -106,23 +114,78 @@ fn line_of(bytes: &[u8], offset: usize) -> u64 {
     1 + memchr::memchr_iter(b'\n', &bytes[..offset.min(bytes.len())]).count() as u64
 }
 
+/// The bytes of the target: a file, or `REV:PATH` from the repository in the current directory.
+fn read_target(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(bytes),
+        Err(e) => {
+            let text = path.to_string_lossy();
+            if let Some((rev, inner)) = text.split_once(':')
+                && let Some(bytes) = read_blob(rev, inner)?
+            {
+                return Ok(bytes);
+            }
+            Err(e).with_context(|| format!("cannot read {}", path.display()))
+        }
+    }
+}
+
+#[cfg(feature = "git")]
+fn read_blob(rev: &str, inner: &str) -> anyhow::Result<Option<Vec<u8>>> {
+    use crate::config::repo::ConfigSource as _;
+    let Ok(Some(files)) = crate::source::git::tree_files(std::path::Path::new("."), false, rev) else {
+        return Ok(None);
+    };
+    files.read(inner).map_err(anyhow::Error::msg).with_context(|| format!("cannot read {rev}:{inner}"))
+}
+
+#[cfg(not(feature = "git"))]
+fn read_blob(_: &str, _: &str) -> anyhow::Result<Option<Vec<u8>>> {
+    Ok(None)
+}
+
 pub(crate) fn run(args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
     let (path, line) = split_target(&args.target);
-    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut setup = Setup::for_paths(&[PathBuf::from(".")], &args.filter.resolve())?;
-    let configured = std::mem::take(&mut setup.rule_sources);
-    let rules = Arc::new(RuleSet::load_with(&args.rules.rules, configured, setup.builtin_rules)?);
-    let matcher = Matcher::new(Arc::clone(&rules));
-    let on_line = |offset: usize| line.is_none_or(|l| line_of(&bytes, offset) == l);
+    let raw = read_target(&path)?;
+    let target = Target::Paths(vec![PathBuf::from(".")]);
+    let config = Config { rules: args.rules.rules.clone(), filter: args.filter.resolve(), ..Config::default() };
+    let mut prepared = pipeline::prepare(&target, &config)?;
+    let rules = Arc::clone(&prepared.rules);
     let mut out = std::io::stdout().lock();
-    let hits: Vec<_> = matcher.keyword_hits(&bytes).into_iter().filter(|(_, span, _)| on_line(span.start)).collect();
+    let bytes = match content::text_view(&raw) {
+        TextView::Text(bytes) => bytes,
+        TextView::Utf16(text) => {
+            writeln!(out, "read as UTF-16 and decoded (line numbers are those of the decoded text), as the scan does")?;
+            std::borrow::Cow::Owned(text.into_bytes())
+        }
+        TextView::Binary => {
+            writeln!(
+                out,
+                "this content looks binary: the scan skips it unless --scan-binary; explaining its bytes as they are"
+            )?;
+            std::borrow::Cow::Borrowed(raw.as_slice())
+        }
+    };
+    let on_line = |offset: usize| line.is_none_or(|l| line_of(&bytes, offset) == l);
+    let matcher = &prepared.matcher;
+    let mut hits: Vec<(u64, String, String)> = matcher
+        .keyword_hits(&bytes)
+        .into_iter()
+        .filter(|(_, span, _)| on_line(span.start))
+        .map(|(keyword, span, triggered)| {
+            (line_of(&bytes, span.start), keyword.to_ascii_lowercase(), triggered.join(", "))
+        })
+        .collect();
+    hits.sort();
+    hits.dedup();
     if hits.is_empty() {
         writeln!(out, "no keyword of any rule occurs there: no rule looked at it")?;
     }
-    for (keyword, span, triggered) in &hits {
-        writeln!(out, "keyword {keyword:?} at line {} triggers {}", line_of(&bytes, span.start), triggered.join(", "))?;
+    for (at, keyword, triggered) in &hits {
+        writeln!(out, "keyword {keyword:?} at line {at} triggers {triggered}")?;
     }
     let mut reported = false;
+    let mut said = std::collections::BTreeSet::new();
     for candidate in matcher.explain(&bytes).into_iter().filter(|c| on_line(c.found.secret.start)) {
         let rule = &rules.rules()[candidate.found.rule];
         let secret = Secret::new(candidate.found.secret_bytes(&bytes).to_vec());
@@ -130,8 +193,7 @@ pub(crate) fn run(args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
         let shown =
             if args.show_secrets { String::from_utf8_lossy(secret.expose()).into_owned() } else { secret.redacted() };
         let floor = rule.spec.min_entropy.map_or_else(|| "none".to_string(), |m| format!("{m:.2}"));
-        writeln!(
-            out,
+        let verdict_line = format!(
             "{} at line {}{decoded}: {} (entropy {:.2}, floor {floor}; checks: {}) -> {}",
             rule.id(),
             line_of(&bytes, candidate.found.secret.start),
@@ -143,9 +205,14 @@ pub(crate) fn run(args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
                 rule.spec.checks.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
             },
             candidate.verdict.describe(),
-        )?;
+        );
+        if !said.insert(verdict_line.clone()) {
+            continue;
+        }
+        writeln!(out, "{verdict_line}")?;
         if candidate.verdict == Verdict::Kept {
-            reported |= suppression_verdict(&mut out, &mut setup, &rules, &path, &bytes, &candidate, secret)?;
+            let suppressor = &mut prepared.suppressor;
+            reported |= suppression_verdict(&mut out, suppressor, &rules, &path, &bytes, &candidate, secret)?;
         }
     }
     if !hits.is_empty() && !reported {

@@ -1,23 +1,14 @@
 //! `leakhound git [REPO]`: history, the staged index, or a commit range.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 
 use anyhow::bail;
 use clap::Args;
 
-use super::scan::Collected;
-use super::{FilterArgs, ReadArgs, ReportArgs, RuleArgs};
+use super::{FilterArgs, ReadArgs, ReportArgs, RuleArgs, ValidationArgs};
 use crate::ExitStatus;
-use crate::baseline::Baseline;
-use crate::config::repo::{self, ConfigSource, ConfigTree, FsFiles};
-use crate::config::{FilterConfig, OutputConfig};
-use crate::matcher::Matcher;
-use crate::progress::{Display, Progress};
-use crate::rules::RuleSet;
-use crate::scan::{Notice, NoticeLevel};
-use crate::source::git::{self, GitConfig, GitMode};
-use crate::suppress::{Root, Setup};
+use crate::config::GitMode;
+use crate::pipeline::Target;
 
 /// Arguments of `leakhound git`.
 #[derive(Debug, Args)]
@@ -49,7 +40,7 @@ pub(crate) struct GitArgs {
     #[command(flatten)]
     report: ReportArgs,
     #[command(flatten)]
-    validation: super::validate::ValidationArgs,
+    validation: ValidationArgs,
 }
 
 fn mode(args: &GitArgs) -> anyhow::Result<GitMode> {
@@ -73,92 +64,16 @@ fn mode(args: &GitArgs) -> anyhow::Result<GitMode> {
 }
 
 pub(crate) fn run(args: &GitArgs) -> anyhow::Result<ExitStatus> {
-    let mut config = git_config(&args.repo, mode(args)?, args.allow_external_objects, &args.read);
-    let output = OutputConfig::from_args(&args.report);
-    let progress = Arc::new(Progress::new("blobs"));
-    let display = Display::start(&progress, output.progress, output.quiet);
-    config.progress = display.as_ref().map(|_| progress);
-    let mut collected = collect(&config, &args.rules, &args.filter.resolve())?;
-    drop(display);
-    collected.suppress();
-    super::scan::finish(collected.outcome, &collected.rules, &output, &args.validation)
-}
-
-/// The resolved git scan settings.
-pub(crate) fn git_config(repo: &Path, mode: GitMode, allow_external_objects: bool, read: &ReadArgs) -> GitConfig {
-    GitConfig {
-        repo: repo.to_path_buf(),
-        mode,
-        allow_external_objects,
-        threads: read.threads(),
-        scan_binary: read.scan_binary,
-        max_size: read.max_file_size,
-        progress: None,
-    }
-}
-
-/// Reads configuration and baseline, loads rules and scans the repository.
-pub(crate) fn collect(config: &GitConfig, rules: &RuleArgs, filter: &FilterConfig) -> anyhow::Result<Collected> {
-    let (mut setup, notice) = setup(config, filter)?;
-    let configured = std::mem::take(&mut setup.rule_sources);
-    let rules = Arc::new(RuleSet::load_with(&rules.rules, configured, setup.builtin_rules)?);
-    let matcher = Matcher::new(Arc::clone(&rules));
-    let mut outcome = git::scan(config, &matcher)?;
-    outcome.notices.extend(notice);
-    outcome.notices.sort();
-    Ok(Collected { outcome, rules, suppressor: setup.suppressor })
-}
-
-/// Configuration and baseline for a git scan. A range scan reads them from its base revision,
-/// so the change under review cannot allowlist itself; other modes read the work tree's files
-/// (the committed tip's in a bare repository).
-fn setup(config: &GitConfig, filter: &FilterConfig) -> anyhow::Result<(Setup, Option<Notice>)> {
-    let (repo, allow) = (&config.repo, config.allow_external_objects);
-    let explicit = filter.config.as_deref().map(repo::read_explicit).transpose()?;
-    let work = git::work_tree(repo, allow);
-    let base = match &config.mode {
-        GitMode::Range { base, .. } => Some(base.as_str()),
-        _ => None,
-    };
-    let boxed = |files: git::TreeFiles| Box::new(files) as Box<dyn ConfigSource>;
-    let source: Option<Box<dyn ConfigSource>> = match (filter.repo_config, base, &work) {
-        (false, _, _) => None,
-        (true, Some(base), _) => git::tree_files(repo, allow, base)?.map(boxed),
-        (true, None, Some(work)) => Some(Box::new(FsFiles { root: work.clone(), shown: String::new() })),
-        (true, None, None) => git::tree_files(repo, allow, "HEAD")?.map(boxed),
-    };
-    let tree = ConfigTree::open(source, explicit.clone())?;
-    let (baseline, notice) = match &filter.baseline {
-        Some(path) => read_baseline(path, base.map(|b| (repo.as_path(), allow, b)), work.as_deref())?,
-        None => (None, None),
-    };
-    let roots = vec![Root { prefix: String::new(), tree }];
-    Ok((Setup::assemble(roots, explicit, filter, baseline)?, notice))
-}
-
-/// Reads the baseline: from the base revision when the scan is a range and the file lies in
-/// the work tree, otherwise from disk.
-fn read_baseline(
-    path: &Path,
-    base: Option<(&Path, bool, &str)>,
-    work: Option<&Path>,
-) -> anyhow::Result<(Option<Baseline>, Option<Notice>)> {
-    let in_repo = work.and_then(|w| {
-        let absolute =
-            std::fs::canonicalize(path).ok().or_else(|| std::env::current_dir().ok().map(|d| d.join(path)))?;
-        let work = std::fs::canonicalize(w).ok()?;
-        absolute.strip_prefix(&work).ok().map(crate::source::display_path)
-    });
-    let (Some((repo, allow, rev)), Some(rel)) = (base, in_repo) else {
-        return Ok((Some(Baseline::read(path)?), None));
-    };
-    let files = git::tree_files(repo, allow, rev)?;
-    let Some(bytes) = files.as_ref().map(|f| f.read(&rel)).transpose().map_err(anyhow::Error::msg)?.flatten() else {
-        let message = format!("the baseline is not in the base revision {rev}; it is not applied to this range");
-        let notice = Notice { level: NoticeLevel::Warning, path: Some(rel), message };
-        return Ok((None, Some(notice)));
-    };
-    let shown = format!("{rel}@{rev}");
-    let text = String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{shown}: baseline is not UTF-8"))?;
-    Ok((Some(Baseline::parse(&text, &shown)?), None))
+    let target = Target::Git { repo: args.repo.clone(), mode: mode(args)? };
+    let config = super::resolve_config(
+        &args.read,
+        false,
+        &args.rules,
+        &args.filter.resolve(),
+        Some(&args.validation),
+        args.allow_external_objects,
+    );
+    let output = args.report.resolve();
+    let scanned = super::run_pipeline(&target, &config, &output, "blobs")?;
+    super::deliver(&scanned, &output)
 }

@@ -1,7 +1,10 @@
 //! The command line: clap definitions and one function per subcommand.
 //!
-//! Flags follow what gitleaks and Kingfisher users already type (DESIGN.md §7). Subcommand
-//! functions call library facades only; they own printing to the terminal.
+//! Flags follow what gitleaks and Kingfisher users already type. Each subcommand file resolves
+//! its flags (with the shared groups here) into the library's `Config` and `Target`, calls the
+//! pipeline, and hands the result to [`deliver`], which writes the report, prints notices and the
+//! summary, and maps the outcome to an exit status. No subcommand file imports another: what two
+//! of them share lives here or in the library.
 
 mod baseline;
 mod config;
@@ -15,11 +18,24 @@ mod validate;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+use std::io::Write as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 
 use crate::ExitStatus;
-use crate::config::{ColorChoice, parse_size};
-use crate::report::ReportFormat;
+use crate::config::{
+    ColorChoice, Config, FilterConfig, OutputConfig, ProgressChoice, ReadConfig, ValidationChoice, parse_size,
+};
+use crate::outcome::{Observer, ScanOutcome};
+use crate::pipeline::{self, Scanned, Target};
+use crate::progress::{Display, Progress};
+use crate::report::{self, ReportContext, ReportFormat};
+use crate::rules::RuleSet;
+use crate::sanitize::escape_for_terminal;
+use crate::validate::{EndpointOverride, ValidationConfig};
 
 /// leakhound: find leaked credentials in files, directories and git history.
 #[derive(Debug, Parser)]
@@ -73,8 +89,24 @@ pub(crate) struct ReportArgs {
     #[arg(short, long)]
     quiet: bool,
     /// Progress line on stderr: auto (on a terminal), always or never; off with -q.
-    #[arg(long, value_enum, default_value_t = crate::progress::ProgressChoice::Auto, value_name = "WHEN")]
-    progress: crate::progress::ProgressChoice,
+    #[arg(long, value_enum, default_value_t = ProgressChoice::Auto, value_name = "WHEN")]
+    progress: ProgressChoice,
+}
+
+impl ReportArgs {
+    /// The resolved output settings.
+    fn resolve(&self) -> OutputConfig {
+        let to_stdout = self.report_path.as_ref().is_none_or(|p| p.as_os_str() == "-");
+        OutputConfig {
+            format: self.format,
+            report_path: self.report_path.clone().filter(|p| p.as_os_str() != "-"),
+            show_secrets: self.show_secrets,
+            exit_code: self.exit_code,
+            color: self.color.resolve(to_stdout),
+            quiet: self.quiet,
+            progress: self.progress,
+        }
+    }
 }
 
 /// Flags that decide what suppresses findings (config, baseline, inline markers).
@@ -129,10 +161,163 @@ pub(crate) struct ReadArgs {
 }
 
 impl ReadArgs {
-    /// The worker count: the flag, or the available cores.
-    fn threads(&self) -> usize {
-        self.threads.unwrap_or_else(crate::config::default_threads).max(1)
+    /// The resolved read settings; `no_ignore` comes from the commands that walk directories.
+    fn resolve(&self, no_ignore: bool) -> ReadConfig {
+        ReadConfig {
+            scan_binary: self.scan_binary,
+            max_file_size: self.max_file_size,
+            threads: self.threads.unwrap_or_else(crate::config::default_threads).max(1),
+            no_ignore,
+        }
     }
+}
+
+/// Flags of `--validate` (flattened into every command that reports findings).
+#[derive(Debug, Args)]
+pub(crate) struct ValidationArgs {
+    /// Check whether found credentials are live by asking their providers (off by default).
+    #[arg(long)]
+    validate: bool,
+    /// Report only credentials confirmed live (implies --validate).
+    #[arg(long)]
+    only_valid: bool,
+    #[command(flatten)]
+    connection: ConnectionArgs,
+}
+
+impl ValidationArgs {
+    fn resolve(&self) -> ValidationChoice {
+        ValidationChoice { validate: self.validate, only_valid: self.only_valid, connection: self.connection.resolve() }
+    }
+}
+
+/// How validation requests are sent.
+#[derive(Debug, Args)]
+pub(crate) struct ConnectionArgs {
+    /// Append a JSONL ledger: time, rule, fingerprint, host and outcome of every credential sent
+    /// to a provider (never the secret).
+    #[arg(long, value_name = "FILE")]
+    validation_ledger: Option<PathBuf>,
+    /// Send requests meant for provider HOST to URL instead (repeatable), e.g.
+    /// `api.github.com=https://ghe.example.com/api/v3`. The endpoint is trusted (the private-address
+    /// guard does not apply); plain http:// only to loopback.
+    #[arg(long, value_name = "HOST=URL")]
+    validation_endpoint: Vec<EndpointOverride>,
+    /// Allow provider hosts that resolve to private, loopback, link-local, CGNAT or multicast
+    /// addresses.
+    #[arg(long)]
+    allow_internal_ips: bool,
+    /// Seconds before one validation request times out.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    validation_timeout: u64,
+    /// Validation requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    validation_concurrency: usize,
+    /// Validation requests per second to any one host.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    validation_rate: u32,
+    /// Retries after a 429, a 5xx, a timeout or a network error (waits are bounded).
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    validation_retries: u32,
+}
+
+impl ConnectionArgs {
+    /// The resolved connection settings.
+    fn resolve(&self) -> ValidationConfig {
+        ValidationConfig {
+            concurrency: self.validation_concurrency.max(1),
+            rate_per_host: self.validation_rate,
+            timeout: Duration::from_secs(self.validation_timeout.max(1)),
+            retries: self.validation_retries,
+            endpoints: self.validation_endpoint.clone(),
+            allow_internal_ips: self.allow_internal_ips,
+            ledger: self.validation_ledger.clone(),
+            ..ValidationConfig::default()
+        }
+    }
+}
+
+/// The one `Config` of a run, from the shared flag groups.
+fn resolve_config(
+    read: &ReadArgs,
+    no_ignore: bool,
+    rules: &RuleArgs,
+    filter: &FilterConfig,
+    validation: Option<&ValidationArgs>,
+    allow_external_objects: bool,
+) -> Config {
+    Config {
+        read: read.resolve(no_ignore),
+        rules: rules.rules.clone(),
+        filter: filter.clone(),
+        validation: validation.map(ValidationArgs::resolve).unwrap_or_default(),
+        allow_external_objects,
+    }
+}
+
+/// Runs the pipeline with a progress line when `output` asks for one.
+fn run_pipeline(
+    target: &Target,
+    config: &Config,
+    output: &OutputConfig,
+    unit: &'static str,
+) -> anyhow::Result<Scanned> {
+    let progress = Arc::new(Progress::new(unit));
+    let display = Display::start(&progress, output.progress, output.quiet);
+    let observer: Option<Arc<dyn Observer>> = display.as_ref().map(|_| progress as Arc<dyn Observer>);
+    let scanned = pipeline::run(target, config, observer.as_ref());
+    drop(display);
+    Ok(scanned?)
+}
+
+/// The tail of every scanning command: the report, the notices and summary on stderr, and the
+/// exit status.
+fn deliver(scanned: &Scanned, output: &OutputConfig) -> anyhow::Result<ExitStatus> {
+    write_report(&scanned.outcome, &scanned.rules, output)?;
+    if !output.quiet {
+        print_notices_and_summary(&scanned.outcome)?;
+        if let Some(summary) = &scanned.validation {
+            writeln!(std::io::stderr().lock(), "leakhound: {}", summary.describe())?;
+        }
+    }
+    Ok(exit_status(&scanned.outcome, output.exit_code))
+}
+
+fn write_report(outcome: &ScanOutcome, rules: &RuleSet, output: &OutputConfig) -> anyhow::Result<()> {
+    let context = ReportContext { outcome, rules, show_secrets: output.show_secrets, color: output.color };
+    if let Some(path) = &output.report_path {
+        let file = std::fs::File::create(path).with_context(|| format!("cannot create report {}", path.display()))?;
+        let mut out = std::io::BufWriter::new(file);
+        report::emit(output.format, &context, &mut out)?;
+        out.flush().with_context(|| format!("cannot write report {}", path.display()))?;
+    } else {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        report::emit(output.format, &context, &mut out)?;
+        out.flush()?;
+    }
+    Ok(())
+}
+
+/// Errors (anything not read) win over findings, so a scan never looks merely dirty when it was
+/// incomplete.
+fn exit_status(outcome: &ScanOutcome, findings_code: u8) -> ExitStatus {
+    if outcome.incomplete() {
+        ExitStatus::Error
+    } else if outcome.findings.is_empty() {
+        ExitStatus::Clean
+    } else {
+        ExitStatus::Findings(findings_code)
+    }
+}
+
+fn print_notices_and_summary(outcome: &ScanOutcome) -> std::io::Result<()> {
+    let mut err = std::io::stderr().lock();
+    for notice in &outcome.notices {
+        let path = notice.path().map(escape_for_terminal).unwrap_or_default();
+        let sep = if path.is_empty() { "" } else { ": " };
+        writeln!(err, "leakhound: {}: {path}{sep}{}", notice.level.as_str(), escape_for_terminal(&notice.message))?;
+    }
+    writeln!(err, "leakhound: {}", report::summary_line(outcome))
 }
 
 fn parse_size_arg(text: &str) -> Result<u64, String> {

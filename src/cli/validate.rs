@@ -1,100 +1,20 @@
-//! Validation flags shared by every command that reports findings, the step that applies them,
-//! and `leakhound validate --rule ID` (one secret from stdin, never from argv, where it would
-//! land in shell history and process listings).
+//! `leakhound validate --rule ID`: one secret from stdin (never from argv, where it would land in
+//! shell history and process listings), checked live.
 
 use std::collections::BTreeMap;
 use std::io::{Read as _, Write as _};
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
 
-use super::RuleArgs;
+use super::{ConnectionArgs, RuleArgs};
 use crate::ExitStatus;
 use crate::content::{Position, Reader};
 use crate::finding::{Collector, Finding, Location, Secret, fingerprint};
 use crate::matcher::Matcher;
 use crate::rules::RuleSet;
-use crate::validate::{
-    self, EndpointOverride, Timestamp, ValidationConfig, ValidationStatus, ValidationSummary, offline,
-};
-
-/// Flags of `--validate` (flattened into `scan`, and into any command that reports findings).
-#[derive(Debug, Args)]
-pub(crate) struct ValidationArgs {
-    /// Check whether found credentials are live by asking their providers (off by default).
-    #[arg(long)]
-    validate: bool,
-    /// Report only credentials confirmed live (implies --validate).
-    #[arg(long)]
-    only_valid: bool,
-    #[command(flatten)]
-    connection: ConnectionArgs,
-}
-
-/// How validation requests are sent.
-#[derive(Debug, Args)]
-pub(crate) struct ConnectionArgs {
-    /// Append a JSONL ledger: time, rule, fingerprint, host and outcome of every credential sent
-    /// to a provider (never the secret).
-    #[arg(long, value_name = "FILE")]
-    validation_ledger: Option<PathBuf>,
-    /// Send requests meant for provider HOST to URL instead (repeatable), e.g.
-    /// `api.github.com=https://ghe.example.com/api/v3`. The endpoint is trusted (the private-address
-    /// guard does not apply); plain http:// only to loopback.
-    #[arg(long, value_name = "HOST=URL")]
-    validation_endpoint: Vec<EndpointOverride>,
-    /// Allow provider hosts that resolve to private, loopback, link-local, CGNAT or multicast
-    /// addresses.
-    #[arg(long)]
-    allow_internal_ips: bool,
-    /// Seconds before one validation request times out.
-    #[arg(long, value_name = "SECS", default_value_t = 10)]
-    validation_timeout: u64,
-    /// Validation requests in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 8)]
-    validation_concurrency: usize,
-    /// Validation requests per second to any one host.
-    #[arg(long, value_name = "N", default_value_t = 5)]
-    validation_rate: u32,
-    /// Retries after a 429, a 5xx, a timeout or a network error (waits are bounded).
-    #[arg(long, value_name = "N", default_value_t = 2)]
-    validation_retries: u32,
-}
-
-impl ConnectionArgs {
-    fn resolve(&self) -> ValidationConfig {
-        ValidationConfig {
-            concurrency: self.validation_concurrency.max(1),
-            rate_per_host: self.validation_rate,
-            timeout: Duration::from_secs(self.validation_timeout.max(1)),
-            retries: self.validation_retries,
-            endpoints: self.validation_endpoint.clone(),
-            allow_internal_ips: self.allow_internal_ips,
-            ledger: self.validation_ledger.clone(),
-            ..ValidationConfig::default()
-        }
-    }
-}
-
-/// Runs the offline checks, then (when asked) live validation and `--only-valid`.
-pub(crate) fn check_findings(
-    findings: &mut Vec<Finding>,
-    rules: &RuleSet,
-    args: &ValidationArgs,
-) -> anyhow::Result<Option<ValidationSummary>> {
-    offline::annotate(findings, rules, Timestamp::now());
-    if !args.validate && !args.only_valid {
-        return Ok(None);
-    }
-    let summary = validate::validate_findings(findings, rules, &args.connection.resolve())?;
-    if args.only_valid {
-        findings.retain(|f| f.validation.as_ref().is_some_and(|v| v.status == ValidationStatus::Valid));
-    }
-    Ok(Some(summary))
-}
+use crate::validate::{self, Timestamp, ValidationStatus, offline};
 
 /// Arguments of `leakhound validate`.
 #[derive(Debug, Args)]
@@ -174,9 +94,4 @@ fn bare_finding(rules: &RuleSet, rule: usize, secret: Vec<u8>) -> Finding {
         confidence: None,
         suppressions: Vec::new(),
     }
-}
-
-/// Prints the validation summary line on stderr.
-pub(crate) fn print_summary(summary: &ValidationSummary) -> std::io::Result<()> {
-    writeln!(std::io::stderr().lock(), "leakhound: {}", summary.describe())
 }

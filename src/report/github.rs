@@ -12,8 +12,8 @@ use std::io::{self, Write};
 
 use super::{Emitter, ReportContext};
 use crate::finding::{Finding, Location};
+use crate::outcome::{Notice, NoticeLevel};
 use crate::rules::Severity;
-use crate::scan::{Notice, NoticeLevel};
 
 /// Writes GitHub Actions annotations.
 #[derive(Debug)]
@@ -71,7 +71,7 @@ fn notice_command(notice: &Notice) -> String {
         NoticeLevel::Error => "could not read",
         NoticeLevel::Warning => "warning",
     };
-    match &notice.path {
+    match notice.path() {
         Some(path) => format!(
             "::warning file={},title={}::{}",
             escape_property(path),

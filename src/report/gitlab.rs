@@ -17,8 +17,8 @@ use serde::Serialize;
 
 use super::{Emitter, ReportContext};
 use crate::finding::{Finding, Location, location_fingerprint};
+use crate::outcome::NoticeLevel;
 use crate::rules::Severity;
-use crate::scan::NoticeLevel;
 
 /// Writes a GitLab secret-detection report.
 #[derive(Debug)]
@@ -149,7 +149,7 @@ fn scan(cx: &ReportContext<'_>) -> Scan {
         .iter()
         .map(|notice| Message {
             level: "warn",
-            value: match &notice.path {
+            value: match notice.path() {
                 Some(path) if notice.level == NoticeLevel::Error => {
                     format!("could not read {path}: {}", notice.message)
                 }

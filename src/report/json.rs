@@ -1,9 +1,9 @@
 //! JSON and JSON Lines reports.
 //!
-//! `json`: one document `{tool, findings, suppressed, notices, summary}`. `jsonl`: one finding
+//! `json`: one document `{tool, findings, suppressed, notices, coverage, summary}`. `jsonl`: one finding
 //! object per line (the same objects as `findings`), then one `{"suppressed": ...}` object per
-//! suppressed finding and one `{"notice": ...}` object per notice, so a streaming consumer still
-//! learns what was accepted and what was not read.
+//! suppressed finding, one `{"notice": ...}` object per notice, and last one `{"coverage": ...}`
+//! object, so a streaming consumer still learns what was accepted and what was not read.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::{Emitter, ReportContext};
 use crate::finding::{Finding, GitOrigin, Suppression};
 use crate::matcher::decode::Layers;
-use crate::scan::{Notice, ScanStats};
+use crate::outcome::{Notice, ScanMode, ScanOutcome, ScanStats, SkipReason};
 use crate::validate::Validation;
 
 /// Writes JSON (`lines: false`) or JSON Lines (`lines: true`).
@@ -28,6 +28,7 @@ struct Document<'a> {
     findings: Vec<FindingJson<'a>>,
     suppressed: Vec<FindingJson<'a>>,
     notices: Vec<NoticeJson<'a>>,
+    coverage: CoverageJson<'a>,
     summary: Summary,
 }
 
@@ -76,9 +77,54 @@ struct LocationJson<'a> {
 #[derive(Serialize)]
 struct NoticeJson<'a> {
     level: &'static str,
+    kind: &'static str,
+    subject: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     path: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
     message: &'a str,
+}
+
+/// The coverage record: what was scanned, and what was not by reason.
+#[derive(Serialize)]
+pub(super) struct CoverageJson<'a> {
+    mode: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    base: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    head: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    branch: Option<&'a str>,
+    roots: &'a [String],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    refs: Vec<RefJson<'a>>,
+    items_scanned: u64,
+    bytes_scanned: u64,
+    /// Count per skip reason (only reasons that occurred).
+    skipped: BTreeMap<&'static str, SkippedJson<'a>>,
+    errors: u64,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    accepted: &'a [String],
+    complete: bool,
+}
+
+#[derive(Serialize)]
+pub(super) struct RefJson<'a> {
+    name: &'a str,
+    commit: &'a str,
+}
+
+#[derive(Serialize)]
+pub(super) struct SkippedJson<'a> {
+    count: u64,
+    /// The first paths (all are counted).
+    paths: &'a [String],
+}
+
+#[derive(Serialize)]
+struct CoverageLine<'a> {
+    coverage: CoverageJson<'a>,
 }
 
 #[derive(Serialize)]
@@ -102,6 +148,7 @@ struct Summary {
     skipped_too_large: u64,
     skipped_symlinks: u64,
     skipped_special: u64,
+    skipped_ignored: u64,
     errors: u64,
     complete: bool,
     duration_ms: u128,
@@ -140,7 +187,46 @@ pub(super) fn finding_json<'a>(cx: &ReportContext<'a>, finding: &'a Finding) -> 
 }
 
 fn notice_json(notice: &Notice) -> NoticeJson<'_> {
-    NoticeJson { level: notice.level.as_str(), path: notice.path.as_deref(), message: &notice.message }
+    NoticeJson {
+        level: notice.level.as_str(),
+        kind: notice.kind.as_str(),
+        subject: notice.subject.type_name(),
+        path: notice.path(),
+        id: notice.subject.id(),
+        message: &notice.message,
+    }
+}
+
+/// The coverage record of `outcome`.
+pub(super) fn coverage_json(outcome: &ScanOutcome) -> CoverageJson<'_> {
+    let coverage = &outcome.coverage;
+    let (base, head, branch) = match &coverage.mode {
+        ScanMode::Range { base, head } => (Some(base.as_str()), Some(head.as_str()), None),
+        ScanMode::Branch(name) => (None, None, Some(name.as_str())),
+        _ => (None, None, None),
+    };
+    let skipped = SkipReason::ALL
+        .into_iter()
+        .filter(|reason| outcome.stats.skipped(*reason) > 0)
+        .map(|reason| {
+            let paths = coverage.skipped.get(&reason).map_or(&[][..], Vec::as_slice);
+            (reason.as_str(), SkippedJson { count: outcome.stats.skipped(reason), paths })
+        })
+        .collect();
+    CoverageJson {
+        mode: coverage.mode.as_str(),
+        base,
+        head,
+        branch,
+        roots: &coverage.roots,
+        refs: coverage.refs.iter().map(|r| RefJson { name: &r.name, commit: &r.commit }).collect(),
+        items_scanned: outcome.stats.items_scanned,
+        bytes_scanned: outcome.stats.bytes_scanned,
+        skipped,
+        errors: outcome.stats.errors,
+        accepted: &coverage.accepted,
+        complete: !outcome.incomplete(),
+    }
 }
 
 fn summary(cx: &ReportContext<'_>, stats: &ScanStats) -> Summary {
@@ -154,6 +240,7 @@ fn summary(cx: &ReportContext<'_>, stats: &ScanStats) -> Summary {
         skipped_too_large: stats.skipped_too_large,
         skipped_symlinks: stats.skipped_symlinks,
         skipped_special: stats.skipped_special,
+        skipped_ignored: stats.skipped_ignored,
         errors: stats.errors,
         complete: !cx.outcome.incomplete(),
         duration_ms: stats.duration.as_millis(),
@@ -176,13 +263,15 @@ impl Emitter for JsonEmitter {
                 serde_json::to_writer(&mut *out, &NoticeLine { notice: notice_json(notice) })?;
                 writeln!(out)?;
             }
-            return Ok(());
+            serde_json::to_writer(&mut *out, &CoverageLine { coverage: coverage_json(cx.outcome) })?;
+            return writeln!(out);
         }
         let document = Document {
             tool: Tool { name: "leakhound", version: env!("CARGO_PKG_VERSION") },
             findings: findings.collect(),
             suppressed: cx.outcome.suppressed.iter().map(|f| finding_json(cx, f)).collect(),
             notices: cx.outcome.notices.iter().map(notice_json).collect(),
+            coverage: coverage_json(cx.outcome),
             summary: summary(cx, &cx.outcome.stats),
         };
         serde_json::to_writer_pretty(&mut *out, &document)?;

@@ -8,14 +8,16 @@ mod csv;
 mod github;
 mod gitlab;
 mod json;
+#[cfg(test)]
+mod kitchen_sink;
 mod sarif;
 mod text;
 
 use std::io::{self, Write};
 
 use crate::finding::Finding;
+use crate::outcome::ScanOutcome;
 use crate::rules::RuleSet;
-use crate::scan::ScanOutcome;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -84,7 +86,7 @@ pub fn summary_line(outcome: &ScanOutcome) -> String {
     let s = &outcome.stats;
     let locations: usize = outcome.findings.iter().map(|f| f.locations.len()).sum();
     format!(
-        "{} finding(s) ({} location(s)){} in {} item(s), {}, {:.2} s; skipped: {} binary, {} over --max-file-size, {} symlink(s), {} special; {} error(s){}",
+        "{} finding(s) ({} location(s)){} in {} item(s), {}, {:.2} s; skipped: {} binary, {} over --max-file-size, {} symlink(s), {} special, {} ignored; {} error(s){}",
         outcome.findings.len(),
         locations,
         suppressed_note(outcome),
@@ -95,6 +97,7 @@ pub fn summary_line(outcome: &ScanOutcome) -> String {
         s.skipped_too_large,
         s.skipped_symlinks,
         s.skipped_special,
+        s.skipped_ignored,
         s.errors,
         if outcome.incomplete() { " (results are INCOMPLETE)" } else { "" },
     )
@@ -116,14 +119,4 @@ fn suppressed_note(outcome: &ScanOutcome) -> String {
     format!(", {} suppressed ({})", outcome.suppressed.len(), parts.join(", "))
 }
 
-/// `1.5 MiB`: bytes in binary units.
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
-}
+pub use crate::outcome::human_bytes;

@@ -19,8 +19,8 @@ use serde_sarif::sarif::{
 
 use super::{Emitter, ReportContext};
 use crate::finding::{Finding, SuppressionKind, location_fingerprint};
+use crate::outcome::{Notice, NoticeLevel};
 use crate::rules::{Rule, Severity};
-use crate::scan::{Notice, NoticeLevel};
 
 /// Writes SARIF.
 #[derive(Debug)]
@@ -222,6 +222,9 @@ fn suppression(why: &crate::finding::Suppression) -> SarifSuppression {
 fn invocation(cx: &ReportContext<'_>) -> Invocation {
     let notifications: Vec<Notification> = cx.outcome.notices.iter().map(notification).collect();
     let mut invocation = Invocation::builder().execution_successful(!cx.outcome.incomplete()).build();
+    let coverage = serde_json::to_value(super::json::coverage_json(cx.outcome)).unwrap_or(Value::Null);
+    let props = BTreeMap::from([("coverage".to_string(), coverage)]);
+    invocation.properties = Some(PropertyBag::builder().additional_properties(props).build());
     if !notifications.is_empty() {
         invocation.tool_execution_notifications = Some(notifications);
     }
@@ -235,7 +238,7 @@ fn notification(notice: &Notice) -> Notification {
     };
     let message = Message::builder().text(notice.message.clone()).build();
     let mut notification = Notification::builder().level(json!(level)).message(message).build();
-    notification.locations = notice.path.as_deref().map(|path| {
+    notification.locations = notice.path().map(|path| {
         let physical = PhysicalLocation::builder().artifact_location(artifact(path)).build();
         vec![Location::builder().physical_location(physical).build()]
     });

@@ -72,14 +72,7 @@ pub enum Visit {
     Error(Option<PathBuf>, String),
 }
 
-/// Why an entry was not read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SkipReason {
-    /// A symbolic link (never followed).
-    Symlink,
-    /// A FIFO, socket or device.
-    Special,
-}
+pub use crate::outcome::SkipReason;
 
 /// How to walk.
 #[derive(Debug, Clone)]

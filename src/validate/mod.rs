@@ -38,7 +38,7 @@ mod plan;
 mod request;
 #[cfg(feature = "validate")]
 mod run;
-mod status;
+pub(crate) mod status;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

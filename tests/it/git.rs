@@ -318,10 +318,13 @@ fn a_shallow_clone_is_scanned_and_the_missing_history_reported() {
     let url = format!("file://{}", repo.dir.display());
     repo.git(&["clone", "-q", "--depth", "1", &url, shallow.to_str().unwrap()]);
     let (code, doc, stderr) = scan_at(&shallow, &[]);
-    assert_eq!(code, 1, "{stderr}");
+    // History before the boundary was asked for and is not there: incomplete, exit 2.
+    assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("shallow clone"), "{stderr}");
-    assert!(doc["notices"].to_string().contains("shallow clone"));
-    // Both files are in the boundary commit's tree, so both are found there.
+    assert_eq!(doc["notices"][0]["kind"], "shallow-boundary");
+    assert_eq!(doc["coverage"]["complete"], false);
+    assert_eq!(doc["coverage"]["mode"], "history");
+    // Both files are in the boundary commit's tree, so both are still found there.
     assert_eq!(finding_count(&doc), 2);
 }
 

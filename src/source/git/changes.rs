@@ -4,7 +4,9 @@
 //! Only secrets that a change *adds* are reported: for every (path, blob) a commit introduces, the
 //! secrets already present in a parent's version of that path (or, for the index, in HEAD's) are
 //! subtracted, so a secret committed long ago is not reported again by every commit that touches
-//! its file. Each distinct blob is matched once per run (a cache by blob id).
+//! its file. Each distinct blob is matched once per run (a cache by blob id), and the blobs a
+//! change introduces are matched up front on parallel workers ([`BlobScanner::prefetch`]), the
+//! way history blobs are; the diffing that follows only reads the cache.
 
 use std::collections::{HashMap, HashSet};
 
@@ -15,7 +17,7 @@ use super::tree::{Introduced, Trees, introduced};
 use crate::content::{LocatedMatch, ReadOptions, Reader};
 use crate::finding::{Collector, CommitInfo, GitOrigin, OriginState};
 use crate::matcher::Matcher;
-use crate::scan::{Notice, NoticeLevel, ScanStats};
+use crate::outcome::{Notice, NoticeKind, Subject, Tally};
 
 use crate::date::rfc3339;
 
@@ -25,21 +27,66 @@ pub(crate) struct BlobScanner<'a> {
     matcher: &'a Matcher,
     reader: Reader,
     options: BlobOptions,
+    threads: usize,
     cache: HashMap<ObjectId, Vec<LocatedMatch>>,
-    pub(crate) stats: ScanStats,
-    pub(crate) notices: Vec<Notice>,
+    pub(crate) tally: Tally,
 }
 
 impl<'a> BlobScanner<'a> {
-    pub(crate) fn new(repo: &'a gix::Repository, matcher: &'a Matcher, options: BlobOptions) -> BlobScanner<'a> {
+    pub(crate) fn new(
+        repo: &'a gix::Repository,
+        matcher: &'a Matcher,
+        options: BlobOptions,
+        threads: usize,
+    ) -> BlobScanner<'a> {
         BlobScanner {
             repo,
             matcher,
             reader: Reader::new(matcher),
             options,
+            threads: threads.max(1),
             cache: HashMap::new(),
-            stats: ScanStats::default(),
-            notices: Vec::new(),
+            tally: Tally::default(),
+        }
+    }
+
+    /// Matches every blob of `wanted` not matched yet, on parallel workers (each with its own
+    /// repository handle and reader), and caches the results.
+    pub(crate) fn prefetch(&mut self, wanted: &[(ObjectId, &str)]) {
+        let mut seen = std::collections::HashSet::new();
+        let todo: Vec<(ObjectId, &str)> =
+            wanted.iter().copied().filter(|(id, _)| !self.cache.contains_key(id) && seen.insert(*id)).collect();
+        if todo.len() < 2 || self.threads == 1 {
+            for (id, path) in todo {
+                self.matches(id, path);
+            }
+            return;
+        }
+        let shared = self.repo.clone().into_sync();
+        let chunk = todo.len().div_ceil(self.threads);
+        let (matcher, options) = (self.matcher, &self.options);
+        let results: Vec<(Vec<(ObjectId, Vec<LocatedMatch>)>, Tally)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = todo
+                .chunks(chunk)
+                .map(|part| {
+                    let shared = &shared;
+                    scope.spawn(move || {
+                        let repo = shared.to_thread_local();
+                        let mut worker = BlobScanner::new(&repo, matcher, options.clone(), 1);
+                        let found: Vec<_> = part.iter().map(|(id, path)| (*id, worker.scan(*id, path))).collect();
+                        (found, worker.tally)
+                    })
+                })
+                .collect();
+            workers.into_iter().filter_map(|w| w.join().ok()).collect()
+        });
+        for (found, tally) in results {
+            self.cache.extend(found);
+            self.tally.merge(tally);
+        }
+        // A worker that panicked leaves its blobs unmatched: match them here (and report there).
+        for (id, path) in todo {
+            self.matches(id, path);
         }
     }
 
@@ -57,33 +104,24 @@ impl<'a> BlobScanner<'a> {
         let object = match self.repo.find_object(blob) {
             Ok(object) => object,
             Err(e) => {
-                self.stats.errors += 1;
-                self.notices.push(Notice {
-                    level: NoticeLevel::Error,
-                    path: Some(path.to_string()),
-                    message: format!("blob {blob} cannot be read: {e}"),
-                });
+                let subject = Subject::Object { id: blob.to_string(), path: Some(path.to_string()) };
+                let message = format!("blob {blob} cannot be read: {e}");
+                self.tally.notice(Notice::new(NoticeKind::Unreadable, subject, message));
                 return Vec::new();
             }
         };
         let size = object.data.len() as u64;
         if self.options.max_size.is_some_and(|max| size > max) {
-            self.stats.skipped_too_large += 1;
-            self.notices.push(Notice {
-                level: NoticeLevel::Warning,
-                path: Some(path.to_string()),
-                message: format!("skipped blob {blob}: {size} bytes is over --max-file-size"),
-            });
+            self.tally.too_large(Subject::Object { id: blob.to_string(), path: Some(path.to_string()) }, size);
             return Vec::new();
         }
         let mut found = Vec::new();
         let options = ReadOptions { scan_binary: self.options.scan_binary };
         if self.reader.scan_blob(self.matcher, &object.data, options, &mut found).binary {
-            self.stats.skipped_binary += 1;
+            self.tally.skipped(crate::outcome::SkipReason::Binary, Some(path));
             return Vec::new();
         }
-        self.stats.items_scanned += 1;
-        self.stats.bytes_scanned += size;
+        self.tally.scanned(size);
         if let Some(progress) = &self.options.progress {
             progress.item(size, found.len() as u64);
         }
@@ -105,21 +143,41 @@ pub(crate) fn scan_commits(
     collector: &mut Collector,
 ) {
     let trees = Trees::new(repo);
-    let mut found = Vec::new();
     let mut errors = Vec::new();
+    let mut changes = Vec::new();
     for &id in commits {
         let Some((tree, parent_trees, info)) = commit_parts(repo, id, refs) else {
             errors.push(format!("commit {id} cannot be read"));
             continue;
         };
-        found.clear();
+        let mut found = Vec::new();
         introduced(&trees, tree, &parent_trees, &mut found, &mut errors);
+        changes.push((parent_trees, info, found));
+    }
+    let wanted: Vec<(ObjectId, &str)> =
+        changes.iter().flat_map(|(_, _, found)| found.iter().map(|i| (i.blob, i.path.as_str()))).collect();
+    blobs.prefetch(&wanted);
+    let mut before_wanted = Vec::new();
+    for (parent_trees, _, found) in &changes {
+        for Introduced { path, blob } in found {
+            if !blobs.matches(*blob, path).is_empty() {
+                before_wanted
+                    .extend(parent_trees.iter().filter_map(|p| blob_at(repo, *p, path)).map(|b| (b, path.clone())));
+            }
+        }
+    }
+    let before_refs: Vec<(ObjectId, &str)> = before_wanted.iter().map(|(b, p)| (*b, p.as_str())).collect();
+    blobs.prefetch(&before_refs);
+    for (parent_trees, info, found) in changes {
         let origin_of = |blob: ObjectId| GitOrigin {
             blob: blob.to_string(),
             state: OriginState::Reachable,
             commit: Some(info.clone()),
         };
-        for Introduced { path, blob } in found.drain(..) {
+        for Introduced { path, blob } in found {
+            if blobs.matches(blob, &path).is_empty() {
+                continue;
+            }
             let mut before = HashSet::new();
             for parent in &parent_trees {
                 if let Some(old) = blob_at(repo, *parent, &path) {
@@ -130,8 +188,7 @@ pub(crate) fn scan_commits(
         }
     }
     for message in errors {
-        blobs.stats.errors += 1;
-        blobs.notices.push(Notice { level: NoticeLevel::Error, path: None, message });
+        blobs.tally.notice(Notice::new(NoticeKind::Unreadable, Subject::Scan, message));
     }
 }
 
@@ -229,6 +286,8 @@ pub(crate) fn scan_staged(
             changed.push((path, entry.id));
         }
     }
+    let wanted: Vec<(ObjectId, &str)> = changed.iter().map(|(p, b)| (*b, p.as_str())).collect();
+    blobs.prefetch(&wanted);
     // Secrets in files the change deletes count as already committed (a rename moves them).
     let deleted: Vec<(&String, &ObjectId)> = head_paths.iter().filter(|(p, _)| !staged_paths.contains(*p)).collect();
     let mut moved: Option<HashSet<(usize, Vec<u8>)>> = None;

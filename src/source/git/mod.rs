@@ -25,7 +25,8 @@ mod provenance;
 mod tree;
 mod treeindex;
 
-use std::path::PathBuf;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 use gix::ObjectId;
@@ -33,80 +34,98 @@ use gix::ObjectId;
 pub use base::{TreeFiles, tree_files, work_tree};
 pub use open::OpenError;
 
-use crate::finding::{Collector, GitOrigin, OriginState};
+use crate::config::{GitMode, ReadConfig};
+use crate::finding::{Collector, Finding, GitOrigin, OriginState};
 use crate::matcher::Matcher;
-use crate::scan::{Notice, NoticeLevel, ScanOutcome, ScanStats};
+use crate::outcome::{Coverage, Notice, NoticeKind, Observer, RefTip, ScanMode, ScanOutcome, Subject, Tally};
+use crate::source::display_path;
 use changes::BlobScanner;
 use objects::BlobOptions;
 
-/// What part of the repository to scan.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GitMode {
-    /// Every object in the database, reachable or not.
-    History,
-    /// The index against HEAD (pre-commit).
-    Staged,
-    /// The commits in `base..head`: reachable from `head`, not from `base`.
-    Range {
-        /// Excluded revision.
-        base: String,
-        /// Included revision.
-        head: String,
-    },
-    /// Every commit reachable from one ref.
-    Branch(String),
-}
-
 /// A git scan, fully resolved.
 #[derive(Debug, Clone)]
-pub struct GitConfig {
+pub struct GitScan<'a> {
     /// The repository (work tree, `.git` directory or bare repository).
-    pub repo: PathBuf,
+    pub repo: &'a Path,
     /// What to scan.
-    pub mode: GitMode,
+    pub mode: &'a GitMode,
     /// Follow `.git` files and alternates that point outside the repository.
     pub allow_external_objects: bool,
-    /// Worker threads.
-    pub threads: usize,
-    /// Scan binary blobs.
-    pub scan_binary: bool,
-    /// Skip (and report) blobs larger than this.
-    pub max_size: Option<u64>,
-    /// Progress counters to bump, when a progress line is drawn.
-    pub progress: Option<std::sync::Arc<crate::progress::Progress>>,
+    /// How blobs are read.
+    pub read: &'a ReadConfig,
+    /// Told about every blob matched, when a progress line is drawn.
+    pub observer: Option<Arc<dyn Observer>>,
 }
 
 /// Scans a repository.
-pub fn scan(config: &GitConfig, matcher: &Matcher) -> Result<ScanOutcome, GitError> {
+pub fn scan(config: &GitScan<'_>, matcher: &Matcher) -> Result<ScanOutcome, GitError> {
     let started = Instant::now();
-    let opened = open::open(&config.repo, config.allow_external_objects)?;
+    let opened = open::open(config.repo, config.allow_external_objects)?;
     let repo = {
         let mut repo = opened.repo.to_thread_local();
         repo.object_cache_size_if_unset(32 << 20);
         repo
     };
+    let read = config.read;
     let options =
-        BlobOptions { scan_binary: config.scan_binary, max_size: config.max_size, progress: config.progress.clone() };
-    let mut notices = shallow_notice(&repo);
-    let mut outcome = match &config.mode {
-        GitMode::History => history(&opened, &repo, matcher, config.threads, options, &mut notices),
+        BlobOptions { scan_binary: read.scan_binary, max_size: read.max_file_size, progress: config.observer.clone() };
+    let mut tally = Tally::default();
+    if let Some(notice) = shallow_notice(&repo) {
+        tally.notice(notice);
+    }
+    let mut coverage =
+        Coverage { mode: scan_mode(config.mode), roots: vec![display_path(config.repo)], ..Coverage::default() };
+    let findings = match config.mode {
+        GitMode::History => {
+            let (findings, refs) = history(&opened, &repo, matcher, read.threads, options, &mut tally);
+            coverage.refs = refs;
+            findings
+        }
         GitMode::Staged => {
-            let mut blobs = BlobScanner::new(&repo, matcher, options);
+            coverage.refs = tips(&repo, &["HEAD"]);
+            let mut blobs = BlobScanner::new(&repo, matcher, options, read.threads);
             let mut collector = Collector::new();
             changes::scan_staged(&repo, &mut blobs, &mut collector).map_err(GitError::Index)?;
-            finish(collector, blobs, notices)
+            tally.merge(blobs.tally);
+            collector.finish()
         }
         GitMode::Range { base, head } => {
+            coverage.refs = tips(&repo, &[base, head]);
             let commits = range_commits(&repo, Some(base), head)?;
-            changed(&repo, matcher, options, &commits, &[], notices)
+            // Every commit of the range is reachable from its head: name it on each location.
+            let refs = [ref_name(&repo, head)];
+            changed(&repo, matcher, options, read.threads, &commits, &refs, &mut tally)
         }
         GitMode::Branch(name) => {
+            coverage.refs = tips(&repo, &[name]);
             let commits = range_commits(&repo, None, name)?;
-            changed(&repo, matcher, options, &commits, std::slice::from_ref(name), notices)
+            changed(&repo, matcher, options, read.threads, &commits, std::slice::from_ref(name), &mut tally)
         }
     };
-    outcome.stats.duration = started.elapsed();
-    Ok(outcome)
+    Ok(tally.finish(findings, coverage, started.elapsed()))
+}
+
+/// The coverage mode of a git mode.
+fn scan_mode(mode: &GitMode) -> ScanMode {
+    match mode {
+        GitMode::History => ScanMode::History,
+        GitMode::Staged => ScanMode::Staged,
+        GitMode::Range { base, head } => ScanMode::Range { base: base.clone(), head: head.clone() },
+        GitMode::Branch(name) => ScanMode::Branch(name.clone()),
+    }
+}
+
+/// The revisions the user named, with the commits they resolve to (unresolvable ones left out:
+/// resolving them fails the scan with its own error).
+fn tips(repo: &gix::Repository, specs: &[&str]) -> Vec<RefTip> {
+    specs
+        .iter()
+        .filter_map(|spec| {
+            let id = repo.rev_parse_single(*spec).ok()?;
+            let commit = id.object().ok()?.peel_to_commit().ok()?;
+            Some(RefTip { name: (*spec).to_string(), commit: commit.id.to_string() })
+        })
+        .collect()
 }
 
 /// Why a git scan could not start.
@@ -132,25 +151,46 @@ fn changed(
     repo: &gix::Repository,
     matcher: &Matcher,
     options: BlobOptions,
+    threads: usize,
     commits: &[ObjectId],
     refs: &[String],
-    notices: Vec<Notice>,
-) -> ScanOutcome {
-    let mut blobs = BlobScanner::new(repo, matcher, options);
+    tally: &mut Tally,
+) -> Vec<Finding> {
+    let mut blobs = BlobScanner::new(repo, matcher, options, threads);
     let mut collector = Collector::new();
     changes::scan_commits(repo, commits, &mut blobs, refs, &mut collector);
-    finish(collector, blobs, notices)
+    tally.merge(blobs.tally);
+    collector.finish()
 }
 
-fn finish(collector: Collector, blobs: BlobScanner<'_>, mut notices: Vec<Notice>) -> ScanOutcome {
-    notices.extend(blobs.notices);
-    notices.sort();
-    ScanOutcome { findings: collector.finish(), suppressed: Vec::new(), notices, stats: blobs.stats }
+/// The full name of the ref `spec` names (`HEAD` becomes the branch it points to), or `spec`
+/// itself when it is not a ref (a commit id).
+fn ref_name(repo: &gix::Repository, spec: &str) -> String {
+    if spec == "HEAD"
+        && let Ok(Some(name)) = repo.head_name()
+    {
+        return name.as_bstr().to_string();
+    }
+    repo.find_reference(spec).map_or_else(|_| spec.to_string(), |r| r.name().as_bstr().to_string())
+}
+
+/// A revision error, in words a user can act on when the clone is shallow (the usual cause of a
+/// missing commit in CI).
+fn revision_error(repo: &gix::Repository, spec: &str, message: String) -> GitError {
+    let shallow = repo.shallow_commits().ok().flatten().is_some_and(|b| !b.is_empty());
+    let message = if shallow {
+        format!(
+            "{message}; this is a shallow clone and the commits before its boundary are not in it: fetch them with `git fetch --unshallow` (or `git fetch --deepen=N`), or in GitHub Actions check out with `fetch-depth: 0`"
+        )
+    } else {
+        message
+    };
+    GitError::Revision { spec: spec.to_string(), message }
 }
 
 fn range_commits(repo: &gix::Repository, base: Option<&String>, head: &str) -> Result<Vec<ObjectId>, GitError> {
     let resolve = |spec: &str| -> Result<ObjectId, GitError> {
-        let error = |message: String| GitError::Revision { spec: spec.to_string(), message };
+        let error = |message: String| revision_error(repo, spec, message);
         let id = repo.rev_parse_single(spec).map_err(|e| error(e.to_string()))?;
         let commit =
             id.object().map_err(|e| error(e.to_string()))?.peel_to_commit().map_err(|e| error(e.to_string()))?;
@@ -161,28 +201,26 @@ fn range_commits(repo: &gix::Repository, base: Option<&String>, head: &str) -> R
     if let Some(base) = base {
         walk = walk.with_hidden([resolve(base)?]);
     }
-    let walk = walk.all().map_err(|e| GitError::Revision { spec: head.to_string(), message: e.to_string() })?;
+    let walk = walk.all().map_err(|e| revision_error(repo, head, e.to_string()))?;
     let mut commits = Vec::new();
     for info in walk {
-        let info = info.map_err(|e| GitError::Revision { spec: head.to_string(), message: e.to_string() })?;
+        let info = info.map_err(|e| revision_error(repo, head, e.to_string()))?;
         commits.push(info.id);
     }
     Ok(commits)
 }
 
-fn shallow_notice(repo: &gix::Repository) -> Vec<Notice> {
-    match repo.shallow_commits() {
-        Ok(Some(boundary)) if !boundary.is_empty() => vec![Notice {
-            level: NoticeLevel::Warning,
-            path: None,
-            message: format!(
-                "shallow clone: history before {} boundary commit(s) ({}) is missing and was not scanned; fetch it with `git fetch --unshallow`",
-                boundary.len(),
-                boundary.iter().take(3).map(ToString::to_string).collect::<Vec<_>>().join(", ")
-            ),
-        }],
-        _ => Vec::new(),
+fn shallow_notice(repo: &gix::Repository) -> Option<Notice> {
+    let boundary = repo.shallow_commits().ok()??;
+    if boundary.is_empty() {
+        return None;
     }
+    let message = format!(
+        "shallow clone: history before {} boundary commit(s) ({}) is missing and was not scanned; fetch it with `git fetch --unshallow`",
+        boundary.len(),
+        boundary.iter().take(3).map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    );
+    Some(Notice::new(NoticeKind::ShallowBoundary, Subject::Scan, message))
 }
 
 fn history(
@@ -191,43 +229,34 @@ fn history(
     matcher: &Matcher,
     threads: usize,
     options: BlobOptions,
-    notices: &mut Vec<Notice>,
-) -> ScanOutcome {
+    tally: &mut Tally,
+) -> (Vec<Finding>, Vec<RefTip>) {
     let t0 = std::time::Instant::now();
     let inventory = objects::inventory(&opened.repo, &opened.objects, matcher, threads, options);
     timing("phase 1 (objects)", t0);
-    let mut stats = ScanStats {
-        items_scanned: inventory.blobs,
-        bytes_scanned: inventory.bytes,
-        skipped_binary: inventory.binary,
-        skipped_too_large: inventory.too_large.len() as u64,
-        ..ScanStats::default()
-    };
+    tally.stats.items_scanned += inventory.blobs;
+    tally.stats.bytes_scanned += inventory.bytes;
+    tally.stats.skipped_binary += inventory.binary;
     for (id, size) in &inventory.too_large {
-        notices.push(Notice {
-            level: NoticeLevel::Warning,
-            path: None,
-            message: format!("skipped blob {id}: {size} bytes is over --max-file-size"),
-        });
+        tally.too_large(Subject::Object { id: id.to_string(), path: None }, *size);
     }
     for (what, message) in &inventory.errors {
-        stats.errors += 1;
-        notices.push(Notice { level: NoticeLevel::Error, path: None, message: format!("{what}: {message}") });
+        let kind = if what.starts_with("pack ") { NoticeKind::DamagedPack } else { NoticeKind::Unreadable };
+        tally.notice(Notice::new(kind, Subject::Scan, format!("{what}: {message}")));
     }
     let mut collector = Collector::new();
+    let (refs, ref_errors) = provenance::ref_tips(repo, &inventory);
+    let listed = refs.iter().map(|t| RefTip { name: t.name.clone(), commit: t.commit.to_string() }).collect();
     if !inventory.blob_matches.is_empty() {
-        let (refs, ref_errors) = provenance::ref_tips(repo, &inventory);
         let mut errors = ref_errors;
         let origins = provenance::attribute(repo, &opened.objects, threads, &inventory, &refs, &mut errors);
         for message in errors {
-            stats.errors += 1;
-            notices.push(Notice { level: NoticeLevel::Error, path: None, message });
+            tally.notice(Notice::new(NoticeKind::Unreadable, Subject::Scan, message));
         }
         timing("phase 2 (provenance)", t0);
         add_history_findings(matcher, &inventory, &origins, &mut collector);
     }
-    notices.sort();
-    ScanOutcome { findings: collector.finish(), suppressed: Vec::new(), notices: std::mem::take(notices), stats }
+    (collector.finish(), listed)
 }
 
 fn add_history_findings(

@@ -38,7 +38,7 @@ pub(crate) struct BlobOptions {
     pub(crate) scan_binary: bool,
     pub(crate) max_size: Option<u64>,
     /// Counters for the progress line, when one is drawn.
-    pub(crate) progress: Option<std::sync::Arc<crate::progress::Progress>>,
+    pub(crate) progress: Option<std::sync::Arc<dyn crate::outcome::Observer>>,
 }
 
 /// Everything phase 1 learned.

@@ -1,0 +1,142 @@
+//! The files source: paths and stdin, read and matched on the walker's own threads.
+//!
+//! Workers are the walker's threads (like ripgrep): each reads and matches the files it visits
+//! and sends one [`ItemReport`] per item through a bounded channel, so memory stays flat however
+//! many files there are. The collector, on the calling thread, is the only owner of findings;
+//! counting goes through the outcome's [`Tally`]. One unreadable item never stops the scan: it
+//! becomes a notice and the exit status says the results are incomplete.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use crossbeam_channel::{Sender, bounded};
+
+use crate::config::ReadConfig;
+use crate::content::{LocatedMatch, ReadOptions, ReadSummary, Reader};
+use crate::finding::Collector;
+use crate::matcher::Matcher;
+use crate::outcome::{Coverage, Notice, NoticeKind, Observer, ScanOutcome, SkipReason, Subject, Tally};
+use crate::source::display_path;
+use crate::source::fs::{self, Visit, WalkOptions};
+
+/// What a worker reports about one item.
+#[derive(Debug)]
+enum ItemReport {
+    Scanned { path: String, summary: ReadSummary, matches: Vec<LocatedMatch>, error: Option<String> },
+    TooLarge { path: String, size: u64 },
+    Skipped { path: String, reason: SkipReason },
+    Failed { path: Option<String>, message: String },
+}
+
+/// Scans `paths` (stdin for `-`).
+pub(crate) fn scan(
+    paths: &[PathBuf],
+    read: &ReadConfig,
+    matcher: &Matcher,
+    observer: Option<&Arc<dyn Observer>>,
+) -> ScanOutcome {
+    let started = Instant::now();
+    let (tx, rx) = bounded::<ItemReport>(256);
+    let mut collector = Collector::new();
+    let mut tally = Tally::default();
+    std::thread::scope(|scope| {
+        let producer_tx = tx.clone();
+        scope.spawn(move || produce(paths, read, matcher, &producer_tx));
+        drop(tx);
+        for report in rx {
+            absorb(&mut collector, &mut tally, matcher, observer, report);
+        }
+    });
+    let coverage = Coverage { roots: paths.iter().map(|p| display_path(p)).collect(), ..Coverage::default() };
+    tally.finish(collector.finish(), coverage, started.elapsed())
+}
+
+fn produce(paths: &[PathBuf], read: &ReadConfig, matcher: &Matcher, tx: &Sender<ItemReport>) {
+    let (stdin, paths): (Vec<&PathBuf>, Vec<&PathBuf>) = paths.iter().partition(|p| p.as_os_str() == "-");
+    if !stdin.is_empty() {
+        let mut reader = Reader::new(matcher);
+        let report = scan_stream(&mut reader, matcher, std::io::stdin().lock(), "<stdin>".into(), read);
+        let _ = tx.send(report);
+    }
+    let paths: Vec<PathBuf> = paths.into_iter().cloned().collect();
+    let options = WalkOptions { no_ignore: read.no_ignore, threads: read.threads };
+    fs::walk(&paths, &options, || {
+        let tx = tx.clone();
+        let mut reader = Reader::new(matcher);
+        Box::new(move |visit| {
+            let report = match visit {
+                Visit::File(path) => scan_file(&mut reader, matcher, &path, read),
+                Visit::Skipped(path, reason) => ItemReport::Skipped { path: display_path(&path), reason },
+                Visit::Error(path, message) => ItemReport::Failed { path: path.as_deref().map(display_path), message },
+            };
+            let _ = tx.send(report);
+        })
+    });
+}
+
+fn scan_file(reader: &mut Reader, matcher: &Matcher, path: &Path, read: &ReadConfig) -> ItemReport {
+    let shown = display_path(path);
+    match fs::open_regular(path) {
+        Ok(Some((_, size))) if read.max_file_size.is_some_and(|max| size > max) => {
+            ItemReport::TooLarge { path: shown, size }
+        }
+        Ok(Some((file, _))) => scan_stream(reader, matcher, file, shown, read),
+        Ok(None) => ItemReport::Skipped { path: shown, reason: SkipReason::Special },
+        Err(e) => ItemReport::Failed { path: Some(shown), message: format!("cannot open: {e}") },
+    }
+}
+
+fn scan_stream<R: Read>(
+    reader: &mut Reader,
+    matcher: &Matcher,
+    source: R,
+    path: String,
+    read: &ReadConfig,
+) -> ItemReport {
+    let mut found = Vec::new();
+    let options = ReadOptions { scan_binary: read.scan_binary };
+    match reader.scan(matcher, source, options, &mut found) {
+        Ok(summary) => ItemReport::Scanned { path, summary, matches: found, error: None },
+        Err(e) => ItemReport::Scanned {
+            path,
+            summary: ReadSummary::default(),
+            matches: found,
+            error: Some(format!("read failed part way, the rest of this file was not scanned: {e}")),
+        },
+    }
+}
+
+fn absorb(
+    collector: &mut Collector,
+    tally: &mut Tally,
+    matcher: &Matcher,
+    observer: Option<&Arc<dyn Observer>>,
+    report: ItemReport,
+) {
+    match report {
+        ItemReport::Scanned { path, summary, matches, error } => {
+            if let Some(observer) = observer {
+                observer.item(summary.bytes, matches.len() as u64);
+            }
+            if summary.binary {
+                tally.skipped(SkipReason::Binary, Some(&path));
+            } else {
+                tally.scanned(summary.bytes);
+            }
+            for found in matches {
+                collector.add(matcher.rules(), &path, found);
+            }
+            if let Some(message) = error {
+                tally.notice(Notice::new(NoticeKind::Truncated, Subject::Path(path), message));
+            }
+        }
+        ItemReport::TooLarge { path, size } => tally.too_large(Subject::Path(path), size),
+        ItemReport::Skipped { path, reason } => tally.skipped(reason, Some(&path)),
+        ItemReport::Failed { path, message } => {
+            let subject = path.map_or(Subject::Scan, Subject::Path);
+            tally.notice(Notice::new(NoticeKind::Unreadable, subject, message));
+        }
+    }
+}
