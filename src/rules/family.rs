@@ -1,6 +1,6 @@
 //! The provider table: one row per credential, expanded into an ordinary [`RuleSpec`] at load.
 //!
-//! Most SaaS keys have no prefix of their own; the only sign that a value is a Foo key is the
+//! Most software-as-a-service keys have no prefix of their own; the only sign that a value is a Foo key is the
 //! name `foo` in the variable, header or field it is assigned to, plus the value's exact length
 //! and alphabet. Writing each of those as a hand-made regex repeats the same assignment syntax
 //! hundreds of times, with small drifts. A row names the provider's keywords and the value's
