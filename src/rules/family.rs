@@ -1,13 +1,13 @@
 //! The provider table: one row per credential, expanded into an ordinary [`RuleSpec`] at load.
 //!
-//! Most software-as-a-service keys have no prefix of their own; the only sign that a value is a Foo key is the
-//! name `foo` in the variable, header or field it is assigned to, plus the value's exact length
-//! and alphabet. Writing each of those as a hand-made regex repeats the same assignment syntax
-//! hundreds of times, with small drifts. A row names the provider's keywords and the value's
+//! Most keys of hosted services have no prefix of their own; the only sign that a value is a Foo
+//! key is the name `foo` in the variable, header or field it is assigned to, plus the value's exact
+//! length and alphabet. Writing each of those as a hand-made regex repeats the same assignment
+//! syntax hundreds of times, with small drifts. A row names the provider's keywords and the value's
 //! shape instead; [`expand`] writes the regex, the keywords and a default entropy floor, so every
-//! row of the table matches the same assignment forms and is proven by the same `rules check`
-//! (its examples and negative examples are the row's own). A row with a literal `prefix` and no
-//! `names` is a token-format rule (`pat_` + 40 alphanumerics) written the same short way.
+//! row of the table matches the same assignment forms and is proven by the same `rules check` (its
+//! examples and negative examples are the row's own). A row with a literal `prefix` and no `names`
+//! is a token-format rule (`pat_` + 40 alphanumerics) written the same short way.
 //!
 //! The row format is documented in `rules/README.md` ("Provider table"). This module owns only
 //! the translation; validation of the resulting rule is the same as for a hand-written one
