@@ -3,6 +3,8 @@
 //! file becomes `$OUT_DIR/builtin_validators.rs` (read by `validate::catalog`). Each is a sorted
 //! list of `(file name, contents)` pairs.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a build script reports failure by panicking")]
+
 use std::fmt::Write as _;
 use std::path::Path;
 

@@ -9,6 +9,12 @@
 //! repositories are in `benches/compare.sh`.
 
 #![allow(missing_docs)] // criterion_group! generates undocumented items
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::disallowed_methods,
+    reason = "a benchmark, not library code"
+)]
 
 use std::hint::black_box;
 use std::io::Cursor;

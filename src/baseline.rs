@@ -150,6 +150,7 @@ impl Baseline {
     }
 
     /// Reads a baseline file.
+    #[allow(clippy::disallowed_methods, reason = "a baseline is a file the user names; read whole, it is small")]
     pub fn read(path: &std::path::Path) -> Result<Baseline, ConfigError> {
         let shown = path.display().to_string();
         let bytes = std::fs::read(path).map_err(|e| error(&shown, 1, format!("cannot read baseline: {e}")))?;
@@ -206,6 +207,7 @@ impl NativeBaseline {
     ///
     /// # Panics
     /// Never: HMAC accepts keys of any length.
+    #[allow(clippy::expect_used, reason = "HMAC-SHA-256 accepts keys of any length")]
     pub fn hash(&self, rule: &str, secret: &[u8]) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(self.key.bytes()).expect("HMAC takes any key length");
         mac.update(rule.as_bytes());
@@ -223,6 +225,7 @@ impl NativeBaseline {
     ///
     /// # Panics
     /// Never: an escaped path is a valid glob (tested with every glob metacharacter).
+    #[allow(clippy::expect_used, reason = "an entry built from a hash and an escaped glob is valid by construction")]
     pub fn add(&mut self, rule: &str, secret: &[u8], path: Option<&str>) -> bool {
         let entry = Entry::new(rule, self.hash(rule, secret), path.map(escape_glob), 0)
             .expect("an escaped path is a valid glob");
@@ -244,6 +247,7 @@ impl NativeBaseline {
     ///
     /// # Panics
     /// Never: it writes to a `String`.
+    #[allow(clippy::expect_used, reason = "entries are validated when they are parsed or built")]
     pub fn render(&self) -> String {
         let mut out = String::new();
         out.push_str(HEADER);
@@ -395,6 +399,7 @@ fn parse_gitleaks_report(text: &str, file: &str) -> Result<Vec<GitleaksEntry>, C
         .collect())
 }
 
+#[allow(clippy::disallowed_methods, reason = "the key comes from the OS random device, not from scanned content")]
 fn random_key() -> Result<Vec<u8>, String> {
     use std::io::Read as _;
     let mut key = vec![0u8; 32];

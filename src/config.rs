@@ -75,11 +75,14 @@ pub struct Config {
     pub validation: ValidationChoice,
     /// Follow `.git` files and object alternates that point outside the repository.
     pub allow_external_objects: bool,
+    /// Accept missing git history (shallow or partial clone, absent objects) instead of exit 2;
+    /// the coverage record says so.
+    pub allow_missing_objects: bool,
 }
 
 /// What may suppress findings: resolved from `-c/--config` (or `LEAKHOUND_CONFIG`),
 /// `--no-repo-config`, `--baseline-path` and `--no-inline-allow`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct FilterConfig {
     /// An explicit configuration file; it replaces the scan root's own `.leakhound.toml`.
     pub config: Option<PathBuf>,
@@ -89,6 +92,17 @@ pub struct FilterConfig {
     pub baseline: Option<PathBuf>,
     /// Honour inline allow markers (false with `--no-inline-allow`).
     pub inline_allow: bool,
+    /// `--strict`: nothing the scanned repository supplies (config files, ignore files, inline
+    /// markers) is honoured; the coverage record says so.
+    pub strict: bool,
+}
+
+impl Default for FilterConfig {
+    /// What the command line does without flags: repository configuration and inline markers
+    /// count, no `-c` file, no baseline.
+    fn default() -> Self {
+        FilterConfig { config: None, repo_config: true, baseline: None, inline_allow: true, strict: false }
+    }
 }
 
 /// How to report.

@@ -11,8 +11,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
-use sha2::{Digest, Sha256};
-
 use crate::content::{LocatedMatch, Position};
 use crate::matcher::decode::Layers;
 use crate::rules::RuleSet;
@@ -193,23 +191,17 @@ pub struct Suppression {
     pub reason: String,
 }
 
-/// The fingerprint of (rule, secret): hex of the first 16 bytes of SHA-256(rule id, NUL, secret).
+/// The fingerprint of (rule, secret): hex of the first 16 bytes of HMAC-SHA-256 under the
+/// process's fingerprint key ([`crate::fingerprint`]), never a plain hash of the secret.
 pub fn fingerprint(rule_id: &str, secret: &[u8]) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(rule_id.as_bytes());
-    hasher.update([0]);
-    hasher.update(secret);
-    hex(&hasher.finalize()[..16])
+    crate::fingerprint::key().mac(&[rule_id.as_bytes(), secret])
 }
 
 /// A per-location fingerprint (rule, secret, path) for SARIF `partialFingerprints`: stable across
-/// line moves, distinct per file so code scanning keeps one alert per file.
+/// line moves, distinct per file so code scanning keeps one alert per file. Keyed like
+/// [`fingerprint`].
 pub fn location_fingerprint(finding: &Finding, path: &str) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(finding.fingerprint.as_bytes());
-    hasher.update([0]);
-    hasher.update(path.as_bytes());
-    hex(&hasher.finalize()[..16])
+    crate::fingerprint::key().mac(&[finding.fingerprint.as_bytes(), path.as_bytes()])
 }
 
 /// Lowercase hex of `bytes` (fingerprints, baseline hashes, request signatures).
@@ -307,5 +299,14 @@ mod tests {
         assert_ne!(a, fingerprint("github.pat.oauth", b"ghp_abc"));
         assert_ne!(a, fingerprint("github.pat.classic", b"ghp_abd"));
         assert_eq!(a.len(), 32);
+    }
+
+    #[test]
+    fn fingerprint_is_not_a_plain_hash_of_the_secret() {
+        use sha2::{Digest, Sha256};
+        let mut plain = Sha256::new();
+        plain.update(b"generic.password\0hunter2");
+        let plain = hex(&plain.finalize()[..16]);
+        assert_ne!(fingerprint("generic.password", b"hunter2"), plain);
     }
 }

@@ -43,6 +43,9 @@
 //! - [`content`]: reading an item's bytes in overlapping windows; UTF-16; binary detection.
 //! - [`source`]: what to scan (directory walk, git objects, provenance).
 //! - [`finding`]: findings, locations, fingerprints, redaction, the collector.
+//! - [`fingerprint`]: the key behind every fingerprint (HMAC, never a plain hash).
+//! - [`priority`]: which finding to act on first (validity, exposure, severity, confidence, age).
+//! - [`trace`]: the exposure timeline of one secret across a repository (`leakhound trace`).
 //! - [`suppress`]: inline markers, configuration allowlists and baselines.
 //! - [`validate`]: offline checks (JWT expiry, key blocks) and opt-in live validity checks.
 //! - [`report`]: one emitter per output format.
@@ -54,16 +57,20 @@ pub mod config;
 pub mod content;
 pub mod date;
 pub mod finding;
+pub mod fingerprint;
 pub mod marker;
 pub mod matcher;
 pub mod outcome;
 pub mod pipeline;
+pub mod priority;
 pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod sanitize;
 pub mod source;
 pub mod suppress;
+#[cfg(feature = "git")]
+pub mod trace;
 pub mod validate;
 
 mod exit;

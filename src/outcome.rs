@@ -8,7 +8,7 @@
 //! goes through one [`Tally`] per worker, merged at the end, so a file, a history blob and a
 //! blob of a commit range are counted the same way (size limit, binary test, skips, errors).
 //!
-//! What `complete` means (see [`Coverage::complete`]): every item the scan selected (after the
+//! What `complete` means (JSON `coverage.complete`): every item the scan selected (after the
 //! user's own choices: paths, ignore policy, `--max-file-size`, mode) was read in full. Items left
 //! out by those choices are not errors; they are counted by reason and listed (up to
 //! [`LISTED_PER_REASON`] paths per reason), so nothing is skipped silently.
@@ -334,6 +334,8 @@ pub struct Coverage {
     pub skipped: BTreeMap<SkipReason, Vec<String>>,
     /// What the user accepted as not read, in words (e.g. a flag that allows missing objects).
     pub accepted: Vec<String>,
+    /// `--strict`: no configuration, ignore file or inline marker from the scanned tree was honoured.
+    pub strict: bool,
 }
 
 /// Everything a scan produced.

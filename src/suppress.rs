@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use crate::config::FilterConfig;
 use crate::config::repo::{self, ConfigError, ConfigSource, ConfigTree, FsFiles, RepoConfig};
 use crate::finding::{Finding, Location, Suppression, SuppressionKind};
-use crate::outcome::{Notice, NoticeKind, ScanOutcome, Subject};
+use crate::outcome::{Notice, NoticeKind, NoticeLevel, ScanOutcome, Subject};
 use crate::rules::{RuleSet, RuleSource};
 
 /// A configuration tree and the prefix its paths carry in locations.
@@ -143,6 +143,13 @@ impl Suppressor {
             );
             outcome.push_notice(Notice::new(NoticeKind::InvalidConfig, Subject::Config(error.file.clone()), message));
         }
+        let trees = self.roots.iter().map(|r| &r.tree).chain(std::iter::once(&self.fallback));
+        for (file, key) in trees.flat_map(ConfigTree::unknown_keys) {
+            let message = format!("line {}: unknown key `{}` ignored", key.line, key.value);
+            let mut notice = Notice::new(NoticeKind::InvalidConfig, Subject::Config(file), message);
+            notice.level = NoticeLevel::Warning; // ignored, and nothing it says applies
+            outcome.push_notice(notice);
+        }
     }
 }
 
@@ -187,6 +194,7 @@ impl Setup {
     }
 
     /// Builds the setup from roots already opened; `explicit` is the `-c` configuration.
+    #[allow(clippy::disallowed_methods, reason = "rule files named by the -c configuration the user gave")]
     pub fn assemble(
         roots: Vec<Root>,
         explicit: Option<RepoConfig>,

@@ -17,7 +17,7 @@ use leakhound::finding::{
 use leakhound::report::{self, ReportContext, ReportFormat};
 use leakhound::rules::RuleSet;
 use leakhound::sanitize::escape_for_terminal;
-use leakhound::scan::{Notice, NoticeLevel, ScanOutcome, ScanStats};
+use leakhound::outcome::{Notice, NoticeKind, ScanOutcome, Subject};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
@@ -85,8 +85,8 @@ fn outcome(parts: &Parts, secret: &[u8]) -> ScanOutcome {
         ..finding.clone()
     };
     let notice =
-        Notice { level: NoticeLevel::Error, path: Some(parts.paths[1].clone()), message: parts.notice.clone() };
-    ScanOutcome { findings: vec![finding], suppressed: vec![suppressed], notices: vec![notice], stats: ScanStats::default() }
+        Notice::new(NoticeKind::Unreadable, Subject::Path(parts.paths[1].clone()), parts.notice.clone());
+    ScanOutcome { findings: vec![finding], suppressed: vec![suppressed], notices: vec![notice], ..ScanOutcome::default() }
 }
 
 fn emit(format: ReportFormat, outcome: &ScanOutcome, show_secrets: bool) -> String {

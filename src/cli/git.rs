@@ -31,6 +31,10 @@ pub(crate) struct GitArgs {
     /// Follow `.git` files and object alternates that point outside the repository.
     #[arg(long)]
     allow_external_objects: bool,
+    /// Accept missing history (shallow or partial clone, objects absent from the database): warn
+    /// instead of exit 2, and skip the check that every referenced object exists.
+    #[arg(long)]
+    allow_missing_objects: bool,
     #[command(flatten)]
     read: ReadArgs,
     #[command(flatten)]
@@ -65,7 +69,7 @@ fn mode(args: &GitArgs) -> anyhow::Result<GitMode> {
 
 pub(crate) fn run(args: &GitArgs) -> anyhow::Result<ExitStatus> {
     let target = Target::Git { repo: args.repo.clone(), mode: mode(args)? };
-    let config = super::resolve_config(
+    let mut config = super::resolve_config(
         &args.read,
         false,
         &args.rules,
@@ -73,6 +77,7 @@ pub(crate) fn run(args: &GitArgs) -> anyhow::Result<ExitStatus> {
         Some(&args.validation),
         args.allow_external_objects,
     );
+    config.allow_missing_objects = args.allow_missing_objects;
     let output = args.report.resolve();
     let scanned = super::run_pipeline(&target, &config, &output, "blobs")?;
     super::deliver(&scanned, &output)

@@ -13,6 +13,8 @@ mod explain;
 mod git;
 mod rules;
 mod scan;
+#[cfg(feature = "git")]
+mod trace;
 mod validate;
 
 use std::ffi::OsString;
@@ -60,6 +62,10 @@ enum Command {
     Config(config::ConfigCommand),
     /// Explain what was or was not reported on a line, and why.
     Explain(explain::ExplainArgs),
+    /// The exposure timeline of one secret: where and when it entered, which refs and tags hold
+    /// it, where it was removed.
+    #[cfg(feature = "git")]
+    Trace(trace::TraceArgs),
     /// List, show and check detection rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
@@ -124,6 +130,10 @@ pub(crate) struct FilterArgs {
     /// Ignore inline allow markers (`leakhound:allow`, `gitleaks:allow`, `pragma: allowlist secret`).
     #[arg(long)]
     no_inline_allow: bool,
+    /// Audit mode for a repository you do not trust: ignore everything it supplies (`.leakhound.toml`
+    /// files, ignore files, inline allow markers); the coverage record says so.
+    #[arg(long)]
+    strict: bool,
 }
 
 impl FilterArgs {
@@ -131,9 +141,10 @@ impl FilterArgs {
     fn resolve(&self) -> crate::config::FilterConfig {
         crate::config::FilterConfig {
             config: self.config.clone().filter(|p| !p.as_os_str().is_empty()),
-            repo_config: !self.no_repo_config,
+            repo_config: !self.no_repo_config && !self.strict,
             baseline: self.baseline_path.clone(),
-            inline_allow: !self.no_inline_allow,
+            inline_allow: !self.no_inline_allow && !self.strict,
+            strict: self.strict,
         }
     }
 }
@@ -252,6 +263,7 @@ fn resolve_config(
         filter: filter.clone(),
         validation: validation.map(ValidationArgs::resolve).unwrap_or_default(),
         allow_external_objects,
+        allow_missing_objects: false,
     }
 }
 
@@ -286,7 +298,8 @@ fn deliver(scanned: &Scanned, output: &OutputConfig) -> anyhow::Result<ExitStatu
 fn write_report(outcome: &ScanOutcome, rules: &RuleSet, output: &OutputConfig) -> anyhow::Result<()> {
     let context = ReportContext { outcome, rules, show_secrets: output.show_secrets, color: output.color };
     if let Some(path) = &output.report_path {
-        let file = std::fs::File::create(path).with_context(|| format!("cannot create report {}", path.display()))?;
+        let file =
+            report::output::open_report(path).with_context(|| format!("cannot create report {}", path.display()))?;
         let mut out = std::io::BufWriter::new(file);
         report::emit(output.format, &context, &mut out)?;
         out.flush().with_context(|| format!("cannot write report {}", path.display()))?;
@@ -346,6 +359,8 @@ where
         #[cfg(feature = "git")]
         Command::Git(args) => git::run(&args),
         Command::Rules(command) => rules::run(&command),
+        #[cfg(feature = "git")]
+        Command::Trace(args) => trace::run(&args),
         Command::Validate(args) => validate::run(&args),
     }
 }

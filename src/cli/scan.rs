@@ -32,7 +32,7 @@ pub(crate) struct ScanArgs {
 pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
     let config = super::resolve_config(
         &args.read,
-        args.no_ignore,
+        args.no_ignore || args.filter.strict,
         &args.rules,
         &args.filter.resolve(),
         Some(&args.validation),

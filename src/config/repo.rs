@@ -47,9 +47,17 @@ pub trait ConfigSource: Send + Sync {
     fn describe(&self, rel: &str) -> String;
 }
 
+/// The keys a config file may hold, by table: unknown ones are warnings naming the key, not
+/// errors (issue #14: a repository's config must not be able to abort the scan).
+const KNOWN_KEYS: &[(&str, &[&str])] = &[
+    ("", &["inherit", "rules", "allow"]),
+    ("rules", &["disable", "enable", "files", "builtin"]),
+    ("allow", &["description", "rules", "paths", "secrets", "stopwords", "commits"]),
+];
+
 /// The file layout of a config file (serde types only; validated into [`RepoConfig`]).
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 struct Syntax {
     inherit: Option<Spanned<bool>>,
     #[serde(default)]
@@ -59,7 +67,7 @@ struct Syntax {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 struct RulesSyntax {
     #[serde(default)]
     disable: Vec<Spanned<String>>,
@@ -71,7 +79,7 @@ struct RulesSyntax {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 struct AllowSyntax {
     description: Option<String>,
     #[serde(default)]
@@ -143,6 +151,8 @@ pub struct RepoConfig {
     pub builtin: Option<Sourced<bool>>,
     /// Allowlist entries.
     pub allows: Vec<Allow>,
+    /// Keys the file holds that leakhound does not know (ignored, reported as warnings).
+    pub unknown_keys: Vec<Sourced<String>>,
 }
 
 /// The text of one value's line numbers.
@@ -180,6 +190,7 @@ impl RepoConfig {
             rule_files: Vec::new(),
             builtin: None,
             allows: Vec::new(),
+            unknown_keys: unknown_keys(text),
         };
         config.add_rules(syntax.rules, &lines, root).map_err(|(line, m)| error(line, m))?;
         for entry in syntax.allow {
@@ -218,6 +229,44 @@ impl RepoConfig {
         }
         Ok(())
     }
+}
+
+/// Keys not in [`KNOWN_KEYS`], as dotted names (`rules.disabel`, `allow.pathz`) with the line
+/// they first appear on.
+fn unknown_keys(text: &str) -> Vec<Sourced<String>> {
+    let Ok(table) = text.parse::<toml::Table>() else { return Vec::new() };
+    let known = |table: &str| KNOWN_KEYS.iter().find(|(t, _)| *t == table).map_or(&[][..], |(_, keys)| *keys);
+    let mut unknown = Vec::new();
+    let mut check = |prefix: &str, keys: &mut dyn Iterator<Item = &String>| {
+        for key in keys {
+            if !known(prefix).contains(&key.as_str()) {
+                let name = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                unknown.push(Sourced { line: line_of_key(text, key), value: name });
+            }
+        }
+    };
+    check("", &mut table.keys());
+    if let Some(toml::Value::Table(rules)) = table.get("rules") {
+        check("rules", &mut rules.keys());
+    }
+    if let Some(toml::Value::Array(allows)) = table.get("allow") {
+        for allow in allows.iter().filter_map(toml::Value::as_table) {
+            check("allow", &mut allow.keys());
+        }
+    }
+    unknown.sort_by(|a, b| (a.line, &a.value).cmp(&(b.line, &b.value)));
+    unknown.dedup_by(|a, b| a.value == b.value);
+    unknown
+}
+
+/// The first line that starts with `key` (as a key or a table header), or 1.
+fn line_of_key(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|line| {
+            let line = line.trim_start().trim_start_matches('[').trim_start();
+            line.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with(['=', '.', ']']))
+        })
+        .map_or(1, |i| i + 1)
 }
 
 fn compile_allow(syntax: AllowSyntax, line: usize, lines: &Lines<'_>) -> Result<Allow, (usize, String)> {
@@ -419,12 +468,17 @@ impl ConfigTree {
         source: Option<Box<dyn ConfigSource>>,
         explicit: Option<RepoConfig>,
     ) -> Result<ConfigTree, ConfigError> {
+        let mut errors = Vec::new();
         let root = match (explicit, &source) {
             (Some(config), _) => Some(config),
-            (None, Some(source)) => read_config(source.as_ref(), "", true)?,
+            // The repository's own file: a problem in it is reported, never an abort (issue #14).
+            (None, Some(source)) => read_config(source.as_ref(), "", true).unwrap_or_else(|e| {
+                errors.push(e);
+                None
+            }),
             (None, None) => None,
         };
-        Ok(ConfigTree { source, root: root.map(Arc::new), cache: HashMap::new(), errors: Vec::new() })
+        Ok(ConfigTree { source, root: root.map(Arc::new), cache: HashMap::new(), errors })
     }
 
     /// A tree with no configuration at all.
@@ -442,9 +496,18 @@ impl ConfigTree {
         self.source.as_deref()
     }
 
-    /// Problems in nested configuration files met so far.
+    /// Problems in the repository's configuration files (root and nested) met so far.
     pub fn errors(&self) -> &[ConfigError] {
         &self.errors
+    }
+
+    /// Unknown keys in the configuration files loaded so far: `(file, key and line)`.
+    pub fn unknown_keys(&self) -> Vec<(String, Sourced<String>)> {
+        let loaded = self.root.iter().chain(self.cache.values().flatten());
+        let mut all: Vec<(String, Sourced<String>)> =
+            loaded.flat_map(|c| c.unknown_keys.iter().map(|k| (c.file.clone(), k.clone()))).collect();
+        all.sort_by(|a, b| (&a.0, a.1.line).cmp(&(&b.0, b.1.line)));
+        all
     }
 
     /// The files that apply to `path` (relative to the root), root first.
@@ -495,6 +558,7 @@ fn read_config(source: &dyn ConfigSource, dir: &str, root: bool) -> Result<Optio
 
 /// Reads an explicit config file (`-c FILE`, `LEAKHOUND_CONFIG`): it is a root config whose rule
 /// files are relative to the scan root.
+#[allow(clippy::disallowed_methods, reason = "the -c configuration file the user names")]
 pub fn read_explicit(path: &std::path::Path) -> Result<RepoConfig, ConfigError> {
     let shown = path.display().to_string();
     let bytes =
@@ -559,13 +623,19 @@ mod tests {
     }
 
     #[test]
+    fn unknown_keys_are_named_with_their_line_and_ignored() {
+        let config = parse("inherit = true\n[allowlist]\npaths = []\n[rules]\ndisabel = [\"x\"]\n[[allow]]\npathz = [\"a\"]\nrules = [\"r\"]\n").unwrap();
+        let keys: Vec<(usize, &str)> = config.unknown_keys.iter().map(|k| (k.line, k.value.as_str())).collect();
+        assert_eq!(keys, [(2, "allowlist"), (5, "rules.disabel"), (7, "allow.pathz")]);
+        assert!(config.switches.is_empty(), "an unknown key does nothing");
+        assert!(parse("[rules]\ndisable = [\"a\"]\n").unwrap().unknown_keys.is_empty());
+    }
+
+    #[test]
     fn errors_name_the_file_the_line_and_what_was_expected() {
         let err = parse("[rules]\ndisable = [\"a\"]\n\n[[allow]]\npaths = 3\n").unwrap_err();
         assert_eq!((err.file.as_str(), err.line), (".leakhound.toml", 5), "{err}");
         assert!(err.message.contains("expected"), "{err}");
-        let err = parse("[allowlist]\npaths = []\n").unwrap_err();
-        assert_eq!(err.line, 1, "{err}");
-        assert!(err.message.contains("unknown field `allowlist`"), "{err}");
         let err = parse("[[allow]]\nsecrets = [\"ok\", \"(unclosed\"]\n").unwrap_err();
         assert_eq!(err.line, 2, "{err}");
         assert!(err.message.contains("invalid secret regex"), "{err}");

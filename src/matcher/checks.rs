@@ -48,6 +48,7 @@ const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop
 
 /// Encodes `value` in base62 (most significant digit first), zero-padded to `width` digits.
 #[allow(clippy::missing_panics_doc)] // digits come from an ASCII table
+#[allow(clippy::expect_used, reason = "base62 digits are ASCII")]
 pub fn base62(mut value: u64, width: usize) -> String {
     let mut digits = vec![b'0'; width];
     for slot in digits.iter_mut().rev() {
@@ -140,7 +141,7 @@ mod tests {
     fn github_checksum_accepts_valid_and_rejects_altered_tokens() {
         let token = with_checksum("ghp_", "Q7fK2mZr9XbW4nT1pLs8vHc3dJy6aE");
         assert!(crc32_github(token.as_bytes()));
-        let mut altered = token.clone().into_bytes();
+        let mut altered = token.into_bytes();
         altered[10] = if altered[10] == b'A' { b'B' } else { b'A' };
         assert!(!crc32_github(&altered));
         assert!(!crc32_github(b"ghp_short"));

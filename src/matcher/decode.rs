@@ -263,7 +263,7 @@ fn string_list(buf: &[u8], open: usize) -> Option<(Range<usize>, bool)> {
     let first = string_literal(buf, open)?;
     let mut end = first.range.end;
     let mut meaningful = first.meaningful;
-    let mut escaped = first.meaningful || buf[first.range.clone()].contains(&b'\\');
+    let mut escaped = first.meaningful || buf[first.range].contains(&b'\\');
     let mut count = 1;
     while let Some(next_open) = next_in_list(buf, end) {
         if next_open - open > MAX_SPAN {
@@ -485,6 +485,7 @@ fn base64_spans(buf: &[u8], out: &mut Vec<(Range<usize>, Layer)>) {
 /// The index of the last byte of a 16-byte block that is not a base64 character, eight bytes at
 /// a time without a branch per byte (this scan sees most of every buffer; measured in README,
 /// "How matching works").
+#[allow(clippy::expect_used, reason = "the halves are exactly 8 bytes by construction")]
 fn last_non_base64(block: &[u8]) -> Option<usize> {
     let (low, high) = block.split_at(8);
     let word = |half: &[u8]| u64::from_le_bytes(half.try_into().expect("8 bytes"));

@@ -94,6 +94,7 @@ impl Windows {
 }
 
 impl Prefilter {
+    #[allow(clippy::expect_used, reason = "the keywords are validated literals; building the automaton cannot fail")]
     pub(crate) fn new(rules: &RuleSet) -> Prefilter {
         let mut keywords: Vec<String> = Vec::new();
         let mut pattern_rules: Vec<Vec<usize>> = Vec::new();

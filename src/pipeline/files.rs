@@ -67,7 +67,8 @@ fn produce(paths: &[PathBuf], read: &ReadConfig, matcher: &Matcher, tx: &Sender<
         let mut reader = Reader::new(matcher);
         Box::new(move |visit| {
             let report = match visit {
-                Visit::File(path) => scan_file(&mut reader, matcher, &path, read),
+                Visit::File(path) => scan_file(&mut reader, matcher, &path, read, fs::open_regular),
+                Visit::Named(path) => scan_file(&mut reader, matcher, &path, read, fs::open_named),
                 Visit::Skipped(path, reason) => ItemReport::Skipped { path: display_path(&path), reason },
                 Visit::Error(path, message) => ItemReport::Failed { path: path.as_deref().map(display_path), message },
             };
@@ -76,9 +77,12 @@ fn produce(paths: &[PathBuf], read: &ReadConfig, matcher: &Matcher, tx: &Sender<
     });
 }
 
-fn scan_file(reader: &mut Reader, matcher: &Matcher, path: &Path, read: &ReadConfig) -> ItemReport {
+/// How a file is opened: [`fs::open_regular`], or [`fs::open_named`] for a link the user named.
+type Opener = fn(&Path) -> std::io::Result<Option<(std::fs::File, u64)>>;
+
+fn scan_file(reader: &mut Reader, matcher: &Matcher, path: &Path, read: &ReadConfig, open: Opener) -> ItemReport {
     let shown = display_path(path);
-    match fs::open_regular(path) {
+    match open(path) {
         Ok(Some((_, size))) if read.max_file_size.is_some_and(|max| size > max) => {
             ItemReport::TooLarge { path: shown, size }
         }

@@ -97,6 +97,7 @@ pub(super) fn scan(
         repo,
         mode,
         allow_external_objects: config.allow_external_objects,
+        allow_missing_objects: config.allow_missing_objects,
         read: &config.read,
         observer: observer.cloned(),
     };

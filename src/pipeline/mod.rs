@@ -128,6 +128,7 @@ impl Prepared {
         for notice in &self.notices {
             outcome.push_notice(notice.clone());
         }
+        outcome.coverage.strict = config.filter.strict;
         Ok(outcome)
     }
 
@@ -168,6 +169,7 @@ pub fn run(target: &Target, config: &Config, observer: Option<&Arc<dyn Observer>
 impl Target {
     /// The target as the stages see it: a repository named by one of its subdirectories becomes
     /// the repository itself (as `git` commands behave).
+    #[must_use]
     pub fn resolved(&self) -> Target {
         match self {
             Target::Paths(_) => self.clone(),

@@ -14,6 +14,7 @@ use super::{Emitter, ReportContext};
 use crate::finding::{Finding, Location};
 use crate::outcome::{Notice, NoticeLevel};
 use crate::rules::Severity;
+use crate::sanitize::escape_for_terminal;
 
 /// Writes GitHub Actions annotations.
 #[derive(Debug)]
@@ -86,9 +87,11 @@ fn notice_command(notice: &Notice) -> String {
     }
 }
 
-/// Escapes a command's message: `%`, CR, LF.
+/// Escapes a command's message: `%`, CR, LF as GitHub decodes them, then every other control
+/// character and bidi control as a visible escape ([`escape_for_terminal`]: the log is a terminal).
 pub(super) fn escape_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    let encoded = text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    escape_for_terminal(&encoded).into_owned()
 }
 
 /// Escapes a command property: as a message, and `:` and `,`.
@@ -104,6 +107,7 @@ mod tests {
     fn messages_escape_percent_and_line_breaks() {
         assert_eq!(escape_data("100% done\r\nnext"), "100%25 done%0D%0Anext");
         assert_eq!(escape_data("a:b,c"), "a:b,c");
+        assert_eq!(escape_data("\u{1b}[2K\u{202e}x\0"), "\\x1b[2K\\u{202e}x\\x00");
     }
 
     #[test]

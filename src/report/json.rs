@@ -14,6 +14,7 @@ use super::{Emitter, ReportContext};
 use crate::finding::{Finding, GitOrigin, Suppression};
 use crate::matcher::decode::Layers;
 use crate::outcome::{Notice, ScanMode, ScanOutcome, ScanStats, SkipReason};
+use crate::priority::Priority;
 use crate::validate::Validation;
 
 /// Writes JSON (`lines: false`) or JSON Lines (`lines: true`).
@@ -22,8 +23,9 @@ pub(super) struct JsonEmitter {
     pub(super) lines: bool,
 }
 
+/// The whole JSON report (also the data the HTML report embeds).
 #[derive(Serialize)]
-struct Document<'a> {
+pub(super) struct Document<'a> {
     tool: Tool,
     findings: Vec<FindingJson<'a>>,
     suppressed: Vec<FindingJson<'a>>,
@@ -48,6 +50,8 @@ pub(super) struct FindingJson<'a> {
     severity: &'static str,
     confidence: &'static str,
     fingerprint: &'a str,
+    /// Which finding to act on first (`docs/priority.md`).
+    priority: Priority,
     secret: String,
     redacted: bool,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -57,6 +61,12 @@ pub(super) struct FindingJson<'a> {
     validation: Option<&'a Validation>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     suppressions: &'a [Suppression],
+    /// Where and how to revoke or rotate it (from the rule).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revoke: Option<&'a str>,
+    /// The rule's references (documentation of the credential and its revocation).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    references: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -106,6 +116,9 @@ pub(super) struct CoverageJson<'a> {
     errors: u64,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     accepted: &'a [String],
+    /// Present (true) in `--strict` mode: nothing the scanned tree supplies was honoured.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    strict: bool,
     complete: bool,
 }
 
@@ -164,6 +177,7 @@ pub(super) fn finding_json<'a>(cx: &ReportContext<'a>, finding: &'a Finding) -> 
         severity: spec.severity.as_str(),
         confidence: finding.confidence.unwrap_or(spec.confidence).as_str(),
         fingerprint: &finding.fingerprint,
+        priority: cx.priority(finding),
         secret: cx.secret_text(finding),
         redacted: !cx.show_secrets,
         attributes: &finding.attributes,
@@ -183,6 +197,8 @@ pub(super) fn finding_json<'a>(cx: &ReportContext<'a>, finding: &'a Finding) -> 
             .collect(),
         validation: finding.validation.as_ref(),
         suppressions: &finding.suppressions,
+        revoke: spec.revoke.as_deref(),
+        references: &spec.references,
     }
 }
 
@@ -225,6 +241,7 @@ pub(super) fn coverage_json(outcome: &ScanOutcome) -> CoverageJson<'_> {
         skipped,
         errors: outcome.stats.errors,
         accepted: &coverage.accepted,
+        strict: coverage.strict,
         complete: !outcome.incomplete(),
     }
 }
@@ -247,6 +264,18 @@ fn summary(cx: &ReportContext<'_>, stats: &ScanStats) -> Summary {
     }
 }
 
+/// The JSON document of a report.
+pub(super) fn document<'a>(cx: &ReportContext<'a>) -> Document<'a> {
+    Document {
+        tool: Tool { name: "leakhound", version: env!("CARGO_PKG_VERSION") },
+        findings: cx.outcome.findings.iter().map(|f| finding_json(cx, f)).collect(),
+        suppressed: cx.outcome.suppressed.iter().map(|f| finding_json(cx, f)).collect(),
+        notices: cx.outcome.notices.iter().map(notice_json).collect(),
+        coverage: coverage_json(cx.outcome),
+        summary: summary(cx, &cx.outcome.stats),
+    }
+}
+
 impl Emitter for JsonEmitter {
     fn emit(&self, cx: &ReportContext<'_>, out: &mut dyn Write) -> io::Result<()> {
         let findings = cx.outcome.findings.iter().map(|f| finding_json(cx, f));
@@ -266,15 +295,7 @@ impl Emitter for JsonEmitter {
             serde_json::to_writer(&mut *out, &CoverageLine { coverage: coverage_json(cx.outcome) })?;
             return writeln!(out);
         }
-        let document = Document {
-            tool: Tool { name: "leakhound", version: env!("CARGO_PKG_VERSION") },
-            findings: findings.collect(),
-            suppressed: cx.outcome.suppressed.iter().map(|f| finding_json(cx, f)).collect(),
-            notices: cx.outcome.notices.iter().map(notice_json).collect(),
-            coverage: coverage_json(cx.outcome),
-            summary: summary(cx, &cx.outcome.stats),
-        };
-        serde_json::to_writer_pretty(&mut *out, &document)?;
+        serde_json::to_writer_pretty(&mut *out, &document(cx))?;
         writeln!(out)
     }
 }

@@ -7,17 +7,22 @@
 mod csv;
 mod github;
 mod gitlab;
+mod html;
 mod json;
 #[cfg(test)]
 mod kitchen_sink;
+pub mod output;
 mod sarif;
 mod text;
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use crate::finding::Finding;
 use crate::outcome::ScanOutcome;
-use crate::rules::RuleSet;
+use crate::priority::{self, Priority};
+use crate::rules::{RuleSet, RuleSpec};
+use crate::sanitize::JsonBidiEscaper;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -36,6 +41,8 @@ pub enum ReportFormat {
     Csv,
     /// GitHub Actions annotations (`::error file=...::...`).
     Github,
+    /// One self-contained HTML file: summary, coverage, findings to sort and filter (offline).
+    Html,
 }
 
 /// Everything an emitter needs.
@@ -51,7 +58,26 @@ pub struct ReportContext<'a> {
     pub color: bool,
 }
 
-impl ReportContext<'_> {
+impl<'a> ReportContext<'a> {
+    /// The rule a finding belongs to.
+    pub fn spec(&self, finding: &Finding) -> &'a RuleSpec {
+        &self.rules.rules()[finding.rule].spec
+    }
+
+    /// The finding's priority now.
+    pub fn priority(&self, finding: &Finding) -> Priority {
+        priority::assess(finding, self.spec(finding), now())
+    }
+
+    /// Active findings with their priority, highest first (ties keep the scan's order).
+    pub fn ranked(&self) -> Vec<(&'a Finding, Priority)> {
+        let now = now();
+        let mut ranked: Vec<(&'a Finding, Priority)> =
+            self.outcome.findings.iter().map(|f| (f, priority::assess(f, self.spec(f), now))).collect();
+        ranked.sort_by_key(|(_, priority)| std::cmp::Reverse(priority.score));
+        ranked
+    }
+
     /// The secret as it should appear in this report.
     pub fn secret_text(&self, finding: &Finding) -> String {
         if self.show_secrets {
@@ -60,6 +86,13 @@ impl ReportContext<'_> {
             finding.secret.redacted()
         }
     }
+}
+
+/// The current time in Unix seconds (priority's age), 0 if the clock is before 1970.
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// A report format.
@@ -72,35 +105,61 @@ pub trait Emitter {
 pub fn emit(format: ReportFormat, context: &ReportContext<'_>, out: &mut dyn Write) -> io::Result<()> {
     match format {
         ReportFormat::Text => text::TextEmitter.emit(context, out),
-        ReportFormat::Json => json::JsonEmitter { lines: false }.emit(context, out),
-        ReportFormat::Jsonl => json::JsonEmitter { lines: true }.emit(context, out),
-        ReportFormat::Sarif => sarif::SarifEmitter.emit(context, out),
-        ReportFormat::Gitlab => gitlab::GitlabEmitter.emit(context, out),
+        ReportFormat::Json => json_escaped(&json::JsonEmitter { lines: false }, context, out),
+        ReportFormat::Jsonl => json_escaped(&json::JsonEmitter { lines: true }, context, out),
+        ReportFormat::Sarif => json_escaped(&sarif::SarifEmitter, context, out),
+        ReportFormat::Gitlab => json_escaped(&gitlab::GitlabEmitter, context, out),
         ReportFormat::Csv => csv::CsvEmitter.emit(context, out),
         ReportFormat::Github => github::GithubEmitter.emit(context, out),
+        ReportFormat::Html => html::HtmlEmitter.emit(context, out),
     }
 }
 
-/// One line: findings, items, bytes, time, skips and errors.
+/// Runs a JSON emitter through [`JsonBidiEscaper`]: bidi controls in strings become `\uXXXX`.
+fn json_escaped(emitter: &dyn Emitter, context: &ReportContext<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let mut escaped = JsonBidiEscaper::new(out);
+    emitter.emit(context, &mut escaped)?;
+    escaped.flush()
+}
+
+/// One line that names only what is not zero: `2 findings at 3 locations; 14 items, 1.2 KiB in
+/// 0.01 s; skipped 1 binary; 1 error (results are INCOMPLETE)`.
 pub fn summary_line(outcome: &ScanOutcome) -> String {
     let s = &outcome.stats;
     let locations: usize = outcome.findings.iter().map(|f| f.locations.len()).sum();
-    format!(
-        "{} finding(s) ({} location(s)){} in {} item(s), {}, {:.2} s; skipped: {} binary, {} over --max-file-size, {} symlink(s), {} special, {} ignored; {} error(s){}",
-        outcome.findings.len(),
-        locations,
-        suppressed_note(outcome),
-        s.items_scanned,
-        human_bytes(s.bytes_scanned),
-        s.duration.as_secs_f64(),
-        s.skipped_binary,
-        s.skipped_too_large,
-        s.skipped_symlinks,
-        s.skipped_special,
-        s.skipped_ignored,
-        s.errors,
-        if outcome.incomplete() { " (results are INCOMPLETE)" } else { "" },
-    )
+    let mut line = count(outcome.findings.len() as u64, "finding", "findings");
+    if locations > outcome.findings.len() {
+        let _ = write!(line, " at {locations} locations");
+    }
+    line.push_str(&suppressed_note(outcome));
+    let read = count(s.items_scanned, "item", "items");
+    let _ = write!(line, "; {read}, {} in {:.2} s", human_bytes(s.bytes_scanned), s.duration.as_secs_f64());
+    let skipped: Vec<String> = [
+        (s.skipped_binary, "binary", "binary"),
+        (s.skipped_too_large, "over --max-file-size", "over --max-file-size"),
+        (s.skipped_symlinks, "symlink", "symlinks"),
+        (s.skipped_special, "special file", "special files"),
+        (s.skipped_ignored, "ignored", "ignored"),
+    ]
+    .into_iter()
+    .filter(|(n, _, _)| *n > 0)
+    .map(|(n, one, many)| count(n, one, many))
+    .collect();
+    if !skipped.is_empty() {
+        let _ = write!(line, "; skipped {}", skipped.join(", "));
+    }
+    if s.errors > 0 {
+        let _ = write!(line, "; {}", count(s.errors, "error", "errors"));
+    }
+    if outcome.incomplete() {
+        line.push_str(" (results are INCOMPLETE)");
+    }
+    line
+}
+
+/// `1 finding`, `3 findings`.
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// `, N suppressed (M by config, ...)` when anything was suppressed.

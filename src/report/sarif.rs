@@ -2,7 +2,7 @@
 //!
 //! What GitHub's ingestion needs, and this emitter does: relative, percent-escaped artifact URIs
 //! under `%SRCROOT%`; a full region per result; rule metadata with `help` and
-//! `security-severity`; `partialFingerprints` stable across line moves (rule, secret, path). One
+//! `security-severity` (from priority); `partialFingerprints` stable across line moves (rule, secret, path). One
 //! result per location, because code scanning shows one location per alert. Items that could not
 //! be read are `toolExecutionNotifications`, and `executionSuccessful` is false when any was an
 //! error. Columns are Unicode code points (`columnKind`).
@@ -64,7 +64,12 @@ fn used_rules(cx: &ReportContext<'_>) -> (Vec<ReportingDescriptor>, BTreeMap<usi
     used.sort_unstable();
     used.dedup();
     let index_of = used.iter().enumerate().map(|(i, &r)| (r, i as i64)).collect();
-    let descriptors = used.iter().map(|&r| descriptor(&cx.rules.rules()[r])).collect();
+    let mut top = BTreeMap::<usize, u8>::new();
+    for finding in cx.outcome.findings.iter().chain(&cx.outcome.suppressed) {
+        let score = top.entry(finding.rule).or_default();
+        *score = (*score).max(cx.priority(finding).score);
+    }
+    let descriptors = used.iter().map(|&r| descriptor(&cx.rules.rules()[r], top[&r])).collect();
     (descriptors, index_of)
 }
 
@@ -76,16 +81,14 @@ fn level(severity: Severity) -> ResultLevel {
     }
 }
 
-fn security_severity(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Critical => "9.5",
-        Severity::High => "8.0",
-        Severity::Medium => "5.5",
-        Severity::Low => "3.0",
-    }
+/// GitHub reads `security-severity` (0.0 to 10.0) per rule: the highest priority score of the
+/// rule's findings in this report, divided by ten, so its critical/high/medium/low bands match
+/// leakhound's priority levels (`docs/priority.md`).
+fn security_severity(top_priority_score: u8) -> String {
+    format!("{:.1}", f64::from(top_priority_score) / 10.0)
 }
 
-fn descriptor(rule: &Rule) -> ReportingDescriptor {
+fn descriptor(rule: &Rule, top_priority_score: u8) -> ReportingDescriptor {
     let spec = &rule.spec;
     let revoke = spec.revoke.as_deref().unwrap_or("Rotate the credential with its provider.");
     let references: String = spec.references.iter().fold(String::new(), |mut s, r| {
@@ -106,7 +109,7 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor {
         spec.kind.as_str()
     );
     let mut props = BTreeMap::new();
-    props.insert("security-severity".to_string(), Value::from(security_severity(spec.severity)));
+    props.insert("security-severity".to_string(), Value::from(security_severity(top_priority_score)));
     props.insert("precision".to_string(), Value::from(precision(spec.confidence)));
     let mut descriptor = ReportingDescriptor::builder()
         .id(spec.id.clone())
@@ -154,6 +157,7 @@ fn precision(confidence: crate::rules::Confidence) -> &'static str {
 fn results_for(cx: &ReportContext<'_>, finding: &Finding, rule_index: i64) -> Vec<SarifResult> {
     let spec = &cx.rules.rules()[finding.rule].spec;
     let secret = cx.secret_text(finding);
+    let priority = cx.priority(finding);
     finding
         .locations
         .iter()
@@ -168,11 +172,12 @@ fn results_for(cx: &ReportContext<'_>, finding: &Finding, rule_index: i64) -> Ve
             let physical =
                 PhysicalLocation::builder().artifact_location(artifact(&location.path)).region(region).build();
             let mut fingerprints = BTreeMap::new();
-            fingerprints.insert("leakhound/v1".to_string(), location_fingerprint(finding, &location.path));
+            fingerprints.insert("leakhound/v2".to_string(), location_fingerprint(finding, &location.path));
             let mut props = BTreeMap::new();
             props.insert("fingerprint".to_string(), Value::from(finding.fingerprint.clone()));
             props.insert("secret".to_string(), Value::from(secret.clone()));
             props.insert("redacted".to_string(), Value::from(!cx.show_secrets));
+            props.insert("priority".to_string(), json!(priority));
             if !finding.attributes.is_empty() {
                 props.insert("attributes".to_string(), json!(finding.attributes));
             }

@@ -303,6 +303,7 @@ impl RuleSet {
 
 /// Parses and validates every source, the files in parallel: YAML parsing is most of
 /// leakhound's start-up with hundreds of rules, and the files are independent.
+#[allow(clippy::expect_used, reason = "rule parsing returns errors and does not panic; a panic is a bug to surface")]
 fn load_files(sources: &[RuleSource]) -> Vec<Result<Vec<Rule>, Vec<RuleError>>> {
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(sources.len().max(1));
     let chunk = sources.len().div_ceil(workers).max(1);
@@ -339,6 +340,7 @@ fn expand_family(row: family::FamilySpec, origin: &str) -> Result<RuleSpec, Rule
 }
 
 /// Reads rule files from paths: a file, or every `*.yaml`/`*.yml` file in a directory (sorted).
+#[allow(clippy::disallowed_methods, reason = "rule files are configuration the user names with --rules")]
 pub fn read_rule_paths(paths: &[PathBuf]) -> Result<Vec<RuleSource>, RuleErrors> {
     let mut sources = Vec::new();
     let mut errors = Vec::new();

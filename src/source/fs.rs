@@ -3,13 +3,16 @@
 //! Policy (issue #2):
 //! - hidden files are scanned (`.env`!); `.git` directories and `.git` files are skipped;
 //! - `.gitignore`, `.ignore` and `.leakhoundignore` are honoured (also outside git repositories),
-//!   unless `--no-ignore`;
-//! - files named like credential stores ([`CREDENTIAL_FILE_GLOBS`]) are scanned even when a
-//!   gitignore pattern excludes them. This is a second walk whose overrides whitelist exactly those
-//!   names: directories excluded by gitignore are still not entered (that is what `--no-ignore` is
-//!   for), but a gitignored `.env` next to the code is found;
-//! - symbolic links are never followed, FIFOs, sockets and devices are never opened: they are
-//!   counted as skipped. Files are opened with `O_NOFOLLOW | O_NONBLOCK` and checked to be regular
+//!   unless `--no-ignore` or `--strict`; which ones apply, above the root too, is
+//!   [`super::ignores`]'s to say. Every ignored entry is reported as skipped (`ignored`): an
+//!   ignored directory once, and not entered;
+//! - files named like credential stores ([`CREDENTIAL_FILE_GLOBS`]) are scanned even when an
+//!   ignore file excludes them (directories excluded are still not entered: that is what
+//!   `--no-ignore` is for), so a gitignored `.env` next to the code is found;
+//! - a path named on the command line is always read (ripgrep's rule): ignore files do not apply
+//!   to it, and a symbolic link named there is read through;
+//! - symbolic links met while walking are never followed, FIFOs, sockets and devices are never
+//!   opened: they are counted as skipped. Files are opened with `O_NOFOLLOW | O_NONBLOCK` and checked to be regular
 //!   after opening, so a file swapped for a symlink or FIFO mid-scan cannot redirect or block us.
 
 use std::fs::File;
@@ -17,8 +20,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use ignore::overrides::OverrideBuilder;
 use ignore::{WalkBuilder, WalkState};
+
+use super::ignores::Ignores;
 
 /// Names of files that hold credentials by purpose; gitignore never hides them.
 pub const CREDENTIAL_FILE_GLOBS: &[&str] = &[
@@ -66,6 +70,9 @@ const CREDENTIAL_PATH_SUFFIXES: &[&str] = &[".docker/config.json", ".kube/config
 pub enum Visit {
     /// A regular file to scan.
     File(PathBuf),
+    /// A symbolic link the user named on the command line: read through the link
+    /// ([`open_named`]), as the user asked for it.
+    Named(PathBuf),
     /// Something that is deliberately not read.
     Skipped(PathBuf, SkipReason),
     /// A directory or file that could not be listed.
@@ -90,6 +97,7 @@ pub struct CredentialNames {
 }
 
 impl Default for CredentialNames {
+    #[allow(clippy::expect_used, reason = "the credential globs are constants, tested to compile")]
     fn default() -> Self {
         let mut builder = GlobSetBuilder::new();
         for glob in CREDENTIAL_FILE_GLOBS {
@@ -116,28 +124,11 @@ where
         return;
     }
     let credentials = CredentialNames::default();
-    let main = builder(paths, options).build_parallel();
-    main.run(|| {
+    let ignores = (!options.no_ignore).then(|| Ignores::new(paths));
+    builder(paths, options).build_parallel().run(|| {
         let mut visit = make_visitor();
-        let credentials = &credentials;
-        let no_ignore = options.no_ignore;
-        Box::new(move |entry| {
-            // With ignores on, credential stores inside directories are all visited by the second
-            // walk; paths named on the command line (depth 0) only by this one.
-            let skip = |p: &Path, depth: usize| !no_ignore && depth > 0 && credentials.matches(p);
-            handle(entry, &mut visit, &skip, true)
-        })
-    });
-    if options.no_ignore {
-        return;
-    }
-    let mut second = builder(paths, options);
-    second.overrides(credential_overrides(&paths[0]));
-    second.build_parallel().run(|| {
-        let mut visit = make_visitor();
-        // Errors (a missing path, an unreadable directory) were already reported by the first walk.
-        // Paths named on the command line (depth 0) were visited by the first walk.
-        Box::new(move |entry| handle(entry, &mut visit, &|_, depth| depth == 0, false))
+        let policy = Policy { credentials: &credentials, ignores: ignores.as_ref() };
+        Box::new(move |entry| handle(entry, &mut visit, &policy))
     });
 }
 
@@ -146,61 +137,60 @@ fn builder(paths: &[PathBuf], options: &WalkOptions) -> WalkBuilder {
     for path in &paths[1..] {
         builder.add(path);
     }
+    // Ignore files are applied by [`Ignores`] in `handle`, so what they hide is counted.
     builder
-        .hidden(false)
+        .standard_filters(false)
         .follow_links(false)
-        .require_git(false)
-        .git_ignore(!options.no_ignore)
-        .git_global(!options.no_ignore)
-        .git_exclude(!options.no_ignore)
-        .ignore(!options.no_ignore)
-        .parents(!options.no_ignore)
         .threads(options.threads)
         .filter_entry(|entry| entry.file_name() != ".git");
-    if !options.no_ignore {
-        builder.add_custom_ignore_filename(".leakhoundignore");
-    }
     builder
 }
 
-fn credential_overrides(root: &Path) -> ignore::overrides::Override {
-    let mut overrides = OverrideBuilder::new(root);
-    for glob in CREDENTIAL_FILE_GLOBS {
-        overrides.add(glob).expect("credential globs are valid");
+/// What decides, per entry, whether it is read.
+struct Policy<'a> {
+    credentials: &'a CredentialNames,
+    /// `None` with `--no-ignore`.
+    ignores: Option<&'a Ignores>,
+}
+
+impl Policy<'_> {
+    /// Whether an entry below a root is hidden by an ignore file (credential stores never are).
+    fn ignored(&self, path: &Path, is_dir: bool) -> bool {
+        let Some(ignores) = self.ignores else { return false };
+        ignores.ignored(path, is_dir) && (is_dir || !self.credentials.matches(path))
     }
-    for suffix in CREDENTIAL_PATH_SUFFIXES {
-        overrides.add(&format!("**/{suffix}")).expect("credential globs are valid");
-    }
-    overrides.build().expect("credential globs are valid")
 }
 
 fn handle(
     entry: Result<ignore::DirEntry, ignore::Error>,
     visit: &mut Box<dyn FnMut(Visit) + Send + '_>,
-    skip: &dyn Fn(&Path, usize) -> bool,
-    report_errors: bool,
+    policy: &Policy<'_>,
 ) -> WalkState {
     let entry = match entry {
         Ok(entry) => entry,
         Err(err) => {
-            if report_errors {
-                visit(Visit::Error(error_path(&err), error_message(&err)));
-            }
+            visit(Visit::Error(error_path(&err), error_message(&err)));
             return WalkState::Continue;
         }
     };
     let Some(file_type) = entry.file_type() else {
         return WalkState::Continue; // stdin is never passed to the walker
     };
-    let depth = entry.depth();
+    let named = entry.depth() == 0;
+    // The walker follows a root that is a link (its file type is the target's); say so.
+    let named_link = named && std::fs::symlink_metadata(entry.path()).is_ok_and(|m| m.is_symlink());
     let path = entry.into_path();
+    // A path the user named is read whatever the ignore files say (ripgrep's rule).
+    if !named && policy.ignored(&path, file_type.is_dir()) {
+        visit(Visit::Skipped(path, SkipReason::Ignored));
+        return WalkState::Skip; // an ignored directory counts once and is not entered
+    }
     if file_type.is_dir() {
         return WalkState::Continue;
     }
-    if skip(&path, depth) {
-        return WalkState::Continue;
-    }
-    if file_type.is_symlink() {
+    if named_link || (named && file_type.is_symlink()) {
+        visit(Visit::Named(path));
+    } else if file_type.is_symlink() {
         visit(Visit::Skipped(path, SkipReason::Symlink));
     } else if file_type.is_file() {
         visit(Visit::File(path));
@@ -229,12 +219,23 @@ fn error_path(err: &ignore::Error) -> Option<PathBuf> {
 /// Opens a file for scanning without following a symlink or blocking on a FIFO; `Ok(None)` when
 /// the path is no longer a regular file. Returns the file and its size.
 pub fn open_regular(path: &Path) -> io::Result<Option<(File, u64)>> {
+    open_file(path, true)
+}
+
+/// Opens a path the user named, following a symbolic link (never blocking on a FIFO); `Ok(None)`
+/// when it does not lead to a regular file.
+pub fn open_named(path: &Path) -> io::Result<Option<(File, u64)>> {
+    open_file(path, false)
+}
+
+fn open_file(path: &Path, no_follow: bool) -> io::Result<Option<(File, u64)>> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+        let follow = if no_follow { libc::O_NOFOLLOW } else { 0 };
+        options.custom_flags(follow | libc::O_NONBLOCK);
     }
     let file = match options.open(path) {
         Ok(file) => file,

@@ -3,11 +3,13 @@
 //!
 //! - [`fs`]: files and directories, walked in parallel with the `ignore` crate.
 //! - [`git`]: history, the staged index and commit ranges (feature `git`).
+//! - [`ignores`]: which ignore files apply to a walk, so what they hide is counted.
 //! - stdin (`-`) is read directly by the scan pipeline.
 
 pub mod fs;
 #[cfg(feature = "git")]
 pub mod git;
+pub mod ignores;
 
 /// Display form of a path: lossy UTF-8, `/` separators, no leading `./`.
 pub fn display_path(path: &std::path::Path) -> String {

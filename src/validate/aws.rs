@@ -115,6 +115,7 @@ mod signing {
         hmac(&k_service, b"aws4_request")
     }
 
+    #[allow(clippy::expect_used, reason = "HMAC-SHA-256 accepts keys of any length")]
     fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
         let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
         mac.update(data);

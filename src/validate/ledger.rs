@@ -55,6 +55,7 @@ impl Ledger {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods, reason = "tests read the files they wrote")]
 mod tests {
     use super::*;
     use crate::validate::status::ValidationStatus;

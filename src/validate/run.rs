@@ -20,6 +20,7 @@ use super::status::{UnknownReason, Validation, ValidationStatus};
 use crate::finding::Finding;
 
 /// Runs every job; the outcome of `jobs[i]` is at index `i`.
+#[allow(clippy::expect_used, reason = "the workers hold the receiver until every job is sent")]
 pub(crate) fn run(
     jobs: &[Job<'_>],
     findings: &[Finding],

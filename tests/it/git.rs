@@ -116,7 +116,7 @@ fn a_secret_added_then_deleted_is_attributed_to_the_commit_that_added_it() {
     repo.commit("remove token");
     let (code, doc, stderr) = repo.scan(&[]);
     assert_eq!(code, 1, "{stderr}");
-    assert_eq!(places(&doc), vec![("config.py".into(), added.clone(), "reachable".into())]);
+    assert_eq!(places(&doc), vec![("config.py".into(), added, "reachable".into())]);
     let commit = &doc["findings"][0]["locations"][0]["git"]["commit"];
     assert_eq!(commit["author"], "Ada Lovelace");
     assert_eq!(commit["email"], "ada@example.org");
@@ -267,7 +267,7 @@ fn range_and_since_report_only_secrets_the_commits_add() {
     repo.commit("harmless");
     let (code, doc, stderr) = repo.scan(&["--range", &format!("{base}..HEAD")]);
     assert_eq!(code, 1, "{stderr}");
-    assert_eq!(places(&doc), vec![("app.env".into(), change.clone(), "reachable".into())]);
+    assert_eq!(places(&doc), vec![("app.env".into(), change, "reachable".into())]);
     assert_eq!(doc["findings"][0]["locations"][0]["line"], 2);
     let (_, since, _) = repo.scan(&["--since", &base]);
     assert_eq!(places(&since), places(&doc));
@@ -326,6 +326,11 @@ fn a_shallow_clone_is_scanned_and_the_missing_history_reported() {
     assert_eq!(doc["coverage"]["mode"], "history");
     // Both files are in the boundary commit's tree, so both are still found there.
     assert_eq!(finding_count(&doc), 2);
+    // Accepted explicitly (issue #14): a warning, stated in the coverage record; findings decide.
+    let (code, doc, stderr) = scan_at(&shallow, &["--allow-missing-objects"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(doc["notices"][0]["level"], "warning");
+    assert!(doc["coverage"]["accepted"].to_string().contains("--allow-missing-objects"), "{}", doc["coverage"]);
 }
 
 #[test]
@@ -447,6 +452,7 @@ fn a_real_pre_commit_hook_blocks_staged_secrets_including_commit_all() {
             .args(["-c", "user.name=Ada", "-c", "user.email=ada@example.org", "commit", "-q"])
             .args(args)
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("LEAKHOUND_FINGERPRINT_KEY", crate::util::TEST_FINGERPRINT_KEY)
             .output()
             .unwrap()
     };
@@ -455,7 +461,12 @@ fn a_real_pre_commit_hook_blocks_staged_secrets_including_commit_all() {
     let out = commit(&repo, &["-a", "-m", "leak"]);
     assert!(!out.status.success(), "the hook must block `git commit -a` with a secret");
     let shown = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(shown.contains("github.pat.classic") && shown.contains("(staged)"), "{shown}");
+    assert!(shown.contains("github.pat.classic") && shown.contains("staged, not committed"), "{shown}");
+    // It says what to do next: revoke, an allow marker, or a baseline.
+    assert!(shown.contains("This commit was blocked"), "{shown}");
+    for step in ["revoke or rotate it", "`leakhound:allow`", "leakhound baseline create"] {
+        assert!(shown.contains(step), "missing {step:?}: {shown}");
+    }
     assert!(!shown.contains(&fake::github_pat(40)), "the hook output is redacted");
     // A clean change passes.
     repo.write("app.cfg", "name = demo2\n");

@@ -116,7 +116,8 @@ fn hostile_paths_are_escaped_in_csv_and_github_formats() {
     let name = "=cmd|x,y\n::error::forged%.txt";
     tree.file(name, format!("t={}\n", fake::github_pat(3)));
     let csv = tree.run(&["scan", "-f", "csv"]).stdout();
-    assert!(csv.contains("\"'=cmd|x,y\n::error::forged%.txt\""), "{csv}");
+    // The newline is escaped (issue #14: a raw one would start a forged `::error` line in a CI log).
+    assert!(csv.contains("\"'=cmd|x,y\\n::error::forged%.txt\""), "{csv}");
     let github = tree.run(&["scan", "-f", "github"]).stdout();
     let lines: Vec<&str> = github.lines().collect();
     assert_eq!(lines.len(), 1, "{github}");
@@ -152,4 +153,26 @@ fn gitlab_report_is_valid_against_gitlabs_schema() {
 
     report["vulnerabilities"][0]["location"]["commit"] = serde_json::json!({});
     assert!(schemas.validate(&report, index).is_err(), "the schema must reject a location without a commit sha");
+}
+
+/// A history scan's text report folds locations (5 shown, the rest counted), puts each commit
+/// under its location, summarises the refs in one line, and keeps lines within 80 columns.
+#[test]
+fn text_report_of_history_folds_locations_and_summarises_refs() {
+    let mut repo = crate::git::Repo::new();
+    let token = fake::github_pat(77);
+    for i in 0..7 {
+        repo.write(&format!("svc{i}/config.env"), &format!("TOKEN={token}\n"));
+        repo.commit(&format!("service {i}"));
+    }
+    repo.git(&["tag", "v1.0"]);
+    repo.git(&["tag", "v1.1"]);
+    repo.git(&["branch", "release"]);
+    repo.git(&["branch", "wip"]);
+    let out = crate::util::leakhound().current_dir(&repo.dir).args(["git", "--color", "never"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+    assert!(text.contains("refs         on main, 2 other branches and 2 tags"), "{text}");
+    assert!(text.contains("... and 2 more locations"), "{text}");
+    insta::assert_snapshot!(text);
 }

@@ -45,6 +45,7 @@ impl Sandbox {
             .env("GIT_COMMITTER_NAME", "Ada Lovelace")
             .env("GIT_COMMITTER_EMAIL", "ada@example.org")
             .env("GIT_ALLOW_PROTOCOL", "file")
+            .env("LEAKHOUND_FINGERPRINT_KEY", crate::util::TEST_FINGERPRINT_KEY)
             .env_remove("GIT_DIR")
             .env_remove("GIT_INDEX_FILE")
             .env_remove("GIT_WORK_TREE")

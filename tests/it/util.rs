@@ -34,10 +34,15 @@ impl Tree {
     }
 }
 
-/// The leakhound binary under test, with a clean environment for colour.
+/// The fingerprint key every test run uses, so fingerprints are deterministic and no test writes
+/// a key file into the user's configuration directory.
+pub(crate) const TEST_FINGERPRINT_KEY: &str = "leakhound integration tests";
+
+/// The leakhound binary under test, with a clean environment for colour and a fixed fingerprint key.
 pub(crate) fn leakhound() -> Command {
     let mut cmd = Command::cargo_bin("leakhound").expect("binary built");
     cmd.env_remove("NO_COLOR");
+    cmd.env("LEAKHOUND_FINGERPRINT_KEY", TEST_FINGERPRINT_KEY);
     cmd
 }
 

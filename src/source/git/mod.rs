@@ -18,9 +18,12 @@
 
 mod base;
 mod changes;
+#[doc(hidden)]
+pub mod fuzzing;
 mod objects;
-mod open;
+pub(crate) mod open;
 mod packwalk;
+mod presence;
 mod provenance;
 mod tree;
 mod treeindex;
@@ -51,6 +54,9 @@ pub struct GitScan<'a> {
     pub mode: &'a GitMode,
     /// Follow `.git` files and alternates that point outside the repository.
     pub allow_external_objects: bool,
+    /// Accept missing history (shallow, partial clone, objects absent): report it as warnings,
+    /// do not check every reference, and say so in the coverage record.
+    pub allow_missing_objects: bool,
     /// How blobs are read.
     pub read: &'a ReadConfig,
     /// Told about every blob matched, when a progress line is drawn.
@@ -70,14 +76,26 @@ pub fn scan(config: &GitScan<'_>, matcher: &Matcher) -> Result<ScanOutcome, GitE
     let options =
         BlobOptions { scan_binary: read.scan_binary, max_size: read.max_file_size, progress: config.observer.clone() };
     let mut tally = Tally::default();
-    if let Some(notice) = shallow_notice(&repo) {
+    let allow_missing = config.allow_missing_objects;
+    let whole_history = matches!(config.mode, GitMode::History | GitMode::Branch(_));
+    if let Some(notice) = shallow_notice(&repo, whole_history && !allow_missing) {
+        tally.notice(notice);
+    }
+    if let Some(notice) = partial_clone_notice(&repo, &opened.objects, allow_missing) {
         tally.notice(notice);
     }
     let mut coverage =
         Coverage { mode: scan_mode(config.mode), roots: vec![display_path(config.repo)], ..Coverage::default() };
+    if allow_missing {
+        coverage.accepted.push(
+            "--allow-missing-objects: history missing from the repository (shallow or partial clone, absent objects) is reported as warnings and not checked object by object".into(),
+        );
+    }
     let findings = match config.mode {
         GitMode::History => {
-            let (findings, refs) = history(&opened, &repo, matcher, read.threads, options, &mut tally);
+            let presence = (!allow_missing).then(|| presence_check(&repo, &opened, &mut tally));
+            let (findings, refs) =
+                history(&opened, &repo, matcher, read.threads, options, presence.as_ref(), &mut tally);
             coverage.refs = refs;
             findings
         }
@@ -210,17 +228,86 @@ fn range_commits(repo: &gix::Repository, base: Option<&String>, head: &str) -> R
     Ok(commits)
 }
 
-fn shallow_notice(repo: &gix::Repository) -> Option<Notice> {
+/// A shallow clone's missing history: an error when the whole history was asked for (history or
+/// branch scans) and not accepted, a warning otherwise (the index and a range need only their
+/// own commits; a range that reaches past the boundary fails to resolve with its own error).
+fn shallow_notice(repo: &gix::Repository, is_error: bool) -> Option<Notice> {
     let boundary = repo.shallow_commits().ok()??;
     if boundary.is_empty() {
         return None;
     }
     let message = format!(
-        "shallow clone: history before {} boundary commit(s) ({}) is missing and was not scanned; fetch it with `git fetch --unshallow`",
+        "shallow clone: history before {} boundary commit(s) ({}) is missing and was not scanned; fetch it with `git fetch --unshallow`{}",
         boundary.len(),
-        boundary.iter().take(3).map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        boundary.iter().take(3).map(ToString::to_string).collect::<Vec<_>>().join(", "),
+        if is_error { " or accept it with --allow-missing-objects" } else { "" },
     );
-    Some(Notice::new(NoticeKind::ShallowBoundary, Subject::Scan, message))
+    Some(missing_history_notice(NoticeKind::ShallowBoundary, is_error, Subject::Scan, message))
+}
+
+/// A partial clone (blobless, treeless): the objects the server filtered out are not scanned.
+fn partial_clone_notice(repo: &gix::Repository, objects: &objects::ObjectDirs, allowed: bool) -> Option<Notice> {
+    let partial = presence::partial_clone(repo, objects)?;
+    let remote = partial.remote.map_or_else(String::new, |r| format!(", promisor remote {r:?}"));
+    let packs = match partial.packs.len() {
+        0 => String::new(),
+        n => {
+            format!(", {n} promisor pack(s): {}", partial.packs.iter().take(3).cloned().collect::<Vec<_>>().join(", "))
+        }
+    };
+    let message = format!(
+        "partial clone{remote}{packs}: objects the server left out are not in this repository and were not scanned; fetch them (e.g. `git fetch --refetch --no-filter`){}",
+        if allowed { "" } else { " or accept it with --allow-missing-objects" }
+    );
+    Some(missing_history_notice(NoticeKind::MissingObject, !allowed, Subject::Scan, message))
+}
+
+/// The one place that makes a notice of missing history: an error (exit 2) unless accepted.
+fn missing_history_notice(kind: NoticeKind, is_error: bool, subject: Subject, message: String) -> Notice {
+    let mut notice = Notice::new(kind, subject, message);
+    if !is_error {
+        notice.level = crate::outcome::NoticeLevel::Warning;
+    }
+    notice
+}
+
+/// The set of present objects for a full check; what could not be listed is an error.
+fn presence_check(repo: &gix::Repository, opened: &open::Opened, tally: &mut Tally) -> presence::Presence {
+    let shallow = repo.shallow_commits().ok().flatten().map(|b| b.iter().copied().collect()).unwrap_or_default();
+    let (presence, errors) = presence::Presence::build(&opened.objects, shallow);
+    for (what, message) in errors {
+        tally.notice(Notice::new(NoticeKind::Unreadable, Subject::Scan, format!("{what}: {message}")));
+    }
+    presence
+}
+
+/// Notices for the objects the history refers to and the database lacks: the first
+/// [`presence::LISTED`] by id with the commit and path that refer to them, then a count.
+fn missing_notices(repo: &gix::Repository, inventory: &objects::Inventory, tally: &mut Tally) {
+    let distinct = presence::distinct(&inventory.missing);
+    let listed = &distinct[..distinct.len().min(presence::LISTED)];
+    let trees = listed
+        .iter()
+        .filter_map(|m| match &m.referrer {
+            presence::Referrer::TreeEntry { tree, .. } => Some(*tree),
+            _ => None,
+        })
+        .collect();
+    let located = if listed.is_empty() {
+        std::collections::HashMap::new()
+    } else {
+        presence::locate(repo, &inventory.commits, &trees)
+    };
+    for missing in listed {
+        let (path, message) = presence::describe(missing, &located);
+        let subject = Subject::Object { id: missing.object.to_string(), path };
+        let message = format!("{message}; accept missing objects with --allow-missing-objects");
+        tally.notice(missing_history_notice(NoticeKind::MissingObject, true, subject, message));
+    }
+    if distinct.len() > listed.len() {
+        let message = format!("{} more missing object(s) not listed", distinct.len() - listed.len());
+        tally.notice(missing_history_notice(NoticeKind::MissingObject, true, Subject::Scan, message));
+    }
 }
 
 fn history(
@@ -229,10 +316,11 @@ fn history(
     matcher: &Matcher,
     threads: usize,
     options: BlobOptions,
+    presence: Option<&presence::Presence>,
     tally: &mut Tally,
 ) -> (Vec<Finding>, Vec<RefTip>) {
     let t0 = std::time::Instant::now();
-    let inventory = objects::inventory(&opened.repo, &opened.objects, matcher, threads, options);
+    let inventory = objects::inventory(&opened.repo, &opened.objects, matcher, threads, options, presence);
     timing("phase 1 (objects)", t0);
     tally.stats.items_scanned += inventory.blobs;
     tally.stats.bytes_scanned += inventory.bytes;
@@ -244,6 +332,7 @@ fn history(
         let kind = if what.starts_with("pack ") { NoticeKind::DamagedPack } else { NoticeKind::Unreadable };
         tally.notice(Notice::new(kind, Subject::Scan, format!("{what}: {message}")));
     }
+    missing_notices(repo, &inventory, tally);
     let mut collector = Collector::new();
     let (refs, ref_errors) = provenance::ref_tips(repo, &inventory);
     let listed = refs.iter().map(|t| RefTip { name: t.name.clone(), commit: t.commit.to_string() }).collect();
@@ -295,6 +384,7 @@ pub(crate) fn timing(phase: &str, since: Instant) {
 }
 
 /// `, rss N MiB (anon A, file F), peak P MiB` from `/proc/self/status`, or nothing.
+#[allow(clippy::disallowed_methods, reason = "the process reads its own memory counters for LEAKHOUND_TIMINGS")]
 fn memory_now() -> String {
     let Ok(status) = std::fs::read_to_string("/proc/self/status") else { return String::new() };
     let field = |name: &str| {

@@ -4,7 +4,8 @@
 //! pack): every base is inflated once and its deltas applied from it, in parallel, where looking
 //! each object up by id takes 20 s or more on git/git. Blobs are matched right there, in the
 //! walk's worker threads; commits (tree, parents, author date) and tags (target) are recorded for
-//! phase 2; trees are not decoded at all. Reachability plays no part here: dangling commits,
+//! phase 2; trees are decoded only to check that what they refer to exists ([`Presence`]), which
+//! is on unless the user accepted missing objects. Reachability plays no part here: dangling commits,
 //! dropped stashes and rewritten history are in the database too, and a blob stored in several
 //! packs is matched again but reported once.
 //!
@@ -20,6 +21,7 @@ use gix::ObjectId;
 use gix::odb::pack;
 
 use super::packwalk;
+use super::presence::{MissingRef, Presence};
 use crate::content::{LocatedMatch, ReadOptions, Reader};
 use crate::matcher::Matcher;
 
@@ -58,6 +60,8 @@ pub(crate) struct Inventory {
     pub(crate) too_large: Vec<(ObjectId, u64)>,
     /// Objects or packs that could not be read: (what, message).
     pub(crate) errors: Vec<(String, String)>,
+    /// References to objects the database does not hold (when checked: [`Presence`]).
+    pub(crate) missing: Vec<MissingRef>,
 }
 
 enum Event {
@@ -66,6 +70,7 @@ enum Event {
     Tag(ObjectId, ObjectId),
     TooLarge(ObjectId, u64),
     Error(String, String),
+    Missing(MissingRef),
 }
 
 #[derive(Default)]
@@ -82,6 +87,8 @@ struct ObjectScanner<'a> {
     tx: Sender<Event>,
     counters: &'a Counters,
     options: BlobOptions,
+    /// Checks every reference of commits, tags and trees, when set.
+    presence: Option<&'a Presence>,
 }
 
 impl Clone for ObjectScanner<'_> {
@@ -92,6 +99,7 @@ impl Clone for ObjectScanner<'_> {
             tx: self.tx.clone(),
             counters: self.counters,
             options: self.options.clone(),
+            presence: self.presence,
         }
     }
 }
@@ -104,17 +112,27 @@ impl ObjectScanner<'_> {
                 Ok(commit) => {
                     let time = commit.author().ok().and_then(|a| a.time().ok()).map_or(0, |t| t.seconds);
                     let node = CommitNode { tree: commit.tree(), parents: commit.parents().collect(), time };
+                    if let Some(presence) = self.presence {
+                        presence.check_commit(id, &node, &mut |m| self.missing(m));
+                    }
                     let _ = self.tx.send(Event::Commit(id, node));
                 }
                 Err(e) => self.error(format!("commit {id}"), format!("cannot be parsed: {e}")),
             },
             gix::object::Kind::Tag => match gix::objs::TagRef::from_bytes(data, id.kind()) {
                 Ok(tag) => {
+                    if let Some(presence) = self.presence {
+                        presence.check_tag(id, tag.target(), &mut |m| self.missing(m));
+                    }
                     let _ = self.tx.send(Event::Tag(id, tag.target()));
                 }
                 Err(e) => self.error(format!("tag {id}"), format!("cannot be parsed: {e}")),
             },
-            gix::object::Kind::Tree => {}
+            gix::object::Kind::Tree => {
+                if let Some(presence) = self.presence {
+                    presence.check_tree(id, data, &mut |m| self.missing(m));
+                }
+            }
         }
     }
 
@@ -145,21 +163,27 @@ impl ObjectScanner<'_> {
     fn error(&self, what: String, message: String) {
         let _ = self.tx.send(Event::Error(what, message));
     }
+
+    fn missing(&self, reference: MissingRef) {
+        let _ = self.tx.send(Event::Missing(reference));
+    }
 }
 
-/// Reads and matches every object in `objects`.
+/// Reads and matches every object in `objects`; with `presence`, also decodes trees and checks
+/// that every object a commit, tag or tree refers to is there.
 pub(crate) fn inventory(
     repo: &gix::ThreadSafeRepository,
     objects: &ObjectDirs,
     matcher: &Matcher,
     threads: usize,
     options: BlobOptions,
+    presence: Option<&Presence>,
 ) -> Inventory {
     let counters = Counters::default();
     let (tx, rx) = bounded::<Event>(1024);
     let mut inventory = Inventory::default();
     std::thread::scope(|scope| {
-        let scanner = ObjectScanner { matcher, reader: None, tx, counters: &counters, options };
+        let scanner = ObjectScanner { matcher, reader: None, tx, counters: &counters, options, presence };
         scope.spawn(move || {
             scan_packs(repo, objects, &scanner, threads);
             scan_loose(objects, &mut scanner.clone());
@@ -177,6 +201,7 @@ pub(crate) fn inventory(
                 }
                 Event::TooLarge(id, size) => inventory.too_large.push((id, size)),
                 Event::Error(what, message) => inventory.errors.push((what, message)),
+                Event::Missing(reference) => inventory.missing.push(reference),
             }
         }
     });
@@ -241,7 +266,8 @@ impl ObjectDirs {
 fn scan_packs(repo: &gix::ThreadSafeRepository, objects: &ObjectDirs, scanner: &ObjectScanner<'_>, threads: usize) {
     for index in objects.pack_indexes() {
         let mut handler = scanner.clone();
-        let wanted = |kind| kind != gix::object::Kind::Tree;
+        let check_trees = scanner.presence.is_some();
+        let wanted = move |kind| kind != gix::object::Kind::Tree || check_trees;
         let visit = move |kind, data: &[u8], id| handler.process(id, kind, data);
         let Err(e) = packwalk::walk_pack(&index, objects.hash, threads, wanted, visit) else { continue };
         let shown = index.display().to_string();

@@ -228,6 +228,7 @@ fn child_lists(parents: &[u32]) -> (Vec<u32>, Vec<u32>) {
 
 /// Decodes every object of the pack behind `index_path` whose kind `wanted` accepts, on `threads`
 /// threads; `visit` (cloned per thread) gets each object's kind, bytes and id.
+#[allow(clippy::disallowed_methods, reason = "pack files are read with positioned reads, by this module only")]
 pub(crate) fn walk_pack<V>(
     index_path: &Path,
     hash: gix::hash::Kind,
@@ -411,7 +412,7 @@ fn delta_size(data: &mut &[u8]) -> Result<usize, &'static str> {
 }
 
 /// Builds an object from its base and a git delta (copy-from-base and insert instructions).
-fn apply_delta(base: &[u8], delta: &[u8]) -> Result<Vec<u8>, &'static str> {
+pub(crate) fn apply_delta(base: &[u8], delta: &[u8]) -> Result<Vec<u8>, &'static str> {
     let mut ops = delta;
     if delta_size(&mut ops)? != base.len() {
         return Err("delta base size does not match the base object");
@@ -462,6 +463,7 @@ fn copy_instruction<'b>(op: u8, ops: &mut &[u8], base: &'b [u8]) -> Result<&'b [
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods, reason = "tests read the files they wrote")]
 mod tests {
     use std::fmt::Write as _;
 
