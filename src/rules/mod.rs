@@ -17,6 +17,7 @@
 
 pub mod builtin;
 pub mod check;
+pub mod family;
 pub mod syntax;
 
 use std::fmt;
@@ -380,13 +381,20 @@ fn load_specs(file: syntax::RuleFile, origin: &str, mode: LoadMode) -> Result<Ve
     let origin: Arc<str> = Arc::from(origin);
     let mut rules = Vec::new();
     let mut errors = Vec::new();
-    for spec in file.rules {
-        match Rule::load(spec, &origin, mode) {
+    let rows = file.families.into_iter().map(|row| expand_family(row, &origin));
+    for spec in file.rules.into_iter().map(Ok).chain(rows) {
+        match spec.and_then(|spec| Rule::load(spec, &origin, mode)) {
             Ok(rule) => rules.push(rule),
             Err(e) => errors.push(e),
         }
     }
     if errors.is_empty() { Ok(rules) } else { Err(errors) }
+}
+
+/// A provider-table row as a rule spec; a bad row is an invalid rule of its id.
+fn expand_family(row: family::FamilySpec, origin: &str) -> Result<RuleSpec, RuleError> {
+    let id = row.id.clone();
+    family::expand(row).map_err(|problem| RuleError::Invalid { origin: origin.to_string(), id, problem })
 }
 
 /// Reads rule files from paths: a file, or every `*.yaml`/`*.yml` file in a directory (sorted).

@@ -6,12 +6,17 @@
 
 use serde::{Deserialize, Serialize};
 
-/// One rule file: `rules: [...]`.
+/// One rule file: `rules: [...]` and/or `families: [...]` (provider-table rows, each expanded
+/// into a rule by [`super::family::expand`]).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleFile {
     /// The rules this file defines.
+    #[serde(default)]
     pub rules: Vec<RuleSpec>,
+    /// Provider-table rows.
+    #[serde(default)]
+    pub families: Vec<super::family::FamilySpec>,
 }
 
 /// One rule as written in YAML.

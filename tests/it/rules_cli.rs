@@ -80,3 +80,53 @@ fn explain_says_why_a_line_was_or_was_not_reported() {
     let nothing = tree.run(&["explain", "app.env:1"]);
     assert!(nothing.stdout().contains("no keyword of any rule occurs there"), "{}", nothing.stdout());
 }
+
+/// `rules/COVERAGE.md` is regenerated from `rules/coverage/peers.tsv` and `rules/*.yaml`; the
+/// check fails when the table is stale, names a rule that does not exist, or lets the missing
+/// rows grow past their budget.
+#[test]
+fn coverage_table_is_current_and_names_only_existing_rules() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = std::process::Command::new("python3")
+        .arg(format!("{root}/rules/coverage/coverage.py"))
+        .arg("--check")
+        .output()
+        .expect("python3 runs (it is needed for rules/coverage/coverage.py)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A provider-table row in a `--rules` file is expanded and proven like a hand-written rule.
+#[test]
+fn rules_check_proves_provider_table_rows() {
+    let tree = Tree::new();
+    let file = tree.file(
+        "t.yaml",
+        r"families:
+  - id: demo.api-key
+    name: Demo API key
+    provider: Demo
+    names: [demoapp]
+    alphabet: hex
+    length: 32
+    references: [https://demo.invalid]
+    revoke: Delete it.
+    examples: ['DEMOAPP_API_KEY=4f1c9a7e2b3d5f60718293a4b5c6d7e8']
+    negative_examples: ['API_KEY=4f1c9a7e2b3d5f60718293a4b5c6d7e8', 'DEMOAPP_API_KEY=4f1c9a7e2b3d5f60718293a4b5c6d7e']
+  - id: demo.broken
+    name: Demo broken row
+    provider: Demo
+    names: [demoapp]
+    alphabet: hex
+    length: 32
+    references: [https://demo.invalid]
+    revoke: Delete it.
+    examples: ['DEMOAPP_TOKEN=4f1c9a7e2b3d']
+    negative_examples: ['API_KEY=4f1c9a7e2b3d5f60718293a4b5c6d7e8']
+",
+    );
+    let run = tree.run(&["rules", "check", file.to_str().unwrap()]);
+    assert_eq!(run.code(), 1, "{}", run.stdout());
+    let out = run.stdout();
+    assert!(!out.contains("demo.api-key:"), "{out}");
+    assert!(out.contains("demo.broken: example \"DEMOAPP_TOKEN=4f1c9a7e2b3d\" does not match the pattern"), "{out}");
+}
