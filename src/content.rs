@@ -523,7 +523,8 @@ mod tests {
 
     #[test]
     fn utf16_is_recognised_with_and_without_a_byte_order_mark() {
-        let text = concat!("pass", "word = \"Zt8#qLm2vR!x\"\n"); // split: the project scans itself clean
+        // A fake password; the decoded string literal would be a finding in the own-tree scan.
+        let text = concat!("pass", "word = \"Zt8#qLm2vR!x\"\n"); // leakhound:allow
         let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
         let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
         assert_eq!(utf16_encoding(&le), Some(Utf16::Le));

@@ -248,11 +248,11 @@ mod tests {
         assert!(!check("Secret: makeSecret2(x),\n", "makeSecret2"));
         assert!(!check("token = \"Ab1cD2eF\" + suffix", "Ab1cD2e"));
         // Both sides: an unquoted value must not start inside a longer token.
-        assert!(!check("password = $Ab1cD2eF\n", "Ab1cD2eF"));
+        assert!(!check("password = $Ab1cD2eF\n", "Ab1cD2eF")); // leakhound:allow (fake)
         assert!(!check(concat!("pass", "word = cfg.Ab1cD2eF\n"), "Ab1cD2eF"));
         assert!(!check("password = \"Ab1cD2eF'\n", "Ab1cD2eF"));
         assert!(!check("password = Ab1cD2eF\"\n", "Ab1cD2eF"));
-        assert!(check(concat!("pass", "word:Ab1cD2eF\n"), "Ab1cD2eF"));
+        assert!(check(concat!("pass", "word:Ab1cD2eF\n"), "Ab1cD2eF")); // leakhound:allow (fake)
     }
 
     #[test]

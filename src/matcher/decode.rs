@@ -644,7 +644,7 @@ mod tests {
 
     #[test]
     fn base64_text_is_decoded_and_mapped_back() {
-        let text = concat!("pass", "word: aHVudGVyMjpzM2NyM3QtdmFsdWUtOTk= # x\n");
+        let text = concat!("pass", "word: aHVudGVyMjpzM2NyM3QtdmFsdWUtOTk= # x\n"); // leakhound:allow (fake)
         let d = decode(text);
         assert_eq!(segments(&d), vec![("hunter2:s3cr3t-value-99".to_string(), Layer::Base64)]);
         let (encoded, layer) = d.map(&(0..7)).unwrap();
@@ -734,7 +734,7 @@ mod tests {
 
     #[test]
     fn percent_escapes_of_printable_characters_are_decoded() {
-        let d = decode(concat!("GET /x?api_", "key=abc%5Fdef%40host&x=1 HTTP/1.1\n100% sure\n"));
+        let d = decode(concat!("GET /x?api_", "key=abc%5Fdef%40host&x=1 HTTP/1.1\n100% sure\n")); // leakhound:allow (fake)
         assert_eq!(segments(&d), vec![("/x?api_key=abc_def@host&x=1".to_string(), Layer::Percent)]);
     }
 
