@@ -11,8 +11,10 @@ mod config;
 mod explain;
 #[cfg(feature = "git")]
 mod git;
+mod hook;
 mod rules;
 mod scan;
+mod serve;
 mod validate;
 
 use std::ffi::OsString;
@@ -65,6 +67,10 @@ enum Command {
     Rules(rules::RulesCommand),
     /// Check whether one secret, read from stdin, is live (exit 0 valid, 1 not, 2 unknown).
     Validate(validate::ValidateArgs),
+    /// Answer newline-delimited JSON scan requests on stdin, one response line each, rules compiled once.
+    Serve(serve::ServeArgs),
+    /// Agent hook: read a Claude Code, Cursor or generic hook payload on stdin, allow or block.
+    Hook(hook::HookArgs),
 }
 
 /// Flags shared by every command that reports findings.
@@ -347,5 +353,7 @@ where
         Command::Git(args) => git::run(&args),
         Command::Rules(command) => rules::run(&command),
         Command::Validate(args) => validate::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::Hook(args) => hook::run(&args),
     }
 }

@@ -9,6 +9,7 @@ mod action;
 mod canary;
 mod decode;
 mod git;
+mod hook;
 mod hostile;
 mod precommit;
 mod props;
@@ -16,6 +17,7 @@ mod reports;
 mod rules_cli;
 mod sandbox;
 mod scan_cli;
+mod serve;
 mod suppress;
 mod util;
 #[cfg(feature = "validate")]
