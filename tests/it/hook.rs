@@ -26,7 +26,7 @@ fn hook(dir: &std::path::Path, args: &[&str], payload: impl Into<Vec<u8>>) -> An
     }
 }
 
-fn claude(event: &str, cwd: &std::path::Path, extra: Value) -> String {
+fn claude(event: &str, cwd: &std::path::Path, extra: &Value) -> String {
     let mut payload = json!({
         "session_id": "5d1c7e0a-test",
         "transcript_path": "/tmp/transcript.jsonl",
@@ -41,7 +41,7 @@ fn claude(event: &str, cwd: &std::path::Path, extra: Value) -> String {
 fn claude_code_prompt_with_a_secret_is_blocked_with_a_redacted_reason() {
     let tree = Tree::new();
     let token = fake::github_pat(11);
-    let payload = claude("UserPromptSubmit", tree.path(), json!({"prompt": format!("why does {token} fail?")}));
+    let payload = claude("UserPromptSubmit", tree.path(), &json!({"prompt": format!("why does {token} fail?")}));
     let answer = hook(tree.path(), &["claude-code"], payload);
     assert_eq!(answer.code, 0);
     let decision = answer.json();
@@ -54,7 +54,7 @@ fn claude_code_prompt_with_a_secret_is_blocked_with_a_redacted_reason() {
 #[test]
 fn claude_code_clean_prompt_is_allowed_without_output() {
     let tree = Tree::new();
-    let payload = claude("UserPromptSubmit", tree.path(), json!({"prompt": "rename this variable"}));
+    let payload = claude("UserPromptSubmit", tree.path(), &json!({"prompt": "rename this variable"}));
     let answer = hook(tree.path(), &["claude-code"], payload);
     assert_eq!((answer.code, answer.stdout.as_str()), (0, ""));
 }
@@ -64,7 +64,7 @@ fn claude_code_tool_input_with_a_secret_is_denied() {
     let tree = Tree::new();
     let token = fake::github_pat(12);
     let input = json!({"command": format!("curl -H 'Authorization: token {token}' https://api.github.invalid")});
-    let payload = claude("PreToolUse", tree.path(), json!({"tool_name": "Bash", "tool_input": input}));
+    let payload = claude("PreToolUse", tree.path(), &json!({"tool_name": "Bash", "tool_input": input}));
     let decision = hook(tree.path(), &["claude-code"], payload).json();
     let output = &decision["hookSpecificOutput"];
     assert_eq!(output["hookEventName"], json!("PreToolUse"));
@@ -77,7 +77,7 @@ fn claude_code_redact_passes_the_tool_input_on_without_the_secret_and_asks() {
     let tree = Tree::new();
     let token = fake::github_pat(13);
     let input = json!({"file_path": "notes.md", "content": format!("# notes\ntoken: {token}\n")});
-    let payload = claude("PreToolUse", tree.path(), json!({"tool_name": "Write", "tool_input": input}));
+    let payload = claude("PreToolUse", tree.path(), &json!({"tool_name": "Write", "tool_input": input}));
     let answer = hook(tree.path(), &["claude-code", "--redact"], payload);
     let output = &answer.json()["hookSpecificOutput"];
     assert_eq!(output["permissionDecision"], json!("ask"));
@@ -93,7 +93,7 @@ fn claude_code_read_of_a_file_holding_a_secret_is_denied_before_it_is_read() {
     tree.file("README.md", "nothing secret\n");
     let read = |path: &str| {
         let payload =
-            claude("PreToolUse", tree.path(), json!({"tool_name": "Read", "tool_input": {"file_path": path}}));
+            claude("PreToolUse", tree.path(), &json!({"tool_name": "Read", "tool_input": {"file_path": path}}));
         hook(tree.path(), &["claude-code"], payload)
     };
     let denied = read("deploy/.env").json();
@@ -108,7 +108,7 @@ fn claude_code_inline_markers_do_not_silence_a_hook() {
     let tree = Tree::new();
     tree.file("seed.py", format!("TOKEN = '{}'  # leakhound:allow\n", fake::github_pat(15)));
     let payload =
-        claude("PreToolUse", tree.path(), json!({"tool_name": "Read", "tool_input": {"file_path": "seed.py"}}));
+        claude("PreToolUse", tree.path(), &json!({"tool_name": "Read", "tool_input": {"file_path": "seed.py"}}));
     let decision = hook(tree.path(), &["claude-code"], payload).json();
     assert_eq!(decision["hookSpecificOutput"]["permissionDecision"], json!("deny"));
 }
@@ -120,7 +120,7 @@ fn claude_code_tool_output_with_a_secret_is_flagged_to_the_model() {
     let payload = claude(
         "PostToolUse",
         tree.path(),
-        json!({"tool_name": "Bash", "tool_input": {"command": "env"}, "tool_response": response}),
+        &json!({"tool_name": "Bash", "tool_input": {"command": "env"}, "tool_response": response}),
     );
     let decision = hook(tree.path(), &["claude-code"], payload).json();
     assert_eq!(decision["decision"], json!("block"));

@@ -17,7 +17,7 @@ fn serve(dir: &std::path::Path, args: &[&str], requests: &str) -> Vec<Value> {
 }
 
 fn lines(requests: &[Value]) -> String {
-    requests.iter().map(|r| format!("{r}\n")).collect()
+    requests.iter().map(|r| r.to_string() + "\n").collect()
 }
 
 #[test]
