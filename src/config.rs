@@ -79,7 +79,7 @@ pub struct Config {
 
 /// What may suppress findings: resolved from `-c/--config` (or `LEAKHOUND_CONFIG`),
 /// `--no-repo-config`, `--baseline-path` and `--no-inline-allow`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct FilterConfig {
     /// An explicit configuration file; it replaces the scan root's own `.leakhound.toml`.
     pub config: Option<PathBuf>,
@@ -89,6 +89,14 @@ pub struct FilterConfig {
     pub baseline: Option<PathBuf>,
     /// Honour inline allow markers (false with `--no-inline-allow`).
     pub inline_allow: bool,
+}
+
+impl Default for FilterConfig {
+    /// What the command line does without flags: repository configuration and inline markers
+    /// count, no `-c` file, no baseline.
+    fn default() -> Self {
+        FilterConfig { config: None, repo_config: true, baseline: None, inline_allow: true }
+    }
 }
 
 /// How to report.

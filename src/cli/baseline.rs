@@ -91,6 +91,7 @@ impl TargetArgs {
 }
 
 #[cfg(feature = "git")]
+#[allow(clippy::unnecessary_wraps, reason = "the same signature as without the git feature, which fails")]
 fn git_target(repo: &Path) -> anyhow::Result<Target> {
     Ok(Target::Git { repo: repo.to_path_buf(), mode: crate::config::GitMode::History })
 }

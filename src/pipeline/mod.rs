@@ -168,6 +168,7 @@ pub fn run(target: &Target, config: &Config, observer: Option<&Arc<dyn Observer>
 impl Target {
     /// The target as the stages see it: a repository named by one of its subdirectories becomes
     /// the repository itself (as `git` commands behave).
+    #[must_use]
     pub fn resolved(&self) -> Target {
         match self {
             Target::Paths(_) => self.clone(),

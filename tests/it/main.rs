@@ -11,6 +11,7 @@ mod decode;
 mod git;
 mod hook;
 mod hostile;
+mod pipeline;
 mod precommit;
 mod props;
 mod reports;

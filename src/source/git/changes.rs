@@ -21,6 +21,9 @@ use crate::outcome::{Notice, NoticeKind, Subject, Tally};
 
 use crate::date::rfc3339;
 
+/// What one prefetch worker found: matches per blob, and its counts.
+type WorkerResult = (Vec<(ObjectId, Vec<LocatedMatch>)>, Tally);
+
 /// Matches per blob, computed once.
 pub(crate) struct BlobScanner<'a> {
     repo: &'a gix::Repository,
@@ -65,7 +68,7 @@ impl<'a> BlobScanner<'a> {
         let shared = self.repo.clone().into_sync();
         let chunk = todo.len().div_ceil(self.threads);
         let (matcher, options) = (self.matcher, &self.options);
-        let results: Vec<(Vec<(ObjectId, Vec<LocatedMatch>)>, Tally)> = std::thread::scope(|scope| {
+        let results: Vec<WorkerResult> = std::thread::scope(|scope| {
             let workers: Vec<_> = todo
                 .chunks(chunk)
                 .map(|part| {
