@@ -354,3 +354,37 @@ fn generic(scanner: &Scanner, input: &[u8], options: &HookOptions) -> HookReply 
     }
     HookReply { stdout: answer.to_string(), stderr: String::new(), exit_code: 1 }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_named_by_their_path_in_the_payload() {
+        let value = json!({"command": "ls", "edits": [{"new": "a"}, {"old": "b", "n": 3}], "flag": true});
+        let mut pieces = Vec::new();
+        strings("tool_input", &value, &mut pieces);
+        let names: Vec<(&str, &[u8])> = pieces.iter().map(|p| (p.name.as_str(), p.bytes.as_slice())).collect();
+        assert_eq!(
+            names,
+            [
+                ("tool_input.command", &b"ls"[..]),
+                ("tool_input.edits[0].new", &b"a"[..]),
+                ("tool_input.edits[1].old", &b"b"[..]),
+            ]
+        );
+    }
+
+    #[test]
+    fn redaction_replaces_every_occurrence_and_keeps_the_shape() {
+        let verdict = Verdict {
+            found: vec!["r (s…[6 chars])".into()],
+            secrets: vec![("s3cr3t".into(), "[REDACTED:r]".into())],
+        };
+        let value = json!({"a": "x s3cr3t y s3cr3t", "b": [1, "s3cr3t"], "c": null});
+        assert_eq!(
+            redact_value(&value, &verdict),
+            json!({"a": "x [REDACTED:r] y [REDACTED:r]", "b": [1, "[REDACTED:r]"], "c": null})
+        );
+    }
+}
