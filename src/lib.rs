@@ -49,6 +49,8 @@
 //! - [`suppress`]: inline markers, configuration allowlists and baselines.
 //! - [`validate`]: offline checks (JWT expiry, key blocks) and opt-in live validity checks.
 //! - [`report`]: one emitter per output format.
+//! - [`serve`]: the NDJSON protocol of `leakhound serve` (rules compiled once per session).
+//! - [`hook`]: agent hooks (Claude Code, Cursor, generic): payload in, allow or block out.
 //! - `cli`: the command line (flags in, exit status out).
 
 pub mod baseline;
@@ -58,6 +60,7 @@ pub mod content;
 pub mod date;
 pub mod finding;
 pub mod fingerprint;
+pub mod hook;
 pub mod marker;
 pub mod matcher;
 pub mod outcome;
@@ -68,6 +71,7 @@ pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod sanitize;
+pub mod serve;
 pub mod source;
 pub mod suppress;
 #[cfg(feature = "git")]

@@ -11,8 +11,10 @@ mod config;
 mod explain;
 #[cfg(feature = "git")]
 mod git;
+mod hook;
 mod rules;
 mod scan;
+mod serve;
 #[cfg(feature = "git")]
 mod trace;
 mod validate;
@@ -71,6 +73,10 @@ enum Command {
     Rules(rules::RulesCommand),
     /// Check whether one secret, read from stdin, is live (exit 0 valid, 1 not, 2 unknown).
     Validate(validate::ValidateArgs),
+    /// Answer newline-delimited JSON scan requests on stdin, one response line each, rules compiled once.
+    Serve(serve::ServeArgs),
+    /// Agent hook: read a Claude Code, Cursor or generic hook payload on stdin, allow or block.
+    Hook(hook::HookArgs),
 }
 
 /// Flags shared by every command that reports findings.
@@ -411,5 +417,7 @@ where
         #[cfg(feature = "git")]
         Command::Trace(args) => trace::run(&args),
         Command::Validate(args) => validate::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::Hook(args) => hook::run(&args),
     }
 }

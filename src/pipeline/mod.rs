@@ -254,3 +254,12 @@ impl Scanner {
         run(target, &self.config, observer)
     }
 }
+
+impl Scanner {
+    /// Every candidate a rule's pattern produced in `bytes`, with the verdict of each stage (what
+    /// `explain` shows); no suppression applied. Used by `leakhound serve`'s `explain` request.
+    pub fn explain_bytes(&self, bytes: &[u8]) -> Vec<crate::matcher::Candidate> {
+        let prepared = self.prepared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        prepared.matcher.explain(bytes)
+    }
+}
