@@ -24,7 +24,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::config::repo::ConfigError;
-use crate::finding::hex;
+use crate::fingerprint::hex;
 
 /// The baseline `baseline create` writes by default, and scans read from their root when no
 /// `--baseline-path` is given.

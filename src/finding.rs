@@ -204,15 +204,6 @@ pub fn location_fingerprint(finding: &Finding, path: &str) -> String {
     crate::fingerprint::key().mac(&[finding.fingerprint.as_bytes(), path.as_bytes()])
 }
 
-/// Lowercase hex of `bytes` (fingerprints, baseline hashes, request signatures).
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
 /// Groups located matches into findings.
 #[derive(Debug, Default)]
 pub struct Collector {
@@ -283,6 +274,7 @@ impl Collector {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fingerprint::hex;
 
     #[test]
     fn redaction_shows_a_short_prefix_and_the_length() {

@@ -71,8 +71,17 @@ impl FingerprintKey {
             }
             mac.update(part);
         }
-        crate::finding::hex(&mac.finalize().into_bytes()[..16])
+        hex(&mac.finalize().into_bytes()[..16])
     }
+}
+
+/// Lowercase hex of `bytes` (fingerprints, baseline hashes, request signatures).
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 /// The process's key, resolved on first use.
@@ -120,7 +129,7 @@ fn read_or_create(path: &std::path::Path) -> Option<Vec<u8>> {
     }
     match options.open(path) {
         Ok(mut file) => {
-            file.write_all(format!("{}\n", crate::finding::hex(&key)).as_bytes()).ok()?;
+            file.write_all(format!("{}\n", hex(&key)).as_bytes()).ok()?;
             Some(key)
         }
         // Another process created it first: use theirs.

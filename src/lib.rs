@@ -65,7 +65,6 @@ pub mod marker;
 pub mod matcher;
 pub mod outcome;
 pub mod pipeline;
-pub mod printable;
 pub mod priority;
 pub mod progress;
 pub mod report;

@@ -379,7 +379,7 @@ fn has_bad_checksum(secret: &[u8]) -> bool {
     prefixed
         && secret.len() == 40
         && secret[4..].iter().all(u8::is_ascii_alphanumeric)
-        && !super::checks::crc32_github(secret)
+        && !super::checksum::crc32_github(secret)
 }
 
 fn is_hex_digest(s: &str) -> bool {
@@ -607,7 +607,7 @@ mod tests {
 
     #[test]
     fn publishable_keys_and_bad_checksums_are_common_shapes() {
-        let good = crate::matcher::checks::base62(u64::from(crc32fast::hash(b"Q7fK2mZr9XbW4nT1pLs8vHc3dJy6aE")), 6);
+        let good = crate::matcher::checksum::base62(u64::from(crc32fast::hash(b"Q7fK2mZr9XbW4nT1pLs8vHc3dJy6aE")), 6);
         let token = format!("ghp_Q7fK2mZr9XbW4nT1pLs8vHc3dJy6aE{good}");
         assert!(!is_common_shape(token.as_bytes()), "{token} has a valid checksum");
         let broken = token.replace("Q7fK", "Q7fL");

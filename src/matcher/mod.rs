@@ -11,6 +11,7 @@
 //!    overlap, the more specific rule's wins; matches that do not overlap never hide each other.
 
 pub mod checks;
+pub mod checksum;
 pub mod context;
 pub mod decode;
 pub mod filters;

@@ -13,98 +13,10 @@
 //! the translation; validation of the resulting rule is the same as for a hand-written one
 //! ([`super::RuleSet::compile`]), so a row can never be looser than a rule.
 
-use serde::Deserialize;
-
-use super::syntax::{CheckName, Confidence, Keyword, Kind, RuleSpec, Severity};
-
-/// One row of a provider table, as written under `families:` in a rule file.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FamilySpec {
-    /// The rule id the row becomes.
-    pub id: String,
-    /// Human name.
-    pub name: String,
-    /// Who issued the credential.
-    pub provider: String,
-    /// What sort of credential it is (default `api-key`).
-    #[serde(default = "default_kind")]
-    pub kind: Kind,
-    /// Provider names that must appear in the variable or field name before the value (also
-    /// the row's keywords). Empty for a token-format row, which then needs a `prefix`.
-    #[serde(default)]
-    pub names: Vec<String>,
-    /// The words that end the variable name (`key`, `token`, ...); defaults to [`DEFAULT_WORDS`].
-    #[serde(default)]
-    pub words: Vec<String>,
-    /// A literal the value itself starts with (part of the secret).
-    #[serde(default)]
-    pub prefix: Option<String>,
-    /// The alphabet of the value after the prefix.
-    pub alphabet: Alphabet,
-    /// The length of the value after the prefix (the minimum when `max_length` is set).
-    pub length: u32,
-    /// The maximum length after the prefix, for formats with a range.
-    #[serde(default)]
-    pub max_length: Option<u32>,
-    /// Entropy floor; defaults to one derived from the alphabet and length ([`default_entropy`]).
-    #[serde(default)]
-    pub min_entropy: Option<f64>,
-    /// Structural checks, as in a rule.
-    #[serde(default)]
-    pub checks: Vec<CheckName>,
-    /// Defaults to `high` for a token-format row, `medium` for a name-keyed one.
-    #[serde(default)]
-    pub confidence: Option<Confidence>,
-    /// Defaults to `high`.
-    #[serde(default)]
-    pub severity: Option<Severity>,
-    /// Documentation of the credential format.
-    #[serde(default)]
-    pub references: Vec<String>,
-    /// Where and how to rotate or revoke it.
-    #[serde(default)]
-    pub revoke: Option<String>,
-    /// Strings that must produce a finding of this row's rule.
-    #[serde(default)]
-    pub examples: Vec<String>,
-    /// Strings that must not produce a finding of this row's rule.
-    #[serde(default)]
-    pub negative_examples: Vec<String>,
-}
-
-fn default_kind() -> Kind {
-    Kind::ApiKey
-}
+use super::syntax::{Alphabet, Confidence, FamilySpec, Keyword, RuleSpec, Severity};
 
 /// The words a name-keyed row accepts at the end of the variable name when it lists none.
 pub const DEFAULT_WORDS: &[&str] = &["key", "token", "secret"];
-
-/// The alphabet of a value (a closed set, so a row cannot smuggle a regex in).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Alphabet {
-    /// `0-9`.
-    Digits,
-    /// `0-9a-f`.
-    Hex,
-    /// `0-9A-F`.
-    HexUpper,
-    /// `0-9a-fA-F`.
-    HexAnyCase,
-    /// `A-Za-z0-9`.
-    Alnum,
-    /// `a-z0-9`.
-    AlnumLower,
-    /// `A-Z0-9`.
-    AlnumUpper,
-    /// `A-Z2-7` (RFC 4648 base32).
-    Base32,
-    /// `A-Za-z0-9+/`, optionally followed by `=` padding.
-    Base64,
-    /// `A-Za-z0-9_-`.
-    Base64url,
-}
 
 impl Alphabet {
     /// The character-class body (without brackets).
@@ -258,6 +170,7 @@ fn assignment(row: &FamilySpec) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::syntax::Kind;
 
     fn row(yaml: &str) -> FamilySpec {
         serde_saphyr::from_str(yaml).unwrap()

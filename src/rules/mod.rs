@@ -392,7 +392,7 @@ fn load_specs(file: syntax::RuleFile, origin: &str, mode: LoadMode) -> Result<Ve
 }
 
 /// A provider-table row as a rule spec; a bad row is an invalid rule of its id.
-fn expand_family(row: family::FamilySpec, origin: &str) -> Result<RuleSpec, RuleError> {
+fn expand_family(row: syntax::FamilySpec, origin: &str) -> Result<RuleSpec, RuleError> {
     let id = row.id.clone();
     family::expand(row).map_err(|problem| RuleError::Invalid { origin: origin.to_string(), id, problem })
 }

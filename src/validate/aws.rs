@@ -122,7 +122,7 @@ mod signing {
         mac.finalize().into_bytes().to_vec()
     }
 
-    use crate::finding::hex;
+    use crate::fingerprint::hex;
 
     #[cfg(test)]
     mod tests {

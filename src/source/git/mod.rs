@@ -21,6 +21,7 @@ mod changes;
 #[doc(hidden)]
 pub mod fuzzing;
 mod objects;
+mod odb;
 pub(crate) mod open;
 mod packwalk;
 mod presence;

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use gix::ObjectId;
 
-use super::objects::{CommitNode, ObjectDirs};
+use super::odb::{CommitNode, ObjectDirs};
 
 /// How many missing objects are named one by one; the rest are counted.
 pub(crate) const LISTED: usize = 20;

@@ -20,6 +20,8 @@ use memchr::{memchr_iter, memrchr};
 
 use crate::matcher::{Matcher, RawMatch, Scratch};
 
+pub mod printable;
+
 /// Bytes scanned per window (the own part, before the overlap).
 pub const WINDOW: usize = 8 << 20;
 /// Bytes shared between consecutive windows.
@@ -69,7 +71,7 @@ pub struct ReadSummary {
 pub struct ReadOptions {
     /// Scan content that looks binary instead of skipping it.
     pub scan_binary: bool,
-    /// Scan the printable runs of content that looks binary ([`crate::printable`]).
+    /// Scan the printable runs of content that looks binary ([`printable`]).
     pub binary_strings: bool,
 }
 
@@ -130,7 +132,7 @@ impl Reader {
         }
         if !options.scan_binary && looks_binary(&self.buf) {
             if options.binary_strings {
-                let bytes = crate::printable::scan_stream(matcher, &mut self.scratch, &self.buf, source, out)?;
+                let bytes = self::printable::scan_stream(matcher, &mut self.scratch, &self.buf, source, out)?;
                 return Ok(ReadSummary { bytes, binary: true });
             }
             return Ok(ReadSummary { bytes: self.buf.len() as u64, binary: true });
@@ -195,7 +197,7 @@ impl Reader {
         if !binary {
             self.scan_bytes(matcher, data, out);
         } else if options.binary_strings {
-            crate::printable::scan_slice(matcher, &mut self.scratch, data, out);
+            self::printable::scan_slice(matcher, &mut self.scratch, data, out);
         }
         ReadSummary { bytes: data.len() as u64, binary }
     }

@@ -1,0 +1,69 @@
+//! The object database as the history scan reads it: which object directories (the
+//! repository's own and the alternates it may read), and the commit graph nodes phase 1 records.
+//! A leaf of `source::git`: the pack walk, the presence check and provenance all build on it.
+
+use std::path::{Path, PathBuf};
+
+use gix::ObjectId;
+use gix::odb::pack;
+
+/// A commit as phase 2 needs it.
+#[derive(Debug, Clone)]
+pub(crate) struct CommitNode {
+    pub(crate) tree: ObjectId,
+    pub(crate) parents: Box<[ObjectId]>,
+    /// Author date, seconds since the epoch (0 when unreadable).
+    pub(crate) time: i64,
+}
+
+/// The object database as leakhound reads it: object directories (the repository's own and
+/// allowed alternates) and the repository's hash kind (SHA-1 or SHA-256).
+pub(crate) struct ObjectDirs {
+    pub(crate) dirs: Vec<PathBuf>,
+    pub(crate) hash: gix::hash::Kind,
+}
+
+/// A loose object that could not be listed or read: (what, message).
+pub(crate) type LooseError = (String, String);
+
+impl ObjectDirs {
+    /// Every pack index of every directory, sorted within a directory.
+    pub(crate) fn pack_indexes(&self) -> Vec<PathBuf> {
+        let mut all = Vec::new();
+        for dir in &self.dirs {
+            let Ok(entries) = std::fs::read_dir(dir.join("pack")) else { continue };
+            let mut indexes: Vec<PathBuf> = entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "idx"))
+                .collect();
+            indexes.sort();
+            all.extend(indexes);
+        }
+        all
+    }
+
+    /// Opens the pack behind an index file.
+    pub(crate) fn open_pack(&self, index: &Path) -> Result<pack::Bundle, String> {
+        pack::Bundle::at(index, self.hash).map_err(|e| e.to_string())
+    }
+
+    /// Calls `visit` with every loose object (id, kind, bytes), or with what could not be read.
+    pub(crate) fn for_each_loose(
+        &self,
+        mut visit: impl FnMut(Result<(ObjectId, gix::object::Kind, &[u8]), LooseError>),
+    ) {
+        let mut buf = Vec::new();
+        for dir in &self.dirs {
+            let store = gix::odb::loose::Store::at(dir, self.hash);
+            for id in store.iter() {
+                match id.map(|id| (id, store.try_find(&id, &mut buf))) {
+                    Ok((id, Ok(Some(data)))) => visit(Ok((id, data.kind, data.data))),
+                    Ok((_, Ok(None))) => {}
+                    Ok((id, Err(e))) => visit(Err((format!("object {id}"), format!("cannot be read: {e}")))),
+                    Err(e) => visit(Err((format!("loose objects in {}", dir.display()), e.to_string()))),
+                }
+            }
+        }
+    }
+}
