@@ -88,11 +88,10 @@ fn notice_command(notice: &Notice) -> String {
     }
 }
 
-/// Escapes a command's message: `%`, CR, LF as GitHub decodes them, then every other control
-/// character and bidi control as a visible escape ([`escape_for_terminal`]: the log is a terminal).
+/// Escapes a command's message: control characters (CR and LF among them) and bidi controls as
+/// the text report shows them, then `%`, so no line break or terminal escape survives.
 pub(super) fn escape_data(text: &str) -> String {
-    let encoded = text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
-    escape_for_terminal(&encoded).into_owned()
+    escape_for_terminal(text).replace('%', "%25")
 }
 
 /// Escapes a command property: as a message, and `:` and `,`.

@@ -22,7 +22,10 @@ fn a_table_written_with_single_brackets_says_to_write_double_ones() {
     tree.file(".leakhound.toml", "# fixtures\n[allow]\npaths = [\"tests/**\"]\n");
     let run = tree.run(&["scan", "."]);
     assert_eq!(run.code(), 2);
-    assert!(run.stderr().contains(".leakhound.toml:2: `[allow]` is one table"), "{}", run.stderr());
+    // A repository's config problem is a notice, never an abort (the repository must not decide
+    // the result), with the line and what to write.
+    assert!(run.stderr().contains(".leakhound.toml: invalid configuration"), "{}", run.stderr());
+    assert!(run.stderr().contains("line 2: `[allow]` is one table"), "{}", run.stderr());
     assert!(run.stderr().contains("write `[[allow]]` for each entry"), "{}", run.stderr());
     assert!(!run.stderr().contains("expected a sequence"), "{}", run.stderr());
 }
@@ -52,7 +55,7 @@ fn an_unwritable_report_path_fails_before_scanning() {
     assert!(!run.stderr().contains("invalid secret regex"), "the scan started: {}", run.stderr());
     let dir = tree.run(&["scan", ".", "-r", "."]);
     assert!(
-        dir.stderr().contains("cannot write report .") && dir.stderr().contains("it is a directory"),
+        dir.stderr().contains("cannot write report .") && dir.stderr().contains("is not a regular file"),
         "{}",
         dir.stderr()
     );
