@@ -42,23 +42,7 @@ impl Default for ReadConfig {
     }
 }
 
-/// What part of a repository a git scan covers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GitMode {
-    /// Every object in the database, reachable or not.
-    History,
-    /// The index against HEAD (pre-commit).
-    Staged,
-    /// The commits in `base..head`: reachable from `head`, not from `base`.
-    Range {
-        /// Excluded revision.
-        base: String,
-        /// Included revision.
-        head: String,
-    },
-    /// Every commit reachable from one ref.
-    Branch(String),
-}
+pub use crate::outcome::GitMode;
 
 /// Whether and how to check findings live (`--validate`, `--only-valid`).
 #[derive(Debug, Clone, Default)]

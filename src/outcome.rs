@@ -295,17 +295,14 @@ impl ScanStats {
     }
 }
 
-/// What part of a source a scan covered.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum ScanMode {
-    /// Files and directories (and stdin).
-    #[default]
-    Files,
-    /// Every object in a repository, reachable or not.
+/// What part of a repository a git scan covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GitMode {
+    /// Every object in the database, reachable or not.
     History,
-    /// The index against HEAD.
+    /// The index against HEAD (pre-commit).
     Staged,
-    /// The commits in `base..head`.
+    /// The commits in `base..head`: reachable from `head`, not from `base`.
     Range {
         /// Excluded revision.
         base: String,
@@ -316,15 +313,25 @@ pub enum ScanMode {
     Branch(String),
 }
 
+/// What part of a source a scan covered.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ScanMode {
+    /// Files and directories (and stdin).
+    #[default]
+    Files,
+    /// A git repository, in one of its modes.
+    Git(GitMode),
+}
+
 impl ScanMode {
     /// The kebab-case name.
     pub fn as_str(&self) -> &'static str {
         match self {
             ScanMode::Files => "files",
-            ScanMode::History => "history",
-            ScanMode::Staged => "staged",
-            ScanMode::Range { .. } => "range",
-            ScanMode::Branch(_) => "branch",
+            ScanMode::Git(GitMode::History) => "history",
+            ScanMode::Git(GitMode::Staged) => "staged",
+            ScanMode::Git(GitMode::Range { .. }) => "range",
+            ScanMode::Git(GitMode::Branch(_)) => "branch",
         }
     }
 }

@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::{Emitter, ReportContext};
 use crate::finding::{Finding, GitOrigin, Suppression};
 use crate::matcher::decode::Layers;
-use crate::outcome::{Notice, ScanMode, ScanOutcome, ScanStats, SkipReason};
+use crate::outcome::{GitMode, Notice, ScanMode, ScanOutcome, ScanStats, SkipReason};
 use crate::priority::Priority;
 use crate::validate::Validation;
 
@@ -217,8 +217,8 @@ fn notice_json(notice: &Notice) -> NoticeJson<'_> {
 pub(super) fn coverage_json(outcome: &ScanOutcome) -> CoverageJson<'_> {
     let coverage = &outcome.coverage;
     let (base, head, branch) = match &coverage.mode {
-        ScanMode::Range { base, head } => (Some(base.as_str()), Some(head.as_str()), None),
-        ScanMode::Branch(name) => (None, None, Some(name.as_str())),
+        ScanMode::Git(GitMode::Range { base, head }) => (Some(base.as_str()), Some(head.as_str()), None),
+        ScanMode::Git(GitMode::Branch(name)) => (None, None, Some(name.as_str())),
         _ => (None, None, None),
     };
     let skipped = SkipReason::ALL

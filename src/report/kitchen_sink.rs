@@ -12,7 +12,9 @@ use crate::finding::{
 };
 use crate::marker::Marker;
 use crate::matcher::decode::{Layer, Layers};
-use crate::outcome::{Coverage, Notice, NoticeKind, RefTip, ScanMode, ScanOutcome, ScanStats, SkipReason, Subject};
+use crate::outcome::{
+    Coverage, GitMode, Notice, NoticeKind, RefTip, ScanMode, ScanOutcome, ScanStats, SkipReason, Subject,
+};
 use crate::rules::RuleSet;
 use crate::validate::{UnknownReason, Validation, ValidationStatus};
 
@@ -99,7 +101,7 @@ fn kitchen_sink(rules: &RuleSet) -> ScanOutcome {
         ..ScanStats::default()
     };
     let coverage = Coverage {
-        mode: ScanMode::History,
+        mode: ScanMode::Git(GitMode::History),
         roots: vec![".".into()],
         refs: vec![RefTip {
             name: "refs/heads/main".into(),

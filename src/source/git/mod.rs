@@ -130,12 +130,7 @@ pub fn scan(config: &GitScan<'_>, matcher: &Matcher) -> Result<ScanOutcome, GitE
 
 /// The coverage mode of a git mode.
 fn scan_mode(mode: &GitMode) -> ScanMode {
-    match mode {
-        GitMode::History => ScanMode::History,
-        GitMode::Staged => ScanMode::Staged,
-        GitMode::Range { base, head } => ScanMode::Range { base: base.clone(), head: head.clone() },
-        GitMode::Branch(name) => ScanMode::Branch(name.clone()),
-    }
+    ScanMode::Git(mode.clone())
 }
 
 /// The revisions the user named, with the commits they resolve to (unresolvable ones left out:
