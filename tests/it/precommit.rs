@@ -314,14 +314,17 @@ fn rust_hook_builds_and_blocks_staged_secrets() {
 }
 
 /// The release profile ships what users install: no debug info (line tables made it 60 MB) and
-/// no symbol table. Checked on the binary pre-commit's `cargo install` put in its environment:
-/// under 15 MiB, and no `.symtab` section name anywhere in it (an unstripped ELF names it in its
-/// section-name table; `.debug_*` names cannot be checked that way, as std's backtrace code
-/// holds them as strings).
+/// no symbol table. Checked on the binary pre-commit's `cargo install` put in its environment: no
+/// `.symtab` section name anywhere in it (an unstripped ELF names it in its section-name table;
+/// `.debug_*` names cannot be checked that way, as std's backtrace code holds them as strings),
+/// and a size bound. This test builds with LTO off and 16 codegen units to keep CI short, which
+/// makes the binary about 15% larger than the shipped thin-LTO build (16.2 MB here against the
+/// release profile's size in `docs/ci.md`), so the bound is 20 MiB: it still catches debug info
+/// or symbols coming back (60 MB).
 fn assert_shipped_stripped(pre_commit_home: &Path) {
     let installed = find_file(pre_commit_home, "leakhound").expect("pre-commit installed a leakhound binary");
     let bytes = std::fs::read(&installed).unwrap();
-    assert!(bytes.len() < 15 << 20, "{} is {} bytes", installed.display(), bytes.len());
+    assert!(bytes.len() < 20 << 20, "{} is {} bytes", installed.display(), bytes.len());
     if cfg!(target_os = "linux") {
         assert!(!bytes.windows(7).any(|w| w == b".symtab"), "{} keeps its symbol table", installed.display());
     }
