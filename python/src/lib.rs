@@ -85,24 +85,24 @@ fn default_config() -> Config {
     }
 }
 
+/// A finding as Python sees it: the view `leakhound serve` sends, plus the introducing commit.
 fn convert(py: Python<'_>, rules: &leakhound::rules::RuleSet, finding: &leakhound::Finding, show: bool) -> PyResult<Py<Finding>> {
-    let location = finding.locations.first();
-    let position = location.map(|l| &l.position);
-    let secret = if show { String::from_utf8_lossy(finding.secret.expose()).into_owned() } else { finding.secret.redacted() };
+    let commit = finding.locations.first().and_then(|l| l.git.as_ref()).and_then(|g| g.commit.as_ref()).map(|c| c.id.clone());
+    let view = leakhound::serve::FindingView::new(rules, finding, show);
     let finding = Finding {
-        rule_id: finding.rule_id.clone(),
-        rule_name: rules.rules().get(finding.rule).map(|r| r.spec.name.clone()).unwrap_or_default(),
-        secret,
-        redacted: !show,
-        path: location.map(|l| l.path.clone()).unwrap_or_default(),
-        line: position.map_or(0, |p| p.line),
-        column: position.map_or(0, |p| p.column),
-        end_line: position.map_or(0, |p| p.end_line),
-        end_column: position.map_or(0, |p| p.end_column),
-        locations: finding.locations.len(),
-        confidence: finding.confidence.map(|c| c.as_str().to_string()),
-        decoded: location.and_then(|l| l.decoded).map(|d| d.describe()),
-        commit: location.and_then(|l| l.git.as_ref()).and_then(|g| g.commit.as_ref()).map(|c| c.id.clone()),
+        rule_id: view.rule_id,
+        rule_name: view.rule_name,
+        secret: view.secret,
+        redacted: view.redacted,
+        path: view.path,
+        line: view.line,
+        column: view.column,
+        end_line: view.end_line,
+        end_column: view.end_column,
+        locations: view.locations,
+        confidence: view.confidence.map(str::to_string),
+        decoded: view.decoded,
+        commit,
     };
     Py::new(py, finding)
 }
