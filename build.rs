@@ -11,7 +11,11 @@
 //! that does not parse gets `None`: the YAML is then parsed at run time and its error reported
 //! as usual.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a build script reports failure by panicking")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a build script reports failure by panicking"
+)]
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -52,7 +56,13 @@ fn file_name(path: &Path) -> String {
 fn embed(files: &[PathBuf], out_name: &str) {
     let mut out = String::from("&[\n");
     for path in files {
-        writeln!(out, "    ({:?}, include_str!({:?})),", file_name(path), path.display().to_string()).unwrap();
+        writeln!(
+            out,
+            "    ({:?}, include_str!({:?})),",
+            file_name(path),
+            path.display().to_string()
+        )
+        .unwrap();
     }
     out.push(']');
     std::fs::write(out_dir().join(out_name), out).expect("write the embedded file list");
@@ -60,20 +70,29 @@ fn embed(files: &[PathBuf], out_name: &str) {
 
 /// Writes `$OUT_DIR/<out_name>`: `(name, Some(include_str!(json)))` for each file that parses as
 /// YAML, `(name, None)` for one that does not.
-#[allow(clippy::disallowed_methods, reason = "build time: reads this repository's own rule files, not scanned content")]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "build time: reads this repository's own rule files, not scanned content"
+)]
 fn prebuild(files: &[PathBuf], out_name: &str) {
     let dir = out_dir().join("prebuilt");
     std::fs::create_dir_all(&dir).expect("create the pre-built rules directory");
     let mut out = String::from("&[\n");
     for path in files {
         let name = file_name(path);
-        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{} is readable: {e}", path.display()));
+        let text = std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("{} is readable: {e}", path.display()));
         match serde_saphyr::from_str::<serde_json::Value>(&text) {
             Ok(value) => {
                 let json = dir.join(format!("{name}.json"));
                 std::fs::write(&json, serde_json::to_string(&value).expect("a YAML value is JSON"))
                     .expect("write a pre-built rule file");
-                writeln!(out, "    ({name:?}, Some(include_str!({:?}))),", json.display().to_string()).unwrap();
+                writeln!(
+                    out,
+                    "    ({name:?}, Some(include_str!({:?}))),",
+                    json.display().to_string()
+                )
+                .unwrap();
             }
             Err(_) => writeln!(out, "    ({name:?}, None),").unwrap(),
         }

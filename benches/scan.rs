@@ -36,7 +36,8 @@ fn source_text() -> Vec<u8> {
         2 => "    // Process the value and return a response to the caller.\n".to_string(),
         3 => format!("    if value.len() > {i} {{ return Err(Error::TooLong); }}\n"),
         4 => "    let mut out = Vec::with_capacity(value.len() * 2);\n".to_string(),
-        5 => "    for item in value.iter().filter(|x| x.is_valid()) { out.push(item.clone()); }\n".to_string(),
+        5 => "    for item in value.iter().filter(|x| x.is_valid()) { out.push(item.clone()); }\n"
+            .to_string(),
         6 => format!("    log::debug!(\"handled {{}} items in request {i}\", out.len());\n"),
         7 => "    Ok(Response::new(out))\n".to_string(),
         8 => "}\n".to_string(),
@@ -58,7 +59,8 @@ fn minified() -> Vec<u8> {
     let mut i = 0;
     while line.len() < 4 << 20 {
         line.extend_from_slice(
-            format!("var a{i}={{key:\"k{i}\",token:null,fn:function(x){{return x+{i}}}}};").as_bytes(),
+            format!("var a{i}={{key:\"k{i}\",token:null,fn:function(x){{return x+{i}}}}};")
+                .as_bytes(),
         );
         i += 1;
     }
@@ -69,7 +71,9 @@ fn minified() -> Vec<u8> {
 fn bench_matcher(c: &mut Criterion) {
     let matcher = Matcher::new(Arc::new(RuleSet::load(&[]).expect("built-in rules")));
     let mut group = c.benchmark_group("matcher");
-    for (name, corpus) in [("source", source_text()), ("keyword_dense", keyword_dense()), ("minified", minified())] {
+    for (name, corpus) in
+        [("source", source_text()), ("keyword_dense", keyword_dense()), ("minified", minified())]
+    {
         group.throughput(Throughput::Bytes(corpus.len() as u64));
         let mut reader = Reader::new(&matcher);
         let mut out = Vec::new();
@@ -92,7 +96,9 @@ fn bench_matcher(c: &mut Criterion) {
     group.bench_function("windowed", |b| {
         b.iter(|| {
             out.clear();
-            reader.scan(&matcher, Cursor::new(black_box(&big)), ReadOptions::default(), &mut out).unwrap();
+            reader
+                .scan(&matcher, Cursor::new(black_box(&big)), ReadOptions::default(), &mut out)
+                .unwrap();
             out.len()
         });
     });

@@ -131,7 +131,9 @@ impl Entry {
 
     /// Whether the entry covers (rule, keyed hash) at `path`.
     fn covers(&self, rule: &str, hash: &str, path: &str) -> bool {
-        self.rule == rule && self.hash == hash && self.scope.as_ref().is_none_or(|g| g.is_match(path))
+        self.rule == rule
+            && self.hash == hash
+            && self.scope.as_ref().is_none_or(|g| g.is_match(path))
     }
 }
 
@@ -174,7 +176,9 @@ impl Baseline {
             BaselineKind::Native(NativeBaseline::parse(text, file)?)
         } else if text.trim_start().starts_with('[') {
             BaselineKind::Gitleaks(parse_gitleaks_report(text, file)?)
-        } else if file.ends_with(".gitleaksignore") || text.lines().all(|l| is_gitleaksignore_line(l.trim())) {
+        } else if file.ends_with(".gitleaksignore")
+            || text.lines().all(|l| is_gitleaksignore_line(l.trim()))
+        {
             BaselineKind::Gitleaks(parse_gitleaksignore(text, file)?)
         } else {
             return Err(error(
@@ -189,11 +193,16 @@ impl Baseline {
     }
 
     /// Reads a baseline file.
-    #[allow(clippy::disallowed_methods, reason = "a baseline is a file the user names; read whole, it is small")]
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "a baseline is a file the user names; read whole, it is small"
+    )]
     pub fn read(path: &std::path::Path) -> Result<Baseline, ConfigError> {
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| error(&shown, 0, format!("cannot read baseline: {e}")))?;
-        let text = String::from_utf8(bytes).map_err(|_| error(&shown, 0, "baseline is not UTF-8".into()))?;
+        let bytes = std::fs::read(path)
+            .map_err(|e| error(&shown, 0, format!("cannot read baseline: {e}")))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| error(&shown, 0, "baseline is not UTF-8".into()))?;
         Baseline::parse(&text, &shown)
     }
 
@@ -206,7 +215,10 @@ impl Baseline {
             }
             BaselineKind::Gitleaks(entries) => {
                 let entry = entries.iter().find(|e| e.accepts(subject))?;
-                Some((entry.line, format!("gitleaks baseline entry {}:{}", entry.file, entry.start_line)))
+                Some((
+                    entry.line,
+                    format!("gitleaks baseline entry {}:{}", entry.file, entry.start_line),
+                ))
             }
         }
     }
@@ -251,7 +263,8 @@ impl NativeBaseline {
     /// Never: HMAC accepts keys of any length.
     #[allow(clippy::expect_used, reason = "HMAC-SHA-256 accepts keys of any length")]
     pub fn hash(&self, rule: &str, secret: &[u8]) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(self.key.bytes()).expect("HMAC takes any key length");
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(self.key.bytes()).expect("HMAC takes any key length");
         mac.update(rule.as_bytes());
         mac.update(&[0]);
         mac.update(secret);
@@ -267,11 +280,18 @@ impl NativeBaseline {
     ///
     /// # Panics
     /// Never: an escaped path is a valid glob (tested with every glob metacharacter).
-    #[allow(clippy::expect_used, reason = "an entry built from a hash and an escaped glob is valid by construction")]
+    #[allow(
+        clippy::expect_used,
+        reason = "an entry built from a hash and an escaped glob is valid by construction"
+    )]
     pub fn add(&mut self, rule: &str, secret: &[u8], path: Option<&str>) -> bool {
         let entry = Entry::new(rule, self.hash(rule, secret), path.map(escape_glob), 0)
             .expect("an escaped path is a valid glob");
-        if self.entries.iter().any(|e| (&e.rule, &e.hash, &e.path) == (&entry.rule, &entry.hash, &entry.path)) {
+        if self
+            .entries
+            .iter()
+            .any(|e| (&e.rule, &e.hash, &e.path) == (&entry.rule, &entry.hash, &entry.path))
+        {
             return false;
         }
         self.entries.push(entry);
@@ -281,8 +301,12 @@ impl NativeBaseline {
     /// Splits the entries into those that accept some location in `subjects` and stale ones
     /// (each subject is hashed once).
     pub fn partition_used(&self, subjects: &[Subject<'_>]) -> (Vec<Entry>, Vec<Entry>) {
-        let hashed: Vec<(&Subject<'_>, String)> = subjects.iter().map(|s| (s, self.hash(s.rule, s.secret))).collect();
-        self.entries.iter().cloned().partition(|e| hashed.iter().any(|(s, hash)| e.covers(s.rule, hash, s.path)))
+        let hashed: Vec<(&Subject<'_>, String)> =
+            subjects.iter().map(|s| (s, self.hash(s.rule, s.secret))).collect();
+        self.entries
+            .iter()
+            .cloned()
+            .partition(|e| hashed.iter().any(|(s, hash)| e.covers(s.rule, hash, s.path)))
     }
 
     /// The file text: header, key, then entries sorted and distinct.
@@ -295,7 +319,9 @@ impl NativeBaseline {
         out.push_str(HEADER);
         out.push_str(": accepted findings, one per line: RULE-ID HASH [PATH-GLOB]\n");
         out.push_str("# Written by `leakhound baseline create`; no line numbers, commits or dates, so it survives\n");
-        out.push_str("# rebases and merges. Remove stale entries with `leakhound baseline prune`.\n");
+        out.push_str(
+            "# rebases and merges. Remove stale entries with `leakhound baseline prune`.\n",
+        );
         let _ = writeln!(out, "# mode: {}", self.mode.as_str());
         match &self.key {
             Key::Inline(k) => {
@@ -305,8 +331,11 @@ impl NativeBaseline {
                 let _ = writeln!(out, "# key: env {KEY_ENV}");
             }
         }
-        let sorted: BTreeSet<(&str, &str, Option<&str>)> =
-            self.entries.iter().map(|e| (e.rule.as_str(), e.hash.as_str(), e.path.as_deref())).collect();
+        let sorted: BTreeSet<(&str, &str, Option<&str>)> = self
+            .entries
+            .iter()
+            .map(|e| (e.rule.as_str(), e.hash.as_str(), e.path.as_deref()))
+            .collect();
         for (rule, hash, path) in sorted {
             match path {
                 Some(p) => writeln!(out, "{rule} {hash} {p}"),
@@ -329,7 +358,9 @@ fn parse_key(value: &str) -> Result<Key, String> {
             _ => Err(format!("this baseline's key is kept in the environment: set {KEY_ENV}")),
         };
     }
-    unhex(value).map(Key::Inline).ok_or_else(|| format!("expected a hex key after `# key:`, got {value:?}"))
+    unhex(value)
+        .map(Key::Inline)
+        .ok_or_else(|| format!("expected a hex key after `# key:`, got {value:?}"))
 }
 
 fn parse_entry(line_text: &str, line: usize) -> Result<Entry, String> {
@@ -396,8 +427,13 @@ fn parse_gitleaksignore(text: &str, file: &str) -> Result<Vec<GitleaksEntry>, Co
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
-        let mut entry = parse_gitleaksignore_line(trimmed)
-            .ok_or_else(|| error(file, index + 1, format!("expected `[COMMIT:]FILE:RULE-ID:LINE`, got {trimmed:?}")))?;
+        let mut entry = parse_gitleaksignore_line(trimmed).ok_or_else(|| {
+            error(
+                file,
+                index + 1,
+                format!("expected `[COMMIT:]FILE:RULE-ID:LINE`, got {trimmed:?}"),
+            )
+        })?;
         entry.line = index + 1;
         entries.push(entry);
     }
@@ -409,10 +445,18 @@ fn parse_gitleaksignore_line(line: &str) -> Option<GitleaksEntry> {
     let start_line: u64 = start_line.parse().ok()?;
     let (rest, _rule) = rest.rsplit_once(':')?;
     let (commit, file) = match rest.split_once(':') {
-        Some((c, f)) if c.len() >= 7 && c.bytes().all(|b| b.is_ascii_hexdigit()) => (Some(c.to_ascii_lowercase()), f),
+        Some((c, f)) if c.len() >= 7 && c.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            (Some(c.to_ascii_lowercase()), f)
+        }
         _ => (None, rest),
     };
-    (!file.is_empty()).then(|| GitleaksEntry { line: 0, file: file.to_string(), start_line, commit, secret: None })
+    (!file.is_empty()).then(|| GitleaksEntry {
+        line: 0,
+        file: file.to_string(),
+        start_line,
+        commit,
+        secret: None,
+    })
 }
 
 #[derive(serde::Deserialize)]
@@ -427,8 +471,8 @@ struct GitleaksFinding {
 }
 
 fn parse_gitleaks_report(text: &str, file: &str) -> Result<Vec<GitleaksEntry>, ConfigError> {
-    let findings: Vec<GitleaksFinding> =
-        serde_json::from_str(text).map_err(|e| error(file, e.line(), format!("not a gitleaks JSON report: {e}")))?;
+    let findings: Vec<GitleaksFinding> = serde_json::from_str(text)
+        .map_err(|e| error(file, e.line(), format!("not a gitleaks JSON report: {e}")))?;
     Ok(findings
         .into_iter()
         .enumerate()
@@ -442,7 +486,10 @@ fn parse_gitleaks_report(text: &str, file: &str) -> Result<Vec<GitleaksEntry>, C
         .collect())
 }
 
-#[allow(clippy::disallowed_methods, reason = "the key comes from the OS random device, not from scanned content")]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the key comes from the OS random device, not from scanned content"
+)]
 fn random_key() -> Result<Vec<u8>, String> {
     use std::io::Read as _;
     let mut key = vec![0u8; 32];
@@ -476,39 +523,67 @@ mod tests {
 
     #[test]
     fn a_rendered_baseline_parses_back_and_accepts_its_entries() {
-        let mut base = NativeBaseline { key: Key::Inline(vec![7; 32]), mode: BaselineMode::Files, entries: Vec::new() };
+        let mut base = NativeBaseline {
+            key: Key::Inline(vec![7; 32]),
+            mode: BaselineMode::Files,
+            entries: Vec::new(),
+        };
         assert!(base.add("github.pat.classic", b"ghp_secret", None));
         assert!(!base.add("github.pat.classic", b"ghp_secret", None), "duplicates are not added");
         base.add("generic.password", b"hunter2!x", Some("conf/dev settings.yml"));
         let text = base.render();
         assert!(!text.contains("ghp_secret") && !text.contains("hunter2"), "no secret in the file");
         let parsed = Baseline::parse(&text, "b").unwrap();
-        assert!(parsed.accepts(&subject("github.pat.classic", "ghp_secret", "any/where.txt", 9)).is_some());
+        assert!(
+            parsed
+                .accepts(&subject("github.pat.classic", "ghp_secret", "any/where.txt", 9))
+                .is_some()
+        );
         assert!(
             parsed.accepts(&subject("github.pat.oauth", "ghp_secret", "a", 1)).is_none(),
             "rule is part of the key"
         );
-        assert!(parsed.accepts(&subject("generic.password", "hunter2!x", "conf/dev settings.yml", 3)).is_some());
-        assert!(parsed.accepts(&subject("generic.password", "hunter2!x", "conf/prod.yml", 3)).is_none(), "scoped");
+        assert!(
+            parsed
+                .accepts(&subject("generic.password", "hunter2!x", "conf/dev settings.yml", 3))
+                .is_some()
+        );
+        assert!(
+            parsed.accepts(&subject("generic.password", "hunter2!x", "conf/prod.yml", 3)).is_none(),
+            "scoped"
+        );
     }
 
     #[test]
     fn the_mode_is_recorded_and_read_back() {
-        let mut base = NativeBaseline { key: Key::Inline(vec![5; 32]), mode: BaselineMode::Git, entries: Vec::new() };
+        let mut base = NativeBaseline {
+            key: Key::Inline(vec![5; 32]),
+            mode: BaselineMode::Git,
+            entries: Vec::new(),
+        };
         base.add("r", b"s", None);
         let text = base.render();
         assert!(text.lines().any(|l| l == "# mode: git"), "{text}");
         assert_eq!(native(&text).mode, BaselineMode::Git);
         let without = text.replace("# mode: git\n", "");
-        assert_eq!(native(&without).mode, BaselineMode::Files, "a baseline from before the mode line");
-        let err = Baseline::parse(&text.replace("# mode: git", "# mode: history"), "b").unwrap_err();
+        assert_eq!(
+            native(&without).mode,
+            BaselineMode::Files,
+            "a baseline from before the mode line"
+        );
+        let err =
+            Baseline::parse(&text.replace("# mode: git", "# mode: history"), "b").unwrap_err();
         assert_eq!(err.line, 4, "{err}");
         assert!(err.message.contains("`# mode: git`"), "{err}");
     }
 
     #[test]
     fn scoped_entries_match_exactly_their_path_whatever_its_characters() {
-        let mut base = NativeBaseline { key: Key::Inline(vec![3; 32]), mode: BaselineMode::Files, entries: Vec::new() };
+        let mut base = NativeBaseline {
+            key: Key::Inline(vec![3; 32]),
+            mode: BaselineMode::Files,
+            entries: Vec::new(),
+        };
         let odd = "a/[x]{y}*?!\\z b/c.txt";
         base.add("r", b"s", Some(odd));
         let parsed = Baseline::parse(&base.render(), "b").unwrap();
@@ -518,19 +593,32 @@ mod tests {
 
     #[test]
     fn rendering_is_sorted_and_stable() {
-        let mut a = NativeBaseline { key: Key::Inline(vec![1; 32]), mode: BaselineMode::Files, entries: Vec::new() };
+        let mut a = NativeBaseline {
+            key: Key::Inline(vec![1; 32]),
+            mode: BaselineMode::Files,
+            entries: Vec::new(),
+        };
         a.add("z.rule", b"1", None);
         a.add("a.rule", b"2", None);
         let text = a.render();
-        let rules: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).map(|l| &l[..6]).collect();
+        let rules: Vec<&str> =
+            text.lines().filter(|l| !l.starts_with('#')).map(|l| &l[..6]).collect();
         assert_eq!(rules, ["a.rule", "z.rule"]);
         assert_eq!(native(&text).render(), text);
     }
 
     #[test]
     fn different_keys_give_unlinkable_hashes() {
-        let a = NativeBaseline { key: Key::Inline(vec![1; 32]), mode: BaselineMode::Files, entries: Vec::new() };
-        let b = NativeBaseline { key: Key::Inline(vec![2; 32]), mode: BaselineMode::Files, entries: Vec::new() };
+        let a = NativeBaseline {
+            key: Key::Inline(vec![1; 32]),
+            mode: BaselineMode::Files,
+            entries: Vec::new(),
+        };
+        let b = NativeBaseline {
+            key: Key::Inline(vec![2; 32]),
+            mode: BaselineMode::Files,
+            entries: Vec::new(),
+        };
         assert_ne!(a.hash("r", b"s"), b.hash("r", b"s"));
         assert_eq!(a.hash("r", b"s").len(), 32);
     }
@@ -542,13 +630,18 @@ mod tests {
         let text = format!("# leakhound baseline v1\n# key: {}\nrule nothex\n", "ab".repeat(32));
         assert_eq!(Baseline::parse(&text, "b").unwrap_err().line, 3);
         assert!(Baseline::parse("hello world\n", "b").is_err());
-        assert!(Baseline::parse("# leakhound baseline v1\nr 0123456789abcdef0123456789abcdef\n", "b").is_err());
+        assert!(
+            Baseline::parse("# leakhound baseline v1\nr 0123456789abcdef0123456789abcdef\n", "b")
+                .is_err()
+        );
     }
 
     #[test]
     fn gitleaksignore_entries_match_file_and_line_and_commit() {
         let commit = "0123456789abcdef0123456789abcdef01234567";
-        let text = format!("# comment\nsrc/a.py:generic-api-key:12\n{commit}:deep/b.env:aws-access-token:3\n");
+        let text = format!(
+            "# comment\nsrc/a.py:generic-api-key:12\n{commit}:deep/b.env:aws-access-token:3\n"
+        );
         let base = Baseline::parse(&text, ".gitleaksignore").unwrap();
         assert_eq!(base.accepts(&subject("any", "s", "src/a.py", 12)).unwrap().0, 2);
         assert!(base.accepts(&subject("any", "s", "src/a.py", 13)).is_none());
@@ -562,7 +655,10 @@ mod tests {
         let text = r#"[{"RuleID":"x","File":"a.txt","StartLine":4,"Secret":"tok_abc","Commit":""},
                        {"RuleID":"y","File":"b.txt","StartLine":9,"Secret":"REDACTED"}]"#;
         let base = Baseline::parse(text, "report.json").unwrap();
-        assert!(base.accepts(&subject("r", "tok_abc", "a.txt", 100)).is_some(), "secret match ignores line");
+        assert!(
+            base.accepts(&subject("r", "tok_abc", "a.txt", 100)).is_some(),
+            "secret match ignores line"
+        );
         assert!(base.accepts(&subject("r", "other", "a.txt", 4)).is_none());
         assert!(base.accepts(&subject("r", "whatever", "b.txt", 9)).is_some());
         assert!(Baseline::parse("[{\"File\": 3}]", "r.json").is_err());

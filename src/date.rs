@@ -40,7 +40,13 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> Option<i64> {
 /// The inverse of [`rfc3339`]: `YYYY-MM-DDTHH:MM:SSZ` to Unix seconds; `None` for anything else.
 pub fn parse_rfc3339(text: &str) -> Option<i64> {
     let b = text.as_bytes();
-    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' || b[19] != b'Z'
+    if b.len() != 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'Z'
     {
         return None;
     }

@@ -223,7 +223,13 @@ impl Collector {
     }
 
     /// Adds one match found at `path` with its git provenance.
-    pub fn add_at(&mut self, rules: &RuleSet, path: &str, git: Option<&GitOrigin>, found: LocatedMatch) {
+    pub fn add_at(
+        &mut self,
+        rules: &RuleSet,
+        path: &str,
+        git: Option<&GitOrigin>,
+        found: LocatedMatch,
+    ) {
         let key = (found.found.rule, found.secret);
         let slot = if let Some(&slot) = self.index.get(&key) {
             slot
@@ -265,7 +271,11 @@ impl Collector {
             f.locations.dedup();
         }
         findings.sort_by(|a, b| {
-            (&a.locations[0], &a.rule_id, &a.fingerprint).cmp(&(&b.locations[0], &b.rule_id, &b.fingerprint))
+            (&a.locations[0], &a.rule_id, &a.fingerprint).cmp(&(
+                &b.locations[0],
+                &b.rule_id,
+                &b.fingerprint,
+            ))
         });
         findings
     }

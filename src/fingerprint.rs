@@ -64,7 +64,8 @@ impl FingerprintKey {
     /// Never: HMAC accepts keys of any length.
     #[allow(clippy::expect_used, reason = "HMAC-SHA-256 accepts keys of any length")]
     pub fn mac(&self, parts: &[&[u8]]) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.bytes).expect("HMAC takes any key length");
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.bytes).expect("HMAC takes any key length");
         for (i, part) in parts.iter().enumerate() {
             if i > 0 {
                 mac.update(&[0]);
@@ -89,7 +90,8 @@ pub fn key() -> &'static FingerprintKey {
     static KEY: OnceLock<FingerprintKey> = OnceLock::new();
     // Unit tests never touch the user's key file.
     #[cfg(test)]
-    return KEY.get_or_init(|| FingerprintKey::from_bytes(b"unit test key", KeySource::Environment));
+    return KEY
+        .get_or_init(|| FingerprintKey::from_bytes(b"unit test key", KeySource::Environment));
     #[cfg(not(test))]
     KEY.get_or_init(resolve)
 }
@@ -97,7 +99,10 @@ pub fn key() -> &'static FingerprintKey {
 #[cfg_attr(test, allow(dead_code))]
 fn resolve() -> FingerprintKey {
     if let Some(value) = std::env::var_os(KEY_ENV).filter(|v| !v.is_empty()) {
-        return FingerprintKey { bytes: value.into_encoded_bytes(), source: KeySource::Environment };
+        return FingerprintKey {
+            bytes: value.into_encoded_bytes(),
+            source: KeySource::Environment,
+        };
     }
     if let Some(bytes) = user_key_file().and_then(|path| read_or_create(&path)) {
         return FingerprintKey { bytes, source: KeySource::UserFile };
@@ -107,13 +112,18 @@ fn resolve() -> FingerprintKey {
 
 /// `$XDG_CONFIG_HOME/leakhound/fingerprint.key`, else under `$HOME/.config`.
 pub fn user_key_file() -> Option<PathBuf> {
-    let absolute = |name: &str| std::env::var_os(name).map(PathBuf::from).filter(|p| p.is_absolute());
-    let config = absolute("XDG_CONFIG_HOME").or_else(|| absolute("HOME").map(|home| home.join(".config")))?;
+    let absolute =
+        |name: &str| std::env::var_os(name).map(PathBuf::from).filter(|p| p.is_absolute());
+    let config = absolute("XDG_CONFIG_HOME")
+        .or_else(|| absolute("HOME").map(|home| home.join(".config")))?;
     Some(config.join("leakhound").join("fingerprint.key"))
 }
 
 /// The key in `path` (hex), or a new random key written there without replacing anything.
-#[allow(clippy::disallowed_methods, reason = "the fingerprint key file is the user's own, never scanned content")]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the fingerprint key file is the user's own, never scanned content"
+)]
 fn read_or_create(path: &std::path::Path) -> Option<Vec<u8>> {
     if let Ok(text) = std::fs::read_to_string(path) {
         return unhex(text.trim()).filter(|k| k.len() >= 16);
@@ -140,7 +150,10 @@ fn read_or_create(path: &std::path::Path) -> Option<Vec<u8>> {
     }
 }
 
-#[allow(clippy::disallowed_methods, reason = "the key file and the OS random device, never scanned content")]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the key file and the OS random device, never scanned content"
+)]
 fn random_bytes() -> Option<Vec<u8>> {
     use std::io::Read as _;
     let mut key = vec![0u8; 32];
@@ -166,7 +179,11 @@ mod tests {
         assert_eq!(a.mac(&[b"rule", b"secret"]), a.mac(&[b"rule", b"secret"]));
         assert_ne!(a.mac(&[b"rule", b"secret"]), b.mac(&[b"rule", b"secret"]));
         assert_ne!(a.mac(&[b"rule", b"secret"]), a.mac(&[b"rule", b"secreT"]));
-        assert_ne!(a.mac(&[b"rul", b"esecret"]), a.mac(&[b"rule", b"secret"]), "parts are separated");
+        assert_ne!(
+            a.mac(&[b"rul", b"esecret"]),
+            a.mac(&[b"rule", b"secret"]),
+            "parts are separated"
+        );
         assert_eq!(a.mac(&[b"x"]).len(), 32);
     }
 

@@ -93,7 +93,9 @@ impl Verdict {
     }
 
     fn redact(&self, text: &str) -> String {
-        self.secrets.iter().fold(text.to_string(), |text, (secret, replacement)| text.replace(secret, replacement))
+        self.secrets
+            .iter()
+            .fold(text.to_string(), |text, (secret, replacement)| text.replace(secret, replacement))
     }
 }
 
@@ -114,14 +116,20 @@ fn scan_pieces(scanner: &Scanner, pieces: &[Piece]) -> Verdict {
 }
 
 fn describe(finding: &Finding) -> String {
-    let at = finding.locations.first().map(|l| format!(" in {}:{}", l.path, l.position.line)).unwrap_or_default();
+    let at = finding
+        .locations
+        .first()
+        .map(|l| format!(" in {}:{}", l.path, l.position.line))
+        .unwrap_or_default();
     format!("{} ({}){at}", finding.rule_id, finding.secret.redacted())
 }
 
 /// Every string under `value`, named by its path from `prefix` (`tool_input.edits[0].new`).
 fn strings(prefix: &str, value: &Value, out: &mut Vec<Piece>) {
     match value {
-        Value::String(text) => out.push(Piece { name: prefix.to_string(), bytes: text.clone().into_bytes() }),
+        Value::String(text) => {
+            out.push(Piece { name: prefix.to_string(), bytes: text.clone().into_bytes() })
+        }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 strings(&format!("{prefix}[{i}]"), item, out);
@@ -140,10 +148,12 @@ fn strings(prefix: &str, value: &Value, out: &mut Vec<Piece>) {
 fn redact_value(value: &Value, verdict: &Verdict) -> Value {
     match value {
         Value::String(text) => Value::String(verdict.redact(text)),
-        Value::Array(items) => Value::Array(items.iter().map(|v| redact_value(v, verdict)).collect()),
-        Value::Object(fields) => {
-            Value::Object(fields.iter().map(|(k, v)| (k.clone(), redact_value(v, verdict))).collect())
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| redact_value(v, verdict)).collect())
         }
+        Value::Object(fields) => Value::Object(
+            fields.iter().map(|(k, v)| (k.clone(), redact_value(v, verdict))).collect(),
+        ),
         other => other.clone(),
     }
 }
@@ -190,7 +200,11 @@ pub fn answer(agent: Agent, scanner: &Scanner, input: &[u8], options: &HookOptio
             Err(e) => return unreadable(agent, &format!("the hook payload is not JSON: {e}")),
         },
     };
-    if agent == Agent::Cursor { cursor(scanner, &payload, options) } else { claude_code(scanner, &payload, options) }
+    if agent == Agent::Cursor {
+        cursor(scanner, &payload, options)
+    } else {
+        claude_code(scanner, &payload, options)
+    }
 }
 
 /// The reply to a payload over `max` bytes: blocked, as an unreadable one.
@@ -203,8 +217,12 @@ fn unreadable(agent: Agent, why: &str) -> HookReply {
     let message = format!("leakhound could not check this step, so it is blocked: {why}");
     match agent {
         // Exit status 2 blocks the prompt or tool call and shows stderr.
-        Agent::ClaudeCode | Agent::Generic => HookReply { stdout: String::new(), stderr: message, exit_code: 2 },
-        Agent::Cursor => reply(&json!({"continue": false, "permission": "deny", "user_message": message})),
+        Agent::ClaudeCode | Agent::Generic => {
+            HookReply { stdout: String::new(), stderr: message, exit_code: 2 }
+        }
+        Agent::Cursor => {
+            reply(&json!({"continue": false, "permission": "deny", "user_message": message}))
+        }
     }
 }
 
@@ -248,8 +266,10 @@ fn claude_code(scanner: &Scanner, payload: &Value, options: &HookOptions) -> Hoo
             if verdict.clean() {
                 return allow_silently();
             }
-            let reason =
-                format!("{} The tool's output holds it: do not repeat, store or send it anywhere.", verdict.reason());
+            let reason = format!(
+                "{} The tool's output holds it: do not repeat, store or send it anywhere.",
+                verdict.reason()
+            );
             reply(&json!({"decision": "block", "reason": reason}))
         }
         _ => allow_silently(),
@@ -270,7 +290,8 @@ fn claude_pre_tool(scanner: &Scanner, payload: &Value, options: &HookOptions) ->
     let tool = payload.get("tool_name").and_then(Value::as_str).unwrap_or_default();
     if tool == "Read"
         && let Some(path) = input.get("file_path").and_then(Value::as_str)
-        && let Some(blocked) = check_file(scanner, Path::new(path), cwd(payload).as_deref(), options)
+        && let Some(blocked) =
+            check_file(scanner, Path::new(path), cwd(payload).as_deref(), options)
     {
         return claude_deny(&blocked);
     }
@@ -289,7 +310,12 @@ fn claude_pre_tool(scanner: &Scanner, payload: &Value, options: &HookOptions) ->
 }
 
 /// Scans a file an agent is about to read; `Some(reason)` when it must be blocked.
-fn check_file(scanner: &Scanner, path: &Path, cwd: Option<&Path>, options: &HookOptions) -> Option<String> {
+fn check_file(
+    scanner: &Scanner,
+    path: &Path,
+    cwd: Option<&Path>,
+    options: &HookOptions,
+) -> Option<String> {
     match read_file(path, cwd, options.max_file_size) {
         FileText::Unreadable => None,
         FileText::TooLarge(size) => Some(format!(
@@ -298,7 +324,8 @@ fn check_file(scanner: &Scanner, path: &Path, cwd: Option<&Path>, options: &Hook
             options.max_file_size
         )),
         FileText::Read(bytes) => {
-            let verdict = scan_pieces(scanner, &[Piece { name: path.display().to_string(), bytes }]);
+            let verdict =
+                scan_pieces(scanner, &[Piece { name: path.display().to_string(), bytes }]);
             (!verdict.clean()).then(|| verdict.reason())
         }
     }
@@ -315,8 +342,12 @@ fn cursor(scanner: &Scanner, payload: &Value, options: &HookOptions) -> HookRepl
             reply(&json!({"continue": false, "user_message": verdict.reason()}))
         }
         "beforeReadFile" => cursor_read(scanner, payload, options),
-        "beforeShellExecution" => cursor_permission(&scan_pieces(scanner, &text_field(payload, "command"))),
-        "beforeMCPExecution" => cursor_permission(&scan_pieces(scanner, &text_field(payload, "tool_input"))),
+        "beforeShellExecution" => {
+            cursor_permission(&scan_pieces(scanner, &text_field(payload, "command")))
+        }
+        "beforeMCPExecution" => {
+            cursor_permission(&scan_pieces(scanner, &text_field(payload, "tool_input")))
+        }
         _ => reply(&json!({})),
     }
 }
@@ -342,7 +373,9 @@ fn cursor_read(scanner: &Scanner, payload: &Value, options: &HookOptions) -> Hoo
     };
     match blocked {
         None => reply(&json!({"permission": "allow"})),
-        Some(reason) => reply(&json!({"permission": "deny", "user_message": reason, "agent_message": reason})),
+        Some(reason) => {
+            reply(&json!({"permission": "deny", "user_message": reason, "agent_message": reason}))
+        }
     }
 }
 
@@ -352,7 +385,8 @@ fn generic(scanner: &Scanner, input: &[u8], options: &HookOptions) -> HookReply 
     if verdict.clean() {
         return reply(&json!({"decision": "allow"}));
     }
-    let mut answer = json!({"decision": "block", "reason": verdict.reason(), "findings": verdict.found});
+    let mut answer =
+        json!({"decision": "block", "reason": verdict.reason(), "findings": verdict.found});
     if options.redact {
         answer["redacted_text"] = Value::String(verdict.redact(&String::from_utf8_lossy(input)));
     }
@@ -365,10 +399,12 @@ mod tests {
 
     #[test]
     fn strings_are_named_by_their_path_in_the_payload() {
-        let value = json!({"command": "ls", "edits": [{"new": "a"}, {"old": "b", "n": 3}], "flag": true});
+        let value =
+            json!({"command": "ls", "edits": [{"new": "a"}, {"old": "b", "n": 3}], "flag": true});
         let mut pieces = Vec::new();
         strings("tool_input", &value, &mut pieces);
-        let names: Vec<(&str, &[u8])> = pieces.iter().map(|p| (p.name.as_str(), p.bytes.as_slice())).collect();
+        let names: Vec<(&str, &[u8])> =
+            pieces.iter().map(|p| (p.name.as_str(), p.bytes.as_slice())).collect();
         assert_eq!(
             names,
             [

@@ -114,16 +114,26 @@ mod tests {
 
     #[test]
     fn a_marker_on_the_same_line_accepts_the_secret() {
-        assert_eq!(at("a\ntoken = \"s3cr3t\" # leakhound:allow\nb", "s3cr3t"), Some(Marker::Leakhound));
+        assert_eq!(
+            at("a\ntoken = \"s3cr3t\" # leakhound:allow\nb", "s3cr3t"),
+            Some(Marker::Leakhound)
+        );
         assert_eq!(at("token = s3cr3t // gitleaks:allow", "s3cr3t"), Some(Marker::Gitleaks));
-        assert_eq!(at("token = s3cr3t  # pragma: allowlist secret", "s3cr3t"), Some(Marker::Pragma));
+        assert_eq!(
+            at("token = s3cr3t  # pragma: allowlist secret", "s3cr3t"),
+            Some(Marker::Pragma)
+        );
     }
 
     #[test]
     fn markers_on_other_lines_do_not_count() {
         assert_eq!(at("token = s3cr3t\n# leakhound:allow\n", "s3cr3t"), None);
         assert_eq!(at("# leakhound:allow\n\ntoken = s3cr3t\n", "s3cr3t"), None);
-        assert_eq!(at("x = 1 # gitleaks:allow\ntoken = s3cr3t\n", "s3cr3t"), None, "gitleaks: same line only");
+        assert_eq!(
+            at("x = 1 # gitleaks:allow\ntoken = s3cr3t\n", "s3cr3t"),
+            None,
+            "gitleaks: same line only"
+        );
         assert_eq!(at("token = s3cr3t", "s3cr3t"), None);
     }
 
@@ -137,7 +147,10 @@ mod tests {
 
     #[test]
     fn a_marker_after_a_multiline_match_counts_on_its_last_line() {
-        assert_eq!(at("k = \"AAAA\nBBBB\" # leakhound:allow\n", "AAAA\nBBBB"), Some(Marker::Leakhound));
+        assert_eq!(
+            at("k = \"AAAA\nBBBB\" # leakhound:allow\n", "AAAA\nBBBB"),
+            Some(Marker::Leakhound)
+        );
     }
 
     #[test]

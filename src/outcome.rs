@@ -151,9 +151,10 @@ impl NoticeKind {
     /// How serious this kind is: only deliberate skips are warnings.
     pub fn level(self) -> NoticeLevel {
         match self {
-            NoticeKind::TooLarge | NoticeKind::NotApplied | NoticeKind::SpecialMember | NoticeKind::Filtered => {
-                NoticeLevel::Warning
-            }
+            NoticeKind::TooLarge
+            | NoticeKind::NotApplied
+            | NoticeKind::SpecialMember
+            | NoticeKind::Filtered => NoticeLevel::Warning,
             _ => NoticeLevel::Error,
         }
     }
@@ -186,7 +187,9 @@ impl Notice {
     /// `skipped: N bytes is over --max-file-size` for `subject`.
     pub fn too_large(subject: Subject, size: u64) -> Notice {
         let message = match &subject {
-            Subject::Object { id, .. } => format!("skipped blob {id}: {size} bytes is over --max-file-size"),
+            Subject::Object { id, .. } => {
+                format!("skipped blob {id}: {size} bytes is over --max-file-size")
+            }
             _ => format!("skipped: {size} bytes is over --max-file-size"),
         };
         Notice::new(NoticeKind::TooLarge, subject, message)
@@ -210,8 +213,13 @@ pub enum SkipReason {
 
 impl SkipReason {
     /// Every reason, in report order.
-    pub const ALL: [SkipReason; 5] =
-        [SkipReason::Binary, SkipReason::TooLarge, SkipReason::Symlink, SkipReason::Special, SkipReason::Ignored];
+    pub const ALL: [SkipReason; 5] = [
+        SkipReason::Binary,
+        SkipReason::TooLarge,
+        SkipReason::Symlink,
+        SkipReason::Special,
+        SkipReason::Ignored,
+    ];
 
     /// The kebab-case name.
     pub fn as_str(self) -> &'static str {
@@ -452,7 +460,12 @@ impl Tally {
     }
 
     /// The outcome of a source: sorted findings, sorted notices and skipped paths.
-    pub fn finish(mut self, findings: Vec<Finding>, mut coverage: Coverage, duration: Duration) -> ScanOutcome {
+    pub fn finish(
+        mut self,
+        findings: Vec<Finding>,
+        mut coverage: Coverage,
+        duration: Duration,
+    ) -> ScanOutcome {
         self.stats.duration = duration;
         self.notices.sort();
         self.notices.dedup();
@@ -460,7 +473,13 @@ impl Tally {
             paths.sort();
         }
         coverage.skipped = self.skipped;
-        ScanOutcome { findings, suppressed: Vec::new(), notices: self.notices, stats: self.stats, coverage }
+        ScanOutcome {
+            findings,
+            suppressed: Vec::new(),
+            notices: self.notices,
+            stats: self.stats,
+            coverage,
+        }
     }
 }
 
@@ -515,6 +534,9 @@ mod tests {
     fn too_large_blobs_name_their_id() {
         let notice = Notice::too_large(Subject::Object { id: "abc".into(), path: None }, 9);
         assert_eq!(notice.message, "skipped blob abc: 9 bytes is over --max-file-size");
-        assert_eq!(Notice::too_large(Subject::Path("f".into()), 9).message, "skipped: 9 bytes is over --max-file-size");
+        assert_eq!(
+            Notice::too_large(Subject::Path("f".into()), 9).message,
+            "skipped: 9 bytes is over --max-file-size"
+        );
     }
 }

@@ -237,9 +237,9 @@ pub fn ref_exposure(name: &str) -> Exposure {
     if name.starts_with("refs/tags/") {
         return Exposure::Released;
     }
-    let branch = name
-        .strip_prefix("refs/heads/")
-        .or_else(|| name.strip_prefix("refs/remotes/").and_then(|rest| rest.split_once('/').map(|(_, b)| b)));
+    let branch = name.strip_prefix("refs/heads/").or_else(|| {
+        name.strip_prefix("refs/remotes/").and_then(|rest| rest.split_once('/').map(|(_, b)| b))
+    });
     match branch {
         _ if name == "HEAD" => Exposure::DefaultBranch,
         Some("main" | "master" | "trunk" | "HEAD") => Exposure::DefaultBranch,
@@ -316,7 +316,11 @@ mod tests {
 
     #[test]
     fn an_unchecked_high_severity_token_in_the_working_tree_is_high() {
-        let p = assess(&finding(vec![location(None)], None), &spec(Severity::High, Confidence::High), NOW);
+        let p = assess(
+            &finding(vec![location(None)], None),
+            &spec(Severity::High, Confidence::High),
+            NOW,
+        );
         // 30 severity + 15 confidence + 15 unknown validity + 12 working tree + 0 age.
         assert_eq!(
             (p.score, p.level, p.exposure, p.validity),
@@ -326,19 +330,31 @@ mod tests {
 
     #[test]
     fn a_live_old_key_released_in_a_tag_is_critical() {
-        let o = origin(OriginState::Reachable, &["refs/heads/feature", "refs/tags/v1.0"], "2020-01-01T00:00:00Z");
+        let o = origin(
+            OriginState::Reachable,
+            &["refs/heads/feature", "refs/tags/v1.0"],
+            "2020-01-01T00:00:00Z",
+        );
         let f = finding(vec![location(Some(o))], Some(ValidationStatus::Valid));
         let p = assess(&f, &spec(Severity::High, Confidence::High), NOW);
         // 30 + 15 + 30 + 15 released + 5 age = 95.
-        assert_eq!((p.score, p.level, p.exposure), (95, PriorityLevel::Critical, Exposure::Released));
+        assert_eq!(
+            (p.score, p.level, p.exposure),
+            (95, PriorityLevel::Critical, Exposure::Released)
+        );
     }
 
     #[test]
     fn proven_invalid_or_expired_credentials_are_capped_low() {
         let s = spec(Severity::Critical, Confidence::High);
-        let invalid = assess(&finding(vec![location(None)], Some(ValidationStatus::Revoked)), &s, NOW);
-        assert_eq!((invalid.score, invalid.level, invalid.validity), (20, PriorityLevel::Low, Validity::Invalid));
-        let expired = assess(&finding(vec![location(None)], Some(ValidationStatus::Expired)), &s, NOW);
+        let invalid =
+            assess(&finding(vec![location(None)], Some(ValidationStatus::Revoked)), &s, NOW);
+        assert_eq!(
+            (invalid.score, invalid.level, invalid.validity),
+            (20, PriorityLevel::Low, Validity::Invalid)
+        );
+        let expired =
+            assess(&finding(vec![location(None)], Some(ValidationStatus::Expired)), &s, NOW);
         assert_eq!((expired.score, expired.level), (35, PriorityLevel::Low));
     }
 
@@ -366,7 +382,10 @@ mod tests {
     fn age_adds_points_as_exposure_lengthens() {
         let s = spec(Severity::Medium, Confidence::Medium);
         let at = |date: &str| {
-            let f = finding(vec![location(Some(origin(OriginState::Reachable, &["refs/heads/x"], date)))], None);
+            let f = finding(
+                vec![location(Some(origin(OriginState::Reachable, &["refs/heads/x"], date)))],
+                None,
+            );
             assess(&f, &s, NOW).score
         };
         // NOW is 2027-01-15; 20 + 8 + 15 + 10 = 53 before age.

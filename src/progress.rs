@@ -84,7 +84,8 @@ impl Display {
             ProgressChoice::Never => false,
             ProgressChoice::Always => true,
             ProgressChoice::Auto => {
-                std::io::stderr().is_terminal() && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+                std::io::stderr().is_terminal()
+                    && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
             }
         };
         if quiet || !on {
@@ -93,7 +94,8 @@ impl Display {
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let drawn = Arc::new(AtomicBool::new(false));
         let thread = {
-            let (progress, stop, drawn) = (Arc::clone(progress), Arc::clone(&stop), Arc::clone(&drawn));
+            let (progress, stop, drawn) =
+                (Arc::clone(progress), Arc::clone(&stop), Arc::clone(&drawn));
             std::thread::spawn(move || draw_until_stopped(&progress, &stop, &drawn))
         };
         Some(Display { stop, drawn, thread: Some(thread) })
@@ -109,7 +111,8 @@ fn draw_until_stopped(progress: &Progress, stop: &(Mutex<bool>, Condvar), drawn:
         let _ = err.flush();
         drawn.store(true, Ordering::Relaxed);
         drop(err);
-        stopped = wake.wait_timeout(stopped, TICK).unwrap_or_else(std::sync::PoisonError::into_inner).0;
+        stopped =
+            wake.wait_timeout(stopped, TICK).unwrap_or_else(std::sync::PoisonError::into_inner).0;
     }
 }
 

@@ -60,9 +60,16 @@ pub fn escape_for_terminal(text: &str) -> Cow<'_, str> {
 /// field can never start a line of the file.
 pub fn csv_cell(cell: &str) -> String {
     let escaped = escape_for_terminal(cell);
-    let defused: Cow<'_, str> =
-        if escaped.starts_with(['=', '+', '-', '@']) { Cow::Owned(format!("'{escaped}")) } else { escaped };
-    if defused.contains([',', '"']) { format!("\"{}\"", defused.replace('"', "\"\"")) } else { defused.into_owned() }
+    let defused: Cow<'_, str> = if escaped.starts_with(['=', '+', '-', '@']) {
+        Cow::Owned(format!("'{escaped}"))
+    } else {
+        escaped
+    };
+    if defused.contains([',', '"']) {
+        format!("\"{}\"", defused.replace('"', "\"\""))
+    } else {
+        defused.into_owned()
+    }
 }
 
 /// A writer for JSON documents that writes bidi controls, Unicode separators, DEL and C1 controls
@@ -193,7 +200,11 @@ mod tests {
             let unquoted = cell.trim_start_matches('"');
             assert!(!unquoted.starts_with(['=', '+', '-', '@']), "{name:?} -> {cell:?}");
         }
-        assert_eq!(csv_cell("::error file=x::forged"), "::error file=x::forged", "cannot start a line anyway");
+        assert_eq!(
+            csv_cell("::error file=x::forged"),
+            "::error file=x::forged",
+            "cannot start a line anyway"
+        );
         assert_eq!(csv_cell("two\nlines"), "two\\nlines");
     }
 
@@ -232,7 +243,10 @@ mod tests {
             let bytes = json.as_bytes();
             for split in 0..=bytes.len() {
                 let escaped = through_escaper(&[&bytes[..split], &bytes[split..]]);
-                assert!(!escaped.chars().any(is_dangerous), "{name:?} split at {split}: {escaped:?}");
+                assert!(
+                    !escaped.chars().any(is_dangerous),
+                    "{name:?} split at {split}: {escaped:?}"
+                );
                 let back: serde_json::Value = serde_json::from_str(&escaped).unwrap();
                 assert_eq!(back["path"], *name, "split at {split}");
             }

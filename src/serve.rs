@@ -120,7 +120,11 @@ impl FindingView {
         let position = location.map(|l| &l.position);
         FindingView {
             rule_id: finding.rule_id.clone(),
-            rule_name: rules.rules().get(finding.rule).map(|r| r.spec.name.clone()).unwrap_or_default(),
+            rule_name: rules
+                .rules()
+                .get(finding.rule)
+                .map(|r| r.spec.name.clone())
+                .unwrap_or_default(),
             secret: shown(finding.secret.expose(), show_secrets),
             redacted: !show_secrets,
             path: location.map(|l| l.path.clone()).unwrap_or_default(),
@@ -189,7 +193,11 @@ pub enum LineRead {
 }
 
 /// Reads the next line into `buf` (cleared first), never buffering more than `max` bytes.
-pub fn read_bounded_line(input: &mut impl BufRead, max: usize, buf: &mut Vec<u8>) -> io::Result<LineRead> {
+pub fn read_bounded_line(
+    input: &mut impl BufRead,
+    max: usize,
+    buf: &mut Vec<u8>,
+) -> io::Result<LineRead> {
     buf.clear();
     let mut seen = 0usize;
     loop {
@@ -249,7 +257,11 @@ impl Server {
 
     /// Answers every request line of `input` on `output`, in order, flushing after each,
     /// until end of input. Only an I/O error on either stream ends it early.
-    pub fn run(&self, input: &mut impl BufRead, output: &mut impl Write) -> io::Result<SessionSummary> {
+    pub fn run(
+        &self,
+        input: &mut impl BufRead,
+        output: &mut impl Write,
+    ) -> io::Result<SessionSummary> {
         let mut summary = SessionSummary::default();
         let mut line = Vec::new();
         loop {
@@ -260,7 +272,10 @@ impl Server {
                 LineRead::TooLarge(size) => error_response(
                     &Value::Null,
                     ErrorKind::TooLarge,
-                    &format!("request of {size} bytes is over the limit of {} bytes", self.max_request),
+                    &format!(
+                        "request of {size} bytes is over the limit of {} bytes",
+                        self.max_request
+                    ),
                 ),
             };
             summary.requests += 1;
@@ -275,7 +290,9 @@ impl Server {
     pub fn answer(&self, line: &[u8]) -> Value {
         let mut value: Value = match serde_json::from_slice(line) {
             Ok(value) => value,
-            Err(e) => return error_response(&Value::Null, ErrorKind::BadJson, &format!("not JSON: {e}")),
+            Err(e) => {
+                return error_response(&Value::Null, ErrorKind::BadJson, &format!("not JSON: {e}"));
+            }
         };
         let id = value.as_object_mut().and_then(|o| o.remove("id")).unwrap_or(Value::Null);
         let reply = match serde_json::from_value::<Request>(value) {
@@ -299,17 +316,25 @@ impl Server {
                 let outcome = self.scanner.scan_bytes(&name, text.as_bytes());
                 to_value(&scan_reply(self.scanner.rules(), &outcome, show_secrets))
             }
-            Request::ScanPath { paths, show_secrets } => match pipeline::run(&Target::Paths(paths), &self.config, None)
-            {
-                Ok(scanned) => to_value(&scan_reply(&scanned.rules, &scanned.outcome, show_secrets)),
-                Err(e) => Reply::Err(ErrorKind::ScanFailed, e.to_string()),
-            },
+            Request::ScanPath { paths, show_secrets } => {
+                match pipeline::run(&Target::Paths(paths), &self.config, None) {
+                    Ok(scanned) => {
+                        to_value(&scan_reply(&scanned.rules, &scanned.outcome, show_secrets))
+                    }
+                    Err(e) => Reply::Err(ErrorKind::ScanFailed, e.to_string()),
+                }
+            }
             Request::Explain { text, line, show_secrets } => to_value(&serde_json::json!({
                 "candidates": self.explain(text.as_bytes(), line, show_secrets)
             })),
             Request::Rules => {
-                let rules: Vec<RuleView<'_>> =
-                    self.scanner.rules().rules().iter().map(|r| RuleView { id: r.id(), name: &r.spec.name }).collect();
+                let rules: Vec<RuleView<'_>> = self
+                    .scanner
+                    .rules()
+                    .rules()
+                    .iter()
+                    .map(|r| RuleView { id: r.id(), name: &r.spec.name })
+                    .collect();
                 to_value(&serde_json::json!({ "rules": rules }))
             }
         }
@@ -401,7 +426,10 @@ mod tests {
     #[test]
     fn a_line_over_the_limit_is_drained_and_the_next_one_still_read() {
         let got = lines(b"0123456789abcdef\nok\n", 8);
-        assert_eq!(got, vec![(LineRead::TooLarge(16), Vec::new()), (LineRead::Line, b"ok".to_vec())]);
+        assert_eq!(
+            got,
+            vec![(LineRead::TooLarge(16), Vec::new()), (LineRead::Line, b"ok".to_vec())]
+        );
     }
 
     #[test]

@@ -44,7 +44,12 @@ pub struct Suppressor {
 
 impl Suppressor {
     /// A suppressor over `roots`; `fallback` serves paths under none of them.
-    pub fn new(mut roots: Vec<Root>, fallback: ConfigTree, baseline: Option<Baseline>, inline: bool) -> Suppressor {
+    pub fn new(
+        mut roots: Vec<Root>,
+        fallback: ConfigTree,
+        baseline: Option<Baseline>,
+        inline: bool,
+    ) -> Suppressor {
         roots.sort_by_key(|r| std::cmp::Reverse(r.prefix.len()));
         Suppressor { roots, fallback, baseline, inline }
     }
@@ -74,7 +79,12 @@ impl Suppressor {
     }
 
     /// Why this location is suppressed, if it is.
-    pub fn suppression(&mut self, rules: &RuleSet, finding: &Finding, location: &Location) -> Option<Suppression> {
+    pub fn suppression(
+        &mut self,
+        rules: &RuleSet,
+        finding: &Finding,
+        location: &Location,
+    ) -> Option<Suppression> {
         if self.inline
             && let Some(marker) = location.marker
         {
@@ -92,7 +102,10 @@ impl Suppressor {
             path: &rel,
             secret: finding.secret.expose(),
             commit,
-            builtin: rules.rules().get(finding.rule).is_some_and(|r| r.origin.starts_with("builtin:")),
+            builtin: rules
+                .rules()
+                .get(finding.rule)
+                .is_some_and(|r| r.origin.starts_with("builtin:")),
         };
         if let Some(allowed) = tree.chain(&rel).allows(&subject) {
             return Some(Suppression {
@@ -112,15 +125,20 @@ impl Suppressor {
             commit,
         };
         let (line, reason) = baseline.accepts(&subject)?;
-        Some(Suppression { kind: SuppressionKind::Baseline, file: baseline.file.clone(), line: line as u64, reason })
+        Some(Suppression {
+            kind: SuppressionKind::Baseline,
+            file: baseline.file.clone(),
+            line: line as u64,
+            reason,
+        })
     }
 
     /// The index of the scan root a location path lies under (roots are longest first). The
     /// current directory's root (prefix `""`) holds only relative paths that stay inside it.
     fn root_of(&self, path: &str) -> Option<usize> {
-        self.roots
-            .iter()
-            .position(|r| path.starts_with(r.prefix.as_str()) && (!r.prefix.is_empty() || stays_inside(path)))
+        self.roots.iter().position(|r| {
+            path.starts_with(r.prefix.as_str()) && (!r.prefix.is_empty() || stays_inside(path))
+        })
     }
 
     /// A location path relative to its scan root (as configuration and baselines see it).
@@ -145,7 +163,11 @@ impl Suppressor {
                 if error.line == 0 { String::new() } else { format!("line {}: ", error.line) },
                 error.message
             );
-            outcome.push_notice(Notice::new(NoticeKind::InvalidConfig, Subject::Config(error.file.clone()), message));
+            outcome.push_notice(Notice::new(
+                NoticeKind::InvalidConfig,
+                Subject::Config(error.file.clone()),
+                message,
+            ));
         }
         let trees = self.roots.iter().map(|r| &r.tree).chain(std::iter::once(&self.fallback));
         for (file, key) in trees.flat_map(ConfigTree::unknown_keys) {
@@ -188,18 +210,23 @@ impl Setup {
         let mut roots = Vec::new();
         for path in paths.iter().filter(|p| is_scan_root(p)) {
             let prefix = root_prefix(path);
-            let source: Option<Box<dyn ConfigSource>> = filter
-                .repo_config
-                .then(|| Box::new(FsFiles { root: path.clone(), shown: prefix.clone() }) as Box<dyn ConfigSource>);
+            let source: Option<Box<dyn ConfigSource>> = filter.repo_config.then(|| {
+                Box::new(FsFiles { root: path.clone(), shown: prefix.clone() })
+                    as Box<dyn ConfigSource>
+            });
             roots.push(Root { prefix, tree: ConfigTree::open(source, explicit.clone())? });
         }
         if named_files_under_current_dir(paths) && !roots.iter().any(|r| r.prefix.is_empty()) {
             // Files named relative to the current directory (as a pre-commit hook names them)
             // follow its configuration, as they would in a scan of `.`.
-            let source = filter
-                .repo_config
-                .then(|| Box::new(FsFiles { root: PathBuf::from("."), shown: String::new() }) as Box<dyn ConfigSource>);
-            roots.push(Root { prefix: String::new(), tree: ConfigTree::open(source, explicit.clone())? });
+            let source = filter.repo_config.then(|| {
+                Box::new(FsFiles { root: PathBuf::from("."), shown: String::new() })
+                    as Box<dyn ConfigSource>
+            });
+            roots.push(Root {
+                prefix: String::new(),
+                tree: ConfigTree::open(source, explicit.clone())?,
+            });
         }
         let baseline = match &filter.baseline {
             Some(path) => Some(Baseline::read(path)?),
@@ -209,26 +236,31 @@ impl Setup {
     }
 
     /// Builds the setup from roots already opened; `explicit` is the `-c` configuration.
-    #[allow(clippy::disallowed_methods, reason = "rule files named by the -c configuration the user gave")]
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "rule files named by the -c configuration the user gave"
+    )]
     pub fn assemble(
         roots: Vec<Root>,
         explicit: Option<RepoConfig>,
         filter: &FilterConfig,
         baseline: Option<Baseline>,
     ) -> Result<Setup, ConfigError> {
-        let (rule_sources, builtin_rules) = if let (Some(config), Some(path)) = (&explicit, &filter.config) {
-            let dir = path.parent().unwrap_or(std::path::Path::new(""));
-            let read = |rel: &str| std::fs::read(dir.join(rel)).map(Some).map_err(|e| e.to_string());
-            (configured_rules(config, &read)?, config.builtin.as_ref().is_none_or(|b| b.value))
-        } else {
-            let mut sources = Vec::new();
-            for root in &roots {
-                if let (Some(config), Some(source)) = (root.tree.root(), root.tree.source()) {
-                    sources.extend(configured_rules(config, &|rel| source.read(rel))?);
+        let (rule_sources, builtin_rules) =
+            if let (Some(config), Some(path)) = (&explicit, &filter.config) {
+                let dir = path.parent().unwrap_or(std::path::Path::new(""));
+                let read =
+                    |rel: &str| std::fs::read(dir.join(rel)).map(Some).map_err(|e| e.to_string());
+                (configured_rules(config, &read)?, config.builtin.as_ref().is_none_or(|b| b.value))
+            } else {
+                let mut sources = Vec::new();
+                for root in &roots {
+                    if let (Some(config), Some(source)) = (root.tree.root(), root.tree.source()) {
+                        sources.extend(configured_rules(config, &|rel| source.read(rel))?);
+                    }
                 }
-            }
-            (sources, true)
-        };
+                (sources, true)
+            };
         let fallback = ConfigTree::open(None, explicit)?;
         let suppressor = Suppressor::new(roots, fallback, baseline, filter.inline_allow);
         Ok(Setup { suppressor, rule_sources, builtin_rules })
@@ -238,7 +270,10 @@ impl Setup {
 /// The `.leakhound-baseline` of the first directory in `paths` that has one (then of the current
 /// directory, when files are named under it), when the filter asks for a root baseline. Read like
 /// a root config: a symlink is not followed.
-fn first_root_baseline(paths: &[PathBuf], filter: &FilterConfig) -> Result<Option<Baseline>, ConfigError> {
+fn first_root_baseline(
+    paths: &[PathBuf],
+    filter: &FilterConfig,
+) -> Result<Option<Baseline>, ConfigError> {
     if !filter.root_baseline {
         return Ok(None);
     }
@@ -257,7 +292,9 @@ fn first_root_baseline(paths: &[PathBuf], filter: &FilterConfig) -> Result<Optio
 pub fn root_baseline(source: &dyn ConfigSource) -> Result<Option<Baseline>, ConfigError> {
     let shown = source.describe(baseline::DEFAULT_FILE);
     let whole_file = |message: String| ConfigError { file: shown.clone(), line: 0, message };
-    let Some(bytes) = source.read(baseline::DEFAULT_FILE).map_err(|m| whole_file(format!("cannot read: {m}")))? else {
+    let Some(bytes) =
+        source.read(baseline::DEFAULT_FILE).map_err(|m| whole_file(format!("cannot read: {m}")))?
+    else {
         return Ok(None);
     };
     let text = String::from_utf8(bytes).map_err(|_| whole_file("baseline is not UTF-8".into()))?;
@@ -274,12 +311,17 @@ fn is_scan_root(path: &std::path::Path) -> bool {
 /// Whether some path named on the command line is a file given relative to the current
 /// directory without leaving it.
 fn named_files_under_current_dir(paths: &[PathBuf]) -> bool {
-    paths.iter().any(|p| p.as_os_str() != "-" && !p.is_dir() && stays_inside(&crate::source::display_path(p)))
+    paths.iter().any(|p| {
+        p.as_os_str() != "-" && !p.is_dir() && stays_inside(&crate::source::display_path(p))
+    })
 }
 
 /// A relative `/`-separated path with no `..` component.
 fn stays_inside(path: &str) -> bool {
-    !path.is_empty() && !path.starts_with('/') && !path.contains(':') && !path.split('/').any(|c| c == "..")
+    !path.is_empty()
+        && !path.starts_with('/')
+        && !path.contains(':')
+        && !path.split('/').any(|c| c == "..")
 }
 
 /// How a scan root's paths begin in locations: `""` for `.`, else the root and a `/`.
@@ -293,14 +335,19 @@ fn root_prefix(path: &std::path::Path) -> String {
 type ReadFile<'a> = dyn Fn(&str) -> Result<Option<Vec<u8>>, String> + 'a;
 
 /// The rule files a configuration names, read with `read`.
-fn configured_rules(config: &RepoConfig, read: &ReadFile<'_>) -> Result<Vec<RuleSource>, ConfigError> {
+fn configured_rules(
+    config: &RepoConfig,
+    read: &ReadFile<'_>,
+) -> Result<Vec<RuleSource>, ConfigError> {
     let mut sources = Vec::new();
     for file in &config.rule_files {
-        let error = |message: String| ConfigError { file: config.file.clone(), line: file.line, message };
+        let error =
+            |message: String| ConfigError { file: config.file.clone(), line: file.line, message };
         let bytes = read(&file.value)
             .map_err(|e| error(format!("cannot read rule file {}: {e}", file.value)))?
             .ok_or_else(|| error(format!("rule file {} does not exist", file.value)))?;
-        let text = String::from_utf8(bytes).map_err(|_| error(format!("rule file {} is not UTF-8", file.value)))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| error(format!("rule file {} is not UTF-8", file.value)))?;
         sources.push(RuleSource { origin: file.value.clone(), text });
     }
     Ok(sources)
@@ -352,20 +399,32 @@ mod tests {
 
     #[test]
     fn locations_are_split_and_nothing_is_lost() {
-        let root = Root { prefix: "repo/".into(), tree: tree("[[allow]]\npaths = [\"tests/**\"]\n") };
+        let root =
+            Root { prefix: "repo/".into(), tree: tree("[[allow]]\npaths = [\"tests/**\"]\n") };
         let mut s = Suppressor::new(vec![root], ConfigTree::empty(), None, true);
         let mut out = outcome(vec![finding(
             "r",
             "s3cret",
-            &[("repo/src/a.py", None), ("repo/tests/b.py", None), ("repo/src/c.py", Some(Marker::Gitleaks))],
+            &[
+                ("repo/src/a.py", None),
+                ("repo/tests/b.py", None),
+                ("repo/src/c.py", Some(Marker::Gitleaks)),
+            ],
         )]);
         s.apply(&mut out, &rules());
         assert_eq!(out.findings.len(), 1);
         assert_eq!(out.findings[0].locations.len(), 1);
         assert_eq!(out.findings[0].locations[0].path, "repo/src/a.py");
         assert_eq!(out.suppressed.len(), 1);
-        let kinds: Vec<_> = out.suppressed[0].suppressions.iter().map(|s| (s.kind, s.file.as_str())).collect();
-        assert_eq!(kinds, [(SuppressionKind::InlineMarker, "repo/src/c.py"), (SuppressionKind::Config, "cfg.toml")]);
+        let kinds: Vec<_> =
+            out.suppressed[0].suppressions.iter().map(|s| (s.kind, s.file.as_str())).collect();
+        assert_eq!(
+            kinds,
+            [
+                (SuppressionKind::InlineMarker, "repo/src/c.py"),
+                (SuppressionKind::Config, "cfg.toml")
+            ]
+        );
         assert_eq!(out.suppressed[0].locations.len(), 2);
     }
 
@@ -383,7 +442,10 @@ mod tests {
         native.add("r", b"s3cret", None);
         let base = Baseline::parse(&native.render(), "base.txt").unwrap();
         let mut s = Suppressor::new(Vec::new(), ConfigTree::empty(), Some(base), true);
-        let mut out = outcome(vec![finding("r", "s3cret", &[("a", None)]), finding("r", "other", &[("a", None)])]);
+        let mut out = outcome(vec![
+            finding("r", "s3cret", &[("a", None)]),
+            finding("r", "other", &[("a", None)]),
+        ]);
         s.apply(&mut out, &rules());
         assert_eq!((out.findings.len(), out.suppressed.len()), (1, 1));
         let why = &out.suppressed[0].suppressions[0];

@@ -247,7 +247,8 @@ pub fn trace(config: &TraceConfig, secret: &Secret) -> Result<Timeline, TraceErr
     let outcome = git::scan(&scan, &matcher)?;
     let occurrences = occurrences(&outcome.findings, secret);
     let mut notices = outcome.notices;
-    let repo = git::open::open(&config.repo, config.allow_external_objects).map_err(git::GitError::from)?;
+    let repo = git::open::open(&config.repo, config.allow_external_objects)
+        .map_err(git::GitError::from)?;
     let repo = repo.repo.to_thread_local();
     let blobs: HashSet<ObjectId> =
         occurrences.iter().filter_map(|o| ObjectId::from_hex(o.blob.as_bytes()).ok()).collect();
@@ -312,7 +313,8 @@ impl Walker<'_> {
         }
         out.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
         let head = self.repo.head().ok();
-        let default_branch = head.as_ref().and_then(|h| h.referent_name()).map(|n| n.as_bstr().to_string());
+        let default_branch =
+            head.as_ref().and_then(|h| h.referent_name()).map(|n| n.as_bstr().to_string());
         let head_tip = head.and_then(|h| h.id()).map(gix::Id::detach);
         let at_head = head_tip.is_some_and(|id| self.commit_holds(id).unwrap_or(false));
         (out, default_branch, at_head)
@@ -333,7 +335,11 @@ impl Walker<'_> {
             match reference.peel_to_id() {
                 Ok(id) => tips.push((name, id.detach())),
                 Err(e) => {
-                    self.error(NoticeKind::Unreadable, Subject::Ref(name), format!("cannot resolve the ref: {e}"));
+                    self.error(
+                        NoticeKind::Unreadable,
+                        Subject::Ref(name),
+                        format!("cannot resolve the ref: {e}"),
+                    );
                 }
             }
         }
@@ -417,12 +423,18 @@ impl Walker<'_> {
         }
         if depth > MAX_DEPTH {
             let message = format!("nested deeper than {MAX_DEPTH}, not examined");
-            self.error(NoticeKind::BudgetExhausted, Subject::Object { id: id.to_string(), path: None }, message);
+            self.error(
+                NoticeKind::BudgetExhausted,
+                Subject::Object { id: id.to_string(), path: None },
+                message,
+            );
             return false;
         }
         let entries: Vec<(bool, ObjectId)> = match self.repo.find_tree(id) {
             Ok(tree) => match tree.decode() {
-                Ok(decoded) => decoded.entries.iter().map(|e| (e.mode.is_tree(), e.oid.to_owned())).collect(),
+                Ok(decoded) => {
+                    decoded.entries.iter().map(|e| (e.mode.is_tree(), e.oid.to_owned())).collect()
+                }
                 Err(e) => {
                     let subject = Subject::Object { id: id.to_string(), path: None };
                     self.error(NoticeKind::Unreadable, subject, format!("corrupt tree: {e}"));
@@ -435,9 +447,9 @@ impl Walker<'_> {
                 Vec::new()
             }
         };
-        let holds = entries
-            .into_iter()
-            .any(|(is_tree, oid)| if is_tree { self.tree_holds(oid, depth + 1) } else { self.blobs.contains(&oid) });
+        let holds = entries.into_iter().any(|(is_tree, oid)| {
+            if is_tree { self.tree_holds(oid, depth + 1) } else { self.blobs.contains(&oid) }
+        });
         self.trees.insert(id, holds);
         holds
     }

@@ -14,7 +14,9 @@ use crate::config::ReadConfig;
 use crate::content::{LocatedMatch, ReadOptions, ReadSummary, Reader};
 use crate::matcher::Matcher;
 use crate::outcome::{Notice, NoticeKind, Subject};
-use crate::source::archive::{self, ArchiveProblem, Event, Limits, Problem, SNIFF_LEN, ScanBudget, sniff};
+use crate::source::archive::{
+    self, ArchiveProblem, Event, Limits, Problem, SNIFF_LEN, ScanBudget, sniff,
+};
 
 /// How to treat archives in one scan: the configured bounds and the live scan-wide budget.
 #[derive(Debug, Clone)]
@@ -67,10 +69,13 @@ pub fn archive_notice(subject: &Subject, problem: &ArchiveProblem) -> Notice {
     };
     let member = &problem.path;
     let (subject, message) = match subject {
-        Subject::Path(path) => (Subject::Path(format!("{path}{member}")), problem.problem.to_string()),
-        Subject::Object { id, path: Some(path) } => {
-            (Subject::Object { id: id.clone(), path: Some(format!("{path}{member}")) }, problem.problem.to_string())
+        Subject::Path(path) => {
+            (Subject::Path(format!("{path}{member}")), problem.problem.to_string())
         }
+        Subject::Object { id, path: Some(path) } => (
+            Subject::Object { id: id.clone(), path: Some(format!("{path}{member}")) },
+            problem.problem.to_string(),
+        ),
         other if member.is_empty() => (other.clone(), problem.problem.to_string()),
         other => (other.clone(), format!("{member}: {}", problem.problem)),
     };
@@ -127,23 +132,32 @@ pub fn scan_bytes(
     let mut unpacked = Unpacked::default();
     let relative = |path: &str| path.strip_prefix(name).unwrap_or(path).to_string();
     if let Some(limits) = &archives.limits {
-        unpacked.archive = archive::expand(name, bytes, limits, &archives.budget, &mut |event| match event {
-            Event::Entry(entry) => {
-                let mut found = Vec::new();
-                let summary = reader.scan_blob(matcher, entry.bytes, read, &mut found);
-                unpacked.summary.bytes += summary.bytes;
-                let member = relative(entry.path);
-                unpacked.matches.extend(found.into_iter().map(|found| MemberMatch { member: member.clone(), found }));
-            }
-            Event::Problem(problem) => {
-                unpacked.problems.push(ArchiveProblem { path: relative(&problem.path), problem: problem.problem });
-            }
-        });
+        unpacked.archive =
+            archive::expand(name, bytes, limits, &archives.budget, &mut |event| match event {
+                Event::Entry(entry) => {
+                    let mut found = Vec::new();
+                    let summary = reader.scan_blob(matcher, entry.bytes, read, &mut found);
+                    unpacked.summary.bytes += summary.bytes;
+                    let member = relative(entry.path);
+                    unpacked.matches.extend(
+                        found
+                            .into_iter()
+                            .map(|found| MemberMatch { member: member.clone(), found }),
+                    );
+                }
+                Event::Problem(problem) => {
+                    unpacked.problems.push(ArchiveProblem {
+                        path: relative(&problem.path),
+                        problem: problem.problem,
+                    });
+                }
+            });
     }
     if !unpacked.archive {
         let mut found = Vec::new();
         unpacked.summary = reader.scan_blob(matcher, bytes, read, &mut found);
-        unpacked.matches = found.into_iter().map(|found| MemberMatch { member: String::new(), found }).collect();
+        unpacked.matches =
+            found.into_iter().map(|found| MemberMatch { member: String::new(), found }).collect();
     }
     unpacked
 }
@@ -167,7 +181,10 @@ pub fn scan_stream<R: Read>(
             return (Unpacked::default(), Some(e));
         }
         if sniff(&head).is_some() {
-            if let Err(e) = (&mut source).take(limits.max_archive_bytes.saturating_add(1)).read_to_end(&mut head) {
+            if let Err(e) = (&mut source)
+                .take(limits.max_archive_bytes.saturating_add(1))
+                .read_to_end(&mut head)
+            {
                 return (Unpacked::default(), Some(e));
             }
             if head.len() as u64 <= limits.max_archive_bytes {
@@ -190,7 +207,8 @@ fn scan_plain<R: Read>(
 ) -> (Unpacked, Option<io::Error>) {
     let mut found = Vec::new();
     let result = reader.scan(matcher, source, read, &mut found);
-    let located = found.into_iter().map(|found| MemberMatch { member: String::new(), found }).collect();
+    let located =
+        found.into_iter().map(|found| MemberMatch { member: String::new(), found }).collect();
     match result {
         Ok(summary) => (Unpacked { matches: located, summary, ..Unpacked::default() }, None),
         Err(e) => (Unpacked { matches: located, ..Unpacked::default() }, Some(e)),

@@ -7,13 +7,15 @@
 use leakhound::source::archive::{self, Event, Limits, ScanBudget};
 use libfuzzer_sys::fuzz_target;
 
-const MAGICS: [&[u8]; 6] = [b"PK\x03\x04", b"\x1f\x8b\x08", b"BZh91AY&SY", b"\xfd7zXZ\0", b"\x28\xb5\x2f\xfd", b""];
+const MAGICS: [&[u8]; 6] =
+    [b"PK\x03\x04", b"\x1f\x8b\x08", b"BZh91AY&SY", b"\xfd7zXZ\0", b"\x28\xb5\x2f\xfd", b""];
 
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, rest)) = data.split_first() else { return };
     let mut bytes = MAGICS[usize::from(pick) % MAGICS.len()].to_vec();
     bytes.extend_from_slice(rest);
-    let limits = Limits { max_depth: 3, max_archive_bytes: 4 << 20, max_entries: 1000, max_ratio: 100 };
+    let limits =
+        Limits { max_depth: 3, max_archive_bytes: 4 << 20, max_entries: 1000, max_ratio: 100 };
     let budget = ScanBudget::new(8 << 20);
     let mut total = 0u64;
     archive::expand("item", &bytes, &limits, &budget, &mut |event| {

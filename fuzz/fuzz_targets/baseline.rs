@@ -11,11 +11,19 @@ fuzz_target!(|data: &[u8]| {
     for name in ["base.txt", ".gitleaksignore"] {
         match Baseline::parse(text, name) {
             Ok(baseline) => {
-                let subject = Subject { rule: "r", secret: data, path: "a", shown: "a", line: 1, commit: None };
+                let subject = Subject {
+                    rule: "r",
+                    secret: data,
+                    path: "a",
+                    shown: "a",
+                    line: 1,
+                    commit: None,
+                };
                 let _ = baseline.accepts(&subject);
                 if let BaselineKind::Native(native) = &baseline.kind {
                     let rendered = native.render();
-                    let again = Baseline::parse(&rendered, name).expect("a rendered baseline parses");
+                    let again =
+                        Baseline::parse(&rendered, name).expect("a rendered baseline parses");
                     let BaselineKind::Native(again) = again.kind else { panic!("format changed") };
                     assert_eq!(again.render(), rendered, "render is a fixed point");
                 }

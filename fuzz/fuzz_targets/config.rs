@@ -14,7 +14,13 @@ fuzz_target!(|data: &[u8]| {
             let chain = Chain { configs: vec![Arc::new(config)] };
             let text = String::from_utf8_lossy(data);
             for path in ["a.py", "tests/fixtures/x.env", text.as_ref()] {
-                let subject = Subject { rule: "generic.password", path, secret: data, commit: Some("abcdef1"), builtin: true };
+                let subject = Subject {
+                    rule: "generic.password",
+                    path,
+                    secret: data,
+                    commit: Some("abcdef1"),
+                    builtin: true,
+                };
                 if let Some(allowed) = chain.allows(&subject) {
                     assert!(allowed.line >= 1, "an allowlist hit names its line");
                 }

@@ -15,7 +15,8 @@ use libfuzzer_sys::fuzz_target;
 
 fn matcher() -> &'static Matcher {
     static MATCHER: OnceLock<Matcher> = OnceLock::new();
-    MATCHER.get_or_init(|| Matcher::new(Arc::new(RuleSet::load(&[]).expect("built-in rules compile"))))
+    MATCHER
+        .get_or_init(|| Matcher::new(Arc::new(RuleSet::load(&[]).expect("built-in rules compile"))))
 }
 
 /// Hands out `step` bytes per read (cycling through a few sizes).
@@ -65,25 +66,40 @@ fuzz_target!(|input: &[u8]| {
                 content::Utf16::Be => u.to_be_bytes(),
             })
             .collect();
-        assert_eq!(content::decode_utf16(&again, encoding), text.strip_prefix('\u{feff}').unwrap_or(&text));
+        assert_eq!(
+            content::decode_utf16(&again, encoding),
+            text.strip_prefix('\u{feff}').unwrap_or(&text)
+        );
     }
     let matcher = matcher();
     let mut reader = Reader::with_exact_window(matcher, window, overlap);
     let mut found = Vec::new();
     let options = ReadOptions { scan_binary: true, binary_strings: false };
-    let summary =
-        reader.scan(matcher, Uneven { data, step: 0 }, options, &mut found).expect("reading memory never fails");
+    let summary = reader
+        .scan(matcher, Uneven { data, step: 0 }, options, &mut found)
+        .expect("reading memory never fails");
     let text = scanned_text(data);
     assert_eq!(summary.bytes, text.len() as u64, "every byte is scanned exactly once");
     for m in &found {
         let offset = m.position.offset as usize;
         assert_eq!(m.found.secret.start, offset);
         if m.found.layers().is_none() {
-            assert_eq!(&text[m.found.secret.clone()], &m.secret[..], "a match points at other bytes");
+            assert_eq!(
+                &text[m.found.secret.clone()],
+                &m.secret[..],
+                "a match points at other bytes"
+            );
         } else {
             // Found under a decoding layer: located at the encoded bytes, reported decoded.
-            assert!(m.found.secret.end <= text.len() && !m.secret.is_empty(), "a decoded match outside the text");
+            assert!(
+                m.found.secret.end <= text.len() && !m.secret.is_empty(),
+                "a decoded match outside the text"
+            );
         }
-        assert_eq!((m.position.line, m.position.column), line_and_column(&text, offset), "wrong line or column");
+        assert_eq!(
+            (m.position.line, m.position.column),
+            line_and_column(&text, offset),
+            "wrong line or column"
+        );
     }
 });

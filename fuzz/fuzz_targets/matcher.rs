@@ -11,7 +11,8 @@ use libfuzzer_sys::fuzz_target;
 
 fn matcher() -> &'static Matcher {
     static MATCHER: OnceLock<Matcher> = OnceLock::new();
-    MATCHER.get_or_init(|| Matcher::new(Arc::new(RuleSet::load(&[]).expect("built-in rules compile"))))
+    MATCHER
+        .get_or_init(|| Matcher::new(Arc::new(RuleSet::load(&[]).expect("built-in rules compile"))))
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -21,9 +22,17 @@ fuzz_target!(|data: &[u8]| {
     matcher.scan(data, &mut scratch, &mut found);
     for m in &found {
         assert!(m.rule < matcher.rules().rules().len());
-        assert!(m.secret.start <= m.secret.end && m.secret.end <= data.len(), "secret out of bounds");
-        assert!(m.span.start <= m.secret.start && m.secret.end <= m.span.end, "secret outside its match");
+        assert!(
+            m.secret.start <= m.secret.end && m.secret.end <= data.len(),
+            "secret out of bounds"
+        );
+        assert!(
+            m.span.start <= m.secret.start && m.secret.end <= m.span.end,
+            "secret outside its match"
+        );
         assert!(!m.secret.is_empty(), "an empty secret was reported");
     }
-    assert!(found.windows(2).all(|w| (w[0].secret.start, w[0].rule) <= (w[1].secret.start, w[1].rule)));
+    assert!(
+        found.windows(2).all(|w| (w[0].secret.start, w[0].rule) <= (w[1].secret.start, w[1].rule))
+    );
 });

@@ -12,12 +12,13 @@ use std::sync::{Arc, OnceLock};
 use clap::ValueEnum;
 use leakhound::content::Position;
 use leakhound::finding::{
-    CommitInfo, Finding, GitOrigin, Location, OriginState, Secret, Suppression, SuppressionKind, fingerprint,
+    CommitInfo, Finding, GitOrigin, Location, OriginState, Secret, Suppression, SuppressionKind,
+    fingerprint,
 };
+use leakhound::outcome::{Notice, NoticeKind, ScanOutcome, Subject};
 use leakhound::report::{self, ReportContext, ReportFormat};
 use leakhound::rules::RuleSet;
 use leakhound::sanitize::escape_for_terminal;
-use leakhound::outcome::{Notice, NoticeKind, ScanOutcome, Subject};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
@@ -61,7 +62,13 @@ fn outcome(parts: &Parts, secret: &[u8]) -> ScanOutcome {
     };
     let locations = vec![
         Location { path: parts.paths[0].clone(), position, git: None, marker: None, decoded: None },
-        Location { path: parts.paths[1].clone(), position, git: Some(Box::new(git)), marker: None, decoded: None },
+        Location {
+            path: parts.paths[1].clone(),
+            position,
+            git: Some(Box::new(git)),
+            marker: None,
+            decoded: None,
+        },
     ];
     let finding = Finding {
         rule,
@@ -84,9 +91,17 @@ fn outcome(parts: &Parts, secret: &[u8]) -> ScanOutcome {
         }],
         ..finding.clone()
     };
-    let notice =
-        Notice::new(NoticeKind::Unreadable, Subject::Path(parts.paths[1].clone()), parts.notice.clone());
-    ScanOutcome { findings: vec![finding], suppressed: vec![suppressed], notices: vec![notice], ..ScanOutcome::default() }
+    let notice = Notice::new(
+        NoticeKind::Unreadable,
+        Subject::Path(parts.paths[1].clone()),
+        parts.notice.clone(),
+    );
+    ScanOutcome {
+        findings: vec![finding],
+        suppressed: vec![suppressed],
+        notices: vec![notice],
+        ..ScanOutcome::default()
+    }
 }
 
 fn emit(format: ReportFormat, outcome: &ScanOutcome, show_secrets: bool) -> String {
@@ -112,8 +127,12 @@ fn strings(value: &Value, out: &mut Vec<String>) {
 /// Every JSON document in a report: one, or one per line for JSON Lines.
 fn documents(format: ReportFormat, report: &str) -> Vec<Value> {
     match format {
-        ReportFormat::Jsonl => report.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect(),
-        ReportFormat::Json | ReportFormat::Sarif => vec![serde_json::from_str(report).expect("the report is JSON")],
+        ReportFormat::Jsonl => {
+            report.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect()
+        }
+        ReportFormat::Json | ReportFormat::Sarif => {
+            vec![serde_json::from_str(report).expect("the report is JSON")]
+        }
         _ => Vec::new(),
     }
 }
@@ -145,12 +164,17 @@ fn percent_decode(uri: &str) -> Vec<u8> {
 fn check_sarif(doc: &Value, parts: &Parts) {
     let results = doc["runs"][0]["results"].as_array().expect("results");
     for (result, path) in results.iter().zip(&parts.paths) {
-        let uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().expect("a URI");
+        let uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .expect("a URI");
         let valid = |b: u8| b.is_ascii_alphanumeric() || b"-._~/%:".contains(&b);
         assert!(uri.bytes().all(valid), "not a valid URI reference: {uri:?}");
         assert!(
             !uri.contains("%")
-                || uri.split('%').skip(1).all(|s| s.len() >= 2 && s.as_bytes()[..2].iter().all(u8::is_ascii_hexdigit))
+                || uri
+                    .split('%')
+                    .skip(1)
+                    .all(|s| s.len() >= 2 && s.as_bytes()[..2].iter().all(u8::is_ascii_hexdigit))
         );
         let decoded = percent_decode(uri.strip_prefix("file://").unwrap_or(uri));
         if path != "<stdin>" {
@@ -167,11 +191,17 @@ fn check_text(report: &str) {
 /// The full secret appears nowhere in a redacted report (raw, terminal-escaped, or as a decoded
 /// JSON string), unless the report shows it without the secret's help: in a path or notice.
 fn check_redacted(format: ReportFormat, report: &str, control: &str, secret: &str) {
-    if secret.chars().count() < 12 || control.contains(secret) || control.contains(&*escape_for_terminal(secret)) {
+    if secret.chars().count() < 12
+        || control.contains(secret)
+        || control.contains(&*escape_for_terminal(secret))
+    {
         return;
     }
     assert!(!report.contains(secret), "{format:?} leaks the secret");
-    assert!(!report.contains(&*escape_for_terminal(secret)), "{format:?} leaks the secret, escaped");
+    assert!(
+        !report.contains(&*escape_for_terminal(secret)),
+        "{format:?} leaks the secret, escaped"
+    );
     let control_strings: Vec<String> = documents(format, control)
         .iter()
         .flat_map(|d| {
@@ -186,7 +216,10 @@ fn check_redacted(format: ReportFormat, report: &str, control: &str, secret: &st
     for doc in documents(format, report) {
         let mut all = Vec::new();
         strings(&doc, &mut all);
-        assert!(!all.iter().any(|s| s.contains(secret)), "{format:?} leaks the secret in a JSON string");
+        assert!(
+            !all.iter().any(|s| s.contains(secret)),
+            "{format:?} leaks the secret in a JSON string"
+        );
     }
 }
 

@@ -18,7 +18,12 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 
-create_exception!(leakhound, LeakhoundError, PyException, "A scan could not start (rules, configuration, repository).");
+create_exception!(
+    leakhound,
+    LeakhoundError,
+    PyException,
+    "A scan could not start (rules, configuration, repository)."
+);
 
 /// One finding: a secret a rule matched, at its first location.
 #[pyclass(frozen, get_all, module = "leakhound")]
@@ -86,8 +91,18 @@ fn default_config() -> Config {
 }
 
 /// A finding as Python sees it: the view `leakhound serve` sends, plus the introducing commit.
-fn convert(py: Python<'_>, rules: &leakhound::rules::RuleSet, finding: &leakhound::Finding, show: bool) -> PyResult<Py<Finding>> {
-    let commit = finding.locations.first().and_then(|l| l.git.as_ref()).and_then(|g| g.commit.as_ref()).map(|c| c.id.clone());
+fn convert(
+    py: Python<'_>,
+    rules: &leakhound::rules::RuleSet,
+    finding: &leakhound::Finding,
+    show: bool,
+) -> PyResult<Py<Finding>> {
+    let commit = finding
+        .locations
+        .first()
+        .and_then(|l| l.git.as_ref())
+        .and_then(|g| g.commit.as_ref())
+        .map(|c| c.id.clone());
     let view = leakhound::serve::FindingView::new(rules, finding, show);
     let finding = Finding {
         rule_id: view.rule_id,
@@ -116,7 +131,12 @@ fn convert_all(
     findings.iter().map(|f| convert(py, rules, f, show)).collect()
 }
 
-fn result(py: Python<'_>, rules: &leakhound::rules::RuleSet, outcome: &ScanOutcome, show: bool) -> PyResult<ScanResult> {
+fn result(
+    py: Python<'_>,
+    rules: &leakhound::rules::RuleSet,
+    outcome: &ScanOutcome,
+    show: bool,
+) -> PyResult<ScanResult> {
     Ok(ScanResult {
         findings: convert_all(py, rules, &outcome.findings, show)?,
         suppressed: convert_all(py, rules, &outcome.suppressed, show)?,
@@ -136,14 +156,24 @@ fn describe_notice(notice: &leakhound::Notice) -> String {
 /// Scans a string; returns the findings that are not suppressed.
 #[pyfunction]
 #[pyo3(signature = (text, *, name = "<text>", show_secrets = false))]
-fn scan_text(py: Python<'_>, text: &str, name: &str, show_secrets: bool) -> PyResult<Vec<Py<Finding>>> {
+fn scan_text(
+    py: Python<'_>,
+    text: &str,
+    name: &str,
+    show_secrets: bool,
+) -> PyResult<Vec<Py<Finding>>> {
     scan_buffer(py, text.as_bytes(), name, show_secrets)
 }
 
 /// Scans bytes (UTF-16 and binary content handled as the scan reads files).
 #[pyfunction]
 #[pyo3(signature = (data, *, name = "<bytes>", show_secrets = false))]
-fn scan_bytes(py: Python<'_>, data: &[u8], name: &str, show_secrets: bool) -> PyResult<Vec<Py<Finding>>> {
+fn scan_bytes(
+    py: Python<'_>,
+    data: &[u8],
+    name: &str,
+    show_secrets: bool,
+) -> PyResult<Vec<Py<Finding>>> {
     scan_buffer(py, data, name, show_secrets)
 }
 
@@ -163,7 +193,12 @@ fn scan_path(py: Python<'_>, paths: Vec<PathBuf>, show_secrets: bool) -> PyResul
 /// Scans a git repository: every object (`staged=False`) or the staged index against HEAD.
 #[pyfunction]
 #[pyo3(signature = (repo, *, staged = false, show_secrets = false))]
-fn scan_git(py: Python<'_>, repo: PathBuf, staged: bool, show_secrets: bool) -> PyResult<ScanResult> {
+fn scan_git(
+    py: Python<'_>,
+    repo: PathBuf,
+    staged: bool,
+    show_secrets: bool,
+) -> PyResult<ScanResult> {
     let mode = if staged { GitMode::Staged } else { GitMode::History };
     run(py, &Target::Git { repo, mode }, show_secrets)
 }

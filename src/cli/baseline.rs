@@ -87,17 +87,24 @@ impl TargetArgs {
         } else {
             Target::Paths(self.paths.clone())
         };
-        let config = super::resolve_config(&self.read, self.no_ignore, &self.rules, &filter, None, false);
+        let config =
+            super::resolve_config(&self.read, self.no_ignore, &self.rules, &filter, None, false);
         let scanned = pipeline::run(&target, &config, None)?;
         if scanned.outcome.incomplete() {
-            bail!("{}; the baseline was not changed", crate::report::summary_line(&scanned.outcome));
+            bail!(
+                "{}; the baseline was not changed",
+                crate::report::summary_line(&scanned.outcome)
+            );
         }
         Ok(scanned)
     }
 }
 
 #[cfg(feature = "git")]
-#[allow(clippy::unnecessary_wraps, reason = "the same signature as without the git feature, which fails")]
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "the same signature as without the git feature, which fails"
+)]
 fn git_target(repo: &Path) -> anyhow::Result<Target> {
     Ok(Target::Git { repo: repo.to_path_buf(), mode: crate::config::GitMode::History })
 }
@@ -131,7 +138,8 @@ fn agreed_mode(
     if fresh || recorded == requested {
         return Ok(requested);
     }
-    let flag = |mode: BaselineMode| if mode == BaselineMode::Git { "with --git" } else { "without --git" };
+    let flag =
+        |mode: BaselineMode| if mode == BaselineMode::Git { "with --git" } else { "without --git" };
     bail!(
         "{} was created from {} (`# mode: {}`); run this {} or use another --baseline-path",
         path.display(),
@@ -149,7 +157,8 @@ fn create(target: &TargetArgs, scope_paths: bool) -> anyhow::Result<ExitStatus> 
     let (mut added, mut total) = (0usize, 0usize);
     for finding in &collected.outcome.findings {
         let scopes: Vec<Option<String>> = if scope_paths {
-            let mut paths: Vec<String> = finding.locations.iter().map(|l| collected.relative(&l.path)).collect();
+            let mut paths: Vec<String> =
+                finding.locations.iter().map(|l| collected.relative(&l.path)).collect();
             paths.dedup();
             paths.into_iter().map(Some).collect()
         } else {
@@ -157,12 +166,17 @@ fn create(target: &TargetArgs, scope_paths: bool) -> anyhow::Result<ExitStatus> 
         };
         for scope in scopes {
             total += 1;
-            added += usize::from(base.add(&finding.rule_id, finding.secret.expose(), scope.as_deref()));
+            added +=
+                usize::from(base.add(&finding.rule_id, finding.secret.expose(), scope.as_deref()));
         }
     }
     write(&path, &base)?;
     let mut err = std::io::stderr().lock();
-    writeln!(err, "leakhound: {total} accepted finding(s), {added} new entry(ies); {} written", path.display())?;
+    writeln!(
+        err,
+        "leakhound: {total} accepted finding(s), {added} new entry(ies); {} written",
+        path.display()
+    )?;
     Ok(ExitStatus::Clean)
 }
 
@@ -170,10 +184,16 @@ fn prune(target: &TargetArgs, dry_run: bool) -> anyhow::Result<ExitStatus> {
     let path = target.path();
     let mut base = match Baseline::read(&path)?.kind {
         BaselineKind::Native(native) => native,
-        BaselineKind::Gitleaks(_) => bail!("{} is a gitleaks baseline; only leakhound's can be pruned", path.display()),
+        BaselineKind::Gitleaks(_) => {
+            bail!("{} is a gitleaks baseline; only leakhound's can be pruned", path.display())
+        }
     };
     // The recorded mode decides; `--git` on a files baseline is a contradiction, said as one.
-    let mode = if target.git { agreed_mode(&path, base.mode, BaselineMode::Git, false)? } else { base.mode };
+    let mode = if target.git {
+        agreed_mode(&path, base.mode, BaselineMode::Git, false)?
+    } else {
+        base.mode
+    };
     let collected = target.scan(mode)?;
     let relative: Vec<(usize, usize, String)> = collected
         .outcome
@@ -200,18 +220,36 @@ fn prune(target: &TargetArgs, dry_run: bool) -> anyhow::Result<ExitStatus> {
     let (kept, stale) = base.partition_used(&subjects);
     let mut err = std::io::stderr().lock();
     for entry in &stale {
-        writeln!(err, "leakhound: stale: {}:{}: {} {}", path.display(), entry.line, entry.rule, entry.hash)?;
+        writeln!(
+            err,
+            "leakhound: stale: {}:{}: {} {}",
+            path.display(),
+            entry.line,
+            entry.rule,
+            entry.hash
+        )?;
     }
     if dry_run {
-        writeln!(err, "leakhound: {} stale entry(ies) of {} (dry run)", stale.len(), kept.len() + stale.len())?;
+        writeln!(
+            err,
+            "leakhound: {} stale entry(ies) of {} (dry run)",
+            stale.len(),
+            kept.len() + stale.len()
+        )?;
         return Ok(if stale.is_empty() { ExitStatus::Clean } else { ExitStatus::Findings(1) });
     }
     base.entries = kept;
     write(&path, &base)?;
-    writeln!(err, "leakhound: {} stale entry(ies) removed, {} kept", stale.len(), base.entries.len())?;
+    writeln!(
+        err,
+        "leakhound: {} stale entry(ies) removed, {} kept",
+        stale.len(),
+        base.entries.len()
+    )?;
     Ok(ExitStatus::Clean)
 }
 
 fn write(path: &Path, base: &NativeBaseline) -> anyhow::Result<()> {
-    std::fs::write(path, base.render()).with_context(|| format!("cannot write baseline {}", path.display()))
+    std::fs::write(path, base.render())
+        .with_context(|| format!("cannot write baseline {}", path.display()))
 }

@@ -38,9 +38,15 @@ pub(crate) struct ExplainArgs {
 
 pub(crate) fn run(command: &ConfigCommand) -> anyhow::Result<ExitStatus> {
     let ConfigCommand::Explain(args) = command;
-    let explicit = args.config.as_deref().filter(|p| !p.as_os_str().is_empty()).map(repo::read_explicit).transpose()?;
-    let source = (!args.no_repo_config)
-        .then(|| Box::new(FsFiles { root: args.root.clone(), shown: String::new() }) as Box<dyn ConfigSource>);
+    let explicit = args
+        .config
+        .as_deref()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(repo::read_explicit)
+        .transpose()?;
+    let source = (!args.no_repo_config).then(|| {
+        Box::new(FsFiles { root: args.root.clone(), shown: String::new() }) as Box<dyn ConfigSource>
+    });
     let mut tree = ConfigTree::open(source, explicit)?;
     let path = args.path.trim_start_matches("./").to_string();
     let chain = tree.chain(&path);
@@ -77,17 +83,20 @@ fn describe_rules(out: &mut String, chain: &Chain) {
     let builtin = chain.configs.first().and_then(|c| c.builtin.as_ref().map(|b| (c, b)));
     match builtin {
         Some((config, b)) => {
-            let _ = writeln!(out, "rules: built-in {} ({}:{})", on_off(b.value), config.file, b.line);
+            let _ =
+                writeln!(out, "rules: built-in {} ({}:{})", on_off(b.value), config.file, b.line);
         }
         None => out.push_str("rules: built-in on (default)\n"),
     }
     for config in &chain.configs {
         for file in &config.rule_files {
-            let _ = writeln!(out, "  custom rule file {} ({}:{})", file.value, config.file, file.line);
+            let _ =
+                writeln!(out, "  custom rule file {} ({}:{})", file.value, config.file, file.line);
         }
         for switch in &config.switches {
             let verb = if switch.enable { "enable" } else { "disable" };
-            let _ = writeln!(out, "  {verb} {:?} ({}:{})", switch.pattern, config.file, switch.line);
+            let _ =
+                writeln!(out, "  {verb} {:?} ({}:{})", switch.pattern, config.file, switch.line);
         }
     }
 }
@@ -98,7 +107,13 @@ fn describe_allows(out: &mut String, path: &str, chain: &Chain) {
     for config in &chain.configs {
         for allow in &config.allows {
             any = true;
-            let _ = writeln!(out, "  [[allow]] {}:{}{}", config.file, allow.line, describe_allow(config, allow, path));
+            let _ = writeln!(
+                out,
+                "  [[allow]] {}:{}{}",
+                config.file,
+                allow.line,
+                describe_allow(config, allow, path)
+            );
         }
     }
     if !any {
@@ -114,7 +129,8 @@ fn describe_allow(config: &RepoConfig, allow: &repo::Allow, path: &str) -> Strin
     if let Some(d) = &allow.description {
         parts.push(format!("{d:?}"));
     }
-    let list = |name: &str, items: Vec<&str>| (!items.is_empty()).then(|| format!("{name} {items:?}"));
+    let list =
+        |name: &str, items: Vec<&str>| (!items.is_empty()).then(|| format!("{name} {items:?}"));
     parts.extend(list("rules", allow.rules.iter().map(|(t, _)| t.as_str()).collect()));
     parts.extend(list("paths", allow.paths.iter().map(|(t, _)| t.as_str()).collect()));
     parts.extend(list("secrets", allow.secrets.iter().map(|(t, _)| t.as_str()).collect()));

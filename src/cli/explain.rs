@@ -115,7 +115,10 @@ fn line_of(bytes: &[u8], offset: usize) -> u64 {
 }
 
 /// The bytes of the target: a file, or `REV:PATH` from the repository in the current directory.
-#[allow(clippy::disallowed_methods, reason = "explain reads the one file the user names, whole, to show its lines")]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "explain reads the one file the user names, whole, to show its lines"
+)]
 fn read_target(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
     match std::fs::read(path) {
         Ok(bytes) => Ok(bytes),
@@ -134,14 +137,21 @@ fn read_target(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
 #[cfg(feature = "git")]
 fn read_blob(rev: &str, inner: &str) -> anyhow::Result<Option<Vec<u8>>> {
     use crate::config::repo::ConfigSource as _;
-    let Ok(Some(files)) = crate::source::git::tree_files(std::path::Path::new("."), false, rev) else {
+    let Ok(Some(files)) = crate::source::git::tree_files(std::path::Path::new("."), false, rev)
+    else {
         return Ok(None);
     };
-    files.read(inner).map_err(anyhow::Error::msg).with_context(|| format!("cannot read {rev}:{inner}"))
+    files
+        .read(inner)
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("cannot read {rev}:{inner}"))
 }
 
 #[cfg(not(feature = "git"))]
-#[allow(clippy::unnecessary_wraps, reason = "the same signature as with the git feature, which can fail")]
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "the same signature as with the git feature, which can fail"
+)]
 fn read_blob(_: &str, _: &str) -> anyhow::Result<Option<Vec<u8>>> {
     Ok(None)
 }
@@ -150,14 +160,21 @@ pub(crate) fn run(args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
     let (path, line) = split_target(&args.target);
     let raw = read_target(&path)?;
     let target = Target::Paths(vec![PathBuf::from(".")]);
-    let config = Config { rules: args.rules.rules.clone(), filter: args.filter.resolve(), ..Config::default() };
+    let config = Config {
+        rules: args.rules.rules.clone(),
+        filter: args.filter.resolve(),
+        ..Config::default()
+    };
     let mut prepared = pipeline::prepare(&target, &config)?;
     let rules = Arc::clone(&prepared.rules);
     let mut out = std::io::stdout().lock();
     let bytes = match content::text_view(&raw) {
         TextView::Text(bytes) => bytes,
         TextView::Utf16(text) => {
-            writeln!(out, "read as UTF-16 and decoded (line numbers are those of the decoded text), as the scan does")?;
+            writeln!(
+                out,
+                "read as UTF-16 and decoded (line numbers are those of the decoded text), as the scan does"
+            )?;
             std::borrow::Cow::Owned(text.into_bytes())
         }
         TextView::Binary => {
@@ -191,9 +208,16 @@ pub(crate) fn run(args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
     for candidate in matcher.explain(&bytes).into_iter().filter(|c| on_line(c.found.secret.start)) {
         let rule = &rules.rules()[candidate.found.rule];
         let secret = Secret::new(candidate.found.secret_bytes(&bytes).to_vec());
-        let decoded = candidate.found.layers().map(|l| format!(" (decoded: {})", l.describe())).unwrap_or_default();
-        let shown =
-            if args.show_secrets { String::from_utf8_lossy(secret.expose()).into_owned() } else { secret.redacted() };
+        let decoded = candidate
+            .found
+            .layers()
+            .map(|l| format!(" (decoded: {})", l.describe()))
+            .unwrap_or_default();
+        let shown = if args.show_secrets {
+            String::from_utf8_lossy(secret.expose()).into_owned()
+        } else {
+            secret.redacted()
+        };
         let floor = rule.spec.min_entropy.map_or_else(|| "none".to_string(), |m| format!("{m:.2}"));
         let verdict_line = format!(
             "{} at line {}{decoded}: {} (entropy {:.2}, floor {floor}; checks: {}) -> {}",
@@ -214,11 +238,16 @@ pub(crate) fn run(args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
         writeln!(out, "{verdict_line}")?;
         if candidate.verdict == Verdict::Kept {
             let suppressor = &mut prepared.suppressor;
-            reported |= suppression_verdict(&mut out, suppressor, &rules, &path, &bytes, &candidate, secret)?;
+            reported |= suppression_verdict(
+                &mut out, suppressor, &rules, &path, &bytes, &candidate, secret,
+            )?;
         }
     }
     if !hits.is_empty() && !reported {
-        writeln!(out, "nothing is reported there (a triggered rule whose pattern did not match is not listed)")?;
+        writeln!(
+            out,
+            "nothing is reported there (a triggered rule whose pattern did not match is not listed)"
+        )?;
     }
     Ok(if reported { ExitStatus::Findings(1) } else { ExitStatus::Clean })
 }

@@ -56,11 +56,15 @@ pub(crate) fn run(args: &HookArgs) -> anyhow::Result<ExitStatus> {
     };
     // Inline allow markers and repository configuration do not apply: what reaches a model is
     // not allowed to silence its own secrets.
-    let filter = FilterConfig { repo_config: false, inline_allow: false, ..FilterConfig::default() };
+    let filter =
+        FilterConfig { repo_config: false, inline_allow: false, ..FilterConfig::default() };
     let config = Config { rules: args.rules.rules.clone(), filter, ..Config::default() };
     let scanner = Scanner::new(&config).context("cannot compile the rules")?;
     let mut input = Vec::new();
-    std::io::stdin().take(MAX_PAYLOAD + 1).read_to_end(&mut input).context("cannot read the hook payload")?;
+    std::io::stdin()
+        .take(MAX_PAYLOAD + 1)
+        .read_to_end(&mut input)
+        .context("cannot read the hook payload")?;
     let options = HookOptions { redact: args.redact, max_file_size: args.max_file_size };
     let reply = if input.len() as u64 > MAX_PAYLOAD {
         crate::hook::too_large(agent, MAX_PAYLOAD)

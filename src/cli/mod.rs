@@ -31,7 +31,8 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::ExitStatus;
 use crate::config::{
-    ColorChoice, Config, FilterConfig, OutputConfig, ProgressChoice, ReadConfig, ValidationChoice, parse_size,
+    ColorChoice, Config, FilterConfig, OutputConfig, ProgressChoice, ReadConfig, ValidationChoice,
+    parse_size,
 };
 use crate::outcome::{Observer, ScanOutcome};
 use crate::pipeline::{self, Scanned, Target};
@@ -86,7 +87,13 @@ pub(crate) struct ReportArgs {
     #[arg(short = 'f', long = "report-format", alias = "format", value_enum, default_value_t = ReportFormat::Text)]
     format: ReportFormat,
     /// Write the report to FILE (`-` is stdout).
-    #[arg(short = 'r', long = "report-path", alias = "output", short_alias = 'o', value_name = "FILE")]
+    #[arg(
+        short = 'r',
+        long = "report-path",
+        alias = "output",
+        short_alias = 'o',
+        value_name = "FILE"
+    )]
     report_path: Option<PathBuf>,
     /// Show full secrets in reports (redacted by default).
     #[arg(long)]
@@ -245,7 +252,11 @@ pub(crate) struct ValidationArgs {
 
 impl ValidationArgs {
     fn resolve(&self) -> ValidationChoice {
-        ValidationChoice { validate: self.validate, only_valid: self.only_valid, connection: self.connection.resolve() }
+        ValidationChoice {
+            validate: self.validate,
+            only_valid: self.only_valid,
+            connection: self.connection.resolve(),
+        }
     }
 }
 
@@ -324,7 +335,8 @@ fn run_pipeline(
     check_report_path(output)?;
     let progress = Arc::new(Progress::new(unit));
     let display = Display::start(&progress, output.progress, output.quiet);
-    let observer: Option<Arc<dyn Observer>> = display.as_ref().map(|_| progress as Arc<dyn Observer>);
+    let observer: Option<Arc<dyn Observer>> =
+        display.as_ref().map(|_| progress as Arc<dyn Observer>);
     let scanned = pipeline::run(target, config, observer.as_ref());
     drop(display);
     Ok(scanned?)
@@ -347,14 +359,20 @@ fn deliver(scanned: &Scanned, output: &OutputConfig) -> anyhow::Result<ExitStatu
 /// [`report::check_destination`]): a typo must not cost a long history scan.
 fn check_report_path(output: &OutputConfig) -> anyhow::Result<()> {
     let Some(path) = &output.report_path else { return Ok(()) };
-    report::check_destination(path).with_context(|| format!("cannot write report {}", path.display()))
+    report::check_destination(path)
+        .with_context(|| format!("cannot write report {}", path.display()))
 }
 
-fn write_report(outcome: &ScanOutcome, rules: &RuleSet, output: &OutputConfig) -> anyhow::Result<()> {
-    let context = ReportContext { outcome, rules, show_secrets: output.show_secrets, color: output.color };
+fn write_report(
+    outcome: &ScanOutcome,
+    rules: &RuleSet,
+    output: &OutputConfig,
+) -> anyhow::Result<()> {
+    let context =
+        ReportContext { outcome, rules, show_secrets: output.show_secrets, color: output.color };
     if let Some(path) = &output.report_path {
-        let file =
-            report::output::open_report(path).with_context(|| format!("cannot create report {}", path.display()))?;
+        let file = report::output::open_report(path)
+            .with_context(|| format!("cannot create report {}", path.display()))?;
         let mut out = std::io::BufWriter::new(file);
         report::emit(output.format, &context, &mut out)?;
         out.flush().with_context(|| format!("cannot write report {}", path.display()))?;
@@ -383,7 +401,12 @@ fn print_notices_and_summary(outcome: &ScanOutcome) -> std::io::Result<()> {
     for notice in &outcome.notices {
         let path = notice.path().map(escape_for_terminal).unwrap_or_default();
         let sep = if path.is_empty() { "" } else { ": " };
-        writeln!(err, "leakhound: {}: {path}{sep}{}", notice.level.as_str(), escape_for_terminal(&notice.message))?;
+        writeln!(
+            err,
+            "leakhound: {}: {path}{sep}{}",
+            notice.level.as_str(),
+            escape_for_terminal(&notice.message)
+        )?;
     }
     writeln!(err, "leakhound: {}", report::summary_line(outcome))
 }

@@ -59,8 +59,11 @@ pub(crate) fn run(command: &RulesCommand) -> anyhow::Result<ExitStatus> {
         }
         RulesCommand::Show { id, rules } => {
             let set = RuleSet::load(&rules.rules)?;
-            let rule = set.get(id).with_context(|| format!("no rule with id {id:?} (see `leakhound rules list`)"))?;
-            let yaml = serde_saphyr::to_string(&rule.spec).context("cannot render the rule as YAML")?;
+            let rule = set
+                .get(id)
+                .with_context(|| format!("no rule with id {id:?} (see `leakhound rules list`)"))?;
+            let yaml =
+                serde_saphyr::to_string(&rule.spec).context("cannot render the rule as YAML")?;
             writeln!(out, "# from {}\n{yaml}", rule.origin)?;
             Ok(ExitStatus::Clean)
         }
@@ -79,7 +82,14 @@ fn list(set: &RuleSet, format: ListFormat, out: &mut dyn Write) -> anyhow::Resul
             let width = set.rules().iter().map(|r| r.id().len()).max().unwrap_or(0);
             for rule in set.rules() {
                 let s = &rule.spec;
-                writeln!(out, "{:width$}  {:19}  {:8}  {}", s.id, s.kind.as_str(), s.severity.as_str(), s.name)?;
+                writeln!(
+                    out,
+                    "{:width$}  {:19}  {:8}  {}",
+                    s.id,
+                    s.kind.as_str(),
+                    s.severity.as_str(),
+                    s.name
+                )?;
             }
             // The count goes to stderr so stdout holds only the list (for pipes and `wc -l`).
             writeln!(std::io::stderr(), "{} rules", set.rules().len())?;
@@ -113,7 +123,8 @@ fn check_rules(paths: &[PathBuf], out: &mut dyn Write) -> anyhow::Result<ExitSta
             return Ok(ExitStatus::Findings(1));
         }
     };
-    let mut report = check::check(&Arc::new(set), |origin| checked_origins.iter().any(|o| o == origin));
+    let mut report =
+        check::check(&Arc::new(set), |origin| checked_origins.iter().any(|o| o == origin));
     if paths.is_empty() {
         let (validators, problems) = check_validators(&RuleSet::compile(&sources)?);
         writeln!(out, "{validators} validators loaded, their example answers checked")?;

@@ -39,6 +39,7 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
         false,
     );
     let output = args.report.resolve();
-    let scanned = super::run_pipeline(&Target::Paths(args.paths.clone()), &config, &output, "files")?;
+    let scanned =
+        super::run_pipeline(&Target::Paths(args.paths.clone()), &config, &output, "files")?;
     super::deliver(&scanned, &output)
 }

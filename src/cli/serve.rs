@@ -26,7 +26,11 @@ pub(crate) struct ServeArgs {
 }
 
 pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
-    let config = Config { rules: args.rules.rules.clone(), filter: args.filter.resolve(), ..Config::default() };
+    let config = Config {
+        rules: args.rules.rules.clone(),
+        filter: args.filter.resolve(),
+        ..Config::default()
+    };
     let max = usize::try_from(args.max_request_size).unwrap_or(usize::MAX);
     let server = Server::new(config, max).context("cannot start serving")?;
     let mut input = std::io::stdin().lock();

@@ -70,8 +70,11 @@ pub(crate) fn run(args: &TraceArgs) -> anyhow::Result<ExitStatus> {
         None => read_stdin_secret()?,
     };
     let timeline = crate::trace::trace(&config, &secret)?;
-    let shown =
-        if args.show_secrets { String::from_utf8_lossy(secret.expose()).into_owned() } else { secret.redacted() };
+    let shown = if args.show_secrets {
+        String::from_utf8_lossy(secret.expose()).into_owned()
+    } else {
+        secret.redacted()
+    };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match args.format {
         TraceFormat::Text => write_text(&timeline, &shown, &mut out)?,
@@ -89,7 +92,11 @@ pub(crate) fn run(args: &TraceArgs) -> anyhow::Result<ExitStatus> {
 
 fn read_stdin_secret() -> anyhow::Result<Secret> {
     let mut bytes = Vec::new();
-    std::io::stdin().lock().take(1 << 20).read_to_end(&mut bytes).context("cannot read the secret from stdin")?;
+    std::io::stdin()
+        .lock()
+        .take(1 << 20)
+        .read_to_end(&mut bytes)
+        .context("cannot read the secret from stdin")?;
     if bytes.ends_with(b"\n") {
         bytes.pop();
         if bytes.ends_with(b"\r") {
@@ -104,16 +111,31 @@ fn read_stdin_secret() -> anyhow::Result<Secret> {
 
 /// Scans the history through the pipeline (the repository's configuration applies) and returns
 /// the secret of the finding, active or suppressed, with `fingerprint`.
-fn secret_by_fingerprint(config: &TraceConfig, rules: &[PathBuf], fingerprint: &str) -> anyhow::Result<Secret> {
-    let mut run =
-        Config { rules: rules.to_vec(), allow_external_objects: config.allow_external_objects, ..Config::default() };
+fn secret_by_fingerprint(
+    config: &TraceConfig,
+    rules: &[PathBuf],
+    fingerprint: &str,
+) -> anyhow::Result<Secret> {
+    let mut run = Config {
+        rules: rules.to_vec(),
+        allow_external_objects: config.allow_external_objects,
+        ..Config::default()
+    };
     run.read.threads = config.threads;
     let target = Target::Git { repo: config.repo.clone(), mode: GitMode::History };
     let scanned = pipeline::run(&target, &run, None)?;
     let outcome = scanned.outcome;
-    match outcome.findings.into_iter().chain(outcome.suppressed).find(|f| f.fingerprint == fingerprint) {
+    match outcome
+        .findings
+        .into_iter()
+        .chain(outcome.suppressed)
+        .find(|f| f.fingerprint == fingerprint)
+    {
         Some(finding) => Ok(finding.secret),
-        None => bail!("no finding in the history of {} has fingerprint {fingerprint:?}", config.repo.display()),
+        None => bail!(
+            "no finding in the history of {} has fingerprint {fingerprint:?}",
+            config.repo.display()
+        ),
     }
 }
 
@@ -138,13 +160,23 @@ fn write_text(t: &Timeline, shown: &str, out: &mut dyn Write) -> std::io::Result
         writeln!(out, "  first seen   {} in commit {} by {who}", c.date, short(&c.id))?;
         writeln!(out, "               at {}", escape_for_terminal(&first.path))?;
     }
-    let head = t.default_branch.as_deref().map_or_else(|| "a detached HEAD".into(), escape_for_terminal);
+    let head =
+        t.default_branch.as_deref().map_or_else(|| "a detached HEAD".into(), escape_for_terminal);
     let at_head = if t.at_head { "yes: HEAD" } else { "no: HEAD" };
-    writeln!(out, "  at HEAD      {at_head} ({head}) {}", if t.at_head { "holds it" } else { "does not hold it" })?;
-    let reached = |kind: RefKind| t.refs.iter().filter(|r| r.kind == kind && r.reached).collect::<Vec<_>>();
+    writeln!(
+        out,
+        "  at HEAD      {at_head} ({head}) {}",
+        if t.at_head { "holds it" } else { "does not hold it" }
+    )?;
+    let reached =
+        |kind: RefKind| t.refs.iter().filter(|r| r.kind == kind && r.reached).collect::<Vec<_>>();
     let tags = reached(RefKind::Tag);
     let remotes = reached(RefKind::Remote);
-    let released = if tags.is_empty() { "no tag reaches it".to_string() } else { format!("yes: {}", names(&tags)) };
+    let released = if tags.is_empty() {
+        "no tag reaches it".to_string()
+    } else {
+        format!("yes: {}", names(&tags))
+    };
     let pushed = if remotes.is_empty() {
         "no remote-tracking ref reaches it".to_string()
     } else {
@@ -169,7 +201,14 @@ fn write_text(t: &Timeline, shown: &str, out: &mut dyn Write) -> std::io::Result
 
 fn write_occurrence(o: &Occurrence, out: &mut dyn Write) -> std::io::Result<()> {
     let decoded = o.decoded.as_deref().map(|d| format!(" (decoded: {d})")).unwrap_or_default();
-    writeln!(out, "  {}:{}:{}{decoded}, blob {}", escape_for_terminal(&o.path), o.line, o.column, short(&o.blob))?;
+    writeln!(
+        out,
+        "  {}:{}:{}{decoded}, blob {}",
+        escape_for_terminal(&o.path),
+        o.line,
+        o.column,
+        short(&o.blob)
+    )?;
     match &o.commit {
         Some(c) => {
             let unreachable = if o.state == "reachable" { "" } else { " (unreachable)" };
@@ -185,7 +224,11 @@ fn ref_state(r: &RefExposure) -> String {
         (_, true, _) => "holds it at its tip".to_string(),
         (Some(c), _, _) => {
             let who = escape_for_terminal(&c.author).into_owned();
-            format!("removed by commit {} on {} ({who})", short(&c.id), &c.date[..c.date.len().min(10)])
+            format!(
+                "removed by commit {} on {} ({who})",
+                short(&c.id),
+                &c.date[..c.date.len().min(10)]
+            )
         }
         (None, false, true) => "reaches it in its history".to_string(),
         (None, false, false) => "never held it".to_string(),
@@ -203,9 +246,18 @@ fn write_notices(t: &Timeline, out: &mut dyn Write) -> std::io::Result<()> {
     Ok(())
 }
 
-fn write_json(t: &Timeline, shown: &str, redacted: bool, out: &mut dyn Write) -> std::io::Result<()> {
+fn write_json(
+    t: &Timeline,
+    shown: &str,
+    redacted: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let names_of = |kind: RefKind| {
-        t.refs.iter().filter(|r| r.kind == kind && r.reached).map(|r| r.name.clone()).collect::<Vec<_>>()
+        t.refs
+            .iter()
+            .filter(|r| r.kind == kind && r.reached)
+            .map(|r| r.name.clone())
+            .collect::<Vec<_>>()
     };
     let notices: Vec<_> = t
         .notices

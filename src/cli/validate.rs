@@ -36,15 +36,22 @@ const STDIN_LIMIT: u64 = 1 << 20;
 /// or expired, 2 when unknown.
 pub(crate) fn run(args: &ValidateArgs) -> anyhow::Result<ExitStatus> {
     let rules = Arc::new(RuleSet::load(&args.rules.rules)?);
-    let rule =
-        rules.index_of(&args.rule).with_context(|| format!("no rule {:?} (see `leakhound rules list`)", args.rule))?;
+    let rule = rules
+        .index_of(&args.rule)
+        .with_context(|| format!("no rule {:?} (see `leakhound rules list`)", args.rule))?;
     let mut input = Vec::new();
-    std::io::stdin().take(STDIN_LIMIT).read_to_end(&mut input).context("cannot read the secret from stdin")?;
+    std::io::stdin()
+        .take(STDIN_LIMIT)
+        .read_to_end(&mut input)
+        .context("cannot read the secret from stdin")?;
     let mut findings = findings_from(&rules, rule, &input);
     offline::annotate(&mut findings, &rules, Timestamp::now());
     validate::validate_findings(&mut findings, &rules, &args.connection.resolve())?;
-    let validation =
-        findings.iter().find(|f| f.rule == rule).and_then(|f| f.validation.clone()).context("no secret on stdin")?;
+    let validation = findings
+        .iter()
+        .find(|f| f.rule == rule)
+        .and_then(|f| f.validation.clone())
+        .context("no secret on stdin")?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", validation.describe())?;
     Ok(match validation.status {

@@ -182,8 +182,14 @@ impl RepoConfig {
     /// Parses and validates `bytes`, the config file `file` in directory `dir` (relative to the
     /// root: `""` or ending in `/`). `root` says whether it is the root config, which alone may
     /// name rule files.
-    pub fn parse(bytes: &[u8], file: &str, dir: &str, root: bool) -> Result<RepoConfig, ConfigError> {
-        let error = |line: usize, message: String| ConfigError { file: file.to_string(), line, message };
+    pub fn parse(
+        bytes: &[u8],
+        file: &str,
+        dir: &str,
+        root: bool,
+    ) -> Result<RepoConfig, ConfigError> {
+        let error =
+            |line: usize, message: String| ConfigError { file: file.to_string(), line, message };
         let text = std::str::from_utf8(bytes).map_err(|e| error(1, format!("not UTF-8: {e}")))?;
         let lines = Lines { text };
         let syntax: Syntax = toml::from_str(text).map_err(|e| {
@@ -209,23 +215,37 @@ impl RepoConfig {
         config.add_rules(syntax.rules, &lines, root).map_err(|(line, m)| error(line, m))?;
         for entry in syntax.allow {
             let line = lines.of(&entry.span());
-            let allow = compile_allow(entry.into_inner(), line, &lines).map_err(|(line, m)| error(line, m))?;
+            let allow = compile_allow(entry.into_inner(), line, &lines)
+                .map_err(|(line, m)| error(line, m))?;
             config.allows.push(allow);
         }
         Ok(config)
     }
 
-    fn add_rules(&mut self, rules: RulesSyntax, lines: &Lines<'_>, root: bool) -> Result<(), (usize, String)> {
+    fn add_rules(
+        &mut self,
+        rules: RulesSyntax,
+        lines: &Lines<'_>,
+        root: bool,
+    ) -> Result<(), (usize, String)> {
         for (list, enable) in [(rules.disable, false), (rules.enable, true)] {
             for pattern in list {
                 let line = lines.of(&pattern.span());
                 let matcher = rule_glob(pattern.get_ref()).map_err(|m| (line, m))?;
-                self.switches.push(RuleSwitch { pattern: pattern.into_inner(), matcher, enable, line });
+                self.switches.push(RuleSwitch {
+                    pattern: pattern.into_inner(),
+                    matcher,
+                    enable,
+                    line,
+                });
             }
         }
         self.switches.sort_by_key(|s| s.line);
         let root_only = |what: &str, span: &Range<usize>| {
-            (lines.of(span), format!("{what} is only allowed in the root configuration, not in a nested one"))
+            (
+                lines.of(span),
+                format!("{what} is only allowed in the root configuration, not in a nested one"),
+            )
         };
         for file in rules.files {
             if !root {
@@ -239,7 +259,8 @@ impl RepoConfig {
             if !root {
                 return Err(root_only("rules.builtin", &builtin.span()));
             }
-            self.builtin = Some(Sourced { value: *builtin.get_ref(), line: lines.of(&builtin.span()) });
+            self.builtin =
+                Some(Sourced { value: *builtin.get_ref(), line: lines.of(&builtin.span()) });
         }
         Ok(())
     }
@@ -249,7 +270,9 @@ impl RepoConfig {
 /// they first appear on.
 fn unknown_keys(text: &str) -> Vec<Sourced<String>> {
     let Ok(table) = text.parse::<toml::Table>() else { return Vec::new() };
-    let known = |table: &str| KNOWN_KEYS.iter().find(|(t, _)| *t == table).map_or(&[][..], |(_, keys)| *keys);
+    let known = |table: &str| {
+        KNOWN_KEYS.iter().find(|(t, _)| *t == table).map_or(&[][..], |(_, keys)| *keys)
+    };
     let mut unknown = Vec::new();
     let mut check = |prefix: &str, keys: &mut dyn Iterator<Item = &String>| {
         for key in keys {
@@ -278,12 +301,17 @@ fn line_of_key(text: &str, key: &str) -> usize {
     text.lines()
         .position(|line| {
             let line = line.trim_start().trim_start_matches('[').trim_start();
-            line.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with(['=', '.', ']']))
+            line.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(['=', '.', ']']))
         })
         .map_or(1, |i| i + 1)
 }
 
-fn compile_allow(syntax: AllowSyntax, line: usize, lines: &Lines<'_>) -> Result<Allow, (usize, String)> {
+fn compile_allow(
+    syntax: AllowSyntax,
+    line: usize,
+    lines: &Lines<'_>,
+) -> Result<Allow, (usize, String)> {
     let globs = |list: Vec<Spanned<String>>, make: fn(&str) -> Result<GlobMatcher, String>| {
         list.into_iter()
             .map(|s| {
@@ -296,20 +324,26 @@ fn compile_allow(syntax: AllowSyntax, line: usize, lines: &Lines<'_>) -> Result<
     let paths = globs(syntax.paths, path_glob)?;
     let mut secrets = Vec::new();
     for s in syntax.secrets {
-        let regex = Regex::new(s.get_ref())
-            .map_err(|e| (lines.of(&s.span()), format!("invalid secret regex {:?}: {e}", s.get_ref())))?;
+        let regex = Regex::new(s.get_ref()).map_err(|e| {
+            (lines.of(&s.span()), format!("invalid secret regex {:?}: {e}", s.get_ref()))
+        })?;
         secrets.push((s.into_inner(), regex));
     }
-    let stopwords = syntax.stopwords.into_iter().map(|s| s.into_inner().to_ascii_lowercase()).collect();
+    let stopwords =
+        syntax.stopwords.into_iter().map(|s| s.into_inner().to_ascii_lowercase()).collect();
     let mut commits = Vec::new();
     for c in syntax.commits {
         let id = c.get_ref().to_ascii_lowercase();
         if id.len() < 7 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err((lines.of(&c.span()), format!("expected a commit id (at least 7 hex digits), got {id:?}")));
+            return Err((
+                lines.of(&c.span()),
+                format!("expected a commit id (at least 7 hex digits), got {id:?}"),
+            ));
         }
         commits.push(id);
     }
-    let allow = Allow { line, description: syntax.description, rules, paths, secrets, stopwords, commits };
+    let allow =
+        Allow { line, description: syntax.description, rules, paths, secrets, stopwords, commits };
     if allow.paths.is_empty()
         && allow.secrets.is_empty()
         && allow.stopwords.is_empty()
@@ -318,7 +352,8 @@ fn compile_allow(syntax: AllowSyntax, line: usize, lines: &Lines<'_>) -> Result<
     {
         return Err((
             line,
-            "an [[allow]] entry needs at least one of rules, paths, secrets, stopwords, commits".into(),
+            "an [[allow]] entry needs at least one of rules, paths, secrets, stopwords, commits"
+                .into(),
         ));
     }
     Ok(allow)
@@ -326,7 +361,9 @@ fn compile_allow(syntax: AllowSyntax, line: usize, lines: &Lines<'_>) -> Result<
 
 /// A rule id or glob (`generic.*`): `.` is not a separator.
 fn rule_glob(pattern: &str) -> Result<GlobMatcher, String> {
-    Glob::new(pattern).map(|g| g.compile_matcher()).map_err(|e| format!("invalid rule id pattern {pattern:?}: {e}"))
+    Glob::new(pattern)
+        .map(|g| g.compile_matcher())
+        .map_err(|e| format!("invalid rule id pattern {pattern:?}: {e}"))
 }
 
 /// A path glob relative to the config's directory; without a `/` it matches a name at any depth
@@ -353,7 +390,9 @@ fn relative_file(dir: &str, name: &str) -> Result<String, String> {
         match part {
             "" | "." => {}
             ".." => {
-                parts.pop().ok_or_else(|| format!("rule file {name:?} is outside the scan root"))?;
+                parts
+                    .pop()
+                    .ok_or_else(|| format!("rule file {name:?} is outside the scan root"))?;
             }
             other => parts.push(other),
         }
@@ -441,7 +480,8 @@ impl Allow {
         if !self.rules.is_empty() && !self.rules.iter().any(|(_, g)| g.is_match(subject.rule)) {
             return None;
         }
-        let criteria = self.paths.len() + self.secrets.len() + self.stopwords.len() + self.commits.len();
+        let criteria =
+            self.paths.len() + self.secrets.len() + self.stopwords.len() + self.commits.len();
         if criteria == 0 {
             return Some(format!("rule {} allowed by [[allow]] rules", subject.rule));
         }
@@ -452,7 +492,9 @@ impl Allow {
             return Some(format!("secret matches {regex:?}"));
         }
         let lower = subject.secret.to_ascii_lowercase();
-        if let Some(word) = self.stopwords.iter().find(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some()) {
+        if let Some(word) =
+            self.stopwords.iter().find(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
+        {
             return Some(format!("secret contains stopword {word:?}"));
         }
         let commit = subject.commit?;
@@ -470,7 +512,10 @@ pub struct ConfigTree {
 
 impl fmt::Debug for ConfigTree {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ConfigTree").field("root", &self.root).field("errors", &self.errors).finish_non_exhaustive()
+        f.debug_struct("ConfigTree")
+            .field("root", &self.root)
+            .field("errors", &self.errors)
+            .finish_non_exhaustive()
     }
 }
 
@@ -518,8 +563,9 @@ impl ConfigTree {
     /// Unknown keys in the configuration files loaded so far: `(file, key and line)`.
     pub fn unknown_keys(&self) -> Vec<(String, Sourced<String>)> {
         let loaded = self.root.iter().chain(self.cache.values().flatten());
-        let mut all: Vec<(String, Sourced<String>)> =
-            loaded.flat_map(|c| c.unknown_keys.iter().map(|k| (c.file.clone(), k.clone()))).collect();
+        let mut all: Vec<(String, Sourced<String>)> = loaded
+            .flat_map(|c| c.unknown_keys.iter().map(|k| (c.file.clone(), k.clone())))
+            .collect();
         all.sort_by(|a, b| (&a.0, a.1.line).cmp(&(&b.0, b.1.line)));
         all
     }
@@ -568,8 +614,12 @@ fn table_hint(message: &str, text: &str) -> Option<(usize, String)> {
     }
     text.lines().enumerate().find_map(|(index, line)| {
         let hint = match line.trim() {
-            "[allow]" => "`[allow]` is one table; `allow` takes a list: write `[[allow]]` for each entry",
-            "[[rules]]" => "`[[rules]]` is a list of tables; `rules` takes one table: write `[rules]`",
+            "[allow]" => {
+                "`[allow]` is one table; `allow` takes a list: write `[[allow]]` for each entry"
+            }
+            "[[rules]]" => {
+                "`[[rules]]` is a list of tables; `rules` takes one table: write `[rules]`"
+            }
             _ => return None,
         };
         Some((index + 1, hint.to_string()))
@@ -577,13 +627,19 @@ fn table_hint(message: &str, text: &str) -> Option<(usize, String)> {
 }
 
 /// Reads and parses `<dir>.leakhound.toml` from `source`, if it exists.
-fn read_config(source: &dyn ConfigSource, dir: &str, root: bool) -> Result<Option<RepoConfig>, ConfigError> {
+fn read_config(
+    source: &dyn ConfigSource,
+    dir: &str,
+    root: bool,
+) -> Result<Option<RepoConfig>, ConfigError> {
     let rel = format!("{dir}{FILE_NAME}");
     let shown = source.describe(&rel);
     match source.read(&rel) {
         Ok(Some(bytes)) => RepoConfig::parse(&bytes, &shown, dir, root).map(Some),
         Ok(None) => Ok(None),
-        Err(message) => Err(ConfigError { file: shown, line: 0, message: format!("cannot read: {message}") }),
+        Err(message) => {
+            Err(ConfigError { file: shown, line: 0, message: format!("cannot read: {message}") })
+        }
     }
 }
 
@@ -621,7 +677,10 @@ impl ConfigSource for FsFiles {
                 Ok(Some(bytes))
             }
             Ok(None) => Err("not a regular file (a symlink or special file)".into()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.kind() == std::io::ErrorKind::NotADirectory => {
+            Err(e)
+                if e.kind() == std::io::ErrorKind::NotFound
+                    || e.kind() == std::io::ErrorKind::NotADirectory =>
+            {
                 Ok(None)
             }
             Err(e) => Err(e.to_string()),
@@ -659,7 +718,8 @@ mod tests {
     #[test]
     fn unknown_keys_are_named_with_their_line_and_ignored() {
         let config = parse("inherit = true\n[allowlist]\npaths = []\n[rules]\ndisabel = [\"x\"]\n[[allow]]\npathz = [\"a\"]\nrules = [\"r\"]\n").unwrap();
-        let keys: Vec<(usize, &str)> = config.unknown_keys.iter().map(|k| (k.line, k.value.as_str())).collect();
+        let keys: Vec<(usize, &str)> =
+            config.unknown_keys.iter().map(|k| (k.line, k.value.as_str())).collect();
         assert_eq!(keys, [(2, "allowlist"), (5, "rules.disabel"), (7, "allow.pathz")]);
         assert!(config.switches.is_empty(), "an unknown key does nothing");
         assert!(parse("[rules]\ndisable = [\"a\"]\n").unwrap().unknown_keys.is_empty());
@@ -701,12 +761,18 @@ mod tests {
 
     #[test]
     fn nested_configs_may_not_name_rule_files() {
-        let err = RepoConfig::parse(b"[rules]\nfiles = [\"r.yaml\"]\n", "a/.leakhound.toml", "a/", false).unwrap_err();
+        let err =
+            RepoConfig::parse(b"[rules]\nfiles = [\"r.yaml\"]\n", "a/.leakhound.toml", "a/", false)
+                .unwrap_err();
         assert!(err.message.contains("only allowed in the root"), "{err}");
-        let ok = RepoConfig::parse(b"[rules]\nfiles = [\"../r.yaml\", \"x/y.yaml\"]\n", "f", "a/", true).unwrap();
+        let ok =
+            RepoConfig::parse(b"[rules]\nfiles = [\"../r.yaml\", \"x/y.yaml\"]\n", "f", "a/", true)
+                .unwrap();
         let files: Vec<&str> = ok.rule_files.iter().map(|f| f.value.as_str()).collect();
         assert_eq!(files, ["r.yaml", "a/x/y.yaml"]);
-        assert!(RepoConfig::parse(b"[rules]\nfiles = [\"../../r.yaml\"]\n", "f", "a/", true).is_err());
+        assert!(
+            RepoConfig::parse(b"[rules]\nfiles = [\"../../r.yaml\"]\n", "f", "a/", true).is_err()
+        );
     }
 
     #[test]
@@ -718,11 +784,17 @@ mod tests {
         let chain = Chain { configs: vec![Arc::new(config)] };
         let allowed = chain.allows(&subject("x", "tests/a/b.py", "s")).unwrap();
         assert_eq!((allowed.line, allowed.reason.as_str()), (1, "path matches \"tests/**\""));
-        assert!(chain.allows(&subject("x", "docs/deep/readme.md", "s")).is_some(), "name glob at any depth");
+        assert!(
+            chain.allows(&subject("x", "docs/deep/readme.md", "s")).is_some(),
+            "name glob at any depth"
+        );
         assert!(chain.allows(&subject("x", "src/tests/b.py", "s")).is_none(), "anchored glob");
         assert_eq!(chain.allows(&subject("x", "a", "dummy-1")).unwrap().line, 4);
-        assert!(chain.allows(&subject("x", "a", "my-EXAMPLE-key")).unwrap().reason.contains("stopword"));
-        let commit = Subject { commit: Some("abcdef1234"), ..subject("generic.password", "a", "s") };
+        assert!(
+            chain.allows(&subject("x", "a", "my-EXAMPLE-key")).unwrap().reason.contains("stopword")
+        );
+        let commit =
+            Subject { commit: Some("abcdef1234"), ..subject("generic.password", "a", "s") };
         assert!(chain.allows(&commit).unwrap().reason.contains("commit abcdef1"));
         let other_rule = Subject { commit: Some("abcdef1234"), ..subject("aws.key", "a", "s") };
         assert!(chain.allows(&other_rule).is_none(), "commit entry is limited to generic.*");
@@ -731,8 +803,14 @@ mod tests {
     #[test]
     fn nested_configs_extend_their_parent_below_their_directory() {
         let files = Files(vec![
-            (".leakhound.toml", "[rules]\ndisable = [\"generic.*\"]\n[[allow]]\npaths = [\"vendor/**\"]\n"),
-            ("svc/.leakhound.toml", "[rules]\nenable = [\"generic.password\"]\n[[allow]]\npaths = [\"fixtures/**\"]\n"),
+            (
+                ".leakhound.toml",
+                "[rules]\ndisable = [\"generic.*\"]\n[[allow]]\npaths = [\"vendor/**\"]\n",
+            ),
+            (
+                "svc/.leakhound.toml",
+                "[rules]\nenable = [\"generic.password\"]\n[[allow]]\npaths = [\"fixtures/**\"]\n",
+            ),
             ("iso/.leakhound.toml", "inherit = false\n[[allow]]\nstopwords = [\"x\"]\n"),
         ]);
         let mut tree = ConfigTree::open(Some(Box::new(files)), None).unwrap();
@@ -742,11 +820,20 @@ mod tests {
         assert_eq!(svc.configs.len(), 2);
         assert!(svc.disabled("generic.password").is_none(), "re-enabled below svc/");
         assert!(svc.disabled("generic.api-key").is_some(), "still disabled from the root");
-        assert_eq!(svc.allows(&subject("x", "svc/fixtures/a.txt", "s")).unwrap().file, "svc/.leakhound.toml");
-        assert!(svc.allows(&subject("x", "svc/vendor/a.txt", "s")).is_none(), "root globs are root-relative");
+        assert_eq!(
+            svc.allows(&subject("x", "svc/fixtures/a.txt", "s")).unwrap().file,
+            "svc/.leakhound.toml"
+        );
+        assert!(
+            svc.allows(&subject("x", "svc/vendor/a.txt", "s")).is_none(),
+            "root globs are root-relative"
+        );
         let iso = tree.chain("iso/a/b.txt");
         assert_eq!(iso.configs.len(), 1);
-        assert!(iso.disabled("generic.password").is_none(), "inherit = false drops the root's switches");
+        assert!(
+            iso.disabled("generic.password").is_none(),
+            "inherit = false drops the root's switches"
+        );
     }
 
     #[test]

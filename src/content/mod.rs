@@ -132,7 +132,13 @@ impl Reader {
         }
         if !options.scan_binary && looks_binary(&self.buf) {
             if options.binary_strings {
-                let bytes = self::printable::scan_stream(matcher, &mut self.scratch, &self.buf, source, out)?;
+                let bytes = self::printable::scan_stream(
+                    matcher,
+                    &mut self.scratch,
+                    &self.buf,
+                    source,
+                    out,
+                )?;
                 return Ok(ReadSummary { bytes, binary: true });
             }
             return Ok(ReadSummary { bytes: self.buf.len() as u64, binary: true });
@@ -151,7 +157,11 @@ impl Reader {
         let mut summary = ReadSummary::default();
         let mut cursor = LineCursor::default();
         loop {
-            let own_end = if eof { self.buf.len() } else { own_part_end(&self.buf, self.window.min(self.buf.len())) };
+            let own_end = if eof {
+                self.buf.len()
+            } else {
+                own_part_end(&self.buf, self.window.min(self.buf.len()))
+            };
             self.scan_window(matcher, own_end, &cursor, out);
             summary.bytes += own_end as u64;
             if eof {
@@ -209,7 +219,13 @@ impl Reader {
         locate(bytes, &LineCursor::default(), &self.raw, bytes.len(), out);
     }
 
-    fn scan_window(&mut self, matcher: &Matcher, own_end: usize, cursor: &LineCursor, out: &mut Vec<LocatedMatch>) {
+    fn scan_window(
+        &mut self,
+        matcher: &Matcher,
+        own_end: usize,
+        cursor: &LineCursor,
+        out: &mut Vec<LocatedMatch>,
+    ) {
         self.raw.clear();
         matcher.scan(&self.buf, &mut self.scratch, &mut self.raw);
         locate(&self.buf, cursor, &self.raw, own_end, out);
@@ -326,7 +342,8 @@ pub fn utf16_encoding(buf: &[u8]) -> Option<Utf16> {
 /// Decodes UTF-16 (dropping a byte order mark; invalid sequences become U+FFFD).
 pub fn decode_utf16(buf: &[u8], encoding: Utf16) -> String {
     let units = buf.chunks_exact(2).map(|p| encoding.unit([p[0], p[1]]));
-    let text: String = char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)).collect();
+    let text: String =
+        char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)).collect();
     text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text)
 }
 
@@ -351,7 +368,15 @@ const UTF16_BLOCK: usize = 256 << 10;
 
 impl<R: Read> Utf16Decoder<R> {
     fn new(head: Vec<u8>, inner: R, encoding: Utf16) -> Self {
-        Utf16Decoder { inner, encoding, raw: head, out: Vec::new(), out_pos: 0, at_start: true, eof: false }
+        Utf16Decoder {
+            inner,
+            encoding,
+            raw: head,
+            out: Vec::new(),
+            out_pos: 0,
+            at_start: true,
+            eof: false,
+        }
     }
 
     /// Reads a block if the pending input holds no complete unit, then decodes what it can.
@@ -445,7 +470,13 @@ fn count_chars(bytes: &[u8]) -> u64 {
 ///
 /// One pass over the window: lines and columns are counted from the previous match onwards, never
 /// from the start of the window or line again, so many matches on one long line stay linear.
-fn locate(buf: &[u8], cursor: &LineCursor, raw: &[RawMatch], own_end: usize, out: &mut Vec<LocatedMatch>) {
+fn locate(
+    buf: &[u8],
+    cursor: &LineCursor,
+    raw: &[RawMatch],
+    own_end: usize,
+    out: &mut Vec<LocatedMatch>,
+) {
     let mut at = WindowPosition::new(cursor);
     for found in raw.iter().filter(|m| m.secret.start < own_end) {
         let start = found.secret.start;
@@ -456,7 +487,10 @@ fn locate(buf: &[u8], cursor: &LineCursor, raw: &[RawMatch], own_end: usize, out
         let (line, column) = (at.line, at.column_chars + 1);
         let secret = &buf[found.secret.clone()];
         let (end_line, end_column) = match memrchr(b'\n', secret) {
-            Some(last) => (line + memchr_iter(b'\n', secret).count() as u64, count_chars(&secret[last + 1..]) + 1),
+            Some(last) => (
+                line + memchr_iter(b'\n', secret).count() as u64,
+                count_chars(&secret[last + 1..]) + 1,
+            ),
             None => (line, column + count_chars(secret)),
         };
         let base = cursor.base as usize;
@@ -468,7 +502,13 @@ fn locate(buf: &[u8], cursor: &LineCursor, raw: &[RawMatch], own_end: usize, out
             found: absolute,
             // Located at the encoded bytes; a secret found under a decoding layer is its decoded form.
             secret: found.secret_bytes(buf).to_vec(),
-            position: Position { line, column, end_line, end_column, offset: cursor.base + start as u64 },
+            position: Position {
+                line,
+                column,
+                end_line,
+                end_column,
+                offset: cursor.base + start as u64,
+            },
             marker,
         });
     }
@@ -573,8 +613,16 @@ mod tests {
         let mut le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
         let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
         for step in [1, 2, 3, 5, 7, 64] {
-            assert_eq!(decode_streaming(&le, Utf16::Le, step), decode_utf16(&le, Utf16::Le), "step {step}");
-            assert_eq!(decode_streaming(&be, Utf16::Be, step), decode_utf16(&be, Utf16::Be), "step {step}");
+            assert_eq!(
+                decode_streaming(&le, Utf16::Le, step),
+                decode_utf16(&le, Utf16::Le),
+                "step {step}"
+            );
+            assert_eq!(
+                decode_streaming(&be, Utf16::Be, step),
+                decode_utf16(&be, Utf16::Be),
+                "step {step}"
+            );
         }
         le.extend_from_slice(&[0x3D, 0xD8, 0x41]); // a lone high surrogate, then an odd byte
         assert_eq!(decode_streaming(&le, Utf16::Le, 3), decode_utf16(&le, Utf16::Le));

@@ -70,7 +70,12 @@ pub fn scan_stream<R: Read>(
 }
 
 /// Scans the printable runs of a binary already in memory.
-pub fn scan_slice(matcher: &Matcher, scratch: &mut Scratch, bytes: &[u8], out: &mut Vec<LocatedMatch>) {
+pub fn scan_slice(
+    matcher: &Matcher,
+    scratch: &mut Scratch,
+    bytes: &[u8],
+    out: &mut Vec<LocatedMatch>,
+) {
     // Reading from a slice cannot fail.
     let _ = scan_stream(matcher, scratch, &[], bytes, out);
 }
@@ -79,7 +84,10 @@ pub fn scan_slice(matcher: &Matcher, scratch: &mut Scratch, bytes: &[u8], out: &
 /// that are both non-printable (no ASCII run holds one, no UTF-16LE run holds two in a row); the
 /// whole chunk when there is none.
 fn safe_cut(chunk: &[u8]) -> usize {
-    chunk.windows(2).rposition(|w| !printable(w[0]) && !printable(w[1])).map_or(chunk.len(), |i| i + 1)
+    chunk
+        .windows(2)
+        .rposition(|w| !printable(w[0]) && !printable(w[1]))
+        .map_or(chunk.len(), |i| i + 1)
 }
 
 fn printable(byte: u8) -> bool {
@@ -130,7 +138,12 @@ impl Runs {
         self.text.push(b'\n');
     }
 
-    fn flush_if_full(&mut self, matcher: &Matcher, scratch: &mut Scratch, out: &mut Vec<LocatedMatch>) {
+    fn flush_if_full(
+        &mut self,
+        matcher: &Matcher,
+        scratch: &mut Scratch,
+        out: &mut Vec<LocatedMatch>,
+    ) {
         if self.text.len() >= FLUSH {
             self.flush(matcher, scratch, out);
         }
@@ -149,17 +162,26 @@ impl Runs {
 
     /// A text match, placed at its bytes in the binary.
     fn locate(&self, found: &RawMatch) -> LocatedMatch {
-        let index = self.placed.partition_point(|r| r.text_start <= found.secret.start).saturating_sub(1);
+        let index =
+            self.placed.partition_point(|r| r.text_start <= found.secret.start).saturating_sub(1);
         let run = self.placed[index];
-        let at = |text: usize| run.source + (text.saturating_sub(run.text_start) as u64) * run.width;
+        let at =
+            |text: usize| run.source + (text.saturating_sub(run.text_start) as u64) * run.width;
         let (start, end) = (at(found.secret.start), at(found.secret.end));
         let mut placed = found.clone();
         placed.secret = start as usize..end as usize;
-        placed.span = at(found.span.start.max(run.text_start)) as usize..at(found.span.end) as usize;
+        placed.span =
+            at(found.span.start.max(run.text_start)) as usize..at(found.span.end) as usize;
         LocatedMatch {
             secret: found.secret_bytes(&self.text).to_vec(),
             found: placed,
-            position: Position { line: 1, column: start + 1, end_line: 1, end_column: end + 1, offset: start },
+            position: Position {
+                line: 1,
+                column: start + 1,
+                end_line: 1,
+                end_column: end + 1,
+                offset: start,
+            },
             marker: None,
         }
     }
@@ -175,8 +197,13 @@ mod tests {
         runs.placed
             .iter()
             .map(|r| {
-                let end = runs.text[r.text_start..].iter().position(|&b| b == b'\n').unwrap() + r.text_start;
-                (String::from_utf8_lossy(&runs.text[r.text_start..end]).into_owned(), r.source, r.width)
+                let end = runs.text[r.text_start..].iter().position(|&b| b == b'\n').unwrap()
+                    + r.text_start;
+                (
+                    String::from_utf8_lossy(&runs.text[r.text_start..end]).into_owned(),
+                    r.source,
+                    r.width,
+                )
             })
             .collect()
     }
@@ -185,7 +212,8 @@ mod tests {
     fn ascii_and_utf16_runs_are_found_with_their_offsets() {
         let mut binary = b"\x7fELF\x00\x01short\x00".to_vec();
         binary.extend_from_slice(b"api_key=0123456789abcdef\x00\xff");
-        let wide: Vec<u8> = "Password=Hunter2Hunter2".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let wide: Vec<u8> =
+            "Password=Hunter2Hunter2".encode_utf16().flat_map(u16::to_le_bytes).collect();
         let wide_at = binary.len() as u64;
         binary.extend_from_slice(&wide);
         binary.extend_from_slice(&[0, 0, 0xC3]);
@@ -201,7 +229,11 @@ mod tests {
     #[test]
     fn chunks_are_cut_where_no_run_can_cross() {
         assert_eq!(safe_cut(b"abc\x00\x00def"), 4);
-        assert_eq!(safe_cut(b"a\x00b\x00c\x00"), 6, "no two non-printables in a row: keep it whole");
+        assert_eq!(
+            safe_cut(b"a\x00b\x00c\x00"),
+            6,
+            "no two non-printables in a row: keep it whole"
+        );
         let wide: Vec<u8> = "abcdefgh".encode_utf16().flat_map(u16::to_le_bytes).collect();
         let mut bytes = wide.clone();
         bytes.extend_from_slice(&[0xFF, 0xFF]);

@@ -103,8 +103,10 @@ fn words(text: &[u8]) -> impl Iterator<Item = String> + '_ {
     let mut starts = Vec::new();
     for (i, &b) in text.iter().enumerate() {
         let prev = i.checked_sub(1).map(|p| text[p]);
-        let hump = b.is_ascii_uppercase() && prev.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit());
-        let begins = b.is_ascii_alphanumeric() && (prev.is_none_or(|p| !p.is_ascii_alphanumeric()) || hump);
+        let hump = b.is_ascii_uppercase()
+            && prev.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit());
+        let begins =
+            b.is_ascii_alphanumeric() && (prev.is_none_or(|p| !p.is_ascii_alphanumeric()) || hump);
         if begins {
             starts.push(i);
         }
@@ -159,7 +161,11 @@ fn literal_value(buf: &[u8], span: &std::ops::Range<usize>) -> bool {
     let rest = &buf[span.end..];
     let line_end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
     let rest = rest[..line_end].trim_ascii();
-    separated && (rest.is_empty() || rest.starts_with(b"#") || rest.starts_with(b"//") || rest.starts_with(b";"))
+    separated
+        && (rest.is_empty()
+            || rest.starts_with(b"#")
+            || rest.starts_with(b"//")
+            || rest.starts_with(b";"))
 }
 
 fn mixed_charset(secret: &[u8]) -> bool {

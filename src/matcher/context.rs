@@ -78,20 +78,23 @@ const DOC_DIRS: &[&str] = &["doc", "docs", "documentation", "man", "manual", "we
 const EXAMPLE_DIRS: &[&str] = &["example", "examples", "sample", "samples", "demo", "demos"];
 
 /// Directory names that hold third-party code.
-const VENDOR_DIRS: &[&str] = &["vendor", "third_party", "third-party", "node_modules", "bower_components"];
+const VENDOR_DIRS: &[&str] =
+    &["vendor", "third_party", "third-party", "node_modules", "bower_components"];
 
 /// Extensions of prose files.
 const DOC_EXTENSIONS: &[&str] = &["md", "markdown", "mdx", "rst", "adoc", "asciidoc"];
 
 /// Words that, as a dot-separated part of a file name, mark a template or example copy.
-const EXAMPLE_NAME_PARTS: &[&str] = &["example", "examples", "sample", "template", "dist", "tmpl", "tpl"];
+const EXAMPLE_NAME_PARTS: &[&str] =
+    &["example", "examples", "sample", "template", "dist", "tmpl", "tpl"];
 
 /// The context of a repository-relative path, if any (test wins over docs, docs over example,
 /// example over vendor when several apply: a test fixture under `docs/` is still test data).
 pub fn of_path(path: &str) -> Option<Context> {
     let parts: Vec<&str> = path.split(['/', '\\']).filter(|p| !p.is_empty() && *p != ".").collect();
     let (name, dirs) = parts.split_last()?;
-    let dir_is = |list: &[&str]| dirs.iter().any(|d| list.iter().any(|w| d.eq_ignore_ascii_case(w)));
+    let dir_is =
+        |list: &[&str]| dirs.iter().any(|d| list.iter().any(|w| d.eq_ignore_ascii_case(w)));
     if dir_is(TEST_DIRS) || is_test_file(name) {
         Some(Context::Test)
     } else if dir_is(DOC_DIRS) || is_doc_file(name) {
@@ -111,8 +114,10 @@ fn is_test_file(name: &str) -> bool {
     let stem = name.split_once('.').map_or(name, |(stem, _)| stem);
     let lower = stem.to_ascii_lowercase();
     let bytes = name.as_bytes();
-    let git_test =
-        bytes.len() > 6 && bytes[0] == b't' && bytes[1..5].iter().all(u8::is_ascii_digit) && bytes[5] == b'-';
+    let git_test = bytes.len() > 6
+        && bytes[0] == b't'
+        && bytes[1..5].iter().all(u8::is_ascii_digit)
+        && bytes[5] == b'-';
     git_test
         || lower == "test"
         || lower.contains("testdata")
@@ -129,12 +134,15 @@ fn is_test_file(name: &str) -> bool {
 fn is_doc_file(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     let (stem, ext) = lower.rsplit_once('.').unwrap_or((&lower, ""));
-    DOC_EXTENSIONS.contains(&ext) || (matches!(stem, "swagger" | "openapi") && matches!(ext, "yaml" | "yml" | "json"))
+    DOC_EXTENSIONS.contains(&ext)
+        || (matches!(stem, "swagger" | "openapi") && matches!(ext, "yaml" | "yml" | "json"))
 }
 
 /// `.env.example`, `config.sample.yml`, `settings.py.dist`, `app.template.json`.
 fn is_example_file(name: &str) -> bool {
-    name.split('.').skip(1).any(|part| EXAMPLE_NAME_PARTS.iter().any(|w| part.eq_ignore_ascii_case(w)))
+    name.split('.')
+        .skip(1)
+        .any(|part| EXAMPLE_NAME_PARTS.iter().any(|w| part.eq_ignore_ascii_case(w)))
 }
 
 /// One step less sure.
@@ -166,10 +174,15 @@ pub fn mark(findings: &mut [Finding], rules: &RuleSet, relative: &dyn Fn(&str) -
 /// weak) whose value is a placeholder and all of whose locations are in tests, docs or examples:
 /// `https://user:pass@example.com` in a manual is an illustration, in `~/.git-credentials` it is
 /// a password. Returns how many were dropped.
-pub fn drop_illustrations(findings: &mut Vec<Finding>, rules: &RuleSet, relative: &dyn Fn(&str) -> String) -> usize {
+pub fn drop_illustrations(
+    findings: &mut Vec<Finding>,
+    rules: &RuleSet,
+    relative: &dyn Fn(&str) -> String,
+) -> usize {
     let before = findings.len();
     findings.retain(|f| {
-        let credential_file = rules.rules()[f.rule].spec.checks.contains(&CheckName::CredentialFile);
+        let credential_file =
+            rules.rules()[f.rule].spec.checks.contains(&CheckName::CredentialFile);
         !(credential_file
             && filters::is_placeholder(f.secret.expose())
             && f.locations.iter().all(|loc| of_path(&relative(&loc.path)).is_some()))
@@ -227,12 +240,19 @@ mod tests {
         ] {
             assert_eq!(of_path(path), Some(Context::Docs), "{path}");
         }
-        for path in [".env.example", "config/database.sample.yml", "examples/basic/main.go", "wp-config.php.dist"] {
+        for path in [
+            ".env.example",
+            "config/database.sample.yml",
+            "examples/basic/main.go",
+            "wp-config.php.dist",
+        ] {
             assert_eq!(of_path(path), Some(Context::Example), "{path}");
         }
-        for path in
-            ["vendor/github.com/acme/client/config.go", "third_party/lib/settings.py", "web/node_modules/x/index.js"]
-        {
+        for path in [
+            "vendor/github.com/acme/client/config.go",
+            "third_party/lib/settings.py",
+            "web/node_modules/x/index.js",
+        ] {
             assert_eq!(of_path(path), Some(Context::Vendor), "{path}");
         }
     }
@@ -257,9 +277,15 @@ mod tests {
     #[test]
     fn any_file_name_is_judged_without_panicking() {
         // A multi-byte character across byte 5 once split a slice in the git test-name check.
-        for path in
-            ["t123\u{e9}x-y.sh", "t\u{e9}\u{e9}\u{e9}-x.sh", "t1\u{e9}-\u{e9}\u{e9}", "/", "", "t", "\u{1f600}/t0001-"]
-        {
+        for path in [
+            "t123\u{e9}x-y.sh",
+            "t\u{e9}\u{e9}\u{e9}-x.sh",
+            "t1\u{e9}-\u{e9}\u{e9}",
+            "/",
+            "",
+            "t",
+            "\u{1f600}/t0001-",
+        ] {
             let _ = of_path(path);
         }
         assert_eq!(of_path("t\u{e9}\u{e9}\u{e9}-x.sh"), None);

@@ -137,8 +137,12 @@ impl Decoded {
         let start = self.bytes.len();
         let ok = match layer {
             Layer::Base64 => decode_base64(parent, span.clone(), &mut self.bytes, &mut self.origin),
-            Layer::JsonString => decode_json_strings(parent, span.clone(), &mut self.bytes, &mut self.origin),
-            Layer::Percent => decode_percent(parent, span.clone(), &mut self.bytes, &mut self.origin),
+            Layer::JsonString => {
+                decode_json_strings(parent, span.clone(), &mut self.bytes, &mut self.origin)
+            }
+            Layer::Percent => {
+                decode_percent(parent, span.clone(), &mut self.bytes, &mut self.origin)
+            }
         };
         if !ok {
             self.bytes.truncate(start);
@@ -153,7 +157,8 @@ impl Decoded {
     /// Maps a range of decoded bytes to the parent's encoded bytes, with the segment's layer;
     /// `None` when the range is not inside one segment.
     pub(crate) fn map(&self, range: &Range<usize>) -> Option<(Range<usize>, Layer)> {
-        let index = self.segments.partition_point(|s| s.decoded.start <= range.start).checked_sub(1)?;
+        let index =
+            self.segments.partition_point(|s| s.decoded.start <= range.start).checked_sub(1)?;
         let segment = &self.segments[index];
         if range.end > segment.decoded.end || range.start >= range.end {
             return None;
@@ -163,7 +168,8 @@ impl Decoded {
 
     /// Maps a range that may stick out of its segment (a match's whole span): clamped first.
     pub(crate) fn map_clamped(&self, range: &Range<usize>, within: &Range<usize>) -> Range<usize> {
-        let index = self.segments.partition_point(|s| s.decoded.start <= within.start).saturating_sub(1);
+        let index =
+            self.segments.partition_point(|s| s.decoded.start <= within.start).saturating_sub(1);
         let segment = self.segments.get(index).map_or(0..self.bytes.len(), |s| s.decoded.clone());
         let start = range.start.clamp(segment.start, segment.end);
         let end = range.end.clamp(start, segment.end);
@@ -209,7 +215,8 @@ fn find_spans(buf: &[u8], out: &mut Vec<(Range<usize>, Layer)>) {
     percent_spans(buf, out);
     let (json, others) = out.split_at(json_end);
     let json = RangeIndex::new(json.iter().map(|(r, _)| r.clone()).collect());
-    let mut others: Vec<(Range<usize>, Layer)> = others.iter().filter(|(r, _)| !json.overlaps(r)).cloned().collect();
+    let mut others: Vec<(Range<usize>, Layer)> =
+        others.iter().filter(|(r, _)| !json.overlaps(r)).cloned().collect();
     out.truncate(json_end);
     out.append(&mut others);
     out.sort_by_key(|(r, _)| r.start);
@@ -269,7 +276,9 @@ fn string_list(buf: &[u8], open: usize) -> Option<(Range<usize>, bool)> {
         if next_open - open > MAX_SPAN {
             break;
         }
-        let Some(next) = string_literal(buf, next_open).filter(|n| !is_object_key(buf, n.range.end)) else {
+        let Some(next) =
+            string_literal(buf, next_open).filter(|n| !is_object_key(buf, n.range.end))
+        else {
             break;
         };
         escaped |= buf[next.range.clone()].contains(&b'\\');
@@ -329,7 +338,12 @@ fn string_literal(buf: &[u8], open: usize) -> Option<StringLiteral> {
 }
 
 /// Decodes the strings of a list (`"a\n", "b"` -> `a\nb`).
-fn decode_json_strings(buf: &[u8], span: Range<usize>, out: &mut Vec<u8>, origin: &mut Vec<usize>) -> bool {
+fn decode_json_strings(
+    buf: &[u8],
+    span: Range<usize>,
+    out: &mut Vec<u8>,
+    origin: &mut Vec<usize>,
+) -> bool {
     let mut open = span.start;
     loop {
         let Some(literal) = string_literal(buf, open) else {
@@ -403,7 +417,9 @@ fn unicode_escape(rest: &[u8]) -> (EscapeText, usize) {
     };
     let (code, used) = if (0xD800..0xDC00).contains(&high) && rest.get(5..7) == Some(b"\\u") {
         match unit(7).filter(|low| (0xDC00..0xE000).contains(low)) {
-            Some(low) => (0x10000 + ((u32::from(high) - 0xD800) << 10) + (u32::from(low) - 0xDC00), 11),
+            Some(low) => {
+                (0x10000 + ((u32::from(high) - 0xD800) << 10) + (u32::from(low) - 0xDC00), 11)
+            }
             None => (u32::from(high), 5),
         }
     } else {
@@ -471,8 +487,10 @@ fn base64_spans(buf: &[u8], out: &mut Vec<(Range<usize>, Layer)>) {
             i += last + 1;
             continue;
         }
-        let end =
-            buf[i + MIN_BASE64..].iter().position(|&b| !is_base64_byte(b)).map_or(buf.len(), |n| i + MIN_BASE64 + n);
+        let end = buf[i + MIN_BASE64..]
+            .iter()
+            .position(|&b| !is_base64_byte(b))
+            .map_or(buf.len(), |n| i + MIN_BASE64 + n);
         let run = &buf[i..end];
         if run.len() <= MAX_SPAN && starts_value(buf, i) && looks_like_base64(run) {
             let padded = end + buf[end..].iter().take(2).take_while(|&&b| b == b'=').count();
@@ -505,13 +523,15 @@ fn non_base64_lanes(x: u64) -> u64 {
     let x7 = x & !HIGH;
     // Lane high bit set iff lo <= lane <= hi (lanes below 0x80, so no carry crosses a lane).
     let within = |v: u64, lo: u8, hi: u8| {
-        (v.wrapping_add(ONES * u64::from(0x80 - lo)) & !v.wrapping_add(ONES * u64::from(0x7F - hi))) & HIGH
+        (v.wrapping_add(ONES * u64::from(0x80 - lo)) & !v.wrapping_add(ONES * u64::from(0x7F - hi)))
+            & HIGH
     };
     // Setting bit 5 folds A-Z onto a-z and nothing else onto it; `+`, `-` and `/` are the odd
     // bytes of 0x2B..=0x2F (`,` and `.` are even).
     let letters = within(x7 | (ONES * 0x20), b'a', b'z');
     let odd = (x7 << 7) & HIGH;
-    let base64 = within(x7, b'0', b'9') | letters | (within(x7, b'+', b'/') & odd) | within(x7, b'_', b'_');
+    let base64 =
+        within(x7, b'0', b'9') | letters | (within(x7, b'+', b'/') & odd) | within(x7, b'_', b'_');
     !(base64 & ascii) & HIGH
 }
 
@@ -522,7 +542,19 @@ fn starts_value(buf: &[u8], start: usize) -> bool {
     start == 0
         || matches!(
             buf[start - 1],
-            b' ' | b'\t' | b'\n' | b'\r' | b'"' | b'\'' | b'`' | b'=' | b':' | b',' | b'>' | b'(' | b'[' | b'{'
+            b' ' | b'\t'
+                | b'\n'
+                | b'\r'
+                | b'"'
+                | b'\''
+                | b'`'
+                | b'='
+                | b':'
+                | b','
+                | b'>'
+                | b'('
+                | b'['
+                | b'{'
         )
 }
 
@@ -551,7 +583,12 @@ fn base64_value(b: u8) -> Option<u8> {
 }
 
 /// Decodes a run (padding optional) if the result is printable text.
-fn decode_base64(buf: &[u8], span: Range<usize>, out: &mut Vec<u8>, origin: &mut Vec<usize>) -> bool {
+fn decode_base64(
+    buf: &[u8],
+    span: Range<usize>,
+    out: &mut Vec<u8>,
+    origin: &mut Vec<usize>,
+) -> bool {
     let start = out.len();
     let mut acc = 0u32;
     let mut bits = 0;
@@ -588,7 +625,9 @@ fn is_text_byte(b: u8) -> bool {
 
 /// Whether `b` can be part of a URL or query string as written in text.
 fn is_url_byte(b: u8) -> bool {
-    b > 0x20 && b < 0x7F && !matches!(b, b'"' | b'\'' | b'<' | b'>' | b'`' | b'\\' | b'{' | b'}' | b'|')
+    b > 0x20
+        && b < 0x7F
+        && !matches!(b, b'"' | b'\'' | b'<' | b'>' | b'`' | b'\\' | b'{' | b'}' | b'|')
 }
 
 /// Tokens holding a `%XX` escape of a printable character.
@@ -596,7 +635,8 @@ fn percent_spans(buf: &[u8], out: &mut Vec<(Range<usize>, Layer)>) {
     let mut pos = 0;
     while let Some(i) = memchr(b'%', &buf[pos..]) {
         let at = pos + i;
-        let printable = buf.get(at + 1..at + 3).and_then(hex_byte).is_some_and(|b| (0x20..0x7F).contains(&b));
+        let printable =
+            buf.get(at + 1..at + 3).and_then(hex_byte).is_some_and(|b| (0x20..0x7F).contains(&b));
         if !printable {
             pos = at + 1;
             continue;
@@ -614,10 +654,16 @@ fn percent_spans(buf: &[u8], out: &mut Vec<(Range<usize>, Layer)>) {
 }
 
 /// Decodes `%XX` escapes (`+` stays `+`: in a password it is a plus).
-fn decode_percent(buf: &[u8], span: Range<usize>, out: &mut Vec<u8>, origin: &mut Vec<usize>) -> bool {
+fn decode_percent(
+    buf: &[u8],
+    span: Range<usize>,
+    out: &mut Vec<u8>,
+    origin: &mut Vec<usize>,
+) -> bool {
     let mut i = span.start;
     while i < span.end {
-        let escaped = (buf[i] == b'%' && i + 3 <= span.end).then(|| hex_byte(&buf[i + 1..i + 3])).flatten();
+        let escaped =
+            (buf[i] == b'%' && i + 3 <= span.end).then(|| hex_byte(&buf[i + 1..i + 3])).flatten();
         out.push(escaped.unwrap_or(buf[i]));
         origin.push(i);
         i += if escaped.is_some() { 3 } else { 1 };
@@ -699,7 +745,11 @@ mod tests {
     fn base64_is_decoded_only_where_a_value_starts() {
         let value = "aHVudGVyMjpzM2NyM3QtdmFsdWUtOTk=";
         for before in [" ", "=", ":", "\"", ",", ">"] {
-            assert_eq!(decode(&format!("x{before}{value}\n")).segments.len(), 1, "after {before:?}");
+            assert_eq!(
+                decode(&format!("x{before}{value}\n")).segments.len(),
+                1,
+                "after {before:?}"
+            );
         }
         for before in [".", "$", "%", "&"] {
             assert!(decode(&format!("x{before}{value}\n")).is_empty(), "after {before:?}");
@@ -708,11 +758,18 @@ mod tests {
 
     #[test]
     fn json_strings_are_joined_across_a_list() {
-        let text = "\"source\": [\n  \"key = \\\"\\\"\\\"-----BEGIN X-----\\n\",\n  \"QUJD\\n\"\n]\n";
+        let text =
+            "\"source\": [\n  \"key = \\\"\\\"\\\"-----BEGIN X-----\\n\",\n  \"QUJD\\n\"\n]\n";
         let d = decode(text);
-        assert_eq!(segments(&d), vec![("key = \"\"\"-----BEGIN X-----\nQUJD\n".to_string(), Layer::JsonString)]);
+        assert_eq!(
+            segments(&d),
+            vec![("key = \"\"\"-----BEGIN X-----\nQUJD\n".to_string(), Layer::JsonString)]
+        );
         let q = d.bytes.iter().position(|&b| b == b'Q').unwrap();
-        assert_eq!(d.map(&(q..q + 4)).unwrap().0, text.find("QUJD").unwrap()..text.find("QUJD").unwrap() + 4);
+        assert_eq!(
+            d.map(&(q..q + 4)).unwrap().0,
+            text.find("QUJD").unwrap()..text.find("QUJD").unwrap() + 4
+        );
     }
 
     #[test]
@@ -724,7 +781,10 @@ mod tests {
     #[test]
     fn json_escapes_decode_slashes_and_unicode() {
         let d = decode(r#"{"url": "https:\/\/hooks.example\/a\u005Fb\ud83d\ude00"}"#);
-        assert_eq!(segments(&d), vec![("https://hooks.example/a_b😀".to_string(), Layer::JsonString)]);
+        assert_eq!(
+            segments(&d),
+            vec![("https://hooks.example/a_b😀".to_string(), Layer::JsonString)]
+        );
     }
 
     #[test]

@@ -155,7 +155,10 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     is_plain_placeholder(secret)
         || decode_printable_base64(secret).is_some_and(|decoded| {
             // `user:password`: judged by the password (empty, or a placeholder).
-            let password = decoded.iter().position(|&b| b == b':').map_or(&decoded[..], |at| &decoded[at + 1..]);
+            let password = decoded
+                .iter()
+                .position(|&b| b == b':')
+                .map_or(&decoded[..], |at| &decoded[at + 1..]);
             is_plain_placeholder(&decoded) || password.is_empty() || is_plain_placeholder(password)
         })
 }
@@ -178,7 +181,8 @@ fn is_plain_placeholder(secret: &[u8]) -> bool {
 
 /// `true/false`, `yes|no`, `on/off`: documentation of a setting's allowed values.
 fn is_choice_list(lower: &str) -> bool {
-    const CHOICES: &[&str] = &["true", "false", "yes", "no", "on", "off", "enabled", "disabled", "0", "1"];
+    const CHOICES: &[&str] =
+        &["true", "false", "yes", "no", "on", "off", "enabled", "disabled", "0", "1"];
     lower.contains(['/', '|']) && lower.split(['/', '|']).all(|part| CHOICES.contains(&part))
 }
 
@@ -205,9 +209,12 @@ fn has_angle_placeholder(text: &str) -> bool {
 fn has_substitution(text: &str) -> bool {
     let bytes = text.as_bytes();
     bytes.windows(2).enumerate().any(|(i, pair)| match pair {
-        b"$(" => bytes.get(i + 2).is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_' || b == b' '),
+        b"$(" => {
+            bytes.get(i + 2).is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_' || b == b' ')
+        }
         b"%(" => bytes[i + 2..].iter().position(|&b| b == b')').is_some_and(|len| {
-            len > 0 && bytes[i + 2..i + 2 + len].iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_')
+            len > 0
+                && bytes[i + 2..i + 2 + len].iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_')
         }),
         _ => false,
     })
@@ -222,12 +229,17 @@ fn is_env_reference(text: &str) -> bool {
             && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b':')
     };
     let wrapped = |open: char, close: char| {
-        text.len() > 2 && text.starts_with(open) && text.ends_with(close) && ident(&text[1..text.len() - 1])
+        text.len() > 2
+            && text.starts_with(open)
+            && text.ends_with(close)
+            && ident(&text[1..text.len() - 1])
     };
     // `$DB_PASSWORD`, `$env:DB_PASSWORD`; a password like `$Summer2024` has lowercase letters.
     let shell = |rest: &str| {
         let name = rest.strip_prefix("env:").unwrap_or(rest);
-        ident(name) && name.bytes().any(|b| b.is_ascii_uppercase()) && !name.bytes().any(|b| b.is_ascii_lowercase())
+        ident(name)
+            && name.bytes().any(|b| b.is_ascii_uppercase())
+            && !name.bytes().any(|b| b.is_ascii_lowercase())
     };
     wrapped('%', '%') || wrapped('@', '@') || text.strip_prefix('$').is_some_and(shell)
 }
@@ -240,8 +252,10 @@ fn decode_printable_base64(secret: &[u8]) -> Option<Vec<u8>> {
 
     const INDIFFERENT: GeneralPurposeConfig =
         GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
-    const STANDARD_ANY: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, INDIFFERENT);
-    const URL_SAFE_ANY: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, INDIFFERENT);
+    const STANDARD_ANY: GeneralPurpose =
+        GeneralPurpose::new(&base64::alphabet::STANDARD, INDIFFERENT);
+    const URL_SAFE_ANY: GeneralPurpose =
+        GeneralPurpose::new(&base64::alphabet::URL_SAFE, INDIFFERENT);
 
     if secret.len() < 8 || secret.len() > 1024 {
         return None;
@@ -268,7 +282,9 @@ fn has_word(text: &str, lower: &str, word: &str) -> bool {
         let camel = bytes[at].is_ascii_uppercase()
             && at > 0
             && bytes[at - 1].is_ascii_lowercase()
-            && (end == bytes.len() || !bytes[end].is_ascii_lowercase() || bytes[end - 1].is_ascii_lowercase());
+            && (end == bytes.len()
+                || !bytes[end].is_ascii_lowercase()
+                || bytes[end - 1].is_ascii_lowercase());
         before_is_edge || after_is_edge || camel
     })
 }
@@ -280,7 +296,8 @@ fn is_repetitive(secret: &[u8]) -> bool {
         return false;
     }
     (1..=3).any(|unit| {
-        secret.len() >= unit * 4 && secret.iter().enumerate().skip(unit).all(|(i, b)| *b == secret[i - unit])
+        secret.len() >= unit * 4
+            && secret.iter().enumerate().skip(unit).all(|(i, b)| *b == secret[i - unit])
     })
 }
 
@@ -321,7 +338,8 @@ pub fn is_common_shape(secret: &[u8]) -> bool {
 /// under `secret` and `password` names that are not secrets. Ansible Vault, SOPS, Vault transit,
 /// Spring Cloud Config `{cipher}`, AWS KMS ciphertext blobs and Bitnami sealed secrets.
 fn is_ciphertext(s: &str) -> bool {
-    const PREFIXES: &[&str] = &["$ANSIBLE_VAULT;", "ENC[", "vault:v", "{cipher}", "-----BEGIN PGP MESSAGE"];
+    const PREFIXES: &[&str] =
+        &["$ANSIBLE_VAULT;", "ENC[", "vault:v", "{cipher}", "-----BEGIN PGP MESSAGE"];
     const KMS_BLOB: &[&str] = &["AQICAH", "AQIBAH", "AQIDAH"];
     const SEALED: &[&str] = &["AgA", "AgB", "AgC", "AgD"];
     // A Fernet token: version byte 0x80 and a timestamp, base64url (`gAAAAA...`), 57+ bytes.
@@ -362,7 +380,8 @@ fn is_password_hash(s: &str) -> bool {
     // An htpasswd-style `user:hash` line under a password name is the hash too.
     // (The htpasswd and shadow rules report such entries: their `credential-file` check skips this
     // shape filter.)
-    let hash = s.split_once(':').filter(|(user, _)| !user.contains('$')).map_or(s, |(_, hash)| hash);
+    let hash =
+        s.split_once(':').filter(|(user, _)| !user.contains('$')).map_or(s, |(_, hash)| hash);
     PREFIXES.iter().any(|p| hash.starts_with(p)) && hash.len() >= 20
 }
 
@@ -375,7 +394,9 @@ fn is_publishable_key(s: &str) -> bool {
 /// A GitHub (`gh?_`) or npm token whose CRC32 checksum does not verify: a made-up or mistyped
 /// value, never a live token, even when a generic rule finds it under a secret-looking name.
 fn has_bad_checksum(secret: &[u8]) -> bool {
-    let prefixed = [b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_", b"npm_"].iter().any(|p| secret.starts_with(*p));
+    let prefixed = [b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_", b"npm_"]
+        .iter()
+        .any(|p| secret.starts_with(*p));
     prefixed
         && secret.len() == 40
         && secret[4..].iter().all(u8::is_ascii_alphanumeric)
@@ -400,7 +421,8 @@ fn is_integrity(s: &str) -> bool {
 fn is_version(s: &str) -> bool {
     let v = s.strip_prefix('v').unwrap_or(s);
     v.contains('.')
-        && v.split(['.', '-', '+']).all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+        && v.split(['.', '-', '+'])
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric()))
         && v.bytes().next().is_some_and(|b| b.is_ascii_digit())
         && v.split('.').count() >= 2
         && v.split('.').next().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
@@ -408,8 +430,10 @@ fn is_version(s: &str) -> bool {
 
 fn is_path(s: &str) -> bool {
     let b = s.as_bytes();
-    let drive = b.len() > 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && matches!(b[2], b'/' | b'\\');
-    (drive || ["/", "./", "../", "~/", "file:"].iter().any(|p| s.starts_with(p))) && !is_slash_led_token(s)
+    let drive =
+        b.len() > 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && matches!(b[2], b'/' | b'\\');
+    (drive || ["/", "./", "../", "~/", "file:"].iter().any(|p| s.starts_with(p)))
+        && !is_slash_led_token(s)
 }
 
 /// Base64 secrets start with `/` one time in 64: `/qtyIzaHmG7W6Xftugdw27rnEKZgjkRu` is one long
@@ -475,15 +499,18 @@ fn is_script_variable(s: &str) -> bool {
 /// format, not a value (letters and underscores only, two or more fields).
 fn is_field_list(s: &str) -> bool {
     s.contains(':')
-        && s.split(':').all(|field| !field.is_empty() && field.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_'))
+        && s.split(':').all(|field| {
+            !field.is_empty() && field.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_')
+        })
 }
 
 /// `sys::IORING_FLAGS`, `Config::DEFAULT_TOKEN`, `\\App\\Auth::KEY`: a path in Rust, C++ or PHP.
 fn is_path_expression(s: &str) -> bool {
     s.contains("::")
-        && s.trim_start_matches("::")
-            .split("::")
-            .all(|seg| !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'\\'))
+        && s.trim_start_matches("::").split("::").all(|seg| {
+            !seg.is_empty()
+                && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'\\')
+        })
 }
 
 /// `pkg.Type.Field`, `modapi32.NewProc`: two or more identifier segments joined by dots, one of
@@ -496,7 +523,9 @@ fn is_dotted_identifier(s: &str) -> bool {
                 && seg.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
                 && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
         })
-        && segments.iter().any(|seg| seg.len() <= 3 || seg.bytes().next().is_some_and(|b| b.is_ascii_uppercase()))
+        && segments
+            .iter()
+            .any(|seg| seg.len() <= 3 || seg.bytes().next().is_some_and(|b| b.is_ascii_uppercase()))
 }
 
 #[cfg(test)]
@@ -525,7 +554,8 @@ mod tests {
 
     #[test]
     fn marker_words_count_only_as_words() {
-        for value in ["my-example-token", "sk_test_example123", "myFakeToken", "replace_me", "TODO"] {
+        for value in ["my-example-token", "sk_test_example123", "myFakeToken", "replace_me", "TODO"]
+        {
             assert!(is_placeholder(value.as_bytes()), "{value} should be a placeholder");
         }
         // Random strings that happen to contain the letters of a marker word.
@@ -536,7 +566,9 @@ mod tests {
 
     #[test]
     fn random_values_are_not_placeholders() {
-        for value in ["Q7fK2mZr9XbW4nT1pLs8", "hunter2!Zq", concat!("sk_", "live_51Hx9kQ2mZr9XbW4nT1pLs8v")] {
+        for value in
+            ["Q7fK2mZr9XbW4nT1pLs8", "hunter2!Zq", concat!("sk_", "live_51Hx9kQ2mZr9XbW4nT1pLs8v")]
+        {
             assert!(!is_placeholder(value.as_bytes()), "{value} should not be a placeholder");
         }
     }
@@ -573,7 +605,13 @@ mod tests {
 
     #[test]
     fn variable_references_are_placeholders() {
-        for value in ["%FEED_PASSWORD%", "%env.TEAMCITY_TOKEN%", "@DB_PASSWORD@", "$DB_PASSWORD", "$env:API_TOKEN"] {
+        for value in [
+            "%FEED_PASSWORD%",
+            "%env.TEAMCITY_TOKEN%",
+            "@DB_PASSWORD@",
+            "$DB_PASSWORD",
+            "$env:API_TOKEN",
+        ] {
             assert!(is_placeholder(value.as_bytes()), "{value} should be a placeholder");
         }
         for value in ["$Summer2024!", "$ecret99Kq", "%Zk9q2Lm%x", "50%off!Zq2"] {
@@ -584,7 +622,13 @@ mod tests {
     #[test]
     fn base64_of_a_placeholder_is_a_placeholder() {
         // user:password, admin:changeme, password, <token>, martin: (no password)
-        for value in ["dXNlcjpwYXNzd29yZA==", "YWRtaW46Y2hhbmdlbWU=", "cGFzc3dvcmQ=", "PHRva2VuPg==", "bWFydGluOg=="] {
+        for value in [
+            "dXNlcjpwYXNzd29yZA==",
+            "YWRtaW46Y2hhbmdlbWU=",
+            "cGFzc3dvcmQ=",
+            "PHRva2VuPg==",
+            "bWFydGluOg==",
+        ] {
             assert!(is_placeholder(value.as_bytes()), "{value} should be a placeholder");
         }
         // deploy:Zt8#qLm2vR!x, a random 32-byte key, and a JSON document mentioning "example"
@@ -599,7 +643,11 @@ mod tests {
 
     #[test]
     fn truncated_and_published_values_are_placeholders() {
-        for value in ["eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9...", "sk-proj-abc\u{2026}", "d-FL95Q19q7MQmFpd7hHD0Ty"] {
+        for value in [
+            "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9...",
+            "sk-proj-abc\u{2026}",
+            "d-FL95Q19q7MQmFpd7hHD0Ty",
+        ] {
             assert!(is_placeholder(value.as_bytes()), "{value} should be a placeholder");
         }
         assert!(!is_placeholder(b"Zk9q2Lm8vR3x.Qp7w"));
@@ -607,7 +655,10 @@ mod tests {
 
     #[test]
     fn publishable_keys_and_bad_checksums_are_common_shapes() {
-        let good = crate::matcher::checksum::base62(u64::from(crc32fast::hash(b"Q7fK2mZr9XbW4nT1pLs8vHc3dJy6aE")), 6);
+        let good = crate::matcher::checksum::base62(
+            u64::from(crc32fast::hash(b"Q7fK2mZr9XbW4nT1pLs8vHc3dJy6aE")),
+            6,
+        );
         let token = format!("ghp_Q7fK2mZr9XbW4nT1pLs8vHc3dJy6aE{good}");
         assert!(!is_common_shape(token.as_bytes()), "{token} has a valid checksum");
         let broken = token.replace("Q7fK", "Q7fL");
@@ -625,10 +676,14 @@ mod tests {
 
     #[test]
     fn base64_starting_with_a_slash_is_not_a_path() {
-        for value in ["/qtyIzaHmG7W6Xftugdw27rnEKZgjkRuXOaY3kbt", "/VPbh7X9hygjR3uAgH+4gVuu877h6DnoAwn2T2L8"] {
+        for value in
+            ["/qtyIzaHmG7W6Xftugdw27rnEKZgjkRuXOaY3kbt", "/VPbh7X9hygjR3uAgH+4gVuu877h6DnoAwn2T2L8"]
+        {
             assert!(!is_common_shape(value.as_bytes()), "{value} is not a path");
         }
-        for value in ["/run/secrets/db_password", "/etc/ssl/private/server.key", "/opt/AcmeApp2024/conf"] {
+        for value in
+            ["/run/secrets/db_password", "/etc/ssl/private/server.key", "/opt/AcmeApp2024/conf"]
+        {
             assert!(is_common_shape(value.as_bytes()), "{value} is a path");
         }
     }
@@ -685,7 +740,9 @@ mod tests {
 
     #[test]
     fn htpasswd_lines_under_password_names_are_hashes() {
-        assert!(is_common_shape(b"testuser:$2y$05$sBsSqk0OpSD1uTZkHXc4FeJ0Z70wLQdAX/82UiHuQOKbNbBrzs63m"));
+        assert!(is_common_shape(
+            b"testuser:$2y$05$sBsSqk0OpSD1uTZkHXc4FeJ0Z70wLQdAX/82UiHuQOKbNbBrzs63m"
+        ));
         assert!(!is_common_shape(b"testuser:Zk9q2Lm8vR3x"));
     }
 
@@ -704,7 +761,10 @@ mod tests {
         ] {
             assert!(is_common_shape(value.as_bytes()), "{value} is a ciphertext");
         }
-        assert!(!is_common_shape(b"AgBy7Zk9q2Lm8vR3x"), "a short value starting with Ag is not sealed");
+        assert!(
+            !is_common_shape(b"AgBy7Zk9q2Lm8vR3x"),
+            "a short value starting with Ag is not sealed"
+        );
     }
 
     #[test]
@@ -731,7 +791,9 @@ mod tests {
 
     #[test]
     fn secrets_are_not_common_shapes() {
-        for value in ["Q7fK2mZr9XbW4nT1pLs8", "s3cr3t-P@ss.w0rd!", "d41d8cd98f00b204e9800998ecf8427e"] {
+        for value in
+            ["Q7fK2mZr9XbW4nT1pLs8", "s3cr3t-P@ss.w0rd!", "d41d8cd98f00b204e9800998ecf8427e"]
+        {
             assert!(!is_common_shape(value.as_bytes()), "{value} should not be a common shape");
         }
     }

@@ -146,7 +146,9 @@ impl Matcher {
     /// Appends every reported match in `buf` to `out`, sorted by position then rule.
     pub fn scan(&self, buf: &[u8], scratch: &mut Scratch, out: &mut Vec<RawMatch>) {
         self.candidates(buf, scratch);
-        out.extend(scratch.candidates.drain(..).filter(|c| c.verdict == Verdict::Kept).map(|c| c.found));
+        out.extend(
+            scratch.candidates.drain(..).filter(|c| c.verdict == Verdict::Kept).map(|c| c.found),
+        );
     }
 
     /// Every candidate in `buf` with its verdict (reported ones and dropped ones).
@@ -161,8 +163,11 @@ impl Matcher {
         self.prefilter()
             .hits(buf)
             .map(|hit| {
-                let rules =
-                    self.prefilter().rules_of(hit.keyword).iter().map(|&r| self.rules.rules()[r].id().to_string());
+                let rules = self
+                    .prefilter()
+                    .rules_of(hit.keyword)
+                    .iter()
+                    .map(|&r| self.rules.rules()[r].id().to_string());
                 (self.prefilter().keyword(hit.keyword).to_string(), hit.span, rules.collect())
             })
             .collect()
@@ -170,10 +175,17 @@ impl Matcher {
 
     fn candidates(&self, buf: &[u8], scratch: &mut Scratch) {
         scratch.candidates.clear();
-        self.pattern_candidates(buf, &mut scratch.windows, &mut scratch.captures, &mut scratch.candidates);
+        self.pattern_candidates(
+            buf,
+            &mut scratch.windows,
+            &mut scratch.captures,
+            &mut scratch.candidates,
+        );
         self.decoded_candidates(buf, scratch);
         resolve_overlaps(&self.rules, buf, &mut scratch.candidates);
-        scratch.candidates.sort_by_key(|c| (c.found.secret.start, c.found.rule, c.found.decoded.is_some()));
+        scratch
+            .candidates
+            .sort_by_key(|c| (c.found.secret.start, c.found.rule, c.found.decoded.is_some()));
     }
 
     /// Runs the rules whose keywords occur in `buf` on their windows.
@@ -206,7 +218,10 @@ impl Matcher {
             scratch
                 .candidates
                 .iter()
-                .filter(|c| c.verdict == Verdict::Kept && !self.rules.rules()[c.found.rule].spec.kind.is_generic())
+                .filter(|c| {
+                    c.verdict == Verdict::Kept
+                        && !self.rules.rules()[c.found.rule].spec.kind.is_generic()
+                })
                 .map(|c| c.found.secret.clone())
                 .collect(),
         );
@@ -215,7 +230,11 @@ impl Matcher {
         if first.is_empty() {
             return;
         }
-        second.fill(&first.bytes, &RangeIndex::default(), DECODE_BUDGET.saturating_sub(first.len()));
+        second.fill(
+            &first.bytes,
+            &RangeIndex::default(),
+            DECODE_BUDGET.saturating_sub(first.len()),
+        );
         let found = &mut scratch.decoded_candidates;
         found.clear();
         self.pattern_candidates(&first.bytes, &mut scratch.windows, &mut scratch.captures, found);
@@ -239,7 +258,10 @@ fn lift(layer: &Decoded, mut candidate: Candidate) -> Option<Candidate> {
             layers: Layers { outer, inner: None },
             bytes: layer.bytes[candidate.found.secret.clone()].to_vec(),
         },
-        Some(inner) => DecodedSecret { layers: Layers { outer, inner: Some(inner.layers.outer) }, bytes: inner.bytes },
+        Some(inner) => DecodedSecret {
+            layers: Layers { outer, inner: Some(inner.layers.outer) },
+            bytes: inner.bytes,
+        },
     }));
     candidate.found.secret = secret;
     candidate.found.span = span;
@@ -266,7 +288,8 @@ fn find_in_window(
         let Some(whole) = caps.get_match() else {
             return;
         };
-        if let Some(secret) = caps.get_group(target.pattern.secret_group).filter(|s| !s.is_empty()) {
+        if let Some(secret) = caps.get_group(target.pattern.secret_group).filter(|s| !s.is_empty())
+        {
             let found = RawMatch {
                 rule: target.index,
                 secret: secret.range(),
@@ -318,11 +341,16 @@ fn judge(rule: &Rule, buf: &[u8], found: RawMatch) -> Candidate {
     let entropy = checks::shannon_entropy(secret);
     let verdict = if rule.spec.min_entropy.is_some_and(|min| entropy < min) {
         Verdict::LowEntropy
-    } else if let Some(&failed) = rule.spec.checks.iter().find(|&&c| !checks::passes(c, buf, &found.secret)) {
+    } else if let Some(&failed) =
+        rule.spec.checks.iter().find(|&&c| !checks::passes(c, buf, &found.secret))
+    {
         Verdict::CheckFailed(failed)
     } else if is_placeholder_for(rule, secret) {
         Verdict::Placeholder
-    } else if rule.spec.kind.is_generic() && !is_credential_file(rule) && filters::is_common_shape(secret) {
+    } else if rule.spec.kind.is_generic()
+        && !is_credential_file(rule)
+        && filters::is_common_shape(secret)
+    {
         Verdict::CommonShape
     } else {
         Verdict::Kept
@@ -356,7 +384,12 @@ impl Specificity {
             Specificity::Structure
         } else if rule.spec.provider.eq_ignore_ascii_case("generic") {
             Specificity::Generic
-        } else if rule.spec.keywords.iter().any(|k| contains_ignore_ascii_case(secret, k.as_bytes())) {
+        } else if rule
+            .spec
+            .keywords
+            .iter()
+            .any(|k| contains_ignore_ascii_case(secret, k.as_bytes()))
+        {
             Specificity::TokenFormat
         } else {
             Specificity::Context
@@ -392,7 +425,13 @@ fn resolve_overlaps(rules: &RuleSet, buf: &[u8], candidates: &mut [Candidate]) {
     // longest match and rule order.
     kept.sort_by_key(|&(i, p)| {
         let found = &candidates[i].found;
-        (std::cmp::Reverse(p), found.secret.start, found.secret.end, std::cmp::Reverse(found.span.len()), found.rule)
+        (
+            std::cmp::Reverse(p),
+            found.secret.start,
+            found.secret.end,
+            std::cmp::Reverse(found.span.len()),
+            found.rule,
+        )
     });
     let mut start = 0;
     while start < kept.len() {
@@ -443,20 +482,33 @@ mod tests {
             ".JeKsO96W1HGZcwYHyIwj2sGgseZaSEpC2E0FdRISF0I"
         );
         let seen = verdicts(&m, &format!("SUPABASE_SERVICE_ROLE_KEY={key}\n"));
-        let kept: Vec<&str> = seen.iter().filter(|(_, v)| *v == Verdict::Kept).map(|(id, _)| id.as_str()).collect();
+        let kept: Vec<&str> =
+            seen.iter().filter(|(_, v)| *v == Verdict::Kept).map(|(id, _)| id.as_str()).collect();
         assert_eq!(kept, vec!["supabase.service-role-key"], "{seen:?}");
-        assert!(seen.iter().any(|(id, v)| id == "jwt.token" && *v == Verdict::Superseded), "{seen:?}");
+        assert!(
+            seen.iter().any(|(id, v)| id == "jwt.token" && *v == Verdict::Superseded),
+            "{seen:?}"
+        );
     }
 
     #[test]
     fn specificity_ranks_token_format_over_context_over_structure_over_generic() {
         let m = matcher();
         let rule = |id: &str| m.rules().get(id).unwrap();
-        assert_eq!(Specificity::of(rule("github.pat.classic"), b"ghp_abc"), Specificity::TokenFormat);
+        assert_eq!(
+            Specificity::of(rule("github.pat.classic"), b"ghp_abc"),
+            Specificity::TokenFormat
+        );
         assert_eq!(Specificity::of(rule("npm.npmrc-auth"), b"ghp_abc"), Specificity::Context);
         assert_eq!(Specificity::of(rule("jwt.token"), b"eyJhbGciOi"), Specificity::Structure);
-        assert_eq!(Specificity::of(rule("generic.secret-assignment"), b"abc"), Specificity::Generic);
-        assert!(Specificity::TokenFormat > Specificity::Context && Specificity::Context > Specificity::Structure);
+        assert_eq!(
+            Specificity::of(rule("generic.secret-assignment"), b"abc"),
+            Specificity::Generic
+        );
+        assert!(
+            Specificity::TokenFormat > Specificity::Context
+                && Specificity::Context > Specificity::Structure
+        );
         assert!(Specificity::Structure > Specificity::Generic);
     }
 
@@ -464,7 +516,10 @@ mod tests {
     fn a_span_inside_a_raw_provider_match_is_not_decoded() {
         let m = matcher();
         let random = "Q7fK2mZr9XbW4nT1pLs8vHc3dJy6aE";
-        let token = format!("ghp_{random}{}", checks::base62(u64::from(crc32fast::hash(random.as_bytes())), 6));
+        let token = format!(
+            "ghp_{random}{}",
+            checks::base62(u64::from(crc32fast::hash(random.as_bytes())), 6)
+        );
         let text = format!("{{\"token\": \"{token}\\u0021\"}}\n");
         let seen = m.explain(text.as_bytes());
         let pat = m.rules().index_of("github.pat.classic").unwrap();
@@ -477,13 +532,15 @@ mod tests {
     fn of_equal_rules_on_the_same_bytes_raw_beats_decoded() {
         use base64::Engine as _;
         let m = matcher();
-        let encoded = base64::engine::general_purpose::STANDARD.encode("API_SECRET=Zt8qLm2vR4xB9nC1wK7p");
+        let encoded =
+            base64::engine::general_purpose::STANDARD.encode("API_SECRET=Zt8qLm2vR4xB9nC1wK7p");
         let seen = m.explain(format!("api_secret: {encoded}\n").as_bytes());
         let rule = m.rules().index_of("generic.secret-assignment").unwrap();
         let mine: Vec<&Candidate> = seen.iter().filter(|c| c.found.rule == rule).collect();
         assert_eq!(mine.len(), 2, "raw and decoded: {seen:?}");
         for c in mine {
-            let expected = if c.found.decoded.is_none() { Verdict::Kept } else { Verdict::Superseded };
+            let expected =
+                if c.found.decoded.is_none() { Verdict::Kept } else { Verdict::Superseded };
             assert_eq!(c.verdict, expected, "{c:?}");
         }
     }

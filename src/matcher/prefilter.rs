@@ -94,7 +94,10 @@ impl Windows {
 }
 
 impl Prefilter {
-    #[allow(clippy::expect_used, reason = "the keywords are validated literals; building the automaton cannot fail")]
+    #[allow(
+        clippy::expect_used,
+        reason = "the keywords are validated literals; building the automaton cannot fail"
+    )]
     pub(crate) fn new(rules: &RuleSet) -> Prefilter {
         let mut keywords: Vec<String> = Vec::new();
         let mut pattern_rules: Vec<Vec<usize>> = Vec::new();
@@ -131,7 +134,11 @@ impl Prefilter {
             .map(|r| WindowShape {
                 lines_before: r.spec.lines_before as usize,
                 lines_after: r.spec.lines_after as usize,
-                forward_limit: if r.spec.lines_after > 0 { FORWARD_LIMIT_MULTILINE } else { FORWARD_LIMIT },
+                forward_limit: if r.spec.lines_after > 0 {
+                    FORWARD_LIMIT_MULTILINE
+                } else {
+                    FORWARD_LIMIT
+                },
             })
             .collect();
         Prefilter { automaton, pattern_rules, always, shapes, keywords }

@@ -17,7 +17,9 @@ use crate::config::ReadConfig;
 use crate::content::{ReadSummary, Reader};
 use crate::finding::Collector;
 use crate::matcher::Matcher;
-use crate::outcome::{Coverage, Notice, NoticeKind, Observer, ScanOutcome, SkipReason, Subject, Tally};
+use crate::outcome::{
+    Coverage, Notice, NoticeKind, Observer, ScanOutcome, SkipReason, Subject, Tally,
+};
 use crate::source::archive::ArchiveProblem;
 use crate::source::display_path;
 use crate::source::fs::{self, Visit, WalkOptions};
@@ -66,7 +68,8 @@ pub(crate) fn scan(
             absorb(&mut collector, &mut tally, matcher, observer, read.binary_strings, report);
         }
     });
-    let coverage = Coverage { roots: paths.iter().map(|p| display_path(p)).collect(), ..Coverage::default() };
+    let coverage =
+        Coverage { roots: paths.iter().map(|p| display_path(p)).collect(), ..Coverage::default() };
     tally.finish(collector.finish(), coverage, started.elapsed())
 }
 
@@ -79,10 +82,12 @@ struct Reading<'a> {
 fn produce(paths: &[PathBuf], read: &ReadConfig, matcher: &Matcher, tx: &Sender<ItemReport>) {
     let reading = Reading { read, archives: ArchiveScan::for_scan(read) };
     let reading = &reading;
-    let (stdin, paths): (Vec<&PathBuf>, Vec<&PathBuf>) = paths.iter().partition(|p| p.as_os_str() == "-");
+    let (stdin, paths): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        paths.iter().partition(|p| p.as_os_str() == "-");
     if !stdin.is_empty() {
         let mut reader = Reader::new(matcher);
-        let report = scan_stream(&mut reader, matcher, std::io::stdin().lock(), "<stdin>".into(), reading);
+        let report =
+            scan_stream(&mut reader, matcher, std::io::stdin().lock(), "<stdin>".into(), reading);
         let _ = tx.send(report);
     }
     let paths: Vec<PathBuf> = paths.into_iter().cloned().collect();
@@ -92,10 +97,18 @@ fn produce(paths: &[PathBuf], read: &ReadConfig, matcher: &Matcher, tx: &Sender<
         let mut reader = Reader::new(matcher);
         Box::new(move |visit| {
             let report = match visit {
-                Visit::File(path) => scan_file(&mut reader, matcher, &path, reading, fs::open_regular),
-                Visit::Named(path) => scan_file(&mut reader, matcher, &path, reading, fs::open_named),
-                Visit::Skipped(path, reason) => ItemReport::Skipped { path: display_path(&path), reason },
-                Visit::Error(path, message) => ItemReport::Failed { path: path.as_deref().map(display_path), message },
+                Visit::File(path) => {
+                    scan_file(&mut reader, matcher, &path, reading, fs::open_regular)
+                }
+                Visit::Named(path) => {
+                    scan_file(&mut reader, matcher, &path, reading, fs::open_named)
+                }
+                Visit::Skipped(path, reason) => {
+                    ItemReport::Skipped { path: display_path(&path), reason }
+                }
+                Visit::Error(path, message) => {
+                    ItemReport::Failed { path: path.as_deref().map(display_path), message }
+                }
             };
             let _ = tx.send(report);
         })
@@ -105,7 +118,13 @@ fn produce(paths: &[PathBuf], read: &ReadConfig, matcher: &Matcher, tx: &Sender<
 /// How a file is opened: [`fs::open_regular`], or [`fs::open_named`] for a link the user named.
 type Opener = fn(&Path) -> std::io::Result<Option<(std::fs::File, u64)>>;
 
-fn scan_file(reader: &mut Reader, matcher: &Matcher, path: &Path, reading: &Reading<'_>, open: Opener) -> ItemReport {
+fn scan_file(
+    reader: &mut Reader,
+    matcher: &Matcher,
+    path: &Path,
+    reading: &Reading<'_>,
+    open: Opener,
+) -> ItemReport {
     let shown = display_path(path);
     match open(path) {
         Ok(Some((_, size))) if reading.read.max_file_size.is_some_and(|max| size > max) => {
@@ -127,13 +146,15 @@ fn scan_stream<R: Read>(
     reading: &Reading<'_>,
 ) -> ItemReport {
     let options = unpack::read_options(reading.read);
-    let (unpacked, error) = unpack::scan_stream(reader, matcher, &path, source, options, &reading.archives);
+    let (unpacked, error) =
+        unpack::scan_stream(reader, matcher, &path, source, options, &reading.archives);
     ItemReport::Scanned {
         path,
         summary: unpacked.summary,
         matches: unpacked.matches,
         problems: unpacked.problems,
-        error: error.map(|e| format!("read failed part way, the rest of this file was not scanned: {e}")),
+        error: error
+            .map(|e| format!("read failed part way, the rest of this file was not scanned: {e}")),
     }
 }
 

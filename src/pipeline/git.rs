@@ -34,12 +34,16 @@ pub(super) fn setup(
     let source: Option<Box<dyn ConfigSource>> = match (filter.repo_config, base, &work) {
         (false, _, _) => None,
         (true, Some(base), _) => git::tree_files(repo, allow, base)?.map(boxed),
-        (true, None, Some(work)) => Some(Box::new(FsFiles { root: work.clone(), shown: String::new() })),
+        (true, None, Some(work)) => {
+            Some(Box::new(FsFiles { root: work.clone(), shown: String::new() }))
+        }
         (true, None, None) => git::tree_files(repo, allow, "HEAD")?.map(boxed),
     };
     let (baseline, notice) = match (&filter.baseline, &source) {
         (Some(path), _) => read_baseline(path, base.map(|b| (repo, allow, b)), work.as_deref())?,
-        (None, Some(source)) if filter.root_baseline => (crate::suppress::root_baseline(source.as_ref())?, None),
+        (None, Some(source)) if filter.root_baseline => {
+            (crate::suppress::root_baseline(source.as_ref())?, None)
+        }
         (None, _) => (None, None),
     };
     let tree = ConfigTree::open(source, explicit.clone())?;
@@ -55,8 +59,9 @@ fn read_baseline(
     work: Option<&Path>,
 ) -> Result<(Option<Baseline>, Option<Notice>), PipelineError> {
     let in_repo = work.and_then(|w| {
-        let absolute =
-            std::fs::canonicalize(path).ok().or_else(|| std::env::current_dir().ok().map(|d| d.join(path)))?;
+        let absolute = std::fs::canonicalize(path)
+            .ok()
+            .or_else(|| std::env::current_dir().ok().map(|d| d.join(path)))?;
         let work = std::fs::canonicalize(w).ok()?;
         absolute.strip_prefix(&work).ok().map(crate::source::display_path)
     });
@@ -64,13 +69,22 @@ fn read_baseline(
         return Ok((Some(Baseline::read(path)?), None));
     };
     let files = git::tree_files(repo, allow, rev)?;
-    let config_error = |message: String| ConfigError { file: format!("{rel}@{rev}"), line: 0, message };
-    let Some(bytes) = files.as_ref().map(|f| f.read(&rel)).transpose().map_err(config_error)?.flatten() else {
-        let message = format!("the baseline is not in the base revision {rev}; it is not applied to this range");
-        return Ok((None, Some(Notice::new(NoticeKind::NotApplied, Subject::Config(rel), message))));
+    let config_error =
+        |message: String| ConfigError { file: format!("{rel}@{rev}"), line: 0, message };
+    let Some(bytes) =
+        files.as_ref().map(|f| f.read(&rel)).transpose().map_err(config_error)?.flatten()
+    else {
+        let message = format!(
+            "the baseline is not in the base revision {rev}; it is not applied to this range"
+        );
+        return Ok((
+            None,
+            Some(Notice::new(NoticeKind::NotApplied, Subject::Config(rel), message)),
+        ));
     };
     let shown = format!("{rel}@{rev}");
-    let text = String::from_utf8(bytes).map_err(|_| config_error("baseline is not UTF-8".into()))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| config_error("baseline is not UTF-8".into()))?;
     Ok((Some(Baseline::parse(&text, &shown)?), None))
 }
 
@@ -79,12 +93,18 @@ fn read_baseline(
 /// Only ancestors are looked at (never links out of the tree), and only for the user's own
 /// choice of path.
 pub(super) fn repository_root(path: &Path) -> std::path::PathBuf {
-    let is_repo = |p: &Path| p.join(".git").exists() || (p.join("HEAD").is_file() && p.join("objects").is_dir());
+    let is_repo = |p: &Path| {
+        p.join(".git").exists() || (p.join("HEAD").is_file() && p.join("objects").is_dir())
+    };
     if is_repo(path) {
         return path.to_path_buf();
     }
     let Ok(absolute) = std::path::absolute(path) else { return path.to_path_buf() };
-    absolute.ancestors().skip(1).find(|p| is_repo(p)).map_or_else(|| path.to_path_buf(), Path::to_path_buf)
+    absolute
+        .ancestors()
+        .skip(1)
+        .find(|p| is_repo(p))
+        .map_or_else(|| path.to_path_buf(), Path::to_path_buf)
 }
 
 /// The source stage for a repository.

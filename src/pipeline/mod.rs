@@ -25,7 +25,9 @@ use crate::matcher::{Matcher, context};
 use crate::outcome::{Notice, NoticeKind, Observer, ScanOutcome, Subject};
 use crate::rules::{Confidence, RuleErrors, RuleSet};
 use crate::suppress::{Setup, Suppressor};
-use crate::validate::{self, Timestamp, ValidationError, ValidationStatus, ValidationSummary, offline};
+use crate::validate::{
+    self, Timestamp, ValidationError, ValidationStatus, ValidationSummary, offline,
+};
 
 #[cfg(feature = "git")]
 use crate::config::GitMode;
@@ -108,7 +110,9 @@ fn setup(target: &Target, config: &Config) -> Result<(Setup, Vec<Notice>), Pipel
     match target {
         Target::Paths(paths) => Ok((Setup::for_paths(paths, &config.filter)?, Vec::new())),
         #[cfg(feature = "git")]
-        Target::Git { repo, mode } => git::setup(repo, mode, config.allow_external_objects, &config.filter),
+        Target::Git { repo, mode } => {
+            git::setup(repo, mode, config.allow_external_objects, &config.filter)
+        }
     }
 }
 
@@ -133,7 +137,11 @@ impl Prepared {
     }
 
     /// The stages after reading: offline checks, suppression, then validation when asked.
-    pub fn finish(mut self, mut outcome: ScanOutcome, config: &Config) -> Result<Scanned, PipelineError> {
+    pub fn finish(
+        mut self,
+        mut outcome: ScanOutcome,
+        config: &Config,
+    ) -> Result<Scanned, PipelineError> {
         offline::annotate(&mut outcome.findings, &self.rules, Timestamp::now());
         self.suppressor.apply(&mut outcome, &self.rules);
         mark_context(&mut outcome, &self.rules, &self.suppressor);
@@ -160,7 +168,8 @@ fn hide_below_confidence(outcome: &mut ScanOutcome, rules: &RuleSet, min: Option
     };
     let hidden = context::retain_confident(&mut outcome.findings, rules, min);
     if hidden > 0 {
-        let message = format!("{hidden} finding(s) below --min-confidence {} not reported", min.as_str());
+        let message =
+            format!("{hidden} finding(s) below --min-confidence {} not reported", min.as_str());
         outcome.push_notice(Notice::new(NoticeKind::Filtered, Subject::Scan, message));
     }
 }
@@ -177,13 +186,19 @@ fn validate(
     }
     let summary = validate::validate_findings(&mut outcome.findings, rules, &choice.connection)?;
     if choice.only_valid {
-        outcome.findings.retain(|f| f.validation.as_ref().is_some_and(|v| v.status == ValidationStatus::Valid));
+        outcome
+            .findings
+            .retain(|f| f.validation.as_ref().is_some_and(|v| v.status == ValidationStatus::Valid));
     }
     Ok(Some(summary))
 }
 
 /// Runs every stage for `target`: the one entry point for the command line and embedders.
-pub fn run(target: &Target, config: &Config, observer: Option<&Arc<dyn Observer>>) -> Result<Scanned, PipelineError> {
+pub fn run(
+    target: &Target,
+    config: &Config,
+    observer: Option<&Arc<dyn Observer>>,
+) -> Result<Scanned, PipelineError> {
     let target = target.resolved();
     let prepared = prepare(&target, config)?;
     let outcome = prepared.collect(&target, config, observer)?;
@@ -198,7 +213,9 @@ impl Target {
         match self {
             Target::Paths(_) => self.clone(),
             #[cfg(feature = "git")]
-            Target::Git { repo, mode } => Target::Git { repo: git::repository_root(repo), mode: mode.clone() },
+            Target::Git { repo, mode } => {
+                Target::Git { repo: git::repository_root(repo), mode: mode.clone() }
+            }
         }
     }
 }
@@ -241,8 +258,11 @@ impl Scanner {
         }
         let mut tally = crate::outcome::Tally::default();
         tally.scanned(summary.bytes);
-        let mut outcome =
-            tally.finish(collector.finish(), crate::outcome::Coverage::default(), std::time::Duration::ZERO);
+        let mut outcome = tally.finish(
+            collector.finish(),
+            crate::outcome::Coverage::default(),
+            std::time::Duration::ZERO,
+        );
         offline::annotate(&mut outcome.findings, &self.rules, Timestamp::now());
         prepared.suppressor.apply(&mut outcome, &self.rules);
         outcome
@@ -250,7 +270,11 @@ impl Scanner {
 
     /// Runs every stage for `target` with this scanner's configuration (rules are compiled again
     /// when the target's own configuration adds some).
-    pub fn scan(&self, target: &Target, observer: Option<&Arc<dyn Observer>>) -> Result<Scanned, PipelineError> {
+    pub fn scan(
+        &self,
+        target: &Target,
+        observer: Option<&Arc<dyn Observer>>,
+    ) -> Result<Scanned, PipelineError> {
         run(target, &self.config, observer)
     }
 }

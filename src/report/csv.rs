@@ -54,7 +54,12 @@ impl Emitter for CsvEmitter {
     }
 }
 
-fn row<'a>(cx: &ReportContext<'a>, finding: &'a Finding, location: &'a Location, secret: &'a str) -> Vec<Cow<'a, str>> {
+fn row<'a>(
+    cx: &ReportContext<'a>,
+    finding: &'a Finding,
+    location: &'a Location,
+    secret: &'a str,
+) -> Vec<Cow<'a, str>> {
     let spec = &cx.rules.rules()[finding.rule].spec;
     let p = location.position;
     let commit = location.git.as_deref().and_then(|git| git.commit.as_ref());
@@ -74,7 +79,10 @@ fn row<'a>(cx: &ReportContext<'a>, finding: &'a Finding, location: &'a Location,
         commit.map_or(Cow::Borrowed(""), |c| Cow::Borrowed(c.id.as_str())),
         commit.map_or(Cow::Borrowed(""), |c| Cow::Owned(format!("{} <{}>", c.author, c.email))),
         commit.map_or(Cow::Borrowed(""), |c| Cow::Borrowed(c.date.as_str())),
-        finding.validation.as_ref().map_or(Cow::Borrowed(""), |v| Cow::Owned(v.status.as_str().to_string())),
+        finding
+            .validation
+            .as_ref()
+            .map_or(Cow::Borrowed(""), |v| Cow::Owned(v.status.as_str().to_string())),
         Cow::Borrowed(priority.level.as_str()),
         Cow::Owned(priority.score.to_string()),
         Cow::Borrowed(spec.revoke.as_deref().unwrap_or("")),

@@ -123,7 +123,12 @@ impl Emitter for GitlabEmitter {
                 .outcome
                 .findings
                 .iter()
-                .flat_map(|finding| finding.locations.iter().map(move |location| vulnerability(cx, finding, location)))
+                .flat_map(|finding| {
+                    finding
+                        .locations
+                        .iter()
+                        .map(move |location| vulnerability(cx, finding, location))
+                })
                 .collect(),
         };
         serde_json::to_writer_pretty(&mut *out, &report)?;
@@ -201,7 +206,11 @@ fn vulnerability(cx: &ReportContext<'_>, finding: &Finding, location: &Location)
         ),
         severity: severity(spec.severity),
         solution: truncate(&format!("If it is real, treat it as compromised: {revoke}"), 7000),
-        identifiers: vec![Identifier { kind: "leakhound_rule_id", name: spec.name.clone(), value: spec.id.clone() }],
+        identifiers: vec![Identifier {
+            kind: "leakhound_rule_id",
+            name: spec.name.clone(),
+            value: spec.id.clone(),
+        }],
         links: spec
             .references
             .iter()
@@ -254,7 +263,10 @@ mod tests {
 
     #[test]
     fn ids_are_uuid_shaped() {
-        assert_eq!(uuid_shaped("0123456789abcdef0123456789abcdef"), "01234567-89ab-cdef-0123-456789abcdef");
+        assert_eq!(
+            uuid_shaped("0123456789abcdef0123456789abcdef"),
+            "01234567-89ab-cdef-0123-456789abcdef"
+        );
     }
 
     #[test]

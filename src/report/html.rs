@@ -56,12 +56,20 @@ fn page_data(cx: &ReportContext<'_>) -> io::Result<serde_json::Value> {
     let mut data = serde_json::to_value(json::document(cx))?;
     let mut rules = serde_json::Map::new();
     for list in ["findings", "suppressed"] {
-        let Some(findings) = data.get_mut(list).and_then(serde_json::Value::as_array_mut) else { continue };
+        let Some(findings) = data.get_mut(list).and_then(serde_json::Value::as_array_mut) else {
+            continue;
+        };
         for finding in findings.iter_mut().filter_map(serde_json::Value::as_object_mut) {
-            let id = finding.get("rule_id").and_then(serde_json::Value::as_str).unwrap_or_default().to_string();
+            let id = finding
+                .get("rule_id")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .to_string();
             let revoke = finding.remove("revoke").unwrap_or_default();
             let references = finding.remove("references").unwrap_or_default();
-            rules.entry(id).or_insert_with(|| serde_json::json!({"revoke": revoke, "references": references}));
+            rules
+                .entry(id)
+                .or_insert_with(|| serde_json::json!({"revoke": revoke, "references": references}));
         }
     }
     data["rules"] = serde_json::Value::Object(rules);

@@ -217,7 +217,9 @@ fn notice_json(notice: &Notice) -> NoticeJson<'_> {
 pub(super) fn coverage_json(outcome: &ScanOutcome) -> CoverageJson<'_> {
     let coverage = &outcome.coverage;
     let (base, head, branch) = match &coverage.mode {
-        ScanMode::Git(GitMode::Range { base, head }) => (Some(base.as_str()), Some(head.as_str()), None),
+        ScanMode::Git(GitMode::Range { base, head }) => {
+            (Some(base.as_str()), Some(head.as_str()), None)
+        }
         ScanMode::Git(GitMode::Branch(name)) => (None, None, Some(name.as_str())),
         _ => (None, None, None),
     };
@@ -285,14 +287,20 @@ impl Emitter for JsonEmitter {
                 writeln!(out)?;
             }
             for finding in &cx.outcome.suppressed {
-                serde_json::to_writer(&mut *out, &SuppressedLine { suppressed: finding_json(cx, finding) })?;
+                serde_json::to_writer(
+                    &mut *out,
+                    &SuppressedLine { suppressed: finding_json(cx, finding) },
+                )?;
                 writeln!(out)?;
             }
             for notice in &cx.outcome.notices {
                 serde_json::to_writer(&mut *out, &NoticeLine { notice: notice_json(notice) })?;
                 writeln!(out)?;
             }
-            serde_json::to_writer(&mut *out, &CoverageLine { coverage: coverage_json(cx.outcome) })?;
+            serde_json::to_writer(
+                &mut *out,
+                &CoverageLine { coverage: coverage_json(cx.outcome) },
+            )?;
             return writeln!(out);
         }
         serde_json::to_writer_pretty(&mut *out, &document(cx))?;

@@ -8,12 +8,14 @@ use std::time::Duration;
 use super::{ReportContext, ReportFormat, emit};
 use crate::content::Position;
 use crate::finding::{
-    CommitInfo, Finding, GitOrigin, Location, OriginState, Secret, Suppression, SuppressionKind, fingerprint,
+    CommitInfo, Finding, GitOrigin, Location, OriginState, Secret, Suppression, SuppressionKind,
+    fingerprint,
 };
 use crate::marker::Marker;
 use crate::matcher::decode::{Layer, Layers};
 use crate::outcome::{
-    Coverage, GitMode, Notice, NoticeKind, RefTip, ScanMode, ScanOutcome, ScanStats, SkipReason, Subject,
+    Coverage, GitMode, Notice, NoticeKind, RefTip, ScanMode, ScanOutcome, ScanStats, SkipReason,
+    Subject,
 };
 use crate::rules::RuleSet;
 use crate::validate::{UnknownReason, Validation, ValidationStatus};
@@ -37,7 +39,13 @@ fn finding(rules: &RuleSet, rule_id: &str, secret: &str, locations: Vec<Location
 }
 
 fn location(path: &str, line: u64) -> Location {
-    Location { path: path.to_string(), position: position(line), git: None, marker: None, decoded: None }
+    Location {
+        path: path.to_string(),
+        position: position(line),
+        git: None,
+        marker: None,
+        decoded: None,
+    }
 }
 
 /// The outcome every emitter is snapshotted with.
@@ -70,7 +78,8 @@ fn kitchen_sink(rules: &RuleSet) -> ScanOutcome {
     gitlab.validation = Some(Validation::unknown(UnknownReason::Timeout));
     let mut allowed = location("tests/fixtures/app.env", 2);
     allowed.marker = Some(Marker::Leakhound);
-    let mut suppressed = finding(rules, "gitlab.pat", &["glpat-", "Ab3dE5fG7hJ9kL1mN3pQ"].concat(), vec![allowed]);
+    let mut suppressed =
+        finding(rules, "gitlab.pat", &["glpat-", "Ab3dE5fG7hJ9kL1mN3pQ"].concat(), vec![allowed]);
     suppressed.suppressions = vec![Suppression {
         kind: SuppressionKind::InlineMarker,
         file: "tests/fixtures/app.env".into(),
@@ -86,7 +95,10 @@ fn kitchen_sink(rules: &RuleSet) -> ScanOutcome {
         ),
         Notice::new(
             NoticeKind::MissingObject,
-            Subject::Object { id: "0123456789abcdef0123456789abcdef01234567".into(), path: Some("src/gone.py".into()) },
+            Subject::Object {
+                id: "0123456789abcdef0123456789abcdef01234567".into(),
+                path: Some("src/gone.py".into()),
+            },
             "blob is not in the object database",
         ),
     ];
@@ -115,7 +127,13 @@ fn kitchen_sink(rules: &RuleSet) -> ScanOutcome {
         accepted: Vec::new(),
         strict: false,
     };
-    ScanOutcome { findings: vec![aws, gitlab], suppressed: vec![suppressed], notices, stats, coverage }
+    ScanOutcome {
+        findings: vec![aws, gitlab],
+        suppressed: vec![suppressed],
+        notices,
+        stats,
+        coverage,
+    }
 }
 
 fn render(format: ReportFormat, show_secrets: bool) -> String {
@@ -152,6 +170,9 @@ snapshot_format!(github, ReportFormat::Github);
 #[test]
 fn show_secrets_is_the_only_way_a_secret_enters_a_report() {
     for format in [ReportFormat::Text, ReportFormat::Json, ReportFormat::Sarif, ReportFormat::Csv] {
-        assert!(render(format, true).contains("QYLPMN5HHHFPZAM2"), "{format:?} shows the secret when asked");
+        assert!(
+            render(format, true).contains("QYLPMN5HHHFPZAM2"),
+            "{format:?} shows the secret when asked"
+        );
     }
 }

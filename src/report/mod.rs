@@ -72,8 +72,12 @@ impl<'a> ReportContext<'a> {
     /// Active findings with their priority, highest first (ties keep the scan's order).
     pub fn ranked(&self) -> Vec<(&'a Finding, Priority)> {
         let now = now();
-        let mut ranked: Vec<(&'a Finding, Priority)> =
-            self.outcome.findings.iter().map(|f| (f, priority::assess(f, self.spec(f), now))).collect();
+        let mut ranked: Vec<(&'a Finding, Priority)> = self
+            .outcome
+            .findings
+            .iter()
+            .map(|f| (f, priority::assess(f, self.spec(f), now)))
+            .collect();
         ranked.sort_by_key(|(_, priority)| std::cmp::Reverse(priority.score));
         ranked
     }
@@ -102,7 +106,11 @@ pub trait Emitter {
 }
 
 /// Writes the report in `format`.
-pub fn emit(format: ReportFormat, context: &ReportContext<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub fn emit(
+    format: ReportFormat,
+    context: &ReportContext<'_>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         ReportFormat::Text => text::TextEmitter.emit(context, out),
         ReportFormat::Json => json_escaped(&json::JsonEmitter { lines: false }, context, out),
@@ -116,7 +124,11 @@ pub fn emit(format: ReportFormat, context: &ReportContext<'_>, out: &mut dyn Wri
 }
 
 /// Runs a JSON emitter through [`JsonBidiEscaper`]: bidi controls in strings become `\uXXXX`.
-fn json_escaped(emitter: &dyn Emitter, context: &ReportContext<'_>, out: &mut dyn Write) -> io::Result<()> {
+fn json_escaped(
+    emitter: &dyn Emitter,
+    context: &ReportContext<'_>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let mut escaped = JsonBidiEscaper::new(out);
     emitter.emit(context, &mut escaped)?;
     escaped.flush()
@@ -141,7 +153,12 @@ pub fn summary_line(outcome: &ScanOutcome) -> String {
     }
     line.push_str(&suppressed_note(outcome));
     let read = count(s.items_scanned, "item", "items");
-    let _ = write!(line, "; {read}, {} in {:.2} s", human_bytes(s.bytes_scanned), s.duration.as_secs_f64());
+    let _ = write!(
+        line,
+        "; {read}, {} in {:.2} s",
+        human_bytes(s.bytes_scanned),
+        s.duration.as_secs_f64()
+    );
     let skipped: Vec<String> = [
         (s.skipped_binary, "binary", "binary"),
         (s.skipped_too_large, "over --max-file-size", "over --max-file-size"),
@@ -178,11 +195,14 @@ fn suppressed_note(outcome: &ScanOutcome) -> String {
     }
     let mut counts = std::collections::BTreeMap::<SuppressionKind, usize>::new();
     for finding in &outcome.suppressed {
-        for kind in finding.suppressions.iter().map(|s| s.kind).collect::<std::collections::BTreeSet<_>>() {
+        for kind in
+            finding.suppressions.iter().map(|s| s.kind).collect::<std::collections::BTreeSet<_>>()
+        {
             *counts.entry(kind).or_default() += 1;
         }
     }
-    let parts: Vec<String> = counts.iter().map(|(kind, n)| format!("{n} by {}", kind.as_str())).collect();
+    let parts: Vec<String> =
+        counts.iter().map(|(kind, n)| format!("{n} by {}", kind.as_str())).collect();
     format!(", {} suppressed ({})", outcome.suppressed.len(), parts.join(", "))
 }
 

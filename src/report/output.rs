@@ -38,7 +38,8 @@ pub enum OutputError {
 pub fn open_report(path: &Path) -> Result<File, OutputError> {
     let file = open_unlinked(path)?;
     if !is_stream(path) {
-        file.set_len(0).map_err(|source| OutputError::Io { path: path.display().to_string(), source })?;
+        file.set_len(0)
+            .map_err(|source| OutputError::Io { path: path.display().to_string(), source })?;
     }
     Ok(file)
 }
@@ -79,11 +80,17 @@ fn open_unlinked(path: &Path) -> Result<File, OutputError> {
     let file = match options.open(path) {
         Ok(file) => file,
         #[cfg(unix)]
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(OutputError::Symlink(shown())),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(OutputError::Symlink(shown()));
+        }
         // A FIFO without a reader: opening it for writing without blocking fails with ENXIO.
         #[cfg(unix)]
-        Err(e) if e.raw_os_error() == Some(libc::ENXIO) => return Err(OutputError::NotRegular(shown())),
-        Err(e) if e.kind() == io::ErrorKind::IsADirectory => return Err(OutputError::NotRegular(shown())),
+        Err(e) if e.raw_os_error() == Some(libc::ENXIO) => {
+            return Err(OutputError::NotRegular(shown()));
+        }
+        Err(e) if e.kind() == io::ErrorKind::IsADirectory => {
+            return Err(OutputError::NotRegular(shown()));
+        }
         Err(source) => return Err(OutputError::Io { path: shown(), source }),
     };
     let meta = file.metadata().map_err(|source| OutputError::Io { path: shown(), source })?;

@@ -12,9 +12,10 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 use serde_sarif::sarif::{
-    ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification, PhysicalLocation,
-    PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif,
-    Suppression as SarifSuppression, Tool, ToolComponent,
+    ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
+    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
+    Result as SarifResult, ResultLevel, Run, Sarif, Suppression as SarifSuppression, Tool,
+    ToolComponent,
 };
 
 use super::{Emitter, ReportContext};
@@ -60,7 +61,8 @@ impl Emitter for SarifEmitter {
 
 /// The rules that have findings, in id order, and each one's index in that list.
 fn used_rules(cx: &ReportContext<'_>) -> (Vec<ReportingDescriptor>, BTreeMap<usize, i64>) {
-    let mut used: Vec<usize> = cx.outcome.findings.iter().chain(&cx.outcome.suppressed).map(|f| f.rule).collect();
+    let mut used: Vec<usize> =
+        cx.outcome.findings.iter().chain(&cx.outcome.suppressed).map(|f| f.rule).collect();
     used.sort_unstable();
     used.dedup();
     let index_of = used.iter().enumerate().map(|(i, &r)| (r, i as i64)).collect();
@@ -109,7 +111,10 @@ fn descriptor(rule: &Rule, top_priority_score: u8) -> ReportingDescriptor {
         spec.kind.as_str()
     );
     let mut props = BTreeMap::new();
-    props.insert("security-severity".to_string(), Value::from(security_severity(top_priority_score)));
+    props.insert(
+        "security-severity".to_string(),
+        Value::from(security_severity(top_priority_score)),
+    );
     props.insert("precision".to_string(), Value::from(precision(spec.confidence)));
     let mut descriptor = ReportingDescriptor::builder()
         .id(spec.id.clone())
@@ -126,10 +131,16 @@ fn descriptor(rule: &Rule, top_priority_score: u8) -> ReportingDescriptor {
                 .build(),
         )
         .help(MultiformatMessageString::builder().text(help_text).markdown(help_markdown).build())
-        .default_configuration(ReportingConfiguration::builder().level(json!(level_name(spec.severity))).build())
+        .default_configuration(
+            ReportingConfiguration::builder().level(json!(level_name(spec.severity))).build(),
+        )
         .properties(
             PropertyBag::builder()
-                .tags(vec!["security".to_string(), "secret".to_string(), spec.kind.as_str().to_string()])
+                .tags(vec![
+                    "security".to_string(),
+                    "secret".to_string(),
+                    spec.kind.as_str().to_string(),
+                ])
                 .additional_properties(props)
                 .build(),
         )
@@ -169,10 +180,13 @@ fn results_for(cx: &ReportContext<'_>, finding: &Finding, rule_index: i64) -> Ve
                 .end_line(p.end_line as i64)
                 .end_column(p.end_column as i64)
                 .build();
-            let physical =
-                PhysicalLocation::builder().artifact_location(artifact(&location.path)).region(region).build();
+            let physical = PhysicalLocation::builder()
+                .artifact_location(artifact(&location.path))
+                .region(region)
+                .build();
             let mut fingerprints = BTreeMap::new();
-            fingerprints.insert("leakhound/v2".to_string(), location_fingerprint(finding, &location.path));
+            fingerprints
+                .insert("leakhound/v2".to_string(), location_fingerprint(finding, &location.path));
             let mut props = BTreeMap::new();
             props.insert("fingerprint".to_string(), Value::from(finding.fingerprint.clone()));
             props.insert("secret".to_string(), Value::from(secret.clone()));
@@ -215,7 +229,8 @@ fn suppression(why: &crate::finding::Suppression) -> SarifSuppression {
         SuppressionKind::Config | SuppressionKind::Baseline => "external",
     };
     let region = Region::builder().start_line(why.line.max(1) as i64).build();
-    let physical = PhysicalLocation::builder().artifact_location(artifact(&why.file)).region(region).build();
+    let physical =
+        PhysicalLocation::builder().artifact_location(artifact(&why.file)).region(region).build();
     SarifSuppression::builder()
         .kind(Value::from(kind))
         .status(Value::from("accepted"))
@@ -226,8 +241,10 @@ fn suppression(why: &crate::finding::Suppression) -> SarifSuppression {
 
 fn invocation(cx: &ReportContext<'_>) -> Invocation {
     let notifications: Vec<Notification> = cx.outcome.notices.iter().map(notification).collect();
-    let mut invocation = Invocation::builder().execution_successful(!cx.outcome.incomplete()).build();
-    let coverage = serde_json::to_value(super::json::coverage_json(cx.outcome)).unwrap_or(Value::Null);
+    let mut invocation =
+        Invocation::builder().execution_successful(!cx.outcome.incomplete()).build();
+    let coverage =
+        serde_json::to_value(super::json::coverage_json(cx.outcome)).unwrap_or(Value::Null);
     let props = BTreeMap::from([("coverage".to_string(), coverage)]);
     invocation.properties = Some(PropertyBag::builder().additional_properties(props).build());
     if !notifications.is_empty() {

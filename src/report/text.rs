@@ -89,19 +89,27 @@ fn describe_commit(origin: &GitOrigin) -> String {
 /// One phrase for the refs that reach any location: `on main, 2 other branches and 13 tags
 /// (120 refs in all)`; `None` when no location has refs.
 pub(super) fn summarise_refs(locations: &[Location]) -> Option<String> {
-    let commits: Vec<_> = locations.iter().filter_map(|l| l.git.as_deref()?.commit.as_ref()).collect();
-    let refs: BTreeSet<&str> = commits.iter().flat_map(|c| c.refs.iter().map(String::as_str)).collect();
+    let commits: Vec<_> =
+        locations.iter().filter_map(|l| l.git.as_deref()?.commit.as_ref()).collect();
+    let refs: BTreeSet<&str> =
+        commits.iter().flat_map(|c| c.refs.iter().map(String::as_str)).collect();
     if refs.is_empty() {
         return None;
     }
     let total = commits.iter().map(|c| c.refs_total).max().unwrap_or(0).max(refs.len());
-    let defaults: Vec<&str> =
-        refs.iter().copied().filter(|r| ref_exposure(r) == Exposure::DefaultBranch).map(short_ref).collect();
+    let defaults: Vec<&str> = refs
+        .iter()
+        .copied()
+        .filter(|r| ref_exposure(r) == Exposure::DefaultBranch)
+        .map(short_ref)
+        .collect();
     let count = |exposure: Exposure| refs.iter().filter(|r| ref_exposure(r) == exposure).count();
     let mut parts: Vec<String> = defaults.iter().map(|d| (*d).to_string()).collect();
     match count(Exposure::OtherBranch) {
         0 => {}
-        n => parts.push(plural(n, if defaults.is_empty() { "branch" } else { "other branch" }, "es")),
+        n => {
+            parts.push(plural(n, if defaults.is_empty() { "branch" } else { "other branch" }, "es"))
+        }
     }
     match count(Exposure::Released) {
         0 => {}
@@ -142,7 +150,12 @@ impl Emitter for TextEmitter {
     }
 }
 
-fn write_finding(cx: &ReportContext<'_>, finding: &Finding, priority: Priority, out: &mut dyn Write) -> io::Result<()> {
+fn write_finding(
+    cx: &ReportContext<'_>,
+    finding: &Finding,
+    priority: Priority,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let paint = |code: &'static str| if cx.color { code } else { "" };
     let spec = cx.spec(finding);
     writeln!(
@@ -157,13 +170,20 @@ fn write_finding(cx: &ReportContext<'_>, finding: &Finding, priority: Priority, 
         paint(RESET),
     )?;
     let confidence = finding.confidence.unwrap_or(spec.confidence);
-    let rule = format!("{}: severity {}, confidence {}", spec.id, spec.severity.as_str(), confidence.as_str());
+    let rule = format!(
+        "{}: severity {}, confidence {}",
+        spec.id,
+        spec.severity.as_str(),
+        confidence.as_str()
+    );
     // Rules may come from the scanned repository's configuration: escape their prose too.
     let rule = escape_for_terminal(&rule);
     labelled(out, "rule", &rule)?;
     writeln!(out, "  secret       {}", escape_for_terminal(&cx.secret_text(finding)))?;
-    let validity =
-        finding.validation.as_ref().map_or_else(|| "not checked".to_string(), crate::validate::Validation::describe);
+    let validity = finding
+        .validation
+        .as_ref()
+        .map_or_else(|| "not checked".to_string(), crate::validate::Validation::describe);
     labelled(out, "validation", &validity)?;
     labelled(out, "exposure", &priority.exposure.as_str().replace('-', " "))?;
     for (name, value) in &finding.attributes {
@@ -180,7 +200,8 @@ fn write_finding(cx: &ReportContext<'_>, finding: &Finding, priority: Priority, 
 fn write_locations(finding: &Finding, out: &mut dyn Write) -> io::Result<()> {
     for (i, location) in finding.locations.iter().take(SHOWN_LOCATIONS).enumerate() {
         let p = location.position;
-        let decoded = location.decoded.map(|l| format!(" (decoded: {})", l.describe())).unwrap_or_default();
+        let decoded =
+            location.decoded.map(|l| format!(" (decoded: {})", l.describe())).unwrap_or_default();
         let label = if i == 0 { "at" } else { "" };
         let path = escape_for_terminal(&location.path);
         writeln!(out, "  {label:<13}{path}:{}:{}{decoded}", p.line, p.column)?;

@@ -13,13 +13,17 @@ const FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_rules
 
 /// `(file name, JSON text)` for every built-in rule file, sorted by name; `None` for a file
 /// whose YAML did not parse at build time.
-const PREBUILT: &[(&str, Option<&str>)] = include!(concat!(env!("OUT_DIR"), "/builtin_rules_prebuilt.rs"));
+const PREBUILT: &[(&str, Option<&str>)] =
+    include!(concat!(env!("OUT_DIR"), "/builtin_rules_prebuilt.rs"));
 
 /// The built-in rule files as sources named `builtin:FILE`.
 pub fn sources() -> Vec<RuleSource> {
     FILES
         .iter()
-        .map(|(name, text)| RuleSource { origin: format!("builtin:{name}"), text: (*text).to_string() })
+        .map(|(name, text)| RuleSource {
+            origin: format!("builtin:{name}"),
+            text: (*text).to_string(),
+        })
         .collect()
 }
 
@@ -70,7 +74,11 @@ mod tests {
             assert!(!from_yaml.rules.is_empty() || !from_yaml.families.is_empty(), "{name}");
             assert_eq!(as_json(&from_json), as_json(&from_yaml), "{name}");
             // Provider-table rows survive the conversion field for field.
-            assert_eq!(format!("{:?}", from_json.families), format!("{:?}", from_yaml.families), "{name}");
+            assert_eq!(
+                format!("{:?}", from_json.families),
+                format!("{:?}", from_yaml.families),
+                "{name}"
+            );
         }
     }
 }

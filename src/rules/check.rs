@@ -34,9 +34,12 @@ pub fn check(set: &Arc<RuleSet>, include: impl Fn(&str) -> bool) -> CheckReport 
         let spec = &rule.spec;
         let id = &spec.id;
         if spec.examples.is_empty() || spec.negative_examples.is_empty() {
-            report.problems.push(format!("{id}: needs at least one example and one negative example"));
+            report
+                .problems
+                .push(format!("{id}: needs at least one example and one negative example"));
         }
-        if spec.references.is_empty() || spec.revoke.as_deref().is_none_or(|r| r.trim().is_empty()) {
+        if spec.references.is_empty() || spec.revoke.as_deref().is_none_or(|r| r.trim().is_empty())
+        {
             report.problems.push(format!("{id}: needs `references` and `revoke`"));
         }
         for example in &spec.examples {
@@ -48,7 +51,9 @@ pub fn check(set: &Arc<RuleSet>, include: impl Fn(&str) -> bool) -> CheckReport 
         for example in &spec.negative_examples {
             match prove_negative(&matcher, index, example) {
                 Ok(()) => report.negative_examples += 1,
-                Err(why) => report.problems.push(format!("{id}: negative example {example:?} {why}")),
+                Err(why) => {
+                    report.problems.push(format!("{id}: negative example {example:?} {why}"))
+                }
             }
         }
     }
@@ -62,7 +67,11 @@ fn prove_example(matcher: &Matcher, rule: usize, example: &str) -> Result<(), St
     }
     let own: Vec<_> = candidates.iter().filter(|c| c.found.rule == rule).collect();
     if let Some(c) = own.first() {
-        return Err(format!("was not reported: {} (entropy {:.2})", c.verdict.describe(), c.entropy));
+        return Err(format!(
+            "was not reported: {} (entropy {:.2})",
+            c.verdict.describe(),
+            c.entropy
+        ));
     }
     let keywords = &matcher.rules().rules()[rule].spec.keywords;
     let lower = example.to_ascii_lowercase();

@@ -79,7 +79,11 @@ pub fn expand(row: FamilySpec) -> Result<RuleSpec, String> {
     validate(&row)?;
     let pattern = pattern(&row);
     let keywords = keywords(&row);
-    let confidence = row.confidence.unwrap_or(if row.names.is_empty() { Confidence::High } else { Confidence::Medium });
+    let confidence = row.confidence.unwrap_or(if row.names.is_empty() {
+        Confidence::High
+    } else {
+        Confidence::Medium
+    });
     Ok(RuleSpec {
         min_entropy: row.min_entropy.or_else(|| default_entropy(row.alphabet, row.length)),
         id: row.id,
@@ -104,7 +108,9 @@ pub fn expand(row: FamilySpec) -> Result<RuleSpec, String> {
 fn validate(row: &FamilySpec) -> Result<(), String> {
     let prefix_len = row.prefix.as_deref().map_or(0, str::len);
     if row.names.is_empty() && prefix_len < 3 {
-        return Err("a provider-table row needs `names`, or a `prefix` of at least 3 characters".into());
+        return Err(
+            "a provider-table row needs `names`, or a `prefix` of at least 3 characters".into()
+        );
     }
     if row.length == 0 || row.max_length.is_some_and(|max| max < row.length) {
         return Err("`length` must be positive and `max_length` at least `length`".into());
@@ -119,7 +125,8 @@ fn validate(row: &FamilySpec) -> Result<(), String> {
 }
 
 fn is_name(word: &str) -> bool {
-    word.len() >= 2 && word.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+    word.len() >= 2
+        && word.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
 /// The provider names when the row has them (a name is rarer in text than a short value prefix
@@ -144,20 +151,28 @@ fn pattern(row: &FamilySpec) -> String {
     };
     let padding = if row.alphabet == Alphabet::Base64 { "={0,2}" } else { "" };
     let context = if row.names.is_empty() { token_boundary(row) } else { assignment(row) };
-    format!("{context}(?P<secret>{prefix}[{class}]{count}{padding})(?:{}|(?m:$))", row.alphabet.stop())
+    format!(
+        "{context}(?P<secret>{prefix}[{class}]{count}{padding})(?:{}|(?m:$))",
+        row.alphabet.stop()
+    )
 }
 
 /// Before a token-format value: a word boundary when the prefix starts with a word character.
 fn token_boundary(row: &FamilySpec) -> String {
-    let starts_with_word =
-        row.prefix.as_deref().and_then(|p| p.bytes().next()).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let starts_with_word = row
+        .prefix
+        .as_deref()
+        .and_then(|p| p.bytes().next())
+        .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
     if starts_with_word { r"\b".into() } else { String::new() }
 }
 
 /// `NAME[\w.-]{0,20}?WORD` then an assignment operator (`=`, `:`, `:=`, `=>`) with optional
 /// quotes around the key and the value: `FOO_API_KEY=`, `"fooToken": "`, `X-Foo-Key: `.
 fn assignment(row: &FamilySpec) -> String {
-    let join = |words: &mut dyn Iterator<Item = &str>| words.map(regex_syntax::escape).collect::<Vec<_>>().join("|");
+    let join = |words: &mut dyn Iterator<Item = &str>| {
+        words.map(regex_syntax::escape).collect::<Vec<_>>().join("|")
+    };
     let names = join(&mut row.names.iter().map(String::as_str));
     let words = if row.words.is_empty() {
         join(&mut DEFAULT_WORDS.iter().copied())
@@ -248,9 +263,16 @@ max_length: 24
         .unwrap();
         assert_eq!(spec.keywords, [Keyword::new("dmo_pat_")]);
         assert_eq!(spec.confidence, Confidence::High);
-        assert_eq!(secret(&spec, "x = dmo_pat_Ab3dEf6hIj9lMn2pQr5t;"), Some("dmo_pat_Ab3dEf6hIj9lMn2pQr5t"));
+        assert_eq!(
+            secret(&spec, "x = dmo_pat_Ab3dEf6hIj9lMn2pQr5t;"),
+            Some("dmo_pat_Ab3dEf6hIj9lMn2pQr5t")
+        );
         assert_eq!(secret(&spec, "x = mydmo_pat_Ab3dEf6hIj9lMn2pQr5t"), None);
-        assert_eq!(secret(&spec, "dmo_pat_Ab3dEf6hIj9lMn2pQr5tUvWxYz"), None, "longer than max_length");
+        assert_eq!(
+            secret(&spec, "dmo_pat_Ab3dEf6hIj9lMn2pQr5tUvWxYz"),
+            None,
+            "longer than max_length"
+        );
     }
 
     #[test]

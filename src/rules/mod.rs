@@ -147,16 +147,24 @@ impl Rule {
     /// The compiled pattern, compiling it now if this is the first use. `Err` only for a pattern
     /// that parses but exceeds the regex size limits (built-ins are proven by `rules check`).
     pub(crate) fn pattern(&self) -> Result<&CompiledPattern, &str> {
-        self.compiled.get_or_init(|| CompiledPattern::new(&self.spec.pattern)).as_ref().map_err(String::as_str)
+        self.compiled
+            .get_or_init(|| CompiledPattern::new(&self.spec.pattern))
+            .as_ref()
+            .map_err(String::as_str)
     }
 
     /// Validates a rule as much as `mode` asks.
     fn load(spec: RuleSpec, origin: &Arc<str>, mode: LoadMode) -> Result<Rule, RuleError> {
         let id = spec.id.clone();
-        let invalid = |problem: String| RuleError::Invalid { origin: origin.to_string(), id: id.clone(), problem };
+        let invalid = |problem: String| RuleError::Invalid {
+            origin: origin.to_string(),
+            id: id.clone(),
+            problem,
+        };
         validate_spec(&spec).map_err(invalid)?;
         if mode != LoadMode::Prebuilt {
-            let names = capture_names(&spec.pattern).map_err(|e| invalid(format!("pattern: {e}")))?;
+            let names =
+                capture_names(&spec.pattern).map_err(|e| invalid(format!("pattern: {e}")))?;
             if !names.iter().any(|n| n == "secret") {
                 return Err(invalid("pattern has no named group `secret`".into()));
             }
@@ -200,7 +208,8 @@ fn capture_names(pattern: &str) -> Result<Vec<String>, String> {
                 names.extend(cap.name.as_deref().map(str::to_string));
                 stack.push(&cap.sub);
             }
-            regex_syntax::hir::HirKind::Concat(subs) | regex_syntax::hir::HirKind::Alternation(subs) => {
+            regex_syntax::hir::HirKind::Concat(subs)
+            | regex_syntax::hir::HirKind::Alternation(subs) => {
                 stack.extend(subs.iter());
             }
             regex_syntax::hir::HirKind::Repetition(rep) => stack.push(&rep.sub),
@@ -235,7 +244,9 @@ fn validate_spec(spec: &RuleSpec) -> Result<(), String> {
             bad.as_str()
         ));
     }
-    if let Some(bad) = spec.keywords.iter().map(Keyword::as_str).find(|k| k.len() < 2 || !k.is_ascii()) {
+    if let Some(bad) =
+        spec.keywords.iter().map(Keyword::as_str).find(|k| k.len() < 2 || !k.is_ascii())
+    {
         return Err(format!("keyword {bad:?} must be ASCII and at least 2 characters"));
     }
     if let Some(e) = spec.min_entropy
@@ -248,13 +259,16 @@ fn validate_spec(spec: &RuleSpec) -> Result<(), String> {
 
 fn is_valid_id(id: &str) -> bool {
     let mut parts = id.split('.');
-    let first_ok =
-        parts.next().is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    let first_ok = parts.next().is_some_and(|p| {
+        !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    });
     let rest: Vec<&str> = parts.collect();
     first_ok
         && !rest.is_empty()
         && rest.iter().all(|p| {
-            !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
         })
 }
 
@@ -300,7 +314,11 @@ impl RuleSet {
 
     /// Like [`RuleSet::load`], plus rule texts named by a configuration file; `builtin: false`
     /// leaves the built-in rules out (`rules.builtin = false`).
-    pub fn load_with(extra: &[PathBuf], configured: Vec<RuleSource>, builtin: bool) -> Result<RuleSet, RuleErrors> {
+    pub fn load_with(
+        extra: &[PathBuf],
+        configured: Vec<RuleSource>,
+        builtin: bool,
+    ) -> Result<RuleSet, RuleErrors> {
         let mut sources = read_rule_paths(extra)?;
         sources.extend(configured);
         let mut files = if builtin { load_builtin() } else { Vec::new() };
@@ -326,9 +344,14 @@ impl RuleSet {
 
 /// Parses and validates every source, the files in parallel: YAML parsing is most of
 /// leakhound's start-up with hundreds of rules, and the files are independent.
-#[allow(clippy::expect_used, reason = "rule parsing returns errors and does not panic; a panic is a bug to surface")]
+#[allow(
+    clippy::expect_used,
+    reason = "rule parsing returns errors and does not panic; a panic is a bug to surface"
+)]
 fn load_files(sources: &[RuleSource]) -> Vec<Result<Vec<Rule>, Vec<RuleError>>> {
-    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(sources.len().max(1));
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(sources.len().max(1));
     let chunk = sources.len().div_ceil(workers).max(1);
     std::thread::scope(|scope| {
         let handles: Vec<_> = sources
@@ -342,7 +365,9 @@ fn load_files(sources: &[RuleSource]) -> Vec<Result<Vec<Rule>, Vec<RuleError>>> 
 /// A YAML error labelled with the rule file and the position in it (`rules.yaml:3:4`), said once:
 /// the parser's own rendering names the input `<input>` and repeats the message under a snippet.
 fn syntax_error(origin: &str, error: &serde_saphyr::Error) -> RuleError {
-    let plain = error.render_with_options(serde_saphyr::render_options! { snippets: serde_saphyr::SnippetMode::Off });
+    let plain = error.render_with_options(
+        serde_saphyr::render_options! { snippets: serde_saphyr::SnippetMode::Off },
+    );
     let Some(at) = error.location().filter(|l| l.line() > 0) else {
         return RuleError::Syntax { origin: origin.to_string(), message: plain };
     };
@@ -354,7 +379,8 @@ fn syntax_error(origin: &str, error: &serde_saphyr::Error) -> RuleError {
 fn load_file(source: &RuleSource) -> Result<Vec<Rule>, Vec<RuleError>> {
     let file: syntax::RuleFile =
         serde_saphyr::from_str(&source.text).map_err(|e| vec![syntax_error(&source.origin, &e)])?;
-    let mode = if source.origin.starts_with("builtin:") { LoadMode::Parse } else { LoadMode::Compile };
+    let mode =
+        if source.origin.starts_with("builtin:") { LoadMode::Parse } else { LoadMode::Compile };
     load_specs(file, &source.origin, mode)
 }
 
@@ -365,8 +391,9 @@ fn load_builtin() -> Vec<Result<Vec<Rule>, Vec<RuleError>>> {
         .map(|file| match file {
             builtin::BuiltinFile::Json { name, json } => {
                 let origin = format!("builtin:{name}");
-                let file: syntax::RuleFile = serde_json::from_str(json)
-                    .map_err(|e| vec![RuleError::Syntax { origin: origin.clone(), message: e.to_string() }])?;
+                let file: syntax::RuleFile = serde_json::from_str(json).map_err(|e| {
+                    vec![RuleError::Syntax { origin: origin.clone(), message: e.to_string() }]
+                })?;
                 load_specs(file, &origin, LoadMode::Prebuilt)
             }
             builtin::BuiltinFile::Yaml { name, yaml } => {
@@ -377,7 +404,11 @@ fn load_builtin() -> Vec<Result<Vec<Rule>, Vec<RuleError>>> {
 }
 
 /// Validates the rules of one parsed file.
-fn load_specs(file: syntax::RuleFile, origin: &str, mode: LoadMode) -> Result<Vec<Rule>, Vec<RuleError>> {
+fn load_specs(
+    file: syntax::RuleFile,
+    origin: &str,
+    mode: LoadMode,
+) -> Result<Vec<Rule>, Vec<RuleError>> {
     let origin: Arc<str> = Arc::from(origin);
     let mut rules = Vec::new();
     let mut errors = Vec::new();
@@ -394,11 +425,18 @@ fn load_specs(file: syntax::RuleFile, origin: &str, mode: LoadMode) -> Result<Ve
 /// A provider-table row as a rule spec; a bad row is an invalid rule of its id.
 fn expand_family(row: syntax::FamilySpec, origin: &str) -> Result<RuleSpec, RuleError> {
     let id = row.id.clone();
-    family::expand(row).map_err(|problem| RuleError::Invalid { origin: origin.to_string(), id, problem })
+    family::expand(row).map_err(|problem| RuleError::Invalid {
+        origin: origin.to_string(),
+        id,
+        problem,
+    })
 }
 
 /// Reads rule files from paths: a file, or every `*.yaml`/`*.yml` file in a directory (sorted).
-#[allow(clippy::disallowed_methods, reason = "rule files are configuration the user names with --rules")]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "rule files are configuration the user names with --rules"
+)]
 pub fn read_rule_paths(paths: &[PathBuf]) -> Result<Vec<RuleSource>, RuleErrors> {
     let mut sources = Vec::new();
     let mut errors = Vec::new();
@@ -407,12 +445,17 @@ pub fn read_rule_paths(paths: &[PathBuf]) -> Result<Vec<RuleSource>, RuleErrors>
             Ok(files) => {
                 for file in files {
                     match std::fs::read_to_string(&file) {
-                        Ok(text) => sources.push(RuleSource { origin: file.display().to_string(), text }),
-                        Err(source) => errors.push(RuleError::Read { origin: file.display().to_string(), source }),
+                        Ok(text) => {
+                            sources.push(RuleSource { origin: file.display().to_string(), text })
+                        }
+                        Err(source) => errors
+                            .push(RuleError::Read { origin: file.display().to_string(), source }),
                     }
                 }
             }
-            Err(source) => errors.push(RuleError::Read { origin: path.display().to_string(), source }),
+            Err(source) => {
+                errors.push(RuleError::Read { origin: path.display().to_string(), source })
+            }
         }
     }
     if errors.is_empty() { Ok(sources) } else { Err(RuleErrors::rules(errors)) }
@@ -435,11 +478,16 @@ fn collect_rule_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
 mod tests {
     #[test]
     fn a_yaml_error_names_the_file_and_position_once() {
-        let source =
-            super::RuleSource { origin: "custom/r.yaml".into(), text: "rules:\n - id: x\n   bogus: 1\n".into() };
+        let source = super::RuleSource {
+            origin: "custom/r.yaml".into(),
+            text: "rules:\n - id: x\n   bogus: 1\n".into(),
+        };
         let errors = super::load_file(&source).unwrap_err();
         let text = errors[0].to_string();
-        assert!(text.starts_with("custom/r.yaml:3:4: invalid rule file: unknown field `bogus`"), "{text}");
+        assert!(
+            text.starts_with("custom/r.yaml:3:4: invalid rule file: unknown field `bogus`"),
+            "{text}"
+        );
         assert!(!text.contains("<input>") && !text.contains('\n'), "{text}");
         assert_eq!(text.matches("unknown field").count(), 1, "{text}");
     }
@@ -484,20 +532,30 @@ rules:
 
     #[test]
     fn rejects_unknown_fields_and_bad_kinds() {
-        let err = RuleSet::compile(&source(&MINIMAL.replace("kind: token", "kind: tokn"))).unwrap_err().to_string();
-        assert!(err.contains("test.yaml"), "{err}");
-        let err = RuleSet::compile(&source(&MINIMAL.replace("severity: low", "severity: low\n    colour: red")))
+        let err = RuleSet::compile(&source(&MINIMAL.replace("kind: token", "kind: tokn")))
             .unwrap_err()
             .to_string();
+        assert!(err.contains("test.yaml"), "{err}");
+        let err = RuleSet::compile(&source(
+            &MINIMAL.replace("severity: low", "severity: low\n    colour: red"),
+        ))
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("colour"), "{err}");
     }
 
     #[test]
     fn rejects_unquoted_keywords_that_are_not_strings() {
-        for (written, kind) in [("1234", "a number"), ("true", "a boolean"), ("null", "null"), ("0x1F", "a number")] {
-            let text = MINIMAL.replace("keywords: [demo_]", &format!("keywords: [demo_, {written}]"));
+        for (written, kind) in
+            [("1234", "a number"), ("true", "a boolean"), ("null", "null"), ("0x1F", "a number")]
+        {
+            let text =
+                MINIMAL.replace("keywords: [demo_]", &format!("keywords: [demo_, {written}]"));
             let err = RuleSet::compile(&source(&text)).unwrap_err().to_string();
-            assert!(err.contains("test.yaml") && err.contains("demo.token") && err.contains(kind), "{written}: {err}");
+            assert!(
+                err.contains("test.yaml") && err.contains("demo.token") && err.contains(kind),
+                "{written}: {err}"
+            );
         }
         let quoted = MINIMAL.replace("keywords: [demo_]", "keywords: [demo_, '1234']");
         let set = RuleSet::compile(&source(&quoted)).unwrap();

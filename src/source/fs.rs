@@ -63,7 +63,8 @@ pub const CREDENTIAL_FILE_GLOBS: &[&str] = &[
 ];
 
 /// Path suffixes (directory + name) of credential stores with generic names.
-const CREDENTIAL_PATH_SUFFIXES: &[&str] = &[".docker/config.json", ".kube/config", ".aws/credentials"];
+const CREDENTIAL_PATH_SUFFIXES: &[&str] =
+    &[".docker/config.json", ".kube/config", ".aws/credentials"];
 
 /// What the walk found.
 #[derive(Debug)]
@@ -203,7 +204,9 @@ fn handle(
 /// The error without the path prefix `ignore` adds (the path is reported separately).
 fn error_message(err: &ignore::Error) -> String {
     match err {
-        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => error_message(err),
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => {
+            error_message(err)
+        }
         other => other.to_string(),
     }
 }
@@ -211,7 +214,9 @@ fn error_message(err: &ignore::Error) -> String {
 fn error_path(err: &ignore::Error) -> Option<PathBuf> {
     match err {
         ignore::Error::WithPath { path, .. } => Some(path.clone()),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
         _ => None,
     }
 }

@@ -65,7 +65,10 @@ pub struct Ignores {
 impl Ignores {
     /// Ignore files for a walk of `roots`.
     pub fn new(roots: &[PathBuf]) -> Ignores {
-        Ignores { roots: roots.iter().map(|r| absolute(r)).collect(), cache: Mutex::new(HashMap::new()) }
+        Ignores {
+            roots: roots.iter().map(|r| absolute(r)).collect(),
+            cache: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Whether the entry at `path` (below a root) is ignored.
@@ -76,11 +79,16 @@ impl Ignores {
     }
 
     fn level(&self, dir: &Path) -> Arc<Level> {
-        if let Some(level) = self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(dir) {
+        if let Some(level) =
+            self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(dir)
+        {
             return Arc::clone(level);
         }
-        let parent =
-            if self.roots.iter().any(|r| r == dir) { above_root(dir) } else { dir.parent().map(|p| self.level(p)) };
+        let parent = if self.roots.iter().any(|r| r == dir) {
+            above_root(dir)
+        } else {
+            dir.parent().map(|p| self.level(p))
+        };
         let level = Arc::new(Level { matchers: read_dir_ignores(dir), parent });
         let mut cache = self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         Arc::clone(cache.entry(dir.to_path_buf()).or_insert(level))
@@ -93,7 +101,8 @@ fn above_root(root: &Path) -> Option<Arc<Level>> {
     let exclude = work_tree.join(".git/info/exclude");
     let mut level = Arc::new(Level { matchers: read_files(work_tree, &[exclude]), parent: None });
     // From the work tree down to the root's parent; the root reads its own files itself.
-    let mut between: Vec<&Path> = root.ancestors().skip(1).take_while(|a| a.starts_with(work_tree)).collect();
+    let mut between: Vec<&Path> =
+        root.ancestors().skip(1).take_while(|a| a.starts_with(work_tree)).collect();
     between.reverse();
     for dir in between {
         level = Arc::new(Level { matchers: read_dir_ignores(dir), parent: Some(level) });
@@ -164,7 +173,10 @@ mod tests {
         std::fs::create_dir_all(dir.path().join(".git/info")).unwrap();
         write(dir.path(), ".git/info/exclude", "*.tmp\n");
         let inside = Ignores::new(std::slice::from_ref(&root));
-        assert!(inside.ignored(&root.join("app.env"), false), "the work tree's own .gitignore applies");
+        assert!(
+            inside.ignored(&root.join("app.env"), false),
+            "the work tree's own .gitignore applies"
+        );
         assert!(inside.ignored(&root.join("x.tmp"), false), "and its info/exclude");
     }
 

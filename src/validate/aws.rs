@@ -54,10 +54,16 @@ mod signing {
     }
 
     /// The headers to add: `x-amz-date`, optionally `x-amz-security-token`, and `authorization`.
-    pub fn sign(input: &SigningInput<'_>, creds: &AwsCredentials, now: Timestamp) -> Vec<(String, String)> {
+    pub fn sign(
+        input: &SigningInput<'_>,
+        creds: &AwsCredentials,
+        now: Timestamp,
+    ) -> Vec<(String, String)> {
         let amz_date = now.amz_date();
-        let mut headers =
-            vec![("host".to_string(), input.host.to_string()), ("x-amz-date".to_string(), amz_date.clone())];
+        let mut headers = vec![
+            ("host".to_string(), input.host.to_string()),
+            ("x-amz-date".to_string(), amz_date.clone()),
+        ];
         if let Some(token) = creds.session_token.as_deref().filter(|t| !t.is_empty()) {
             headers.push(("x-amz-security-token".to_string(), token.to_string()));
         }
@@ -65,19 +71,27 @@ mod signing {
         let signed_headers = headers.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(";");
         let canonical = canonical_request(input, &headers, &signed_headers);
         let scope = format!("{}/{}/{}/aws4_request", now.date_stamp(), input.region, input.service);
-        let to_sign = format!("AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}", hex(&Sha256::digest(canonical.as_bytes())));
+        let to_sign = format!(
+            "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
+            hex(&Sha256::digest(canonical.as_bytes()))
+        );
         let key = signing_key(&creds.secret_access_key, now, input.region, input.service);
         let signature = hex(&hmac(&key, to_sign.as_bytes()));
         let authorization = format!(
             "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
             creds.access_key_id
         );
-        let mut out: Vec<(String, String)> = headers.into_iter().filter(|(k, _)| k != "host").collect();
+        let mut out: Vec<(String, String)> =
+            headers.into_iter().filter(|(k, _)| k != "host").collect();
         out.push(("authorization".to_string(), authorization));
         out
     }
 
-    fn canonical_request(input: &SigningInput<'_>, headers: &[(String, String)], signed_headers: &str) -> String {
+    fn canonical_request(
+        input: &SigningInput<'_>,
+        headers: &[(String, String)],
+        signed_headers: &str,
+    ) -> String {
         let canonical_headers = headers.iter().fold(String::new(), |mut s, (k, v)| {
             s.push_str(k);
             s.push(':');

@@ -12,8 +12,10 @@
 use super::aws::account_id;
 
 /// AWS accounts known to issue canary-token keys, with who runs them.
-const AWS_CANARY_ACCOUNTS: &[(u64, &str)] =
-    &[(595_918_472_158, "canarytokens.org (Thinkst)"), (992_382_622_183, "canarytokens.org (Thinkst)")];
+const AWS_CANARY_ACCOUNTS: &[(u64, &str)] = &[
+    (595_918_472_158, "canarytokens.org (Thinkst)"),
+    (992_382_622_183, "canarytokens.org (Thinkst)"),
+];
 
 /// The canary service an AWS access key id belongs to, if it is a known one.
 pub fn aws_canary(key_id: &str) -> Option<&'static str> {
@@ -28,7 +30,10 @@ mod tests {
     #[test]
     fn canarytokens_keys_are_recognised_by_their_account() {
         // The shared prefix of canarytokens.org keys decodes to their account.
-        assert_eq!(aws_canary(concat!("AKIA", "YVP4CIPPERUVIFXG")), Some("canarytokens.org (Thinkst)"));
+        assert_eq!(
+            aws_canary(concat!("AKIA", "YVP4CIPPERUVIFXG")),
+            Some("canarytokens.org (Thinkst)")
+        );
         assert_eq!(aws_canary(concat!("ASIA", "Y34FZKBOKMUTVV7A")), None);
     }
 }

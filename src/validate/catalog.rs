@@ -82,7 +82,10 @@ impl Catalog {
     pub fn builtin(rules: &RuleSet) -> Result<Catalog, CatalogErrors> {
         let sources: Vec<RuleSource> = FILES
             .iter()
-            .map(|(name, text)| RuleSource { origin: format!("builtin:validators/{name}"), text: (*text).to_string() })
+            .map(|(name, text)| RuleSource {
+                origin: format!("builtin:validators/{name}"),
+                text: (*text).to_string(),
+            })
             .collect();
         Catalog::compile(&sources, rules)
     }
@@ -95,14 +98,20 @@ impl Catalog {
             let file: ValidatorFile = match serde_saphyr::from_str(&source.text) {
                 Ok(file) => file,
                 Err(e) => {
-                    errors.push(CatalogError::Syntax { origin: source.origin.clone(), message: e.to_string() });
+                    errors.push(CatalogError::Syntax {
+                        origin: source.origin.clone(),
+                        message: e.to_string(),
+                    });
                     continue;
                 }
             };
             for spec in file.validators {
                 let id = spec.id.clone();
-                let invalid =
-                    |problem: String| CatalogError::Invalid { origin: source.origin.clone(), id: id.clone(), problem };
+                let invalid = |problem: String| CatalogError::Invalid {
+                    origin: source.origin.clone(),
+                    id: id.clone(),
+                    problem,
+                };
                 match Validator::load(spec, &source.origin, rules) {
                     Ok(v) => {
                         if let Err(problem) = catalog.insert(v) {
@@ -113,7 +122,11 @@ impl Catalog {
                 }
             }
         }
-        if errors.is_empty() { Ok(catalog) } else { Err(crate::rules::Problems { what: "validator", items: errors }) }
+        if errors.is_empty() {
+            Ok(catalog)
+        } else {
+            Err(crate::rules::Problems { what: "validator", items: errors })
+        }
     }
 
     fn insert(&mut self, validator: Validator) -> Result<(), String> {
@@ -144,7 +157,11 @@ impl Catalog {
 
     /// The providers (rule `provider` fields) that have at least one validator.
     pub fn providers(&self, rules: &RuleSet) -> BTreeSet<String> {
-        self.by_rule.keys().filter_map(|id| rules.get(id)).map(|rule| rule.spec.provider.clone()).collect()
+        self.by_rule
+            .keys()
+            .filter_map(|id| rules.get(id))
+            .map(|rule| rule.spec.provider.clone())
+            .collect()
     }
 
     /// Proves every validator's examples: at least one `valid` and one `invalid` example, and
@@ -159,8 +176,11 @@ impl Catalog {
                 }
             }
             for example in &v.spec.examples {
-                let answer =
-                    Answer { status: example.status, retry_after: None, body: example.body.as_bytes().to_vec() };
+                let answer = Answer {
+                    status: example.status,
+                    retry_after: None,
+                    body: example.body.as_bytes().to_vec(),
+                };
                 let got = interpret(&v.spec.responses, &answer);
                 if got != Decision::Final(example.outcome) {
                     problems.push(format!(
@@ -260,7 +280,9 @@ impl Validator {
 
 fn check_names(spec: &ValidatorSpec, rules: &RuleSet) -> Result<(), String> {
     let id_ok = spec.id.contains('.')
-        && spec.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_'));
+        && spec.id.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_')
+        });
     if !id_ok {
         return Err("id must be lowercase dotted words, e.g. `github.user`".into());
     }
@@ -274,7 +296,9 @@ fn check_names(spec: &ValidatorSpec, rules: &RuleSet) -> Result<(), String> {
         if rules.get(&companion.rule).is_none() {
             return Err(format!("companion rule {} does not exist", companion.rule));
         }
-        if companion.name == "secret" || Template::parse(&format!("{{{{{}}}}}", companion.name)).is_err() {
+        if companion.name == "secret"
+            || Template::parse(&format!("{{{{{}}}}}", companion.name)).is_err()
+        {
             return Err(format!("bad companion name {:?}", companion.name));
         }
     }
@@ -298,21 +322,29 @@ fn check_responses(responses: &[ResponseSpec]) -> Result<(), String> {
 
 /// An RFC 9110 token: letters, digits and the punctuation the RFC allows in field names.
 fn is_header_name(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// Splits `https://host/path?query` into a literal host and the path template.
 fn split_url(url: &str) -> Result<(String, &str), String> {
-    let rest = url.strip_prefix("https://").ok_or_else(|| format!("url {url:?} must start with https://"))?;
+    let rest = url
+        .strip_prefix("https://")
+        .ok_or_else(|| format!("url {url:?} must start with https://"))?;
     let end = rest.find(['/', '?']).into_iter().chain(rest.find("{{")).min().unwrap_or(rest.len());
     let (host, path) = rest.split_at(end);
     let literal = !host.is_empty()
-        && host.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
     if !literal {
-        return Err(format!("url {url:?}: the host must be a literal lowercase name (no template, port or user)"));
+        return Err(format!(
+            "url {url:?}: the host must be a literal lowercase name (no template, port or user)"
+        ));
     }
-    let path_ok =
-        path.is_empty() || path.starts_with('/') || Template::parse(path).is_ok_and(|t| t.starts_with_url_path());
+    let path_ok = path.is_empty()
+        || path.starts_with('/')
+        || Template::parse(path).is_ok_and(|t| t.starts_with_url_path());
     if !path_ok {
         return Err(format!("url {url:?}: the path must start with / or with a `url_path` value"));
     }
@@ -421,7 +453,8 @@ validators:
 
     #[test]
     fn examples_must_match_their_outcome() {
-        let text = VALIDATOR.replace("{outcome: invalid, status: 401}", "{outcome: invalid, status: 200}");
+        let text =
+            VALIDATOR.replace("{outcome: invalid, status: 401}", "{outcome: invalid, status: 200}");
         let problems = compile(&text).unwrap().check_examples();
         assert_eq!(problems.len(), 1, "{problems:?}");
     }

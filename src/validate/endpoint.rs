@@ -44,7 +44,8 @@ impl FromStr for EndpointOverride {
     type Err = String;
 
     fn from_str(text: &str) -> Result<EndpointOverride, String> {
-        let (host, url) = text.split_once('=').ok_or_else(|| format!("{text:?} is not HOST=URL"))?;
+        let (host, url) =
+            text.split_once('=').ok_or_else(|| format!("{text:?} is not HOST=URL"))?;
         let host = host.trim().to_ascii_lowercase();
         if host.is_empty() || host.contains(['/', ':', '@']) {
             return Err(format!("{host:?} is not a host name"));
@@ -61,7 +62,9 @@ impl FromStr for EndpointOverride {
             return Err(format!("{url:?} has no plain host"));
         }
         if scheme == Scheme::Http && !is_loopback_authority(authority) {
-            return Err(format!("{url:?}: plain http:// is allowed only to loopback (127.0.0.1, [::1], localhost)"));
+            return Err(format!(
+                "{url:?}: plain http:// is allowed only to loopback (127.0.0.1, [::1], localhost)"
+            ));
         }
         Ok(EndpointOverride {
             host,
@@ -79,7 +82,8 @@ pub fn is_loopback_authority(authority: &str) -> bool {
     } else {
         authority.rsplit_once(':').map_or(authority, |(h, _)| h)
     };
-    host.eq_ignore_ascii_case("localhost") || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]

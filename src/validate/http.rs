@@ -57,13 +57,21 @@ struct GuardedResolver {
 }
 
 impl Resolver for GuardedResolver {
-    fn resolve(&self, uri: &Uri, config: &Config, timeout: NextTimeout) -> Result<ResolvedSocketAddrs, ureq::Error> {
+    fn resolve(
+        &self,
+        uri: &Uri,
+        config: &Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
         let addrs = self.inner.resolve(uri, config, timeout)?;
         let clear_text = uri.scheme_str() == Some("http");
         if addrs.iter().all(|addr| self.allows(*addr, clear_text)) {
             Ok(addrs)
         } else {
-            Err(ureq::Error::Io(std::io::Error::new(std::io::ErrorKind::PermissionDenied, BlockedAddress)))
+            Err(ureq::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                BlockedAddress,
+            )))
         }
     }
 }
@@ -87,8 +95,12 @@ pub(crate) struct Client {
 impl Client {
     /// A client with `timeout` per request; `allow_internal_ips` lifts the guard everywhere.
     pub(crate) fn new(timeout: Duration, allow_internal_ips: bool) -> Client {
-        let provider_policy = if allow_internal_ips { AddressPolicy::Trusted } else { AddressPolicy::PublicOnly };
-        Client { guarded: agent(timeout, provider_policy), trusted: agent(timeout, AddressPolicy::Trusted) }
+        let provider_policy =
+            if allow_internal_ips { AddressPolicy::Trusted } else { AddressPolicy::PublicOnly };
+        Client {
+            guarded: agent(timeout, provider_policy),
+            trusted: agent(timeout, AddressPolicy::Trusted),
+        }
     }
 
     /// Sends `request` once and reads the answer.
@@ -151,7 +163,11 @@ fn aws_headers(request: &Outgoing, signing: &AwsSigning) -> Vec<(String, String)
 }
 
 fn read_answer(mut response: http::Response<ureq::Body>) -> Answer {
-    let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_retry_after);
     let mut body = Vec::new();
     // A body cut short still has a status worth reading.
     let _ = response.body_mut().as_reader().take(BODY_LIMIT).read_to_end(&mut body);
@@ -163,7 +179,9 @@ fn classify(err: &ureq::Error) -> UnknownReason {
     match err {
         ureq::Error::Timeout(_) => UnknownReason::Timeout,
         ureq::Error::Io(io)
-            if io.get_ref().is_some_and(<dyn std::error::Error + Send + Sync>::is::<BlockedAddress>) =>
+            if io
+                .get_ref()
+                .is_some_and(<dyn std::error::Error + Send + Sync>::is::<BlockedAddress>) =>
         {
             UnknownReason::BlockedAddress
         }

@@ -46,7 +46,9 @@ pub fn interpret(rules: &[ResponseSpec], answer: &Answer) -> Decision {
     }
     match answer.status {
         429 => Decision::Retry { reason: UnknownReason::RateLimited, after: answer.retry_after },
-        500..=599 => Decision::Retry { reason: UnknownReason::ServerError, after: answer.retry_after },
+        500..=599 => {
+            Decision::Retry { reason: UnknownReason::ServerError, after: answer.retry_after }
+        }
         300..=399 => Decision::Unknown(UnknownReason::Redirected),
         _ => Decision::Unknown(UnknownReason::UnexpectedResponse),
     }
@@ -54,10 +56,9 @@ pub fn interpret(rules: &[ResponseSpec], answer: &Answer) -> Decision {
 
 fn matches_rule(rule: &ResponseSpec, answer: &Answer, json: Option<&serde_json::Value>) -> bool {
     rule.status.contains(&answer.status)
-        && rule
-            .body_contains
-            .as_deref()
-            .is_none_or(|needle| answer.body.windows(needle.len().max(1)).any(|w| w == needle.as_bytes()))
+        && rule.body_contains.as_deref().is_none_or(|needle| {
+            answer.body.windows(needle.len().max(1)).any(|w| w == needle.as_bytes())
+        })
         && rule.json.iter().all(|check| json_holds(check, json))
 }
 
@@ -124,11 +125,20 @@ mod tests {
         limited.retry_after = parse_retry_after("3");
         assert_eq!(
             interpret(&r, &limited),
-            Decision::Retry { reason: UnknownReason::RateLimited, after: Some(Duration::from_secs(3)) }
+            Decision::Retry {
+                reason: UnknownReason::RateLimited,
+                after: Some(Duration::from_secs(3))
+            }
         );
-        assert!(matches!(interpret(&r, &answer(503, "")), Decision::Retry { reason: UnknownReason::ServerError, .. }));
+        assert!(matches!(
+            interpret(&r, &answer(503, "")),
+            Decision::Retry { reason: UnknownReason::ServerError, .. }
+        ));
         assert_eq!(interpret(&r, &answer(302, "")), Decision::Unknown(UnknownReason::Redirected));
-        assert_eq!(interpret(&r, &answer(418, "")), Decision::Unknown(UnknownReason::UnexpectedResponse));
+        assert_eq!(
+            interpret(&r, &answer(418, "")),
+            Decision::Unknown(UnknownReason::UnexpectedResponse)
+        );
     }
 
     #[test]
@@ -138,7 +148,10 @@ mod tests {
         );
         let ok = answer(200, r#"{"data":{"viewer":{"id":"1"}}}"#);
         assert_eq!(interpret(&r, &ok), Decision::Final(ValidationStatus::Valid));
-        let bad = answer(200, r#"{"data":{"viewer":null},"errors":[{"extensions":{"code":"UNAUTHENTICATED"}}]}"#);
+        let bad = answer(
+            200,
+            r#"{"data":{"viewer":null},"errors":[{"extensions":{"code":"UNAUTHENTICATED"}}]}"#,
+        );
         assert_eq!(interpret(&r, &bad), Decision::Final(ValidationStatus::Invalid));
     }
 

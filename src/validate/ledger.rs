@@ -84,7 +84,8 @@ mod tests {
         }
         ledger.flush().unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let lines: Vec<serde_json::Value> =
+            text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[1]["rule"], "c.d");
         assert_eq!(lines[0]["outcome"]["status"], "invalid");

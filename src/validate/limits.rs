@@ -20,14 +20,16 @@ pub(crate) struct HostPacer {
 impl HostPacer {
     /// `per_second` requests per host per second (0 means no spacing).
     pub(crate) fn new(per_second: u32) -> HostPacer {
-        let interval = if per_second == 0 { Duration::ZERO } else { Duration::from_secs(1) / per_second };
+        let interval =
+            if per_second == 0 { Duration::ZERO } else { Duration::from_secs(1) / per_second };
         HostPacer { interval, next_slot: Mutex::new(HashMap::new()) }
     }
 
     /// Blocks until a request to `host` may be sent.
     pub(crate) fn wait_turn(&self, host: &str) {
         let wait = {
-            let mut slots = self.next_slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut slots =
+                self.next_slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             let now = Instant::now();
             let slot = slots.entry(host.to_string()).or_insert(now);
             let start = (*slot).max(now);
@@ -53,7 +55,11 @@ pub(crate) struct RetryPolicy {
 
 impl RetryPolicy {
     /// How long to wait before retry number `attempt` (0-based), or `None` to give up.
-    pub(crate) fn wait_before(&self, attempt: u32, retry_after: Option<Duration>) -> Option<Duration> {
+    pub(crate) fn wait_before(
+        &self,
+        attempt: u32,
+        retry_after: Option<Duration>,
+    ) -> Option<Duration> {
         if attempt >= self.retries {
             return None;
         }
@@ -68,12 +74,18 @@ mod tests {
 
     #[test]
     fn retries_are_bounded_and_honour_retry_after() {
-        let policy =
-            RetryPolicy { retries: 2, base_backoff: Duration::from_millis(100), max_wait: Duration::from_secs(5) };
+        let policy = RetryPolicy {
+            retries: 2,
+            base_backoff: Duration::from_millis(100),
+            max_wait: Duration::from_secs(5),
+        };
         assert_eq!(policy.wait_before(0, None), Some(Duration::from_millis(100)));
         assert_eq!(policy.wait_before(1, None), Some(Duration::from_millis(200)));
         assert_eq!(policy.wait_before(2, None), None);
-        assert_eq!(policy.wait_before(0, Some(Duration::from_secs(3))), Some(Duration::from_secs(3)));
+        assert_eq!(
+            policy.wait_before(0, Some(Duration::from_secs(3))),
+            Some(Duration::from_secs(3))
+        );
         assert_eq!(policy.wait_before(0, Some(Duration::from_mins(1))), None);
     }
 

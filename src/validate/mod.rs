@@ -105,7 +105,8 @@ pub struct ValidationSummary {
 impl ValidationSummary {
     /// `validation: 5 finding(s), 4 check(s): 1 valid, 2 invalid, 2 unknown`.
     pub fn describe(&self) -> String {
-        let counts: Vec<String> = self.by_status.iter().map(|(status, n)| format!("{n} {}", status.as_str())).collect();
+        let counts: Vec<String> =
+            self.by_status.iter().map(|(status, n)| format!("{n} {}", status.as_str())).collect();
         format!(
             "validation: {} finding(s), {} check(s){}{}",
             self.findings,
@@ -143,8 +144,10 @@ fn send(
     config: &ValidationConfig,
     ledger: Option<&ledger::Ledger>,
 ) -> Result<Vec<Validation>, ValidationError> {
-    run::run(&plan.jobs, findings, config, ledger)
-        .map_err(|source| ValidationError::Ledger { path: config.ledger.clone().unwrap_or_default(), source })
+    run::run(&plan.jobs, findings, config, ledger).map_err(|source| ValidationError::Ledger {
+        path: config.ledger.clone().unwrap_or_default(),
+        source,
+    })
 }
 
 /// Without the `validate` feature there is no HTTP client: nothing can be sent.
@@ -175,11 +178,16 @@ pub fn validate_findings_with(
     catalog: &Catalog,
     config: &ValidationConfig,
 ) -> Result<ValidationSummary, ValidationError> {
-    let ledger_error = |source| ValidationError::Ledger { path: config.ledger.clone().unwrap_or_default(), source };
-    let ledger = config.ledger.as_deref().map(ledger::Ledger::open).transpose().map_err(ledger_error)?;
+    let ledger_error = |source| ValidationError::Ledger {
+        path: config.ledger.clone().unwrap_or_default(),
+        source,
+    };
+    let ledger =
+        config.ledger.as_deref().map(ledger::Ledger::open).transpose().map_err(ledger_error)?;
     let plan = plan::plan(findings, rules, catalog, config);
     let outcomes = send(&plan, findings, config, ledger.as_ref())?;
-    let mut summary = ValidationSummary { requests: plan.jobs.len(), ..ValidationSummary::default() };
+    let mut summary =
+        ValidationSummary { requests: plan.jobs.len(), ..ValidationSummary::default() };
     let assigned = plan.immediate.into_iter().chain(
         plan.jobs
             .iter()

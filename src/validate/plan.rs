@@ -121,7 +121,11 @@ fn prepare(
 }
 
 /// The secret, the finding's attributes, and its companions.
-fn values(finding: &Finding, all: &[Finding], validator: &Validator) -> Result<Values, UnknownReason> {
+fn values(
+    finding: &Finding,
+    all: &[Finding],
+    validator: &Validator,
+) -> Result<Values, UnknownReason> {
     let mut values: Values = finding.attributes.clone();
     values.insert("secret".into(), text(finding)?);
     for companion in &validator.spec.companions {
@@ -144,7 +148,11 @@ fn text(finding: &Finding) -> Result<String, UnknownReason> {
 
 /// The finding of the companion's rule closest to `finding`, in the same file and within
 /// `within_lines` lines.
-fn nearest_companion<'a>(finding: &Finding, all: &'a [Finding], companion: &CompanionSpec) -> Option<&'a Finding> {
+fn nearest_companion<'a>(
+    finding: &Finding,
+    all: &'a [Finding],
+    companion: &CompanionSpec,
+) -> Option<&'a Finding> {
     all.iter()
         .filter(|other| other.rule_id == companion.rule)
         .filter_map(|other| distance(finding, other).map(|d| (d, other)))
@@ -173,7 +181,11 @@ fn render_reason(err: RenderError) -> UnknownReason {
 
 /// Header values may not carry control characters (no header injection from scanned content).
 fn header_value(value: String) -> Result<String, UnknownReason> {
-    if value.bytes().any(|b| b.is_ascii_control() && b != b'\t') { Err(UnknownReason::Unrenderable) } else { Ok(value) }
+    if value.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
+        Err(UnknownReason::Unrenderable)
+    } else {
+        Ok(value)
+    }
 }
 
 fn aws_signing(sign: &SignTemplates, values: &Values) -> Result<AwsSigning, UnknownReason> {
@@ -298,9 +310,13 @@ validators:
     }
 
     fn setup() -> (RuleSet, Catalog) {
-        let rules = RuleSet::compile(&[RuleSource { origin: "r.yaml".into(), text: RULES.into() }]).unwrap();
-        let catalog =
-            Catalog::compile(&[RuleSource { origin: "v.yaml".into(), text: VALIDATORS.into() }], &rules).unwrap();
+        let rules = RuleSet::compile(&[RuleSource { origin: "r.yaml".into(), text: RULES.into() }])
+            .unwrap();
+        let catalog = Catalog::compile(
+            &[RuleSource { origin: "v.yaml".into(), text: VALIDATORS.into() }],
+            &rules,
+        )
+        .unwrap();
         (rules, catalog)
     }
 

@@ -32,8 +32,11 @@ pub(crate) fn run(
     }
     let client = Client::new(config.timeout, config.allow_internal_ips);
     let pacer = HostPacer::new(config.rate_per_host);
-    let policy =
-        RetryPolicy { retries: config.retries, base_backoff: config.base_backoff, max_wait: config.max_retry_wait };
+    let policy = RetryPolicy {
+        retries: config.retries,
+        base_backoff: config.base_backoff,
+        max_wait: config.max_retry_wait,
+    };
     let (job_tx, job_rx) = unbounded::<usize>();
     let (done_tx, done_rx) = unbounded::<(usize, Validation)>();
     for index in 0..jobs.len() {
@@ -107,9 +110,17 @@ fn sleep(wait: Duration) {
 
 /// One ledger line per finding whose credential left this machine (or may have: a network
 /// error can come after the request was written). A refused address sent nothing.
-fn record(ledger: &Ledger, jobs: &[Job<'_>], findings: &[Finding], outcomes: &[Validation]) -> std::io::Result<()> {
+fn record(
+    ledger: &Ledger,
+    jobs: &[Job<'_>],
+    findings: &[Finding],
+    outcomes: &[Validation],
+) -> std::io::Result<()> {
     for (job, outcome) in jobs.iter().zip(outcomes) {
-        if matches!(outcome.reason, Some(UnknownReason::BlockedAddress | UnknownReason::Unrenderable)) {
+        if matches!(
+            outcome.reason,
+            Some(UnknownReason::BlockedAddress | UnknownReason::Unrenderable)
+        ) {
             continue;
         }
         let time = outcome.checked_at.as_deref().unwrap_or_default();

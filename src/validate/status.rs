@@ -124,13 +124,19 @@ mod tests {
     #[test]
     fn serializes_as_status_reason_checked_at() {
         let v = Validation::unknown(UnknownReason::RateLimited);
-        assert_eq!(serde_json::to_string(&v).unwrap(), r#"{"status":"unknown","reason":"rate-limited"}"#);
+        assert_eq!(
+            serde_json::to_string(&v).unwrap(),
+            r#"{"status":"unknown","reason":"rate-limited"}"#
+        );
         let v = Validation {
             status: ValidationStatus::Valid,
             reason: None,
             checked_at: Some("2026-01-02T03:04:05Z".into()),
         };
-        assert_eq!(serde_json::to_string(&v).unwrap(), r#"{"status":"valid","checked_at":"2026-01-02T03:04:05Z"}"#);
+        assert_eq!(
+            serde_json::to_string(&v).unwrap(),
+            r#"{"status":"valid","checked_at":"2026-01-02T03:04:05Z"}"#
+        );
         assert_eq!(v.describe(), "valid");
     }
 }

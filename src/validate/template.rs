@@ -102,7 +102,8 @@ impl Template {
             match part {
                 Part::Literal(text) => out.push_str(text),
                 Part::Value { name, filter } => {
-                    let value = values.get(name).ok_or_else(|| RenderError::Missing(name.clone()))?;
+                    let value =
+                        values.get(name).ok_or_else(|| RenderError::Missing(name.clone()))?;
                     let filter = filter.or(in_url.then_some(Filter::UrlValue));
                     out.push_str(&apply(filter, name, value)?);
                 }
@@ -140,7 +141,9 @@ fn apply(filter: Option<Filter>, name: &str, value: &str) -> Result<String, Rend
             let quoted = serde_json::Value::from(value).to_string();
             quoted[1..quoted.len() - 1].to_string()
         }
-        Some(Filter::UrlPath) => url_path(value).ok_or_else(|| RenderError::NotAUrl(name.to_string()))?,
+        Some(Filter::UrlPath) => {
+            url_path(value).ok_or_else(|| RenderError::NotAUrl(name.to_string()))?
+        }
     })
 }
 

@@ -146,7 +146,11 @@ fn scan(corpus: &Path) -> Vec<Hit> {
         .arg(corpus)
         .output()
         .expect("run leakhound");
-    assert!(matches!(output.status.code(), Some(0 | 1)), "scan failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "scan failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let doc: Value = serde_json::from_slice(&output.stdout).expect("JSON report");
     let prefix = format!("{}/", corpus.display());
     let mut hits = Vec::new();
@@ -209,7 +213,9 @@ fn precision_and_recall_on_the_labelled_corpus() {
             .iter()
             .enumerate()
             .filter(|(_, l)| {
-                l.file == hit.file && (hit.line..=hit.end_line).contains(&l.line) && hit.secret.contains(&l.secret)
+                l.file == hit.file
+                    && (hit.line..=hit.end_line).contains(&l.line)
+                    && hit.secret.contains(&l.secret)
             })
             .map(|(i, _)| i)
             .collect();
@@ -226,8 +232,12 @@ fn precision_and_recall_on_the_labelled_corpus() {
             tally.true_findings += usize::from(is_true);
         }
         if !is_true {
-            let decoy = decoys.get(&(hit.file.clone(), hit.line)).map_or("unlabelled", String::as_str);
-            false_positives.push(format!("  FP {}:{} {} [{decoy}] {:?}", hit.file, hit.line, hit.rule, hit.secret));
+            let decoy =
+                decoys.get(&(hit.file.clone(), hit.line)).map_or("unlabelled", String::as_str);
+            false_positives.push(format!(
+                "  FP {}:{} {} [{decoy}] {:?}",
+                hit.file, hit.line, hit.rule, hit.secret
+            ));
         }
     }
 
@@ -244,8 +254,10 @@ fn precision_and_recall_on_the_labelled_corpus() {
             tally.found += usize::from(found);
         }
         if !found {
-            false_negatives
-                .push(format!("  FN {}:{} expected {} {:?}", label.file, label.line, label.rule, label.secret));
+            false_negatives.push(format!(
+                "  FN {}:{} expected {} {:?}",
+                label.file, label.line, label.rule, label.secret
+            ));
         } else if !rules.contains(&label.rule) {
             wrong_rule.push(format!(
                 "  {}:{} expected {}, found by {}",

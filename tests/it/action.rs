@@ -161,7 +161,9 @@ impl Runner {
             .as_object()
             .unwrap()
             .iter()
-            .map(|(name, o)| (name.clone(), self.evaluate(&action, o["value"].as_str().unwrap(), &steps)))
+            .map(|(name, o)| {
+                (name.clone(), self.evaluate(&action, o["value"].as_str().unwrap(), &steps))
+            })
             .collect();
         ActionRun {
             steps,
@@ -185,9 +187,11 @@ impl Runner {
                         assert!(input.is_object(), "unknown input {name}");
                         input["default"].as_str().unwrap_or_default().to_string()
                     }),
-                    ["steps", id, "outputs", name] => {
-                        steps.get(*id).and_then(|s| s.outputs.get(*name)).cloned().unwrap_or_default()
-                    }
+                    ["steps", id, "outputs", name] => steps
+                        .get(*id)
+                        .and_then(|s| s.outputs.get(*name))
+                        .cloned()
+                        .unwrap_or_default(),
                     ["github", "action_path"] => env!("CARGO_MANIFEST_DIR").to_string(),
                     _ => panic!("the test runner cannot evaluate ${{{{ {expr} }}}}"),
                 }
@@ -241,7 +245,10 @@ impl History {
         Sandbox::write(&author, "main.env", &format!("GH={}\n", secrets[2]));
         let m3 = Sandbox::commit_all(&author, "main secret");
         let origin = sandbox.path().join("origin.git");
-        Sandbox::git(sandbox.path(), &["clone", "-q", "--bare", author.to_str().unwrap(), origin.to_str().unwrap()]);
+        Sandbox::git(
+            sandbox.path(),
+            &["clone", "-q", "--bare", author.to_str().unwrap(), origin.to_str().unwrap()],
+        );
         History { sandbox, origin, m1, m2, m3, f2, secrets }
     }
 
@@ -280,7 +287,9 @@ fn push_scans_before_to_after_and_fails_on_findings() {
     let errors = run.annotations("error");
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(
-        errors[0].starts_with("::error file=main.env,line=1,endLine=1,col=4,endColumn=44,title=leakhound%3A GitHub"),
+        errors[0].starts_with(
+            "::error file=main.env,line=1,endLine=1,col=4,endColumn=44,title=leakhound%3A GitHub"
+        ),
         "{}",
         errors[0]
     );
@@ -327,8 +336,16 @@ fn a_new_branch_scans_what_is_not_on_the_default_branch() {
     let run = history.runner(&[], "push", push_event("refs/heads/feature", ZERO, &f2)).run(SCAN);
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
     assert_scanned_in_workspace(&run, &secrets, &format!("{m3}..{f2}"), 1);
-    assert!(run.step("range").outputs["description"].starts_with("new branch"), "{:?}", run.step("range").outputs);
-    assert!(run.annotations("error")[0].contains("file=feature.env"), "{:?}", run.annotations("error"));
+    assert!(
+        run.step("range").outputs["description"].starts_with("new branch"),
+        "{:?}",
+        run.step("range").outputs
+    );
+    assert!(
+        run.annotations("error")[0].contains("file=feature.env"),
+        "{:?}",
+        run.annotations("error")
+    );
 }
 
 #[test]
@@ -341,7 +358,11 @@ fn a_force_push_whose_old_tip_is_gone_falls_back() {
     let run = history.runner(&[], "push", payload).run(SCAN);
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
     assert_scanned_in_workspace(&run, &secrets, &format!("{m3}..{f2}"), 1);
-    assert!(run.step("range").outputs["description"].starts_with("force push"), "{:?}", run.step("range").outputs);
+    assert!(
+        run.step("range").outputs["description"].starts_with("force push"),
+        "{:?}",
+        run.step("range").outputs
+    );
 }
 
 #[test]
@@ -349,7 +370,11 @@ fn a_force_push_to_the_default_branch_scans_its_whole_history() {
     let history = History::new();
     let (m3, secrets) = (history.m3.clone(), history.secrets.clone());
     let run = history
-        .runner(&[], "push", push_event("refs/heads/main", "1234567890123456789012345678901234567890", &m3))
+        .runner(
+            &[],
+            "push",
+            push_event("refs/heads/main", "1234567890123456789012345678901234567890", &m3),
+        )
         .run(SCAN);
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
     assert_scanned_in_workspace(&run, &secrets, &m3, 2);
@@ -360,8 +385,7 @@ fn a_force_push_to_the_default_branch_scans_its_whole_history() {
 fn a_pull_request_scans_base_to_head() {
     let history = History::new();
     let (m2, f2, secrets) = (history.m2.clone(), history.f2.clone(), history.secrets.clone());
-    let payload =
-        json!({"pull_request": {"base": {"sha": m2}, "head": {"sha": f2}}, "repository": {"default_branch": "main"}});
+    let payload = json!({"pull_request": {"base": {"sha": m2}, "head": {"sha": f2}}, "repository": {"default_branch": "main"}});
     let run = history.runner(&[], "pull_request", payload).run(SCAN);
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
     assert_scanned_in_workspace(&run, &secrets, &format!("{m2}..{f2}"), 1);
@@ -401,7 +425,12 @@ fn many_findings_make_at_most_ten_annotations_and_a_bounded_redacted_summary() {
     assert_eq!(run.outputs["findings"], "151", "{}", run.everything());
     assert_eq!(run.annotations("error").len(), 10);
     assert!(run.summary.len() < 1024 * 1024);
-    assert_eq!(run.summary.matches("| <code>github.pat.classic</code>").count(), 100, "{}", run.summary);
+    assert_eq!(
+        run.summary.matches("| <code>github.pat.classic</code>").count(),
+        100,
+        "{}",
+        run.summary
+    );
     assert!(run.summary.contains("51 more location(s)"), "{}", run.summary);
     assert!(
         run.summary.contains("a&#124;b&lt;script&gt;x.env") && !run.summary.contains("<script>"),
@@ -419,7 +448,9 @@ fn many_findings_make_at_most_ten_annotations_and_a_bounded_redacted_summary() {
 fn summary_and_annotations_stay_redacted_with_show_secrets() {
     let history = History::new();
     let (m2, m3, secret) = (history.m2.clone(), history.m3.clone(), history.secrets[2].clone());
-    let runner = history.runner(&[], "push", push_event("refs/heads/main", &m2, &m3)).input("args", "--show-secrets");
+    let runner = history
+        .runner(&[], "push", push_event("refs/heads/main", &m2, &m3))
+        .input("args", "--show-secrets");
     let run = runner.run(SCAN);
     let sarif = std::fs::read_to_string(runner.workspace.join(&run.outputs["sarif-file"])).unwrap();
     assert!(sarif.contains(&secret), "the SARIF has what the user asked for");
@@ -446,7 +477,10 @@ fn a_shallow_clone_that_cannot_be_deepened_is_reported() {
     let history = History::new();
     let secrets = history.secrets.clone();
     let runner = history.runner(&["--depth", "1"], "schedule", json!({}));
-    Sandbox::git(&runner.workspace, &["remote", "set-url", "origin", "file:///nonexistent/leakhound-origin.git"]);
+    Sandbox::git(
+        &runner.workspace,
+        &["remote", "set-url", "origin", "file:///nonexistent/leakhound-origin.git"],
+    );
     let run = runner.run(SCAN);
     assert_eq!(run.step("range").outputs["shallow"], "true");
     let warnings = run.annotations("warning");
@@ -463,11 +497,14 @@ fn a_shallow_clone_that_cannot_be_deepened_is_reported() {
 fn report_format_writes_an_extra_report() {
     let history = History::new();
     let (m2, m3) = (history.m2.clone(), history.m3.clone());
-    let runner = history.runner(&[], "push", push_event("refs/heads/main", &m2, &m3)).input("report-format", "gitlab");
+    let runner = history
+        .runner(&[], "push", push_event("refs/heads/main", &m2, &m3))
+        .input("report-format", "gitlab");
     let run = runner.run(SCAN);
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(runner.workspace.join(&run.outputs["report-file"])).unwrap())
-            .unwrap();
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(runner.workspace.join(&run.outputs["report-file"])).unwrap(),
+    )
+    .unwrap();
     assert_eq!(report["vulnerabilities"].as_array().unwrap().len(), 1);
 }
 
@@ -480,7 +517,11 @@ fn run_steps_use_only_environment_variables() {
     for step in steps {
         if let Some(run) = step["run"].as_str() {
             runs += 1;
-            assert!(!run.contains("${{"), "step {} splices an expression into shell code", step["id"]);
+            assert!(
+                !run.contains("${{"),
+                "step {} splices an expression into shell code",
+                step["id"]
+            );
             assert_eq!(step["shell"], "bash");
         }
     }
@@ -504,10 +545,17 @@ fn a_release_binary_is_downloaded_and_verified() {
     std::fs::create_dir_all(&release).unwrap();
     let staging = sandbox.path().join("staging");
     Sandbox::write(&staging, "leakhound", "#!/bin/sh\necho leakhound 9.8.7\n");
-    std::fs::set_permissions(staging.join("leakhound"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(staging.join("leakhound"), std::fs::Permissions::from_mode(0o755))
+        .unwrap();
     let name = format!("leakhound-9.8.7-{target}.tar.gz");
     let tar = std::process::Command::new("tar")
-        .args(["-czf", release.join(&name).to_str().unwrap(), "-C", staging.to_str().unwrap(), "leakhound"])
+        .args([
+            "-czf",
+            release.join(&name).to_str().unwrap(),
+            "-C",
+            staging.to_str().unwrap(),
+            "leakhound",
+        ])
         .output()
         .unwrap();
     assert!(tar.status.success(), "{}", shown(&tar));
@@ -520,8 +568,9 @@ fn a_release_binary_is_downloaded_and_verified() {
     let checksum = release.join(format!("{name}.sha256"));
     std::fs::write(&checksum, format!("{hex}  {name}\n")).unwrap();
     let base = format!("file://{}", sandbox.path().join("releases").display());
-    let runner =
-        Runner::new(sandbox, workspace, "push", json!({})).input("version", "9.8.7").input("release-url", &base);
+    let runner = Runner::new(sandbox, workspace, "push", json!({}))
+        .input("version", "9.8.7")
+        .input("release-url", &base);
     let run = runner.run(&["release"]);
     assert_eq!(run.step("release").code(), 0, "{}", shown(&run.step("release").output));
     let dir = Path::new(run.github_path.trim());
@@ -558,13 +607,23 @@ fn a_source_build_is_keyed_by_the_source_and_skipped_when_cached() {
     let key = &first.step("source").outputs["key"];
     assert!(key.starts_with("leakhound-Linux-") && key.len() > 40, "{key}");
     let calls = std::fs::read_to_string(&log).unwrap();
-    assert!(calls.starts_with(&format!("install --locked --path {} --root ", env!("CARGO_MANIFEST_DIR"))), "{calls}");
+    assert!(
+        calls.starts_with(&format!(
+            "install --locked --path {} --root ",
+            env!("CARGO_MANIFEST_DIR")
+        )),
+        "{calls}"
+    );
     let bin = Path::new(first.github_path.trim());
     assert!(bin.join("leakhound").is_file() && bin.ends_with("bin"), "{}", first.github_path);
 
     let second = runner.run(&["source", "build"]);
     assert_eq!(&second.step("source").outputs["key"], key, "the key is stable");
-    assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 1, "a cached build is not rebuilt");
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap().lines().count(),
+        1,
+        "a cached build is not rebuilt"
+    );
     assert_eq!(second.github_path, first.github_path);
 }
 

@@ -9,7 +9,8 @@ use crate::git::Repo;
 use crate::util::{Tree, fake, leakhound};
 
 fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for (name, bytes) in members {
         writer.start_file(*name, options).unwrap();
@@ -43,7 +44,12 @@ fn properties(token: &str) -> Vec<u8> {
 #[test]
 fn secrets_in_zip_tgz_gz_and_nested_jars_are_found_at_outer_bang_inner_paths() {
     let tree = Tree::new();
-    let (a, b, c, d) = (fake::github_pat(101), fake::github_pat(102), fake::github_pat(103), fake::github_pat(104));
+    let (a, b, c, d) = (
+        fake::github_pat(101),
+        fake::github_pat(102),
+        fake::github_pat(103),
+        fake::github_pat(104),
+    );
     tree.file("dist/app.zip", zip_of(&[("conf/app.properties", &properties(&a))]));
     tree.file("dist/site.tgz", gzip(&tar_of(&[("etc/site.properties", &properties(&b))])));
     tree.file("logs/app.log.gz", gzip(&properties(&c)));
@@ -51,7 +57,8 @@ fn secrets_in_zip_tgz_gz_and_nested_jars_are_found_at_outer_bang_inner_paths() {
     tree.file("deploy/app.war", zip_of(&[("WEB-INF/lib/core.jar", &jar)]));
     let run = tree.run(&["scan", "-f", "json"]);
     assert_eq!(run.code(), 1, "{}", run.stderr());
-    let hits: Vec<(String, u64)> = run.hits().into_iter().map(|(_, path, line)| (path, line)).collect();
+    let hits: Vec<(String, u64)> =
+        run.hits().into_iter().map(|(_, path, line)| (path, line)).collect();
     assert_eq!(
         hits,
         [
@@ -63,7 +70,10 @@ fn secrets_in_zip_tgz_gz_and_nested_jars_are_found_at_outer_bang_inner_paths() {
     );
     let location = &run.json()["findings"][0]["locations"][0];
     assert_eq!(location["column"], 14);
-    assert!(!run.stdout().contains(&a) && !run.stdout().contains(&d), "secrets are redacted by default");
+    assert!(
+        !run.stdout().contains(&a) && !run.stdout().contains(&d),
+        "secrets are redacted by default"
+    );
 }
 
 #[test]
@@ -77,7 +87,11 @@ fn an_archive_named_otherwise_is_recognised_by_its_content() {
 #[test]
 fn stdin_archives_are_opened_too() {
     let token = fake::github_pat(106);
-    let out = leakhound().args(["scan", "-", "-f", "json"]).write_stdin(gzip(&properties(&token))).output().unwrap();
+    let out = leakhound()
+        .args(["scan", "-", "-f", "json"])
+        .write_stdin(gzip(&properties(&token)))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["findings"][0]["locations"][0]["path"], "<stdin>!<stdin>");
@@ -107,7 +121,11 @@ fn a_decompression_bomb_is_stopped_reported_and_exits_2() {
     tree.file("bomb.gz", gzip(&vec![0u8; 64 << 20]));
     let run = tree.run(&["scan", "-f", "json"]);
     assert_eq!(run.code(), 2);
-    assert!(run.stderr().contains("bomb.gz!bomb: compression ratio over 250:1"), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("bomb.gz!bomb: compression ratio over 250:1"),
+        "{}",
+        run.stderr()
+    );
 }
 
 #[test]
@@ -118,7 +136,11 @@ fn depth_and_size_flags_bound_expansion_and_no_archives_turns_it_off() {
     tree.file("outer.zip", zip_of(&[("inner.zip", &inner)]));
     let run = tree.run(&["scan", "--archive-depth", "1", "-f", "json"]);
     assert_eq!(run.code(), 2);
-    assert!(run.stderr().contains("outer.zip!inner.zip: nested archive not opened"), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("outer.zip!inner.zip: nested archive not opened"),
+        "{}",
+        run.stderr()
+    );
     assert_eq!(tree.run(&["scan", "-f", "json"]).code(), 1);
     let run = tree.run(&["scan", "--no-archives", "-f", "json"]);
     assert_eq!(run.code(), 0, "deflated members are not readable as plain bytes: {}", run.stdout());
@@ -138,7 +160,11 @@ fn tar_links_and_devices_are_warnings_not_errors() {
     tree.file("rootfs.tar", builder.into_inner().unwrap());
     let run = tree.run(&["scan", "-f", "json"]);
     assert_eq!(run.code(), 0, "{}", run.stderr());
-    assert!(run.stderr().contains("warning: rootfs.tar!dev/null: device member skipped"), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("warning: rootfs.tar!dev/null: device member skipped"),
+        "{}",
+        run.stderr()
+    );
 }
 
 #[test]
@@ -168,14 +194,19 @@ fn binaries_are_scanned_as_printable_runs_located_by_byte_offset() {
     let offset = binary.len();
     binary.extend_from_slice(token.as_bytes());
     binary.extend_from_slice(&[0, 0, 0xC3, 0x28]);
-    let wide: Vec<u8> = format!("GH={}", fake::github_pat(112)).encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let wide: Vec<u8> =
+        format!("GH={}", fake::github_pat(112)).encode_utf16().flat_map(u16::to_le_bytes).collect();
     binary.extend_from_slice(&wide);
     tree.file("lib/libapp.so", &binary);
     let run = tree.run(&["scan", "-f", "json"]);
     assert_eq!(run.code(), 1, "{}", run.stderr());
     let doc = run.json();
-    let columns: Vec<u64> =
-        doc["findings"].as_array().unwrap().iter().map(|f| f["locations"][0]["column"].as_u64().unwrap()).collect();
+    let columns: Vec<u64> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["locations"][0]["column"].as_u64().unwrap())
+        .collect();
     assert_eq!(columns.len(), 2, "the ASCII and the UTF-16 token");
     assert!(columns.contains(&(offset as u64 + 1)), "{columns:?}");
     assert_eq!(doc["findings"][0]["locations"][0]["line"], 1);
@@ -187,7 +218,11 @@ fn binaries_are_scanned_as_printable_runs_located_by_byte_offset() {
 fn git_history_and_staged_scans_open_committed_archives() {
     let mut repo = Repo::new();
     let token = fake::github_pat(113);
-    std::fs::write(repo.dir.join("bundle.zip"), zip_of(&[("conf/app.properties", &properties(&token))])).unwrap();
+    std::fs::write(
+        repo.dir.join("bundle.zip"),
+        zip_of(&[("conf/app.properties", &properties(&token))]),
+    )
+    .unwrap();
     let commit = repo.commit("add bundle");
     let (code, doc, stderr) = repo.scan(&[]);
     assert_eq!(code, 1, "{stderr}");
@@ -197,7 +232,8 @@ fn git_history_and_staged_scans_open_committed_archives() {
     assert_eq!(location["git"]["commit"]["id"], commit.as_str());
 
     let staged = fake::github_pat(114);
-    std::fs::write(repo.dir.join("logs.tgz"), gzip(&tar_of(&[("app.log", &properties(&staged))]))).unwrap();
+    std::fs::write(repo.dir.join("logs.tgz"), gzip(&tar_of(&[("app.log", &properties(&staged))])))
+        .unwrap();
     repo.git(&["add", "logs.tgz"]);
     let (code, doc, _) = repo.scan(&["--staged"]);
     assert_eq!(code, 1);
@@ -215,7 +251,11 @@ fn a_corrupt_archive_in_history_is_named_by_blob_and_exits_2() {
     let (code, doc, stderr) = repo.scan(&[]);
     assert_eq!(code, 2, "{stderr}");
     let notice = &doc["notices"][0];
-    assert_eq!((notice["kind"].as_str(), notice["subject"].as_str()), (Some("truncated"), Some("object")), "{notice}");
+    assert_eq!(
+        (notice["kind"].as_str(), notice["subject"].as_str()),
+        (Some("truncated"), Some("object")),
+        "{notice}"
+    );
     assert_eq!(notice["message"], "!(decompressed): truncated archive: the data ends early");
 }
 
@@ -232,7 +272,10 @@ fn sarif_with_archive_members_passes_github_code_scanning_validation() {
     let tree = Tree::new();
     let jar = zip_of(&[("application.properties", &properties(&fake::github_pat(120)))]);
     tree.file("deploy/app.war", zip_of(&[("WEB-INF/lib/core.jar", &jar)]));
-    tree.file("bin/tool", [b"\x7fELF\0\0\0\0".as_slice(), fake::github_pat(121).as_bytes(), b"\0\0"].concat());
+    tree.file(
+        "bin/tool",
+        [b"\x7fELF\0\0\0\0".as_slice(), fake::github_pat(121).as_bytes(), b"\0\0"].concat(),
+    );
     tree.file("bomb.gz", gzip(&vec![0u8; 8 << 20]));
     let run = tree.run(&["scan", "-f", "sarif", "-r", "out.sarif"]);
     assert_eq!(run.code(), 2, "{}", run.stderr());
@@ -261,8 +304,11 @@ fn a_docker_save_tarball_scanned_as_a_file_reads_every_layer_and_the_config() {
         r#"{{"config":{{"Env":["PATH=/usr/bin","GITHUB_TOKEN={in_env}"]}},"history":[{{"created_by":"COPY app /app"}}]}}"#
     );
     let manifest = r#"[{"Config":"cfg.json","RepoTags":["demo:1"],"Layers":["l1/layer.tar"]}]"#;
-    let image =
-        tar_of(&[("manifest.json", manifest.as_bytes()), ("cfg.json", config.as_bytes()), ("l1/layer.tar", &layer)]);
+    let image = tar_of(&[
+        ("manifest.json", manifest.as_bytes()),
+        ("cfg.json", config.as_bytes()),
+        ("l1/layer.tar", &layer),
+    ]);
     tree.file("demo.tar", image);
     let run = tree.run(&["scan", "-f", "json"]);
     assert_eq!(run.code(), 1, "{}", run.stderr());

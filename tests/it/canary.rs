@@ -28,7 +28,10 @@ fn report_formats() -> Vec<String> {
         .filter_map(|l| l.strip_prefix("- "))
         .map(|l| l.split(':').next().unwrap().trim().to_string())
         .collect();
-    assert!(formats.len() >= 4 && formats.contains(&"sarif".to_string()), "parsed {formats:?} from:\n{help}");
+    assert!(
+        formats.len() >= 4 && formats.contains(&"sarif".to_string()),
+        "parsed {formats:?} from:\n{help}"
+    );
     formats
 }
 
@@ -73,7 +76,8 @@ impl Planted {
     fn new() -> Planted {
         let tree = Tree::new();
         let canary = fake::github_pat(900);
-        let planted = Planted { tmp: tree.path().join("tmp"), endpoint: fake_provider(), tree, canary };
+        let planted =
+            Planted { tmp: tree.path().join("tmp"), endpoint: fake_provider(), tree, canary };
         std::fs::create_dir_all(&planted.tmp).unwrap();
         planted.git(&["init", "-q", "-b", "main"]);
         planted.tree.file("repo/base.txt", "base\n");
@@ -127,7 +131,10 @@ impl Planted {
     }
 
     fn assert_present(&self, what: &str, text: &str) {
-        assert!(text.contains(&self.canary), "{what} with --show-secrets does not show the canary:\n{text}");
+        assert!(
+            text.contains(&self.canary),
+            "{what} with --show-secrets does not show the canary:\n{text}"
+        );
     }
 }
 
@@ -186,7 +193,11 @@ fn the_canary_never_leaks_from_any_command_or_format_unless_show_secrets() {
                 let written = std::fs::read_to_string(&report_file).unwrap();
                 planted.assert_absent(&format!("stdout of {what} -r"), &run.stdout());
                 planted.assert_absent(&format!("stderr of {what} -r"), &run.stderr());
-                if show { planted.assert_present(&what, &written) } else { planted.assert_absent(&what, &written) }
+                if show {
+                    planted.assert_present(&what, &written)
+                } else {
+                    planted.assert_absent(&what, &written)
+                }
             }
         }
     }
@@ -198,7 +209,13 @@ fn the_canary_never_leaks_from_validation_explain_rules_or_help() {
     let planted = Planted::new();
     let ledger = planted.tree.path().join("ledger.jsonl");
     let ledger_arg = ledger.to_str().unwrap().to_string();
-    let validation = ["--validate", "--validation-endpoint", &planted.endpoint, "--validation-ledger", &ledger_arg];
+    let validation = [
+        "--validate",
+        "--validation-endpoint",
+        &planted.endpoint,
+        "--validation-ledger",
+        &ledger_arg,
+    ];
     for format in report_formats() {
         let mut args = strings(&["scan", ".", "-f", &format]);
         args.extend(strings(&validation));
@@ -208,10 +225,19 @@ fn the_canary_never_leaks_from_validation_explain_rules_or_help() {
         planted.assert_absent(&format!("stderr of {args:?}"), &run.stderr());
     }
     let ledger_text = std::fs::read_to_string(&ledger).expect("the ledger was written");
-    assert!(ledger_text.contains("\"status\":\"invalid\""), "the fake provider was asked: {ledger_text}");
+    assert!(
+        ledger_text.contains("\"status\":\"invalid\""),
+        "the fake provider was asked: {ledger_text}"
+    );
     planted.assert_absent("the validation ledger", &ledger_text);
 
-    let args = strings(&["validate", "--rule", "github.pat.classic", "--validation-endpoint", &planted.endpoint]);
+    let args = strings(&[
+        "validate",
+        "--rule",
+        "github.pat.classic",
+        "--validation-endpoint",
+        &planted.endpoint,
+    ]);
     let run = planted.run(&args, &format!("{}\n", planted.canary));
     assert_eq!(run.code(), 1, "the fake provider says invalid: {}", run.stderr());
     planted.assert_absent("stdout of validate", &run.stdout());
@@ -223,7 +249,12 @@ fn the_canary_never_leaks_from_validation_explain_rules_or_help() {
     let shown = planted.run(&strings(&["explain", "--show-secrets", "app.env:1"]), "");
     planted.assert_present("explain", &shown.stdout());
 
-    for args in [&["rules", "show", "github.pat.classic"][..], &["rules", "list"], &["--help"], &["scan", "--help"]] {
+    for args in [
+        &["rules", "show", "github.pat.classic"][..],
+        &["rules", "list"],
+        &["--help"],
+        &["scan", "--help"],
+    ] {
         let run = planted.run(&strings(args), "");
         assert_eq!(run.code(), 0, "{args:?}: {}", run.stderr());
         planted.assert_absent(&format!("{args:?}"), &format!("{}{}", run.stdout(), run.stderr()));
@@ -235,11 +266,15 @@ fn the_canary_never_leaks_from_validation_explain_rules_or_help() {
 
 /// The canary was scanned from stdin too, and nothing any run left in TMPDIR holds it.
 fn assert_tmpdir_clean(planted: &Planted) {
-    let run = planted.run(&strings(&["scan", "-", "-f", "json"]), &format!("x={}\n", planted.canary));
+    let run =
+        planted.run(&strings(&["scan", "-", "-f", "json"]), &format!("x={}\n", planted.canary));
     assert_eq!(run.code(), 1);
     planted.assert_absent("stdout of scan -", &run.stdout());
     for file in files_under(&planted.tmp) {
         let bytes = std::fs::read(&file).unwrap();
-        planted.assert_absent(&format!("temp file {}", file.display()), &String::from_utf8_lossy(&bytes));
+        planted.assert_absent(
+            &format!("temp file {}", file.display()),
+            &String::from_utf8_lossy(&bytes),
+        );
     }
 }

@@ -41,15 +41,29 @@ fn findings_only_in_tests_docs_or_examples_are_marked_one_step_lower() {
     let run = tree.run(&["scan", "-f", "json"]);
     assert_eq!(run.code(), 1, "{}", run.stderr());
     let doc = run.json();
-    let production =
-        doc["findings"].as_array().unwrap().iter().find(|f| f["locations"][0]["path"] == "src/app.py").unwrap();
+    let production = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["locations"][0]["path"] == "src/app.py")
+        .unwrap();
     assert_eq!(production["confidence"], "high");
     assert!(production["attributes"].get("context").is_none(), "{production}");
     let test = finding(&doc, "generic.password-assignment");
-    assert_eq!((test["confidence"].as_str(), test["attributes"]["context"].as_str()), (Some("low"), Some("test")));
-    let docs =
-        doc["findings"].as_array().unwrap().iter().find(|f| f["locations"][0]["path"] == "docs/setup.md").unwrap();
-    assert_eq!((docs["confidence"].as_str(), docs["attributes"]["context"].as_str()), (Some("medium"), Some("docs")));
+    assert_eq!(
+        (test["confidence"].as_str(), test["attributes"]["context"].as_str()),
+        (Some("low"), Some("test"))
+    );
+    let docs = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["locations"][0]["path"] == "docs/setup.md")
+        .unwrap();
+    assert_eq!(
+        (docs["confidence"].as_str(), docs["attributes"]["context"].as_str()),
+        (Some("medium"), Some("docs"))
+    );
 }
 
 #[test]
@@ -58,13 +72,21 @@ fn min_confidence_hides_lower_findings_and_says_how_many() {
     let medium = tree.run(&["scan", "-f", "json", "--min-confidence", "medium"]);
     assert_eq!(medium.code(), 1);
     assert_eq!(rules(&medium.json()), ["github.pat.classic", "github.pat.classic"]);
-    assert!(medium.stderr().contains("1 finding(s) below --min-confidence medium not reported"), "{}", medium.stderr());
+    assert!(
+        medium.stderr().contains("1 finding(s) below --min-confidence medium not reported"),
+        "{}",
+        medium.stderr()
+    );
 
     let high = tree.run(&["scan", "-f", "json", "--min-confidence", "high"]);
     let doc = high.json();
     assert_eq!(doc["findings"].as_array().unwrap().len(), 1, "{doc}");
     assert_eq!(doc["findings"][0]["locations"][0]["path"], "src/app.py");
-    assert!(high.stderr().contains("2 finding(s) below --min-confidence high"), "{}", high.stderr());
+    assert!(
+        high.stderr().contains("2 finding(s) below --min-confidence high"),
+        "{}",
+        high.stderr()
+    );
 
     let all = tree.run(&["scan", "-f", "json", "--min-confidence", "low"]);
     assert_eq!(all.json()["findings"].as_array().unwrap().len(), 3);
@@ -77,7 +99,11 @@ fn only_hidden_findings_leave_a_clean_exit_status() {
     tree.file("tests/fixtures/db.env", "DB_PASSWORD=Zt8#qLm2vR!x\n");
     let run = tree.run(&["scan", "--min-confidence", "medium"]);
     assert_eq!(run.code(), 0, "{}", run.stderr());
-    assert!(run.stderr().contains("1 finding(s) below --min-confidence medium"), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("1 finding(s) below --min-confidence medium"),
+        "{}",
+        run.stderr()
+    );
 }
 
 #[test]
@@ -108,9 +134,13 @@ fn credential_files_report_weak_passwords_but_manuals_do_not() {
     let tree = Tree::new();
     tree.file("home/.pgpass", "db.internal:5432:orders:orders_app:orders\n");
     tree.file("home/.git-credentials", "https://jdoe:summer2024@git.acme.io\n");
-    tree.file("docs/credential-store.md", "Lines look like this:\n\nhttps://user:pass@example.com\n");
+    tree.file(
+        "docs/credential-store.md",
+        "Lines look like this:\n\nhttps://user:pass@example.com\n",
+    );
     let run = tree.run(&["scan", "-f", "json"]);
-    let hits: Vec<(String, String)> = run.hits().into_iter().map(|(rule, path, _)| (rule, path)).collect();
+    let hits: Vec<(String, String)> =
+        run.hits().into_iter().map(|(rule, path, _)| (rule, path)).collect();
     assert_eq!(
         hits,
         [

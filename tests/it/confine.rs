@@ -45,7 +45,10 @@ fn hostile_file_names_cannot_forge_lines_escapes_or_bidi_in_any_format() {
             panic!("{format}: raw {c:?} in the report:\n{out}");
         }
         let line_end = if *format == "csv" { "\r\n" } else { "\n" };
-        assert!(!out.replace(line_end, "").contains(['\r', '\n']), "{format}: a stray line break:\n{out}");
+        assert!(
+            !out.replace(line_end, "").contains(['\r', '\n']),
+            "{format}: a stray line break:\n{out}"
+        );
         for line in out.split(line_end) {
             let forged = line.starts_with("::") && *format != "github";
             assert!(!forged && !line.starts_with('='), "{format}: line {line:?} was forged");
@@ -84,7 +87,11 @@ fn a_report_path_that_is_a_symlink_planted_in_the_tree_is_refused() {
     let run = tree.run(&["scan", "-f", "json", "-r", "report.json"]);
     assert_eq!(run.code(), 2, "{}", run.stderr());
     assert!(run.stderr().contains("symbolic link"), "{}", run.stderr());
-    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n", "the link target is untouched");
+    assert_eq!(
+        std::fs::read_to_string(&victim).unwrap(),
+        "precious\n",
+        "the link target is untouched"
+    );
 }
 
 #[test]
@@ -130,7 +137,10 @@ fn fingerprints(tree: &Tree, env: &[(&str, &str)], remove_key: bool) -> (String,
     let json = run("json");
     let sarif = run("sarif");
     let partial = &sarif["runs"][0]["results"][0]["partialFingerprints"]["leakhound/v2"];
-    (json["findings"][0]["fingerprint"].as_str().unwrap().to_string(), partial.as_str().unwrap().to_string())
+    (
+        json["findings"][0]["fingerprint"].as_str().unwrap().to_string(),
+        partial.as_str().unwrap().to_string(),
+    )
 }
 
 #[test]
@@ -148,7 +158,8 @@ fn fingerprints_are_keyed_so_a_dictionary_attack_on_the_report_fails() {
         hex
     });
     assert_ne!(keyed, plain);
-    let (other, other_partial) = fingerprints(&tree, &[("LEAKHOUND_FINGERPRINT_KEY", "another team's key")], false);
+    let (other, other_partial) =
+        fingerprints(&tree, &[("LEAKHOUND_FINGERPRINT_KEY", "another team's key")], false);
     assert_ne!((&keyed, &partial), (&other, &other_partial), "the key changes both fingerprints");
     assert_eq!(fingerprints(&tree, &[], false), (keyed, partial), "one key, stable fingerprints");
 }
@@ -184,9 +195,16 @@ mod missing_history {
     use crate::util::{Tree, fake, leakhound};
 
     fn scan(dir: &Path, args: &[&str]) -> (i32, Value, String) {
-        let out = leakhound().current_dir(dir).arg("git").args(args).args(["-f", "json"]).output().unwrap();
+        let out = leakhound()
+            .current_dir(dir)
+            .arg("git")
+            .args(args)
+            .args(["-f", "json"])
+            .output()
+            .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stderr}"));
+        let doc = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {stderr}"));
         (out.status.code().unwrap(), doc, stderr)
     }
 
@@ -196,7 +214,13 @@ mod missing_history {
             .unwrap()
             .iter()
             .filter(|n| n["level"] == level)
-            .map(|n| format!("{} | {}", n["path"].as_str().unwrap_or("-"), n["message"].as_str().unwrap()))
+            .map(|n| {
+                format!(
+                    "{} | {}",
+                    n["path"].as_str().unwrap_or("-"),
+                    n["message"].as_str().unwrap()
+                )
+            })
             .collect()
     }
 
@@ -230,7 +254,10 @@ mod missing_history {
             "stated: {}",
             doc["coverage"]
         );
-        assert_eq!(doc["coverage"]["complete"], true, "what was asked (with the acceptance) was read");
+        assert_eq!(
+            doc["coverage"]["complete"], true,
+            "what was asked (with the acceptance) was read"
+        );
     }
 
     #[test]
@@ -246,7 +273,9 @@ mod missing_history {
         assert_eq!(code, 2, "{stderr}");
         let errors = notices(&doc, "error");
         assert!(
-            errors.iter().any(|e| e.contains(&format!("tree {tree} is missing")) && e.contains(&commit)),
+            errors
+                .iter()
+                .any(|e| e.contains(&format!("tree {tree} is missing")) && e.contains(&commit)),
             "{errors:#?}"
         );
     }
@@ -261,7 +290,12 @@ mod missing_history {
         remove_object(&repo, &first);
         let (code, doc, stderr) = scan(&repo.dir, &[]);
         assert_eq!(code, 2, "{stderr}");
-        assert!(notices(&doc, "error").iter().any(|e| e.contains(&format!("commit {first} is missing"))), "{doc}");
+        assert!(
+            notices(&doc, "error")
+                .iter()
+                .any(|e| e.contains(&format!("commit {first} is missing"))),
+            "{doc}"
+        );
     }
 
     #[test]
@@ -279,8 +313,14 @@ mod missing_history {
         let (code, doc, stderr) = scan(&clone, &[]);
         assert_eq!(code, 2, "{stderr}");
         let errors = notices(&doc, "error");
-        let partial = errors.iter().find(|e| e.contains("partial clone")).unwrap_or_else(|| panic!("{errors:#?}"));
-        assert!(partial.contains("promisor remote \"origin\"") && partial.contains("promisor pack"), "{partial}");
+        let partial = errors
+            .iter()
+            .find(|e| e.contains("partial clone"))
+            .unwrap_or_else(|| panic!("{errors:#?}"));
+        assert!(
+            partial.contains("promisor remote \"origin\"") && partial.contains("promisor pack"),
+            "{partial}"
+        );
         assert!(errors.iter().any(|e| e.starts_with("a.env | blob ")), "{errors:#?}");
         assert!(errors.iter().any(|e| e.starts_with("b.env | blob ")), "{errors:#?}");
         assert_eq!(doc["coverage"]["complete"], false, "{}", doc["coverage"]);
@@ -304,7 +344,11 @@ mod missing_history {
         assert_eq!(code, 2);
         assert!(notices(&doc, "error").iter().any(|e| e.contains("shallow clone")));
         assert_eq!(scan(&shallow, &["--allow-missing-objects"]).0, 0);
-        assert_eq!(scan(&shallow, &["--branch", "HEAD"]).0, 2, "a branch's whole history was asked for");
+        assert_eq!(
+            scan(&shallow, &["--branch", "HEAD"]).0,
+            2,
+            "a branch's whole history was asked for"
+        );
         let (code, doc, _) = scan(&shallow, &["--staged"]);
         assert_eq!(code, 0, "the index against HEAD needs no history");
         assert!(notices(&doc, "warning").iter().any(|e| e.contains("shallow clone")));
@@ -333,7 +377,8 @@ mod git_metadata {
     /// `--allow-external-objects`.
     fn refused_then_allowed(dir: &Path) -> ((i32, String), i32) {
         let run = |extra: &[&str]| {
-            let out = leakhound().current_dir(dir).args(["git", "-q"]).args(extra).output().unwrap();
+            let out =
+                leakhound().current_dir(dir).args(["git", "-q"]).args(extra).output().unwrap();
             (out.status.code().unwrap(), String::from_utf8_lossy(&out.stderr).into_owned())
         };
         (run(&[]), run(&["--allow-external-objects"]).0)
@@ -343,7 +388,8 @@ mod git_metadata {
         let ((code, stderr), allowed) = refused_then_allowed(dir);
         assert_eq!(code, 2, "{what}: {stderr}");
         assert!(
-            stderr.contains("outside the repository") && stderr.contains("--allow-external-objects"),
+            stderr.contains("outside the repository")
+                && stderr.contains("--allow-external-objects"),
             "{what}: {stderr}"
         );
         assert_eq!(allowed, 1, "{what}: allowed explicitly, the other history is scanned");
@@ -386,7 +432,11 @@ mod git_metadata {
         let mut victim = Repo::new();
         victim.write("r.txt", "nothing\n");
         victim.commit("r");
-        std::fs::write(victim.dir.join(".git/commondir"), format!("{}\n", other.dir.join(".git").display())).unwrap();
+        std::fs::write(
+            victim.dir.join(".git/commondir"),
+            format!("{}\n", other.dir.join(".git").display()),
+        )
+        .unwrap();
         assert_refused(&victim.dir, "commondir");
     }
 
@@ -411,7 +461,8 @@ mod git_metadata {
         let packs = other.dir.join(".git/objects/pack");
         for entry in std::fs::read_dir(&packs).unwrap() {
             let path = entry.unwrap().path();
-            symlink(&path, victim.dir.join(".git/objects/pack").join(path.file_name().unwrap())).unwrap();
+            symlink(&path, victim.dir.join(".git/objects/pack").join(path.file_name().unwrap()))
+                .unwrap();
         }
         assert_refused(&victim.dir, "pack symlink");
     }
@@ -423,7 +474,15 @@ mod git_metadata {
         sub.commit("inner secret");
         let mut repo = Repo::new();
         let url = format!("file://{}", sub.dir.display());
-        repo.git(&["-c", "protocol.file.allow=always", "submodule", "add", "-q", &url, "vendor/sub"]);
+        repo.git(&[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            &url,
+            "vendor/sub",
+        ]);
         repo.commit("add submodule");
         let checkout = repo.dir.join("vendor/sub");
         assert!(checkout.join(".git").is_file(), "git made a .git file pointing into .git/modules");
@@ -461,7 +520,9 @@ mod sha256 {
         let (code, doc, stderr) = repo.scan(&[]);
         assert_eq!(code, 1, "packed: {stderr}");
         assert_eq!(doc["findings"][0]["locations"][0]["git"]["commit"]["id"], added.as_str());
-        for args in [&["--branch", "main"][..], &["--range", "HEAD~1..HEAD"], &["--since", "HEAD~1"]] {
+        for args in
+            [&["--branch", "main"][..], &["--range", "HEAD~1..HEAD"], &["--since", "HEAD~1"]]
+        {
             let (code, _, stderr) = repo.scan(args);
             assert_eq!(code, 1, "{args:?}: {stderr}");
         }
@@ -500,12 +561,21 @@ mod repository_cannot_decide {
         let doc = run.json();
         assert_eq!(run.code(), 0, "config suppresses everything left: {}", run.stderr());
         assert_eq!(doc["findings"].as_array().unwrap().len(), 0);
-        assert_eq!(doc["suppressed"].as_array().unwrap().len(), 2, "suppressed findings are listed: {doc}");
+        assert_eq!(
+            doc["suppressed"].as_array().unwrap().len(),
+            2,
+            "suppressed findings are listed: {doc}"
+        );
         let ignored = &doc["coverage"]["skipped"]["ignored"];
         assert_eq!(ignored["count"], 3, "{ignored}");
-        let mut paths: Vec<&str> = ignored["paths"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+        let mut paths: Vec<&str> =
+            ignored["paths"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
         paths.sort_unstable();
-        assert_eq!(paths, ["build", "hidden.py", "ignored.txt"], "an ignored directory counts once");
+        assert_eq!(
+            paths,
+            ["build", "hidden.py", "ignored.txt"],
+            "an ignored directory counts once"
+        );
         assert!(run.stderr().contains("2 suppressed"), "{}", run.stderr());
     }
 
@@ -540,7 +610,12 @@ mod repository_cannot_decide {
         outer.file(".gitignore", "*.py\n");
         outer.file("checkout/app.py", format!("t={}\n", fake::github_pat(996)));
         let run = outer.run(&["scan", "checkout", "-f", "json"]);
-        assert_eq!(run.code(), 1, "a stranger's .gitignore above the root hides nothing: {}", run.stderr());
+        assert_eq!(
+            run.code(),
+            1,
+            "a stranger's .gitignore above the root hides nothing: {}",
+            run.stderr()
+        );
         std::fs::create_dir(outer.path().join(".git")).unwrap();
         let run = outer.run(&["scan", "checkout", "-f", "json"]);
         assert_eq!(run.code(), 0, "the work tree's own .gitignore applies, as git applies it");

@@ -65,11 +65,21 @@ fn a_token_in_a_kubernetes_secret_is_found_at_its_base64_value() {
     let token = fake::github_pat(101);
     let value = b64(&token);
     let line = format!("  GITHUB_TOKEN: {value}");
-    tree.file("k8s/secret.yaml", format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: ci\ndata:\n{line}\n"));
+    tree.file(
+        "k8s/secret.yaml",
+        format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: ci\ndata:\n{line}\n"),
+    );
     let seen = scan(&tree);
-    assert_eq!(seen.len(), 1, "one finding: the token, not also the generic Secret value: {seen:?}");
+    assert_eq!(
+        seen.len(),
+        1,
+        "one finding: the token, not also the generic Secret value: {seen:?}"
+    );
     let s = &seen[0];
-    assert_eq!((s.rule.as_str(), s.line, s.decoded.as_deref()), ("github.pat.classic", 6, Some("base64")));
+    assert_eq!(
+        (s.rule.as_str(), s.line, s.decoded.as_deref()),
+        ("github.pat.classic", 6, Some("base64"))
+    );
     assert_eq!(s.secret, token);
     assert_eq!(s.column, column_of(&line, &value));
     assert_eq!(s.end_column, s.column + value.len() as u64, "the token is the whole value");
@@ -92,7 +102,10 @@ fn a_basic_auth_header_is_reported_by_the_basic_auth_rule_and_a_token_inside_by_
     let seen = scan(&tree);
     let rules: Vec<(&str, u64, Option<&str>)> =
         seen.iter().map(|s| (s.rule.as_str(), s.line, s.decoded.as_deref())).collect();
-    assert_eq!(rules, vec![("generic.basic-auth-header", 1, None), ("github.pat.classic", 2, Some("base64"))]);
+    assert_eq!(
+        rules,
+        vec![("generic.basic-auth-header", 1, None), ("github.pat.classic", 2, Some("base64"))]
+    );
     assert_eq!(seen[1].secret, token);
 }
 
@@ -132,7 +145,8 @@ fn a_generic_base64_blob_of_a_config_is_decoded() {
 fn base64_decoys_produce_no_finding() {
     let tree = Tree::new();
     // Text that is not secret, random bytes (an image), digests, and a long identifier.
-    let random: Vec<u8> = fake::alnum(106, 300).bytes().map(|b| b.wrapping_mul(151).wrapping_add(7)).collect();
+    let random: Vec<u8> =
+        fake::alnum(106, 300).bytes().map(|b| b.wrapping_mul(151).wrapping_add(7)).collect();
     tree.file(
         "assets/data.yaml",
         format!(
@@ -151,8 +165,10 @@ fn base64_decoys_produce_no_finding() {
 fn a_private_key_in_a_notebook_cell_is_found_across_json_strings() {
     let tree = Tree::new();
     let body: Vec<String> = (0..6).map(|i| fake::alnum(110 + i, 64)).collect();
-    let mut cell =
-        vec!["\"import jwt\\n\",".to_string(), "\"KEY = \\\"\\\"\\\"-----BEGIN RSA PRIVATE KEY-----\\n\",".to_string()];
+    let mut cell = vec![
+        "\"import jwt\\n\",".to_string(),
+        "\"KEY = \\\"\\\"\\\"-----BEGIN RSA PRIVATE KEY-----\\n\",".to_string(),
+    ];
     cell.extend(body.iter().map(|line| format!("\"{line}\\n\",")));
     cell.push("\"-----END RSA PRIVATE KEY-----\\\"\\\"\\\"\\n\"".to_string());
     let source = cell.iter().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n");
@@ -166,7 +182,11 @@ fn a_private_key_in_a_notebook_cell_is_found_across_json_strings() {
     assert_eq!((s.rule.as_str(), s.decoded.as_deref()), ("privatekey.rsa", Some("json-string")));
     let begin_line = notebook.lines().position(|l| l.contains("BEGIN RSA")).unwrap() as u64 + 1;
     assert_eq!(s.line, begin_line);
-    assert!(s.secret.starts_with("-----BEGIN RSA PRIVATE KEY-----\n") && s.secret.contains(&body[3]), "{:?}", s.secret);
+    assert!(
+        s.secret.starts_with("-----BEGIN RSA PRIVATE KEY-----\n") && s.secret.contains(&body[3]),
+        "{:?}",
+        s.secret
+    );
 }
 
 #[test]
@@ -180,7 +200,8 @@ fn escaped_slashes_and_unicode_escapes_are_decoded() {
         fake::alnum(122, 10).to_uppercase(),
         fake::alnum(123, 24)
     );
-    let escaped_hook = format!("https:\\/\\/hooks.slack.com\\/services\\/{}", hook.replace('/', "\\/"));
+    let escaped_hook =
+        format!("https:\\/\\/hooks.slack.com\\/services\\/{}", hook.replace('/', "\\/"));
     tree.file(
         "settings.json",
         format!("{{\n  \"token\": \"{escaped_token}\",\n  \"webhook\": \"{escaped_hook}\"\n}}\n"),
@@ -199,14 +220,24 @@ fn escaped_slashes_and_unicode_escapes_are_decoded() {
 fn percent_encoded_passwords_and_query_tokens_are_found() {
     let tree = Tree::new();
     let token = fake::github_pat(130);
-    let password = format!("{}%40{}%2F{}%3A9", fake::alnum(131, 6), fake::alnum(132, 5), fake::alnum(133, 4));
+    let password =
+        format!("{}%40{}%2F{}%3A9", fake::alnum(131, 6), fake::alnum(132, 5), fake::alnum(133, 4));
     let url_line = format!("DATABASE_URL=postgres://orders:{password}@db.acme.io:5432/orders");
-    let query_line = format!("FEED=https://api.acme.io/v1/export?format=csv&api_key={}", token.replace('_', "%5F"));
+    let query_line = format!(
+        "FEED=https://api.acme.io/v1/export?format=csv&api_key={}",
+        token.replace('_', "%5F")
+    );
     tree.file(".env.production", format!("{url_line}\n{query_line}\n"));
     let seen = scan(&tree);
     let got: Vec<(&str, u64, Option<&str>)> =
         seen.iter().map(|s| (s.rule.as_str(), s.line, s.decoded.as_deref())).collect();
-    assert_eq!(got, vec![("url.database-connection-string", 1, None), ("github.pat.classic", 2, Some("percent"))]);
+    assert_eq!(
+        got,
+        vec![
+            ("url.database-connection-string", 1, None),
+            ("github.pat.classic", 2, Some("percent"))
+        ]
+    );
     assert_eq!(seen[0].column, column_of(&url_line, &password));
     assert_eq!(seen[1].secret, token);
     assert_eq!(seen[1].column, column_of(&query_line, "ghp%5F"));
@@ -221,13 +252,19 @@ fn crlf_files_are_matched_with_right_lines_and_columns() {
     let body: Vec<String> = (0..5).map(|i| fake::alnum(142 + i, 64)).collect();
     tree.file(
         "keys/deploy.pem",
-        format!("-----BEGIN RSA PRIVATE KEY-----\r\n{}\r\n-----END RSA PRIVATE KEY-----\r\n", body.join("\r\n")),
+        format!(
+            "-----BEGIN RSA PRIVATE KEY-----\r\n{}\r\n-----END RSA PRIVATE KEY-----\r\n",
+            body.join("\r\n")
+        ),
     );
     let seen = scan(&tree);
     let pat = seen.iter().find(|s| s.rule == "github.pat.classic").expect("token found");
     assert_eq!((pat.path.as_str(), pat.line, pat.column, pat.end_column), (".env", 2, 14, 14 + 40));
     assert_eq!(pat.secret, token, "no carriage return in the secret");
-    let pw = seen.iter().find(|s| s.secret == password).unwrap_or_else(|| panic!("password found: {seen:?}"));
+    let pw = seen
+        .iter()
+        .find(|s| s.secret == password)
+        .unwrap_or_else(|| panic!("password found: {seen:?}"));
     assert_eq!((pw.line, pw.column), (3, 13));
     let key = seen.iter().find(|s| s.rule == "privatekey.rsa").expect("key found");
     assert_eq!((key.path.as_str(), key.line, key.column), ("keys/deploy.pem", 1, 1));

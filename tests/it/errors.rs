@@ -37,7 +37,10 @@ fn a_broken_rule_file_is_named_with_its_position_once() {
     let run = tree.run(&["scan", ".", "--rules", "custom.yaml"]);
     assert_eq!(run.code(), 2);
     let stderr = run.stderr();
-    assert!(stderr.contains("custom.yaml:3:5: invalid rule file: unknown field `bogus`"), "{stderr}");
+    assert!(
+        stderr.contains("custom.yaml:3:5: invalid rule file: unknown field `bogus`"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("<input>"), "{stderr}");
     assert_eq!(stderr.matches("unknown field `bogus`").count(), 1, "{stderr}");
 }
@@ -51,11 +54,16 @@ fn an_unwritable_report_path_fails_before_scanning() {
     tree.file("a.txt", format!("t={}\n", fake::github_pat(70)));
     let run = tree.run(&["scan", ".", "-r", "no-such-dir/report.json"]);
     assert_eq!(run.code(), 2);
-    assert!(run.stderr().contains("cannot write report no-such-dir/report.json"), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("cannot write report no-such-dir/report.json"),
+        "{}",
+        run.stderr()
+    );
     assert!(!run.stderr().contains("invalid secret regex"), "the scan started: {}", run.stderr());
     let dir = tree.run(&["scan", ".", "-r", "."]);
     assert!(
-        dir.stderr().contains("cannot write report .") && dir.stderr().contains("is not a regular file"),
+        dir.stderr().contains("cannot write report .")
+            && dir.stderr().contains("is not a regular file"),
         "{}",
         dir.stderr()
     );
@@ -63,10 +71,18 @@ fn an_unwritable_report_path_fails_before_scanning() {
     let mut repo = Repo::new();
     repo.write(".leakhound.toml", "[[allow]]\nsecrets = [\"(\"]\n");
     repo.commit("broken config");
-    let out = leakhound().current_dir(&repo.dir).args(["git", ".", "-r", "missing/r.sarif"]).output().unwrap();
+    let out = leakhound()
+        .current_dir(&repo.dir)
+        .args(["git", ".", "-r", "missing/r.sarif"])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr.contains("cannot write report missing/r.sarif") && !stderr.contains("invalid secret"), "{stderr}");
+    assert!(
+        stderr.contains("cannot write report missing/r.sarif")
+            && !stderr.contains("invalid secret"),
+        "{stderr}"
+    );
 }
 
 /// The check leaves nothing behind: a report file that did not exist is not created by a scan
@@ -95,13 +111,23 @@ fn an_unreadable_directory_is_reported_as_the_directory() {
     tree.file("ok/a.txt", format!("t={}\n", fake::github_pat(72)));
     tree.file("locked/b.txt", "hidden\n");
     std::fs::set_permissions(tree.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::set_permissions(tree.path().join("ok"), std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::set_permissions(tree.path().join("locked"), std::fs::Permissions::from_mode(0o000)).unwrap();
-    let run = Run(unprivileged(&["scan", "ok", "locked", "-f", "json"]).current_dir(tree.path()).output().unwrap());
-    std::fs::set_permissions(tree.path().join("locked"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(tree.path().join("ok"), std::fs::Permissions::from_mode(0o755))
+        .unwrap();
+    std::fs::set_permissions(tree.path().join("locked"), std::fs::Permissions::from_mode(0o000))
+        .unwrap();
+    let run = Run(unprivileged(&["scan", "ok", "locked", "-f", "json"])
+        .current_dir(tree.path())
+        .output()
+        .unwrap());
+    std::fs::set_permissions(tree.path().join("locked"), std::fs::Permissions::from_mode(0o755))
+        .unwrap();
     assert_eq!(run.code(), 2, "{}", run.stderr());
     let doc = run.json();
-    assert_eq!(doc["findings"].as_array().unwrap().len(), 1, "the readable directory is still scanned");
+    assert_eq!(
+        doc["findings"].as_array().unwrap().len(),
+        1,
+        "the readable directory is still scanned"
+    );
     assert_eq!(doc["notices"][0]["level"], "error");
     assert_eq!(doc["notices"][0]["path"], "locked", "{doc:#}");
     assert!(!run.stderr().contains(".leakhound.toml"), "{}", run.stderr());

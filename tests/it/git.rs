@@ -79,8 +79,9 @@ fn scan_at(dir: &Path, args: &[&str]) -> (i32, Value, String) {
     all.extend_from_slice(&["-f", "json"]);
     let out = leakhound().current_dir(dir).args(&all).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let json = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{stderr}", String::from_utf8_lossy(&out.stdout)));
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("not JSON ({e}): {}\n{stderr}", String::from_utf8_lossy(&out.stdout))
+    });
     (out.status.code().unwrap(), json, stderr)
 }
 
@@ -94,7 +95,11 @@ fn places(doc: &Value) -> Vec<(String, String, String)> {
         .map(|l| {
             let git = &l["git"];
             let commit = git["commit"]["id"].as_str().unwrap_or("-").to_string();
-            (l["path"].as_str().unwrap().to_string(), commit, git["state"].as_str().unwrap().to_string())
+            (
+                l["path"].as_str().unwrap().to_string(),
+                commit,
+                git["state"].as_str().unwrap().to_string(),
+            )
         })
         .collect();
     out.sort();
@@ -157,7 +162,8 @@ fn a_secret_only_in_a_merge_resolution_is_attributed_to_the_merge() {
     repo.git(&["checkout", "-q", "main"]);
     repo.write("app.cfg", "key = main\n");
     repo.commit("main");
-    let out = Command::new("git").current_dir(&repo.dir).args(["merge", "-q", "side"]).output().unwrap();
+    let out =
+        Command::new("git").current_dir(&repo.dir).args(["merge", "-q", "side"]).output().unwrap();
     assert!(!out.status.success(), "the merge must conflict");
     repo.write("app.cfg", &format!("key = {}\n", fake::github_pat(3)));
     let merge = repo.commit("merge side, resolving with a new token");
@@ -273,7 +279,8 @@ fn range_and_since_report_only_secrets_the_commits_add() {
     assert_eq!(places(&since), places(&doc));
     let (code, none, _) = repo.scan(&["--since", "HEAD~1"]);
     assert_eq!((code, finding_count(&none)), (0, 0));
-    let out = leakhound().current_dir(&repo.dir).args(["git", "--range", "nope..HEAD"]).output().unwrap();
+    let out =
+        leakhound().current_dir(&repo.dir).args(["git", "--range", "nope..HEAD"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("\"nope\""));
 }
@@ -330,7 +337,11 @@ fn a_shallow_clone_is_scanned_and_the_missing_history_reported() {
     let (code, doc, stderr) = scan_at(&shallow, &["--allow-missing-objects"]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(doc["notices"][0]["level"], "warning");
-    assert!(doc["coverage"]["accepted"].to_string().contains("--allow-missing-objects"), "{}", doc["coverage"]);
+    assert!(
+        doc["coverage"]["accepted"].to_string().contains("--allow-missing-objects"),
+        "{}",
+        doc["coverage"]
+    );
 }
 
 #[test]
@@ -375,12 +386,21 @@ fn nothing_from_the_repository_config_is_executed() {
         repo.git(&["config", key, value]);
     }
     repo.write(".gitattributes", "* filter=evil diff=evil\n");
-    let modes = [&[][..], &["--staged"], &["--since", "HEAD~1"], &["--range", "HEAD~1..HEAD"], &["--branch", "main"]];
+    let modes = [
+        &[][..],
+        &["--staged"],
+        &["--since", "HEAD~1"],
+        &["--range", "HEAD~1..HEAD"],
+        &["--branch", "main"],
+    ];
     for args in modes {
         let (code, doc, stderr) = repo.scan(args);
         assert_eq!(code, 1, "{args:?} finds the committed or staged secret: {stderr}");
         assert!(finding_count(&doc) >= 1, "{args:?}");
-        assert!(!marker.exists(), "leakhound git {args:?} executed a command from the repository config");
+        assert!(
+            !marker.exists(),
+            "leakhound git {args:?} executed a command from the repository config"
+        );
     }
     let out = leakhound().current_dir(&repo.dir).args(["scan", "-q"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "the work tree is scanned as plain files");
@@ -395,18 +415,27 @@ fn git_files_and_alternates_pointing_outside_are_refused() {
     let tree = Tree::new();
     let victim = tree.path().join("innocent");
     std::fs::create_dir_all(&victim).unwrap();
-    std::fs::write(victim.join(".git"), format!("gitdir: {}\n", elsewhere.dir.join(".git").display())).unwrap();
+    std::fs::write(
+        victim.join(".git"),
+        format!("gitdir: {}\n", elsewhere.dir.join(".git").display()),
+    )
+    .unwrap();
     let out = leakhound().current_dir(&victim).args(["git", "-f", "json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--allow-external-objects"));
-    let out = leakhound().current_dir(&victim).args(["git", "--allow-external-objects", "-q"]).output().unwrap();
+    let out = leakhound()
+        .current_dir(&victim)
+        .args(["git", "--allow-external-objects", "-q"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1), "allowed explicitly, the pointed-to history is scanned");
 
     let mut repo = Repo::new();
     repo.write("r.txt", "nothing\n");
     repo.commit("r");
     let alternates = repo.dir.join(".git/objects/info/alternates");
-    std::fs::write(&alternates, format!("{}\n", elsewhere.dir.join(".git/objects").display())).unwrap();
+    std::fs::write(&alternates, format!("{}\n", elsewhere.dir.join(".git/objects").display()))
+        .unwrap();
     let out = leakhound().current_dir(&repo.dir).args(["git", "-q"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("alternates"));
@@ -444,7 +473,11 @@ fn a_real_pre_commit_hook_blocks_staged_secrets_including_commit_all() {
     let binary = assert_cmd::cargo::cargo_bin("leakhound");
     let hook = repo.dir.join(".git/hooks/pre-commit");
     std::fs::create_dir_all(hook.parent().unwrap()).unwrap();
-    std::fs::write(&hook, format!("#!/bin/sh\nexec '{}' git --staged --color never\n", binary.display())).unwrap();
+    std::fs::write(
+        &hook,
+        format!("#!/bin/sh\nexec '{}' git --staged --color never\n", binary.display()),
+    )
+    .unwrap();
     std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
     let commit = |repo: &Repo, args: &[&str]| {
         Command::new("git")
@@ -460,8 +493,12 @@ fn a_real_pre_commit_hook_blocks_staged_secrets_including_commit_all() {
     repo.write("app.cfg", &format!("name = demo\ntoken = {}\n", fake::github_pat(40)));
     let out = commit(&repo, &["-a", "-m", "leak"]);
     assert!(!out.status.success(), "the hook must block `git commit -a` with a secret");
-    let shown = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(shown.contains("github.pat.classic") && shown.contains("staged, not committed"), "{shown}");
+    let shown =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        shown.contains("github.pat.classic") && shown.contains("staged, not committed"),
+        "{shown}"
+    );
     // It says what to do next: revoke, an allow marker, or a baseline.
     assert!(shown.contains("This commit was blocked"), "{shown}");
     for step in ["revoke or rotate it", "`leakhound:allow`", "leakhound baseline create"] {

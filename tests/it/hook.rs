@@ -18,7 +18,8 @@ impl Answer {
 }
 
 fn hook(dir: &std::path::Path, args: &[&str], payload: impl Into<Vec<u8>>) -> Answer {
-    let output = leakhound().current_dir(dir).arg("hook").args(args).write_stdin(payload).output().unwrap();
+    let output =
+        leakhound().current_dir(dir).arg("hook").args(args).write_stdin(payload).output().unwrap();
     Answer {
         code: output.status.code().unwrap(),
         stdout: String::from_utf8(output.stdout).unwrap(),
@@ -41,7 +42,11 @@ fn claude(event: &str, cwd: &std::path::Path, extra: &Value) -> String {
 fn claude_code_prompt_with_a_secret_is_blocked_with_a_redacted_reason() {
     let tree = Tree::new();
     let token = fake::github_pat(11);
-    let payload = claude("UserPromptSubmit", tree.path(), &json!({"prompt": format!("why does {token} fail?")}));
+    let payload = claude(
+        "UserPromptSubmit",
+        tree.path(),
+        &json!({"prompt": format!("why does {token} fail?")}),
+    );
     let answer = hook(tree.path(), &["claude-code"], payload);
     assert_eq!(answer.code, 0);
     let decision = answer.json();
@@ -54,7 +59,8 @@ fn claude_code_prompt_with_a_secret_is_blocked_with_a_redacted_reason() {
 #[test]
 fn claude_code_clean_prompt_is_allowed_without_output() {
     let tree = Tree::new();
-    let payload = claude("UserPromptSubmit", tree.path(), &json!({"prompt": "rename this variable"}));
+    let payload =
+        claude("UserPromptSubmit", tree.path(), &json!({"prompt": "rename this variable"}));
     let answer = hook(tree.path(), &["claude-code"], payload);
     assert_eq!((answer.code, answer.stdout.as_str()), (0, ""));
 }
@@ -64,7 +70,8 @@ fn claude_code_tool_input_with_a_secret_is_denied() {
     let tree = Tree::new();
     let token = fake::github_pat(12);
     let input = json!({"command": format!("curl -H 'Authorization: token {token}' https://api.github.invalid")});
-    let payload = claude("PreToolUse", tree.path(), &json!({"tool_name": "Bash", "tool_input": input}));
+    let payload =
+        claude("PreToolUse", tree.path(), &json!({"tool_name": "Bash", "tool_input": input}));
     let decision = hook(tree.path(), &["claude-code"], payload).json();
     let output = &decision["hookSpecificOutput"];
     assert_eq!(output["hookEventName"], json!("PreToolUse"));
@@ -77,12 +84,16 @@ fn claude_code_redact_passes_the_tool_input_on_without_the_secret_and_asks() {
     let tree = Tree::new();
     let token = fake::github_pat(13);
     let input = json!({"file_path": "notes.md", "content": format!("# notes\ntoken: {token}\n")});
-    let payload = claude("PreToolUse", tree.path(), &json!({"tool_name": "Write", "tool_input": input}));
+    let payload =
+        claude("PreToolUse", tree.path(), &json!({"tool_name": "Write", "tool_input": input}));
     let answer = hook(tree.path(), &["claude-code", "--redact"], payload);
     let output = &answer.json()["hookSpecificOutput"];
     assert_eq!(output["permissionDecision"], json!("ask"));
     assert_eq!(output["updatedInput"]["file_path"], json!("notes.md"));
-    assert_eq!(output["updatedInput"]["content"], json!("# notes\ntoken: [REDACTED:github.pat.classic]\n"));
+    assert_eq!(
+        output["updatedInput"]["content"],
+        json!("# notes\ntoken: [REDACTED:github.pat.classic]\n")
+    );
     assert!(!answer.stdout.contains(&token));
 }
 
@@ -92,8 +103,11 @@ fn claude_code_read_of_a_file_holding_a_secret_is_denied_before_it_is_read() {
     tree.file("deploy/.env", format!("GITHUB_TOKEN={}\n", fake::github_pat(14)));
     tree.file("README.md", "nothing secret\n");
     let read = |path: &str| {
-        let payload =
-            claude("PreToolUse", tree.path(), &json!({"tool_name": "Read", "tool_input": {"file_path": path}}));
+        let payload = claude(
+            "PreToolUse",
+            tree.path(),
+            &json!({"tool_name": "Read", "tool_input": {"file_path": path}}),
+        );
         hook(tree.path(), &["claude-code"], payload)
     };
     let denied = read("deploy/.env").json();
@@ -107,8 +121,11 @@ fn claude_code_read_of_a_file_holding_a_secret_is_denied_before_it_is_read() {
 fn claude_code_inline_markers_do_not_silence_a_hook() {
     let tree = Tree::new();
     tree.file("seed.py", format!("TOKEN = '{}'  # leakhound:allow\n", fake::github_pat(15)));
-    let payload =
-        claude("PreToolUse", tree.path(), &json!({"tool_name": "Read", "tool_input": {"file_path": "seed.py"}}));
+    let payload = claude(
+        "PreToolUse",
+        tree.path(),
+        &json!({"tool_name": "Read", "tool_input": {"file_path": "seed.py"}}),
+    );
     let decision = hook(tree.path(), &["claude-code"], payload).json();
     assert_eq!(decision["hookSpecificOutput"]["permissionDecision"], json!("deny"));
 }
@@ -116,7 +133,8 @@ fn claude_code_inline_markers_do_not_silence_a_hook() {
 #[test]
 fn claude_code_tool_output_with_a_secret_is_flagged_to_the_model() {
     let tree = Tree::new();
-    let response = json!({"stdout": format!("AKIA... ok\nGH_TOKEN={}\n", fake::github_pat(16)), "stderr": ""});
+    let response =
+        json!({"stdout": format!("AKIA... ok\nGH_TOKEN={}\n", fake::github_pat(16)), "stderr": ""});
     let payload = claude(
         "PostToolUse",
         tree.path(),
@@ -141,22 +159,34 @@ fn claude_code_unreadable_payload_blocks_with_exit_status_2() {
 fn cursor_events_get_cursor_decisions() {
     let tree = Tree::new();
     let token = fake::github_pat(17);
-    let base = json!({"conversation_id": "c-1", "generation_id": "g-1", "workspace_roots": [tree.path()]});
+    let base =
+        json!({"conversation_id": "c-1", "generation_id": "g-1", "workspace_roots": [tree.path()]});
     let event = |name: &str, extra: Value| {
         let mut payload = base.clone();
         payload["hook_event_name"] = json!(name);
         payload.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
         hook(tree.path(), &["cursor"], payload.to_string())
     };
-    let prompt = event("beforeSubmitPrompt", json!({"prompt": format!("use {token}"), "attachments": []}));
+    let prompt =
+        event("beforeSubmitPrompt", json!({"prompt": format!("use {token}"), "attachments": []}));
     assert_eq!(prompt.json()["continue"], json!(false));
     assert!(!prompt.stdout.contains(&token));
-    assert_eq!(event("beforeSubmitPrompt", json!({"prompt": "hello"})).json(), json!({"continue": true}));
-    let shell = event("beforeShellExecution", json!({"command": format!("export T={token}"), "cwd": tree.path()}));
+    assert_eq!(
+        event("beforeSubmitPrompt", json!({"prompt": "hello"})).json(),
+        json!({"continue": true})
+    );
+    let shell = event(
+        "beforeShellExecution",
+        json!({"command": format!("export T={token}"), "cwd": tree.path()}),
+    );
     assert_eq!(shell.json()["permission"], json!("deny"));
-    let read = event("beforeReadFile", json!({"file_path": "a.env", "content": format!("T={token}\n")}));
+    let read =
+        event("beforeReadFile", json!({"file_path": "a.env", "content": format!("T={token}\n")}));
     assert_eq!(read.json()["permission"], json!("deny"));
-    let mcp = event("beforeMCPExecution", json!({"tool_name": "search", "tool_input": "{\"q\": \"docs\"}"}));
+    let mcp = event(
+        "beforeMCPExecution",
+        json!({"tool_name": "search", "tool_input": "{\"q\": \"docs\"}"}),
+    );
     assert_eq!(mcp.json(), json!({"permission": "allow"}));
     let broken = hook(tree.path(), &["cursor"], "not json");
     assert_eq!(broken.json()["permission"], json!("deny"));

@@ -39,7 +39,13 @@ fn offsets(doc: &Value) -> Vec<(u64, u64, u64)> {
         .expect("findings")
         .iter()
         .flat_map(|f| f["locations"].as_array().unwrap().iter())
-        .map(|l| (l["offset"].as_u64().unwrap(), l["line"].as_u64().unwrap(), l["column"].as_u64().unwrap()))
+        .map(|l| {
+            (
+                l["offset"].as_u64().unwrap(),
+                l["line"].as_u64().unwrap(),
+                l["column"].as_u64().unwrap(),
+            )
+        })
         .collect();
     out.sort_unstable();
     out
@@ -80,12 +86,15 @@ fn a_200_mb_single_line_file_yields_every_secret_once_across_window_edges_and_at
     let scanned = started.elapsed().saturating_sub(written);
     #[allow(clippy::print_stderr)] // the measurement the issue asks for, seen with --nocapture
     {
-        eprintln!("200 MB single line: written in {written:?}, scanned in {scanned:?} (debug build)");
+        eprintln!(
+            "200 MB single line: written in {written:?}, scanned in {scanned:?} (debug build)"
+        );
     }
     assert_eq!(run.code(), 1, "{}", run.stderr());
     let doc = run.json();
     assert_eq!(doc["summary"]["bytes_scanned"], size as u64);
-    let expected: Vec<(u64, u64, u64)> = tokens.iter().map(|(at, _)| (*at as u64, 1, *at as u64 + 1)).collect();
+    let expected: Vec<(u64, u64, u64)> =
+        tokens.iter().map(|(at, _)| (*at as u64, 1, *at as u64 + 1)).collect();
     assert_eq!(offsets(&doc), expected, "each secret exactly once, at its own offset and column");
 }
 
@@ -134,7 +143,11 @@ fn utf16_in_both_byte_orders_is_decoded_across_window_edges() {
     let doc = run.json();
     let line_no = text[..at].matches('\n').count() as u64 + 1;
     let expected = (at as u64, line_no, (at - line_start) as u64 + 1);
-    assert_eq!(offsets(&doc), vec![expected, expected], "found once in each file, with the decoded position");
+    assert_eq!(
+        offsets(&doc),
+        vec![expected, expected],
+        "found once in each file, with the decoded position"
+    );
 }
 
 #[cfg(unix)]
@@ -184,7 +197,10 @@ fn fifos_and_devices_are_skipped_and_never_block() {
     let run = scan_json(tree.path(), &["pipe", "/dev/zero", "/dev/urandom", "/dev/null", "."]);
     assert_eq!(run.code(), 0, "{}", run.stderr());
     let summary = &run.json()["summary"];
-    assert_eq!(summary["skipped_special"], 5, "the FIFO (named and found in the walk) and 3 devices");
+    assert_eq!(
+        summary["skipped_special"], 5,
+        "the FIFO (named and found in the walk) and 3 devices"
+    );
     assert_eq!(summary["items_scanned"], 0);
     assert!(started.elapsed() < TIMEOUT);
 }
@@ -203,27 +219,42 @@ fn unreadable_files_and_directories_are_reported_counted_and_exit_2() {
     let locked = tree.file("locked.txt", "nothing\n");
     tree.file("closed/inner.txt", "nothing\n");
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
-    std::fs::set_permissions(tree.path().join("closed"), std::fs::Permissions::from_mode(0o000)).unwrap();
+    std::fs::set_permissions(tree.path().join("closed"), std::fs::Permissions::from_mode(0o000))
+        .unwrap();
     let bypassed = permissions_are_bypassed(&locked);
     let run = scan_json(tree.path(), &[]);
-    std::fs::set_permissions(tree.path().join("closed"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(tree.path().join("closed"), std::fs::Permissions::from_mode(0o755))
+        .unwrap();
     #[allow(clippy::print_stdout)] // the reason an assertion is skipped must be visible
     if bypassed {
-        println!("running as root: mode 000 does not deny reads, so that case is checked via /proc below");
+        println!(
+            "running as root: mode 000 does not deny reads, so that case is checked via /proc below"
+        );
     } else {
         assert_eq!(run.code(), 2, "{}", run.stderr());
         let doc = run.json();
         assert_eq!(doc["summary"]["errors"], 2);
         assert_eq!(doc["summary"]["complete"], false);
-        assert_eq!(doc["findings"].as_array().unwrap().len(), 1, "the readable secret is still reported");
-        assert!(run.stderr().contains("locked.txt") && run.stderr().contains("closed"), "{}", run.stderr());
+        assert_eq!(
+            doc["findings"].as_array().unwrap().len(),
+            1,
+            "the readable secret is still reported"
+        );
+        assert!(
+            run.stderr().contains("locked.txt") && run.stderr().contains("closed"),
+            "{}",
+            run.stderr()
+        );
     }
     // A read that fails whoever we are: /proc/self/mem opens, but reading offset 0 is EIO.
     tree.file("ok2.env", format!("T={}\n", fake::github_pat(705)));
     let run = scan_json(tree.path(), &["ok2.env", "/proc/self/mem"]);
     assert_eq!(run.code(), 2, "{}", run.stderr());
     let doc = run.json();
-    assert_eq!((doc["summary"]["errors"].as_u64(), doc["summary"]["complete"].as_bool()), (Some(1), Some(false)));
+    assert_eq!(
+        (doc["summary"]["errors"].as_u64(), doc["summary"]["complete"].as_bool()),
+        (Some(1), Some(false))
+    );
     assert_eq!(doc["notices"][0]["path"], "/proc/self/mem");
     assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
 }
@@ -241,7 +272,11 @@ fn uri_decode(uri: &str) -> String {
     let mut out = Vec::new();
     let mut bytes = uri.bytes();
     while let Some(b) = bytes.next() {
-        assert!(b.is_ascii_alphanumeric() || b"-._~/%:".contains(&b), "invalid URI character {:?} in {uri}", b as char);
+        assert!(
+            b.is_ascii_alphanumeric() || b"-._~/%:".contains(&b),
+            "invalid URI character {:?} in {uri}",
+            b as char
+        );
         if b == b'%' {
             let hex = [bytes.next().unwrap(), bytes.next().unwrap()];
             out.push(u8::from_str_radix(std::str::from_utf8(&hex).unwrap(), 16).unwrap());
@@ -261,16 +296,23 @@ fn hostile_names_are_escaped_for_the_terminal_and_valid_in_json_and_sarif() {
     assert_eq!(text.code(), 1, "{}", text.stderr());
     assert_no_terminal_controls("the text report", &text.stdout());
     assert_no_terminal_controls("stderr", &text.stderr());
-    assert!(text.stderr().contains("big-evil\\nat x.txt"), "the skipped file is named, escaped: {}", text.stderr());
+    assert!(
+        text.stderr().contains("big-evil\\nat x.txt"),
+        "the skipped file is named, escaped: {}",
+        text.stderr()
+    );
     let json = tree.run(&["scan", "-f", "json", "--max-file-size", "50"]).json();
     assert_eq!(json["findings"][0]["locations"][0]["path"], HOSTILE_NAME);
     assert_eq!(json["notices"][0]["path"], format!("big-{HOSTILE_NAME}"));
     let sarif = tree.run(&["scan", "-f", "sarif", "--max-file-size", "50"]).json();
     let run = &sarif["runs"][0];
-    let uri = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap();
+    let uri = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap();
     assert_eq!(uri_decode(uri), HOSTILE_NAME);
     let notice = &run["invocations"][0]["toolExecutionNotifications"][0];
-    let uri = notice["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap();
+    let uri =
+        notice["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap();
     assert_eq!(uri_decode(uri), format!("big-{HOSTILE_NAME}"));
 }
 
@@ -356,7 +398,8 @@ fn a_corrupt_pack_entry_is_reported_by_object_id_and_the_rest_is_still_scanned()
     std::fs::set_permissions(&pack, perms).unwrap();
     let file = std::fs::OpenOptions::new().write(true).open(&pack).unwrap();
     file.write_at(&vec![0xA5; (packed - 6) as usize], offset + 4).unwrap();
-    let out = leakhound().current_dir(dir).args(["git", "-f", "json"]).timeout(TIMEOUT).output().unwrap();
+    let out =
+        leakhound().current_dir(dir).args(["git", "-f", "json"]).timeout(TIMEOUT).output().unwrap();
     let run = Run(out);
     assert_eq!(run.code(), 2, "{}", run.stderr());
     assert!(run.stderr().contains(&blob), "the damaged object is named: {}", run.stderr());
@@ -370,13 +413,24 @@ fn utf16_files_in_git_history_and_the_index_are_decoded_like_files() {
     let tree = Tree::new();
     let dir = tree.path();
     git(dir, &["init", "-q", "-b", "main"]);
-    tree.file("win.ini", utf16(&format!("[auth]\r\ntoken = {}\r\n", fake::github_pat(708)), false, true));
+    tree.file(
+        "win.ini",
+        utf16(&format!("[auth]\r\ntoken = {}\r\n", fake::github_pat(708)), false, true),
+    );
     git(dir, &["add", "-A"]);
     git(dir, &["commit", "-q", "-m", "utf-16"]);
     tree.file("staged.ini", utf16(&format!("token = {}\r\n", fake::github_pat(709)), true, true));
     git(dir, &["add", "staged.ini"]);
-    for (args, line) in [(&["git"][..], 2), (&["git", "--staged"][..], 1), (&["git", "--since", "HEAD"][..], 0)] {
-        let out = leakhound().current_dir(dir).args(args).args(["-f", "json"]).timeout(TIMEOUT).output().unwrap();
+    for (args, line) in
+        [(&["git"][..], 2), (&["git", "--staged"][..], 1), (&["git", "--since", "HEAD"][..], 0)]
+    {
+        let out = leakhound()
+            .current_dir(dir)
+            .args(args)
+            .args(["-f", "json"])
+            .timeout(TIMEOUT)
+            .output()
+            .unwrap();
         let run = Run(out);
         let hits = run.hits();
         if line == 0 {
@@ -384,7 +438,10 @@ fn utf16_files_in_git_history_and_the_index_are_decoded_like_files() {
             continue;
         }
         assert_eq!(run.code(), 1, "{args:?}: {}", run.stderr());
-        assert!(hits.iter().any(|h| h.0 == "github.pat.classic" && h.2 == line), "{args:?}: {hits:?}");
+        assert!(
+            hits.iter().any(|h| h.0 == "github.pat.classic" && h.2 == line),
+            "{args:?}: {hits:?}"
+        );
     }
 }
 

@@ -68,8 +68,11 @@ fn load(browser: &Path, file: &Path, fragment: &str) -> Page {
         .output()
         .expect("chromium runs");
     assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
-    let console =
-        String::from_utf8_lossy(&out.stderr).lines().filter(|l| l.contains(":CONSOLE")).map(String::from).collect();
+    let console = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| l.contains(":CONSOLE"))
+        .map(String::from)
+        .collect();
     Page { dom: String::from_utf8_lossy(&out.stdout).into_owned(), console }
 }
 
@@ -85,8 +88,13 @@ fn sample_tree() -> Tree {
 /// Writes the HTML report of `args` to `report.html` in `dir` and returns its path.
 fn html_report(dir: &Path, args: &[&str]) -> PathBuf {
     let path = dir.join("report.html");
-    let out =
-        crate::util::leakhound().current_dir(dir).args(args).args(["-f", "html", "-r"]).arg(&path).output().unwrap();
+    let out = crate::util::leakhound()
+        .current_dir(dir)
+        .args(args)
+        .args(["-f", "html", "-r"])
+        .arg(&path)
+        .output()
+        .unwrap();
     assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
     path
 }
@@ -120,20 +128,38 @@ fn the_report_loads_without_console_errors_and_draws_every_finding_by_priority()
     let json = tree.run(&["scan", "-f", "json"]).json();
     let score = |print: &str| {
         let findings = json["findings"].as_array().unwrap();
-        findings.iter().find(|f| f["fingerprint"] == print).unwrap()["priority"]["score"].as_u64().unwrap()
+        findings.iter().find(|f| f["fingerprint"] == print).unwrap()["priority"]["score"]
+            .as_u64()
+            .unwrap()
     };
     let scores: Vec<u64> = page.rows().iter().map(|p| score(p)).collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "rows are not sorted by priority: {scores:?}");
     assert!(page.dom.contains("Complete: everything asked for was read."), "{}", page.dom);
-    assert!(page.dom.contains("Coverage: files of ."), "the coverage record is shown:\n{}", page.dom);
+    assert!(
+        page.dom.contains("Coverage: files of ."),
+        "the coverage record is shown:\n{}",
+        page.dom
+    );
     // A finding's details hold its revocation steps, references and locations.
-    let pat = json["findings"].as_array().unwrap().iter().find(|f| f["rule_id"] == "github.pat.classic").unwrap();
-    let opened =
-        load(browser, &tree.path().join("report.html"), &format!("open={}", pat["fingerprint"].as_str().unwrap()));
+    let pat = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "github.pat.classic")
+        .unwrap();
+    let opened = load(
+        browser,
+        &tree.path().join("report.html"),
+        &format!("open={}", pat["fingerprint"].as_str().unwrap()),
+    );
     opened.assert_loaded_cleanly();
     let revoke = pat["revoke"].as_str().unwrap().replace('>', "&gt;");
     assert!(opened.dom.contains(&revoke), "the revocation steps are shown:\n{}", opened.dom);
-    assert!(opened.dom.contains("2 locations") && opened.dom.contains("deploy/prod.env:2:4"), "{}", opened.dom);
+    assert!(
+        opened.dom.contains("2 locations") && opened.dom.contains("deploy/prod.env:2:4"),
+        "{}",
+        opened.dom
+    );
 }
 
 #[test]
@@ -143,10 +169,15 @@ fn filters_in_the_fragment_draw_exactly_the_matching_findings() {
     let report = html_report(tree.path(), &["scan"]);
     let by_rule = load(browser, &report, "rule=github.pat.classic");
     by_rule.assert_loaded_cleanly();
-    assert_eq!(sorted(by_rule.rows()), json_fingerprints(&tree, |f| f["rule_id"] == "github.pat.classic"));
+    assert_eq!(
+        sorted(by_rule.rows()),
+        json_fingerprints(&tree, |f| f["rule_id"] == "github.pat.classic")
+    );
     assert_eq!(by_rule.rows().len(), 2);
 
-    let in_deploy = |f: &Value| f["locations"].as_array().unwrap().iter().any(|l| l["path"] == "deploy/prod.env");
+    let in_deploy = |f: &Value| {
+        f["locations"].as_array().unwrap().iter().any(|l| l["path"] == "deploy/prod.env")
+    };
     let by_path = load(browser, &report, "path=DEPLOY");
     assert_eq!(sorted(by_path.rows()), json_fingerprints(&tree, in_deploy));
     assert_eq!(by_path.rows().len(), 2);
@@ -158,7 +189,10 @@ fn filters_in_the_fragment_draw_exactly_the_matching_findings() {
     let json = tree.run(&["scan", "-f", "json"]).json();
     let print = |rule: &str, first_path: &str| -> String {
         let findings = json["findings"].as_array().unwrap();
-        let f = findings.iter().find(|f| f["rule_id"] == rule && f["locations"][0]["path"] == first_path).unwrap();
+        let f = findings
+            .iter()
+            .find(|f| f["rule_id"] == rule && f["locations"][0]["path"] == first_path)
+            .unwrap();
         f["fingerprint"].as_str().unwrap().to_string()
     };
     let by_path = load(browser, &report, "sort=path");
@@ -214,12 +248,20 @@ fn hostile_file_names_and_ref_names_stay_text() {
     assert_eq!(page.rows().len(), 1);
     assert!(page.dom.contains("<title>leakhound report</title>"), "the title was changed");
     assert!(!page.dom.contains("<img"), "markup was injected:\n{}", page.dom);
-    assert!(page.dom.contains("x&lt;/script&gt;&lt;img src=x onerror="), "the path is shown as text:\n{}", page.dom);
+    assert!(
+        page.dom.contains("x&lt;/script&gt;&lt;img src=x onerror="),
+        "the path is shown as text:\n{}",
+        page.dom
+    );
     // The details (locations, exposure timeline with the hostile ref name) stay text too.
     let opened = load(browser, &report, &format!("open={}", page.rows()[0]));
     opened.assert_loaded_cleanly();
     assert!(opened.dom.contains("Exposure timeline"), "{}", opened.dom);
-    assert!(opened.dom.contains("refs/heads/evil&lt;/script&gt;&lt;script&gt;document.title="), "{}", opened.dom);
+    assert!(
+        opened.dom.contains("refs/heads/evil&lt;/script&gt;&lt;script&gt;document.title="),
+        "{}",
+        opened.dom
+    );
     assert!(!opened.dom.contains("<img") && opened.dom.contains("<title>leakhound report</title>"));
 }
 
@@ -228,7 +270,8 @@ fn hostile_file_names_and_ref_names_stay_text() {
 fn large_reports_are_paged() {
     let Some(browser) = chromium() else { return };
     let tree = Tree::new();
-    let body: Vec<String> = (0..250).map(|i| format!("t{i}={}", fake::github_pat(1000 + i))).collect();
+    let body: Vec<String> =
+        (0..250).map(|i| format!("t{i}={}", fake::github_pat(1000 + i))).collect();
     tree.file("many.txt", body.join("\n"));
     let report = html_report(tree.path(), &["scan"]);
     let first = load(browser, &report, "");

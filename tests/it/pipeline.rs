@@ -45,7 +45,10 @@ fn range_locations_name_the_ref_of_the_range_head() {
     assert_eq!(doc["coverage"]["base"], base.as_str());
     let (code, doc, _) = repo.scan(&["--range", &format!("{base}..feature")]);
     assert_eq!(code, 1);
-    assert_eq!(doc["findings"][0]["locations"][0]["git"]["commit"]["refs"][0], "refs/heads/feature");
+    assert_eq!(
+        doc["findings"][0]["locations"][0]["git"]["commit"]["refs"][0],
+        "refs/heads/feature"
+    );
 }
 
 #[test]
@@ -61,7 +64,10 @@ fn a_range_past_a_shallow_boundary_says_how_to_fetch_the_history() {
     repo.git(&["clone", "-q", "--depth", "1", &url, shallow.to_str().unwrap()]);
     let (code, _, stderr) = json_at(&shallow, &["git", "--since", &first, "-f", "json"]);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("shallow clone") && stderr.contains("git fetch --unshallow"), "{stderr}");
+    assert!(
+        stderr.contains("shallow clone") && stderr.contains("git fetch --unshallow"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -81,7 +87,8 @@ fn the_coverage_record_counts_and_lists_what_was_skipped() {
     assert_eq!(coverage["skipped"]["binary"]["paths"][0], "image.bin");
     assert_eq!(coverage["skipped"]["symlink"]["paths"][0], "link");
     let jsonl = tree.run(&["scan", ".", "-f", "jsonl"]);
-    let last: serde_json::Value = serde_json::from_str(jsonl.stdout().lines().last().unwrap()).unwrap();
+    let last: serde_json::Value =
+        serde_json::from_str(jsonl.stdout().lines().last().unwrap()).unwrap();
     assert_eq!(last["coverage"]["skipped"]["symlink"]["count"], 1);
 }
 
@@ -103,7 +110,8 @@ fn explain_reads_utf16_and_git_objects_and_says_each_thing_once() {
     let mut repo = Repo::new();
     let pat = fake::github_pat(44);
     let line = format!("token = {pat} token token\n");
-    let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain(line.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+    let utf16: Vec<u8> =
+        [0xFF, 0xFE].into_iter().chain(line.encode_utf16().flat_map(u16::to_le_bytes)).collect();
     std::fs::write(repo.dir.join("wide.txt"), &utf16).unwrap();
     repo.write("plain.txt", &line);
     repo.commit("files");
@@ -112,11 +120,13 @@ fn explain_reads_utf16_and_git_objects_and_says_each_thing_once() {
     assert_eq!(run.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("UTF-16"), "{stdout}");
     assert!(stdout.contains("github.pat.classic"), "{stdout}");
-    let keyword_lines: Vec<&str> = stdout.lines().filter(|l| l.starts_with("keyword \"token\"")).collect();
+    let keyword_lines: Vec<&str> =
+        stdout.lines().filter(|l| l.starts_with("keyword \"token\"")).collect();
     assert_eq!(keyword_lines.len(), 1, "{stdout}");
     assert!(!stdout.contains(&pat), "redacted unless asked");
     std::fs::remove_file(repo.dir.join("plain.txt")).unwrap();
-    let run = leakhound().current_dir(&repo.dir).args(["explain", "HEAD:plain.txt"]).output().unwrap();
+    let run =
+        leakhound().current_dir(&repo.dir).args(["explain", "HEAD:plain.txt"]).output().unwrap();
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert_eq!(run.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("github.pat.classic"), "{stdout}");
@@ -130,7 +140,8 @@ fn the_embedding_api_scans_buffers_with_rules_compiled_once() {
     assert_eq!(outcome.findings.len(), 1);
     assert_eq!(outcome.findings[0].locations[0].path, "notes.txt");
     assert!(!format!("{:?}", outcome.findings[0]).contains(&pat), "Debug never shows the secret");
-    let allowed = scanner.scan_bytes("notes.txt", format!("GH_TOKEN={pat} # leakhound:allow\n").as_bytes());
+    let allowed =
+        scanner.scan_bytes("notes.txt", format!("GH_TOKEN={pat} # leakhound:allow\n").as_bytes());
     assert!(allowed.findings.is_empty());
     assert_eq!(allowed.suppressed.len(), 1);
     let again = scanner.scan_bytes("other.txt", b"nothing here\n");

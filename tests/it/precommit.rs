@@ -21,7 +21,8 @@ const MANIFEST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/.pre-commit-hooks.y
 /// saying why) when neither works and CI does not require it.
 #[allow(clippy::print_stderr)] // says why a test did nothing
 fn pre_commit() -> Option<Vec<String>> {
-    let candidates = [vec!["pre-commit".to_string()], vec!["python3".into(), "-m".into(), "pre_commit".into()]];
+    let candidates =
+        [vec!["pre-commit".to_string()], vec!["python3".into(), "-m".into(), "pre_commit".into()]];
     for candidate in candidates {
         let works = Command::new(&candidate[0]).args(&candidate[1..]).arg("--version").output();
         if works.is_ok_and(|out| out.status.success()) {
@@ -52,7 +53,8 @@ impl Project {
         std::fs::copy(MANIFEST, hook_repo.join(".pre-commit-hooks.yaml")).unwrap();
         let rev = Sandbox::commit_all(&hook_repo, "hooks");
         let dir = sandbox.init("project");
-        let config = format!("repos:\n- repo: {}\n  rev: {rev}\n  hooks:\n{hooks}", hook_repo.display());
+        let config =
+            format!("repos:\n- repo: {}\n  rev: {rev}\n  hooks:\n{hooks}", hook_repo.display());
         Sandbox::write(&dir, ".pre-commit-config.yaml", &config);
         Some(Project { sandbox, dir, pre_commit })
     }
@@ -90,8 +92,14 @@ impl Project {
 fn assert_blocked(out: &Output, secret: &str, what: &str) {
     let text = shown(out);
     assert!(!out.status.success(), "{what} must be blocked:\n{text}");
-    assert!(text.contains("Failed") && text.contains("github.pat.classic"), "{what}: no clear message:\n{text}");
-    assert!(text.contains("ghp_") && text.contains("[40 chars]"), "{what}: no redacted secret:\n{text}");
+    assert!(
+        text.contains("Failed") && text.contains("github.pat.classic"),
+        "{what}: no clear message:\n{text}"
+    );
+    assert!(
+        text.contains("ghp_") && text.contains("[40 chars]"),
+        "{what}: no redacted secret:\n{text}"
+    );
     assert!(!text.contains(secret), "{what}: the full secret was printed");
 }
 
@@ -108,20 +116,31 @@ fn pre_commit_hook_blocks_staged_secrets_and_passes_clean_changes() {
     // The first commit, before HEAD exists.
     project.write("app.cfg", &format!("name = demo\ntoken = {secret}\n"));
     project.git(&["add", "-A"]);
-    assert_blocked(&project.git(&["commit", "-q", "-m", "first"]), &secret, "a first commit with a secret");
+    assert_blocked(
+        &project.git(&["commit", "-q", "-m", "first"]),
+        &secret,
+        "a first commit with a secret",
+    );
     project.write("app.cfg", "name = demo\n");
     project.git(&["add", "-A"]);
     assert_passed(&project.git(&["commit", "-q", "-m", "first"]), "a clean first commit");
 
     // `git commit -a`: the hook sees git's temporary index.
     project.write("app.cfg", &format!("name = demo\ntoken = {secret}\n"));
-    assert_blocked(&project.git(&["commit", "-q", "-a", "-m", "all"]), &secret, "git commit -a with a secret");
+    assert_blocked(
+        &project.git(&["commit", "-q", "-a", "-m", "all"]),
+        &secret,
+        "git commit -a with a secret",
+    );
 
     // Partial staging: a clean staged change passes while the secret stays unstaged and on disk.
     project.write("app.cfg", "name = demo2\n");
     project.git(&["add", "app.cfg"]);
     project.write("app.cfg", &format!("name = demo2\ntoken = {secret}\n"));
-    assert_passed(&project.git(&["commit", "-q", "-m", "partial"]), "a clean staged change with an unstaged secret");
+    assert_passed(
+        &project.git(&["commit", "-q", "-m", "partial"]),
+        "a clean staged change with an unstaged secret",
+    );
     let committed = String::from_utf8(project.git(&["show", "HEAD:app.cfg"]).stdout).unwrap();
     assert_eq!(committed, "name = demo2\n");
     let on_disk = std::fs::read_to_string(project.dir.join("app.cfg")).unwrap();
@@ -130,7 +149,11 @@ fn pre_commit_hook_blocks_staged_secrets_and_passes_clean_changes() {
     // The reverse: a staged secret with a clean work tree is blocked.
     project.git(&["add", "app.cfg"]);
     project.write("app.cfg", "name = demo3\n");
-    assert_blocked(&project.git(&["commit", "-q", "-m", "staged"]), &secret, "a staged secret under a clean work tree");
+    assert_blocked(
+        &project.git(&["commit", "-q", "-m", "staged"]),
+        &secret,
+        "a staged secret under a clean work tree",
+    );
 }
 
 /// `pre-commit run --all-files`, `--files` and the manual stage hand file names over: those files
@@ -143,11 +166,21 @@ fn run_with_file_names_scans_those_files_whole() {
     project.write("app.cfg", &format!("name = demo\ntoken = {secret}\n"));
     project.write("notes.txt", "nothing to see\n");
     project.git(&["add", "-A"]);
-    assert_passed(&project.git(&["commit", "-q", "--no-verify", "-m", "leak past the hook"]), "commit --no-verify");
+    assert_passed(
+        &project.git(&["commit", "-q", "--no-verify", "-m", "leak past the hook"]),
+        "commit --no-verify",
+    );
 
     assert_blocked(&project.run(&["run", "--all-files"]), &secret, "pre-commit run --all-files");
-    assert_blocked(&project.run(&["run", "--files", "app.cfg"]), &secret, "pre-commit run --files app.cfg");
-    assert_passed(&project.run(&["run", "--files", "notes.txt"]), "pre-commit run --files of a clean file");
+    assert_blocked(
+        &project.run(&["run", "--files", "app.cfg"]),
+        &secret,
+        "pre-commit run --files app.cfg",
+    );
+    assert_passed(
+        &project.run(&["run", "--files", "notes.txt"]),
+        "pre-commit run --files of a clean file",
+    );
     let manual = project.run(&["run", "--hook-stage", "manual", "--all-files"]);
     assert_blocked(&manual, &secret, "the manual stage");
 
@@ -155,11 +188,20 @@ fn run_with_file_names_scans_those_files_whole() {
     project.install("pre-commit");
     project.write("notes.txt", "still nothing\n");
     project.git(&["add", "notes.txt"]);
-    assert_passed(&project.git(&["commit", "-q", "-m", "clean change"]), "a clean commit over an old secret");
+    assert_passed(
+        &project.git(&["commit", "-q", "-m", "clean change"]),
+        "a clean commit over an old secret",
+    );
 
     // The repository's configuration applies to named files.
-    project.write(".leakhound.toml", "[[allow]]\npaths = [\"app.cfg\"]\ndescription = \"demo fixture\"\n");
-    assert_passed(&project.run(&["run", "--files", "app.cfg"]), "a file the repository's config allows");
+    project.write(
+        ".leakhound.toml",
+        "[[allow]]\npaths = [\"app.cfg\"]\ndescription = \"demo fixture\"\n",
+    );
+    assert_passed(
+        &project.run(&["run", "--files", "app.cfg"]),
+        "a file the repository's config allows",
+    );
 }
 
 #[test]
@@ -167,11 +209,18 @@ fn pre_push_system_hook_uses_the_binary_on_path() {
     let Some(project) = Project::new("  - id: leakhound-pre-push-system\n") else { return };
     project.install("pre-push");
     let remote = project.sandbox.path().join("remote.git");
-    Sandbox::git(project.sandbox.path(), &["init", "-q", "--bare", "-b", "main", remote.to_str().unwrap()]);
+    Sandbox::git(
+        project.sandbox.path(),
+        &["init", "-q", "--bare", "-b", "main", remote.to_str().unwrap()],
+    );
     let secret = fake::github_pat(68);
     project.write("app.cfg", &format!("token = {secret}\n"));
     Sandbox::commit_all(&project.dir, "leak");
-    assert_blocked(&project.git(&["push", "-q", remote.to_str().unwrap(), "main"]), &secret, "pre-push-system");
+    assert_blocked(
+        &project.git(&["push", "-q", remote.to_str().unwrap(), "main"]),
+        &secret,
+        "pre-push-system",
+    );
 }
 
 #[test]
@@ -180,7 +229,10 @@ fn pre_push_hook_scans_only_the_pushed_commits() {
     let Some(project) = Project::new(hooks) else { return };
     project.install("pre-push");
     let remote = project.sandbox.path().join("remote.git");
-    Sandbox::git(project.sandbox.path(), &["init", "-q", "--bare", "-b", "main", remote.to_str().unwrap()]);
+    Sandbox::git(
+        project.sandbox.path(),
+        &["init", "-q", "--bare", "-b", "main", remote.to_str().unwrap()],
+    );
     Sandbox::git(&project.dir, &["remote", "add", "origin", remote.to_str().unwrap()]);
     let secret = fake::github_pat(62);
     let push = |args: &[&str]| project.git(&[&["push", "-q", "origin"], args].concat());
@@ -218,7 +270,10 @@ fn pre_push_hook_scans_a_whole_new_history_with_its_root() {
     let Some(project) = Project::new(hooks) else { return };
     project.install("pre-push");
     let remote = project.sandbox.path().join("remote.git");
-    Sandbox::git(project.sandbox.path(), &["init", "-q", "--bare", "-b", "main", remote.to_str().unwrap()]);
+    Sandbox::git(
+        project.sandbox.path(),
+        &["init", "-q", "--bare", "-b", "main", remote.to_str().unwrap()],
+    );
     let secret = fake::github_pat(64);
     project.write("app.cfg", &format!("token = {secret}\n"));
     Sandbox::commit_all(&project.dir, "leaky root");
@@ -253,12 +308,18 @@ fn pre_push_entry_handles_a_zero_from_ref() {
     assert_eq!(zero.status.code(), Some(1), "{}", shown(&zero));
     assert!(shown(&zero).contains("github.pat.classic") && !shown(&zero).contains(&secret));
     let range = run(&first);
-    assert_eq!(range.status.code(), Some(0), "only {first}..{second} is scanned: {}", shown(&range));
+    assert_eq!(
+        range.status.code(),
+        Some(0),
+        "only {first}..{second} is scanned: {}",
+        shown(&range)
+    );
 }
 
 /// The `entry` of hook `id` in `.pre-commit-hooks.yaml`.
 fn manifest_entry(id: &str) -> String {
-    let hooks: Vec<serde_json::Value> = serde_saphyr::from_str(&std::fs::read_to_string(MANIFEST).unwrap()).unwrap();
+    let hooks: Vec<serde_json::Value> =
+        serde_saphyr::from_str(&std::fs::read_to_string(MANIFEST).unwrap()).unwrap();
     let hook = hooks.iter().find(|h| h["id"] == id).unwrap_or_else(|| panic!("no hook {id}"));
     hook["entry"].as_str().unwrap().to_string()
 }
@@ -266,7 +327,9 @@ fn manifest_entry(id: &str) -> String {
 /// Each cargo-built hook has a twin for a leakhound on PATH with the same entry.
 #[test]
 fn every_hook_has_a_system_twin() {
-    for (built, system) in [("leakhound", "leakhound-system"), ("leakhound-pre-push", "leakhound-pre-push-system")] {
+    for (built, system) in
+        [("leakhound", "leakhound-system"), ("leakhound-pre-push", "leakhound-pre-push-system")]
+    {
         assert_eq!(manifest_entry(built), manifest_entry(system), "{built} and {system} differ");
     }
 }
@@ -283,7 +346,10 @@ fn rust_hook_builds_and_blocks_staged_secrets() {
     let rev = Sandbox::git(source, &["rev-parse", "HEAD"]);
     let sandbox = Sandbox::new();
     let dir = sandbox.init("project");
-    let config = format!("repos:\n- repo: {}\n  rev: {rev}\n  hooks:\n  - id: leakhound\n", source.display());
+    let config = format!(
+        "repos:\n- repo: {}\n  rev: {rev}\n  hooks:\n  - id: leakhound\n",
+        source.display()
+    );
     Sandbox::write(&dir, ".pre-commit-config.yaml", &config);
     let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pre-commit-rust-hook");
     let command = |program: &str| {
@@ -299,7 +365,8 @@ fn rust_hook_builds_and_blocks_staged_secrets() {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default());
         cmd
     };
-    let out = command(&pre_commit[0]).args(&pre_commit[1..]).args(["install-hooks"]).output().unwrap();
+    let out =
+        command(&pre_commit[0]).args(&pre_commit[1..]).args(["install-hooks"]).output().unwrap();
     assert_passed(&out, "pre-commit install-hooks (cargo install of leakhound)");
     assert_shipped_stripped(&sandbox.path().join("pre-commit-home"));
     let out = command(&pre_commit[0]).args(&pre_commit[1..]).args(["install"]).output().unwrap();
@@ -307,10 +374,17 @@ fn rust_hook_builds_and_blocks_staged_secrets() {
     let secret = fake::github_pat(66);
     Sandbox::write(&dir, "app.cfg", &format!("token = {secret}\n"));
     command("git").args(["add", "-A"]).output().unwrap();
-    assert_blocked(&command("git").args(["commit", "-q", "-m", "leak"]).output().unwrap(), &secret, "rust hook");
+    assert_blocked(
+        &command("git").args(["commit", "-q", "-m", "leak"]).output().unwrap(),
+        &secret,
+        "rust hook",
+    );
     Sandbox::write(&dir, "app.cfg", "token = from-env\n");
     command("git").args(["add", "-A"]).output().unwrap();
-    assert_passed(&command("git").args(["commit", "-q", "-m", "clean"]).output().unwrap(), "rust hook, clean");
+    assert_passed(
+        &command("git").args(["commit", "-q", "-m", "clean"]).output().unwrap(),
+        "rust hook, clean",
+    );
 }
 
 /// The release profile ships what users install: no debug info (line tables made it 60 MB) and
@@ -322,11 +396,16 @@ fn rust_hook_builds_and_blocks_staged_secrets() {
 /// release profile's size in `docs/ci.md`), so the bound is 20 MiB: it still catches debug info
 /// or symbols coming back (60 MB).
 fn assert_shipped_stripped(pre_commit_home: &Path) {
-    let installed = find_file(pre_commit_home, "leakhound").expect("pre-commit installed a leakhound binary");
+    let installed =
+        find_file(pre_commit_home, "leakhound").expect("pre-commit installed a leakhound binary");
     let bytes = std::fs::read(&installed).unwrap();
     assert!(bytes.len() < 20 << 20, "{} is {} bytes", installed.display(), bytes.len());
     if cfg!(target_os = "linux") {
-        assert!(!bytes.windows(7).any(|w| w == b".symtab"), "{} keeps its symbol table", installed.display());
+        assert!(
+            !bytes.windows(7).any(|w| w == b".symtab"),
+            "{} keeps its symbol table",
+            installed.display()
+        );
     }
 }
 

@@ -11,11 +11,14 @@ use proptest::prelude::*;
 
 use crate::util::fake;
 
-static MATCHER: LazyLock<Matcher> = LazyLock::new(|| Matcher::new(Arc::new(RuleSet::load(&[]).unwrap())));
+static MATCHER: LazyLock<Matcher> =
+    LazyLock::new(|| Matcher::new(Arc::new(RuleSet::load(&[]).unwrap())));
 
 /// Filler text: lines of `line_len` lowercase letters.
 fn filler(len: usize, line_len: usize) -> Vec<u8> {
-    (0..len).map(|i| if i % (line_len + 1) == line_len { b'\n' } else { b'a' + (i % 23) as u8 }).collect()
+    (0..len)
+        .map(|i| if i % (line_len + 1) == line_len { b'\n' } else { b'a' + (i % 23) as u8 })
+        .collect()
 }
 
 fn plant(buf: &mut [u8], at: usize, token: &str) {

@@ -4,8 +4,14 @@ use crate::util::{Tree, fake};
 
 fn sample_tree() -> Tree {
     let tree = Tree::new();
-    tree.file("src/app.py", format!("import os\n\nclient = Client(token=\"{}\")\n", fake::github_pat(1)));
-    tree.file("deploy/my settings.env", format!("DB_PASSWORD=Zt8#qLm2vR!x\nGH={}\n", fake::github_pat(1)));
+    tree.file(
+        "src/app.py",
+        format!("import os\n\nclient = Client(token=\"{}\")\n", fake::github_pat(1)),
+    );
+    tree.file(
+        "deploy/my settings.env",
+        format!("DB_PASSWORD=Zt8#qLm2vR!x\nGH={}\n", fake::github_pat(1)),
+    );
     tree.file(".gitignore", "*.log\n");
     tree
 }
@@ -51,7 +57,17 @@ fn sarif_passes_github_code_scanning_validation() {
     let tree = sample_tree();
     tree.file("weird dir/ü #1.txt", format!("t={}\n", crate::util::fake::github_pat(9)));
     tree.file("allowed.py", format!("t={} # leakhound:allow\n", crate::util::fake::github_pat(10)));
-    let run = tree.run(&["scan", ".", "missing-dir", "--max-file-size", "40", "-f", "sarif", "-r", "out.sarif"]);
+    let run = tree.run(&[
+        "scan",
+        ".",
+        "missing-dir",
+        "--max-file-size",
+        "40",
+        "-f",
+        "sarif",
+        "-r",
+        "out.sarif",
+    ]);
     assert_eq!(run.code(), 2, "{}", run.stderr());
     let out = std::process::Command::new("bash")
         .arg(validator)
@@ -103,7 +119,10 @@ fn new_formats_redact_unless_show_secrets() {
         assert!(!redacted.stdout().contains(&secret), "{format} leaks the secret by default");
         assert!(redacted.stdout().contains("ghp_"), "{format} keeps the redacted prefix");
         let shown = tree.run(&["scan", "-f", format, "--show-secrets"]);
-        assert!(shown.stdout().contains(&secret), "{format} hides the secret despite --show-secrets");
+        assert!(
+            shown.stdout().contains(&secret),
+            "{format} hides the secret despite --show-secrets"
+        );
     }
 }
 
@@ -121,7 +140,10 @@ fn hostile_paths_are_escaped_in_csv_and_github_formats() {
     let github = tree.run(&["scan", "-f", "github"]).stdout();
     let lines: Vec<&str> = github.lines().collect();
     assert_eq!(lines.len(), 1, "{github}");
-    assert!(lines[0].starts_with("::error file==cmd|x%2Cy\\n%3A%3Aerror%3A%3Aforged%25.txt,line=1,"), "{github}");
+    assert!(
+        lines[0].starts_with("::error file==cmd|x%2Cy\\n%3A%3Aerror%3A%3Aforged%25.txt,line=1,"),
+        "{github}"
+    );
 
     let tree = Tree::new();
     tree.file("\u{1b}[2Jclear.txt", format!("t={}\n", fake::github_pat(4)));
@@ -135,9 +157,12 @@ fn hostile_paths_are_escaped_in_csv_and_github_formats() {
 /// so the check can fail.
 #[test]
 fn gitlab_report_is_valid_against_gitlabs_schema() {
-    let schema_path =
-        concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/gitlab/secret-detection-report-format-15.2.5.json");
-    let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let schema_path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/gitlab/secret-detection-report-format-15.2.5.json"
+    );
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
     let mut schemas = boon::Schemas::new();
     let mut compiler = boon::Compiler::new();
     compiler.add_resource("urn:gitlab-secret-detection", schema).unwrap();
@@ -158,7 +183,10 @@ fn gitlab_report_is_valid_against_gitlabs_schema() {
     assert!(schemas.validate(&empty, index).is_ok(), "{empty:#}");
 
     report["vulnerabilities"][0]["location"]["commit"] = serde_json::json!({});
-    assert!(schemas.validate(&report, index).is_err(), "the schema must reject a location without a commit sha");
+    assert!(
+        schemas.validate(&report, index).is_err(),
+        "the schema must reject a location without a commit sha"
+    );
 }
 
 /// A history scan's text report folds locations (5 shown, the rest counted), puts each commit
@@ -175,7 +203,11 @@ fn text_report_of_history_folds_locations_and_summarises_refs() {
     repo.git(&["tag", "v1.1"]);
     repo.git(&["branch", "release"]);
     repo.git(&["branch", "wip"]);
-    let out = crate::util::leakhound().current_dir(&repo.dir).args(["git", "--color", "never"]).output().unwrap();
+    let out = crate::util::leakhound()
+        .current_dir(&repo.dir)
+        .args(["git", "--color", "never"])
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
     assert!(text.contains("refs         on main, 2 other branches and 2 tags"), "{text}");

@@ -31,7 +31,10 @@ fn rules_check_fails_on_a_broken_example_and_a_missing_negative() {
     let run = tree.run(&["rules", "check", file.to_str().unwrap()]);
     assert_eq!(run.code(), 1);
     let out = run.stdout();
-    assert!(out.contains("demo.key: example \"k = demo_0123\" does not match the pattern"), "{out}");
+    assert!(
+        out.contains("demo.key: example \"k = demo_0123\" does not match the pattern"),
+        "{out}"
+    );
     assert!(out.contains("demo.key: needs at least one example and one negative example"), "{out}");
 }
 
@@ -40,7 +43,8 @@ fn rules_list_json_and_show() {
     let tree = Tree::new();
     let run = tree.run(&["rules", "list", "--format", "json"]);
     let rules: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
-    let ids: Vec<&str> = rules.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> =
+        rules.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert!(ids.contains(&"github.pat.classic"));
     let mut sorted = ids.clone();
     sorted.sort_unstable();
@@ -57,7 +61,10 @@ fn rules_list_prints_the_count_on_stderr() {
     let run = Tree::new().run(&["rules", "list"]);
     assert_eq!(run.code(), 0, "{}", run.stderr());
     let stdout = run.stdout();
-    assert!(stdout.lines().all(|l| l.contains('.') && l.split_whitespace().count() >= 4), "{stdout}");
+    assert!(
+        stdout.lines().all(|l| l.contains('.') && l.split_whitespace().count() >= 4),
+        "{stdout}"
+    );
     let count = stdout.lines().count();
     assert!(count > 50, "{stdout}");
     assert_eq!(run.stderr().trim(), format!("{count} rules"));
@@ -70,15 +77,26 @@ fn explain_says_why_a_line_was_or_was_not_reported() {
     let reported = tree.run(&["explain", "app.env:2"]);
     assert_eq!(reported.code(), 1);
     let out = reported.stdout();
-    assert!(out.contains("keyword \"pass\" at line 2 triggers generic.password-assignment"), "{out}");
+    assert!(
+        out.contains("keyword \"pass\" at line 2 triggers generic.password-assignment"),
+        "{out}"
+    );
     assert!(out.contains("generic.password-assignment at line 2: Zt8…[12 chars]"), "{out}");
     assert!(out.contains("-> reported"), "{out}");
     assert!(!out.contains("qLm2vR"), "explain redacts by default: {out}");
     let dropped = tree.run(&["explain", "app.env:3"]);
     assert_eq!(dropped.code(), 0);
-    assert!(dropped.stdout().contains("-> dropped: placeholder or example value"), "{}", dropped.stdout());
+    assert!(
+        dropped.stdout().contains("-> dropped: placeholder or example value"),
+        "{}",
+        dropped.stdout()
+    );
     let nothing = tree.run(&["explain", "app.env:1"]);
-    assert!(nothing.stdout().contains("no keyword of any rule occurs there"), "{}", nothing.stdout());
+    assert!(
+        nothing.stdout().contains("no keyword of any rule occurs there"),
+        "{}",
+        nothing.stdout()
+    );
 }
 
 /// `rules/COVERAGE.md` is regenerated from `rules/coverage/peers.tsv` and `rules/*.yaml`; the
@@ -128,5 +146,10 @@ fn rules_check_proves_provider_table_rows() {
     assert_eq!(run.code(), 1, "{}", run.stdout());
     let out = run.stdout();
     assert!(!out.contains("demo.api-key:"), "{out}");
-    assert!(out.contains("demo.broken: example \"DEMOAPP_TOKEN=4f1c9a7e2b3d\" does not match the pattern"), "{out}");
+    assert!(
+        out.contains(
+            "demo.broken: example \"DEMOAPP_TOKEN=4f1c9a7e2b3d\" does not match the pattern"
+        ),
+        "{out}"
+    );
 }

@@ -51,7 +51,9 @@ impl Sandbox {
             .env_remove("GIT_WORK_TREE")
             .env_remove("NO_COLOR");
         for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("PRE_COMMIT_") || key.to_string_lossy().starts_with("GITHUB_") {
+            if key.to_string_lossy().starts_with("PRE_COMMIT_")
+                || key.to_string_lossy().starts_with("GITHUB_")
+            {
                 cmd.env_remove(key);
             }
         }
@@ -61,7 +63,12 @@ impl Sandbox {
     /// Runs git in `dir`; panics on failure; returns trimmed stdout.
     pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
         let out = Self::command("git", dir).args(args).output().expect("git runs");
-        assert!(out.status.success(), "git {args:?} in {}: {}", dir.display(), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "git {args:?} in {}: {}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 

@@ -245,7 +245,11 @@ fn a_secret_straddling_a_window_boundary_in_a_large_file_is_found_once() {
 fn output_is_identical_across_thread_counts() {
     let tree = Tree::new();
     for i in 0..60u64 {
-        let body = if i % 3 == 0 { format!("t{i}={}\n", fake::github_pat(100 + i)) } else { format!("nothing {i}\n") };
+        let body = if i % 3 == 0 {
+            format!("t{i}={}\n", fake::github_pat(100 + i))
+        } else {
+            format!("nothing {i}\n")
+        };
         tree.file(&format!("d{}/f{i}.txt", i % 7), body);
         tree.file(&format!("shared{}.txt", i % 5), format!("same={}\n", fake::github_pat(7)));
     }
@@ -255,7 +259,11 @@ fn output_is_identical_across_thread_counts() {
     };
     let one = strip(tree.run(&["scan", "-j", "1", "-f", "json"]).json());
     for threads in ["2", "4", "8"] {
-        assert_eq!(strip(tree.run(&["scan", "-j", threads, "-f", "json"]).json()), one, "-j {threads}");
+        assert_eq!(
+            strip(tree.run(&["scan", "-j", threads, "-f", "json"]).json()),
+            one,
+            "-j {threads}"
+        );
     }
 }
 
@@ -281,7 +289,8 @@ fn utf16_files_are_decoded_with_or_without_a_byte_order_mark() {
     let tree = Tree::new();
     let token = fake::github_pat(30);
     let text = format!("[auth]\r\ntoken = {token}\r\n");
-    let le: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+    let le: Vec<u8> =
+        [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
     let be_no_bom: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
     tree.file("windows.ini", le);
     tree.file("java.properties", be_no_bom);

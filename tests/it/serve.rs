@@ -7,8 +7,19 @@ use crate::util::{Tree, fake, leakhound};
 
 /// Runs `leakhound serve ARGS` in `dir` with `requests` on stdin; returns the response lines.
 fn serve(dir: &std::path::Path, args: &[&str], requests: &str) -> Vec<Value> {
-    let output = leakhound().current_dir(dir).arg("serve").args(args).write_stdin(requests).output().unwrap();
-    assert_eq!(output.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    let output = leakhound()
+        .current_dir(dir)
+        .arg("serve")
+        .args(args)
+        .write_stdin(requests)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout)
         .unwrap()
         .lines()
@@ -50,7 +61,8 @@ fn secrets_are_redacted_unless_the_request_asks() {
         json!({"id": 1, "op": "scan_text", "text": text}),
         json!({"id": 2, "op": "scan_text", "text": text, "show_secrets": true}),
     ]);
-    let output = leakhound().current_dir(tree.path()).arg("serve").write_stdin(requests).output().unwrap();
+    let output =
+        leakhound().current_dir(tree.path()).arg("serve").write_stdin(requests).output().unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     let responses: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(responses[0]["findings"][0]["redacted"], json!(true));
@@ -70,7 +82,8 @@ fn bad_lines_get_error_responses_and_the_session_goes_on() {
         json!({"id": 9, "op": "scan_text", "text": "still serving"}),
     );
     let responses = serve(tree.path(), &[], &requests);
-    let kinds: Vec<(Value, Value)> = responses.iter().map(|r| (r["id"].clone(), r["error"]["kind"].clone())).collect();
+    let kinds: Vec<(Value, Value)> =
+        responses.iter().map(|r| (r["id"].clone(), r["error"]["kind"].clone())).collect();
     assert_eq!(
         kinds,
         [
@@ -92,22 +105,31 @@ fn a_request_over_the_size_limit_is_refused_clearly() {
     let small = json!({"id": 2, "op": "scan_text", "text": "b"});
     let responses = serve(tree.path(), &["--max-request-size", "1K"], &lines(&[big, small]));
     assert_eq!(responses[0]["error"]["kind"], json!("too_large"));
-    assert!(responses[0]["error"]["message"].as_str().unwrap().contains("over the limit of 1024 bytes"));
+    assert!(
+        responses[0]["error"]["message"].as_str().unwrap().contains("over the limit of 1024 bytes")
+    );
     assert_eq!((responses[1]["id"].clone(), responses[1]["ok"].clone()), (json!(2), json!(true)));
 }
 
 #[test]
 fn scan_path_runs_the_pipeline_and_names_what_it_could_not_read() {
     let tree = Tree::new();
-    tree.file("conf/app.env", format!("AWS_ACCESS_KEY_ID={}\nGH={}\n", fake::aws_key_id(3), fake::github_pat(3)));
+    tree.file(
+        "conf/app.env",
+        format!("AWS_ACCESS_KEY_ID={}\nGH={}\n", fake::aws_key_id(3), fake::github_pat(3)),
+    );
     let requests = lines(&[
         json!({"id": 1, "op": "scan_path", "paths": ["conf"]}),
         json!({"id": 2, "op": "scan_path", "paths": ["missing"]}),
     ]);
     let responses = serve(tree.path(), &[], &requests);
     assert_eq!(responses[0]["complete"], json!(true));
-    let rules: Vec<&str> =
-        responses[0]["findings"].as_array().unwrap().iter().map(|f| f["rule_id"].as_str().unwrap()).collect();
+    let rules: Vec<&str> = responses[0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
     assert!(rules.contains(&"github.pat.classic"), "{rules:?}");
     assert_eq!(responses[1]["complete"], json!(false));
     assert!(responses[1]["notices"][0].as_str().unwrap().contains("missing"));
@@ -117,8 +139,12 @@ fn scan_path_runs_the_pipeline_and_names_what_it_could_not_read() {
 fn inline_markers_suppress_and_are_counted() {
     let tree = Tree::new();
     let text = format!("t = {}  # leakhound:allow\n", fake::github_pat(4));
-    let responses = serve(tree.path(), &[], &lines(&[json!({"id": 1, "op": "scan_text", "text": text})]));
-    assert_eq!((responses[0]["findings"].clone(), responses[0]["suppressed"].clone()), (json!([]), json!(1)));
+    let responses =
+        serve(tree.path(), &[], &lines(&[json!({"id": 1, "op": "scan_text", "text": text})]));
+    assert_eq!(
+        (responses[0]["findings"].clone(), responses[0]["suppressed"].clone()),
+        (json!([]), json!(1))
+    );
 }
 
 #[test]

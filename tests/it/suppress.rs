@@ -46,7 +46,11 @@ fn inline_markers_suppress_visibly_and_can_be_turned_off() {
     tree.file("e.py", format!("{}\n# leakhound:allow\n", pat_line(5)));
     let run = tree.run(&["scan", ".", "-f", "json"]);
     assert_eq!(run.code(), 1, "{}", run.stderr());
-    assert_eq!(run.hits(), [(PAT.to_string(), "e.py".to_string(), 1)], "a marker on the next line does not count");
+    assert_eq!(
+        run.hits(),
+        [(PAT.to_string(), "e.py".to_string(), 1)],
+        "a marker on the next line does not count"
+    );
     let doc = run.json();
     let kinds = vec!["inline-marker".to_string()];
     let expected: Vec<_> = [("a.py", 1), ("b.js", 1), ("c.yml", 2), ("d.pem.txt", 2)]
@@ -74,7 +78,8 @@ fn a_fully_suppressed_scan_exits_clean_but_jsonl_and_sarif_keep_the_findings() {
         text.stderr()
     );
     let jsonl = tree.run(&["scan", ".", "-f", "jsonl"]);
-    let line: Value = serde_json::from_str(jsonl.stdout().lines().next().expect("one line")).unwrap();
+    let line: Value =
+        serde_json::from_str(jsonl.stdout().lines().next().expect("one line")).unwrap();
     assert_eq!(line["suppressed"]["rule_id"], PAT);
     assert_eq!(line["suppressed"]["suppressions"][0]["kind"], "inline-marker");
     let sarif = tree.run(&["scan", ".", "-f", "sarif"]).json();
@@ -82,7 +87,10 @@ fn a_fully_suppressed_scan_exits_clean_but_jsonl_and_sarif_keep_the_findings() {
     assert_eq!(result["ruleId"], PAT);
     assert_eq!(result["suppressions"][0]["kind"], "inSource");
     assert_eq!(result["suppressions"][0]["status"], "accepted");
-    assert_eq!(result["suppressions"][0]["location"]["physicalLocation"]["artifactLocation"]["uri"], "a.py");
+    assert_eq!(
+        result["suppressions"][0]["location"]["physicalLocation"]["artifactLocation"]["uri"],
+        "a.py"
+    );
 }
 
 #[test]
@@ -92,7 +100,10 @@ fn root_and_nested_configs_allowlist_with_file_and_line() {
         ".leakhound.toml",
         "# root\n[rules]\ndisable = [\"aws.*\"]\n\n[[allow]]\ndescription = \"vendored\"\npaths = [\"vendor/**\"]\n\n[[allow]]\nstopwords = [\"ALLOWME\"]\n",
     );
-    tree.file("svc/.leakhound.toml", "[rules]\nenable = [\"aws.*\"]\n\n[[allow]]\npaths = [\"fixtures/\"]\n");
+    tree.file(
+        "svc/.leakhound.toml",
+        "[rules]\nenable = [\"aws.*\"]\n\n[[allow]]\npaths = [\"fixtures/\"]\n",
+    );
     tree.file("iso/.leakhound.toml", "inherit = false\n");
     tree.file("vendor/lib.py", pat_line(1));
     tree.file("svc/fixtures/x.py", pat_line(2));
@@ -150,17 +161,25 @@ fn an_invalid_config_is_an_error_naming_file_and_line() {
     let run = tree.run(&["scan", ".", "-f", "json"]);
     assert_eq!(run.code(), 2);
     assert_eq!(run.hits().len(), 1, "nothing is suppressed by a config that was not applied");
-    assert!(run.stderr().contains(".leakhound.toml: invalid configuration, not applied"), "{}", run.stderr());
+    assert!(
+        run.stderr().contains(".leakhound.toml: invalid configuration, not applied"),
+        "{}",
+        run.stderr()
+    );
     assert!(run.stderr().contains("line 3: invalid secret regex"), "{}", run.stderr());
 
     let nested = Tree::new();
-    nested.file("sub/.leakhound.toml", "[allowlist]\npaths = [\"**\"]\n[rules]\ndisabel = [\"*\"]\n");
+    nested
+        .file("sub/.leakhound.toml", "[allowlist]\npaths = [\"**\"]\n[rules]\ndisabel = [\"*\"]\n");
     nested.file("sub/a.py", pat_line(2));
     let run = nested.run(&["scan", ".", "-f", "json"]);
     assert_eq!(run.code(), 1, "unknown keys are warnings, and suppress nothing");
     assert_eq!(run.hits().len(), 1);
     let stderr = run.stderr();
-    assert!(stderr.contains("warning: sub/.leakhound.toml: line 1: unknown key `allowlist` ignored"), "{stderr}");
+    assert!(
+        stderr.contains("warning: sub/.leakhound.toml: line 1: unknown key `allowlist` ignored"),
+        "{stderr}"
+    );
     assert!(stderr.contains("line 4: unknown key `rules.disabel` ignored"), "{stderr}");
 }
 
@@ -171,9 +190,14 @@ fn explicit_config_env_and_no_repo_config() {
     tree.file("ci.toml", "[[allow]]\npaths = [\"b.py\"]\n");
     tree.file("a.py", pat_line(1));
     tree.file("b.py", pat_line(2));
-    let paths = |run: crate::util::Run| run.hits().into_iter().map(|(_, p, _)| p).collect::<Vec<_>>();
+    let paths =
+        |run: crate::util::Run| run.hits().into_iter().map(|(_, p, _)| p).collect::<Vec<_>>();
     assert_eq!(paths(tree.run(&["scan", ".", "-f", "json"])), ["b.py"]);
-    assert_eq!(paths(tree.run(&["scan", ".", "-f", "json", "-c", "ci.toml"])), ["a.py"], "-c replaces the root file");
+    assert_eq!(
+        paths(tree.run(&["scan", ".", "-f", "json", "-c", "ci.toml"])),
+        ["a.py"],
+        "-c replaces the root file"
+    );
     let env = leakhound()
         .current_dir(tree.path())
         .env("LEAKHOUND_CONFIG", "ci.toml")
@@ -206,7 +230,11 @@ fn config_rule_files_add_rules_and_builtin_off_only_suppresses_from_a_repo_confi
 
     tree.file("only.toml", "[rules]\nfiles = [\"ci/rules.yaml\"]\nbuiltin = false\n");
     let explicit = tree.run(&["scan", "a.txt", "-f", "json", "-c", "only.toml"]).json();
-    assert_eq!(explicit["suppressed"].as_array().unwrap().len(), 0, "with -c the built-ins are not loaded at all");
+    assert_eq!(
+        explicit["suppressed"].as_array().unwrap().len(),
+        0,
+        "with -c the built-ins are not loaded at all"
+    );
     assert_eq!(explicit["findings"][0]["rule_id"], "acme.token");
 }
 
@@ -214,7 +242,10 @@ fn config_rule_files_add_rules_and_builtin_off_only_suppresses_from_a_repo_confi
 fn config_explain_names_every_source() {
     let tree = Tree::new();
     tree.file(".leakhound.toml", "[rules]\ndisable = [\"generic.*\"]\n");
-    tree.file("svc/.leakhound.toml", "\n[[allow]]\ndescription = \"fixtures\"\npaths = [\"fixtures/**\"]\n");
+    tree.file(
+        "svc/.leakhound.toml",
+        "\n[[allow]]\ndescription = \"fixtures\"\npaths = [\"fixtures/**\"]\n",
+    );
     let run = tree.run(&["config", "explain", "svc/fixtures/a.py"]);
     assert_eq!(run.code(), 0, "{}", run.stderr());
     let out = run.stdout();
@@ -243,8 +274,12 @@ fn a_baseline_survives_line_moves_and_prune_removes_stale_entries() {
     tree.file("c.py", pat_line(3));
     let run = tree.run(&["scan", ".", "-f", "json", "--baseline-path", ".leakhound-baseline"]);
     assert_eq!(run.hits(), [(PAT.to_string(), "c.py".to_string(), 1)]);
-    let kinds: Vec<_> = suppressed(&run.json()).into_iter().map(|(_, p, l, k)| (p, l, k[0].clone())).collect();
-    assert_eq!(kinds, [("a.py".into(), 4, "baseline".into()), ("b.py".into(), 1, "baseline".into())]);
+    let kinds: Vec<_> =
+        suppressed(&run.json()).into_iter().map(|(_, p, l, k)| (p, l, k[0].clone())).collect();
+    assert_eq!(
+        kinds,
+        [("a.py".into(), 4, "baseline".into()), ("b.py".into(), 1, "baseline".into())]
+    );
 
     std::fs::remove_file(tree.path().join("b.py")).unwrap();
     let dry = tree.run(&["baseline", "prune", "--dry-run", "."]);
@@ -317,10 +352,18 @@ fn a_history_baseline_is_pruned_as_history() {
 fn scoped_baseline_entries_only_cover_their_path() {
     let tree = Tree::new();
     tree.file("a.py", pat_line(1));
-    assert_eq!(tree.run(&["baseline", "create", "--scope-paths", "--baseline-path", "base.txt", "."]).code(), 0);
+    assert_eq!(
+        tree.run(&["baseline", "create", "--scope-paths", "--baseline-path", "base.txt", "."])
+            .code(),
+        0
+    );
     tree.file("copy.py", pat_line(1));
     let run = tree.run(&["scan", ".", "-f", "json", "--baseline-path", "base.txt"]);
-    assert_eq!(run.hits(), [(PAT.to_string(), "copy.py".to_string(), 1)], "same secret in another file is reported");
+    assert_eq!(
+        run.hits(),
+        [(PAT.to_string(), "copy.py".to_string(), 1)],
+        "same secret in another file is reported"
+    );
 }
 
 #[test]
@@ -386,7 +429,10 @@ fn a_range_scan_reads_config_and_baseline_from_the_base_revision() {
     let (code, doc, stderr) = repo.scan(&["--range", &format!("{head}..{next}")]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(suppressed(&doc)[0].1, "app/other.py");
-    assert_eq!(doc["suppressed"][0]["suppressions"][0]["file"], ".leakhound.toml@".to_string() + &head);
+    assert_eq!(
+        doc["suppressed"][0]["suppressions"][0]["file"],
+        ".leakhound.toml@".to_string() + &head
+    );
     let (code, _, _) = repo.scan(&["--range", &format!("{head}..{next}"), "--no-repo-config"]);
     assert_eq!(code, 1);
 
@@ -398,7 +444,8 @@ fn a_range_scan_reads_config_and_baseline_from_the_base_revision() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     repo.write("app/third.py", &format!("{}\n{}", pat_line(3), pat_line(1)));
     let last = repo.commit("the baseline arrives with a new secret");
-    let (code, doc, stderr) = repo.scan(&["--since", &next, "--baseline-path", "base.txt", "--no-repo-config"]);
+    let (code, doc, stderr) =
+        repo.scan(&["--since", &next, "--baseline-path", "base.txt", "--no-repo-config"]);
     assert_eq!(code, 1, "the baseline is not in the base revision: {stderr}");
     assert!(stderr.contains("not in the base revision"), "{stderr}");
     assert_eq!(doc["findings"].as_array().unwrap().len(), 2);
@@ -416,7 +463,8 @@ fn staged_scans_honour_markers_and_the_work_tree_config() {
     repo.git(&["add", "-A"]);
     let (code, doc, stderr) = repo.scan(&["--staged"]);
     assert_eq!(code, 0, "{stderr}");
-    let kinds: Vec<String> = suppressed(&doc).into_iter().map(|(_, _, _, k)| k[0].clone()).collect();
+    let kinds: Vec<String> =
+        suppressed(&doc).into_iter().map(|(_, _, _, k)| k[0].clone()).collect();
     assert_eq!(kinds, ["config", "inline-marker"]);
 }
 
@@ -429,7 +477,10 @@ fn progress_is_drawn_only_when_asked_and_erased_at_the_end() {
     assert!(err.contains("\r\x1b[2Kleakhound: "), "{err:?}");
     assert!(err.contains(" files, "), "{err:?}");
     let summary_at = err.find("finding;").unwrap();
-    assert!(err[..summary_at].ends_with("\r\x1b[2Kleakhound: 1 "), "the line is erased before the summary: {err:?}");
+    assert!(
+        err[..summary_at].ends_with("\r\x1b[2Kleakhound: 1 "),
+        "the line is erased before the summary: {err:?}"
+    );
     assert!(!err.contains(&fake::github_pat(1)[8..]), "no secret in progress output");
     assert!(!tree.run(&["scan", ".", "--progress", "always", "-q"]).stderr().contains('\r'));
     assert!(!tree.run(&["scan", "."]).stderr().contains('\r'), "stderr is not a terminal in tests");
@@ -444,22 +495,33 @@ fn explain_gives_the_marker_config_and_baseline_verdicts() {
     let marker = tree.run(&["explain", "a.py:1"]);
     assert_eq!(marker.code(), 0, "suppressed is not reported: {}", marker.stdout());
     assert!(
-        marker.stdout().contains("-> suppressed by inline-marker: inline marker `gitleaks:allow` (a.py:1)"),
+        marker
+            .stdout()
+            .contains("-> suppressed by inline-marker: inline marker `gitleaks:allow` (a.py:1)"),
         "{}",
         marker.stdout()
     );
     let plain = tree.run(&["explain", "a.py:2"]);
     assert_eq!(plain.code(), 1);
     assert!(
-        plain.stdout().contains("-> reported: no inline marker, configuration or baseline accepts it"),
+        plain
+            .stdout()
+            .contains("-> reported: no inline marker, configuration or baseline accepts it"),
         "{}",
         plain.stdout()
     );
     let config = tree.run(&["explain", "fixtures/b.py"]).stdout();
-    assert!(config.contains("-> suppressed by config: path matches \"fixtures/**\" (.leakhound.toml:1)"), "{config}");
+    assert!(
+        config
+            .contains("-> suppressed by config: path matches \"fixtures/**\" (.leakhound.toml:1)"),
+        "{config}"
+    );
     assert_eq!(tree.run(&["baseline", "create", "--no-inline-allow", "."]).code(), 0);
     let base = tree.run(&["explain", "a.py:2", "--baseline-path", ".leakhound-baseline"]).stdout();
-    assert!(base.contains("-> suppressed by baseline: baseline entry github.pat.classic "), "{base}");
+    assert!(
+        base.contains("-> suppressed by baseline: baseline entry github.pat.classic "),
+        "{base}"
+    );
     assert!(!base.contains(&fake::github_pat(2)), "redacted");
 }
 
@@ -468,7 +530,8 @@ fn git_scans_draw_progress_in_blobs() {
     let mut repo = Repo::new();
     repo.write("a.py", &pat_line(1));
     repo.commit("one");
-    let out = leakhound().current_dir(&repo.dir).args(["git", "--progress", "always"]).output().unwrap();
+    let out =
+        leakhound().current_dir(&repo.dir).args(["git", "--progress", "always"]).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("\r\x1b[2Kleakhound: ") && err.contains(" blobs, "), "{err:?}");
     assert!(!err.contains(&fake::github_pat(1)[8..]), "no secret in progress output");

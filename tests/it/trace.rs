@@ -10,8 +10,13 @@ use crate::util::{fake, leakhound};
 
 /// Runs `leakhound trace` in `repo` with `secret` on stdin; returns (exit code, stdout).
 fn trace(repo: &Repo, secret: &str, args: &[&str]) -> (i32, String) {
-    let out =
-        leakhound().current_dir(&repo.dir).arg("trace").args(args).write_stdin(format!("{secret}\n")).output().unwrap();
+    let out = leakhound()
+        .current_dir(&repo.dir)
+        .arg("trace")
+        .args(args)
+        .write_stdin(format!("{secret}\n"))
+        .output()
+        .unwrap();
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
@@ -72,7 +77,10 @@ fn the_timeline_names_the_first_commit_every_copy_and_what_each_ref_did() {
     assert_eq!(t["unreachable_only"], false);
     let state = |name: &str| {
         let refs = t["refs"].as_array().unwrap();
-        let r = refs.iter().find(|r| r["name"] == name).unwrap_or_else(|| panic!("{name} missing: {t:#}"));
+        let r = refs
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("{name} missing: {t:#}"));
         (r["at_tip"].as_bool().unwrap(), r["removed_by"]["id"].as_str().map(String::from))
     };
     assert_eq!(state("refs/heads/main"), (false, Some(removed)));

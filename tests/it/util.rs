@@ -29,7 +29,8 @@ impl Tree {
 
     /// Runs `leakhound ARGS` with the tree as working directory.
     pub(crate) fn run(&self, args: &[&str]) -> Run {
-        let output = leakhound().current_dir(self.path()).args(args).output().expect("run leakhound");
+        let output =
+            leakhound().current_dir(self.path()).args(args).output().expect("run leakhound");
         Run(output)
     }
 }
@@ -64,8 +65,9 @@ impl Run {
 
     /// stdout parsed as one JSON document.
     pub(crate) fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.0.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout(), self.stderr()))
+        serde_json::from_slice(&self.0.stdout).unwrap_or_else(|e| {
+            panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout(), self.stderr())
+        })
     }
 
     /// `(rule_id, path, line)` of every location in a JSON report, sorted.
@@ -106,14 +108,18 @@ pub(crate) mod fake {
     /// A GitHub classic PAT with a valid CRC32 checksum.
     pub(crate) fn github_pat(seed: u64) -> String {
         let random = alnum(seed, 30);
-        let checksum = leakhound::matcher::checks::base62(u64::from(crc32fast::hash(random.as_bytes())), 6);
+        let checksum =
+            leakhound::matcher::checks::base62(u64::from(crc32fast::hash(random.as_bytes())), 6);
         format!("ghp_{random}{checksum}")
     }
 
     /// An AWS access key id.
     pub(crate) fn aws_key_id(seed: u64) -> String {
-        let upper: String =
-            alnum(seed, 400).chars().filter(|c| c.is_ascii_uppercase() || ('2'..='7').contains(c)).take(16).collect();
+        let upper: String = alnum(seed, 400)
+            .chars()
+            .filter(|c| c.is_ascii_uppercase() || ('2'..='7').contains(c))
+            .take(16)
+            .collect();
         format!("AKIA{upper}")
     }
 }

@@ -21,7 +21,9 @@ use leakhound::content::Reader;
 use leakhound::finding::{Collector, Finding};
 use leakhound::matcher::Matcher;
 use leakhound::rules::{RuleSet, RuleSource};
-use leakhound::validate::{Catalog, UnknownReason, ValidationConfig, ValidationStatus, validate_findings_with};
+use leakhound::validate::{
+    Catalog, UnknownReason, ValidationConfig, ValidationStatus, validate_findings_with,
+};
 
 use crate::util::{Tree, fake, leakhound};
 
@@ -67,7 +69,8 @@ impl Received {
         for (k, v) in &self.headers {
             let _ = writeln!(all, "{k}: {v}");
             if let Some(b64) = v.strip_prefix("Basic ") {
-                let decoded = base64::engine::general_purpose::STANDARD.decode(b64).unwrap_or_default();
+                let decoded =
+                    base64::engine::general_purpose::STANDARD.decode(b64).unwrap_or_default();
                 all.push_str(&String::from_utf8_lossy(&decoded));
                 all.push('\n');
             }
@@ -93,7 +96,9 @@ impl FakeProvider {
     }
 
     /// Answers with `respond(request number, request)`; `None` holds the connection unanswered.
-    fn with(respond: impl Fn(usize, &Received) -> Option<Reply> + Send + Sync + 'static) -> FakeProvider {
+    fn with(
+        respond: impl Fn(usize, &Received) -> Option<Reply> + Send + Sync + 'static,
+    ) -> FakeProvider {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         let addr = listener.local_addr().unwrap();
         let received = Arc::new(Mutex::new(Vec::new()));
@@ -146,8 +151,11 @@ fn serve(stream: TcpStream, n: usize, respond: &Responder, received: &Mutex<Vec<
         std::thread::sleep(Duration::from_secs(3)); // never answer (timeout tests)
         return;
     };
-    let mut out =
-        format!("HTTP/1.1 {} Fake\r\nContent-Length: {}\r\nConnection: close\r\n", reply.status, reply.body.len());
+    let mut out = format!(
+        "HTTP/1.1 {} Fake\r\nContent-Length: {}\r\nConnection: close\r\n",
+        reply.status,
+        reply.body.len()
+    );
     for (k, v) in &reply.headers {
         let _ = write!(out, "{k}: {v}\r\n");
     }
@@ -272,15 +280,26 @@ fn every_validator_reads_every_documented_answer_from_a_local_provider() {
             let server = FakeProvider::replying(vec![Reply::new(example.status, &example.body)]);
             let config = config_for(&server, &validator.host, 0);
             let got = validate_one(rules, &catalog, &findings, rule_id, &config);
-            assert_eq!(got.status, example.outcome, "{id}: answer {} {}", example.status, example.body);
+            assert_eq!(
+                got.status, example.outcome,
+                "{id}: answer {} {}",
+                example.status, example.body
+            );
             assert!(got.checked_at.is_some(), "{id}");
             let sent = server.received();
             assert_eq!(sent.len(), 1, "{id}: one request per credential");
             assert_eq!(sent[0].method, validator.spec.request.method.as_str(), "{id}");
             if let Some(path) = &url_path {
-                assert!(sent[0].path.starts_with(path.as_str()), "{id}: {} vs {path}", sent[0].path);
+                assert!(
+                    sent[0].path.starts_with(path.as_str()),
+                    "{id}: {} vs {path}",
+                    sent[0].path
+                );
             }
-            assert!(sent[0].everything().contains(&must_carry), "{id}: the request does not carry the credential");
+            assert!(
+                sent[0].everything().contains(&must_carry),
+                "{id}: the request does not carry the credential"
+            );
         }
     }
 }
@@ -293,23 +312,42 @@ fn every_validator_retries_rate_limits_and_server_errors_then_gives_up() {
         let id = &validator.spec.id;
         let rule_id = &validator.spec.rules[0];
         let findings = findings_in(rules, "example.env", &example_text(rules, validator));
-        let valid = validator.spec.examples.iter().find(|e| e.outcome == ValidationStatus::Valid).unwrap();
+        let valid =
+            validator.spec.examples.iter().find(|e| e.outcome == ValidationStatus::Valid).unwrap();
         // 429 with Retry-After, then the valid answer: the retry succeeds.
         let server = FakeProvider::replying(vec![
             Reply::new(429, "slow down").header("Retry-After", "0"),
             Reply::new(valid.status, &valid.body),
         ]);
-        let got = validate_one(rules, &catalog, &findings, rule_id, &config_for(&server, &validator.host, 2));
+        let got = validate_one(
+            rules,
+            &catalog,
+            &findings,
+            rule_id,
+            &config_for(&server, &validator.host, 2),
+        );
         assert_eq!(got.status, ValidationStatus::Valid, "{id}");
         assert_eq!(server.received().len(), 2, "{id}");
         // Always 429: bounded retries, then unknown (rate limited).
         let server = FakeProvider::replying(vec![Reply::new(429, "").header("Retry-After", "0")]);
-        let got = validate_one(rules, &catalog, &findings, rule_id, &config_for(&server, &validator.host, 2));
+        let got = validate_one(
+            rules,
+            &catalog,
+            &findings,
+            rule_id,
+            &config_for(&server, &validator.host, 2),
+        );
         assert_eq!(got.reason, Some(UnknownReason::RateLimited), "{id}");
         assert_eq!(server.received().len(), 3, "{id}: first try + 2 retries");
         // Always 5xx: unknown (server error).
         let server = FakeProvider::replying(vec![Reply::new(503, "unavailable")]);
-        let got = validate_one(rules, &catalog, &findings, rule_id, &config_for(&server, &validator.host, 1));
+        let got = validate_one(
+            rules,
+            &catalog,
+            &findings,
+            rule_id,
+            &config_for(&server, &validator.host, 1),
+        );
         assert_eq!(got.reason, Some(UnknownReason::ServerError), "{id}");
         assert_eq!(server.received().len(), 2, "{id}");
     }
@@ -322,7 +360,13 @@ fn a_retry_after_beyond_the_cap_ends_the_check_without_waiting() {
     let findings = findings_in(rules, "a.env", &format!("GH={}\n", fake::github_pat(40)));
     let server = FakeProvider::replying(vec![Reply::new(429, "").header("Retry-After", "3600")]);
     let started = std::time::Instant::now();
-    let got = validate_one(rules, &catalog, &findings, "github.pat.classic", &config_for(&server, "api.github.com", 2));
+    let got = validate_one(
+        rules,
+        &catalog,
+        &findings,
+        "github.pat.classic",
+        &config_for(&server, "api.github.com", 2),
+    );
     assert_eq!(got.reason, Some(UnknownReason::RateLimited));
     assert_eq!(server.received().len(), 1);
     assert!(started.elapsed() < Duration::from_secs(5));
@@ -351,9 +395,11 @@ validators:
 #[test]
 fn a_provider_host_on_a_private_address_is_refused_before_connecting() {
     let rules = &*RULES;
-    let catalog =
-        Catalog::compile(&[RuleSource { origin: "test.yaml".into(), text: LOCALHOST_VALIDATOR.into() }], rules)
-            .unwrap();
+    let catalog = Catalog::compile(
+        &[RuleSource { origin: "test.yaml".into(), text: LOCALHOST_VALIDATOR.into() }],
+        rules,
+    )
+    .unwrap();
     let findings = findings_in(rules, "a.env", &format!("GH={}\n", fake::github_pat(41)));
     let config = ValidationConfig { retries: 0, ..ValidationConfig::default() };
     let got = validate_one(rules, &catalog, &findings, "github.pat.classic", &config);
@@ -368,8 +414,9 @@ fn a_provider_host_on_a_private_address_is_refused_before_connecting() {
 #[test]
 fn a_redirect_is_not_followed_to_another_host() {
     let elsewhere = FakeProvider::replying(vec![Reply::new(200, "{}")]);
-    let provider =
-        FakeProvider::replying(vec![Reply::new(302, "").header("Location", &format!("{}/steal", elsewhere.url()))]);
+    let provider = FakeProvider::replying(vec![
+        Reply::new(302, "").header("Location", &format!("{}/steal", elsewhere.url())),
+    ]);
     let tree = Tree::new();
     tree.file("a.env", format!("GH={}\n", fake::github_pat(42)));
     let run = tree.run(&[
@@ -431,7 +478,9 @@ fn hosts_named_in_scanned_content_are_never_contacted() {
         .map(|f| {
             (
                 f["rule_id"].as_str().unwrap(),
-                f["validation"]["reason"].as_str().unwrap_or(f["validation"]["status"].as_str().unwrap()),
+                f["validation"]["reason"]
+                    .as_str()
+                    .unwrap_or(f["validation"]["status"].as_str().unwrap()),
             )
         })
         .collect();
@@ -442,7 +491,12 @@ fn hosts_named_in_scanned_content_are_never_contacted() {
 #[test]
 fn endpoint_overrides_must_be_https_or_loopback() {
     let tree = Tree::new();
-    let run = tree.run(&["scan", "--validate", "--validation-endpoint", "api.github.com=http://10.0.0.1"]);
+    let run = tree.run(&[
+        "scan",
+        "--validate",
+        "--validation-endpoint",
+        "api.github.com=http://10.0.0.1",
+    ]);
     assert_eq!(run.code(), 2);
     assert!(run.stderr().contains("only to loopback"), "{}", run.stderr());
 }
@@ -477,7 +531,11 @@ fn statuses_appear_in_text_json_and_sarif() {
     assert_eq!(findings[0]["validation"]["status"], "valid");
     assert!(findings[0]["validation"]["checked_at"].as_str().unwrap().ends_with('Z'));
     assert_eq!(findings[1]["validation"]["status"], "invalid");
-    assert!(json.stderr().contains("validation: 2 finding(s), 2 check(s): 1 valid, 1 invalid"), "{}", json.stderr());
+    assert!(
+        json.stderr().contains("validation: 2 finding(s), 2 check(s): 1 valid, 1 invalid"),
+        "{}",
+        json.stderr()
+    );
 
     let sarif = tree.run(&[&args[..], &["-f", "sarif"]].concat());
     let doc: serde_json::Value = serde_json::from_str(&sarif.stdout()).unwrap();
@@ -524,7 +582,13 @@ fn without_validate_nothing_is_sent_and_there_is_no_validation_field() {
     let server = github_accepting("none");
     let tree = Tree::new();
     tree.file("a.env", format!("GH={}\n", fake::github_pat(54)));
-    let run = tree.run(&["scan", "-f", "json", "--validation-endpoint", &server.endpoint_for("api.github.com")]);
+    let run = tree.run(&[
+        "scan",
+        "-f",
+        "json",
+        "--validation-endpoint",
+        &server.endpoint_for("api.github.com"),
+    ]);
     assert!(run.json()["findings"][0].get("validation").is_none());
     assert!(server.received().is_empty());
 }
@@ -688,7 +752,8 @@ fn the_ledger_reports_and_stderr_never_contain_the_secret() {
     }
     let text = std::fs::read_to_string(&ledger).unwrap();
     assert!(!text.contains(&token), "the ledger contains the secret");
-    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> =
+        text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 4, "one line per run (appended)");
     assert_eq!(lines[0]["rule"], "github.pat.classic");
     assert_eq!(lines[0]["host"], server.addr.to_string());
@@ -768,7 +833,8 @@ fn validate_pairs_parts_given_on_stdin() {
         fake::alnum(83, 20),
         fake::alnum(84, 19)
     );
-    let run = validate_stdin("aws.secret-access-key", &stdin, &server.endpoint_for("sts.amazonaws.com"));
+    let run =
+        validate_stdin("aws.secret-access-key", &stdin, &server.endpoint_for("sts.amazonaws.com"));
     assert_eq!((run.code(), run.stdout().trim()), (1, "invalid"), "{}", run.stderr());
     assert_eq!(server.received().len(), 1);
 }
@@ -799,7 +865,10 @@ fn expired_jwts_are_marked_offline_with_their_claims() {
 fn unparseable_key_blocks_get_low_confidence() {
     let body: String = (0..6).map(|i| fake::alnum(90 + i, 64) + "\n").collect();
     let tree = Tree::new();
-    tree.file("key.pem", format!("-----BEGIN RSA PRIVATE KEY-----\n{body}-----END RSA PRIVATE KEY-----\n"));
+    tree.file(
+        "key.pem",
+        format!("-----BEGIN RSA PRIVATE KEY-----\n{body}-----END RSA PRIVATE KEY-----\n"),
+    );
     let run = tree.run(&["scan", "-f", "json"]);
     let finding = &run.json()["findings"][0];
     assert_eq!(finding["rule_id"], "privatekey.rsa", "{}", run.stdout());

@@ -99,8 +99,9 @@ impl ScanBudget {
 
     /// Spends `bytes` (never below zero).
     fn spend(&self, bytes: u64) {
-        let _ =
-            self.remaining.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| Some(left.saturating_sub(bytes)));
+        let _ = self.remaining.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+            Some(left.saturating_sub(bytes))
+        });
     }
 }
 
@@ -219,7 +220,13 @@ pub enum Event<'a> {
 ///
 /// Returns `false`, sending nothing, when `bytes` are not an archive (the caller scans them as
 /// they are). `name` is the item's display path, the prefix of every member path.
-pub fn expand(name: &str, bytes: &[u8], limits: &Limits, budget: &ScanBudget, sink: &mut dyn FnMut(Event<'_>)) -> bool {
+pub fn expand(
+    name: &str,
+    bytes: &[u8],
+    limits: &Limits,
+    budget: &ScanBudget,
+    sink: &mut dyn FnMut(Event<'_>),
+) -> bool {
     let Some(format) = sniff(bytes) else { return false };
     let mut expander = Expander { limits, budget, sink, used: 0, entries: 0, stopped: false };
     expander.archive(name, format, bytes, 1);
@@ -245,14 +252,18 @@ impl Expander<'_> {
         match format {
             Format::Zip => zipfile::walk(self, path, bytes, depth),
             Format::Tar => tarball::walk(self, path, bytes, depth),
-            Format::Gzip | Format::Bzip2 | Format::Xz | Format::Zstd => stream::walk(self, path, format, bytes, depth),
+            Format::Gzip | Format::Bzip2 | Format::Xz | Format::Zstd => {
+                stream::walk(self, path, format, bytes, depth)
+            }
         }
     }
 
     /// A member of an archive at level `depth`: opened if it is an archive itself, else scanned.
     fn member(&mut self, path: &str, bytes: &[u8], depth: u32) {
         match sniff(bytes) {
-            Some(_) if depth >= self.limits.max_depth => self.problem(path, Problem::DepthLimit(self.limits.max_depth)),
+            Some(_) if depth >= self.limits.max_depth => {
+                self.problem(path, Problem::DepthLimit(self.limits.max_depth))
+            }
             Some(format) => self.archive(path, format, bytes, depth + 1),
             None => (self.sink)(Event::Entry(Entry { path, bytes })),
         }
@@ -277,7 +288,9 @@ impl Expander<'_> {
         };
         self.used += bytes.len() as u64;
         self.budget.spend(bytes.len() as u64);
-        if problem.as_ref().is_some_and(|p| !matches!(p, Problem::RatioLimit(_))) && sniff(&bytes).is_some() {
+        if problem.as_ref().is_some_and(|p| !matches!(p, Problem::RatioLimit(_)))
+            && sniff(&bytes).is_some()
+        {
             // A cut-short nested archive: reading it would only report its truncation again.
             self.problem(path, problem.take().unwrap_or(Problem::Truncated));
             return;

@@ -8,7 +8,9 @@ use std::io::{self, Read};
 use ruzstd::decoding::errors::FrameDecoderError;
 use ruzstd::decoding::{FrameDecoder, StreamingDecoder};
 
-use super::{Expander, Format, Problem, RatioFlag, RatioMeter, SNIFF_LEN, XZ_MEMORY_KIB, sniff, tarball};
+use super::{
+    Expander, Format, Problem, RatioFlag, RatioMeter, SNIFF_LEN, XZ_MEMORY_KIB, sniff, tarball,
+};
 
 /// Decodes the compressed `bytes` (at nesting level `depth`).
 pub(super) fn walk(x: &mut Expander<'_>, path: &str, format: Format, bytes: &[u8], depth: u32) {
@@ -21,7 +23,11 @@ pub(super) fn walk(x: &mut Expander<'_>, path: &str, format: Format, bytes: &[u8
     let mut head = Vec::with_capacity(SNIFF_LEN);
     if let Err(e) = (&mut meter).take(SNIFF_LEN as u64).read_to_end(&mut head) {
         // Too short or broken to sniff: scan what came out, then say why it stopped.
-        let problem = if flag.tripped() { Problem::RatioLimit(x.limits.max_ratio) } else { super::io_problem(&e) };
+        let problem = if flag.tripped() {
+            Problem::RatioLimit(x.limits.max_ratio)
+        } else {
+            super::io_problem(&e)
+        };
         let inner = inner_path(path);
         x.member(&inner, &head, depth);
         return x.problem(&inner, problem);
@@ -41,7 +47,9 @@ fn decoder<'a>(format: Format, bytes: &'a [u8]) -> Result<Box<dyn Read + 'a>, Pr
         Format::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(bytes)),
         Format::Xz => Box::new(lzma_rust2::XzReader::new_mem_limit(bytes, true, XZ_MEMORY_KIB)),
         Format::Zstd => Box::new(ZstdFrames { rest: bytes, frame: None }),
-        Format::Zip | Format::Tar => return Err(Problem::Unsupported(format!("{} is not a stream", format.as_str()))),
+        Format::Zip | Format::Tar => {
+            return Err(Problem::Unsupported(format!("{} is not a stream", format.as_str())));
+        }
     })
 }
 
@@ -52,11 +60,15 @@ fn inner_path(path: &str) -> String {
         return format!("{path}!(decompressed)");
     }
     let lower = base.to_ascii_lowercase();
-    let suffixes = [(".tgz", ".tar"), (".gz", ""), (".bz2", ""), (".xz", ""), (".zst", ""), (".zstd", "")];
+    let suffixes =
+        [(".tgz", ".tar"), (".gz", ""), (".bz2", ""), (".xz", ""), (".zst", ""), (".zstd", "")];
     let inner = suffixes
         .iter()
         .find(|(suffix, _)| lower.ends_with(suffix) && lower.len() > suffix.len())
-        .map_or_else(|| base.to_string(), |(suffix, add)| format!("{}{add}", &base[..base.len() - suffix.len()]));
+        .map_or_else(
+            || base.to_string(),
+            |(suffix, add)| format!("{}{add}", &base[..base.len() - suffix.len()]),
+        );
     format!("{path}!{inner}")
 }
 

@@ -17,7 +17,13 @@ pub(super) fn walk(x: &mut Expander<'_>, path: &str, bytes: &[u8], depth: u32) {
 }
 
 /// Reads every member of the tar in `reader`; `ratio` tells whether a decoder below it stopped.
-pub(super) fn walk_reader(x: &mut Expander<'_>, path: &str, reader: impl Read, ratio: &RatioFlag, depth: u32) {
+pub(super) fn walk_reader(
+    x: &mut Expander<'_>,
+    path: &str,
+    reader: impl Read,
+    ratio: &RatioFlag,
+    depth: u32,
+) {
     let mut archive = tar::Archive::new(reader);
     let entries = match archive.entries() {
         Ok(entries) => entries,
@@ -29,7 +35,9 @@ pub(super) fn walk_reader(x: &mut Expander<'_>, path: &str, reader: impl Read, r
         }
         let mut entry = match entry {
             Ok(entry) => entry,
-            Err(_) if ratio.tripped() => return x.problem(path, Problem::RatioLimit(x.limits.max_ratio)),
+            Err(_) if ratio.tripped() => {
+                return x.problem(path, Problem::RatioLimit(x.limits.max_ratio));
+            }
             // After a bad header the stream position is unknown: nothing after it can be trusted.
             Err(e) => return x.problem(path, io_problem(&e)),
         };

@@ -41,7 +41,8 @@ fn expand_default(name: &str, bytes: &[u8]) -> Seen {
 }
 
 fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for (name, bytes) in members {
         writer.start_file(*name, options).unwrap();
@@ -51,7 +52,8 @@ fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
 }
 
 fn stored_zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for (name, bytes) in members {
         writer.start_file(*name, options).unwrap();
@@ -85,7 +87,8 @@ fn bzip2(bytes: &[u8]) -> Vec<u8> {
 }
 
 fn xz(bytes: &[u8]) -> Vec<u8> {
-    let mut writer = lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(1)).unwrap();
+    let mut writer =
+        lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(1)).unwrap();
     writer.write_all(bytes).unwrap();
     writer.finish().unwrap()
 }
@@ -144,16 +147,28 @@ fn formats_are_recognised_by_content_whatever_the_name() {
     let seen = expand_default("release.bin", &gzip(&tar_of(&[("k.pem", SECRET_LINE)])));
     assert_eq!(seen.paths(), ["release.bin!k.pem"]);
     let mut none = false;
-    assert!(!expand("notes.zip", b"just text", &Limits::default(), &ScanBudget::default(), &mut |_| none = true));
+    assert!(!expand(
+        "notes.zip",
+        b"just text",
+        &Limits::default(),
+        &ScanBudget::default(),
+        &mut |_| none = true
+    ));
     assert!(!none);
 }
 
 #[test]
 fn concatenated_gzip_members_and_zstd_frames_are_all_read() {
     let gz = [gzip(b"first\n"), gzip(SECRET_LINE)].concat();
-    assert_eq!(expand_default("x.gz", &gz).entries[0].1, [b"first\n".as_slice(), SECRET_LINE].concat());
+    assert_eq!(
+        expand_default("x.gz", &gz).entries[0].1,
+        [b"first\n".as_slice(), SECRET_LINE].concat()
+    );
     let zst = [zstd(b"first\n"), zstd(SECRET_LINE)].concat();
-    assert_eq!(expand_default("x.zst", &zst).entries[0].1, [b"first\n".as_slice(), SECRET_LINE].concat());
+    assert_eq!(
+        expand_default("x.zst", &zst).entries[0].1,
+        [b"first\n".as_slice(), SECRET_LINE].concat()
+    );
 }
 
 #[test]
@@ -174,7 +189,8 @@ fn nested_archives_are_opened_and_named_level_by_level() {
 
 #[test]
 fn an_office_document_yields_its_xml_parts() {
-    let body = b"<w:document><w:t>token: ghp_fakeFAKEfake0123456789abcdefABCDEF0</w:t></w:document>";
+    let body =
+        b"<w:document><w:t>token: ghp_fakeFAKEfake0123456789abcdefABCDEF0</w:t></w:document>";
     let docx = zip_of(&[("[Content_Types].xml", b"<Types/>"), ("word/document.xml", body)]);
     let seen = expand_default("report.docx", &docx);
     assert!(seen.paths().contains(&"report.docx!word/document.xml"));
@@ -190,7 +206,11 @@ fn a_flat_zip_bomb_stops_at_the_ratio_bound() {
     let seen = expand_default("bomb.zip", &bomb);
     assert_eq!(seen.problems[0].path, "bomb.zip!zeros.bin");
     assert_eq!(seen.problems[0].problem, Problem::RatioLimit(Limits::default().max_ratio));
-    assert!(seen.entries.iter().all(|(_, b)| b.len() as u64 <= RATIO_FLOOR.max(bomb.len() as u64 * 250) + (64 << 10)));
+    assert!(
+        seen.entries
+            .iter()
+            .all(|(_, b)| b.len() as u64 <= RATIO_FLOOR.max(bomb.len() as u64 * 250) + (64 << 10))
+    );
     assert!(seen.paths().contains(&"bomb.zip!after.env"), "later members are still read");
 }
 
@@ -204,16 +224,27 @@ fn a_gzip_bomb_stops_at_the_ratio_bound() {
 #[test]
 fn a_nested_zip_bomb_stops_at_the_archive_byte_bound() {
     let leaf = zip_of(&[("data.txt", &vec![b'x'; 1 << 20])]);
-    let middle_members: Vec<(String, Vec<u8>)> = (0..10).map(|i| (format!("l2-{i}.zip"), leaf.clone())).collect();
-    let middle = zip_of(&middle_members.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect::<Vec<_>>());
-    let top_members: Vec<(String, Vec<u8>)> = (0..10).map(|i| (format!("l1-{i}.zip"), middle.clone())).collect();
-    let top = zip_of(&top_members.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect::<Vec<_>>());
+    let middle_members: Vec<(String, Vec<u8>)> =
+        (0..10).map(|i| (format!("l2-{i}.zip"), leaf.clone())).collect();
+    let middle =
+        zip_of(&middle_members.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect::<Vec<_>>());
+    let top_members: Vec<(String, Vec<u8>)> =
+        (0..10).map(|i| (format!("l1-{i}.zip"), middle.clone())).collect();
+    let top =
+        zip_of(&top_members.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect::<Vec<_>>());
     let limits = Limits { max_archive_bytes: 8 << 20, ..Limits::default() };
     let seen = expand_with("42.zip", &top, &limits, &ScanBudget::default());
-    assert!(seen.problem_kinds().contains(&&Problem::ArchiveBytesLimit(8 << 20)), "{:?}", seen.problems);
+    assert!(
+        seen.problem_kinds().contains(&&Problem::ArchiveBytesLimit(8 << 20)),
+        "{:?}",
+        seen.problems
+    );
     let extracted: usize = seen.entries.iter().map(|(_, b)| b.len()).sum();
     assert!(extracted <= 8 << 20);
-    assert_eq!(seen.problems.iter().filter(|p| matches!(p.problem, Problem::ArchiveBytesLimit(_))).count(), 1);
+    assert_eq!(
+        seen.problems.iter().filter(|p| matches!(p.problem, Problem::ArchiveBytesLimit(_))).count(),
+        1
+    );
 }
 
 #[test]
@@ -240,7 +271,8 @@ fn the_depth_limit_counts_a_compressed_tar_as_one_level() {
 
 #[test]
 fn overlapping_zip_entries_are_refused_before_decompressing() {
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     writer.start_file("kernel", options).unwrap();
     writer.write_all(&vec![0u8; 1 << 20]).unwrap();
@@ -261,7 +293,10 @@ fn a_hundred_thousand_member_zip_is_read_linearly_up_to_the_member_bound() {
     let seen = expand_default("many.zip", &archive);
     assert_eq!(seen.entries.len(), 100_000);
     assert_eq!(seen.problems.len(), 1);
-    assert_eq!(seen.problems[0], ArchiveProblem { path: "many.zip".into(), problem: Problem::EntryLimit(100_000) });
+    assert_eq!(
+        seen.problems[0],
+        ArchiveProblem { path: "many.zip".into(), problem: Problem::EntryLimit(100_000) }
+    );
 }
 
 #[test]
@@ -304,10 +339,15 @@ fn a_corrupt_central_directory_is_a_problem_not_a_panic() {
 
 #[test]
 fn a_truncated_gzip_yields_what_it_holds_and_says_it_was_cut() {
-    let log: Vec<u8> = (0..2000).flat_map(|i| format!("{i} line of log text {}\n", i * 7919).into_bytes()).collect();
+    let log: Vec<u8> = (0..2000)
+        .flat_map(|i| format!("{i} line of log text {}\n", i * 7919).into_bytes())
+        .collect();
     let full = gzip(&[SECRET_LINE, &log].concat());
     let seen = expand_default("app.log.gz", &full[..full.len() / 2]);
-    assert_eq!(seen.problems, [ArchiveProblem { path: "app.log.gz!app.log".into(), problem: Problem::Truncated }]);
+    assert_eq!(
+        seen.problems,
+        [ArchiveProblem { path: "app.log.gz!app.log".into(), problem: Problem::Truncated }]
+    );
     assert!(seen.entries[0].1.starts_with(SECRET_LINE));
 }
 
@@ -364,7 +404,10 @@ fn an_encrypted_zip_member_is_named_and_the_others_are_read() {
     let central = archive.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
     archive[central + 8] |= 1;
     let seen = expand_default("enc.zip", &archive);
-    assert_eq!(seen.problems, [ArchiveProblem { path: "enc.zip!locked.env".into(), problem: Problem::Encrypted }]);
+    assert_eq!(
+        seen.problems,
+        [ArchiveProblem { path: "enc.zip!locked.env".into(), problem: Problem::Encrypted }]
+    );
     assert_eq!(seen.paths(), ["enc.zip!open.env"]);
 }
 
@@ -407,7 +450,9 @@ fn random_garbage_behind_a_signature_never_panics() {
             let mut bytes = magic.to_vec();
             bytes.extend((0..len).map(|_| noise()));
             let seen = expand_default("noise", &bytes);
-            assert!(seen.problems.iter().any(|p| p.problem.incomplete()) || !seen.entries.is_empty());
+            assert!(
+                seen.problems.iter().any(|p| p.problem.incomplete()) || !seen.entries.is_empty()
+            );
         }
     }
 }

@@ -31,7 +31,13 @@ pub(super) fn walk(x: &mut Expander<'_>, path: &str, bytes: &[u8], depth: u32) {
     }
 }
 
-fn read_entry(x: &mut Expander<'_>, path: &str, archive: &mut ZipArchive<Cursor<&[u8]>>, index: usize, depth: u32) {
+fn read_entry(
+    x: &mut Expander<'_>,
+    path: &str,
+    archive: &mut ZipArchive<Cursor<&[u8]>>,
+    index: usize,
+    depth: u32,
+) {
     let (inner, symlink) = match archive.by_index_data(index) {
         Ok(entry) if entry.is_dir() => return,
         Ok(entry) => (format!("{path}!{}", member_name(entry.name_raw())), entry.is_symlink()),
@@ -56,7 +62,9 @@ fn read_entry(x: &mut Expander<'_>, path: &str, archive: &mut ZipArchive<Cursor<
 /// The problem a zip error stands for.
 fn zip_problem(error: ZipError) -> Problem {
     match error {
-        ZipError::UnsupportedArchive(message) if message == ZipError::PASSWORD_REQUIRED => Problem::Encrypted,
+        ZipError::UnsupportedArchive(message) if message == ZipError::PASSWORD_REQUIRED => {
+            Problem::Encrypted
+        }
         ZipError::UnsupportedArchive(message) => Problem::Unsupported(message.to_string()),
         ZipError::CompressionMethodNotSupported(method) => {
             Problem::Unsupported(format!("zip compression method {method}"))

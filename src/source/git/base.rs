@@ -23,13 +23,20 @@ pub struct TreeFiles {
 
 impl std::fmt::Debug for TreeFiles {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TreeFiles").field("tree", &self.tree).field("label", &self.label).finish_non_exhaustive()
+        f.debug_struct("TreeFiles")
+            .field("tree", &self.tree)
+            .field("label", &self.label)
+            .finish_non_exhaustive()
     }
 }
 
 /// The tree of `rev` in the repository at `repo`, or `None` when `rev` does not resolve to a
 /// commit (an unborn HEAD before the first commit).
-pub fn tree_files(repo: &Path, allow_external: bool, rev: &str) -> Result<Option<TreeFiles>, GitError> {
+pub fn tree_files(
+    repo: &Path,
+    allow_external: bool,
+    rev: &str,
+) -> Result<Option<TreeFiles>, GitError> {
     let opened = open(repo, allow_external)?;
     let local = opened.repo.to_thread_local();
     let Ok(id) = local.rev_parse_single(rev) else {

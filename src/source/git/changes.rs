@@ -58,8 +58,11 @@ impl<'a> BlobScanner<'a> {
     /// repository handle and reader), and caches the results.
     pub(crate) fn prefetch(&mut self, wanted: &[(ObjectId, &str)]) {
         let mut seen = std::collections::HashSet::new();
-        let todo: Vec<(ObjectId, &str)> =
-            wanted.iter().copied().filter(|(id, _)| !self.cache.contains_key(id) && seen.insert(*id)).collect();
+        let todo: Vec<(ObjectId, &str)> = wanted
+            .iter()
+            .copied()
+            .filter(|(id, _)| !self.cache.contains_key(id) && seen.insert(*id))
+            .collect();
         if todo.len() < 2 || self.threads == 1 {
             for (id, path) in todo {
                 self.matches(id, path);
@@ -77,7 +80,8 @@ impl<'a> BlobScanner<'a> {
                     scope.spawn(move || {
                         let repo = shared.to_thread_local();
                         let mut worker = BlobScanner::new(&repo, matcher, options.clone(), 1);
-                        let found: Vec<_> = part.iter().map(|(id, path)| (*id, worker.scan(*id, path))).collect();
+                        let found: Vec<_> =
+                            part.iter().map(|(id, path)| (*id, worker.scan(*id, path))).collect();
                         (found, worker.tally)
                     })
                 })
@@ -108,7 +112,8 @@ impl<'a> BlobScanner<'a> {
         let object = match self.repo.find_object(blob) {
             Ok(object) => object,
             Err(e) => {
-                let subject = Subject::Object { id: blob.to_string(), path: Some(path.to_string()) };
+                let subject =
+                    Subject::Object { id: blob.to_string(), path: Some(path.to_string()) };
                 let message = format!("blob {blob} cannot be read: {e}");
                 self.tally.notice(Notice::new(NoticeKind::Unreadable, subject, message));
                 return Vec::new();
@@ -116,7 +121,10 @@ impl<'a> BlobScanner<'a> {
         };
         let size = object.data.len() as u64;
         if self.options.max_size.is_some_and(|max| size > max) {
-            self.tally.too_large(Subject::Object { id: blob.to_string(), path: Some(path.to_string()) }, size);
+            self.tally.too_large(
+                Subject::Object { id: blob.to_string(), path: Some(path.to_string()) },
+                size,
+            );
             return Vec::new();
         }
         let unpacked = unpack::scan_bytes(
@@ -145,7 +153,10 @@ impl<'a> BlobScanner<'a> {
 
     /// The (rule, secret) pairs in a blob.
     fn secrets(&mut self, blob: ObjectId, path: &str) -> HashSet<(usize, Vec<u8>)> {
-        self.matches(blob, path).iter().map(|m| (m.found.found.rule, m.found.secret.clone())).collect()
+        self.matches(blob, path)
+            .iter()
+            .map(|m| (m.found.found.rule, m.found.secret.clone()))
+            .collect()
     }
 }
 
@@ -169,19 +180,26 @@ pub(crate) fn scan_commits(
         introduced(&trees, tree, &parent_trees, &mut found, &mut errors);
         changes.push((parent_trees, info, found));
     }
-    let wanted: Vec<(ObjectId, &str)> =
-        changes.iter().flat_map(|(_, _, found)| found.iter().map(|i| (i.blob, i.path.as_str()))).collect();
+    let wanted: Vec<(ObjectId, &str)> = changes
+        .iter()
+        .flat_map(|(_, _, found)| found.iter().map(|i| (i.blob, i.path.as_str())))
+        .collect();
     blobs.prefetch(&wanted);
     let mut before_wanted = Vec::new();
     for (parent_trees, _, found) in &changes {
         for Introduced { path, blob } in found {
             if !blobs.matches(*blob, path).is_empty() {
-                before_wanted
-                    .extend(parent_trees.iter().filter_map(|p| blob_at(repo, *p, path)).map(|b| (b, path.clone())));
+                before_wanted.extend(
+                    parent_trees
+                        .iter()
+                        .filter_map(|p| blob_at(repo, *p, path))
+                        .map(|b| (b, path.clone())),
+                );
             }
         }
     }
-    let before_refs: Vec<(ObjectId, &str)> = before_wanted.iter().map(|(b, p)| (*b, p.as_str())).collect();
+    let before_refs: Vec<(ObjectId, &str)> =
+        before_wanted.iter().map(|(b, p)| (*b, p.as_str())).collect();
     blobs.prefetch(&before_refs);
     for (parent_trees, info, found) in changes {
         let origin_of = |blob: ObjectId| GitOrigin {
@@ -235,8 +253,10 @@ fn commit_parts(
 ) -> Option<(ObjectId, Vec<ObjectId>, CommitInfo)> {
     let commit = repo.find_commit(id).ok()?;
     let tree = commit.tree_id().ok()?.detach();
-    let parent_trees =
-        commit.parent_ids().filter_map(|p| repo.find_commit(p).ok()?.tree_id().ok().map(gix::Id::detach)).collect();
+    let parent_trees = commit
+        .parent_ids()
+        .filter_map(|p| repo.find_commit(p).ok()?.tree_id().ok().map(gix::Id::detach))
+        .collect();
     let author = commit.author().ok()?;
     let info = CommitInfo {
         id: id.to_string(),
@@ -282,8 +302,13 @@ pub(crate) fn scan_staged(
     collector: &mut Collector,
 ) -> Result<(), String> {
     let index = match std::env::var_os("GIT_INDEX_FILE") {
-        Some(path) => gix::index::File::at(path, repo.object_hash(), false, gix::index::decode::Options::default())
-            .map_err(|e| format!("cannot read the index named by GIT_INDEX_FILE: {e}"))?,
+        Some(path) => gix::index::File::at(
+            path,
+            repo.object_hash(),
+            false,
+            gix::index::decode::Options::default(),
+        )
+        .map_err(|e| format!("cannot read the index named by GIT_INDEX_FILE: {e}"))?,
         None => repo.open_index().map_err(|e| format!("cannot read the index: {e}"))?,
     };
     let trees = Trees::new(repo);
@@ -292,7 +317,9 @@ pub(crate) fn scan_staged(
     let mut staged_paths = HashSet::new();
     let mut changed = Vec::new();
     for entry in index.entries() {
-        if entry.stage() != gix::index::entry::Stage::Unconflicted || entry.mode == gix::index::entry::Mode::COMMIT {
+        if entry.stage() != gix::index::entry::Stage::Unconflicted
+            || entry.mode == gix::index::entry::Mode::COMMIT
+        {
             continue;
         }
         let path = entry.path(&index).to_string();
@@ -304,14 +331,18 @@ pub(crate) fn scan_staged(
     let wanted: Vec<(ObjectId, &str)> = changed.iter().map(|(p, b)| (*b, p.as_str())).collect();
     blobs.prefetch(&wanted);
     // Secrets in files the change deletes count as already committed (a rename moves them).
-    let deleted: Vec<(&String, &ObjectId)> = head_paths.iter().filter(|(p, _)| !staged_paths.contains(*p)).collect();
+    let deleted: Vec<(&String, &ObjectId)> =
+        head_paths.iter().filter(|(p, _)| !staged_paths.contains(*p)).collect();
     let mut moved: Option<HashSet<(usize, Vec<u8>)>> = None;
     for (path, blob) in changed {
         if blobs.matches(blob, &path).is_empty() {
             continue;
         }
-        let mut before =
-            moved.get_or_insert_with(|| deleted.iter().flat_map(|(p, b)| blobs.secrets(**b, p)).collect()).clone();
+        let mut before = moved
+            .get_or_insert_with(|| {
+                deleted.iter().flat_map(|(p, b)| blobs.secrets(**b, p)).collect()
+            })
+            .clone();
         if let Some(old) = head_paths.get(&path) {
             before.extend(blobs.secrets(*old, &path));
         }

@@ -38,7 +38,9 @@ pub fn objects(data: &[u8]) {
 pub fn pack(pack: &[u8], index: &[u8]) {
     let Ok(dir) = tempfile_dir() else { return };
     let idx = dir.join("pack-fuzz.idx");
-    if std::fs::write(&idx, index).is_err() || std::fs::write(dir.join("pack-fuzz.pack"), pack).is_err() {
+    if std::fs::write(&idx, index).is_err()
+        || std::fs::write(dir.join("pack-fuzz.pack"), pack).is_err()
+    {
         return;
     }
     let _ = super::packwalk::walk_pack(&idx, gix::hash::Kind::Sha1, 1, |_| true, |_, _, _| {});

@@ -41,7 +41,9 @@ pub use open::OpenError;
 use crate::config::{GitMode, ReadConfig};
 use crate::finding::{Collector, Finding, GitOrigin, OriginState};
 use crate::matcher::Matcher;
-use crate::outcome::{Coverage, Notice, NoticeKind, Observer, RefTip, ScanMode, ScanOutcome, Subject, Tally};
+use crate::outcome::{
+    Coverage, Notice, NoticeKind, Observer, RefTip, ScanMode, ScanOutcome, Subject, Tally,
+};
 use crate::source::display_path;
 use changes::BlobScanner;
 use objects::BlobOptions;
@@ -89,8 +91,11 @@ pub fn scan(config: &GitScan<'_>, matcher: &Matcher) -> Result<ScanOutcome, GitE
     if let Some(notice) = partial_clone_notice(&repo, &opened.objects, allow_missing) {
         tally.notice(notice);
     }
-    let mut coverage =
-        Coverage { mode: scan_mode(config.mode), roots: vec![display_path(config.repo)], ..Coverage::default() };
+    let mut coverage = Coverage {
+        mode: scan_mode(config.mode),
+        roots: vec![display_path(config.repo)],
+        ..Coverage::default()
+    };
     if allow_missing {
         coverage.accepted.push(
             "--allow-missing-objects: history missing from the repository (shallow or partial clone, absent objects) is reported as warnings and not checked object by object".into(),
@@ -99,8 +104,15 @@ pub fn scan(config: &GitScan<'_>, matcher: &Matcher) -> Result<ScanOutcome, GitE
     let findings = match config.mode {
         GitMode::History => {
             let presence = (!allow_missing).then(|| presence_check(&repo, &opened, &mut tally));
-            let (findings, refs) =
-                history(&opened, &repo, matcher, read.threads, options, presence.as_ref(), &mut tally);
+            let (findings, refs) = history(
+                &opened,
+                &repo,
+                matcher,
+                read.threads,
+                options,
+                presence.as_ref(),
+                &mut tally,
+            );
             coverage.refs = refs;
             findings
         }
@@ -122,7 +134,15 @@ pub fn scan(config: &GitScan<'_>, matcher: &Matcher) -> Result<ScanOutcome, GitE
         GitMode::Branch(name) => {
             coverage.refs = tips(&repo, &[name]);
             let commits = range_commits(&repo, None, name)?;
-            changed(&repo, matcher, options, read.threads, &commits, std::slice::from_ref(name), &mut tally)
+            changed(
+                &repo,
+                matcher,
+                options,
+                read.threads,
+                &commits,
+                std::slice::from_ref(name),
+                &mut tally,
+            )
         }
     };
     Ok(tally.finish(findings, coverage, started.elapsed()))
@@ -206,12 +226,19 @@ fn revision_error(repo: &gix::Repository, spec: &str, message: String) -> GitErr
     GitError::Revision { spec: spec.to_string(), message }
 }
 
-fn range_commits(repo: &gix::Repository, base: Option<&String>, head: &str) -> Result<Vec<ObjectId>, GitError> {
+fn range_commits(
+    repo: &gix::Repository,
+    base: Option<&String>,
+    head: &str,
+) -> Result<Vec<ObjectId>, GitError> {
     let resolve = |spec: &str| -> Result<ObjectId, GitError> {
         let error = |message: String| revision_error(repo, spec, message);
         let id = repo.rev_parse_single(spec).map_err(|e| error(e.to_string()))?;
-        let commit =
-            id.object().map_err(|e| error(e.to_string()))?.peel_to_commit().map_err(|e| error(e.to_string()))?;
+        let commit = id
+            .object()
+            .map_err(|e| error(e.to_string()))?
+            .peel_to_commit()
+            .map_err(|e| error(e.to_string()))?;
         Ok(commit.id)
     };
     let tip = resolve(head)?;
@@ -246,13 +273,20 @@ fn shallow_notice(repo: &gix::Repository, is_error: bool) -> Option<Notice> {
 }
 
 /// A partial clone (blobless, treeless): the objects the server filtered out are not scanned.
-fn partial_clone_notice(repo: &gix::Repository, objects: &objects::ObjectDirs, allowed: bool) -> Option<Notice> {
+fn partial_clone_notice(
+    repo: &gix::Repository,
+    objects: &objects::ObjectDirs,
+    allowed: bool,
+) -> Option<Notice> {
     let partial = presence::partial_clone(repo, objects)?;
     let remote = partial.remote.map_or_else(String::new, |r| format!(", promisor remote {r:?}"));
     let packs = match partial.packs.len() {
         0 => String::new(),
         n => {
-            format!(", {n} promisor pack(s): {}", partial.packs.iter().take(3).cloned().collect::<Vec<_>>().join(", "))
+            format!(
+                ", {n} promisor pack(s): {}",
+                partial.packs.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
+            )
         }
     };
     let message = format!(
@@ -263,7 +297,12 @@ fn partial_clone_notice(repo: &gix::Repository, objects: &objects::ObjectDirs, a
 }
 
 /// The one place that makes a notice of missing history: an error (exit 2) unless accepted.
-fn missing_history_notice(kind: NoticeKind, is_error: bool, subject: Subject, message: String) -> Notice {
+fn missing_history_notice(
+    kind: NoticeKind,
+    is_error: bool,
+    subject: Subject,
+    message: String,
+) -> Notice {
     let mut notice = Notice::new(kind, subject, message);
     if !is_error {
         notice.level = crate::outcome::NoticeLevel::Warning;
@@ -272,11 +311,24 @@ fn missing_history_notice(kind: NoticeKind, is_error: bool, subject: Subject, me
 }
 
 /// The set of present objects for a full check; what could not be listed is an error.
-fn presence_check(repo: &gix::Repository, opened: &open::Opened, tally: &mut Tally) -> presence::Presence {
-    let shallow = repo.shallow_commits().ok().flatten().map(|b| b.iter().copied().collect()).unwrap_or_default();
+fn presence_check(
+    repo: &gix::Repository,
+    opened: &open::Opened,
+    tally: &mut Tally,
+) -> presence::Presence {
+    let shallow = repo
+        .shallow_commits()
+        .ok()
+        .flatten()
+        .map(|b| b.iter().copied().collect())
+        .unwrap_or_default();
     let (presence, errors) = presence::Presence::build(&opened.objects, shallow);
     for (what, message) in errors {
-        tally.notice(Notice::new(NoticeKind::Unreadable, Subject::Scan, format!("{what}: {message}")));
+        tally.notice(Notice::new(
+            NoticeKind::Unreadable,
+            Subject::Scan,
+            format!("{what}: {message}"),
+        ));
     }
     presence
 }
@@ -305,8 +357,14 @@ fn missing_notices(repo: &gix::Repository, inventory: &objects::Inventory, tally
         tally.notice(missing_history_notice(NoticeKind::MissingObject, true, subject, message));
     }
     if distinct.len() > listed.len() {
-        let message = format!("{} more missing object(s) not listed", distinct.len() - listed.len());
-        tally.notice(missing_history_notice(NoticeKind::MissingObject, true, Subject::Scan, message));
+        let message =
+            format!("{} more missing object(s) not listed", distinct.len() - listed.len());
+        tally.notice(missing_history_notice(
+            NoticeKind::MissingObject,
+            true,
+            Subject::Scan,
+            message,
+        ));
     }
 }
 
@@ -320,7 +378,8 @@ fn history(
     tally: &mut Tally,
 ) -> (Vec<Finding>, Vec<RefTip>) {
     let t0 = std::time::Instant::now();
-    let inventory = objects::inventory(&opened.repo, &opened.objects, matcher, threads, options, presence);
+    let inventory =
+        objects::inventory(&opened.repo, &opened.objects, matcher, threads, options, presence);
     timing("phase 1 (objects)", t0);
     tally.stats.items_scanned += inventory.blobs;
     tally.stats.bytes_scanned += inventory.bytes;
@@ -333,16 +392,24 @@ fn history(
         tally.notice(crate::unpack::archive_notice(&subject, problem));
     }
     for (what, message) in &inventory.errors {
-        let kind = if what.starts_with("pack ") { NoticeKind::DamagedPack } else { NoticeKind::Unreadable };
+        let kind = if what.starts_with("pack ") {
+            NoticeKind::DamagedPack
+        } else {
+            NoticeKind::Unreadable
+        };
         tally.notice(Notice::new(kind, Subject::Scan, format!("{what}: {message}")));
     }
     missing_notices(repo, &inventory, tally);
     let mut collector = Collector::new();
     let (refs, ref_errors) = provenance::ref_tips(repo, &inventory);
-    let listed = refs.iter().map(|t| RefTip { name: t.name.clone(), commit: t.commit.to_string() }).collect();
+    let listed = refs
+        .iter()
+        .map(|t| RefTip { name: t.name.clone(), commit: t.commit.to_string() })
+        .collect();
     if !inventory.blob_matches.is_empty() {
         let mut errors = ref_errors;
-        let origins = provenance::attribute(repo, &opened.objects, threads, &inventory, &refs, &mut errors);
+        let origins =
+            provenance::attribute(repo, &opened.objects, threads, &inventory, &refs, &mut errors);
         for message in errors {
             tally.notice(Notice::new(NoticeKind::Unreadable, Subject::Scan, message));
         }
@@ -369,7 +436,8 @@ fn add_history_findings(
         } else {
             // A blob no commit holds: added to the index and never committed, or left behind by
             // rewritten history. It has no path; its id says where it is.
-            let origin = GitOrigin { blob: blob.to_string(), state: OriginState::Unreachable, commit: None };
+            let origin =
+                GitOrigin { blob: blob.to_string(), state: OriginState::Unreachable, commit: None };
             let path = format!("(dangling blob {blob})");
             for m in matches {
                 collector.add_at(rules, &m.path(&path), Some(&origin), m.found.clone());
@@ -383,12 +451,19 @@ fn add_history_findings(
 #[allow(clippy::print_stderr)]
 pub(crate) fn timing(phase: &str, since: Instant) {
     if std::env::var_os("LEAKHOUND_TIMINGS").is_some() {
-        eprintln!("leakhound: timing: {phase}: {:.2} s{}", since.elapsed().as_secs_f64(), memory_now());
+        eprintln!(
+            "leakhound: timing: {phase}: {:.2} s{}",
+            since.elapsed().as_secs_f64(),
+            memory_now()
+        );
     }
 }
 
 /// `, rss N MiB (anon A, file F), peak P MiB` from `/proc/self/status`, or nothing.
-#[allow(clippy::disallowed_methods, reason = "the process reads its own memory counters for LEAKHOUND_TIMINGS")]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the process reads its own memory counters for LEAKHOUND_TIMINGS"
+)]
 fn memory_now() -> String {
     let Ok(status) = std::fs::read_to_string("/proc/self/status") else { return String::new() };
     let field = |name: &str| {

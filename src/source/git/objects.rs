@@ -109,8 +109,13 @@ impl ObjectScanner<'_> {
             gix::object::Kind::Blob => self.blob(id, data),
             gix::object::Kind::Commit => match gix::objs::CommitRef::from_bytes(data, id.kind()) {
                 Ok(commit) => {
-                    let time = commit.author().ok().and_then(|a| a.time().ok()).map_or(0, |t| t.seconds);
-                    let node = CommitNode { tree: commit.tree(), parents: commit.parents().collect(), time };
+                    let time =
+                        commit.author().ok().and_then(|a| a.time().ok()).map_or(0, |t| t.seconds);
+                    let node = CommitNode {
+                        tree: commit.tree(),
+                        parents: commit.parents().collect(),
+                        time,
+                    };
                     if let Some(presence) = self.presence {
                         presence.check_commit(id, &node, &mut |m| self.missing(m));
                     }
@@ -145,7 +150,14 @@ impl ObjectScanner<'_> {
         let reader = self.reader.get_or_insert_with(|| Reader::new(matcher));
         // UTF-16 blobs are decoded like files are (issue #7: `git` missed what `scan` found);
         // archives are opened like files are.
-        let unpacked = unpack::scan_bytes(reader, matcher, "", data, self.options.read, &self.options.archives);
+        let unpacked = unpack::scan_bytes(
+            reader,
+            matcher,
+            "",
+            data,
+            self.options.read,
+            &self.options.archives,
+        );
         if !unpacked.problems.is_empty() {
             let _ = self.tx.send(Event::Archive(id, unpacked.problems));
         }
@@ -187,7 +199,8 @@ pub(crate) fn inventory(
     let (tx, rx) = bounded::<Event>(1024);
     let mut inventory = Inventory::default();
     std::thread::scope(|scope| {
-        let scanner = ObjectScanner { matcher, reader: None, tx, counters: &counters, options, presence };
+        let scanner =
+            ObjectScanner { matcher, reader: None, tx, counters: &counters, options, presence };
         scope.spawn(move || {
             scan_packs(repo, objects, &scanner, threads);
             scan_loose(objects, &mut scanner.clone());
@@ -218,15 +231,25 @@ pub(crate) fn inventory(
     inventory
 }
 
-fn scan_packs(repo: &gix::ThreadSafeRepository, objects: &ObjectDirs, scanner: &ObjectScanner<'_>, threads: usize) {
+fn scan_packs(
+    repo: &gix::ThreadSafeRepository,
+    objects: &ObjectDirs,
+    scanner: &ObjectScanner<'_>,
+    threads: usize,
+) {
     for index in objects.pack_indexes() {
         let mut handler = scanner.clone();
         let check_trees = scanner.presence.is_some();
         let wanted = move |kind| kind != gix::object::Kind::Tree || check_trees;
         let visit = move |kind, data: &[u8], id| handler.process(id, kind, data);
-        let Err(e) = packwalk::walk_pack(&index, objects.hash, threads, wanted, visit) else { continue };
+        let Err(e) = packwalk::walk_pack(&index, objects.hash, threads, wanted, visit) else {
+            continue;
+        };
         let shown = index.display().to_string();
-        scanner.error(format!("pack {shown}"), format!("traversal failed ({e}); reading its objects one by one"));
+        scanner.error(
+            format!("pack {shown}"),
+            format!("traversal failed ({e}); reading its objects one by one"),
+        );
         match objects.open_pack(&index) {
             Ok(bundle) => scan_pack_by_id(repo, &bundle, scanner),
             Err(e) => scanner.error(format!("pack {shown}"), format!("cannot be opened: {e}")),
@@ -235,13 +258,19 @@ fn scan_packs(repo: &gix::ThreadSafeRepository, objects: &ObjectDirs, scanner: &
 }
 
 /// The slow, robust path for a damaged pack: each object by id; failures are reported by id.
-fn scan_pack_by_id(repo: &gix::ThreadSafeRepository, bundle: &pack::Bundle, scanner: &ObjectScanner<'_>) {
+fn scan_pack_by_id(
+    repo: &gix::ThreadSafeRepository,
+    bundle: &pack::Bundle,
+    scanner: &ObjectScanner<'_>,
+) {
     let repo = repo.to_thread_local();
     let mut handler = scanner.clone();
     for entry in bundle.index.iter() {
         match repo.find_object(entry.oid) {
             Ok(object) => handler.process(entry.oid, object.kind, &object.data),
-            Err(e) => handler.error(format!("object {}", entry.oid), format!("cannot be read: {e}")),
+            Err(e) => {
+                handler.error(format!("object {}", entry.oid), format!("cannot be read: {e}"))
+            }
         }
     }
 }

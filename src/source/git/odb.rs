@@ -60,8 +60,12 @@ impl ObjectDirs {
                 match id.map(|id| (id, store.try_find(&id, &mut buf))) {
                     Ok((id, Ok(Some(data)))) => visit(Ok((id, data.kind, data.data))),
                     Ok((_, Ok(None))) => {}
-                    Ok((id, Err(e))) => visit(Err((format!("object {id}"), format!("cannot be read: {e}")))),
-                    Err(e) => visit(Err((format!("loose objects in {}", dir.display()), e.to_string()))),
+                    Ok((id, Err(e))) => {
+                        visit(Err((format!("object {id}"), format!("cannot be read: {e}"))))
+                    }
+                    Err(e) => {
+                        visit(Err((format!("loose objects in {}", dir.display()), e.to_string())))
+                    }
                 }
             }
         }

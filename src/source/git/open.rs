@@ -103,9 +103,8 @@ pub(crate) fn open(path: &Path, allow_external: bool) -> Result<Opened, OpenErro
     let dotgit_meta = std::fs::symlink_metadata(&dotgit).ok();
     if !allow_external && let Some(meta) = dotgit_meta {
         if meta.is_symlink() {
-            check_linked(&dotgit, &canonical(&dotgit), &allowed, |link, target| OpenError::LinkedGitDir {
-                link,
-                target,
+            check_linked(&dotgit, &canonical(&dotgit), &allowed, |link, target| {
+                OpenError::LinkedGitDir { link, target }
             })?;
         } else if meta.is_file() {
             allowed.extend(check_gitfile(path, &dotgit)?);
@@ -118,13 +117,18 @@ pub(crate) fn open(path: &Path, allow_external: bool) -> Result<Opened, OpenErro
     let (common, hash) = (local.common_dir().to_path_buf(), local.object_hash());
     let own_objects = common.join("objects");
     if !allow_external {
-        check_linked(&common, &canonical(&common), &allowed, |link, target| OpenError::LinkedGitDir { link, target })?;
+        check_linked(&common, &canonical(&common), &allowed, |link, target| {
+            OpenError::LinkedGitDir { link, target }
+        })?;
         check_object_store(&own_objects, &allowed)?;
     }
     let mut object_dirs = vec![own_objects.clone()];
     for target in alternates(&own_objects)? {
         if !allow_external && !is_within(&target, &common) {
-            return Err(OpenError::ExternalAlternate { alternates: own_objects.join("info/alternates"), target });
+            return Err(OpenError::ExternalAlternate {
+                alternates: own_objects.join("info/alternates"),
+                target,
+            });
         }
         object_dirs.push(target);
     }
@@ -134,7 +138,10 @@ pub(crate) fn open(path: &Path, allow_external: bool) -> Result<Opened, OpenErro
     Ok(Opened { repo, objects: ObjectDirs { dirs: object_dirs, hash } })
 }
 
-#[allow(clippy::disallowed_methods, reason = "repository metadata (.git files), checked before it is trusted")]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "repository metadata (.git files), checked before it is trusted"
+)]
 /// Checks where a `.git` file points; returns the git directory that owns a legitimate linked
 /// worktree or submodule outside the root (which may then be read too).
 fn check_gitfile(root: &Path, gitfile: &Path) -> Result<Option<PathBuf>, OpenError> {
@@ -147,7 +154,9 @@ fn check_gitfile(root: &Path, gitfile: &Path) -> Result<Option<PathBuf>, OpenErr
     if resolved.starts_with(canonical(root)) {
         return Ok(None);
     }
-    if let Some(owner) = linked_worktree_owner(&resolved, gitfile).or_else(|| submodule_owner(&resolved, root)) {
+    if let Some(owner) =
+        linked_worktree_owner(&resolved, gitfile).or_else(|| submodule_owner(&resolved, root))
+    {
         return Ok(Some(owner));
     }
     Err(OpenError::ExternalGitDir { gitfile: gitfile.to_path_buf(), target })
@@ -168,7 +177,11 @@ fn linked_worktree_owner(admin: &Path, gitfile: &Path) -> Option<PathBuf> {
 /// `G` when `module` is `G/modules/...` of a git directory `G` named `.git` whose work tree (the
 /// superproject) holds the scan root.
 fn submodule_owner(module: &Path, root: &Path) -> Option<PathBuf> {
-    let owner = module.ancestors().skip(1).find(|a| a.file_name().is_some_and(|n| n == "modules"))?.parent()?;
+    let owner = module
+        .ancestors()
+        .skip(1)
+        .find(|a| a.file_name().is_some_and(|n| n == "modules"))?
+        .parent()?;
     let superproject = owner.parent()?;
     let is_owner = owner.file_name().is_some_and(|n| n == ".git") && owner.join("objects").is_dir();
     (is_owner && canonical(root).starts_with(superproject)).then(|| owner.to_path_buf())
@@ -199,8 +212,13 @@ fn check_linked(
 /// lead out of the allowed roots: a foreign pack would be scanned in full, unreachable objects
 /// and all.
 fn check_object_store(objects: &Path, allowed: &[PathBuf]) -> Result<(), OpenError> {
-    check_linked(objects, &canonical(objects), allowed, |link, target| OpenError::LinkedObjects { link, target })?;
-    let Some(entries) = readable_or_absent(objects, |p| std::fs::read_dir(p))? else { return Ok(()) };
+    check_linked(objects, &canonical(objects), allowed, |link, target| OpenError::LinkedObjects {
+        link,
+        target,
+    })?;
+    let Some(entries) = readable_or_absent(objects, |p| std::fs::read_dir(p))? else {
+        return Ok(());
+    };
     let mut linked: Vec<PathBuf> = Vec::new();
     for entry in entries.filter_map(Result::ok) {
         let name = entry.file_name();
@@ -209,12 +227,17 @@ fn check_object_store(objects: &Path, allowed: &[PathBuf]) -> Result<(), OpenErr
         } else if name == "pack"
             && let Some(packs) = readable_or_absent(&entry.path(), |p| std::fs::read_dir(p))?
         {
-            let links = packs.filter_map(Result::ok).filter(|e| e.file_type().is_ok_and(|t| t.is_symlink()));
+            let links = packs
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_symlink()));
             linked.extend(links.map(|e| e.path()));
         }
     }
     for link in linked {
-        check_linked(&link, &canonical(&link), allowed, |link, target| OpenError::LinkedObjects { link, target })?;
+        check_linked(&link, &canonical(&link), allowed, |link, target| OpenError::LinkedObjects {
+            link,
+            target,
+        })?;
     }
     Ok(())
 }
@@ -225,17 +248,28 @@ fn canonical(path: &Path) -> PathBuf {
 }
 
 /// Object directories listed in `objects/info/alternates`, resolved.
-#[allow(clippy::disallowed_methods, reason = "repository metadata (alternates), checked before it is trusted")]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "repository metadata (alternates), checked before it is trusted"
+)]
 fn alternates(objects: &Path) -> Result<Vec<PathBuf>, OpenError> {
     let path = objects.join("info/alternates");
     let Some(text) = readable_or_absent(&path, |p| std::fs::read_to_string(p))? else {
         return Ok(Vec::new());
     };
-    Ok(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(|l| objects.join(l)).collect())
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| objects.join(l))
+        .collect())
 }
 
 /// `read(path)`, `None` when the path does not exist, an error when it exists but cannot be read.
-fn readable_or_absent<T>(path: &Path, read: impl Fn(&Path) -> std::io::Result<T>) -> Result<Option<T>, OpenError> {
+fn readable_or_absent<T>(
+    path: &Path,
+    read: impl Fn(&Path) -> std::io::Result<T>,
+) -> Result<Option<T>, OpenError> {
     match read(path) {
         Ok(value) => Ok(Some(value)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),

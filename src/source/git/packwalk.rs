@@ -101,12 +101,20 @@ struct Layout {
 impl Layout {
     fn read(pack: &File, index: &pack::index::File) -> Result<Layout, WalkError> {
         let mut entries: Vec<Entry> = (0..index.num_objects())
-            .map(|i| Entry { offset: index.pack_offset_at_index(i), size: 0, index: i, kind: None, header_len: 0 })
+            .map(|i| Entry {
+                offset: index.pack_offset_at_index(i),
+                size: 0,
+                index: i,
+                kind: None,
+                header_len: 0,
+            })
             .collect();
         entries.sort_unstable_by_key(|e| e.offset);
         let io = |offset, source| WalkError::Io { offset, source };
         let len = pack.metadata().map_err(|e| io(0, e))?.len();
-        let end = len.checked_sub(index.object_hash().len_in_bytes() as u64).ok_or_else(|| corrupt(0, "too short"))?;
+        let end = len
+            .checked_sub(index.object_hash().len_in_bytes() as u64)
+            .ok_or_else(|| corrupt(0, "too short"))?;
         let parents = read_headers(pack, index, &mut entries, end)?;
         let (child_start, children) = child_lists(&parents);
         let mut layout = Layout { entries, end, child_start, children, roots: Vec::new() };
@@ -147,7 +155,10 @@ impl Layout {
             roots.push((i as u32, size));
         }
         if reached != self.entries.len() {
-            return Err(corrupt(0, format!("{} deltas form a cycle", self.entries.len() - reached)));
+            return Err(corrupt(
+                0,
+                format!("{} deltas form a cycle", self.entries.len() - reached),
+            ));
         }
         roots.sort_by_key(|&(i, size)| (std::cmp::Reverse(size), i));
         Ok(roots)
@@ -172,7 +183,8 @@ fn read_headers(
         if offset < position || offset >= end {
             return Err(corrupt(offset, "offset out of order or past the end of the pack"));
         }
-        let skip = i64::try_from(offset - position).map_err(|_| corrupt(offset, "offset too large"))?;
+        let skip =
+            i64::try_from(offset - position).map_err(|_| corrupt(offset, "offset too large"))?;
         reader.seek_relative(skip).map_err(|e| WalkError::Io { offset, source: e })?;
         let header = pack::data::Entry::from_read(&mut reader, offset, hash_len)
             .map_err(|e| WalkError::Io { offset, source: e })?;
@@ -180,19 +192,23 @@ fn read_headers(
         position = offset + header_len as u64;
         let base = match header.header {
             Header::OfsDelta { base_distance } => Some(offset.checked_sub(base_distance)),
-            Header::RefDelta { base_id } => Some(index.lookup(base_id).map(|i| index.pack_offset_at_index(i))),
+            Header::RefDelta { base_id } => {
+                Some(index.lookup(base_id).map(|i| index.pack_offset_at_index(i)))
+            }
             _ => None,
         };
         let parent = match base {
             None => u32::MAX,
             Some(base) => base
                 .and_then(|b| entries.binary_search_by_key(&b, |e| e.offset).ok())
-                .ok_or_else(|| corrupt(offset, "delta base not in this pack"))? as u32,
+                .ok_or_else(|| corrupt(offset, "delta base not in this pack"))?
+                as u32,
         };
         let entry = &mut entries[i];
         entry.size = header.decompressed_size;
         entry.kind = header.header.as_kind();
-        entry.header_len = u8::try_from(header_len).map_err(|_| corrupt(offset, "header too long"))?;
+        entry.header_len =
+            u8::try_from(header_len).map_err(|_| corrupt(offset, "header too long"))?;
         parents.push(parent);
     }
     Ok(parents)
@@ -203,7 +219,10 @@ fn check_pack_header(reader: &mut impl Read, index: &pack::index::File) -> Resul
     reader.read_exact(&mut buf).map_err(|e| WalkError::Io { offset: 0, source: e })?;
     let (_, count) = pack::data::header::decode(&buf).map_err(|e| corrupt(0, e.to_string()))?;
     if count != index.num_objects() {
-        return Err(corrupt(0, format!("{count} objects in the pack, {} in its index", index.num_objects())));
+        return Err(corrupt(
+            0,
+            format!("{count} objects in the pack, {} in its index", index.num_objects()),
+        ));
     }
     Ok(())
 }
@@ -228,7 +247,10 @@ fn child_lists(parents: &[u32]) -> (Vec<u32>, Vec<u32>) {
 
 /// Decodes every object of the pack behind `index_path` whose kind `wanted` accepts, on `threads`
 /// threads; `visit` (cloned per thread) gets each object's kind, bytes and id.
-#[allow(clippy::disallowed_methods, reason = "pack files are read with positioned reads, by this module only")]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "pack files are read with positioned reads, by this module only"
+)]
 pub(crate) fn walk_pack<V>(
     index_path: &Path,
     hash: gix::hash::Kind,
@@ -239,7 +261,8 @@ pub(crate) fn walk_pack<V>(
 where
     V: FnMut(Kind, &[u8], ObjectId) + Send + Clone,
 {
-    let index = pack::index::File::at(index_path, hash).map_err(|e| WalkError::Index(e.to_string()))?;
+    let index =
+        pack::index::File::at(index_path, hash).map_err(|e| WalkError::Index(e.to_string()))?;
     let pack_path = index_path.with_extension("pack");
     let pack = File::open(&pack_path).map_err(|e| WalkError::Io { offset: 0, source: e })?;
     let layout = Layout::read(&pack, &index)?;
@@ -249,7 +272,13 @@ where
         .filter(|(i, _)| layout.entries[*i as usize].kind.is_some_and(&wanted))
         .map(|&(i, _)| i)
         .collect();
-    let shared = Shared { layout: &layout, index: &index, pack: &pack, roots: &roots, next: AtomicUsize::new(0) };
+    let shared = Shared {
+        layout: &layout,
+        index: &index,
+        pack: &pack,
+        roots: &roots,
+        next: AtomicUsize::new(0),
+    };
     let failed = AtomicBool::new(false);
     let error = Mutex::new(None);
     std::thread::scope(|scope| {
@@ -259,7 +288,10 @@ where
             scope.spawn(move || {
                 if let Err(e) = Walker::new(shared).run(failed, &mut visit) {
                     failed.store(true, Ordering::Relaxed);
-                    error.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get_or_insert(e);
+                    error
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .get_or_insert(e);
                 }
             });
         }
@@ -292,28 +324,48 @@ struct Walker<'a> {
 
 impl<'a> Walker<'a> {
     fn new(shared: &'a Shared<'a>) -> Walker<'a> {
-        Walker { shared, inflate: gix::zlib::Decompress::new(), input: Vec::new(), delta: Vec::new(), leaf: Vec::new() }
+        Walker {
+            shared,
+            inflate: gix::zlib::Decompress::new(),
+            input: Vec::new(),
+            delta: Vec::new(),
+            leaf: Vec::new(),
+        }
     }
 
-    fn run(&mut self, failed: &AtomicBool, visit: &mut impl FnMut(Kind, &[u8], ObjectId)) -> Result<(), WalkError> {
+    fn run(
+        &mut self,
+        failed: &AtomicBool,
+        visit: &mut impl FnMut(Kind, &[u8], ObjectId),
+    ) -> Result<(), WalkError> {
         while !failed.load(Ordering::Relaxed) {
-            let Some(&root) = self.shared.roots.get(self.shared.next.fetch_add(1, Ordering::Relaxed)) else { break };
+            let Some(&root) =
+                self.shared.roots.get(self.shared.next.fetch_add(1, Ordering::Relaxed))
+            else {
+                break;
+            };
             self.walk_tree(root, visit)?;
         }
         Ok(())
     }
 
     /// Depth first through one delta tree; a base is dropped once its last child is built.
-    fn walk_tree(&mut self, root: u32, visit: &mut impl FnMut(Kind, &[u8], ObjectId)) -> Result<(), WalkError> {
+    fn walk_tree(
+        &mut self,
+        root: u32,
+        visit: &mut impl FnMut(Kind, &[u8], ObjectId),
+    ) -> Result<(), WalkError> {
         let layout = self.shared.layout;
         let kind = layout.entries[root as usize].kind.unwrap_or(Kind::Blob);
         let mut stack: Vec<(u32, Option<Rc<Vec<u8>>>)> = vec![(root, None)];
         while let Some((node, base)) = stack.pop() {
             let kids = layout.kids(node);
-            let mut bytes = if kids.is_empty() { std::mem::take(&mut self.leaf) } else { Vec::new() };
+            let mut bytes =
+                if kids.is_empty() { std::mem::take(&mut self.leaf) } else { Vec::new() };
             let built = self.build(node, base.as_deref(), &mut bytes);
             if built.is_ok() {
-                let id = self.shared.index.oid_at_index(layout.entries[node as usize].index).to_owned();
+                let id =
+                    self.shared.index.oid_at_index(layout.entries[node as usize].index).to_owned();
                 visit(kind, &bytes, id);
             }
             if kids.is_empty() {
@@ -329,14 +381,20 @@ impl<'a> Walker<'a> {
 
     /// Builds entry `node` into `out`: inflated, or, with its `base`, inflated as a delta and
     /// applied to the base.
-    fn build(&mut self, node: u32, base: Option<&Vec<u8>>, out: &mut Vec<u8>) -> Result<(), WalkError> {
+    fn build(
+        &mut self,
+        node: u32,
+        base: Option<&Vec<u8>>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), WalkError> {
         let Some(base) = base else {
             return self.inflate_entry(node, out);
         };
         let mut delta = std::mem::take(&mut self.delta);
         let inflated = self.inflate_entry(node, &mut delta);
         let result = inflated.and_then(|()| {
-            apply_delta(base, &delta, out).map_err(|m| corrupt(self.shared.layout.entries[node as usize].offset, m))
+            apply_delta(base, &delta, out)
+                .map_err(|m| corrupt(self.shared.layout.entries[node as usize].offset, m))
         });
         self.delta = delta;
         result
@@ -350,17 +408,22 @@ impl<'a> Walker<'a> {
         let (mut at, end) = self.shared.layout.data_range(i);
         let compressed = end.saturating_sub(at);
         if entry.size > compressed.saturating_mul(MAX_DEFLATE_RATIO).saturating_add(64) {
-            return Err(corrupt(entry.offset, format!("declares {} bytes from {compressed} compressed", entry.size)));
+            return Err(corrupt(
+                entry.offset,
+                format!("declares {} bytes from {compressed} compressed", entry.size),
+            ));
         }
         let size = usize::try_from(entry.size).map_err(|_| corrupt(entry.offset, "too large"))?;
-        let wrong_size = || corrupt(entry.offset, format!("does not inflate to its declared {size} bytes"));
+        let wrong_size =
+            || corrupt(entry.offset, format!("does not inflate to its declared {size} bytes"));
         out.clear();
         self.inflate.reset();
         let mut written = 0usize;
         loop {
             if written == out.len() && out.len() < size {
                 let grown = out.len().saturating_mul(2).max(READ_CHUNK).min(size);
-                out.try_reserve_exact(grown - out.len()).map_err(|_| corrupt(entry.offset, "too large for memory"))?;
+                out.try_reserve_exact(grown - out.len())
+                    .map_err(|_| corrupt(entry.offset, "too large for memory"))?;
                 out.resize(grown, 0);
             }
             let want = usize::try_from(end - at).unwrap_or(READ_CHUNK).min(READ_CHUNK);
@@ -372,7 +435,8 @@ impl<'a> Walker<'a> {
                 .decompress(&self.input, &mut out[written..], gix::zlib::FlushDecompress::None)
                 .map_err(|e| corrupt(entry.offset, format!("cannot inflate: {e}")))?;
             let consumed = self.inflate.total_in() - before.0;
-            let produced = usize::try_from(self.inflate.total_out() - before.1).map_err(|_| wrong_size())?;
+            let produced =
+                usize::try_from(self.inflate.total_out() - before.1).map_err(|_| wrong_size())?;
             at += consumed;
             written += produced;
             match status {
@@ -380,7 +444,8 @@ impl<'a> Walker<'a> {
                     out.truncate(written);
                     return Ok(());
                 }
-                gix::zlib::Status::Ok | gix::zlib::Status::BufError if consumed > 0 || produced > 0 => {}
+                gix::zlib::Status::Ok | gix::zlib::Status::BufError
+                    if consumed > 0 || produced > 0 => {}
                 _ => return Err(wrong_size()),
             }
         }
@@ -389,14 +454,20 @@ impl<'a> Walker<'a> {
 
 #[cfg(unix)]
 fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> Result<(), WalkError> {
-    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset).map_err(|source| WalkError::Io { offset, source })
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+        .map_err(|source| WalkError::Io { offset, source })
 }
 
 #[cfg(windows)]
 fn read_exact_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> Result<(), WalkError> {
     while !buf.is_empty() {
         match std::os::windows::fs::FileExt::seek_read(file, buf, offset) {
-            Ok(0) => return Err(WalkError::Io { offset, source: std::io::ErrorKind::UnexpectedEof.into() }),
+            Ok(0) => {
+                return Err(WalkError::Io {
+                    offset,
+                    source: std::io::ErrorKind::UnexpectedEof.into(),
+                });
+            }
             Ok(n) => {
                 buf = &mut buf[n..];
                 offset += n as u64;
@@ -423,7 +494,11 @@ fn delta_size(data: &mut &[u8]) -> Result<usize, &'static str> {
 
 /// Builds an object from its base and a git delta (copy-from-base and insert instructions) into
 /// `out` (cleared first; its capacity is reused).
-pub(crate) fn apply_delta(base: &[u8], delta: &[u8], out: &mut Vec<u8>) -> Result<(), &'static str> {
+pub(crate) fn apply_delta(
+    base: &[u8],
+    delta: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), &'static str> {
     let mut ops = delta;
     if delta_size(&mut ops)? != base.len() {
         return Err("delta base size does not match the base object");
@@ -432,13 +507,15 @@ pub(crate) fn apply_delta(base: &[u8], delta: &[u8], out: &mut Vec<u8>) -> Resul
     out.clear();
     // The declared size is untrusted: reserve what copying all of the base and inserting all of
     // the delta could produce at most per instruction byte, and let the vector grow beyond that.
-    out.try_reserve_exact(size.min(base.len().saturating_add(delta.len()))).map_err(|_| "delta result too large")?;
+    out.try_reserve_exact(size.min(base.len().saturating_add(delta.len())))
+        .map_err(|_| "delta result too large")?;
     while let Some((&op, rest)) = ops.split_first() {
         ops = rest;
         let piece = if op & 0x80 != 0 {
             copy_instruction(op, &mut ops, base)?
         } else if op != 0 {
-            let (literal, rest) = ops.split_at_checked(usize::from(op)).ok_or("delta insert truncated")?;
+            let (literal, rest) =
+                ops.split_at_checked(usize::from(op)).ok_or("delta insert truncated")?;
             ops = rest;
             literal
         } else {
@@ -553,12 +630,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let git = |args: &[&str]| {
             let status = std::process::Command::new("git")
-                .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
+                .args([
+                    "-c",
+                    "user.name=t",
+                    "-c",
+                    "user.email=t@example.com",
+                    "-c",
+                    "commit.gpgsign=false",
+                ])
                 .args(args)
                 .current_dir(dir.path())
                 .output()
                 .unwrap();
-            assert!(status.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&status.stderr));
+            assert!(
+                status.status.success(),
+                "git {args:?}: {}",
+                String::from_utf8_lossy(&status.stderr)
+            );
         };
         git(&["init", "-q"]);
         for round in 0..40 {
@@ -589,7 +677,9 @@ mod tests {
     fn assert_walk_matches_gix(dir: &tempfile::TempDir, min_deltas: usize) {
         let index = the_pack_index(dir.path());
         let seen = Mutex::new(Vec::new());
-        let visit = |kind: Kind, data: &[u8], id: ObjectId| seen.lock().unwrap().push((id, kind, data.to_vec()));
+        let visit = |kind: Kind, data: &[u8], id: ObjectId| {
+            seen.lock().unwrap().push((id, kind, data.to_vec()))
+        };
         walk_pack(&index, gix::hash::Kind::Sha1, 2, |_| true, visit).unwrap();
         let mut seen = seen.into_inner().unwrap();
         seen.sort_by_key(|(id, _, _)| *id);
@@ -597,12 +687,20 @@ mod tests {
         assert_eq!(seen.len(), pack_index.num_objects() as usize, "each object once");
         seen.dedup_by_key(|(id, _, _)| *id);
         assert_eq!(seen.len(), pack_index.num_objects() as usize, "no object twice");
-        let layout = Layout::read(&File::open(index.with_extension("pack")).unwrap(), &pack_index).unwrap();
-        assert!(layout.entries.iter().filter(|e| e.kind.is_none()).count() >= min_deltas, "the pack has deltas");
+        let layout =
+            Layout::read(&File::open(index.with_extension("pack")).unwrap(), &pack_index).unwrap();
+        assert!(
+            layout.entries.iter().filter(|e| e.kind.is_none()).count() >= min_deltas,
+            "the pack has deltas"
+        );
         let repo = gix::open(dir.path()).unwrap();
         for (id, kind, data) in &seen {
             let object = repo.find_object(*id).unwrap();
-            assert_eq!((object.kind, object.data.as_slice()), (*kind, data.as_slice()), "object {id}");
+            assert_eq!(
+                (object.kind, object.data.as_slice()),
+                (*kind, data.as_slice()),
+                "object {id}"
+            );
         }
     }
 
@@ -613,7 +711,14 @@ mod tests {
         let visit = |kind: Kind, _: &[u8], _: ObjectId| {
             kinds.lock().unwrap().insert(kind);
         };
-        walk_pack(&the_pack_index(dir.path()), gix::hash::Kind::Sha1, 1, |k| k == Kind::Tree, visit).unwrap();
+        walk_pack(
+            &the_pack_index(dir.path()),
+            gix::hash::Kind::Sha1,
+            1,
+            |k| k == Kind::Tree,
+            visit,
+        )
+        .unwrap();
         assert_eq!(kinds.into_inner().unwrap(), [Kind::Tree].into_iter().collect());
     }
 

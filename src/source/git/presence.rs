@@ -73,7 +73,10 @@ fn prefix(id: &gix::oid) -> u64 {
 impl Presence {
     /// Every id in every pack index and loose object directory of `objects`; what cannot be listed
     /// is returned as `(what, message)` (those objects then count as missing).
-    pub(crate) fn build(objects: &ObjectDirs, shallow: HashSet<ObjectId>) -> (Presence, Vec<(String, String)>) {
+    pub(crate) fn build(
+        objects: &ObjectDirs,
+        shallow: HashSet<ObjectId>,
+    ) -> (Presence, Vec<(String, String)>) {
         let mut prefixes = Vec::new();
         let mut errors = Vec::new();
         for index in objects.pack_indexes() {
@@ -86,7 +89,9 @@ impl Presence {
             for id in gix::odb::loose::Store::at(dir, objects.hash).iter() {
                 match id {
                     Ok(id) => prefixes.push(prefix(&id)),
-                    Err(e) => errors.push((format!("loose objects in {}", dir.display()), e.to_string())),
+                    Err(e) => {
+                        errors.push((format!("loose objects in {}", dir.display()), e.to_string()))
+                    }
                 }
             }
         }
@@ -101,7 +106,12 @@ impl Presence {
     }
 
     /// Checks a commit's tree and parents.
-    pub(crate) fn check_commit(&self, id: ObjectId, node: &CommitNode, out: &mut impl FnMut(MissingRef)) {
+    pub(crate) fn check_commit(
+        &self,
+        id: ObjectId,
+        node: &CommitNode,
+        out: &mut impl FnMut(MissingRef),
+    ) {
         if !self.contains(&node.tree) {
             out(MissingRef { object: node.tree, kind: "tree", referrer: Referrer::CommitTree(id) });
         }
@@ -110,13 +120,22 @@ impl Presence {
         }
         for parent in &node.parents {
             if !self.contains(parent) {
-                out(MissingRef { object: *parent, kind: "commit", referrer: Referrer::CommitParent(id) });
+                out(MissingRef {
+                    object: *parent,
+                    kind: "commit",
+                    referrer: Referrer::CommitParent(id),
+                });
             }
         }
     }
 
     /// Checks a tag's target.
-    pub(crate) fn check_tag(&self, id: ObjectId, target: ObjectId, out: &mut impl FnMut(MissingRef)) {
+    pub(crate) fn check_tag(
+        &self,
+        id: ObjectId,
+        target: ObjectId,
+        out: &mut impl FnMut(MissingRef),
+    ) {
         if !self.contains(&target) {
             out(MissingRef { object: target, kind: "object", referrer: Referrer::TagTarget(id) });
         }
@@ -130,7 +149,11 @@ impl Presence {
             }
             let kind = if entry.mode.is_tree() { "tree" } else { "blob" };
             let name = String::from_utf8_lossy(entry.filename).into_owned();
-            out(MissingRef { object: entry.oid.to_owned(), kind, referrer: Referrer::TreeEntry { tree: id, name } });
+            out(MissingRef {
+                object: entry.oid.to_owned(),
+                kind,
+                referrer: Referrer::TreeEntry { tree: id, name },
+            });
         }
     }
 }
@@ -160,9 +183,14 @@ pub(crate) fn locate(
                 }
             }
             let Ok(object) = repo.find_object(tree) else { continue };
-            for entry in gix::objs::TreeRefIter::from_bytes(&object.data, tree.kind()).filter_map(Result::ok) {
+            for entry in
+                gix::objs::TreeRefIter::from_bytes(&object.data, tree.kind()).filter_map(Result::ok)
+            {
                 if entry.mode.is_tree() {
-                    stack.push((entry.oid.to_owned(), format!("{path}{}/", String::from_utf8_lossy(entry.filename))));
+                    stack.push((
+                        entry.oid.to_owned(),
+                        format!("{path}{}/", String::from_utf8_lossy(entry.filename)),
+                    ));
                 }
             }
         }
@@ -182,8 +210,12 @@ pub(crate) struct PartialClone {
 /// Whether the repository is a partial clone, from its config and its promisor packs.
 pub(crate) fn partial_clone(repo: &gix::Repository, objects: &ObjectDirs) -> Option<PartialClone> {
     let config = repo.config_snapshot();
-    let remote = config.string("extensions.partialClone").map(|v| v.to_string()).or_else(|| remote_promisor(&config));
-    let packs: Vec<String> = objects.dirs.iter().flat_map(|dir| promisor_packs(&dir.join("pack"))).collect();
+    let remote = config
+        .string("extensions.partialClone")
+        .map(|v| v.to_string())
+        .or_else(|| remote_promisor(&config));
+    let packs: Vec<String> =
+        objects.dirs.iter().flat_map(|dir| promisor_packs(&dir.join("pack"))).collect();
     (remote.is_some() || !packs.is_empty()).then_some(PartialClone { remote, packs })
 }
 
@@ -193,7 +225,9 @@ fn remote_promisor(config: &gix::config::Snapshot<'_>) -> Option<String> {
     for section in sections {
         let promisor = section.value("promisor").is_some_and(|v| v.eq_ignore_ascii_case(b"true"));
         if promisor {
-            return Some(section.header().subsection_name().map_or_else(String::new, ToString::to_string));
+            return Some(
+                section.header().subsection_name().map_or_else(String::new, ToString::to_string),
+            );
         }
     }
     None
@@ -206,7 +240,10 @@ fn promisor_packs(dir: &Path) -> Vec<String> {
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "promisor"))
         .map(|p: PathBuf| {
-            p.with_extension("pack").file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+            p.with_extension("pack")
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
         })
         .collect();
     packs.sort();
@@ -228,14 +265,22 @@ pub(crate) fn describe(
 ) -> (Option<String>, String) {
     let what = format!("{} {} is missing from the object database", missing.kind, missing.object);
     match &missing.referrer {
-        Referrer::CommitTree(commit) => (None, format!("{what}: it is the tree of commit {commit}")),
-        Referrer::CommitParent(commit) => (None, format!("{what}: it is a parent of commit {commit}")),
+        Referrer::CommitTree(commit) => {
+            (None, format!("{what}: it is the tree of commit {commit}"))
+        }
+        Referrer::CommitParent(commit) => {
+            (None, format!("{what}: it is a parent of commit {commit}"))
+        }
         Referrer::TagTarget(tag) => (None, format!("{what}: tag {tag} points to it")),
         Referrer::TreeEntry { tree, name } => match located.get(tree) {
-            Some((commit, dir)) => {
-                (Some(format!("{dir}{name}")), format!("{what}: commit {commit} has it at this path (tree {tree})"))
-            }
-            None => (Some(name.clone()), format!("{what}: tree {tree} has it under this name (no commit found)")),
+            Some((commit, dir)) => (
+                Some(format!("{dir}{name}")),
+                format!("{what}: commit {commit} has it at this path (tree {tree})"),
+            ),
+            None => (
+                Some(name.clone()),
+                format!("{what}: tree {tree} has it under this name (no commit found)"),
+            ),
         },
     }
 }

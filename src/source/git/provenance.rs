@@ -25,7 +25,10 @@ pub(crate) struct RefTip {
 
 /// Every ref (branches, tags, remotes, stash, notes) and a detached HEAD, peeled to commits
 /// through the tags and commits phase 1 read (no object is read again: issue #3).
-pub(crate) fn ref_tips(repo: &gix::Repository, inventory: &Inventory) -> (Vec<RefTip>, Vec<String>) {
+pub(crate) fn ref_tips(
+    repo: &gix::Repository,
+    inventory: &Inventory,
+) -> (Vec<RefTip>, Vec<String>) {
     let mut tips = Vec::new();
     let mut errors = Vec::new();
     let platform = match repo.references() {
@@ -39,7 +42,9 @@ pub(crate) fn ref_tips(repo: &gix::Repository, inventory: &Inventory) -> (Vec<Re
                     Ok(r) => {
                         let name = r.name().as_bstr().to_string();
                         // Refs to trees or blobs have no history to attribute; skip them.
-                        if let Some(commit) = ref_target(r).and_then(|id| peel_to_commit(inventory, id)) {
+                        if let Some(commit) =
+                            ref_target(r).and_then(|id| peel_to_commit(inventory, id))
+                        {
                             tips.push(RefTip { name, commit });
                         }
                     }
@@ -100,7 +105,10 @@ struct Graph<'a> {
 const REF_BITS_LIMIT: usize = 1 << 30;
 
 /// Every commit reachable from a ref.
-fn reachable_commits(commits: &HashMap<ObjectId, CommitNode>, refs: &[RefTip]) -> HashSet<ObjectId> {
+fn reachable_commits(
+    commits: &HashMap<ObjectId, CommitNode>,
+    refs: &[RefTip],
+) -> HashSet<ObjectId> {
     let mut reachable = HashSet::new();
     let mut queue: VecDeque<ObjectId> = refs.iter().map(|r| r.commit).collect();
     while let Some(id) = queue.pop_front() {
@@ -117,7 +125,8 @@ impl<'a> Graph<'a> {
     fn new(commits: &'a HashMap<ObjectId, CommitNode>, refs: &[RefTip]) -> Graph<'a> {
         let mut ids: Vec<ObjectId> = commits.keys().copied().collect();
         ids.sort();
-        let index: HashMap<ObjectId, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let index: HashMap<ObjectId, usize> =
+            ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
         let tracked: Vec<usize> = if commits.len().saturating_mul(refs.len()) <= REF_BITS_LIMIT {
             (0..refs.len()).collect()
         } else {
@@ -196,7 +205,8 @@ pub(crate) fn attribute(
     let mut infos: HashMap<ObjectId, CommitInfo> = HashMap::new();
     let mut out: HashMap<ObjectId, Vec<(String, GitOrigin)>> = HashMap::new();
     for ((path, blob), (unreachable, _, commit)) in best {
-        let info = infos.entry(commit).or_insert_with(|| commit_info(repo, &graph, refs, commit)).clone();
+        let info =
+            infos.entry(commit).or_insert_with(|| commit_info(repo, &graph, refs, commit)).clone();
         let state = if unreachable { OriginState::Unreachable } else { OriginState::Reachable };
         let origin = GitOrigin { blob: blob.to_string(), state, commit: Some(info) };
         out.entry(blob).or_default().push((path, origin));
@@ -241,7 +251,12 @@ fn introductions(
     best
 }
 
-fn commit_info(repo: &gix::Repository, graph: &Graph<'_>, refs: &[RefTip], id: ObjectId) -> CommitInfo {
+fn commit_info(
+    repo: &gix::Repository,
+    graph: &Graph<'_>,
+    refs: &[RefTip],
+    id: ObjectId,
+) -> CommitInfo {
     let (author, email, seconds) = repo
         .find_commit(id)
         .ok()

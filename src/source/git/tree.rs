@@ -42,7 +42,11 @@ impl<'r> Trees<'r> {
         gix::objs::TreeRefIter::from_bytes(&object.data, id.kind())
             .map(|entry| {
                 entry
-                    .map(|e| Entry { name: e.filename.to_owned(), mode: e.mode, oid: e.oid.to_owned() })
+                    .map(|e| Entry {
+                        name: e.filename.to_owned(),
+                        mode: e.mode,
+                        oid: e.oid.to_owned(),
+                    })
                     .map_err(|e| format!("tree {id} is corrupt: {e}"))
             })
             .collect()
@@ -66,13 +70,16 @@ pub(crate) fn introduced(
     out: &mut Vec<Introduced>,
     errors: &mut Vec<String>,
 ) {
-    let mut stack: Vec<(ObjectId, Vec<ObjectId>, String, usize)> = vec![(tree, parents.to_vec(), String::new(), 0)];
+    let mut stack: Vec<(ObjectId, Vec<ObjectId>, String, usize)> =
+        vec![(tree, parents.to_vec(), String::new(), 0)];
     while let Some((tree, parents, prefix, depth)) = stack.pop() {
         if parents.contains(&tree) {
             continue;
         }
         if depth > MAX_DEPTH {
-            errors.push(format!("tree {tree} at {prefix:?} nests deeper than {MAX_DEPTH} levels; not followed"));
+            errors.push(format!(
+                "tree {tree} at {prefix:?} nests deeper than {MAX_DEPTH} levels; not followed"
+            ));
             continue;
         }
         let entries = match trees.entries(tree) {
@@ -91,7 +98,8 @@ pub(crate) fn introduced(
             let path = format!("{prefix}{}", String::from_utf8_lossy(&entry.name));
             let in_parents = parent_maps.iter().filter_map(|m| m.get(&entry.name));
             if entry.mode.is_tree() {
-                let parent_subtrees: Vec<ObjectId> = in_parents.filter(|p| p.mode.is_tree()).map(|p| p.oid).collect();
+                let parent_subtrees: Vec<ObjectId> =
+                    in_parents.filter(|p| p.mode.is_tree()).map(|p| p.oid).collect();
                 stack.push((entry.oid, parent_subtrees, format!("{path}/"), depth + 1));
             } else if entry.mode.is_blob_or_symlink() {
                 let mut in_parents = in_parents;

@@ -78,7 +78,8 @@ impl TreeIndex {
         let mut index = TreeIndex::default();
         std::thread::scope(|scope| {
             let producer = scope.spawn(move || {
-                let sender = TreeSender { tx, blobs, seen_names: HashSet::new(), batch: Batch::default() };
+                let sender =
+                    TreeSender { tx, blobs, seen_names: HashSet::new(), batch: Batch::default() };
                 let mut errors = Vec::new();
                 for idx in objects.pack_indexes() {
                     if let Err(e) = walk_trees(objects, &idx, threads, &sender) {
@@ -112,9 +113,11 @@ impl TreeIndex {
             self.holds(id);
         }
         let keep = |index: &TreeIndex, tree: u32, c: &Child| {
-            index.holds[tree as usize] == Some(true) && (!c.is_tree() || index.holds[c.object as usize] == Some(true))
+            index.holds[tree as usize] == Some(true)
+                && (!c.is_tree() || index.holds[c.object as usize] == Some(true))
         };
-        let count = (0..trees).map(|t| self.kids(t).iter().filter(|c| keep(self, t, c)).count()).sum();
+        let count =
+            (0..trees).map(|t| self.kids(t).iter().filter(|c| keep(self, t, c)).count()).sum();
         let mut kept = Vec::with_capacity(count);
         for tree in 0..trees {
             let start = kept.len() as u32;
@@ -166,7 +169,8 @@ impl TreeIndex {
                 self.kids.push(Child { name_and_kind, object });
             }
         }
-        let (Ok(start), Ok(len)) = (u32::try_from(start), u32::try_from(self.kids.len() - start)) else {
+        let (Ok(start), Ok(len)) = (u32::try_from(start), u32::try_from(self.kids.len() - start))
+        else {
             // More than 4 billion kept entries: the rest of this tree is not indexed.
             self.kids.truncate(start);
             return;
@@ -176,7 +180,12 @@ impl TreeIndex {
 
     /// How big the index is, for `LEAKHOUND_TIMINGS`.
     pub(crate) fn size(&self) -> String {
-        format!("{} objects, {} kept entries, {} names", self.oids.len(), self.kids.len(), self.names.len())
+        format!(
+            "{} objects, {} kept entries, {} names",
+            self.oids.len(),
+            self.kids.len(),
+            self.names.len()
+        )
     }
 
     /// The interned id of an object, if the index knows it.
@@ -199,13 +208,19 @@ impl TreeIndex {
             return known;
         }
         let kids: Vec<Child> = self.kids(id).to_vec();
-        let answer = depth <= MAX_DEPTH && kids.iter().any(|c| !c.is_tree() || self.holds_at(c.object, depth + 1));
+        let answer = depth <= MAX_DEPTH
+            && kids.iter().any(|c| !c.is_tree() || self.holds_at(c.object, depth + 1));
         self.holds[id as usize] = Some(answer);
         answer
     }
 
     /// Every (path, blob) with findings in tree `tree` that no parent tree has at the same path.
-    pub(crate) fn introduced(&mut self, tree: u32, parents: &[u32], out: &mut Vec<(String, ObjectId)>) {
+    pub(crate) fn introduced(
+        &mut self,
+        tree: u32,
+        parents: &[u32],
+        out: &mut Vec<(String, ObjectId)>,
+    ) {
         let mut stack = vec![(tree, parents.to_vec(), String::new(), 0usize)];
         while let Some((tree, parents, prefix, depth)) = stack.pop() {
             if depth > MAX_DEPTH || parents.contains(&tree) || !self.holds(tree) {
@@ -217,11 +232,14 @@ impl TreeIndex {
                 }
                 let same_name: Vec<Child> = parents
                     .iter()
-                    .filter_map(|p| self.kids(*p).iter().find(|c| c.name() == child.name()).copied())
+                    .filter_map(|p| {
+                        self.kids(*p).iter().find(|c| c.name() == child.name()).copied()
+                    })
                     .collect();
                 let path = format!("{prefix}{}", self.names[child.name() as usize]);
                 if child.is_tree() {
-                    let subtrees: Vec<u32> = same_name.iter().filter(|c| c.is_tree()).map(|c| c.object).collect();
+                    let subtrees: Vec<u32> =
+                        same_name.iter().filter(|c| c.is_tree()).map(|c| c.object).collect();
                     stack.push((child.object, subtrees, format!("{path}/"), depth + 1));
                 } else if !same_name.iter().any(|c| c.object == child.object) {
                     out.push((path, self.oids[child.object as usize]));
@@ -233,7 +251,8 @@ impl TreeIndex {
 
 /// FNV-1a: names are hashed in the traversal threads so only new names cross the channel.
 fn name_hash(name: &[u8]) -> u64 {
-    name.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    name.iter()
+        .fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// Collects the kept entries of trees into batches for the index; cloned per walk thread (each
@@ -248,7 +267,12 @@ struct TreeSender<'a> {
 
 impl Clone for TreeSender<'_> {
     fn clone(&self) -> Self {
-        TreeSender { tx: self.tx.clone(), blobs: self.blobs, seen_names: HashSet::new(), batch: Batch::default() }
+        TreeSender {
+            tx: self.tx.clone(),
+            blobs: self.blobs,
+            seen_names: HashSet::new(),
+            batch: Batch::default(),
+        }
     }
 }
 
@@ -265,7 +289,8 @@ impl TreeSender<'_> {
         for entry in gix::objs::TreeRefIter::from_bytes(data, tree.kind()).filter_map(Result::ok) {
             let oid = entry.oid.to_owned();
             let is_tree = entry.mode.is_tree();
-            let is_blob_with_findings = entry.mode.is_blob_or_symlink() && self.blobs.contains(&oid);
+            let is_blob_with_findings =
+                entry.mode.is_blob_or_symlink() && self.blobs.contains(&oid);
             if !is_tree && !is_blob_with_findings {
                 continue;
             }
@@ -299,5 +324,7 @@ fn walk_trees(
 ) -> Result<(), WalkError> {
     let mut sender = sender.clone();
     let wanted = |kind| kind == gix::object::Kind::Tree;
-    super::packwalk::walk_pack(index, objects.hash, threads, wanted, move |_, data, id| sender.tree(id, data))
+    super::packwalk::walk_pack(index, objects.hash, threads, wanted, move |_, data, id| {
+        sender.tree(id, data)
+    })
 }

@@ -63,7 +63,11 @@ mod tests {
     use super::*;
 
     fn jwt(header: &str, claims: &str) -> String {
-        format!("{}.{}.c2lnbmF0dXJlLXNpZ25hdHVyZQ", URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(claims))
+        format!(
+            "{}.{}.c2lnbmF0dXJlLXNpZ25hdHVyZQ",
+            URL_SAFE_NO_PAD.encode(header),
+            URL_SAFE_NO_PAD.encode(claims)
+        )
     }
 
     #[test]

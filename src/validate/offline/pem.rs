@@ -266,7 +266,8 @@ mod tests {
 
     fn pem(label: &str, der: &[u8]) -> Vec<u8> {
         let b64 = STANDARD.encode(der);
-        let lines: Vec<&str> = b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap()).collect();
+        let lines: Vec<&str> =
+            b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap()).collect();
         format!("-----BEGIN {label}-----\n{}\n-----END {label}-----", lines.join("\n")).into_bytes()
     }
 
@@ -297,7 +298,8 @@ mod tests {
 
     #[test]
     fn escaped_blocks_and_legacy_encryption_headers_are_understood() {
-        let block = String::from_utf8(pem("RSA PRIVATE KEY", &rsa_der(1024))).unwrap().replace('\n', "\\n");
+        let block =
+            String::from_utf8(pem("RSA PRIVATE KEY", &rsa_der(1024))).unwrap().replace('\n', "\\n");
         assert_eq!(inspect(block.as_bytes()).unwrap().bits, Some(1024));
         let encrypted = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nq83vEjRWeJA=\n-----END RSA PRIVATE KEY-----";
         assert_eq!(inspect(encrypted.as_bytes()).unwrap().encrypted, Some(true));
@@ -307,9 +309,15 @@ mod tests {
     fn openssh_keys_report_type_and_encryption() {
         let s = |b: &[u8]| [(b.len() as u32).to_be_bytes().as_slice(), b].concat();
         let public = [s(b"ssh-ed25519"), s(&[9; 32])].concat();
-        let blob =
-            [b"openssh-key-v1\0".as_slice(), &s(b"aes256-ctr"), &s(b"bcrypt"), &s(b"salt"), &[0, 0, 0, 1], &s(&public)]
-                .concat();
+        let blob = [
+            b"openssh-key-v1\0".as_slice(),
+            &s(b"aes256-ctr"),
+            &s(b"bcrypt"),
+            &s(b"salt"),
+            &[0, 0, 0, 1],
+            &s(&public),
+        ]
+        .concat();
         let facts = inspect(&pem("OPENSSH PRIVATE KEY", &blob)).unwrap();
         assert_eq!(facts.algorithm, "ed25519");
         assert_eq!(facts.encrypted, Some(true));
