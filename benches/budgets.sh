@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# benches/budgets.sh: memory and time budgets of leakhound on large inputs (issue #7).
+# benches/budgets.sh: memory and time budgets of leakhound on large inputs.
 #
 # Measures peak RSS and wall time (GNU time: %M and %e) of a release build on:
 #   1. a multi-line text file (300 MB; linearity at 50/100/200 MB),

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Latency of the embedding surfaces on a 10 KB text (issue #20). Not a test: it prints numbers.
+"""Latency of the embedding surfaces on a 10 KB text. Not a test: it prints numbers.
 
     python3 benches/embed_latency.py --binary target/release/leakhound [--python] [--runs N]
 

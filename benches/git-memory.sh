@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Peak memory and time of `leakhound git` full-history scans (issue #3).
+# Peak memory and time of `leakhound git` full-history scans.
 #
 #   benches/git-memory.sh CORPUS [--peers]
 #

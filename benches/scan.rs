@@ -21,9 +21,9 @@ use std::io::Cursor;
 use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use leakhound::content::{ReadOptions, Reader};
-use leakhound::matcher::Matcher;
-use leakhound::rules::RuleSet;
+use leakhound::internals::content::{ReadOptions, Reader};
+use leakhound::internals::matcher::Matcher;
+use leakhound::internals::rules::RuleSet;
 
 fn lines(n: usize, make: impl Fn(usize) -> String) -> Vec<u8> {
     (0..n).flat_map(|i| make(i).into_bytes()).collect()

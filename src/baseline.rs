@@ -28,10 +28,10 @@ use crate::fingerprint::hex;
 
 /// The baseline `baseline create` writes by default, and scans read from their root when no
 /// `--baseline-path` is given.
-pub const DEFAULT_FILE: &str = ".leakhound-baseline";
+pub(crate) const DEFAULT_FILE: &str = ".leakhound-baseline";
 
 /// The environment variable that holds a baseline key kept out of the file.
-pub const KEY_ENV: &str = "LEAKHOUND_BASELINE_KEY";
+pub(crate) const KEY_ENV: &str = "LEAKHOUND_BASELINE_KEY";
 
 const HEADER: &str = "# leakhound baseline v1";
 

@@ -5,7 +5,7 @@
 //! report), so the rest of the program never looks at raw flags or the environment. Nothing live
 //! (progress, caches, clients) is stored here: those are passed in.
 
-pub mod repo;
+pub(crate) mod repo;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -116,7 +116,7 @@ impl Default for FilterConfig {
 
 /// How to report.
 #[derive(Debug, Clone)]
-pub struct OutputConfig {
+pub(crate) struct OutputConfig {
     /// Report format.
     pub format: ReportFormat,
     /// Report file; `None` is stdout.
@@ -135,7 +135,7 @@ pub struct OutputConfig {
 
 /// When to show progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum ProgressChoice {
+pub(crate) enum ProgressChoice {
     /// On a terminal.
     #[default]
     Auto,
@@ -147,7 +147,7 @@ pub enum ProgressChoice {
 
 /// When to colour output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     /// On a terminal, unless `NO_COLOR` is set.
     Auto,
     /// Always.
@@ -158,7 +158,7 @@ pub enum ColorChoice {
 
 impl ColorChoice {
     /// Resolves `auto` against the environment and whether stdout is a terminal.
-    pub fn resolve(self, writing_to_stdout: bool) -> bool {
+    pub(crate) fn resolve(self, writing_to_stdout: bool) -> bool {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
@@ -172,12 +172,12 @@ impl ColorChoice {
 }
 
 /// The default worker count: the machine's available parallelism.
-pub fn default_threads() -> usize {
+pub(crate) fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
 /// Parses a size such as `500`, `64K`, `10MB`, `1MiB`, `2G` (binary multiples).
-pub fn parse_size(text: &str) -> Result<u64, String> {
+pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);

@@ -3,7 +3,7 @@
 
 /// Days since 1970-01-01 to (year, month 1-12, day 1-31), proleptic Gregorian (Howard Hinnant's
 /// civil-from-days).
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -17,7 +17,7 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 /// Seconds since the epoch (negative before 1970) as `YYYY-MM-DDTHH:MM:SSZ`.
-pub fn rfc3339(seconds: i64) -> String {
+pub(crate) fn rfc3339(seconds: i64) -> String {
     let (y, m, d) = civil_from_days(seconds.div_euclid(86_400));
     let secs = seconds.rem_euclid(86_400);
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
@@ -38,7 +38,7 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> Option<i64> {
 }
 
 /// The inverse of [`rfc3339`]: `YYYY-MM-DDTHH:MM:SSZ` to Unix seconds; `None` for anything else.
-pub fn parse_rfc3339(text: &str) -> Option<i64> {
+pub(crate) fn parse_rfc3339(text: &str) -> Option<i64> {
     let b = text.as_bytes();
     if b.len() != 20
         || b[4] != b'-'

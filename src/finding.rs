@@ -121,14 +121,15 @@ pub struct CommitInfo {
     pub email: String,
     /// Author date, RFC 3339 UTC.
     pub date: String,
-    /// Refs that reach the commit (sorted; at most [`MAX_REFS_LISTED`]).
+    /// Refs that reach the commit (sorted; at most 16).
     pub refs: Vec<String>,
     /// How many refs reach it in all.
     pub refs_total: usize,
 }
 
 /// How many reaching refs a location lists (the total is always given).
-pub const MAX_REFS_LISTED: usize = 16;
+#[cfg(feature = "git")]
+pub(crate) const MAX_REFS_LISTED: usize = 16;
 
 /// One (rule, secret) pair and every place it occurs.
 #[derive(Debug, Clone)]
@@ -150,7 +151,7 @@ pub struct Finding {
     /// The confidence when an offline check lowered it (a key block that does not parse);
     /// `None` means the rule's.
     pub confidence: Option<crate::rules::Confidence>,
-    /// Why it is suppressed (empty for an active finding): see [`crate::suppress`].
+    /// Why it is suppressed (empty for an active finding): see the `suppress` module.
     pub suppressions: Vec<Suppression>,
 }
 
@@ -192,7 +193,7 @@ pub struct Suppression {
 }
 
 /// The fingerprint of (rule, secret): hex of the first 16 bytes of HMAC-SHA-256 under the
-/// process's fingerprint key ([`crate::fingerprint`]), never a plain hash of the secret.
+/// process's fingerprint key (the `fingerprint` module), never a plain hash of the secret.
 pub fn fingerprint(rule_id: &str, secret: &[u8]) -> String {
     crate::fingerprint::key().mac(&[rule_id.as_bytes(), secret])
 }
@@ -200,7 +201,7 @@ pub fn fingerprint(rule_id: &str, secret: &[u8]) -> String {
 /// A per-location fingerprint (rule, secret, path) for SARIF `partialFingerprints`: stable across
 /// line moves, distinct per file so code scanning keeps one alert per file. Keyed like
 /// [`fingerprint`].
-pub fn location_fingerprint(finding: &Finding, path: &str) -> String {
+pub(crate) fn location_fingerprint(finding: &Finding, path: &str) -> String {
     crate::fingerprint::key().mac(&[finding.fingerprint.as_bytes(), path.as_bytes()])
 }
 

@@ -1,4 +1,4 @@
-//! The key behind every fingerprint in a report (issue #14 item 6).
+//! The key behind every fingerprint in a report.
 //!
 //! A fingerprint is HMAC-SHA-256 under this key, never a plain hash: an unkeyed SHA-256 of a
 //! common password is reversed by a one-line dictionary attack, and reports travel further than
@@ -21,11 +21,11 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 /// The environment variable that holds a shared fingerprint key.
-pub const KEY_ENV: &str = "LEAKHOUND_FINGERPRINT_KEY";
+pub(crate) const KEY_ENV: &str = "LEAKHOUND_FINGERPRINT_KEY";
 
 /// Where this process's key came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeySource {
+pub(crate) enum KeySource {
     /// [`KEY_ENV`].
     Environment,
     /// The per-user key file.
@@ -36,7 +36,7 @@ pub enum KeySource {
 
 /// A fingerprint key and where it came from.
 #[derive(Clone)]
-pub struct FingerprintKey {
+pub(crate) struct FingerprintKey {
     bytes: Vec<u8>,
     source: KeySource,
 }
@@ -48,14 +48,10 @@ impl std::fmt::Debug for FingerprintKey {
 }
 
 impl FingerprintKey {
-    /// A key from explicit bytes (tests, embedders).
-    pub fn from_bytes(bytes: &[u8], source: KeySource) -> FingerprintKey {
+    /// A key from explicit bytes (tests).
+    #[cfg(test)]
+    pub(crate) fn from_bytes(bytes: &[u8], source: KeySource) -> FingerprintKey {
         FingerprintKey { bytes: bytes.to_vec(), source }
-    }
-
-    /// Where the key came from.
-    pub fn source(&self) -> KeySource {
-        self.source
     }
 
     /// Hex of the first 16 bytes of HMAC-SHA-256(key, parts joined by NUL).
@@ -63,7 +59,7 @@ impl FingerprintKey {
     /// # Panics
     /// Never: HMAC accepts keys of any length.
     #[allow(clippy::expect_used, reason = "HMAC-SHA-256 accepts keys of any length")]
-    pub fn mac(&self, parts: &[&[u8]]) -> String {
+    pub(crate) fn mac(&self, parts: &[&[u8]]) -> String {
         let mut mac =
             Hmac::<Sha256>::new_from_slice(&self.bytes).expect("HMAC takes any key length");
         for (i, part) in parts.iter().enumerate() {
@@ -86,7 +82,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 }
 
 /// The process's key, resolved on first use.
-pub fn key() -> &'static FingerprintKey {
+pub(crate) fn key() -> &'static FingerprintKey {
     static KEY: OnceLock<FingerprintKey> = OnceLock::new();
     // Unit tests never touch the user's key file.
     #[cfg(test)]
@@ -111,7 +107,7 @@ fn resolve() -> FingerprintKey {
 }
 
 /// `$XDG_CONFIG_HOME/leakhound/fingerprint.key`, else under `$HOME/.config`.
-pub fn user_key_file() -> Option<PathBuf> {
+pub(crate) fn user_key_file() -> Option<PathBuf> {
     let absolute =
         |name: &str| std::env::var_os(name).map(PathBuf::from).filter(|p| p.is_absolute());
     let config = absolute("XDG_CONFIG_HOME")

@@ -24,7 +24,7 @@ use crate::pipeline::Scanner;
 
 /// The agents whose hook formats are spoken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Agent {
+pub(crate) enum Agent {
     /// Claude Code: `UserPromptSubmit`, `PreToolUse`, `PostToolUse`.
     ClaudeCode,
     /// Cursor: `beforeSubmitPrompt`, `beforeReadFile`, `beforeShellExecution`,
@@ -36,7 +36,7 @@ pub enum Agent {
 
 /// How a hook behaves.
 #[derive(Debug, Clone)]
-pub struct HookOptions {
+pub(crate) struct HookOptions {
     /// Replace secrets in a tool input the agent can take back modified (Claude Code
     /// `PreToolUse`; the generic hook's `redacted_text`), instead of blocking.
     pub redact: bool,
@@ -52,7 +52,7 @@ impl Default for HookOptions {
 
 /// The hook's answer: what to print on stdout and stderr, and the exit status.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HookReply {
+pub(crate) struct HookReply {
     /// The agent's decision JSON (may be empty: allow without output).
     pub stdout: String,
     /// A message for the agent's log (Claude Code shows it on exit status 2).
@@ -128,7 +128,7 @@ fn describe(finding: &Finding) -> String {
 fn strings(prefix: &str, value: &Value, out: &mut Vec<Piece>) {
     match value {
         Value::String(text) => {
-            out.push(Piece { name: prefix.to_string(), bytes: text.clone().into_bytes() })
+            out.push(Piece { name: prefix.to_string(), bytes: text.clone().into_bytes() });
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
@@ -191,7 +191,12 @@ fn read_file(path: &Path, cwd: Option<&Path>, max: u64) -> FileText {
 }
 
 /// Answers one hook invocation: `input` is everything the agent wrote on stdin.
-pub fn answer(agent: Agent, scanner: &Scanner, input: &[u8], options: &HookOptions) -> HookReply {
+pub(crate) fn answer(
+    agent: Agent,
+    scanner: &Scanner,
+    input: &[u8],
+    options: &HookOptions,
+) -> HookReply {
     let payload = match agent {
         Agent::Generic => return generic(scanner, input, options),
         Agent::ClaudeCode | Agent::Cursor => match serde_json::from_slice::<Value>(input) {
@@ -208,7 +213,7 @@ pub fn answer(agent: Agent, scanner: &Scanner, input: &[u8], options: &HookOptio
 }
 
 /// The reply to a payload over `max` bytes: blocked, as an unreadable one.
-pub fn too_large(agent: Agent, max: u64) -> HookReply {
+pub(crate) fn too_large(agent: Agent, max: u64) -> HookReply {
     unreadable(agent, &format!("the hook payload is larger than {max} bytes"))
 }
 

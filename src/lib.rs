@@ -37,46 +37,46 @@
 //! Module map:
 //! - [`pipeline`]: the one sequence of stages; [`Scanner`] for embedders.
 //! - [`outcome`]: notices, counters, the coverage record, the outcome (the bottom of the graph).
-//! - [`config`]: the immutable run configuration and `.leakhound.toml` files.
-//! - [`rules`]: YAML rule syntax, compiled [`rules::RuleSet`], built-in rules, `rules check`.
-//! - [`matcher`]: keyword prefilter, regex confirmation, checks and filters. Bytes in, matches out.
-//! - [`content`]: reading an item's bytes in overlapping windows; UTF-16; binary detection.
-//! - [`source`]: what to scan (directory walk, git objects, provenance).
-//! - [`finding`]: findings, locations, fingerprints, redaction, the collector.
-//! - [`fingerprint`]: the key behind every fingerprint (HMAC, never a plain hash).
-//! - [`priority`]: which finding to act on first (validity, exposure, severity, confidence, age).
-//! - [`trace`]: the exposure timeline of one secret across a repository (`leakhound trace`).
-//! - [`suppress`]: inline markers, configuration allowlists and baselines.
-//! - [`validate`]: offline checks (JWT expiry, key blocks) and opt-in live validity checks.
-//! - [`report`]: one emitter per output format.
-//! - [`serve`]: the NDJSON protocol of `leakhound serve` (rules compiled once per session).
-//! - [`hook`]: agent hooks (Claude Code, Cursor, generic): payload in, allow or block out.
+//! - `config`: the immutable run configuration and `.leakhound.toml` files.
+//! - `rules`: YAML rule syntax, compiled [`RuleSet`], built-in rules, `rules check`.
+//! - `matcher`: keyword prefilter, regex confirmation, checks and filters. Bytes in, matches out.
+//! - `content`: reading an item's bytes in overlapping windows; UTF-16; binary detection.
+//! - `source`: what to scan (directory walk, git objects, provenance).
+//! - `finding`: findings, locations, fingerprints, redaction, the collector.
+//! - `fingerprint`: the key behind every fingerprint (HMAC, never a plain hash).
+//! - `priority`: which finding to act on first (validity, exposure, severity, confidence, age).
+//! - `trace`: the exposure timeline of one secret across a repository (`leakhound trace`).
+//! - `suppress`: inline markers, configuration allowlists and baselines.
+//! - `validate`: offline checks (JWT expiry, key blocks) and opt-in live validity checks.
+//! - `report`: one emitter per output format.
+//! - `serve`: the NDJSON protocol of `leakhound serve` (rules compiled once per session).
+//! - `hook`: agent hooks (Claude Code, Cursor, generic): payload in, allow or block out.
 //! - `cli`: the command line (flags in, exit status out).
 
-pub mod baseline;
+mod baseline;
 mod cli;
-pub mod config;
-pub mod content;
-pub mod date;
-pub mod finding;
-pub mod fingerprint;
-pub mod hook;
-pub mod marker;
-pub mod matcher;
+mod config;
+mod content;
+mod date;
+mod finding;
+mod fingerprint;
+mod hook;
+mod marker;
+mod matcher;
 pub mod outcome;
 pub mod pipeline;
-pub mod priority;
-pub mod progress;
-pub mod report;
-pub mod rules;
-pub mod sanitize;
-pub mod serve;
-pub mod source;
-pub mod suppress;
+mod priority;
+mod progress;
+mod report;
+mod rules;
+mod sanitize;
+mod serve;
+mod source;
+mod suppress;
 #[cfg(feature = "git")]
-pub mod trace;
-pub mod unpack;
-pub mod validate;
+mod trace;
+mod unpack;
+mod validate;
 
 mod exit;
 
@@ -85,6 +85,58 @@ pub use exit::ExitStatus;
 pub use finding::{Finding, Location, Secret};
 pub use outcome::{Notice, ScanOutcome};
 pub use pipeline::{PipelineError, Scanned, Scanner, Target};
+pub use rules::RuleSet;
+pub use serve::FindingView;
+
+/// Not an API: the internals the project's own integration tests, benches and fuzz targets reach
+/// past the public surface for. Nothing here is stable, documented or meant for other crates.
+#[doc(hidden)]
+pub mod internals {
+    pub mod baseline {
+        pub use crate::baseline::{Baseline, BaselineKind, Subject};
+    }
+    pub mod config {
+        pub use crate::config::repo::{Chain, RepoConfig, Subject};
+    }
+    pub mod content {
+        pub use crate::content::{
+            LocatedMatch, OVERLAP, Position, ReadOptions, Reader, Utf16, WINDOW, decode_utf16,
+            looks_binary, utf16_encoding,
+        };
+    }
+    pub mod finding {
+        pub use crate::finding::{
+            Collector, CommitInfo, Finding, GitOrigin, Location, OriginState, Secret, Suppression,
+            SuppressionKind, fingerprint,
+        };
+    }
+    pub mod matcher {
+        pub use crate::matcher::Matcher;
+        pub use crate::matcher::checksum::base62;
+    }
+    pub mod report {
+        pub use crate::report::{ReportContext, ReportFormat, emit};
+    }
+    pub mod rules {
+        pub use crate::rules::{RuleSet, RuleSource};
+    }
+    pub mod sanitize {
+        pub use crate::sanitize::escape_for_terminal;
+    }
+    pub mod archive {
+        pub use crate::source::archive::{Event, Limits, ScanBudget, expand};
+    }
+    #[cfg(feature = "git")]
+    pub mod git {
+        pub use crate::source::git::fuzzing;
+    }
+    pub mod validate {
+        pub use crate::validate::catalog::{Catalog, Validator};
+        pub use crate::validate::{
+            UnknownReason, Validation, ValidationConfig, ValidationStatus, validate_findings_with,
+        };
+    }
+}
 
 use std::ffi::OsString;
 

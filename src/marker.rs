@@ -17,7 +17,7 @@
 use memchr::{memchr, memmem, memrchr};
 
 /// How far from the match the enclosing line is searched, each side.
-pub const MAX_LINE_SCAN: usize = 4096;
+pub(crate) const MAX_LINE_SCAN: usize = 4096;
 
 /// Which marker accepted a secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -42,7 +42,7 @@ impl Marker {
 }
 
 /// The marker, if any, that accepts the match at `span` (byte offsets into `buf`).
-pub fn find(buf: &[u8], span: std::ops::Range<usize>) -> Option<Marker> {
+pub(crate) fn find(buf: &[u8], span: std::ops::Range<usize>) -> Option<Marker> {
     let start = span.start.min(buf.len());
     let end = span.end.clamp(start, buf.len());
     let lines = line_bounds(buf, start, end);

@@ -198,7 +198,7 @@ fn age_points(age_days: Option<i64>) -> u8 {
 }
 
 /// The priority of `finding` (of the rule `spec`) at `now` (Unix seconds).
-pub fn assess(finding: &Finding, spec: &RuleSpec, now: i64) -> Priority {
+pub(crate) fn assess(finding: &Finding, spec: &RuleSpec, now: i64) -> Priority {
     let exposure = exposure(finding);
     let validity = Validity::of(finding);
     let confidence = finding.confidence.unwrap_or(spec.confidence);
@@ -213,7 +213,7 @@ pub fn assess(finding: &Finding, spec: &RuleSpec, now: i64) -> Priority {
 }
 
 /// The widest exposure of any location.
-pub fn exposure(finding: &Finding) -> Exposure {
+pub(crate) fn exposure(finding: &Finding) -> Exposure {
     finding
         .locations
         .iter()
@@ -233,7 +233,7 @@ fn git_exposure(origin: &GitOrigin) -> Exposure {
 }
 
 /// What a ref that reaches a commit says about its exposure.
-pub fn ref_exposure(name: &str) -> Exposure {
+pub(crate) fn ref_exposure(name: &str) -> Exposure {
     if name.starts_with("refs/tags/") {
         return Exposure::Released;
     }

@@ -19,7 +19,7 @@ const TICK: Duration = Duration::from_millis(200);
 
 /// Counters shared by the scan's workers.
 #[derive(Debug)]
-pub struct Progress {
+pub(crate) struct Progress {
     /// What an item is called: `files` or `blobs`.
     unit: &'static str,
     items: AtomicU64,
@@ -30,7 +30,7 @@ pub struct Progress {
 
 impl Progress {
     /// Fresh counters for items called `unit`.
-    pub fn new(unit: &'static str) -> Progress {
+    pub(crate) fn new(unit: &'static str) -> Progress {
         Progress {
             unit,
             items: AtomicU64::new(0),
@@ -41,14 +41,14 @@ impl Progress {
     }
 
     /// One item of `bytes` done, with `findings` matches in it.
-    pub fn item(&self, bytes: u64, findings: u64) {
+    pub(crate) fn item(&self, bytes: u64, findings: u64) {
         self.items.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(bytes, Ordering::Relaxed);
         self.findings.fetch_add(findings, Ordering::Relaxed);
     }
 
     /// The line as it would be drawn now.
-    pub fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         let items = self.items.load(Ordering::Relaxed);
         let bytes = self.bytes.load(Ordering::Relaxed);
         let findings = self.findings.load(Ordering::Relaxed);
@@ -70,7 +70,7 @@ impl Observer for Progress {
 
 /// Draws a [`Progress`] on stderr until dropped.
 #[derive(Debug)]
-pub struct Display {
+pub(crate) struct Display {
     stop: Arc<(Mutex<bool>, Condvar)>,
     drawn: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -78,7 +78,11 @@ pub struct Display {
 
 impl Display {
     /// Starts drawing `progress` when `choice` and the terminal say so; `None` otherwise.
-    pub fn start(progress: &Arc<Progress>, choice: ProgressChoice, quiet: bool) -> Option<Display> {
+    pub(crate) fn start(
+        progress: &Arc<Progress>,
+        choice: ProgressChoice,
+        quiet: bool,
+    ) -> Option<Display> {
         use std::io::IsTerminal as _;
         let on = match choice {
             ProgressChoice::Never => false,

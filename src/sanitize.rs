@@ -1,6 +1,6 @@
 //! Escaping of untrusted text (paths, author names, ref names, messages) in every output.
 //!
-//! A scanned tree is untrusted (issue #14 item 5): a file name may hold a newline (to forge a
+//! A scanned tree is untrusted: a file name may hold a newline (to forge a
 //! report line, or start a line with `::error` and forge a GitHub annotation when a report is
 //! printed in a CI log), a terminal escape sequence (to rewrite the screen), or a bidirectional
 //! override such as U+202E (to make `evil.exe` read as `exe.live`, or hide part of a line). Each
@@ -22,7 +22,7 @@ use std::io::{self, Write};
 
 /// Whether `c` is a bidirectional formatting character or a Unicode line or paragraph separator:
 /// invisible characters that reorder or break what is displayed around them.
-pub fn is_bidi_or_separator(c: char) -> bool {
+pub(crate) fn is_bidi_or_separator(c: char) -> bool {
     matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
 }
 
@@ -58,7 +58,7 @@ pub fn escape_for_terminal(text: &str) -> Cow<'_, str> {
 /// injection (a leading `=`, `+`, `-` or `@` gets a `'`, OWASP's advice), then quoted with `"`
 /// doubled when it holds a comma or a quote (RFC 4180). No raw CR or LF is left in a field, so a
 /// field can never start a line of the file.
-pub fn csv_cell(cell: &str) -> String {
+pub(crate) fn csv_cell(cell: &str) -> String {
     let escaped = escape_for_terminal(cell);
     let defused: Cow<'_, str> = if escaped.starts_with(['=', '+', '-', '@']) {
         Cow::Owned(format!("'{escaped}"))
@@ -76,7 +76,7 @@ pub fn csv_cell(cell: &str) -> String {
 /// (serde escapes only C0) as `\uXXXX` escapes. They can only occur inside JSON strings, where the escape means the same character,
 /// so the parsed document is unchanged. Call [`Write::flush`] at the end (a character split across
 /// two writes is held until the next write or the flush).
-pub struct JsonBidiEscaper<'a> {
+pub(crate) struct JsonBidiEscaper<'a> {
     inner: &'a mut dyn Write,
     /// The start of a possibly escaped character, split across writes (at most 2 bytes).
     pending: Vec<u8>,
@@ -84,7 +84,7 @@ pub struct JsonBidiEscaper<'a> {
 
 impl<'a> JsonBidiEscaper<'a> {
     /// Wraps `inner`.
-    pub fn new(inner: &'a mut dyn Write) -> JsonBidiEscaper<'a> {
+    pub(crate) fn new(inner: &'a mut dyn Write) -> JsonBidiEscaper<'a> {
         JsonBidiEscaper { inner, pending: Vec::new() }
     }
 }

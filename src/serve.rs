@@ -31,9 +31,6 @@ use crate::outcome::ScanOutcome;
 use crate::pipeline::{self, Scanner, Target};
 use crate::rules::RuleSet;
 
-/// The default bound on one request line: 16 MiB.
-pub const DEFAULT_MAX_REQUEST: usize = 16 << 20;
-
 /// One request, after its `id` was taken out.
 #[derive(Debug, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
@@ -71,7 +68,7 @@ fn default_name() -> String {
 /// Why a request got no result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ErrorKind {
+pub(crate) enum ErrorKind {
     /// The line is not JSON.
     BadJson,
     /// JSON, but not a request this protocol knows.
@@ -183,7 +180,7 @@ struct RuleView<'a> {
 
 /// Reads one line of at most `max` bytes (without its newline) into `buf`.
 #[derive(Debug, PartialEq, Eq)]
-pub enum LineRead {
+pub(crate) enum LineRead {
     /// A whole line is in the buffer.
     Line,
     /// The line was longer than the limit; this many bytes were drained and dropped.
@@ -193,7 +190,7 @@ pub enum LineRead {
 }
 
 /// Reads the next line into `buf` (cleared first), never buffering more than `max` bytes.
-pub fn read_bounded_line(
+pub(crate) fn read_bounded_line(
     input: &mut impl BufRead,
     max: usize,
     buf: &mut Vec<u8>,
@@ -233,7 +230,7 @@ fn finished(seen: usize, max: usize) -> LineRead {
 
 /// A serving session: the scanner, the configuration for path scans, the request bound.
 #[derive(Debug)]
-pub struct Server {
+pub(crate) struct Server {
     scanner: Scanner,
     config: Config,
     max_request: usize,
@@ -241,7 +238,7 @@ pub struct Server {
 
 /// What a session did, for the caller's exit status.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct SessionSummary {
+pub(crate) struct SessionSummary {
     /// Requests answered.
     pub requests: u64,
     /// Of those, answered with an error.
@@ -250,14 +247,17 @@ pub struct SessionSummary {
 
 impl Server {
     /// Compiles the rules once for the session.
-    pub fn new(config: Config, max_request: usize) -> Result<Server, pipeline::PipelineError> {
+    pub(crate) fn new(
+        config: Config,
+        max_request: usize,
+    ) -> Result<Server, pipeline::PipelineError> {
         let scanner = Scanner::new(&config)?;
         Ok(Server { scanner, config, max_request })
     }
 
     /// Answers every request line of `input` on `output`, in order, flushing after each,
     /// until end of input. Only an I/O error on either stream ends it early.
-    pub fn run(
+    pub(crate) fn run(
         &self,
         input: &mut impl BufRead,
         output: &mut impl Write,
@@ -287,7 +287,7 @@ impl Server {
     }
 
     /// The response to one request line.
-    pub fn answer(&self, line: &[u8]) -> Value {
+    pub(crate) fn answer(&self, line: &[u8]) -> Value {
         let mut value: Value = match serde_json::from_slice(line) {
             Ok(value) => value,
             Err(e) => {
@@ -370,7 +370,7 @@ fn scan_reply(rules: &RuleSet, outcome: &ScanOutcome, show: bool) -> ScanReply {
 }
 
 /// A notice as one line of text: level, path when there is one, message.
-pub fn describe_notice(notice: &crate::outcome::Notice) -> String {
+pub(crate) fn describe_notice(notice: &crate::outcome::Notice) -> String {
     match notice.path() {
         Some(path) => format!("{}: {path}: {}", notice.level.as_str(), notice.message),
         None => format!("{}: {}", notice.level.as_str(), notice.message),

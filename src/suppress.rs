@@ -192,7 +192,7 @@ fn suppressed_finding(finding: &Finding, suppressed: Vec<(Location, Suppression)
 /// A run's suppressor and the rules its configuration adds, built before the scan starts (so
 /// an invalid root config or baseline stops the run with exit status 2 before any work).
 #[derive(Debug)]
-pub struct Setup {
+pub(crate) struct Setup {
     /// What suppresses findings.
     pub suppressor: Suppressor,
     /// Rule files named by the configuration (`rules.files`).
@@ -205,7 +205,10 @@ pub struct Setup {
 impl Setup {
     /// For a filesystem scan of `paths`: each directory is a scan root with its own
     /// `.leakhound.toml` (unless `--no-repo-config`); `-c FILE` replaces the roots' own files.
-    pub fn for_paths(paths: &[PathBuf], filter: &FilterConfig) -> Result<Setup, ConfigError> {
+    pub(crate) fn for_paths(
+        paths: &[PathBuf],
+        filter: &FilterConfig,
+    ) -> Result<Setup, ConfigError> {
         let explicit = filter.config.as_deref().map(repo::read_explicit).transpose()?;
         let mut roots = Vec::new();
         for path in paths.iter().filter(|p| is_scan_root(p)) {
@@ -214,7 +217,7 @@ impl Setup {
                 Box::new(FsFiles { root: path.clone(), shown: prefix.clone() })
                     as Box<dyn ConfigSource>
             });
-            roots.push(Root { prefix, tree: ConfigTree::open(source, explicit.clone())? });
+            roots.push(Root { prefix, tree: ConfigTree::open(source, explicit.clone()) });
         }
         if named_files_under_current_dir(paths) && !roots.iter().any(|r| r.prefix.is_empty()) {
             // Files named relative to the current directory (as a pre-commit hook names them)
@@ -225,7 +228,7 @@ impl Setup {
             });
             roots.push(Root {
                 prefix: String::new(),
-                tree: ConfigTree::open(source, explicit.clone())?,
+                tree: ConfigTree::open(source, explicit.clone()),
             });
         }
         let baseline = match &filter.baseline {
@@ -240,7 +243,7 @@ impl Setup {
         clippy::disallowed_methods,
         reason = "rule files named by the -c configuration the user gave"
     )]
-    pub fn assemble(
+    pub(crate) fn assemble(
         roots: Vec<Root>,
         explicit: Option<RepoConfig>,
         filter: &FilterConfig,
@@ -261,7 +264,7 @@ impl Setup {
                 }
                 (sources, true)
             };
-        let fallback = ConfigTree::open(None, explicit)?;
+        let fallback = ConfigTree::open(None, explicit);
         let suppressor = Suppressor::new(roots, fallback, baseline, filter.inline_allow);
         Ok(Setup { suppressor, rule_sources, builtin_rules })
     }
@@ -289,7 +292,7 @@ fn first_root_baseline(
 }
 
 /// The root's own baseline file ([`baseline::DEFAULT_FILE`]) from `source`, if it exists.
-pub fn root_baseline(source: &dyn ConfigSource) -> Result<Option<Baseline>, ConfigError> {
+pub(crate) fn root_baseline(source: &dyn ConfigSource) -> Result<Option<Baseline>, ConfigError> {
     let shown = source.describe(baseline::DEFAULT_FILE);
     let whole_file = |message: String| ConfigError { file: shown.clone(), line: 0, message };
     let Some(bytes) =
@@ -394,7 +397,7 @@ mod tests {
 
     fn tree(text: &str) -> ConfigTree {
         let config = RepoConfig::parse(text.as_bytes(), "cfg.toml", "", true).unwrap();
-        ConfigTree::open(None, Some(config)).unwrap()
+        ConfigTree::open(None, Some(config))
     }
 
     #[test]

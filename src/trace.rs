@@ -16,7 +16,7 @@
 //! first-parent history held it, or provenance listed it for an introducing commit (at most
 //! [`crate::finding::MAX_REFS_LISTED`] refs per commit); a first-parent walk stops after
 //! [`WALK_LIMIT`] commits and a tree deeper than [`MAX_DEPTH`] is not examined, each with a notice.
-//! The secret itself never leaves this module unredacted: [`Timeline`] holds it as a [`Secret`].
+//! The secret itself never leaves this module: [`Timeline`] holds only where it is, never its text.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
@@ -34,15 +34,15 @@ use crate::rules::{RuleSet, RuleSource};
 use crate::source::git::{self, GitScan};
 
 /// First-parent commits walked per ref at most.
-pub const WALK_LIMIT: usize = 200_000;
+pub(crate) const WALK_LIMIT: usize = 200_000;
 /// Deepest tree nesting examined.
-pub const MAX_DEPTH: usize = 256;
+pub(crate) const MAX_DEPTH: usize = 256;
 /// The id of the one rule a trace runs.
-pub const TRACE_RULE: &str = "trace.secret";
+pub(crate) const TRACE_RULE: &str = "trace.secret";
 
 /// What to trace in.
 #[derive(Debug, Clone)]
-pub struct TraceConfig {
+pub(crate) struct TraceConfig {
     /// The repository.
     pub repo: PathBuf,
     /// Follow `.git` files and alternates that point outside the repository.
@@ -53,7 +53,7 @@ pub struct TraceConfig {
 
 /// Why a trace could not run.
 #[derive(Debug, thiserror::Error)]
-pub enum TraceError {
+pub(crate) enum TraceError {
     /// The secret is empty or not UTF-8 text.
     #[error("the secret to trace must be non-empty UTF-8 text")]
     BadSecret,
@@ -67,7 +67,7 @@ pub enum TraceError {
 
 /// One (path, blob) that holds the secret.
 #[derive(Debug, Clone, Serialize)]
-pub struct Occurrence {
+pub(crate) struct Occurrence {
     /// Path in the tree.
     pub path: String,
     /// The blob.
@@ -89,7 +89,7 @@ pub struct Occurrence {
 /// What kind of ref.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum RefKind {
+pub(crate) enum RefKind {
     /// `refs/heads/*`.
     Branch,
     /// `refs/tags/*`: a release.
@@ -116,7 +116,7 @@ impl RefKind {
 
 /// A commit, briefly.
 #[derive(Debug, Clone, Serialize)]
-pub struct CommitRef {
+pub(crate) struct CommitRef {
     /// Full id.
     pub id: String,
     /// Author name.
@@ -129,7 +129,7 @@ pub struct CommitRef {
 
 /// What one ref says about the secret.
 #[derive(Debug, Clone, Serialize)]
-pub struct RefExposure {
+pub(crate) struct RefExposure {
     /// Full ref name (`HEAD` for a detached head).
     pub name: String,
     /// Branch, tag, remote or other.
@@ -145,10 +145,7 @@ pub struct RefExposure {
 
 /// The exposure timeline of one secret.
 #[derive(Debug, Serialize)]
-pub struct Timeline {
-    /// The secret (serialised redacted; reports choose how to show it).
-    #[serde(skip)]
-    pub secret: Secret,
+pub(crate) struct Timeline {
     /// Every (path, blob) holding it, oldest introducing commit first.
     pub occurrences: Vec<Occurrence>,
     /// Every ref, with what it says about the secret.
@@ -165,12 +162,12 @@ pub struct Timeline {
 
 impl Timeline {
     /// The earliest occurrence with a commit.
-    pub fn first(&self) -> Option<&Occurrence> {
+    pub(crate) fn first(&self) -> Option<&Occurrence> {
         self.occurrences.iter().find(|o| o.commit.is_some())
     }
 
     /// Distinct `name <email>` of the introducing commits, sorted.
-    pub fn authors(&self) -> Vec<String> {
+    pub(crate) fn authors(&self) -> Vec<String> {
         let set: BTreeSet<String> = self
             .occurrences
             .iter()
@@ -181,12 +178,12 @@ impl Timeline {
     }
 
     /// Whether it survives only in objects no ref reaches.
-    pub fn unreachable_only(&self) -> bool {
+    pub(crate) fn unreachable_only(&self) -> bool {
         !self.occurrences.is_empty() && self.occurrences.iter().all(|o| o.state != "reachable")
     }
 
     /// Whether any error notice says part of the repository was not examined.
-    pub fn incomplete(&self) -> bool {
+    pub(crate) fn incomplete(&self) -> bool {
         self.notices.iter().any(|n| n.level == NoticeLevel::Error)
     }
 }
@@ -226,7 +223,7 @@ fn literal_rule(secret: &str) -> String {
 }
 
 /// Traces `secret` through the repository.
-pub fn trace(config: &TraceConfig, secret: &Secret) -> Result<Timeline, TraceError> {
+pub(crate) fn trace(config: &TraceConfig, secret: &Secret) -> Result<Timeline, TraceError> {
     let text = std::str::from_utf8(secret.expose()).map_err(|_| TraceError::BadSecret)?;
     if text.is_empty() {
         return Err(TraceError::BadSecret);
@@ -255,7 +252,7 @@ pub fn trace(config: &TraceConfig, secret: &Secret) -> Result<Timeline, TraceErr
     let mut walker = Walker { repo: &repo, blobs, trees: HashMap::new(), notices: Vec::new() };
     let (refs, default_branch, at_head) = walker.refs(&occurrences);
     notices.append(&mut walker.notices);
-    Ok(Timeline { secret: secret.clone(), occurrences, refs, default_branch, at_head, notices })
+    Ok(Timeline { occurrences, refs, default_branch, at_head, notices })
 }
 
 /// The trace rule's locations, oldest commit first (unknown dates last), for this exact secret.

@@ -20,7 +20,7 @@ use crate::source::archive::{
 
 /// How to treat archives in one scan: the configured bounds and the live scan-wide budget.
 #[derive(Debug, Clone)]
-pub struct ArchiveScan {
+pub(crate) struct ArchiveScan {
     /// Bounds per archive; `None` with `--no-archives` (archives are then plain binary items).
     pub limits: Option<Limits>,
     /// Uncompressed bytes left for the whole scan, shared by the workers.
@@ -34,25 +34,20 @@ impl Default for ArchiveScan {
 }
 
 impl ArchiveScan {
-    /// Archives are not opened.
-    pub fn disabled() -> ArchiveScan {
-        ArchiveScan { limits: None, budget: Arc::new(ScanBudget::default()) }
-    }
-
     /// For one scan with `read`'s settings (a fresh scan-wide budget).
-    pub fn for_scan(read: &ReadConfig) -> ArchiveScan {
+    pub(crate) fn for_scan(read: &ReadConfig) -> ArchiveScan {
         ArchiveScan { limits: read.archives, budget: Arc::new(ScanBudget::default()) }
     }
 }
 
 /// How `read` reads content (binary items: skipped, matched raw, or their printable runs).
-pub fn read_options(read: &ReadConfig) -> ReadOptions {
+pub(crate) fn read_options(read: &ReadConfig) -> ReadOptions {
     ReadOptions { scan_binary: read.scan_binary, binary_strings: read.binary_strings }
 }
 
 /// The notice for an archive problem inside the item `subject`: the member goes into the path
 /// (`outer.zip!inner`) when the subject has one, else into the message (a history blob).
-pub fn archive_notice(subject: &Subject, problem: &ArchiveProblem) -> Notice {
+pub(crate) fn archive_notice(subject: &Subject, problem: &ArchiveProblem) -> Notice {
     let kind = match &problem.problem {
         Problem::Encrypted => NoticeKind::Encrypted,
         Problem::Unsupported(_) => NoticeKind::Unsupported,
@@ -84,7 +79,7 @@ pub fn archive_notice(subject: &Subject, problem: &ArchiveProblem) -> Notice {
 
 /// A match and the archive member it is in.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MemberMatch {
+pub(crate) struct MemberMatch {
     /// `!inner/path` (one `!` per archive level) for a match inside an archive; empty otherwise.
     pub member: String,
     /// The match, located within the member.
@@ -93,14 +88,14 @@ pub struct MemberMatch {
 
 impl MemberMatch {
     /// The full display path for an item shown as `item`.
-    pub fn path(&self, item: &str) -> String {
+    pub(crate) fn path(&self, item: &str) -> String {
         format!("{item}{}", self.member)
     }
 }
 
 /// What unpacking and reading one item produced.
 #[derive(Debug, Default)]
-pub struct Unpacked {
+pub(crate) struct Unpacked {
     /// Matches, in item order.
     pub matches: Vec<MemberMatch>,
     /// Archive problems, with paths relative to the item (`!inner`, or empty for the item).
@@ -112,16 +107,9 @@ pub struct Unpacked {
     pub archive: bool,
 }
 
-impl Unpacked {
-    /// Whether any problem means content was missed.
-    pub fn incomplete(&self) -> bool {
-        self.problems.iter().any(|p| p.problem.incomplete())
-    }
-}
-
 /// Reads an item already in memory (a git blob). `name` is the item's path when known (it names
 /// the content of a compressed file: `app.log.gz!app.log`), else empty.
-pub fn scan_bytes(
+pub(crate) fn scan_bytes(
     reader: &mut Reader,
     matcher: &Matcher,
     name: &str,
@@ -167,7 +155,7 @@ pub fn scan_bytes(
 /// windows. An archive over that size is read as a plain item, with a problem saying so.
 ///
 /// On a read error, what was found before it is returned with the error.
-pub fn scan_stream<R: Read>(
+pub(crate) fn scan_stream<R: Read>(
     reader: &mut Reader,
     matcher: &Matcher,
     name: &str,

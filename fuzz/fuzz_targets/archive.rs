@@ -4,7 +4,7 @@
 //! byte bound; every member path starts with the item's name and a `!`; expansion stops.
 #![no_main]
 
-use leakhound::source::archive::{self, Event, Limits, ScanBudget};
+use leakhound::internals::archive::{self, Event, Limits, ScanBudget};
 use libfuzzer_sys::fuzz_target;
 
 const MAGICS: [&[u8]; 6] =

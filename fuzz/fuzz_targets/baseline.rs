@@ -3,7 +3,7 @@
 //! render and parse back to the same file.
 #![no_main]
 
-use leakhound::baseline::{Baseline, BaselineKind, Subject};
+use leakhound::internals::baseline::{Baseline, BaselineKind, Subject};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use leakhound::config::repo::{Chain, RepoConfig, Subject};
+use leakhound::internals::config::{Chain, RepoConfig, Subject};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -8,9 +8,9 @@
 use std::io::{self, Read};
 use std::sync::{Arc, OnceLock};
 
-use leakhound::content::{self, ReadOptions, Reader};
-use leakhound::matcher::Matcher;
-use leakhound::rules::RuleSet;
+use leakhound::internals::content::{self, ReadOptions, Reader};
+use leakhound::internals::matcher::Matcher;
+use leakhound::internals::rules::RuleSet;
 use libfuzzer_sys::fuzz_target;
 
 fn matcher() -> &'static Matcher {

@@ -8,5 +8,5 @@ fuzz_target!(|data: &[u8]| {
     let split = usize::from(data.first().copied().unwrap_or(0)).min(data.len().saturating_sub(1));
     let rest = data.get(1..).unwrap_or_default();
     let (base, delta) = rest.split_at(split.min(rest.len()));
-    leakhound::source::git::fuzzing::delta(base, delta);
+    leakhound::internals::git::fuzzing::delta(base, delta);
 });

@@ -4,4 +4,4 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| leakhound::source::git::fuzzing::index(data));
+fuzz_target!(|data: &[u8]| leakhound::internals::git::fuzzing::index(data));

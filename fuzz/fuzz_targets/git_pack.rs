@@ -8,5 +8,5 @@ fuzz_target!(|data: &[u8]| {
     let Some((len, rest)) = data.split_first_chunk::<2>() else { return };
     let split = usize::from(u16::from_le_bytes(*len)).min(rest.len());
     let (index, pack) = rest.split_at(split);
-    leakhound::source::git::fuzzing::pack(pack, index);
+    leakhound::internals::git::fuzzing::pack(pack, index);
 });

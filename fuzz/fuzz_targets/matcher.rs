@@ -5,8 +5,8 @@
 
 use std::sync::{Arc, OnceLock};
 
-use leakhound::matcher::Matcher;
-use leakhound::rules::RuleSet;
+use leakhound::internals::matcher::Matcher;
+use leakhound::internals::rules::RuleSet;
 use libfuzzer_sys::fuzz_target;
 
 fn matcher() -> &'static Matcher {

@@ -10,15 +10,15 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
 use clap::ValueEnum;
-use leakhound::content::Position;
-use leakhound::finding::{
+use leakhound::internals::content::Position;
+use leakhound::internals::finding::{
     CommitInfo, Finding, GitOrigin, Location, OriginState, Secret, Suppression, SuppressionKind,
     fingerprint,
 };
+use leakhound::internals::report::{self, ReportContext, ReportFormat};
+use leakhound::internals::rules::RuleSet;
+use leakhound::internals::sanitize::escape_for_terminal;
 use leakhound::outcome::{Notice, NoticeKind, ScanOutcome, Subject};
-use leakhound::report::{self, ReportContext, ReportFormat};
-use leakhound::rules::RuleSet;
-use leakhound::sanitize::escape_for_terminal;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 

@@ -5,8 +5,8 @@
 
 use std::sync::Arc;
 
-use leakhound::matcher::Matcher;
-use leakhound::rules::{RuleSet, RuleSource};
+use leakhound::internals::matcher::Matcher;
+use leakhound::internals::rules::{RuleSet, RuleSource};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,7 +1,7 @@
 //! The `leakhound._native` extension module: leakhound's scanner for Python.
 //!
 //! The rules are compiled once per process, on the first `scan_text`/`scan_bytes` call, and kept
-//! in a [`OnceLock`]; every later buffer reuses them (issue #20: a peer's users found a ~3 s
+//! in a [`OnceLock`]; every later buffer reuses them (a peer's users found a ~3 s
 //! start-up per call unusable). `scan_path` and `scan_git` run the whole pipeline, which reads the
 //! scanned tree's `.leakhound.toml` and so compiles the rules for that tree on each call.
 //!
@@ -93,7 +93,7 @@ fn default_config() -> Config {
 /// A finding as Python sees it: the view `leakhound serve` sends, plus the introducing commit.
 fn convert(
     py: Python<'_>,
-    rules: &leakhound::rules::RuleSet,
+    rules: &leakhound::RuleSet,
     finding: &leakhound::Finding,
     show: bool,
 ) -> PyResult<Py<Finding>> {
@@ -103,7 +103,7 @@ fn convert(
         .and_then(|l| l.git.as_ref())
         .and_then(|g| g.commit.as_ref())
         .map(|c| c.id.clone());
-    let view = leakhound::serve::FindingView::new(rules, finding, show);
+    let view = leakhound::FindingView::new(rules, finding, show);
     let finding = Finding {
         rule_id: view.rule_id,
         rule_name: view.rule_name,
@@ -124,7 +124,7 @@ fn convert(
 
 fn convert_all(
     py: Python<'_>,
-    rules: &leakhound::rules::RuleSet,
+    rules: &leakhound::RuleSet,
     findings: &[leakhound::Finding],
     show: bool,
 ) -> PyResult<Vec<Py<Finding>>> {
@@ -133,7 +133,7 @@ fn convert_all(
 
 fn result(
     py: Python<'_>,
-    rules: &leakhound::rules::RuleSet,
+    rules: &leakhound::RuleSet,
     outcome: &ScanOutcome,
     show: bool,
 ) -> PyResult<ScanResult> {

@@ -47,7 +47,7 @@ pub(crate) fn run(command: &ConfigCommand) -> anyhow::Result<ExitStatus> {
     let source = (!args.no_repo_config).then(|| {
         Box::new(FsFiles { root: args.root.clone(), shown: String::new() }) as Box<dyn ConfigSource>
     });
-    let mut tree = ConfigTree::open(source, explicit)?;
+    let mut tree = ConfigTree::open(source, explicit);
     let path = args.path.trim_start_matches("./").to_string();
     let chain = tree.chain(&path);
     let mut text = describe(&path, &chain);

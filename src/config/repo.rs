@@ -24,7 +24,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 /// The name of a configuration file.
-pub const FILE_NAME: &str = ".leakhound.toml";
+pub(crate) const FILE_NAME: &str = ".leakhound.toml";
 
 /// A configuration problem, with the file and line it is on: `FILE:LINE: MESSAGE`, or
 /// `FILE: MESSAGE` for a problem with the whole file (it is missing or cannot be read).
@@ -59,7 +59,7 @@ pub trait ConfigSource: Send + Sync {
 }
 
 /// The keys a config file may hold, by table: unknown ones are warnings naming the key, not
-/// errors (issue #14: a repository's config must not be able to abort the scan).
+/// errors (a repository's config must not be able to abort the scan).
 const KNOWN_KEYS: &[(&str, &[&str])] = &[
     ("", &["inherit", "rules", "allow"]),
     ("rules", &["disable", "enable", "files", "builtin"]),
@@ -521,23 +521,20 @@ impl fmt::Debug for ConfigTree {
 
 impl ConfigTree {
     /// The configuration under a root: `explicit` (`-c FILE`) replaces the root's own file;
-    /// nested files are read from `source` (`None` with `--no-repo-config`). Errors in the root
-    /// configuration are returned; errors in nested ones are collected ([`ConfigTree::errors`]).
-    pub fn open(
-        source: Option<Box<dyn ConfigSource>>,
-        explicit: Option<RepoConfig>,
-    ) -> Result<ConfigTree, ConfigError> {
+    /// nested files are read from `source` (`None` with `--no-repo-config`). Errors in any file,
+    /// the root's included, are collected ([`ConfigTree::errors`]), never an abort.
+    pub fn open(source: Option<Box<dyn ConfigSource>>, explicit: Option<RepoConfig>) -> ConfigTree {
         let mut errors = Vec::new();
         let root = match (explicit, &source) {
             (Some(config), _) => Some(config),
-            // The repository's own file: a problem in it is reported, never an abort (issue #14).
+            // The repository's own file: a problem in it is reported, never an abort.
             (None, Some(source)) => read_config(source.as_ref(), "", true).unwrap_or_else(|e| {
                 errors.push(e);
                 None
             }),
             (None, None) => None,
         };
-        Ok(ConfigTree { source, root: root.map(Arc::new), cache: HashMap::new(), errors })
+        ConfigTree { source, root: root.map(Arc::new), cache: HashMap::new(), errors }
     }
 
     /// A tree with no configuration at all.
@@ -646,7 +643,7 @@ fn read_config(
 /// Reads an explicit config file (`-c FILE`, `LEAKHOUND_CONFIG`): it is a root config whose rule
 /// files are relative to the scan root.
 #[allow(clippy::disallowed_methods, reason = "the -c configuration file the user names")]
-pub fn read_explicit(path: &std::path::Path) -> Result<RepoConfig, ConfigError> {
+pub(crate) fn read_explicit(path: &std::path::Path) -> Result<RepoConfig, ConfigError> {
     let shown = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| ConfigError {
         file: shown.clone(),
@@ -659,7 +656,7 @@ pub fn read_explicit(path: &std::path::Path) -> Result<RepoConfig, ConfigError> 
 /// Config files in a directory tree on disk. Files are opened without following symlinks (a
 /// scanned tree must not point its configuration outside the root).
 #[derive(Debug, Clone)]
-pub struct FsFiles {
+pub(crate) struct FsFiles {
     /// The scan root.
     pub root: std::path::PathBuf,
     /// The root as shown in paths (`""` for the current directory, else ending in `/`).
@@ -813,7 +810,7 @@ mod tests {
             ),
             ("iso/.leakhound.toml", "inherit = false\n[[allow]]\nstopwords = [\"x\"]\n"),
         ]);
-        let mut tree = ConfigTree::open(Some(Box::new(files)), None).unwrap();
+        let mut tree = ConfigTree::open(Some(Box::new(files)), None);
         let root = tree.chain("a.txt");
         assert!(root.disabled("generic.password").is_some());
         let svc = tree.chain("svc/fixtures/a.txt");
@@ -839,7 +836,7 @@ mod tests {
     #[test]
     fn a_broken_nested_config_is_an_error_not_ignored() {
         let files = Files(vec![("a/.leakhound.toml", "inherit = \"yes\"\n")]);
-        let mut tree = ConfigTree::open(Some(Box::new(files)), None).unwrap();
+        let mut tree = ConfigTree::open(Some(Box::new(files)), None);
         assert!(tree.chain("a/b.txt").configs.is_empty());
         assert_eq!(tree.errors().len(), 1);
         assert_eq!(tree.errors()[0].file, "a/.leakhound.toml");

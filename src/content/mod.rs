@@ -12,7 +12,7 @@
 //! UTF-16 detection and decoding (streamed, so UTF-16 files get the same flat memory and windows),
 //! and converting byte offsets into lines and columns (Unicode code points, 1-based; SARIF's
 //! `unicodeCodePoints` column kind), counted incrementally so the cost is linear in the input
-//! whatever the number of matches per line (issue #7).
+//! whatever the number of matches per line.
 
 use std::io::{self, Read};
 
@@ -20,7 +20,7 @@ use memchr::{memchr_iter, memrchr};
 
 use crate::matcher::{Matcher, RawMatch, Scratch};
 
-pub mod printable;
+pub(crate) mod printable;
 
 /// Bytes scanned per window (the own part, before the overlap).
 pub const WINDOW: usize = 8 << 20;
@@ -38,7 +38,7 @@ pub struct LocatedMatch {
     pub secret: Vec<u8>,
     /// Where the secret is.
     pub position: Position,
-    /// An inline allow marker beside the match (kept here; applied by [`crate::suppress`]).
+    /// An inline allow marker beside the match (kept here; applied by `suppress`).
     pub marker: Option<crate::marker::Marker>,
 }
 
@@ -71,7 +71,7 @@ pub struct ReadSummary {
 pub struct ReadOptions {
     /// Scan content that looks binary instead of skipping it.
     pub scan_binary: bool,
-    /// Scan the printable runs of content that looks binary ([`printable`]).
+    /// Scan the printable runs of content that looks binary (`content::printable`).
     pub binary_strings: bool,
 }
 
@@ -256,7 +256,7 @@ fn fill<R: Read>(source: &mut R, buf: &mut Vec<u8>, target: usize) -> io::Result
 
 /// An item as the scan reads it.
 #[derive(Debug)]
-pub enum TextView<'a> {
+pub(crate) enum TextView<'a> {
     /// Matched as it is.
     Text(std::borrow::Cow<'a, [u8]>),
     /// UTF-16, decoded to UTF-8 before matching.
@@ -266,7 +266,7 @@ pub enum TextView<'a> {
 }
 
 /// How the scan would read `bytes` (the decisions [`Reader::scan_blob`] makes).
-pub fn text_view(bytes: &[u8]) -> TextView<'_> {
+pub(crate) fn text_view(bytes: &[u8]) -> TextView<'_> {
     if let Some(encoding) = utf16_encoding(bytes) {
         TextView::Utf16(decode_utf16(bytes, encoding))
     } else if looks_binary(bytes) {

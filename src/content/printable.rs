@@ -18,11 +18,11 @@ use crate::content::{LocatedMatch, Position};
 use crate::matcher::{Matcher, RawMatch, Scratch};
 
 /// Shortest run kept, in characters (`strings` uses 4; no secret a rule finds is that short).
-pub const MIN_RUN: usize = 8;
+pub(crate) const MIN_RUN: usize = 8;
 /// Bytes of the binary examined at a time.
-pub const CHUNK: usize = 4 << 20;
+pub(crate) const CHUNK: usize = 4 << 20;
 /// Run text matched at a time.
-pub const FLUSH: usize = 4 << 20;
+pub(crate) const FLUSH: usize = 4 << 20;
 
 /// A run's place in the text buffer and in the binary.
 #[derive(Debug, Clone, Copy)]
@@ -43,7 +43,7 @@ struct Runs {
 
 /// Scans the printable runs of a binary whose first bytes are `head` and the rest `rest`.
 /// Returns the bytes read.
-pub fn scan_stream<R: Read>(
+pub(crate) fn scan_stream<R: Read>(
     matcher: &Matcher,
     scratch: &mut Scratch,
     head: &[u8],
@@ -70,7 +70,7 @@ pub fn scan_stream<R: Read>(
 }
 
 /// Scans the printable runs of a binary already in memory.
-pub fn scan_slice(
+pub(crate) fn scan_slice(
     matcher: &Matcher,
     scratch: &mut Scratch,
     bytes: &[u8],

@@ -11,7 +11,7 @@ use crate::rules::CheckName;
 use super::filters;
 
 /// Shannon entropy of `bytes` in bits per byte (0 for empty input).
-pub fn shannon_entropy(bytes: &[u8]) -> f64 {
+pub(crate) fn shannon_entropy(bytes: &[u8]) -> f64 {
     if bytes.is_empty() {
         return 0.0;
     }
@@ -124,11 +124,11 @@ fn words(text: &[u8]) -> impl Iterator<Item = String> + '_ {
     })
 }
 
-pub use super::checksum::{base62, crc32_github};
+pub(crate) use super::checksum::crc32_github;
 
 /// A JWT: two or three dot-separated base64url parts; header and payload are JSON objects and
 /// the header names an `alg`.
-pub fn jwt_structure(secret: &[u8]) -> bool {
+pub(crate) fn jwt_structure(secret: &[u8]) -> bool {
     let mut parts = secret.split(|&b| b == b'.');
     let (Some(header), Some(payload)) = (parts.next(), parts.next()) else {
         return false;
@@ -178,6 +178,7 @@ fn mixed_charset(secret: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::matcher::checksum::base62;
 
     /// Builds a token with a valid checksum from a prefix and 30 random characters.
     fn with_checksum(prefix: &str, random: &str) -> String {

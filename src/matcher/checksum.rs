@@ -16,7 +16,7 @@ pub fn base62(mut value: u64, width: usize) -> String {
 }
 
 /// GitHub and npm tokens: the last 6 characters are the base62 CRC32 of the 30 before them.
-pub fn crc32_github(secret: &[u8]) -> bool {
+pub(crate) fn crc32_github(secret: &[u8]) -> bool {
     if secret.len() < 36 {
         return false;
     }

@@ -20,7 +20,7 @@ use super::filters;
 
 /// The kind of place a path is, when it is not production code or configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Context {
+pub(crate) enum Context {
     /// Tests, test data, fixtures, mocks.
     Test,
     /// Documentation: a docs directory or a prose file (Markdown, reStructuredText, `AsciiDoc`).
@@ -34,7 +34,7 @@ pub enum Context {
 
 impl Context {
     /// The lowercase name used in the `context` attribute.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Context::Test => "test",
             Context::Docs => "docs",
@@ -45,7 +45,7 @@ impl Context {
 }
 
 /// The attribute a marked finding carries.
-pub const ATTRIBUTE: &str = "context";
+pub(crate) const ATTRIBUTE: &str = "context";
 
 /// Directory names that hold tests and their data.
 const TEST_DIRS: &[&str] = &[
@@ -90,7 +90,7 @@ const EXAMPLE_NAME_PARTS: &[&str] =
 
 /// The context of a repository-relative path, if any (test wins over docs, docs over example,
 /// example over vendor when several apply: a test fixture under `docs/` is still test data).
-pub fn of_path(path: &str) -> Option<Context> {
+pub(crate) fn of_path(path: &str) -> Option<Context> {
     let parts: Vec<&str> = path.split(['/', '\\']).filter(|p| !p.is_empty() && *p != ".").collect();
     let (name, dirs) = parts.split_last()?;
     let dir_is =
@@ -146,7 +146,7 @@ fn is_example_file(name: &str) -> bool {
 }
 
 /// One step less sure.
-pub fn lowered(confidence: Confidence) -> Confidence {
+pub(crate) fn lowered(confidence: Confidence) -> Confidence {
     match confidence {
         Confidence::High => Confidence::Medium,
         Confidence::Medium | Confidence::Low => Confidence::Low,
@@ -157,7 +157,7 @@ pub fn lowered(confidence: Confidence) -> Confidence {
 /// (`relative` gives a location's path inside its scan root): adds the `context` attribute (the
 /// contexts, comma-separated) and lowers its confidence one step. A finding with one location in
 /// production code is untouched.
-pub fn mark(findings: &mut [Finding], rules: &RuleSet, relative: &dyn Fn(&str) -> String) {
+pub(crate) fn mark(findings: &mut [Finding], rules: &RuleSet, relative: &dyn Fn(&str) -> String) {
     for finding in findings {
         let contexts: Option<BTreeSet<Context>> =
             finding.locations.iter().map(|loc| of_path(&relative(&loc.path))).collect();
@@ -174,7 +174,7 @@ pub fn mark(findings: &mut [Finding], rules: &RuleSet, relative: &dyn Fn(&str) -
 /// weak) whose value is a placeholder and all of whose locations are in tests, docs or examples:
 /// `https://user:pass@example.com` in a manual is an illustration, in `~/.git-credentials` it is
 /// a password. Returns how many were dropped.
-pub fn drop_illustrations(
+pub(crate) fn drop_illustrations(
     findings: &mut Vec<Finding>,
     rules: &RuleSet,
     relative: &dyn Fn(&str) -> String,
@@ -192,12 +192,16 @@ pub fn drop_illustrations(
 
 /// The confidence a finding is reported with: lowered by an offline check or its context, else
 /// its rule's.
-pub fn confidence_of(finding: &Finding, rules: &RuleSet) -> Confidence {
+pub(crate) fn confidence_of(finding: &Finding, rules: &RuleSet) -> Confidence {
     finding.confidence.unwrap_or(rules.rules()[finding.rule].spec.confidence)
 }
 
 /// Keeps the findings whose confidence is at least `min`; returns how many were dropped.
-pub fn retain_confident(findings: &mut Vec<Finding>, rules: &RuleSet, min: Confidence) -> usize {
+pub(crate) fn retain_confident(
+    findings: &mut Vec<Finding>,
+    rules: &RuleSet,
+    min: Confidence,
+) -> usize {
     let before = findings.len();
     findings.retain(|f| confidence_of(f, rules) >= min);
     before - findings.len()

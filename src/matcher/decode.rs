@@ -1,5 +1,5 @@
 //! Decoding layers: finds encoded spans in a buffer, decodes them, and maps what the matcher finds
-//! in the decoded bytes back to the encoded bytes (issue #4, item 4).
+//! in the decoded bytes back to the encoded bytes.
 //!
 //! Secrets are not always written as themselves: a Kubernetes Secret or a basic-auth header holds
 //! them in base64, a Jupyter notebook holds a key as JSON strings with `\n` escapes (one string per
@@ -24,11 +24,11 @@ use std::ops::Range;
 use memchr::{memchr, memchr2, memchr3, memrchr};
 
 /// Shortest base64 run worth decoding (12 decoded bytes).
-pub const MIN_BASE64: usize = 16;
+pub(crate) const MIN_BASE64: usize = 16;
 /// Longest encoded span decoded (longer ones are data: images, archives).
-pub const MAX_SPAN: usize = 64 << 10;
+pub(crate) const MAX_SPAN: usize = 64 << 10;
 /// Most decoded bytes per scanned buffer, both layers together.
-pub const DECODE_BUDGET: usize = 1 << 20;
+pub(crate) const DECODE_BUDGET: usize = 1 << 20;
 
 /// One decoding layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -126,7 +126,7 @@ const PLACEHOLDER_VALUES: &[&str] = &[
 /// `{{ var }}`, `<%= ENV[...] %>`, `<password>`, `$(cmd)`, `%VAR%`, `$VAR`), a masked value
 /// (`********`), or a fill-in marker (`your_password`, `password_here`). The narrow test for
 /// credential files, where a weak or placeholder-looking password is still a password.
-pub fn is_template(secret: &[u8]) -> bool {
+pub(crate) fn is_template(secret: &[u8]) -> bool {
     let text = String::from_utf8_lossy(secret);
     let lower = text.to_ascii_lowercase();
     ["${", "{{", "}}", "#{", "<%", "%>"].iter().any(|m| text.contains(m))
@@ -142,7 +142,7 @@ pub fn is_template(secret: &[u8]) -> bool {
 
 /// Whether the value of a generic rule is a placeholder: [`is_placeholder`], or a value built
 /// around a word like `secret` or `password`.
-pub fn is_generic_placeholder(secret: &[u8]) -> bool {
+pub(crate) fn is_generic_placeholder(secret: &[u8]) -> bool {
     let text = String::from_utf8_lossy(secret);
     let lower = text.to_ascii_lowercase();
     is_placeholder(secret) || GENERIC_WORD_MARKERS.iter().any(|m| has_word(&text, &lower, m))
@@ -151,7 +151,7 @@ pub fn is_generic_placeholder(secret: &[u8]) -> bool {
 /// Whether a value is a placeholder, template, lookup or masked value rather than a credential.
 /// A value that is base64 of printable text (`dXNlcjpwYXNzd29yZA==`, Kubernetes `data:` values,
 /// Docker `auth`) is also judged by what it decodes to.
-pub fn is_placeholder(secret: &[u8]) -> bool {
+pub(crate) fn is_placeholder(secret: &[u8]) -> bool {
     is_plain_placeholder(secret)
         || decode_printable_base64(secret).is_some_and(|decoded| {
             // `user:password`: judged by the password (empty, or a placeholder).
@@ -319,7 +319,7 @@ fn has_long_sequence(lower: &[u8]) -> bool {
 
 /// Whether a value has a common non-secret shape: a hex digest (40, 64 or 128 hex digits), a
 /// UUID, a lockfile integrity string, a version number, a path, a number, or a code expression.
-pub fn is_common_shape(secret: &[u8]) -> bool {
+pub(crate) fn is_common_shape(secret: &[u8]) -> bool {
     let s = String::from_utf8_lossy(secret);
     is_hex_digest(&s)
         || is_uuid(&s)

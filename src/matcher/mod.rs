@@ -10,11 +10,11 @@
 //! 5. Overlaps are resolved by specificity ([`Specificity`]): of two kept matches whose secrets
 //!    overlap, the more specific rule's wins; matches that do not overlap never hide each other.
 
-pub mod checks;
-pub mod checksum;
-pub mod context;
-pub mod decode;
-pub mod filters;
+pub(crate) mod checks;
+pub(crate) mod checksum;
+pub(crate) mod context;
+pub(crate) mod decode;
+pub(crate) mod filters;
 pub(crate) mod prefilter;
 
 use std::ops::Range;
@@ -362,7 +362,7 @@ fn judge(rule: &Rule, buf: &[u8], found: RawMatch) -> Candidate {
 /// one is dropped (documented in `rules/README.md`, "Precedence"). Variants are in increasing
 /// order of specificity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Specificity {
+pub(crate) enum Specificity {
     /// A `provider: Generic` rule: a secret-looking name or a URL shape, and a random-looking
     /// value.
     Generic,
@@ -378,7 +378,7 @@ pub enum Specificity {
 
 impl Specificity {
     /// The specificity of `rule` for the secret `secret`.
-    pub fn of(rule: &Rule, secret: &[u8]) -> Specificity {
+    pub(crate) fn of(rule: &Rule, secret: &[u8]) -> Specificity {
         let kind = rule.spec.kind;
         if kind == Kind::Jwt {
             Specificity::Structure
@@ -518,7 +518,7 @@ mod tests {
         let random = "Q7fK2mZr9XbW4nT1pLs8vHc3dJy6aE";
         let token = format!(
             "ghp_{random}{}",
-            checks::base62(u64::from(crc32fast::hash(random.as_bytes())), 6)
+            checksum::base62(u64::from(crc32fast::hash(random.as_bytes())), 6)
         );
         let text = format!("{{\"token\": \"{token}\\u0021\"}}\n");
         let seen = m.explain(text.as_bytes());

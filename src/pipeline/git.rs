@@ -46,7 +46,7 @@ pub(super) fn setup(
         }
         (None, _) => (None, None),
     };
-    let tree = ConfigTree::open(source, explicit.clone())?;
+    let tree = ConfigTree::open(source, explicit.clone());
     let roots = vec![Root { prefix: String::new(), tree }];
     Ok((Setup::assemble(roots, explicit, filter, baseline)?, notice.into_iter().collect()))
 }

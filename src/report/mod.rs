@@ -11,7 +11,7 @@ mod html;
 mod json;
 #[cfg(test)]
 mod kitchen_sink;
-pub mod output;
+pub(crate) mod output;
 mod sarif;
 mod text;
 
@@ -100,7 +100,7 @@ fn now() -> i64 {
 }
 
 /// A report format.
-pub trait Emitter {
+pub(crate) trait Emitter {
     /// Writes the whole report.
     fn emit(&self, context: &ReportContext<'_>, out: &mut dyn Write) -> io::Result<()>;
 }
@@ -138,13 +138,13 @@ fn json_escaped(
 /// cannot be written would otherwise fail only after the whole scan (a long history scan lost).
 /// The same rules as writing it ([`output::open_report`]: no symlink followed, no FIFO), and
 /// nothing truncated or left behind.
-pub fn check_destination(path: &std::path::Path) -> Result<(), output::OutputError> {
+pub(crate) fn check_destination(path: &std::path::Path) -> Result<(), output::OutputError> {
     output::check_report(path)
 }
 
 /// One line that names only what is not zero: `2 findings at 3 locations; 14 items, 1.2 KiB in
 /// 0.01 s; skipped 1 binary; 1 error (results are INCOMPLETE)`.
-pub fn summary_line(outcome: &ScanOutcome) -> String {
+pub(crate) fn summary_line(outcome: &ScanOutcome) -> String {
     let s = &outcome.stats;
     let locations: usize = outcome.findings.iter().map(|f| f.locations.len()).sum();
     let mut line = count(outcome.findings.len() as u64, "finding", "findings");
@@ -206,4 +206,4 @@ fn suppressed_note(outcome: &ScanOutcome) -> String {
     format!(", {} suppressed ({})", outcome.suppressed.len(), parts.join(", "))
 }
 
-pub use crate::outcome::human_bytes;
+pub(crate) use crate::outcome::human_bytes;

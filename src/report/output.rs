@@ -1,4 +1,4 @@
-//! Opening a report file safely (issue #14 item 4).
+//! Opening a report file safely.
 //!
 //! A report path may lie inside the scanned tree, which is hostile: a symlink planted at that name
 //! would make `-r report.json` overwrite whatever it points to, and a FIFO would block the scan
@@ -17,7 +17,7 @@ const STREAMS: &[&str] = &["/dev/stdout", "/dev/stderr", "/dev/fd/1", "/dev/fd/2
 
 /// Why a report file was not opened.
 #[derive(Debug, thiserror::Error)]
-pub enum OutputError {
+pub(crate) enum OutputError {
     /// The path is a symbolic link.
     #[error("{0} is a symbolic link; refusing to write a report through it")]
     Symlink(String),
@@ -35,7 +35,7 @@ pub enum OutputError {
 }
 
 /// Opens (creating or truncating) the regular file at `path` for a report.
-pub fn open_report(path: &Path) -> Result<File, OutputError> {
+pub(crate) fn open_report(path: &Path) -> Result<File, OutputError> {
     let file = open_unlinked(path)?;
     if !is_stream(path) {
         file.set_len(0)
@@ -47,7 +47,7 @@ pub fn open_report(path: &Path) -> Result<File, OutputError> {
 /// Checks, before a scan, that a report can be written to `path`, with the same rules as
 /// [`open_report`] and without truncating anything; a file that did not exist is created and
 /// removed again, so a scan that then fails leaves nothing behind.
-pub fn check_report(path: &Path) -> Result<(), OutputError> {
+pub(crate) fn check_report(path: &Path) -> Result<(), OutputError> {
     let existed = path.symlink_metadata().is_ok();
     drop(open_unlinked(path)?);
     if !existed {

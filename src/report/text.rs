@@ -108,7 +108,11 @@ pub(super) fn summarise_refs(locations: &[Location]) -> Option<String> {
     match count(Exposure::OtherBranch) {
         0 => {}
         n => {
-            parts.push(plural(n, if defaults.is_empty() { "branch" } else { "other branch" }, "es"))
+            parts.push(plural(
+                n,
+                if defaults.is_empty() { "branch" } else { "other branch" },
+                "es",
+            ));
         }
     }
     match count(Exposure::Released) {

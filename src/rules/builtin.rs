@@ -17,7 +17,7 @@ const PREBUILT: &[(&str, Option<&str>)] =
     include!(concat!(env!("OUT_DIR"), "/builtin_rules_prebuilt.rs"));
 
 /// The built-in rule files as sources named `builtin:FILE`.
-pub fn sources() -> Vec<RuleSource> {
+pub(crate) fn sources() -> Vec<RuleSource> {
     FILES
         .iter()
         .map(|(name, text)| RuleSource {

@@ -11,7 +11,7 @@ use super::RuleSet;
 
 /// What `rules check` found.
 #[derive(Debug, Default)]
-pub struct CheckReport {
+pub(crate) struct CheckReport {
     /// Rules checked.
     pub rules: usize,
     /// Examples proven.
@@ -23,7 +23,7 @@ pub struct CheckReport {
 }
 
 /// Checks the rules whose origin `include` accepts.
-pub fn check(set: &Arc<RuleSet>, include: impl Fn(&str) -> bool) -> CheckReport {
+pub(crate) fn check(set: &Arc<RuleSet>, include: impl Fn(&str) -> bool) -> CheckReport {
     let matcher = Matcher::new(Arc::clone(set));
     let mut report = CheckReport::default();
     for (index, rule) in set.rules().iter().enumerate() {
@@ -52,7 +52,7 @@ pub fn check(set: &Arc<RuleSet>, include: impl Fn(&str) -> bool) -> CheckReport 
             match prove_negative(&matcher, index, example) {
                 Ok(()) => report.negative_examples += 1,
                 Err(why) => {
-                    report.problems.push(format!("{id}: negative example {example:?} {why}"))
+                    report.problems.push(format!("{id}: negative example {example:?} {why}"));
                 }
             }
         }

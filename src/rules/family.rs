@@ -16,7 +16,7 @@
 use super::syntax::{Alphabet, Confidence, FamilySpec, Keyword, RuleSpec, Severity};
 
 /// The words a name-keyed row accepts at the end of the variable name when it lists none.
-pub const DEFAULT_WORDS: &[&str] = &["key", "token", "secret"];
+pub(crate) const DEFAULT_WORDS: &[&str] = &["key", "token", "secret"];
 
 impl Alphabet {
     /// The character-class body (without brackets).
@@ -64,7 +64,7 @@ impl Alphabet {
 /// The estimate is `0.83 * log2(D) - 0.45`, with `D` the expected number of distinct symbols in
 /// `length` draws; the constants were fitted on 20,000 random values for each of 10, 16, 32, 36,
 /// 62 and 64 symbols at lengths 20 to 100.
-pub fn default_entropy(alphabet: Alphabet, length: u32) -> Option<f64> {
+pub(crate) fn default_entropy(alphabet: Alphabet, length: u32) -> Option<f64> {
     if length < 20 {
         return None;
     }
@@ -75,7 +75,7 @@ pub fn default_entropy(alphabet: Alphabet, length: u32) -> Option<f64> {
 }
 
 /// Turns a row into the rule it stands for; `Err` says what is wrong with the row.
-pub fn expand(row: FamilySpec) -> Result<RuleSpec, String> {
+pub(crate) fn expand(row: FamilySpec) -> Result<RuleSpec, String> {
     validate(&row)?;
     let pattern = pattern(&row);
     let keywords = keywords(&row);

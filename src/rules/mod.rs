@@ -15,10 +15,10 @@
 //! mode off so they run on raw bytes: secrets are ASCII, and the lazy DFA never has to give up on
 //! non-ASCII input, which keeps the hot path fast on any file.
 
-pub mod builtin;
-pub mod check;
-pub mod family;
-pub mod syntax;
+pub(crate) mod builtin;
+pub(crate) mod check;
+pub(crate) mod family;
+pub(crate) mod syntax;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -28,7 +28,7 @@ use regex_automata::meta;
 use regex_automata::util::primitives::PatternID;
 use regex_automata::util::syntax as re_syntax;
 
-pub use syntax::{CheckName, Confidence, Keyword, Kind, PrefilterMode, RuleSpec, Severity};
+pub(crate) use syntax::{CheckName, Confidence, Keyword, Kind, PrefilterMode, RuleSpec, Severity};
 
 /// Where a rule file came from: a built-in name (`builtin:aws.yaml`) or a path.
 #[derive(Debug, Clone)]
@@ -93,7 +93,7 @@ impl<E: fmt::Display> fmt::Display for Problems<E> {
 impl<E: fmt::Debug + fmt::Display> std::error::Error for Problems<E> {}
 
 /// Every problem found while loading rules.
-pub type RuleErrors = Problems<RuleError>;
+pub(crate) type RuleErrors = Problems<RuleError>;
 
 impl RuleErrors {
     fn rules(items: Vec<RuleError>) -> RuleErrors {
@@ -437,7 +437,7 @@ fn expand_family(row: syntax::FamilySpec, origin: &str) -> Result<RuleSpec, Rule
     clippy::disallowed_methods,
     reason = "rule files are configuration the user names with --rules"
 )]
-pub fn read_rule_paths(paths: &[PathBuf]) -> Result<Vec<RuleSource>, RuleErrors> {
+pub(crate) fn read_rule_paths(paths: &[PathBuf]) -> Result<Vec<RuleSource>, RuleErrors> {
     let mut sources = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
@@ -446,7 +446,7 @@ pub fn read_rule_paths(paths: &[PathBuf]) -> Result<Vec<RuleSource>, RuleErrors>
                 for file in files {
                     match std::fs::read_to_string(&file) {
                         Ok(text) => {
-                            sources.push(RuleSource { origin: file.display().to_string(), text })
+                            sources.push(RuleSource { origin: file.display().to_string(), text });
                         }
                         Err(source) => errors
                             .push(RuleError::Read { origin: file.display().to_string(), source }),
@@ -454,7 +454,7 @@ pub fn read_rule_paths(paths: &[PathBuf]) -> Result<Vec<RuleSource>, RuleErrors>
                 }
             }
             Err(source) => {
-                errors.push(RuleError::Read { origin: path.display().to_string(), source })
+                errors.push(RuleError::Read { origin: path.display().to_string(), source });
             }
         }
     }

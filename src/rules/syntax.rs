@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 /// into a rule by `family::expand`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RuleFile {
+pub(crate) struct RuleFile {
     /// The rules this file defines.
     #[serde(default)]
     pub rules: Vec<RuleSpec>,
@@ -317,7 +317,7 @@ impl CheckName {
 /// One row of a provider table, as written under `families:` in a rule file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FamilySpec {
+pub(crate) struct FamilySpec {
     /// The rule id the row becomes.
     pub id: String,
     /// Human name.
@@ -377,7 +377,7 @@ fn default_kind() -> Kind {
 /// The alphabet of a value (a closed set, so a row cannot smuggle a regex in).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Alphabet {
+pub(crate) enum Alphabet {
     /// `0-9`.
     Digits,
     /// `0-9a-f`.

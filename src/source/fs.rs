@@ -1,6 +1,6 @@
 //! Files and directories: a parallel walk with the `ignore` crate.
 //!
-//! Policy (issue #2):
+//! Policy:
 //! - hidden files are scanned (`.env`!); `.git` directories and `.git` files are skipped;
 //! - `.gitignore`, `.ignore` and `.leakhoundignore` are honoured (also outside git repositories),
 //!   unless `--no-ignore` or `--strict`; which ones apply, above the root too, is
@@ -25,7 +25,7 @@ use ignore::{WalkBuilder, WalkState};
 use super::ignores::Ignores;
 
 /// Names of files that hold credentials by purpose; gitignore never hides them.
-pub const CREDENTIAL_FILE_GLOBS: &[&str] = &[
+pub(crate) const CREDENTIAL_FILE_GLOBS: &[&str] = &[
     ".env",
     ".env.*",
     "*.env",
@@ -68,7 +68,7 @@ const CREDENTIAL_PATH_SUFFIXES: &[&str] =
 
 /// What the walk found.
 #[derive(Debug)]
-pub enum Visit {
+pub(crate) enum Visit {
     /// A regular file to scan.
     File(PathBuf),
     /// A symbolic link the user named on the command line: read through the link
@@ -80,11 +80,11 @@ pub enum Visit {
     Error(Option<PathBuf>, String),
 }
 
-pub use crate::outcome::SkipReason;
+pub(crate) use crate::outcome::SkipReason;
 
 /// How to walk.
 #[derive(Debug, Clone)]
-pub struct WalkOptions {
+pub(crate) struct WalkOptions {
     /// Ignore `.gitignore` and friends.
     pub no_ignore: bool,
     /// Worker threads.
@@ -93,7 +93,7 @@ pub struct WalkOptions {
 
 /// Matches credential-store file names.
 #[derive(Debug)]
-pub struct CredentialNames {
+pub(crate) struct CredentialNames {
     names: GlobSet,
 }
 
@@ -110,14 +110,14 @@ impl Default for CredentialNames {
 
 impl CredentialNames {
     /// Whether `path` names a credential store.
-    pub fn matches(&self, path: &Path) -> bool {
+    pub(crate) fn matches(&self, path: &Path) -> bool {
         let by_name = path.file_name().is_some_and(|name| self.names.is_match(name));
         by_name || CREDENTIAL_PATH_SUFFIXES.iter().any(|suffix| path.ends_with(suffix))
     }
 }
 
 /// Walks `paths`, calling a per-thread visitor for every entry. Blocks until done.
-pub fn walk<'s, F>(paths: &[PathBuf], options: &WalkOptions, make_visitor: F)
+pub(crate) fn walk<'s, F>(paths: &[PathBuf], options: &WalkOptions, make_visitor: F)
 where
     F: Fn() -> Box<dyn FnMut(Visit) + Send + 's> + Sync,
 {
@@ -223,13 +223,13 @@ fn error_path(err: &ignore::Error) -> Option<PathBuf> {
 
 /// Opens a file for scanning without following a symlink or blocking on a FIFO; `Ok(None)` when
 /// the path is no longer a regular file. Returns the file and its size.
-pub fn open_regular(path: &Path) -> io::Result<Option<(File, u64)>> {
+pub(crate) fn open_regular(path: &Path) -> io::Result<Option<(File, u64)>> {
     open_file(path, true)
 }
 
 /// Opens a path the user named, following a symbolic link (never blocking on a FIFO); `Ok(None)`
 /// when it does not lead to a regular file.
-pub fn open_named(path: &Path) -> io::Result<Option<(File, u64)>> {
+pub(crate) fn open_named(path: &Path) -> io::Result<Option<(File, u64)>> {
     open_file(path, false)
 }
 

@@ -1,5 +1,4 @@
-//! Ignore files, applied by leakhound itself so every path they hide is counted (issue #15 item 2,
-//! issue #14 item 3).
+//! Ignore files, applied by leakhound itself so every path they hide is counted.
 //!
 //! The `ignore` crate's walker applies ignore files silently: what it skips never reaches the
 //! visitor. So its ignore handling is off, and the walk asks [`Ignores`] about each entry instead:
@@ -27,7 +26,7 @@ use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 /// The ignore files read in each directory, strongest first.
-pub const IGNORE_FILES: [&str; 3] = [".leakhoundignore", ".ignore", ".gitignore"];
+pub(crate) const IGNORE_FILES: [&str; 3] = [".leakhoundignore", ".ignore", ".gitignore"];
 
 /// The ignore files of one directory, and its parent's level.
 #[derive(Debug, Default)]
@@ -56,7 +55,7 @@ impl Level {
 
 /// The ignore files that apply under a set of scan roots, read on demand.
 #[derive(Debug)]
-pub struct Ignores {
+pub(crate) struct Ignores {
     /// The scan roots, absolute.
     roots: Vec<PathBuf>,
     cache: Mutex<HashMap<PathBuf, Arc<Level>>>,
@@ -64,7 +63,7 @@ pub struct Ignores {
 
 impl Ignores {
     /// Ignore files for a walk of `roots`.
-    pub fn new(roots: &[PathBuf]) -> Ignores {
+    pub(crate) fn new(roots: &[PathBuf]) -> Ignores {
         Ignores {
             roots: roots.iter().map(|r| absolute(r)).collect(),
             cache: Mutex::new(HashMap::new()),
@@ -72,7 +71,7 @@ impl Ignores {
     }
 
     /// Whether the entry at `path` (below a root) is ignored.
-    pub fn ignored(&self, path: &Path, is_dir: bool) -> bool {
+    pub(crate) fn ignored(&self, path: &Path, is_dir: bool) -> bool {
         let path = absolute(path);
         let Some(parent) = path.parent() else { return false };
         self.level(parent).ignores(&path, is_dir)

@@ -6,14 +6,14 @@
 //! - [`ignores`]: which ignore files apply to a walk, so what they hide is counted.
 //! - stdin (`-`) is read directly by the scan pipeline.
 
-pub mod archive;
-pub mod fs;
+pub(crate) mod archive;
+pub(crate) mod fs;
 #[cfg(feature = "git")]
-pub mod git;
-pub mod ignores;
+pub(crate) mod git;
+pub(crate) mod ignores;
 
 /// Display form of a path: lossy UTF-8, `/` separators, no leading `./`.
-pub fn display_path(path: &std::path::Path) -> String {
+pub(crate) fn display_path(path: &std::path::Path) -> String {
     let text = path.to_string_lossy();
     let text = text.strip_prefix("./").unwrap_or(&text);
     if std::path::MAIN_SEPARATOR == '\\' { text.replace('\\', "/") } else { text.to_string() }

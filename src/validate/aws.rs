@@ -10,10 +10,10 @@
 //! request is sent.
 
 #[cfg(feature = "validate")]
-pub use signing::{SigningInput, sign};
+pub(crate) use signing::{SigningInput, sign};
 
 /// A key pair (and session token for temporary `ASIA` keys). Holds secrets: no `Debug`.
-pub struct AwsCredentials {
+pub(crate) struct AwsCredentials {
     /// The access key id (`AKIA...`).
     pub access_key_id: String,
     /// The secret access key.
@@ -36,7 +36,7 @@ mod signing {
 
     /// What is signed.
     #[derive(Debug, Clone, Copy)]
-    pub struct SigningInput<'a> {
+    pub(crate) struct SigningInput<'a> {
         /// HTTP method.
         pub method: &'a str,
         /// The `Host` header exactly as sent (`host` or `host:port`).
@@ -54,7 +54,7 @@ mod signing {
     }
 
     /// The headers to add: `x-amz-date`, optionally `x-amz-security-token`, and `authorization`.
-    pub fn sign(
+    pub(crate) fn sign(
         input: &SigningInput<'_>,
         creds: &AwsCredentials,
         now: Timestamp,
@@ -198,7 +198,7 @@ mod signing {
 /// The AWS account id encoded in a (new-generation) access key id: base32-decode the 16
 /// characters after the 4-letter prefix, take the first 6 bytes big-endian, mask with
 /// `0x7fff_ffff_ff80` and shift right by 7.
-pub fn account_id(key_id: &str) -> Option<u64> {
+pub(crate) fn account_id(key_id: &str) -> Option<u64> {
     let tail = key_id.get(4..)?;
     let bytes = base32_decode(tail)?;
     let first6 = bytes.get(..6)?.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));

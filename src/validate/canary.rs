@@ -18,7 +18,7 @@ const AWS_CANARY_ACCOUNTS: &[(u64, &str)] = &[
 ];
 
 /// The canary service an AWS access key id belongs to, if it is a known one.
-pub fn aws_canary(key_id: &str) -> Option<&'static str> {
+pub(crate) fn aws_canary(key_id: &str) -> Option<&'static str> {
     let account = account_id(key_id)?;
     AWS_CANARY_ACCOUNTS.iter().find(|(known, _)| *known == account).map(|(_, service)| *service)
 }

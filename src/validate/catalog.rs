@@ -42,7 +42,7 @@ pub enum CatalogError {
 }
 
 /// Every problem found while loading validators.
-pub type CatalogErrors = crate::rules::Problems<CatalogError>;
+pub(crate) type CatalogErrors = crate::rules::Problems<CatalogError>;
 
 /// The AWS `SigV4` inputs of a validator, parsed.
 #[derive(Debug, Clone)]

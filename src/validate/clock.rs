@@ -8,28 +8,30 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Seconds since the Unix epoch, UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Timestamp(pub u64);
+pub(crate) struct Timestamp(pub u64);
 
 impl Timestamp {
     /// The current time (the epoch if the clock is before it).
-    pub fn now() -> Timestamp {
+    pub(crate) fn now() -> Timestamp {
         Timestamp(SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs())
     }
 
     /// `2026-01-02T03:04:05Z`.
-    pub fn rfc3339(self) -> String {
+    pub(crate) fn rfc3339(self) -> String {
         let (y, mo, d, h, mi, s) = self.parts();
         format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
     }
 
     /// `20260102T030405Z` (`SigV4` `X-Amz-Date`).
-    pub fn amz_date(self) -> String {
+    #[cfg(feature = "validate")]
+    pub(crate) fn amz_date(self) -> String {
         let (y, mo, d, h, mi, s) = self.parts();
         format!("{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z")
     }
 
     /// `20260102` (`SigV4` credential scope date).
-    pub fn date_stamp(self) -> String {
+    #[cfg(feature = "validate")]
+    pub(crate) fn date_stamp(self) -> String {
         let (y, mo, d, ..) = self.parts();
         format!("{y:04}{mo:02}{d:02}")
     }
@@ -52,8 +54,11 @@ mod tests {
         // 2015-08-30T12:36:00Z, the date of AWS's SigV4 test suite.
         let t = Timestamp(1_440_938_160);
         assert_eq!(t.rfc3339(), "2015-08-30T12:36:00Z");
-        assert_eq!(t.amz_date(), "20150830T123600Z");
-        assert_eq!(t.date_stamp(), "20150830");
+        #[cfg(feature = "validate")]
+        {
+            assert_eq!(t.amz_date(), "20150830T123600Z");
+            assert_eq!(t.date_stamp(), "20150830");
+        }
         // A leap day.
         assert_eq!(Timestamp(951_782_400).rfc3339(), "2000-02-29T00:00:00Z");
     }

@@ -76,7 +76,7 @@ impl FromStr for EndpointOverride {
 }
 
 /// Whether `host[:port]` names the loopback interface.
-pub fn is_loopback_authority(authority: &str) -> bool {
+pub(crate) fn is_loopback_authority(authority: &str) -> bool {
     let host = if let Some(v6) = authority.strip_prefix('[') {
         v6.split(']').next().unwrap_or_default()
     } else {

@@ -13,7 +13,7 @@ use super::status::{UnknownReason, ValidationStatus};
 
 /// What one answer means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     /// A conclusion (never `Unknown`).
     Final(ValidationStatus),
     /// Worth asking again, after `after` when the provider said how long.
@@ -29,7 +29,7 @@ pub enum Decision {
 
 /// An HTTP answer as far as interpretation needs it.
 #[derive(Debug, Clone, Default)]
-pub struct Answer {
+pub(crate) struct Answer {
     /// Status code.
     pub status: u16,
     /// `Retry-After` in seconds, if the header held a number.
@@ -39,7 +39,7 @@ pub struct Answer {
 }
 
 /// Interprets `answer` with `rules`.
-pub fn interpret(rules: &[ResponseSpec], answer: &Answer) -> Decision {
+pub(crate) fn interpret(rules: &[ResponseSpec], answer: &Answer) -> Decision {
     let json: Option<serde_json::Value> = serde_json::from_slice(&answer.body).ok();
     if let Some(rule) = rules.iter().find(|rule| matches_rule(rule, answer, json.as_ref())) {
         return Decision::Final(rule.outcome);
@@ -79,7 +79,8 @@ fn lookup<'a>(root: &'a serde_json::Value, path: &str) -> Option<&'a serde_json:
 
 /// Parses a `Retry-After` header given in seconds (the HTTP-date form is ignored: the client
 /// then falls back to its own backoff).
-pub fn parse_retry_after(value: &str) -> Option<Duration> {
+#[cfg(feature = "validate")]
+pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
     value.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
@@ -118,11 +119,18 @@ mod tests {
         assert_eq!(interpret(&r, &invalid), Decision::Final(ValidationStatus::Invalid));
     }
 
+    #[cfg(feature = "validate")]
+    #[test]
+    fn retry_after_is_read_in_seconds_only() {
+        assert_eq!(parse_retry_after(" 3 "), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+    }
+
     #[test]
     fn unmatched_answers_retry_or_say_why_not() {
         let r = rules("- {status: [200], outcome: valid}");
         let mut limited = answer(429, "");
-        limited.retry_after = parse_retry_after("3");
+        limited.retry_after = Some(std::time::Duration::from_secs(3));
         assert_eq!(
             interpret(&r, &limited),
             Decision::Retry {

@@ -13,7 +13,7 @@ use super::status::Validation;
 
 /// One ledger line.
 #[derive(Debug, Serialize)]
-pub struct LedgerEntry<'a> {
+pub(crate) struct LedgerEntry<'a> {
     /// When the request was sent (RFC 3339, UTC).
     pub time: &'a str,
     /// The finding's rule id.
@@ -30,26 +30,26 @@ pub struct LedgerEntry<'a> {
 
 /// An append-only JSONL file shared by the workers.
 #[derive(Debug)]
-pub struct Ledger {
+pub(crate) struct Ledger {
     out: Mutex<BufWriter<File>>,
 }
 
 impl Ledger {
     /// Opens `path` for appending (creating it).
-    pub fn open(path: &Path) -> std::io::Result<Ledger> {
+    pub(crate) fn open(path: &Path) -> std::io::Result<Ledger> {
         let file = File::options().create(true).append(true).open(path)?;
         Ok(Ledger { out: Mutex::new(BufWriter::new(file)) })
     }
 
     /// Appends one line.
-    pub fn record(&self, entry: &LedgerEntry<'_>) -> std::io::Result<()> {
+    pub(crate) fn record(&self, entry: &LedgerEntry<'_>) -> std::io::Result<()> {
         let mut out = self.out.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         serde_json::to_writer(&mut *out, entry)?;
         writeln!(out)
     }
 
     /// Flushes buffered lines.
-    pub fn flush(&self) -> std::io::Result<()> {
+    pub(crate) fn flush(&self) -> std::io::Result<()> {
         self.out.lock().unwrap_or_else(std::sync::PoisonError::into_inner).flush()
     }
 }

@@ -18,16 +18,21 @@
 //!
 //! Offline checks ([`offline`]) need no network and run on every scan.
 
-pub mod aws;
-pub mod canary;
-pub mod catalog;
-pub mod endpoint;
-pub mod guard;
-pub mod interpret;
-pub mod ledger;
-pub mod offline;
-pub mod spec;
-pub mod template;
+pub(crate) mod aws;
+pub(crate) mod canary;
+pub(crate) mod catalog;
+pub(crate) mod endpoint;
+#[cfg(feature = "validate")]
+pub(crate) mod guard;
+pub(crate) mod interpret;
+#[cfg_attr(
+    not(feature = "validate"),
+    allow(dead_code, reason = "without live validation the ledger is opened but never written")
+)]
+pub(crate) mod ledger;
+pub(crate) mod offline;
+pub(crate) mod spec;
+pub(crate) mod template;
 
 mod clock;
 #[cfg(feature = "validate")]
@@ -44,9 +49,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use catalog::{Catalog, CatalogErrors};
-pub use clock::Timestamp;
-pub use endpoint::EndpointOverride;
+pub(crate) use catalog::{Catalog, CatalogErrors};
+pub(crate) use clock::Timestamp;
+pub(crate) use endpoint::EndpointOverride;
 pub use status::{UnknownReason, Validation, ValidationStatus};
 
 use crate::finding::Finding;
@@ -67,7 +72,7 @@ pub struct ValidationConfig {
     pub base_backoff: Duration,
     /// The longest wait before a retry; a longer `Retry-After` ends the check as `unknown`.
     pub max_retry_wait: Duration,
-    /// `--validation-endpoint HOST=URL` overrides (trusted, see [`endpoint`]).
+    /// `--validation-endpoint HOST=URL` overrides (trusted, see `validate::endpoint`).
     pub endpoints: Vec<EndpointOverride>,
     /// Lift the private-address guard for provider hosts too.
     pub allow_internal_ips: bool,
@@ -162,7 +167,7 @@ fn send(
 }
 
 /// Validates `findings` with the built-in validators, setting each one's `validation`.
-pub fn validate_findings(
+pub(crate) fn validate_findings(
     findings: &mut [Finding],
     rules: &RuleSet,
     config: &ValidationConfig,

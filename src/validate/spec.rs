@@ -14,7 +14,7 @@ use super::status::ValidationStatus;
 /// One validator file: `validators: [...]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ValidatorFile {
+pub(crate) struct ValidatorFile {
     /// The validators this file defines.
     pub validators: Vec<ValidatorSpec>,
 }

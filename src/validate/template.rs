@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 /// A value filter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Filter {
+pub(crate) enum Filter {
     /// Percent-encode all but unreserved characters.
     UrlEncode,
     /// Percent-encode for a URL path or query value: like `UrlEncode`, but `:` and `@` stay
@@ -36,13 +36,13 @@ enum Part {
 
 /// A parsed template.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Template {
+pub(crate) struct Template {
     parts: Vec<Part>,
 }
 
 /// Why a template could not be rendered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RenderError {
+pub(crate) enum RenderError {
     /// A named value was not available.
     #[error("no value for `{0}`")]
     Missing(String),
@@ -52,11 +52,11 @@ pub enum RenderError {
 }
 
 /// Values to render with, by name. Holds secrets: never printed.
-pub type Values = BTreeMap<String, String>;
+pub(crate) type Values = BTreeMap<String, String>;
 
 impl Template {
     /// Parses `text`; errors say what is wrong (and contain no secret: templates are code).
-    pub fn parse(text: &str) -> Result<Template, String> {
+    pub(crate) fn parse(text: &str) -> Result<Template, String> {
         let mut parts = Vec::new();
         let mut rest = text;
         while let Some(start) = rest.find("{{") {
@@ -78,7 +78,7 @@ impl Template {
     }
 
     /// The names this template uses.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
         self.parts.iter().filter_map(|p| match p {
             Part::Value { name, .. } => Some(name.as_str()),
             Part::Literal(_) => None,
@@ -86,17 +86,17 @@ impl Template {
     }
 
     /// Whether the template starts with a `url_path` value (which always renders a `/...` path).
-    pub fn starts_with_url_path(&self) -> bool {
+    pub(crate) fn starts_with_url_path(&self) -> bool {
         matches!(self.parts.first(), Some(Part::Value { filter: Some(Filter::UrlPath), .. }))
     }
 
     /// Whether the template has no values (a constant).
-    pub fn is_constant(&self) -> bool {
+    pub(crate) fn is_constant(&self) -> bool {
         self.names().next().is_none()
     }
 
     /// Renders with `values`; in a URL (`in_url`), plain values are percent-encoded.
-    pub fn render(&self, values: &Values, in_url: bool) -> Result<String, RenderError> {
+    pub(crate) fn render(&self, values: &Values, in_url: bool) -> Result<String, RenderError> {
         let mut out = String::new();
         for part in &self.parts {
             match part {
@@ -148,7 +148,7 @@ fn apply(filter: Option<Filter>, name: &str, value: &str) -> Result<String, Rend
 }
 
 /// Percent-encodes every byte but RFC 3986 unreserved characters.
-pub fn percent_encode(value: &str) -> String {
+pub(crate) fn percent_encode(value: &str) -> String {
     use std::fmt::Write as _;
     let mut out = String::with_capacity(value.len());
     for &b in value.as_bytes() {

@@ -1,4 +1,4 @@
-//! No leaks (issue #7): one canary secret, planted in a file, a git history and the index, goes
+//! No leaks: one canary secret, planted in a file, a git history and the index, goes
 //! through every command and every report format, with and without `--show-secrets`. The full
 //! canary must never reach stderr, a redacted report (stdout or `--report-path`), a validation
 //! ledger, or any file the run leaves in its `TMPDIR`; and it must reach the report with
@@ -194,9 +194,9 @@ fn the_canary_never_leaks_from_any_command_or_format_unless_show_secrets() {
                 planted.assert_absent(&format!("stdout of {what} -r"), &run.stdout());
                 planted.assert_absent(&format!("stderr of {what} -r"), &run.stderr());
                 if show {
-                    planted.assert_present(&what, &written)
+                    planted.assert_present(&what, &written);
                 } else {
-                    planted.assert_absent(&what, &written)
+                    planted.assert_absent(&what, &written);
                 }
             }
         }

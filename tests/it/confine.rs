@@ -1,4 +1,4 @@
-//! The scanned repository is hostile (issue #14): reports it cannot forge or redirect, fingerprints
+//! The scanned repository is hostile: reports it cannot forge or redirect, fingerprints
 //! that do not give the secret away. Git-metadata cases live in `hostile.rs`.
 
 use std::os::unix::fs::symlink;
@@ -185,7 +185,7 @@ fn without_a_shared_key_a_per_user_key_file_is_created_once_and_reused() {
 }
 
 mod missing_history {
-    //! Missing history is reported, never clean (issue #14 item 2).
+    //! Missing history is reported, never clean.
 
     use std::path::Path;
 
@@ -356,7 +356,7 @@ mod missing_history {
 }
 
 mod git_metadata {
-    //! Reading another repository through git metadata is refused (issue #14 item 1).
+    //! Reading another repository through git metadata is refused.
 
     use std::os::unix::fs::symlink;
     use std::path::Path;
@@ -492,7 +492,7 @@ mod git_metadata {
 }
 
 mod sha256 {
-    //! Repositories in SHA-256 object format are scanned in every git mode (issue #14 item 7).
+    //! Repositories in SHA-256 object format are scanned in every git mode.
 
     use crate::git::Repo;
     use crate::util::fake;
@@ -535,7 +535,7 @@ mod sha256 {
 }
 
 mod repository_cannot_decide {
-    //! The scanned tree must not decide the result (issue #14 item 3, issue #15 item 2).
+    //! The scanned tree must not decide the result.
 
     use std::os::unix::fs::symlink;
 

@@ -1,4 +1,4 @@
-//! Decoding layers (issue #4 item 4): secrets written base64-encoded, as JSON strings with escapes
+//! Decoding layers: secrets written base64-encoded, as JSON strings with escapes
 //! or percent-encoded are found and reported at the encoded bytes, with the layer; decoys that
 //! decode to nothing secret are not; CRLF files; and the engine fixes that came with them
 //! (anchors across read windows, one finding per secret bytes).
@@ -10,9 +10,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
-use leakhound::content::{ReadOptions, Reader};
-use leakhound::matcher::Matcher;
-use leakhound::rules::RuleSet;
+use leakhound::internals::content::{ReadOptions, Reader};
+use leakhound::internals::matcher::Matcher;
+use leakhound::internals::rules::RuleSet;
 
 use crate::util::{Tree, fake};
 

@@ -333,7 +333,7 @@ fn a_shallow_clone_is_scanned_and_the_missing_history_reported() {
     assert_eq!(doc["coverage"]["mode"], "history");
     // Both files are in the boundary commit's tree, so both are still found there.
     assert_eq!(finding_count(&doc), 2);
-    // Accepted explicitly (issue #14): a warning, stated in the coverage record; findings decide.
+    // Accepted explicitly: a warning, stated in the coverage record; findings decide.
     let (code, doc, stderr) = scan_at(&shallow, &["--allow-missing-objects"]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(doc["notices"][0]["level"], "warning");

@@ -1,4 +1,4 @@
-//! Hostile input (issue #7): huge single-line files, broken encodings, links that lead out of the
+//! Hostile input: huge single-line files, broken encodings, links that lead out of the
 //! tree or into `/proc` and `/dev`, files that cannot be read, names and content built to attack a
 //! terminal or a SARIF consumer, and corrupt git packs.
 //!
@@ -68,7 +68,7 @@ fn write_single_line(path: &Path, size: usize, tokens: &[(usize, String)]) {
 
 #[test]
 fn a_200_mb_single_line_file_yields_every_secret_once_across_window_edges_and_at_the_end() {
-    use leakhound::content::{OVERLAP, WINDOW};
+    use leakhound::internals::content::{OVERLAP, WINDOW};
     let size = 200 << 20;
     let mut tokens = Vec::new();
     for k in 1..=size / WINDOW {
@@ -124,7 +124,7 @@ fn utf16(text: &str, big_endian: bool, bom: bool) -> Vec<u8> {
 
 #[test]
 fn utf16_in_both_byte_orders_is_decoded_across_window_edges() {
-    let window = leakhound::content::WINDOW;
+    let window = leakhound::internals::content::WINDOW;
     let token = fake::github_pat(702);
     let line = format!("{}\n", "x".repeat(99));
     let mut text = line.repeat((window - 100) / line.len());
@@ -173,7 +173,7 @@ fn symlink_loops_and_links_to_proc_dev_and_outside_are_never_followed() {
     let doc = run.json();
     assert_eq!(doc["summary"]["skipped_symlinks"], 9);
     assert_eq!(doc["summary"]["items_scanned"], 1, "only plain.txt is read");
-    // Named on the command line, a link is read through (issue #15: the user asked for it), but a
+    // Named on the command line, a link is read through (the user asked for it), but a
     // device behind it is still never opened as a file.
     let run = scan_json(root, &["environ", "zero", "outside.env"]);
     assert_eq!(run.code(), 1, "{}\n{}", run.stdout(), run.stderr());

@@ -4,9 +4,9 @@
 use std::io::Cursor;
 use std::sync::{Arc, LazyLock};
 
-use leakhound::content::{LocatedMatch, ReadOptions, Reader};
-use leakhound::matcher::Matcher;
-use leakhound::rules::RuleSet;
+use leakhound::internals::content::{LocatedMatch, ReadOptions, Reader};
+use leakhound::internals::matcher::Matcher;
+use leakhound::internals::rules::RuleSet;
 use proptest::prelude::*;
 
 use crate::util::fake;

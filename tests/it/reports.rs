@@ -135,7 +135,7 @@ fn hostile_paths_are_escaped_in_csv_and_github_formats() {
     let name = "=cmd|x,y\n::error::forged%.txt";
     tree.file(name, format!("t={}\n", fake::github_pat(3)));
     let csv = tree.run(&["scan", "-f", "csv"]).stdout();
-    // The newline is escaped (issue #14: a raw one would start a forged `::error` line in a CI log).
+    // The newline is escaped (a raw one would start a forged `::error` line in a CI log).
     assert!(csv.contains("\"'=cmd|x,y\\n::error::forged%.txt\""), "{csv}");
     let github = tree.run(&["scan", "-f", "github"]).stdout();
     let lines: Vec<&str> = github.lines().collect();

@@ -224,7 +224,7 @@ fn custom_rules_are_added_with_rules_flag() {
 fn a_secret_straddling_a_window_boundary_in_a_large_file_is_found_once() {
     let tree = Tree::new();
     let token = fake::github_pat(18);
-    let window = leakhound::content::WINDOW;
+    let window = leakhound::internals::content::WINDOW;
     let mut body = vec![b'a'; window + 1000];
     for i in (100..body.len()).step_by(100) {
         body[i] = b'\n';

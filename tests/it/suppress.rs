@@ -156,7 +156,7 @@ fn an_invalid_config_is_an_error_naming_file_and_line() {
     let tree = Tree::new();
     tree.file(".leakhound.toml", "[[allow]]\npaths = [\"ok/**\"]\nsecrets = [\"(\"]\n");
     tree.file("a.py", pat_line(1));
-    // The repository's own config cannot abort the scan (issue #14): the run goes on, reports the
+    // The repository's own config cannot abort the scan: the run goes on, reports the
     // finding, names the problem and exits 2.
     let run = tree.run(&["scan", ".", "-f", "json"]);
     assert_eq!(run.code(), 2);

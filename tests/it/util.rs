@@ -109,7 +109,7 @@ pub(crate) mod fake {
     pub(crate) fn github_pat(seed: u64) -> String {
         let random = alnum(seed, 30);
         let checksum =
-            leakhound::matcher::checks::base62(u64::from(crc32fast::hash(random.as_bytes())), 6);
+            leakhound::internals::matcher::base62(u64::from(crc32fast::hash(random.as_bytes())), 6);
         format!("ghp_{random}{checksum}")
     }
 

@@ -17,11 +17,11 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use base64::Engine as _;
-use leakhound::content::Reader;
-use leakhound::finding::{Collector, Finding};
-use leakhound::matcher::Matcher;
-use leakhound::rules::{RuleSet, RuleSource};
-use leakhound::validate::{
+use leakhound::internals::content::Reader;
+use leakhound::internals::finding::{Collector, Finding};
+use leakhound::internals::matcher::Matcher;
+use leakhound::internals::rules::{RuleSet, RuleSource};
+use leakhound::internals::validate::{
     Catalog, UnknownReason, ValidationConfig, ValidationStatus, validate_findings_with,
 };
 
@@ -222,7 +222,7 @@ fn config_for(server: &FakeProvider, host: &str, retries: u32) -> ValidationConf
 }
 
 /// A scan text in which the validator's first rule is found along with every companion.
-fn example_text(rules: &RuleSet, validator: &leakhound::validate::catalog::Validator) -> String {
+fn example_text(rules: &RuleSet, validator: &leakhound::internals::validate::Validator) -> String {
     let mut lines = vec![rules.get(&validator.spec.rules[0]).unwrap().spec.examples[0].clone()];
     for companion in &validator.spec.companions {
         lines.push(rules.get(&companion.rule).unwrap().spec.examples[0].clone());
@@ -231,7 +231,10 @@ fn example_text(rules: &RuleSet, validator: &leakhound::validate::catalog::Valid
 }
 
 /// What in a request proves the credential was in it.
-fn carried_value(validator: &leakhound::validate::catalog::Validator, finding: &Finding) -> String {
+fn carried_value(
+    validator: &leakhound::internals::validate::Validator,
+    finding: &Finding,
+) -> String {
     let secret = String::from_utf8(finding.secret.expose().to_vec()).unwrap();
     if validator.spec.request.sign.is_some() && validator.spec.rules[0] == "aws.access-key-id" {
         format!("Credential={secret}/")
@@ -250,7 +253,7 @@ fn validate_one(
     findings: &[Finding],
     rule_id: &str,
     config: &ValidationConfig,
-) -> leakhound::validate::Validation {
+) -> leakhound::internals::validate::Validation {
     let mut findings = findings.to_vec();
     validate_findings_with(&mut findings, rules, catalog, config).unwrap();
     findings.iter().find(|f| f.rule_id == rule_id).and_then(|f| f.validation.clone()).unwrap()

@@ -5,11 +5,11 @@
 //! magic are not recognised; they are scanned as plain content, like any other file.
 
 /// Bytes [`sniff`] needs to see to recognise every format (tar's magic sits at offset 257).
-pub const SNIFF_LEN: usize = 512;
+pub(crate) const SNIFF_LEN: usize = 512;
 
 /// An archive or compression format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     /// Zip and its family: jar, war, ear, apk, aab, ipa, whl, nupkg, xpi, crx (v3 is not), docx,
     /// xlsx, pptx, odt.
     Zip,
@@ -27,7 +27,7 @@ pub enum Format {
 
 impl Format {
     /// The lowercase name.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Format::Zip => "zip",
             Format::Tar => "tar",
@@ -37,15 +37,10 @@ impl Format {
             Format::Zstd => "zstd",
         }
     }
-
-    /// Whether this is a single compressed stream (as opposed to a container of members).
-    pub fn is_compression(self) -> bool {
-        matches!(self, Format::Gzip | Format::Bzip2 | Format::Xz | Format::Zstd)
-    }
 }
 
 /// The format `head` (the first [`SNIFF_LEN`] bytes or all of a shorter item) starts with.
-pub fn sniff(head: &[u8]) -> Option<Format> {
+pub(crate) fn sniff(head: &[u8]) -> Option<Format> {
     if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
         Some(Format::Zip)
     } else if head.starts_with(&[0x1F, 0x8B, 0x08]) {

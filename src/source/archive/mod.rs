@@ -30,7 +30,7 @@
 //! - `lzma-rust2` (features `std`, `xz` only): a streaming xz reader with a memory limit.
 //! - `ruzstd` (feature `std` only): a pure-Rust zstd decoder (the `zstd` crate binds C).
 
-pub mod detect;
+pub(crate) mod detect;
 mod stream;
 mod tarball;
 #[cfg(test)]
@@ -42,15 +42,15 @@ use std::io::{self, Read};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub use detect::{Format, SNIFF_LEN, sniff};
+pub(crate) use detect::{Format, SNIFF_LEN, sniff};
 
 /// Largest xz dictionary (plus decoder overhead) accepted, in KiB: 64 MiB. `xz -9` uses 64 MiB;
 /// a hostile header may ask for 1.5 GiB.
-pub const XZ_MEMORY_KIB: u32 = 64 << 10;
+pub(crate) const XZ_MEMORY_KIB: u32 = 64 << 10;
 
 /// Uncompressed output a stream may produce before the ratio bound applies: small, very
 /// compressible members (a few KiB of repeated configuration) are not bombs.
-pub const RATIO_FLOOR: u64 = 1 << 20;
+pub(crate) const RATIO_FLOOR: u64 = 1 << 20;
 
 /// Bounds on expanding one top-level archive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +61,7 @@ pub struct Limits {
     pub max_archive_bytes: u64,
     /// Members (files, links, devices) in one top-level archive, all levels together.
     pub max_entries: u64,
-    /// Output bytes per input byte of any compressed stream or member, once past [`RATIO_FLOOR`].
+    /// Output bytes per input byte of any compressed stream or member, once past `RATIO_FLOOR`.
     pub max_ratio: u64,
 }
 
@@ -253,7 +253,7 @@ impl Expander<'_> {
             Format::Zip => zipfile::walk(self, path, bytes, depth),
             Format::Tar => tarball::walk(self, path, bytes, depth),
             Format::Gzip | Format::Bzip2 | Format::Xz | Format::Zstd => {
-                stream::walk(self, path, format, bytes, depth)
+                stream::walk(self, path, format, bytes, depth);
             }
         }
     }
@@ -262,7 +262,7 @@ impl Expander<'_> {
     fn member(&mut self, path: &str, bytes: &[u8], depth: u32) {
         match sniff(bytes) {
             Some(_) if depth >= self.limits.max_depth => {
-                self.problem(path, Problem::DepthLimit(self.limits.max_depth))
+                self.problem(path, Problem::DepthLimit(self.limits.max_depth));
             }
             Some(format) => self.archive(path, format, bytes, depth + 1),
             None => (self.sink)(Event::Entry(Entry { path, bytes })),

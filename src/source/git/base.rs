@@ -14,7 +14,7 @@ use super::open::open;
 use crate::config::repo::ConfigSource;
 
 /// The files of one commit's tree.
-pub struct TreeFiles {
+pub(crate) struct TreeFiles {
     repo: gix::ThreadSafeRepository,
     tree: ObjectId,
     /// The revision as the user named it, shown after `@` in file names.
@@ -32,7 +32,7 @@ impl std::fmt::Debug for TreeFiles {
 
 /// The tree of `rev` in the repository at `repo`, or `None` when `rev` does not resolve to a
 /// commit (an unborn HEAD before the first commit).
-pub fn tree_files(
+pub(crate) fn tree_files(
     repo: &Path,
     allow_external: bool,
     rev: &str,
@@ -49,7 +49,7 @@ pub fn tree_files(
 }
 
 /// The work tree of the repository at `repo`, if it has one.
-pub fn work_tree(repo: &Path, allow_external: bool) -> Option<PathBuf> {
+pub(crate) fn work_tree(repo: &Path, allow_external: bool) -> Option<PathBuf> {
     let opened = open(repo, allow_external).ok()?;
     opened.repo.work_dir().map(Path::to_path_buf)
 }

@@ -1,4 +1,4 @@
-//! Entry points for the fuzz targets of the git object parsers (issue #14 item 8): not an API.
+//! Entry points for the fuzz targets of the git object parsers: not an API.
 //!
 //! Each function takes arbitrary bytes, runs them through the code a hostile repository reaches
 //! (pack headers and delta trees, delta instructions, trees, commits, tags, the index) and returns

@@ -9,7 +9,7 @@
 //! - `tree`: the tree walk those share.
 //! - `packwalk`: the delta-tree walk of one pack both phases use, with positioned reads.
 //!
-//! Memory (issue #3; README "Git history" states the bound and the measurement): a history scan reads
+//! Memory (README "Git history" states the bound and the measurement): a history scan reads
 //! packs with `pread`, not memory-mapped, so the pack does not count in our resident size. Phase 1
 //! holds per pack a layout of ~32 bytes per object, the commit graph (~100 bytes per commit), the
 //! matches of blobs with findings, and per thread a matcher scratch and the objects on the delta
@@ -35,8 +35,8 @@ use std::time::Instant;
 
 use gix::ObjectId;
 
-pub use base::{TreeFiles, tree_files, work_tree};
-pub use open::OpenError;
+pub(crate) use base::{TreeFiles, tree_files, work_tree};
+pub(crate) use open::OpenError;
 
 use crate::config::{GitMode, ReadConfig};
 use crate::finding::{Collector, Finding, GitOrigin, OriginState};
@@ -50,7 +50,7 @@ use objects::BlobOptions;
 
 /// A git scan, fully resolved.
 #[derive(Debug, Clone)]
-pub struct GitScan<'a> {
+pub(crate) struct GitScan<'a> {
     /// The repository (work tree, `.git` directory or bare repository).
     pub repo: &'a Path,
     /// What to scan.
@@ -67,7 +67,7 @@ pub struct GitScan<'a> {
 }
 
 /// Scans a repository.
-pub fn scan(config: &GitScan<'_>, matcher: &Matcher) -> Result<ScanOutcome, GitError> {
+pub(crate) fn scan(config: &GitScan<'_>, matcher: &Matcher) -> Result<ScanOutcome, GitError> {
     let started = Instant::now();
     let opened = open::open(config.repo, config.allow_external_objects)?;
     let repo = {

@@ -148,7 +148,7 @@ impl ObjectScanner<'_> {
         }
         let matcher = self.matcher;
         let reader = self.reader.get_or_insert_with(|| Reader::new(matcher));
-        // UTF-16 blobs are decoded like files are (issue #7: `git` missed what `scan` found);
+        // UTF-16 blobs are decoded like files are (`git` missed what `scan` found);
         // archives are opened like files are.
         let unpacked = unpack::scan_bytes(
             reader,
@@ -269,7 +269,7 @@ fn scan_pack_by_id(
         match repo.find_object(entry.oid) {
             Ok(object) => handler.process(entry.oid, object.kind, &object.data),
             Err(e) => {
-                handler.error(format!("object {}", entry.oid), format!("cannot be read: {e}"))
+                handler.error(format!("object {}", entry.oid), format!("cannot be read: {e}"));
             }
         }
     }

@@ -61,10 +61,10 @@ impl ObjectDirs {
                     Ok((id, Ok(Some(data)))) => visit(Ok((id, data.kind, data.data))),
                     Ok((_, Ok(None))) => {}
                     Ok((id, Err(e))) => {
-                        visit(Err((format!("object {id}"), format!("cannot be read: {e}"))))
+                        visit(Err((format!("object {id}"), format!("cannot be read: {e}"))));
                     }
                     Err(e) => {
-                        visit(Err((format!("loose objects in {}", dir.display()), e.to_string())))
+                        visit(Err((format!("loose objects in {}", dir.display()), e.to_string())));
                     }
                 }
             }

@@ -5,7 +5,7 @@
 //!   objects, refs and the index only, so `core.fsmonitor`, hooks, filters, textconv,
 //!   `core.sshCommand` and friends are never consulted.
 //!
-//! What may be read outside the scan root (issue #14 item 1), all decided on paths with every
+//! What may be read outside the scan root, all decided on paths with every
 //! symbolic link resolved, so a link inside the metadata cannot lead elsewhere:
 //! - a linked worktree's administrative directory (`G/worktrees/NAME`, where `G` is a git
 //!   directory) whose `gitdir` back-link names this very `.git` file: git's own record that the

@@ -1,4 +1,4 @@
-//! Every object of one pack, decoded once, in bounded memory (issue #3).
+//! Every object of one pack, decoded once, in bounded memory.
 //!
 //! This is the delta-tree walk `git index-pack` does: each base object is inflated once and the
 //! deltas built on it are applied from it, depth first. It replaces gix-pack's traversal for the
@@ -678,7 +678,7 @@ mod tests {
         let index = the_pack_index(dir.path());
         let seen = Mutex::new(Vec::new());
         let visit = |kind: Kind, data: &[u8], id: ObjectId| {
-            seen.lock().unwrap().push((id, kind, data.to_vec()))
+            seen.lock().unwrap().push((id, kind, data.to_vec()));
         };
         walk_pack(&index, gix::hash::Kind::Sha1, 2, |_| true, visit).unwrap();
         let mut seen = seen.into_inner().unwrap();

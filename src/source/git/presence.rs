@@ -1,4 +1,4 @@
-//! Missing history is not clean history (issue #14 item 2): is every object the history refers to
+//! Missing history is not clean history: is every object the history refers to
 //! in the object database?
 //!
 //! A blobless or partial clone, a blob deleted from the object store, a commit whose tree is gone:
@@ -90,7 +90,7 @@ impl Presence {
                 match id {
                     Ok(id) => prefixes.push(prefix(&id)),
                     Err(e) => {
-                        errors.push((format!("loose objects in {}", dir.display()), e.to_string()))
+                        errors.push((format!("loose objects in {}", dir.display()), e.to_string()));
                     }
                 }
             }

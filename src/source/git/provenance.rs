@@ -24,7 +24,7 @@ pub(crate) struct RefTip {
 }
 
 /// Every ref (branches, tags, remotes, stash, notes) and a detached HEAD, peeled to commits
-/// through the tags and commits phase 1 read (no object is read again: issue #3).
+/// through the tags and commits phase 1 read (no object is read again).
 pub(crate) fn ref_tips(
     repo: &gix::Repository,
     inventory: &Inventory,

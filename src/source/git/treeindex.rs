@@ -2,7 +2,7 @@
 //!
 //! One more walk of the packs (trees only; nothing is matched) records, for every tree, its
 //! subtrees and the blobs with findings it holds, with their names. Everything else a tree holds
-//! is irrelevant to provenance and is not kept, and what is kept is compact (issue #3): object ids
+//! is irrelevant to provenance and is not kept, and what is kept is compact: object ids
 //! and names are interned to `u32`, a kept entry is 12 bytes, and all entries live in one vector
 //! with an 8-byte span per tree. The walk threads send trees in batches, so there is no
 //! allocation per tree. This makes the per-commit walk an in-memory one: a commit whose root tree
@@ -325,6 +325,6 @@ fn walk_trees(
     let mut sender = sender.clone();
     let wanted = |kind| kind == gix::object::Kind::Tree;
     super::packwalk::walk_pack(index, objects.hash, threads, wanted, move |_, data, id| {
-        sender.tree(id, data)
+        sender.tree(id, data);
     })
 }

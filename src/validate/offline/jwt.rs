@@ -9,7 +9,7 @@ use crate::validate::clock::Timestamp;
 
 /// What a JWT says about itself.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct JwtFacts {
+pub(crate) struct JwtFacts {
     /// The header's `alg`.
     pub alg: Option<String>,
     /// The `iss` claim.
@@ -22,13 +22,13 @@ pub struct JwtFacts {
 
 impl JwtFacts {
     /// Whether `exp` is in the past.
-    pub fn expired_at(&self, now: Timestamp) -> bool {
+    pub(crate) fn expired_at(&self, now: Timestamp) -> bool {
         self.expires.is_some_and(|exp| exp < now.0)
     }
 }
 
 /// Decodes the header and claims of `token`; `None` if it is not a JWT with a JSON header.
-pub fn inspect(token: &[u8]) -> Option<JwtFacts> {
+pub(crate) fn inspect(token: &[u8]) -> Option<JwtFacts> {
     let text = std::str::from_utf8(token).ok()?;
     let mut parts = text.split('.');
     let header = decode_json(parts.next()?)?;

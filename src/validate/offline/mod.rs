@@ -6,8 +6,8 @@
 //! confidence. (Checksums, e.g. GitHub's CRC32, are proven by the matcher before a finding
 //! exists.)
 
-pub mod jwt;
-pub mod pem;
+pub(crate) mod jwt;
+pub(crate) mod pem;
 
 use crate::finding::Finding;
 use crate::rules::{Confidence, Kind, RuleSet};
@@ -16,7 +16,7 @@ use super::clock::Timestamp;
 use super::status::{Validation, ValidationStatus};
 
 /// Adds offline facts to every finding they apply to.
-pub fn annotate(findings: &mut [Finding], rules: &RuleSet, now: Timestamp) {
+pub(crate) fn annotate(findings: &mut [Finding], rules: &RuleSet, now: Timestamp) {
     for finding in findings {
         match rules.rules()[finding.rule].spec.kind {
             Kind::Jwt => annotate_jwt(finding, now),

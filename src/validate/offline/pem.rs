@@ -10,7 +10,7 @@ use base64::engine::general_purpose::STANDARD;
 
 /// What a private key block is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyFacts {
+pub(crate) struct KeyFacts {
     /// `rsa`, `ec`, `dsa`, `ed25519`, `x25519`, `ed448`, `pgp` or `unknown` (a PKCS#8 algorithm
     /// this parser does not name).
     pub algorithm: &'static str,
@@ -23,7 +23,7 @@ pub struct KeyFacts {
 }
 
 /// Parses a PEM block; `None` when it does not have the structure its label promises.
-pub fn inspect(block: &[u8]) -> Option<KeyFacts> {
+pub(crate) fn inspect(block: &[u8]) -> Option<KeyFacts> {
     let text = std::str::from_utf8(block).ok()?;
     let text = text.replace("\\r", "").replace("\\n", "\n");
     let label = text.split("-----BEGIN ").nth(1)?.split("-----").next()?.to_string();
