@@ -9,7 +9,10 @@
 //! file costs linear time: a later hit inside a window whose end was clamped extends it by scanning
 //! only the bytes not yet seen.
 
+use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use memchr::{memchr, memrchr};
@@ -23,6 +26,12 @@ pub(crate) const FORWARD_LIMIT: usize = 16 * 1024;
 /// How far after a keyword hit a window may end, for multi-line rules (private key blocks).
 pub(crate) const FORWARD_LIMIT_MULTILINE: usize = 64 * 1024;
 
+/// Bytes searched with the quick-to-build automaton before the DFA is built. The DFA searches
+/// several times faster but takes milliseconds to build over the whole catalogue's keywords: a
+/// hook or a pre-commit run over a few kilobytes never pays for it, a tree or history scan pays
+/// once, after its first mebibyte.
+const DFA_AFTER: u64 = 1 << 20;
+
 /// Per-rule window shape, copied out of the rule for the hot loop.
 #[derive(Debug, Clone, Copy)]
 struct WindowShape {
@@ -34,7 +43,13 @@ struct WindowShape {
 /// Keywords of all rules, compiled once.
 #[derive(Debug)]
 pub(crate) struct Prefilter {
+    /// A contiguous NFA over the keywords: quick to build, used for the first [`DFA_AFTER`] bytes.
     automaton: Option<AhoCorasick>,
+    /// The same keywords as a DFA (same pattern ids, same matches), built once that many bytes
+    /// were searched.
+    dfa: OnceLock<Option<AhoCorasick>>,
+    /// Bytes searched so far, across threads.
+    searched: AtomicU64,
     /// For each automaton pattern, the rules that listed that keyword.
     pattern_rules: Vec<Vec<usize>>,
     /// Rules with `prefilter: none`: their window is always the whole buffer.
@@ -94,12 +109,9 @@ impl Windows {
 }
 
 impl Prefilter {
-    #[allow(
-        clippy::expect_used,
-        reason = "the keywords are validated literals; building the automaton cannot fail"
-    )]
     pub(crate) fn new(rules: &RuleSet) -> Prefilter {
         let mut keywords: Vec<String> = Vec::new();
+        let mut ids: HashMap<String, usize> = HashMap::new();
         let mut pattern_rules: Vec<Vec<usize>> = Vec::new();
         let mut always = Vec::new();
         for (index, rule) in rules.rules().iter().enumerate() {
@@ -108,26 +120,18 @@ impl Prefilter {
             }
             for keyword in &rule.spec.keywords {
                 let keyword = keyword.to_ascii_lowercase();
-                let pattern = if let Some(p) = keywords.iter().position(|k| *k == keyword) {
-                    p
-                } else {
-                    keywords.push(keyword);
+                let pattern = *ids.entry(keyword).or_insert_with_key(|keyword| {
+                    keywords.push(keyword.clone());
                     pattern_rules.push(Vec::new());
                     keywords.len() - 1
-                };
+                });
                 if !pattern_rules[pattern].contains(&index) {
                     pattern_rules[pattern].push(index);
                 }
             }
         }
-        let automaton = (!keywords.is_empty()).then(|| {
-            AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(&keywords)
-                .expect("keywords are plain literals")
-        });
+        let automaton =
+            (!keywords.is_empty()).then(|| automaton(&keywords, AhoCorasickKind::ContiguousNFA));
         let shapes = rules
             .rules()
             .iter()
@@ -141,7 +145,28 @@ impl Prefilter {
                 },
             })
             .collect();
-        Prefilter { automaton, pattern_rules, always, shapes, keywords }
+        Prefilter {
+            automaton,
+            dfa: OnceLock::new(),
+            searched: AtomicU64::new(0),
+            pattern_rules,
+            always,
+            shapes,
+            keywords,
+        }
+    }
+
+    /// The automaton to search `len` more bytes with.
+    fn automaton_for(&self, len: usize) -> Option<&AhoCorasick> {
+        let before = self.searched.fetch_add(len as u64, Ordering::Relaxed);
+        if before < DFA_AFTER && self.dfa.get().is_none() {
+            return self.automaton.as_ref();
+        }
+        self.dfa
+            .get_or_init(|| {
+                (!self.keywords.is_empty()).then(|| automaton(&self.keywords, AhoCorasickKind::DFA))
+            })
+            .as_ref()
     }
 
     /// The keyword text of a hit.
@@ -156,8 +181,8 @@ impl Prefilter {
 
     /// Every keyword occurrence in `buf`, overlapping ones included.
     pub(crate) fn hits<'a>(&'a self, buf: &'a [u8]) -> impl Iterator<Item = KeywordHit> + 'a {
-        self.automaton
-            .iter()
+        self.automaton_for(buf.len())
+            .into_iter()
             .flat_map(move |ac| ac.find_overlapping_iter(buf))
             .map(|m| KeywordHit { keyword: m.pattern().as_usize(), span: m.range() })
     }
@@ -185,6 +210,21 @@ impl Prefilter {
         }
         windows.finish();
     }
+}
+
+/// The keywords (plain lowercase literals) as an ASCII-case-insensitive automaton of `kind`;
+/// every kind reports the same overlapping matches with the same pattern ids.
+#[allow(
+    clippy::expect_used,
+    reason = "the keywords are validated literals; building the automaton cannot fail"
+)]
+fn automaton(keywords: &[String], kind: AhoCorasickKind) -> AhoCorasick {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .kind(Some(kind))
+        .build(keywords)
+        .expect("keywords are plain literals")
 }
 
 /// A window ending mid-line (clamped) grows to cover a later hit on the same line, scanning only
@@ -252,6 +292,31 @@ fn merge_windows(windows: &mut Vec<Range<usize>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_quick_automaton_and_the_dfa_find_the_same_hits() {
+        let rules = RuleSet::load(&[]).unwrap();
+        let prefilter = Prefilter::new(&rules);
+        let text =
+            b"export GITHUB_TOKEN=x; aws_secret_access_key = y\nPassword: Token SECRET api_key \
+                     AKIA sk_live_ xoxb- -----BEGIN RSA PRIVATE KEY----- ghp_ glpat- npm_";
+        let collect = |kind| {
+            let ac = automaton(&prefilter.keywords, kind);
+            ac.find_overlapping_iter(&text[..])
+                .map(|m| (m.pattern().as_usize(), m.range()))
+                .collect::<Vec<_>>()
+        };
+        let nfa = collect(AhoCorasickKind::ContiguousNFA);
+        assert!(nfa.len() > 10, "{nfa:?}");
+        assert_eq!(nfa, collect(AhoCorasickKind::DFA));
+        // Past the threshold the prefilter switches to the DFA and still finds the same hits.
+        let first: Vec<_> = prefilter.hits(text).map(|h| (h.keyword, h.span)).collect();
+        prefilter.searched.store(DFA_AFTER, Ordering::Relaxed);
+        let later: Vec<_> = prefilter.hits(text).map(|h| (h.keyword, h.span)).collect();
+        assert!(prefilter.dfa.get().is_some());
+        assert_eq!(first, nfa);
+        assert_eq!(later, nfa);
+    }
 
     #[test]
     fn lines_are_found_around_a_position() {
