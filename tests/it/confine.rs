@@ -330,6 +330,31 @@ mod missing_history {
     }
 
     #[test]
+    fn a_blobless_work_tree_stages_and_scans_its_index_with_a_warning_not_an_error() {
+        let mut origin = Repo::new();
+        origin.git(&["config", "uploadpack.allowFilter", "true"]);
+        origin.write("old.txt", "old\n");
+        origin.commit("old");
+        let place = Tree::new();
+        let clone = place.path().join("clone");
+        let url = format!("file://{}", origin.dir.display());
+        origin.git(&["clone", "-q", "--filter=blob:none", &url, clone.to_str().unwrap()]);
+        std::fs::write(clone.join("new.env"), format!("T={}\n", fake::github_pat(964))).unwrap();
+        let status = std::process::Command::new("git")
+            .args(["-C", clone.to_str().unwrap(), "add", "new.env"])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let (code, doc, stderr) = scan(&clone, &["--staged"]);
+        assert_eq!(code, 1, "the staged secret is found: {stderr}");
+        assert!(notices(&doc, "error").is_empty(), "{:#?}", notices(&doc, "error"));
+        assert!(notices(&doc, "warning").iter().any(|n| n.contains("partial clone")), "still said");
+        // The whole history of the same clone is still an error.
+        let (code, _, _) = scan(&clone, &[]);
+        assert_eq!(code, 2);
+    }
+
+    #[test]
     fn a_shallow_full_history_scan_is_exit_2_unless_accepted_but_a_range_scan_is_not() {
         let mut repo = Repo::new();
         repo.write("old.txt", "old\n");

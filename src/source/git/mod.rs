@@ -88,7 +88,9 @@ pub(crate) fn scan(config: &GitScan<'_>, matcher: &Matcher) -> Result<ScanOutcom
     if let Some(notice) = shallow_notice(&repo, whole_history && !allow_missing) {
         tally.notice(notice);
     }
-    if let Some(notice) = partial_clone_notice(&repo, &opened.objects, allow_missing) {
+    if let Some(notice) =
+        partial_clone_notice(&repo, &opened.objects, whole_history && !allow_missing)
+    {
         tally.notice(notice);
     }
     let mut coverage = Coverage {
@@ -272,11 +274,14 @@ fn shallow_notice(repo: &gix::Repository, is_error: bool) -> Option<Notice> {
     Some(missing_history_notice(NoticeKind::ShallowBoundary, is_error, Subject::Scan, message))
 }
 
-/// A partial clone (blobless, treeless): the objects the server filtered out are not scanned.
+/// A partial clone (blobless, treeless): the objects the server filtered out are not scanned. An
+/// error for whole-history scans unless accepted; a warning for the index and ranges, which read
+/// only their own objects (locally present after checkout or `git add`; one that is absent is an
+/// error of its own when it is read).
 fn partial_clone_notice(
     repo: &gix::Repository,
     objects: &objects::ObjectDirs,
-    allowed: bool,
+    is_error: bool,
 ) -> Option<Notice> {
     let partial = presence::partial_clone(repo, objects)?;
     let remote = partial.remote.map_or_else(String::new, |r| format!(", promisor remote {r:?}"));
@@ -291,9 +296,9 @@ fn partial_clone_notice(
     };
     let message = format!(
         "partial clone{remote}{packs}: objects the server left out are not in this repository and were not scanned; fetch them (e.g. `git fetch --refetch --no-filter`){}",
-        if allowed { "" } else { " or accept it with --allow-missing-objects" }
+        if is_error { " or accept it with --allow-missing-objects" } else { "" }
     );
-    Some(missing_history_notice(NoticeKind::MissingObject, !allowed, Subject::Scan, message))
+    Some(missing_history_notice(NoticeKind::MissingObject, is_error, Subject::Scan, message))
 }
 
 /// The one place that makes a notice of missing history: an error (exit 2) unless accepted.
