@@ -6,14 +6,15 @@
 //! (`O_NOFOLLOW`), without blocking (`O_NONBLOCK`: a FIFO with no reader fails at once), checked to
 //! be a regular file after opening, and only then truncated. The user's own streams are the
 //! exception, named as such: `/dev/stdout`, `/dev/stderr` and `/dev/fd/1`, `/dev/fd/2` (`-` never
-//! reaches this function: it means stdout).
+//! reaches this function: it means stdout), and so is `/dev/null` (a report thrown away on
+//! purpose, e.g. when only the exit status matters).
 
 use std::fs::File;
 use std::io;
 use std::path::Path;
 
-/// Paths that name the process's own output streams; opened as they are.
-const STREAMS: &[&str] = &["/dev/stdout", "/dev/stderr", "/dev/fd/1", "/dev/fd/2"];
+/// Paths that name the process's own output streams, or discard; opened as they are.
+const STREAMS: &[&str] = &["/dev/stdout", "/dev/stderr", "/dev/fd/1", "/dev/fd/2", "/dev/null"];
 
 /// Why a report file was not opened.
 #[derive(Debug, thiserror::Error)]
@@ -115,6 +116,15 @@ mod tests {
         let fresh = dir.path().join("new.json");
         drop(open_report(&fresh).unwrap());
         assert!(fresh.is_file());
+    }
+
+    #[test]
+    fn dev_null_is_opened_as_it_is() {
+        let null = Path::new("/dev/null");
+        check_report(null).unwrap();
+        drop(open_report(null).unwrap());
+        let meta = null.symlink_metadata().unwrap();
+        assert!(!meta.is_file(), "/dev/null is still a device");
     }
 
     #[test]
