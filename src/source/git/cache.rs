@@ -313,7 +313,7 @@ impl HistoryCache {
 
 /// Holds the cache file at `path` open, as a concurrent scan would (tests of a busy cache).
 #[doc(hidden)]
-pub fn hold(path: &Path) -> Option<impl Drop> {
+pub fn hold(path: &Path) -> Option<impl Drop + use<>> {
     Database::create(path).ok()
 }
 
