@@ -192,12 +192,8 @@ fn a_corrupt_truncated_or_foreign_cache_is_a_warning_and_costs_no_finding() {
 
     // A copy of the repository elsewhere carries the cache of another repository.
     let copy = repo.dir.parent().unwrap().join("copy");
-    let status = std::process::Command::new("cp")
-        .args(["-a"])
-        .arg(&repo.dir)
-        .arg(&copy)
-        .status()
-        .unwrap();
+    let status =
+        std::process::Command::new("cp").args(["-a"]).arg(&repo.dir).arg(&copy).status().unwrap();
     assert!(status.success());
     let foreign = scan(&copy, &[]);
     assert_eq!(foreign.served(), 0);

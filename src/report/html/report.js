@@ -272,6 +272,7 @@
         ", exposure " + f.priority.exposure),
       ...field("validation", v ? v.status + (v.reason ? " (" + v.reason + ")" : "") +
         (v.checked_at ? ", checked " + v.checked_at : "") : "not checked"),
+      ...(v && v.details ? field("access", Object.entries(v.details).map(([k, value]) => k + ": " + value).join("; ")) : []),
       ...Object.entries(f.attributes || {}).flatMap(([k, value]) => field(k, value)),
       ...field("revoke", rule.revoke || "Rotate the credential with its provider."),
       ...(rule.references && rule.references.length ?

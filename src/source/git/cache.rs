@@ -130,7 +130,10 @@ pub(crate) fn open(
             let dir = common_dir.join("leakhound");
             // The default is quiet: a repository we cannot write to is scanned uncached.
             if !own_dir(&dir) {
-                return Err(Some(CacheUse::off(&dir.join("cache.redb"), "git directory not writable")));
+                return Err(Some(CacheUse::off(
+                    &dir.join("cache.redb"),
+                    "git directory not writable",
+                )));
             }
             dir.join("cache.redb")
         }
@@ -282,7 +285,11 @@ impl HistoryCache {
 
     /// Writes what this scan learned in one transaction (after emptying the table on a reset);
     /// a failure is a warning and leaves the previous contents.
-    pub(crate) fn store(mut self, fresh: &[(ObjectId, u64)], notices: &mut Vec<Notice>) -> CacheUse {
+    pub(crate) fn store(
+        mut self,
+        fresh: &[(ObjectId, u64)],
+        notices: &mut Vec<Notice>,
+    ) -> CacheUse {
         let path = PathBuf::from(&self.report.path);
         match self.write(fresh) {
             Ok(()) => self.report.stored = fresh.len() as u64,

@@ -19,8 +19,8 @@ use crossbeam_channel::{Sender, bounded};
 use gix::ObjectId;
 use gix::odb::pack;
 
-pub(crate) use super::odb::{CommitNode, ObjectDirs};
 use super::cache::{self, HistoryCache, State};
+pub(crate) use super::odb::{CommitNode, ObjectDirs};
 use super::packwalk;
 use super::presence::{MissingRef, Presence};
 use crate::content::{ReadOptions, Reader};
@@ -255,8 +255,15 @@ pub(crate) fn inventory(
     let (tx, rx) = bounded::<Event>(1024);
     let mut inventory = Inventory::default();
     std::thread::scope(|scope| {
-        let scanner =
-            ObjectScanner { matcher, reader: None, tx, counters: &counters, options, presence, cache };
+        let scanner = ObjectScanner {
+            matcher,
+            reader: None,
+            tx,
+            counters: &counters,
+            options,
+            presence,
+            cache,
+        };
         scope.spawn(move || {
             scan_packs(repo, objects, &scanner, threads);
             scan_loose(objects, &mut scanner.clone());
@@ -304,7 +311,8 @@ fn scan_packs(
         let progress = scanner.options.progress.as_ref();
         let served = |id| serve(scanner.cache, scanner.counters, progress, id);
         let served = scanner.cache.map(|_| &served as &(dyn Fn(ObjectId) -> bool + Sync));
-        let Err(e) = packwalk::walk_pack_served(&index, objects.hash, threads, wanted, served, visit)
+        let Err(e) =
+            packwalk::walk_pack_served(&index, objects.hash, threads, wanted, served, visit)
         else {
             continue;
         };
