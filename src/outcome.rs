@@ -395,13 +395,6 @@ pub struct CacheUse {
     pub stored: u64,
 }
 
-impl CacheUse {
-    /// A cache that was not used, and why.
-    pub(crate) fn off(path: &std::path::Path, why: &str) -> CacheUse {
-        CacheUse { path: path.display().to_string(), state: why.into(), ..CacheUse::default() }
-    }
-}
-
 /// Everything a scan produced.
 #[derive(Debug, Default)]
 pub struct ScanOutcome {

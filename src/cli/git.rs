@@ -12,6 +12,7 @@ use crate::pipeline::Target;
 
 /// Arguments of `leakhound git`.
 #[derive(Debug, Args)]
+#[allow(clippy::struct_excessive_bools, reason = "independent switches, each one flag")]
 pub(crate) struct GitArgs {
     /// The repository: a work tree, a `.git` directory or a bare repository.
     #[arg(value_name = "REPO", default_value = ".")]

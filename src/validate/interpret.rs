@@ -44,6 +44,7 @@ pub(crate) struct Answer {
     /// The body (bounded by the client).
     pub body: Vec<u8>,
     /// Response headers (bounded by the client), for `capture`.
+    #[cfg_attr(not(feature = "validate"), allow(dead_code))]
     pub headers: Vec<(String, String)>,
 }
 

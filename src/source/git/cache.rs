@@ -4,7 +4,7 @@
 //! **Store**: [redb](https://www.redb.org), an embedded key-value store in pure Rust (no C, no
 //! build script), one file, ACID transactions with copy-on-write pages and a checksum on every
 //! page, and a file lock that keeps a second process out while one has it open. It builds on
-//! Rust 1.90+ and is MIT OR Apache-2.0 (allowed by `deny.toml`). SQLite would bring a C build;
+//! Rust 1.90+ and is MIT OR Apache-2.0 (allowed by `deny.toml`). `SQLite` would bring a C build;
 //! sled and fjall are log-structured with background threads and several files; LMDB is C.
 //!
 //! **Key**: the cache file belongs to one repository (its canonical common git directory, kept
@@ -28,6 +28,7 @@
 //! warning. The cache never follows a symbolic link.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use gix::ObjectId;
@@ -73,7 +74,12 @@ pub(crate) fn decode(value: u64) -> Option<(State, u64)> {
 }
 
 /// The digest of everything that changes a blob's result.
-pub(crate) fn digest(matcher: &Matcher, options: &super::objects::BlobOptions) -> [u8; 32] {
+pub(crate) fn digest(
+    matcher: &Matcher,
+    read: crate::content::ReadOptions,
+    archives: Option<&crate::source::archive::Limits>,
+    max_size: Option<u64>,
+) -> [u8; 32] {
     let mut hash = Sha256::new();
     hash.update(b"leakhound history cache\0");
     hash.update(FORMAT.to_le_bytes());
@@ -84,10 +90,7 @@ pub(crate) fn digest(matcher: &Matcher, options: &super::objects::BlobOptions) -
         hash.update((spec.len() as u64).to_le_bytes());
         hash.update(&spec);
     }
-    let read = format!(
-        "read {:?} archives {:?} max-size {:?}",
-        options.read, options.archives.limits, options.max_size
-    );
+    let read = format!("read {read:?} archives {archives:?} max-size {max_size:?}");
     hash.update(read.as_bytes());
     hash.finalize().into()
 }
@@ -130,42 +133,42 @@ pub(crate) fn open(
             let dir = common_dir.join("leakhound");
             // The default is quiet: a repository we cannot write to is scanned uncached.
             if !own_dir(&dir) {
-                return Err(Some(CacheUse::off(
-                    &dir.join("cache.redb"),
-                    "git directory not writable",
-                )));
+                return Err(Some(off(&dir.join("cache.redb"), "git directory not writable")));
             }
             dir.join("cache.redb")
         }
         GitCache::Dir(dir) => {
             let hash = Sha256::digest(repo.as_bytes());
-            let name: String = hash[..8].iter().map(|b| format!("{b:02x}")).collect();
+            let name = hash[..8].iter().fold(String::new(), |mut name, b| {
+                let _ = write!(name, "{b:02x}");
+                name
+            });
             let path = dir.join(format!("{name}.redb"));
             if !own_dir(dir) {
                 notices.push(ignored(&path, "the cache directory cannot be created or is a link"));
-                return Err(Some(CacheUse::off(&path, "cache directory unusable")));
+                return Err(Some(off(&path, "cache directory unusable")));
             }
             path
         }
     };
     if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_file()) {
         notices.push(ignored(&path, "is not a regular file (a link?); not followed"));
-        return Err(Some(CacheUse::off(&path, "not a regular file")));
+        return Err(Some(off(&path, "not a regular file")));
     }
     let db = match open_db(&path) {
         Ok(db) => db,
         Err(OpenProblem::Busy) => {
             notices.push(ignored(&path, "is in use by another scan; this scan ran uncached"));
-            return Err(Some(CacheUse::off(&path, "busy")));
+            return Err(Some(off(&path, "busy")));
         }
         Err(OpenProblem::Broken(message)) => {
             notices.push(ignored(&path, &format!("{message}; it was set aside and rebuilt")));
             if std::fs::remove_file(&path).is_err() {
-                return Err(Some(CacheUse::off(&path, "unusable")));
+                return Err(Some(off(&path, "unusable")));
             }
             match open_db(&path) {
                 Ok(db) => db,
-                Err(_) => return Err(Some(CacheUse::off(&path, "unusable"))),
+                Err(_) => return Err(Some(off(&path, "unusable"))),
             }
         }
     };
@@ -191,6 +194,11 @@ pub(crate) fn open(
         }
     }
     Ok(cache)
+}
+
+/// A cache that was not used, and why.
+fn off(path: &Path, why: &str) -> CacheUse {
+    CacheUse { path: path.display().to_string(), state: why.into(), ..CacheUse::default() }
 }
 
 /// Creates `dir` if needed; true when it is a directory of ours (not a link) we can write in.

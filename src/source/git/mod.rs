@@ -110,7 +110,8 @@ pub(crate) fn scan(config: &GitScan<'_>, matcher: &Matcher) -> Result<ScanOutcom
         GitMode::History => {
             let presence = (!allow_missing).then(|| presence_check(&repo, &opened, &mut tally));
             let mut notices = Vec::new();
-            let digest = cache::digest(matcher, &options);
+            let limits = options.archives.limits.as_ref();
+            let digest = cache::digest(matcher, options.read, limits, options.max_size);
             let opened_cache = cache::open(config.cache, repo.common_dir(), digest, &mut notices);
             let (history_cache, off) = match opened_cache {
                 Ok(c) => (Some(c), None),
@@ -125,7 +126,6 @@ pub(crate) fn scan(config: &GitScan<'_>, matcher: &Matcher) -> Result<ScanOutcom
                 presence.as_ref(),
                 history_cache,
                 &mut tally,
-                &mut notices,
             );
             coverage.refs = refs;
             coverage.cache = used.or(off);
@@ -386,6 +386,7 @@ fn missing_notices(repo: &gix::Repository, inventory: &objects::Inventory, tally
     }
 }
 
+#[allow(clippy::too_many_arguments, reason = "the stages of one scan, each its own input")]
 fn history(
     opened: &open::Opened,
     repo: &gix::Repository,
@@ -395,7 +396,6 @@ fn history(
     presence: Option<&presence::Presence>,
     cache: Option<cache::HistoryCache>,
     tally: &mut Tally,
-    notices: &mut Vec<Notice>,
 ) -> (Vec<Finding>, Vec<RefTip>, Option<crate::outcome::CacheUse>) {
     let t0 = std::time::Instant::now();
     let mut inventory = objects::inventory(
@@ -409,7 +409,11 @@ fn history(
     );
     timing("phase 1 (objects)", t0);
     let used = cache.map(|cache| {
-        let mut report = cache.store(&std::mem::take(&mut inventory.fresh), notices);
+        let mut notices = Vec::new();
+        let mut report = cache.store(&std::mem::take(&mut inventory.fresh), &mut notices);
+        for notice in notices {
+            tally.notice(notice);
+        }
         report.served = inventory.served;
         report.matched_again = inventory.matched_again;
         timing("cache stored", t0);
