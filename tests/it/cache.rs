@@ -245,3 +245,59 @@ fn the_cache_holds_no_secret_never_follows_a_link_and_can_live_elsewhere() {
     assert_eq!(linked.code, 1);
     assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
 }
+
+/// Packs every object into one new pack (delta chains included) and drops the old packs and
+/// loose objects, with plumbing only.
+fn repack(repo: &Repo) {
+    let pack_dir = repo.dir.join(".git/objects/pack");
+    let old: Vec<PathBuf> = std::fs::read_dir(&pack_dir)
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(
+            "git rev-list --objects --all | git pack-objects -q --depth=50 --window=250 \
+             .git/objects/pack/pack >/dev/null && git prune-packed",
+        )
+        .current_dir(&repo.dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for path in old {
+        std::fs::remove_file(path).unwrap();
+    }
+}
+
+#[test]
+fn in_packs_known_blobs_are_skipped_inside_delta_chains_and_new_ones_are_found() {
+    let mut repo = Repo::new();
+    let lines = |n: usize| (0..n).map(|i| format!("setting_{i} = {}\n", i * 7)).collect::<String>();
+    for round in 0..12 {
+        repo.write("settings.txt", &lines(300 + round * 5));
+        repo.commit(&format!("round {round}"));
+    }
+    repo.write("config.py", &format!("TOKEN = \"{}\"\n", fake::github_pat(21)));
+    repo.commit("token");
+    repack(&repo);
+    let first = scan(&repo.dir, &[]);
+    assert_eq!(first.cache()["state"], "new");
+    let blobs = first.doc["coverage"]["items_scanned"].as_u64().unwrap();
+
+    // A smaller revision (a delta on a known, larger base) holding a new secret, and a larger
+    // one (a new base under known deltas).
+    let mut smaller = lines(200);
+    smaller.push_str(&format!("token = \"{}\"\n", fake::github_pat(22)));
+    repo.write("settings.txt", &smaller);
+    repo.commit("shrink");
+    repo.write("other.txt", &lines(400));
+    repo.commit("grow");
+    repack(&repo);
+    let second = scan(&repo.dir, &[]);
+    assert_eq!(second.cache()["state"], "used");
+    assert_eq!(second.served(), blobs - 1, "all old blobs but the matched one");
+    assert_eq!(second.cache()["stored"], 2);
+    assert_eq!(second.doc["findings"].as_array().unwrap().len(), 2);
+    same_as_uncached(&repo, &second, &[]);
+}
