@@ -10,7 +10,8 @@
 #   2. the first cached scan (fills the cache under the copy's git directory);
 #   3. one commit added to the copy (a new file in HEAD's tree, with plumbing);
 #   4. the cached rescan, then the same with --allow-missing-objects (no presence check of trees);
-#   5. an uncached rescan, and a byte comparison of the two reports' `findings`.
+#   5. an uncached rescan (with and without the presence check), and a byte comparison of the
+#      cached and uncached rescans' `findings`.
 # Prints one line per run (wall, CPU user+sys, peak RSS, cache served) and the phase timings.
 set -euo pipefail
 
@@ -66,6 +67,7 @@ echo "added commit $commit"
 run rescan-cached
 run rescan-cached-no-presence --allow-missing-objects
 run rescan-uncached --no-cache
+run rescan-uncached-no-presence --no-cache --allow-missing-objects
 
 python3 - "$work/rescan-cached.json" "$work/rescan-uncached.json" <<'EOF'
 import sys

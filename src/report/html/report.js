@@ -154,7 +154,9 @@
         ...skipped.map(([reason, s]) => el("li", {}, "skipped " + s.count + " " + reason +
           (s.paths.length ? ": " : ""), ...s.paths.map((p, i) => [i ? ", " : "", el("code", {}, p)]).flat())),
         ...(c.refs || []).map((r) => el("li", {}, "ref ", el("code", {}, r.name), " at " + r.commit.slice(0, 12))),
-        ...(c.accepted || []).map((a) => el("li", {}, "accepted: " + a))),
+        ...(c.accepted || []).map((a) => el("li", {}, "accepted: " + a)),
+        ...(c.cache ? [el("li", {}, "history cache: " + c.cache.state + ", " +
+          plural(c.cache.served, "blob", "blobs") + " served from it")] : [])),
     );
   }
 
