@@ -54,6 +54,11 @@ impl FingerprintKey {
         FingerprintKey { bytes: bytes.to_vec(), source }
     }
 
+    /// Where the key came from.
+    pub(crate) fn source(&self) -> KeySource {
+        self.source
+    }
+
     /// Hex of the first 16 bytes of HMAC-SHA-256(key, parts joined by NUL).
     ///
     /// # Panics

@@ -37,10 +37,19 @@ impl Scan {
 }
 
 fn scan(dir: &Path, args: &[&str]) -> Scan {
+    scan_with_key(dir, args, None)
+}
+
+/// [`scan`], with another fingerprint key when given.
+fn scan_with_key(dir: &Path, args: &[&str], key: Option<&str>) -> Scan {
     let mut all = vec!["git", "."];
     all.extend_from_slice(args);
     all.extend_from_slice(&["-f", "json", "-j", "2"]);
-    let out = leakhound().current_dir(dir).args(&all).output().unwrap();
+    let mut cmd = leakhound();
+    if let Some(key) = key {
+        cmd.env("LEAKHOUND_FINGERPRINT_KEY", key);
+    }
+    let out = cmd.current_dir(dir).args(&all).output().unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let doc: Value = serde_json::from_str(&stdout)
@@ -201,6 +210,13 @@ fn a_corrupt_truncated_or_foreign_cache_is_a_warning_and_costs_no_finding() {
     let notice = &foreign.doc["notices"][0];
     assert_eq!(notice["kind"], "cache-ignored");
     assert!(notice["message"].as_str().unwrap().contains("another repository"), "{notice}");
+
+    // A cache sealed under another key (one that came with the repository) is not trusted.
+    let planted = scan_with_key(&repo.dir, &[], Some("someone else's key"));
+    assert_eq!(planted.served(), 0);
+    let notice = &planted.doc["notices"][0];
+    assert_eq!(notice["kind"], "cache-ignored");
+    assert!(notice["message"].as_str().unwrap().contains("fingerprint key"), "{notice}");
 }
 
 #[test]

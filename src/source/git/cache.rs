@@ -8,7 +8,9 @@
 //! sled and fjall are log-structured with background threads and several files; LMDB is C.
 //!
 //! **Key**: the cache file belongs to one repository (its canonical common git directory, kept
-//! in the `meta` table) and one *digest*: SHA-256 over the cache format version, the leakhound
+//! in the `meta` table, with a seal: its HMAC under the user's fingerprint key, so a cache that
+//! arrives inside a scanned repository cannot pass for ours; without a lasting key, no cache)
+//! and one *digest*: SHA-256 over the cache format version, the leakhound
 //! version, every rule as compiled (its full specification, in id order) and every read option
 //! that changes what the matcher sees (binary handling, archive bounds or `--no-archives`, the
 //! size limit). The `blobs` table maps a blob id to one `u64`: the blob's size and its state.
@@ -28,7 +30,6 @@
 //! warning. The cache never follows a symbolic link.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use gix::ObjectId;
@@ -104,6 +105,9 @@ pub(crate) struct HistoryCache {
     reset: bool,
     digest: [u8; 32],
     repo: String,
+    /// HMAC of the repository under the user's fingerprint key: a cache that arrives with a
+    /// scanned repository (planted to mark a blob clean) cannot carry it.
+    seal: String,
     /// What the coverage record says.
     pub(crate) report: CacheUse,
 }
@@ -127,6 +131,7 @@ pub(crate) fn open(
         .unwrap_or_else(|_| common_dir.to_path_buf())
         .display()
         .to_string();
+    let key = crate::fingerprint::key();
     let path = match choice {
         GitCache::Off => return Err(None),
         GitCache::Auto => {
@@ -139,11 +144,7 @@ pub(crate) fn open(
         }
         GitCache::Dir(dir) => {
             let hash = Sha256::digest(repo.as_bytes());
-            let name = hash[..8].iter().fold(String::new(), |mut name, b| {
-                let _ = write!(name, "{b:02x}");
-                name
-            });
-            let path = dir.join(format!("{name}.redb"));
+            let path = dir.join(format!("{}.redb", crate::fingerprint::hex(&hash[..8])));
             if !own_dir(dir) {
                 notices.push(ignored(&path, "the cache directory cannot be created or is a link"));
                 return Err(Some(off(&path, "cache directory unusable")));
@@ -151,6 +152,10 @@ pub(crate) fn open(
             path
         }
     };
+    // Without a lasting key the cache could not be told from one planted in the repository.
+    if key.source() == crate::fingerprint::KeySource::Ephemeral {
+        return Err(Some(off(&path, "no fingerprint key to seal it with")));
+    }
     if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_file()) {
         notices.push(ignored(&path, "is not a regular file (a link?); not followed"));
         return Err(Some(off(&path, "not a regular file")));
@@ -172,12 +177,14 @@ pub(crate) fn open(
             }
         }
     };
+    let seal = key.mac(&[b"leakhound history cache", repo.as_bytes()]);
     let mut cache = HistoryCache {
         db,
         known: HashMap::new(),
         reset: true,
         digest,
         repo,
+        seal,
         report: CacheUse { path: path.display().to_string(), used: true, ..CacheUse::default() },
     };
     match cache.load() {
@@ -268,6 +275,9 @@ impl HistoryCache {
         if get("repository")?.as_deref() != Some(self.repo.as_bytes()) {
             return Err("belongs to another repository".into());
         }
+        if get("seal")?.as_deref() != Some(self.seal.as_bytes()) {
+            return Err("was not written with this user's fingerprint key".into());
+        }
         if get("digest")?.as_deref() != Some(&self.digest[..]) {
             return Ok(Loaded::Stale);
         }
@@ -317,6 +327,7 @@ impl HistoryCache {
             meta.insert("format", &format[..]).map_err(|e| e.to_string())?;
             meta.insert("repository", self.repo.as_bytes()).map_err(|e| e.to_string())?;
             meta.insert("digest", &self.digest[..]).map_err(|e| e.to_string())?;
+            meta.insert("seal", self.seal.as_bytes()).map_err(|e| e.to_string())?;
             let mut blobs = txn.open_table(BLOBS).map_err(|e| e.to_string())?;
             for (id, value) in fresh {
                 blobs.insert(id.as_bytes(), *value).map_err(|e| e.to_string())?;
