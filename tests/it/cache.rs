@@ -289,7 +289,8 @@ fn repack(repo: &Repo) {
 #[test]
 fn in_packs_known_blobs_are_skipped_inside_delta_chains_and_new_ones_are_found() {
     let mut repo = Repo::new();
-    let lines = |n: usize| (0..n).map(|i| format!("setting_{i} = {}\n", i * 7)).collect::<String>();
+    let lines =
+        |n: usize| (0..n).map(|i| format!("setting_{i} = {}", i * 7) + "\n").collect::<String>();
     for round in 0..12 {
         repo.write("settings.txt", &lines(300 + round * 5));
         repo.commit(&format!("round {round}"));
@@ -303,8 +304,7 @@ fn in_packs_known_blobs_are_skipped_inside_delta_chains_and_new_ones_are_found()
 
     // A smaller revision (a delta on a known, larger base) holding a new secret, and a larger
     // one (a new base under known deltas).
-    let mut smaller = lines(200);
-    smaller.push_str(&format!("token = \"{}\"\n", fake::github_pat(22)));
+    let smaller = lines(200) + "token = \"" + &fake::github_pat(22) + "\"\n";
     repo.write("settings.txt", &smaller);
     repo.commit("shrink");
     repo.write("other.txt", &lines(400));
