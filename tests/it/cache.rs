@@ -313,6 +313,7 @@ fn in_packs_known_blobs_are_skipped_inside_delta_chains_and_new_ones_are_found()
     let second = scan(&repo.dir, &[]);
     assert_eq!(second.cache()["state"], "used");
     assert_eq!(second.served(), blobs - 1, "all old blobs but the matched one");
+    assert_eq!(second.cache()["matched_again"], 1);
     assert_eq!(second.cache()["stored"], 2);
     assert_eq!(second.doc["findings"].as_array().unwrap().len(), 2);
     same_as_uncached(&repo, &second, &[]);

@@ -108,10 +108,7 @@ fn serve(
         State::Binary => {
             counters.binary.fetch_add(1, Ordering::Relaxed);
         }
-        State::Matched => {
-            counters.matched_again.fetch_add(1, Ordering::Relaxed);
-            return false;
-        }
+        State::Matched => return false,
     }
     counters.served.fetch_add(1, Ordering::Relaxed);
     true
@@ -191,7 +188,11 @@ impl ObjectScanner<'_> {
             return;
         }
         // Learned only when the cache did not know it (a blob with matches is known already).
-        let learn = self.cache.is_some_and(|c| c.get(&id).is_none());
+        let known = self.cache.and_then(|c| c.get(&id));
+        if known.is_some() {
+            self.counters.matched_again.fetch_add(1, Ordering::Relaxed);
+        }
+        let learn = self.cache.is_some() && known.is_none();
         let matcher = self.matcher;
         let reader = self.reader.get_or_insert_with(|| Reader::new(matcher));
         // UTF-16 blobs are decoded like files are (`git` missed what `scan` found);
