@@ -438,6 +438,7 @@ fn history(
         tally.notice(Notice::new(kind, Subject::Scan, format!("{what}: {message}")));
     }
     missing_notices(repo, &inventory, tally);
+    timing("missing objects located", t0);
     let mut collector = Collector::new();
     let (refs, ref_errors) = provenance::ref_tips(repo, &inventory);
     let listed = refs
