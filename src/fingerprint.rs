@@ -55,6 +55,7 @@ impl FingerprintKey {
     }
 
     /// Where the key came from.
+    #[cfg_attr(not(feature = "git"), allow(dead_code))] // the history cache asks
     pub(crate) fn source(&self) -> KeySource {
         self.source
     }
