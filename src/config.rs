@@ -73,6 +73,21 @@ pub struct Config {
     /// Accept missing git history (shallow or partial clone, absent objects) instead of exit 2;
     /// the coverage record says so.
     pub allow_missing_objects: bool,
+    /// The incremental cache of a git history scan (off unless asked for).
+    pub git_cache: GitCache,
+}
+
+/// Where a git history scan keeps its incremental cache ([docs/git.md]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum GitCache {
+    /// No cache.
+    #[default]
+    Off,
+    /// Under the repository's git directory (`leakhound/cache.redb`) when it is writable; the
+    /// command line's default.
+    Auto,
+    /// In this directory, one file per repository (`--cache DIR`).
+    Dir(std::path::PathBuf),
 }
 
 /// What may suppress findings: resolved from `-c/--config` (or `LEAKHOUND_CONFIG`),

@@ -54,6 +54,12 @@ impl FingerprintKey {
         FingerprintKey { bytes: bytes.to_vec(), source }
     }
 
+    /// Where the key came from.
+    #[cfg_attr(not(feature = "git"), allow(dead_code))] // the history cache asks
+    pub(crate) fn source(&self) -> KeySource {
+        self.source
+    }
+
     /// Hex of the first 16 bytes of HMAC-SHA-256(key, parts joined by NUL).
     ///
     /// # Panics

@@ -80,7 +80,7 @@ mod validate;
 
 mod exit;
 
-pub use config::{Config, FilterConfig, GitMode, ReadConfig, ValidationChoice};
+pub use config::{Config, FilterConfig, GitCache, GitMode, ReadConfig, ValidationChoice};
 pub use exit::ExitStatus;
 pub use finding::{Finding, Location, Secret};
 pub use outcome::{Notice, ScanOutcome};
@@ -129,6 +129,7 @@ pub mod internals {
     #[cfg(feature = "git")]
     pub mod git {
         pub use crate::source::git::fuzzing;
+        pub use crate::source::git::hold_cache;
     }
     pub mod validate {
         pub use crate::validate::catalog::{Catalog, Validator};

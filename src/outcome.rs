@@ -125,6 +125,9 @@ pub enum NoticeKind {
     SpecialMember,
     /// Findings deliberately not reported (below `--min-confidence`).
     Filtered,
+    /// The history cache was not used or not updated (corrupt, foreign, busy): the scan read
+    /// everything itself, so nothing was missed.
+    CacheIgnored,
 }
 
 impl NoticeKind {
@@ -145,6 +148,7 @@ impl NoticeKind {
             NoticeKind::Corrupt => "corrupt",
             NoticeKind::SpecialMember => "special-member",
             NoticeKind::Filtered => "filtered",
+            NoticeKind::CacheIgnored => "cache-ignored",
         }
     }
 
@@ -154,7 +158,8 @@ impl NoticeKind {
             NoticeKind::TooLarge
             | NoticeKind::NotApplied
             | NoticeKind::SpecialMember
-            | NoticeKind::Filtered => NoticeLevel::Warning,
+            | NoticeKind::Filtered
+            | NoticeKind::CacheIgnored => NoticeLevel::Warning,
             _ => NoticeLevel::Error,
         }
     }
@@ -368,6 +373,26 @@ pub struct Coverage {
     pub accepted: Vec<String>,
     /// `--strict`: no configuration, ignore file or inline marker from the scanned tree was honoured.
     pub strict: bool,
+    /// The history cache of a git history scan, when one was asked for (`--cache`, or the
+    /// default under the git directory).
+    pub cache: Option<CacheUse>,
+}
+
+/// How a history scan used its cache.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CacheUse {
+    /// The cache file.
+    pub path: String,
+    /// Whether it was used at all.
+    pub used: bool,
+    /// `used`, `new`, `invalidated (...)`, `rebuilt`, or why it was not used.
+    pub state: String,
+    /// Blobs it answered for (not read again).
+    pub served: u64,
+    /// Blobs it knew had matches, read and matched again.
+    pub matched_again: u64,
+    /// Entries this scan added.
+    pub stored: u64,
 }
 
 /// Everything a scan produced.

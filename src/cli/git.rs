@@ -12,6 +12,7 @@ use crate::pipeline::Target;
 
 /// Arguments of `leakhound git`.
 #[derive(Debug, Args)]
+#[allow(clippy::struct_excessive_bools, reason = "independent switches, each one flag")]
 pub(crate) struct GitArgs {
     /// The repository: a work tree, a `.git` directory or a bare repository.
     #[arg(value_name = "REPO", default_value = ".")]
@@ -40,6 +41,13 @@ pub(crate) struct GitArgs {
     /// instead of exit 2, and skip the check that every referenced object exists.
     #[arg(long)]
     allow_missing_objects: bool,
+    /// Keep the incremental history cache in DIR (one file per repository); by default it is
+    /// kept under the repository's git directory when that is writable.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    cache: Option<PathBuf>,
+    /// Scan the history without the incremental cache (neither read nor written).
+    #[arg(long)]
+    no_cache: bool,
     #[command(flatten)]
     read: ReadArgs,
     #[command(flatten)]
@@ -83,6 +91,11 @@ pub(crate) fn run(args: &GitArgs) -> anyhow::Result<ExitStatus> {
         args.allow_external_objects,
     );
     config.allow_missing_objects = args.allow_missing_objects;
+    config.git_cache = match (&args.cache, args.no_cache) {
+        (_, true) => crate::config::GitCache::Off,
+        (Some(dir), false) => crate::config::GitCache::Dir(dir.clone()),
+        (None, false) => crate::config::GitCache::Auto,
+    };
     let output = args.report.resolve();
     let scanned = super::run_pipeline(&target, &config, &output, "blobs")?;
     super::deliver(&scanned, &output)

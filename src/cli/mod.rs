@@ -322,6 +322,7 @@ fn resolve_config(
         validation: validation.map(ValidationArgs::resolve).unwrap_or_default(),
         allow_external_objects,
         allow_missing_objects: false,
+        git_cache: crate::config::GitCache::Off,
     }
 }
 

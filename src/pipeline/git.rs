@@ -122,6 +122,7 @@ pub(super) fn scan(
         allow_missing_objects: config.allow_missing_objects,
         read: &config.read,
         observer: observer.cloned(),
+        cache: &config.git_cache,
     };
     Ok(git::scan(&scan, matcher)?)
 }

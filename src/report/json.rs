@@ -119,7 +119,21 @@ pub(super) struct CoverageJson<'a> {
     /// Present (true) in `--strict` mode: nothing the scanned tree supplies was honoured.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     strict: bool,
+    /// The history cache, when a history scan had one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cache: Option<CacheJson<'a>>,
     complete: bool,
+}
+
+/// How a history scan used its cache.
+#[derive(Serialize)]
+pub(super) struct CacheJson<'a> {
+    path: &'a str,
+    used: bool,
+    state: &'a str,
+    served: u64,
+    matched_again: u64,
+    stored: u64,
 }
 
 #[derive(Serialize)]
@@ -244,6 +258,14 @@ pub(super) fn coverage_json(outcome: &ScanOutcome) -> CoverageJson<'_> {
         errors: outcome.stats.errors,
         accepted: &coverage.accepted,
         strict: coverage.strict,
+        cache: coverage.cache.as_ref().map(|c| CacheJson {
+            path: &c.path,
+            used: c.used,
+            state: &c.state,
+            served: c.served,
+            matched_again: c.matched_again,
+            stored: c.stored,
+        }),
         complete: !outcome.incomplete(),
     }
 }

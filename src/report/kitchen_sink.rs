@@ -72,6 +72,7 @@ fn kitchen_sink(rules: &RuleSet) -> ScanOutcome {
         status: ValidationStatus::Valid,
         reason: None,
         checked_at: Some("2024-05-02T00:00:00Z".into()),
+        details: std::collections::BTreeMap::new(),
     });
     let token = ["glpat-", "Xq7vR2mK9pL4sT8wZ1yB"].concat();
     let mut gitlab = finding(rules, "gitlab.pat", &token, vec![location("ci/.gitlab-ci.yml", 12)]);
@@ -126,6 +127,7 @@ fn kitchen_sink(rules: &RuleSet) -> ScanOutcome {
         ]),
         accepted: Vec::new(),
         strict: false,
+        cache: None,
     };
     ScanOutcome {
         findings: vec![aws, gitlab],

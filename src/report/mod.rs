@@ -173,6 +173,9 @@ pub(crate) fn summary_line(outcome: &ScanOutcome) -> String {
     if !skipped.is_empty() {
         let _ = write!(line, "; skipped {}", skipped.join(", "));
     }
+    if let Some(cache) = outcome.coverage.cache.as_ref().filter(|c| c.used) {
+        let _ = write!(line, "; {} from the history cache", count(cache.served, "blob", "blobs"));
+    }
     if s.errors > 0 {
         let _ = write!(line, "; {}", count(s.errors, "error", "errors"));
     }

@@ -189,6 +189,12 @@ fn write_finding(
         .as_ref()
         .map_or_else(|| "not checked".to_string(), crate::validate::Validation::describe);
     labelled(out, "validation", &validity)?;
+    // What the provider said the credential can do: its words, escaped like any prose.
+    if let Some(details) =
+        finding.validation.as_ref().and_then(crate::validate::Validation::describe_details)
+    {
+        labelled(out, "access", &escape_for_terminal(&details))?;
+    }
     labelled(out, "exposure", &priority.exposure.as_str().replace('-', " "))?;
     for (name, value) in &finding.attributes {
         labelled(out, name, &escape_for_terminal(value))?;

@@ -180,6 +180,7 @@ impl Catalog {
                     status: example.status,
                     retry_after: None,
                     body: example.body.as_bytes().to_vec(),
+                    headers: Vec::new(),
                 };
                 let got = interpret(&v.spec.responses, &answer);
                 if got != Decision::Final(example.outcome) {
@@ -199,6 +200,15 @@ impl Validator {
     fn load(spec: ValidatorSpec, origin: &str, rules: &RuleSet) -> Result<Validator, String> {
         check_names(&spec, rules)?;
         check_responses(&spec.responses)?;
+        for capture in &spec.capture {
+            let sources = [&capture.header, &capture.json, &capture.xml];
+            if sources.iter().filter(|s| s.is_some()).count() != 1 || capture.name.is_empty() {
+                return Err(format!(
+                    "capture {:?}: give a name and exactly one of `header`, `json`, `xml`",
+                    capture.name
+                ));
+            }
+        }
         let (host, path) = split_url(&spec.request.url)?;
         if let Some(bad) = spec.request.headers.keys().find(|k| !is_header_name(k)) {
             return Err(format!("{bad:?} is not a header name"));

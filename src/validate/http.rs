@@ -34,6 +34,9 @@ use super::status::UnknownReason;
 
 /// The most of a response body that is read.
 const BODY_LIMIT: u64 = 64 * 1024;
+/// Response headers kept for `capture`, and the longest value kept.
+const MAX_HEADERS: usize = 100;
+const MAX_HEADER_VALUE: usize = 4096;
 
 /// Which resolved addresses a resolver accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,7 +174,17 @@ fn read_answer(mut response: http::Response<ureq::Body>) -> Answer {
     let mut body = Vec::new();
     // A body cut short still has a status worth reading.
     let _ = response.body_mut().as_reader().take(BODY_LIMIT).read_to_end(&mut body);
-    Answer { status: response.status().as_u16(), retry_after, body }
+    // Headers for `capture`: bounded in number and size, text only.
+    let headers = response
+        .headers()
+        .iter()
+        .take(MAX_HEADERS)
+        .filter_map(|(name, value)| {
+            let value = value.to_str().ok().filter(|v| v.len() <= MAX_HEADER_VALUE)?;
+            Some((name.as_str().to_string(), value.to_string()))
+        })
+        .collect();
+    Answer { status: response.status().as_u16(), retry_after, body, headers }
 }
 
 /// Maps a transport error to a reason. Never formats the error: it could quote a URL.

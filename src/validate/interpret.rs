@@ -8,6 +8,13 @@
 
 use std::time::Duration;
 
+#[cfg(feature = "validate")]
+use std::collections::BTreeMap;
+
+#[cfg(feature = "validate")]
+use super::request::Outgoing;
+#[cfg(feature = "validate")]
+use super::spec::CaptureSpec;
 use super::spec::{JsonCheck, ResponseSpec};
 use super::status::{UnknownReason, ValidationStatus};
 
@@ -36,6 +43,117 @@ pub(crate) struct Answer {
     pub retry_after: Option<Duration>,
     /// The body (bounded by the client).
     pub body: Vec<u8>,
+    /// Response headers (bounded by the client), for `capture`.
+    #[cfg_attr(not(feature = "validate"), allow(dead_code))]
+    pub headers: Vec<(String, String)>,
+}
+
+/// The longest captured value kept (in characters); longer ones are cut and marked `...`.
+#[cfg(feature = "validate")]
+const MAX_CAPTURED: usize = 200;
+
+#[cfg(feature = "validate")]
+/// What a `valid` answer says about the credential, as the validator's `capture` names it.
+/// Values are cleaned of control characters and bounded; a value that holds any part of what
+/// was sent (the credential, a companion) is never kept, whatever the provider echoes.
+pub(crate) fn capture(
+    specs: &[CaptureSpec],
+    answer: &Answer,
+    sent: &Outgoing,
+) -> BTreeMap<String, String> {
+    let json: Option<serde_json::Value> = serde_json::from_slice(&answer.body).ok();
+    let body = String::from_utf8_lossy(&answer.body);
+    let mut out = BTreeMap::new();
+    for spec in specs {
+        let value = if let Some(header) = &spec.header {
+            answer
+                .headers
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(header))
+                .map(|(_, v)| v.clone())
+        } else if let Some(path) = &spec.json {
+            json.as_ref().and_then(|root| lookup(root, path)).and_then(json_text)
+        } else if let Some(element) = &spec.xml {
+            xml_text(&body, element)
+        } else {
+            None
+        };
+        let Some(value) = value.map(|v| clean(&v)).filter(|v| !v.is_empty()) else { continue };
+        if !echoes_request(&value, sent) {
+            out.insert(spec.name.clone(), value);
+        }
+    }
+    out
+}
+
+#[cfg(feature = "validate")]
+/// A JSON value as text: strings as they are, numbers and booleans written out, arrays of
+/// those joined with `, `; objects and nulls are not captured.
+fn json_text(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        serde_json::Value::Array(items) => {
+            let parts: Option<Vec<String>> = items
+                .iter()
+                .map(|item| if item.is_array() { None } else { json_text(item) })
+                .collect();
+            parts.map(|p| p.join(", "))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(feature = "validate")]
+/// The text of the first `<element>...</element>` (no attributes, no nesting: enough for the
+/// flat answers of AWS STS).
+fn xml_text(body: &str, element: &str) -> Option<String> {
+    let open = format!("<{element}>");
+    let start = body.find(&open)? + open.len();
+    let end = start + body[start..].find(&format!("</{element}>"))?;
+    Some(body[start..end].to_string())
+}
+
+#[cfg(feature = "validate")]
+/// Control characters dropped, whitespace trimmed, at most [`MAX_CAPTURED`] characters.
+fn clean(value: &str) -> String {
+    let text: String = value.chars().filter(|c| !c.is_control()).collect();
+    let text = text.trim();
+    if text.chars().count() > MAX_CAPTURED {
+        let cut: String = text.chars().take(MAX_CAPTURED).collect();
+        format!("{cut}...")
+    } else {
+        text.to_string()
+    }
+}
+
+#[cfg(feature = "validate")]
+/// Whether `value` holds something the request carried that could be a credential: any token
+/// of 12 characters or more of a header value, basic-auth field, the path or the body, or of
+/// the AWS keys the request was signed with.
+fn echoes_request(value: &str, sent: &Outgoing) -> bool {
+    let mut carried: Vec<&str> = sent.headers.iter().map(|(_, v)| v.as_str()).collect();
+    if let Some((user, password)) = &sent.basic_auth {
+        carried.extend([user.as_str(), password.as_str()]);
+    }
+    let body = sent.body.as_deref().map(String::from_utf8_lossy);
+    if let Some(body) = &body {
+        carried.push(body);
+    }
+    carried.push(&sent.path);
+    if let Some(aws) = &sent.aws {
+        let credentials = &aws.credentials;
+        carried
+            .extend([credentials.access_key_id.as_str(), credentials.secret_access_key.as_str()]);
+        carried.extend(credentials.session_token.as_deref());
+    }
+    let tokens = carried.iter().flat_map(|text| {
+        text.split(|c: char| !(c.is_ascii_alphanumeric() || "-_./+=".contains(c)))
+            .filter(|t| t.len() >= 12)
+    });
+    let lower = value.to_ascii_lowercase();
+    tokens.into_iter().any(|t| lower.contains(&t.to_ascii_lowercase()))
 }
 
 /// Interprets `answer` with `rules`.
@@ -93,7 +211,7 @@ mod tests {
     }
 
     fn answer(status: u16, body: &str) -> Answer {
-        Answer { status, retry_after: None, body: body.as_bytes().to_vec() }
+        Answer { status, retry_after: None, body: body.as_bytes().to_vec(), headers: Vec::new() }
     }
 
     const SLACK: &str = r"
@@ -172,5 +290,53 @@ mod tests {
             interpret(&r, &answer(403, "<Code>Other</Code>")),
             Decision::Unknown(UnknownReason::UnexpectedResponse)
         );
+    }
+
+    #[cfg(feature = "validate")]
+    fn sent(headers: &[(&str, &str)]) -> Outgoing {
+        Outgoing {
+            method: super::super::spec::Method::Get,
+            scheme: super::super::endpoint::Scheme::Https,
+            authority: "api.example.com".into(),
+            path: "/user".into(),
+            headers: headers.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect(),
+            body: None,
+            basic_auth: None,
+            aws: None,
+            trusted: false,
+        }
+    }
+
+    #[cfg(feature = "validate")]
+    #[test]
+    fn capture_reads_headers_json_and_xml_and_never_keeps_what_was_sent() {
+        let specs: Vec<CaptureSpec> = serde_saphyr::from_str(
+            "- {name: scopes, header: x-oauth-scopes}\n- {name: login, json: login}\n- {name: orgs, json: orgs}\n- {name: account, xml: Account}\n- {name: echoed, json: token}\n- {name: nested, json: plan}",
+        )
+        .unwrap();
+        let token = ["tok_", "9f8e7d6c5b4a3f2e1d0c"].concat();
+        let body = format!(
+            r#"{{"login":"octo\u001b[2Jcat","orgs":["a","b"],"token":"x{token}y","plan":{{"n":1}}}}"#
+        );
+        let mut reply = answer(200, &body);
+        reply.headers.push(("X-OAuth-Scopes".into(), " repo, gist ".into()));
+        let got = capture(&specs, &reply, &sent(&[("authorization", &format!("Bearer {token}"))]));
+        let expected: BTreeMap<String, String> = [
+            ("login", "octo[2Jcat"), // control characters dropped
+            ("orgs", "a, b"),
+            ("scopes", "repo, gist"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(got, expected);
+
+        let xml = answer(
+            200,
+            "<R><Arn>arn:aws:iam::123456789012:user/ci</Arn><Account>123456789012</Account></R>",
+        );
+        assert_eq!(capture(&specs, &xml, &sent(&[]))["account"], "123456789012");
+        let long = answer(200, &format!(r#"{{"login":"{}"}}"#, "x".repeat(500)));
+        assert_eq!(capture(&specs, &long, &sent(&[]))["login"].len(), MAX_CAPTURED + 3);
     }
 }

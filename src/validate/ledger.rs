@@ -69,6 +69,7 @@ mod tests {
             status: ValidationStatus::Invalid,
             reason: None,
             checked_at: Some("2026-01-01T00:00:00Z".into()),
+            details: std::collections::BTreeMap::new(),
         };
         for rule in ["a.b", "c.d"] {
             ledger

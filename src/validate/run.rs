@@ -12,7 +12,7 @@ use crossbeam_channel::unbounded;
 use super::ValidationConfig;
 use super::clock::Timestamp;
 use super::http::Client;
-use super::interpret::{Decision, interpret};
+use super::interpret::{Decision, capture, interpret};
 use super::ledger::{Ledger, LedgerEntry};
 use super::limits::{HostPacer, RetryPolicy};
 use super::plan::Job;
@@ -73,8 +73,15 @@ fn check(job: &Job<'_>, client: &Client, pacer: &HostPacer, policy: &RetryPolicy
     loop {
         pacer.wait_turn(&job.request.authority);
         let checked_at = Some(Timestamp::now().rfc3339());
+        let mut details = std::collections::BTreeMap::new();
         let decision = match client.send(&job.request) {
-            Ok(answer) => interpret(&job.validator.spec.responses, &answer),
+            Ok(answer) => {
+                let decision = interpret(&job.validator.spec.responses, &answer);
+                if decision == Decision::Final(ValidationStatus::Valid) {
+                    details = capture(&job.validator.spec.capture, &answer, &job.request);
+                }
+                decision
+            }
             Err(reason) => transport_decision(reason),
         };
         let (status, reason) = match decision {
@@ -89,7 +96,7 @@ fn check(job: &Job<'_>, client: &Client, pacer: &HostPacer, policy: &RetryPolicy
                 None => (ValidationStatus::Unknown, Some(reason)),
             },
         };
-        return Validation { status, reason, checked_at };
+        return Validation { status, reason, checked_at, details };
     }
 }
 

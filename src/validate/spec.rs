@@ -41,6 +41,28 @@ pub struct ValidatorSpec {
     /// `rules check` and replayed by the test suite against a local server.
     #[serde(default)]
     pub examples: Vec<ExampleSpec>,
+    /// What a `valid` answer says the credential can do (scopes, account, expiry), kept with
+    /// the finding's validation result.
+    #[serde(default)]
+    pub capture: Vec<CaptureSpec>,
+}
+
+/// One fact to keep from a `valid` answer, under `name`: a response header, a dotted JSON path,
+/// or the text of an XML element (exactly one of the three).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureSpec {
+    /// The name it is shown under (`scopes`, `account`, `expires`).
+    pub name: String,
+    /// A response header (any case).
+    #[serde(default)]
+    pub header: Option<String>,
+    /// A dotted JSON path (numbers index arrays); an array of strings is joined with `, `.
+    #[serde(default)]
+    pub json: Option<String>,
+    /// An XML element name: the text of its first `<name>...</name>`.
+    #[serde(default)]
+    pub xml: Option<String>,
 }
 
 /// Another part of the credential: the secret of a finding of `rule` in the same file, at most

@@ -1,6 +1,8 @@
 //! What a validity check concluded: a closed set of statuses, and for `unknown`, a closed set of
 //! reasons (STYLE.md habit 7: outcomes are enums, never strings or borrowed HTTP codes).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// Whether a credential is live.
@@ -95,17 +97,26 @@ pub struct Validation {
     /// checks, missing parts, canaries).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checked_at: Option<String>,
+    /// What the provider said the live credential can do (`scopes`, `account`, `expires`...),
+    /// as the validator's `capture` names them; empty unless `valid`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub details: BTreeMap<String, String>,
 }
 
 impl Validation {
     /// A conclusion reached without asking anyone (offline checks).
     pub fn offline(status: ValidationStatus) -> Validation {
-        Validation { status, reason: None, checked_at: None }
+        Validation { status, reason: None, checked_at: None, details: BTreeMap::new() }
     }
 
     /// `unknown` for `reason`, with no request sent.
     pub fn unknown(reason: UnknownReason) -> Validation {
-        Validation { status: ValidationStatus::Unknown, reason: Some(reason), checked_at: None }
+        Validation {
+            status: ValidationStatus::Unknown,
+            reason: Some(reason),
+            checked_at: None,
+            details: BTreeMap::new(),
+        }
     }
 
     /// One short phrase for the text report: `valid`, `unknown (timeout)`.
@@ -114,6 +125,13 @@ impl Validation {
             Some(reason) => format!("{} ({})", self.status.as_str(), reason.as_str()),
             None => self.status.as_str().to_string(),
         }
+    }
+
+    /// The captured details in one line: `scopes: repo, gist; login: octocat`.
+    pub fn describe_details(&self) -> Option<String> {
+        (!self.details.is_empty()).then(|| {
+            self.details.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("; ")
+        })
     }
 }
 
@@ -132,6 +150,7 @@ mod tests {
             status: ValidationStatus::Valid,
             reason: None,
             checked_at: Some("2026-01-02T03:04:05Z".into()),
+            details: BTreeMap::new(),
         };
         assert_eq!(
             serde_json::to_string(&v).unwrap(),

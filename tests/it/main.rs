@@ -10,6 +10,8 @@
 mod accuracy;
 mod action;
 mod archives;
+#[cfg(feature = "git")]
+mod cache;
 mod canary;
 mod confidence;
 mod confine;

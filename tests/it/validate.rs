@@ -878,3 +878,52 @@ fn unparseable_key_blocks_get_low_confidence() {
     assert_eq!(finding["attributes"]["key.parse"], "failed");
     assert_eq!(finding["confidence"], "low");
 }
+
+#[test]
+fn what_a_live_credential_can_do_appears_in_text_json_and_html() {
+    let (good, echoed) = (fake::github_pat(90), fake::github_pat(91));
+    let (good_auth, echoed_auth) = (format!("Bearer {good}"), format!("Bearer {echoed}"));
+    let echo = echoed.clone();
+    let server = FakeProvider::with(move |_, request| {
+        let auth = request.header("authorization");
+        Some(if auth == Some(good_auth.as_str()) {
+            Reply::new(200, r#"{"login":"octocat"}"#)
+                .header("X-OAuth-Scopes", "repo, read:org")
+                .header("GitHub-Authentication-Token-Expiration", "2031-01-02 03:04:05 UTC")
+        } else if auth == Some(echoed_auth.as_str()) {
+            // A provider that echoes the credential: that value is never kept.
+            Reply::new(200, &format!(r#"{{"login":"{echo}"}}"#)).header("X-OAuth-Scopes", "gist")
+        } else {
+            Reply::new(401, r#"{"message":"Bad credentials"}"#)
+        })
+    });
+    let tree = Tree::new();
+    tree.file("a.env", format!("GOOD={good}\nECHO={echoed}\n"));
+    let endpoint = server.endpoint_for("api.github.com");
+    let args = ["scan", "--validate", "--validation-endpoint", &endpoint];
+
+    let json = tree.run(&[&args[..], &["-f", "json"]].concat());
+    assert_eq!(json.code(), 1, "{}", json.stderr());
+    let findings = json.json()["findings"].as_array().unwrap().clone();
+    let details: Vec<&serde_json::Value> =
+        findings.iter().map(|f| &f["validation"]["details"]).collect();
+    assert!(
+        details.contains(&&serde_json::json!({
+            "scopes": "repo, read:org",
+            "expires": "2031-01-02 03:04:05 UTC",
+            "login": "octocat"
+        })),
+        "{details:?}"
+    );
+    assert!(details.contains(&&serde_json::json!({"scopes": "gist"})), "{details:?}");
+    assert!(!json.stdout().contains(&echoed));
+
+    let text = tree.run(&args);
+    // The line wraps like every labelled field.
+    let access = "  access       expires: 2031-01-02 03:04:05 UTC; login: octocat; scopes: repo,";
+    assert!(text.stdout().contains(access), "{}", text.stdout());
+    assert!(text.stdout().contains("read:org"), "{}", text.stdout());
+    let html = tree.run(&[&args[..], &["-f", "html"]].concat());
+    assert!(html.stdout().contains("read:org"));
+    assert!(!html.stdout().contains(&echoed));
+}

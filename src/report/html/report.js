@@ -154,7 +154,9 @@
         ...skipped.map(([reason, s]) => el("li", {}, "skipped " + s.count + " " + reason +
           (s.paths.length ? ": " : ""), ...s.paths.map((p, i) => [i ? ", " : "", el("code", {}, p)]).flat())),
         ...(c.refs || []).map((r) => el("li", {}, "ref ", el("code", {}, r.name), " at " + r.commit.slice(0, 12))),
-        ...(c.accepted || []).map((a) => el("li", {}, "accepted: " + a))),
+        ...(c.accepted || []).map((a) => el("li", {}, "accepted: " + a)),
+        ...(c.cache ? [el("li", {}, "history cache: " + c.cache.state + ", " +
+          plural(c.cache.served, "blob", "blobs") + " served from it")] : [])),
     );
   }
 
@@ -272,6 +274,7 @@
         ", exposure " + f.priority.exposure),
       ...field("validation", v ? v.status + (v.reason ? " (" + v.reason + ")" : "") +
         (v.checked_at ? ", checked " + v.checked_at : "") : "not checked"),
+      ...(v && v.details ? field("access", Object.entries(v.details).map(([k, value]) => k + ": " + value).join("; ")) : []),
       ...Object.entries(f.attributes || {}).flatMap(([k, value]) => field(k, value)),
       ...field("revoke", rule.revoke || "Rotate the credential with its provider."),
       ...(rule.references && rule.references.length ?

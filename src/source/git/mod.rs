@@ -8,6 +8,7 @@
 //! - `changes`: `--staged`, `--since`, `--range`, `--branch`: only what a change adds.
 //! - `tree`: the tree walk those share.
 //! - `packwalk`: the delta-tree walk of one pack both phases use, with positioned reads.
+//! - `cache`: the incremental history cache (what phase 1 learned per blob, in redb).
 //!
 //! Memory (README "Git history" states the bound and the measurement): a history scan reads
 //! packs with `pread`, not memory-mapped, so the pack does not count in our resident size. Phase 1
@@ -17,6 +18,7 @@
 //! it is built, then only what leads to a finding), and after freeing it one bit per (commit, ref).
 
 mod base;
+mod cache;
 mod changes;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -36,6 +38,7 @@ use std::time::Instant;
 use gix::ObjectId;
 
 pub(crate) use base::{TreeFiles, tree_files, work_tree};
+pub use cache::hold as hold_cache;
 pub(crate) use open::OpenError;
 
 use crate::config::{GitMode, ReadConfig};
@@ -64,6 +67,8 @@ pub(crate) struct GitScan<'a> {
     pub read: &'a ReadConfig,
     /// Told about every blob matched, when a progress line is drawn.
     pub observer: Option<Arc<dyn Observer>>,
+    /// The incremental cache of a history scan.
+    pub cache: &'a crate::config::GitCache,
 }
 
 /// Scans a repository.
@@ -106,16 +111,29 @@ pub(crate) fn scan(config: &GitScan<'_>, matcher: &Matcher) -> Result<ScanOutcom
     let findings = match config.mode {
         GitMode::History => {
             let presence = (!allow_missing).then(|| presence_check(&repo, &opened, &mut tally));
-            let (findings, refs) = history(
+            let mut notices = Vec::new();
+            let limits = options.archives.limits.as_ref();
+            let digest = cache::digest(matcher, options.read, limits, options.max_size);
+            let opened_cache = cache::open(config.cache, repo.common_dir(), digest, &mut notices);
+            let (history_cache, off) = match opened_cache {
+                Ok(c) => (Some(c), None),
+                Err(off) => (None, off),
+            };
+            let (findings, refs, used) = history(
                 &opened,
                 &repo,
                 matcher,
                 read.threads,
                 options,
                 presence.as_ref(),
+                history_cache,
                 &mut tally,
             );
             coverage.refs = refs;
+            coverage.cache = used.or(off);
+            for notice in notices {
+                tally.notice(notice);
+            }
             findings
         }
         GitMode::Staged => {
@@ -373,6 +391,7 @@ fn missing_notices(repo: &gix::Repository, inventory: &objects::Inventory, tally
     }
 }
 
+#[allow(clippy::too_many_arguments, reason = "the stages of one scan, each its own input")]
 fn history(
     opened: &open::Opened,
     repo: &gix::Repository,
@@ -380,12 +399,31 @@ fn history(
     threads: usize,
     options: BlobOptions,
     presence: Option<&presence::Presence>,
+    cache: Option<cache::HistoryCache>,
     tally: &mut Tally,
-) -> (Vec<Finding>, Vec<RefTip>) {
+) -> (Vec<Finding>, Vec<RefTip>, Option<crate::outcome::CacheUse>) {
     let t0 = std::time::Instant::now();
-    let inventory =
-        objects::inventory(&opened.repo, &opened.objects, matcher, threads, options, presence);
+    let mut inventory = objects::inventory(
+        &opened.repo,
+        &opened.objects,
+        matcher,
+        threads,
+        options,
+        presence,
+        cache.as_ref(),
+    );
     timing("phase 1 (objects)", t0);
+    let used = cache.map(|cache| {
+        let mut notices = Vec::new();
+        let mut report = cache.store(&std::mem::take(&mut inventory.fresh), &mut notices);
+        for notice in notices {
+            tally.notice(notice);
+        }
+        report.served = inventory.served;
+        report.matched_again = inventory.matched_again;
+        timing("cache stored", t0);
+        report
+    });
     tally.stats.items_scanned += inventory.blobs;
     tally.stats.bytes_scanned += inventory.bytes;
     tally.stats.skipped_binary += inventory.binary;
@@ -405,6 +443,7 @@ fn history(
         tally.notice(Notice::new(kind, Subject::Scan, format!("{what}: {message}")));
     }
     missing_notices(repo, &inventory, tally);
+    timing("missing objects located", t0);
     let mut collector = Collector::new();
     let (refs, ref_errors) = provenance::ref_tips(repo, &inventory);
     let listed = refs
@@ -421,7 +460,7 @@ fn history(
         timing("phase 2 (provenance)", t0);
         add_history_findings(matcher, &inventory, &origins, &mut collector);
     }
-    (collector.finish(), listed)
+    (collector.finish(), listed, used)
 }
 
 fn add_history_findings(

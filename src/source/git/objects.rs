@@ -19,6 +19,7 @@ use crossbeam_channel::{Sender, bounded};
 use gix::ObjectId;
 use gix::odb::pack;
 
+use super::cache::{self, HistoryCache, State};
 pub(crate) use super::odb::{CommitNode, ObjectDirs};
 use super::packwalk;
 use super::presence::{MissingRef, Presence};
@@ -60,6 +61,11 @@ pub(crate) struct Inventory {
     pub(crate) errors: Vec<(String, String)>,
     /// References to objects the database does not hold (when checked: [`Presence`]).
     pub(crate) missing: Vec<MissingRef>,
+    /// With a history cache: blobs it answered for, blobs it sent to be matched again (they had
+    /// matches), and the entries this scan learned.
+    pub(crate) served: u64,
+    pub(crate) matched_again: u64,
+    pub(crate) fresh: Vec<(ObjectId, u64)>,
 }
 
 enum Event {
@@ -70,6 +76,7 @@ enum Event {
     TooLarge(ObjectId, u64),
     Error(String, String),
     Missing(MissingRef),
+    Learned(ObjectId, u64),
 }
 
 #[derive(Default)]
@@ -77,6 +84,34 @@ struct Counters {
     blobs: AtomicU64,
     bytes: AtomicU64,
     binary: AtomicU64,
+    served: AtomicU64,
+    matched_again: AtomicU64,
+}
+
+/// Counts a blob the cache knows to be clean or binary, as reading it would; false when it must
+/// be read (unknown, or it had matches).
+fn serve(
+    cache: Option<&HistoryCache>,
+    counters: &Counters,
+    progress: Option<&std::sync::Arc<dyn crate::outcome::Observer>>,
+    id: ObjectId,
+) -> bool {
+    let Some((state, size)) = cache.and_then(|c| c.get(&id)) else { return false };
+    match state {
+        State::Clean => {
+            counters.blobs.fetch_add(1, Ordering::Relaxed);
+            counters.bytes.fetch_add(size, Ordering::Relaxed);
+            if let Some(progress) = progress {
+                progress.item(size, 0);
+            }
+        }
+        State::Binary => {
+            counters.binary.fetch_add(1, Ordering::Relaxed);
+        }
+        State::Matched => return false,
+    }
+    counters.served.fetch_add(1, Ordering::Relaxed);
+    true
 }
 
 /// Per-thread object handler; cloning gives a fresh reader (the traversal clones one per thread).
@@ -88,6 +123,8 @@ struct ObjectScanner<'a> {
     options: BlobOptions,
     /// Checks every reference of commits, tags and trees, when set.
     presence: Option<&'a Presence>,
+    /// The history cache, when one is used.
+    cache: Option<&'a HistoryCache>,
 }
 
 impl Clone for ObjectScanner<'_> {
@@ -99,6 +136,7 @@ impl Clone for ObjectScanner<'_> {
             counters: self.counters,
             options: self.options.clone(),
             presence: self.presence,
+            cache: self.cache,
         }
     }
 }
@@ -146,6 +184,15 @@ impl ObjectScanner<'_> {
             let _ = self.tx.send(Event::TooLarge(id, size));
             return;
         }
+        if serve(self.cache, self.counters, self.options.progress.as_ref(), id) {
+            return;
+        }
+        // Learned only when the cache did not know it (a blob with matches is known already).
+        let known = self.cache.and_then(|c| c.get(&id));
+        if known.is_some() {
+            self.counters.matched_again.fetch_add(1, Ordering::Relaxed);
+        }
+        let learn = self.cache.is_some() && known.is_none();
         let matcher = self.matcher;
         let reader = self.reader.get_or_insert_with(|| Reader::new(matcher));
         // UTF-16 blobs are decoded like files are (`git` missed what `scan` found);
@@ -158,13 +205,22 @@ impl ObjectScanner<'_> {
             self.options.read,
             &self.options.archives,
         );
+        // A blob not read in full (archive problems) is never cached.
+        let learn = learn && unpacked.problems.is_empty();
         if !unpacked.problems.is_empty() {
             let _ = self.tx.send(Event::Archive(id, unpacked.problems));
         }
         let found = unpacked.matches;
         if unpacked.summary.binary && !self.options.read.binary_strings {
             self.counters.binary.fetch_add(1, Ordering::Relaxed);
+            if learn {
+                let _ = self.tx.send(Event::Learned(id, cache::entry(State::Binary, size)));
+            }
             return;
+        }
+        if learn {
+            let state = if found.is_empty() { State::Clean } else { State::Matched };
+            let _ = self.tx.send(Event::Learned(id, cache::entry(state, size)));
         }
         self.counters.blobs.fetch_add(1, Ordering::Relaxed);
         self.counters.bytes.fetch_add(size, Ordering::Relaxed);
@@ -194,13 +250,21 @@ pub(crate) fn inventory(
     threads: usize,
     options: BlobOptions,
     presence: Option<&Presence>,
+    cache: Option<&HistoryCache>,
 ) -> Inventory {
     let counters = Counters::default();
     let (tx, rx) = bounded::<Event>(1024);
     let mut inventory = Inventory::default();
     std::thread::scope(|scope| {
-        let scanner =
-            ObjectScanner { matcher, reader: None, tx, counters: &counters, options, presence };
+        let scanner = ObjectScanner {
+            matcher,
+            reader: None,
+            tx,
+            counters: &counters,
+            options,
+            presence,
+            cache,
+        };
         scope.spawn(move || {
             scan_packs(repo, objects, &scanner, threads);
             scan_loose(objects, &mut scanner.clone());
@@ -222,12 +286,15 @@ pub(crate) fn inventory(
                 Event::TooLarge(id, size) => inventory.too_large.push((id, size)),
                 Event::Error(what, message) => inventory.errors.push((what, message)),
                 Event::Missing(reference) => inventory.missing.push(reference),
+                Event::Learned(id, value) => inventory.fresh.push((id, value)),
             }
         }
     });
     inventory.blobs = counters.blobs.load(Ordering::Relaxed);
     inventory.bytes = counters.bytes.load(Ordering::Relaxed);
     inventory.binary = counters.binary.load(Ordering::Relaxed);
+    inventory.served = counters.served.load(Ordering::Relaxed);
+    inventory.matched_again = counters.matched_again.load(Ordering::Relaxed);
     inventory
 }
 
@@ -242,7 +309,12 @@ fn scan_packs(
         let check_trees = scanner.presence.is_some();
         let wanted = move |kind| kind != gix::object::Kind::Tree || check_trees;
         let visit = move |kind, data: &[u8], id| handler.process(id, kind, data);
-        let Err(e) = packwalk::walk_pack(&index, objects.hash, threads, wanted, visit) else {
+        let progress = scanner.options.progress.as_ref();
+        let served = |id| serve(scanner.cache, scanner.counters, progress, id);
+        let served = scanner.cache.map(|_| &served as &(dyn Fn(ObjectId) -> bool + Sync));
+        let Err(e) =
+            packwalk::walk_pack_served(&index, objects.hash, threads, wanted, served, visit)
+        else {
             continue;
         };
         let shown = index.display().to_string();

@@ -247,15 +247,32 @@ fn child_lists(parents: &[u32]) -> (Vec<u32>, Vec<u32>) {
 
 /// Decodes every object of the pack behind `index_path` whose kind `wanted` accepts, on `threads`
 /// threads; `visit` (cloned per thread) gets each object's kind, bytes and id.
-#[allow(
-    clippy::disallowed_methods,
-    reason = "pack files are read with positioned reads, by this module only"
-)]
 pub(crate) fn walk_pack<V>(
     index_path: &Path,
     hash: gix::hash::Kind,
     threads: usize,
     wanted: impl Fn(Kind) -> bool,
+    visit: V,
+) -> Result<(), WalkError>
+where
+    V: FnMut(Kind, &[u8], ObjectId) + Send + Clone,
+{
+    walk_pack_served(index_path, hash, threads, wanted, None, visit)
+}
+
+/// [`walk_pack`], where `served` answers for blobs whose results are already known (the history
+/// cache): it is asked once per blob entry, and a blob it answers `true` for is not visited and
+/// not even inflated unless a delta that is still wanted is built on it.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "pack files are read with positioned reads, by this module only"
+)]
+pub(crate) fn walk_pack_served<V>(
+    index_path: &Path,
+    hash: gix::hash::Kind,
+    threads: usize,
+    wanted: impl Fn(Kind) -> bool,
+    served: Option<&(dyn Fn(ObjectId) -> bool + Sync)>,
     visit: V,
 ) -> Result<(), WalkError>
 where
@@ -278,6 +295,7 @@ where
         pack: &pack,
         roots: &roots,
         next: AtomicUsize::new(0),
+        served,
     };
     let failed = AtomicBool::new(false);
     let error = Mutex::new(None);
@@ -309,6 +327,8 @@ struct Shared<'a> {
     pack: &'a File,
     roots: &'a [u32],
     next: AtomicUsize,
+    /// Blobs whose results are known (see [`walk_pack_served`]).
+    served: Option<&'a (dyn Fn(ObjectId) -> bool + Sync)>,
 }
 
 /// One thread's walk: takes delta trees from the shared list until none is left.
@@ -320,7 +340,14 @@ struct Walker<'a> {
     /// The bytes of a leaf (an object no delta is built on): one buffer reused for every leaf, so
     /// most objects cost no allocation (a base must be owned: its children share it).
     leaf: Vec<u8>,
+    /// With `served`: per entry, [`SERVED`] and [`NEEDED`] bits of the delta tree being walked.
+    plan: Vec<u8>,
 }
+
+/// The entry's object is served (not visited).
+const SERVED: u8 = 1;
+/// The entry must be built: it is visited, or a delta that is visited is built on it.
+const NEEDED: u8 = 2;
 
 impl<'a> Walker<'a> {
     fn new(shared: &'a Shared<'a>) -> Walker<'a> {
@@ -330,7 +357,30 @@ impl<'a> Walker<'a> {
             input: Vec::new(),
             delta: Vec::new(),
             leaf: Vec::new(),
+            plan: Vec::new(),
         }
+    }
+
+    /// Marks every entry of the delta tree at `root` [`SERVED`] and/or [`NEEDED`]; false when
+    /// nothing in it is needed.
+    fn plan(&mut self, root: u32, served: &(dyn Fn(ObjectId) -> bool + Sync)) -> bool {
+        let layout = self.shared.layout;
+        if self.plan.len() != layout.entries.len() {
+            self.plan = vec![0; layout.entries.len()];
+        }
+        let mut order = vec![root];
+        let mut at = 0;
+        while let Some(&node) = order.get(at) {
+            order.extend_from_slice(layout.kids(node));
+            at += 1;
+        }
+        for &node in order.iter().rev() {
+            let id = self.shared.index.oid_at_index(layout.entries[node as usize].index);
+            let own = if served(id.to_owned()) { SERVED } else { NEEDED };
+            let kids = layout.kids(node).iter().any(|&k| self.plan[k as usize] & NEEDED != 0);
+            self.plan[node as usize] = own | if kids { NEEDED } else { 0 };
+        }
+        self.plan[root as usize] & NEEDED != 0
     }
 
     fn run(
@@ -357,13 +407,26 @@ impl<'a> Walker<'a> {
     ) -> Result<(), WalkError> {
         let layout = self.shared.layout;
         let kind = layout.entries[root as usize].kind.unwrap_or(Kind::Blob);
+        let pruned = match self.shared.served {
+            Some(served) if kind == Kind::Blob => {
+                if !self.plan(root, served) {
+                    return Ok(());
+                }
+                true
+            }
+            _ => false,
+        };
+        let needed = |plan: &[u8], k: u32| !pruned || plan[k as usize] & NEEDED != 0;
         let mut stack: Vec<(u32, Option<Rc<Vec<u8>>>)> = vec![(root, None)];
+        let mut kids = Vec::new();
         while let Some((node, base)) = stack.pop() {
-            let kids = layout.kids(node);
+            kids.clear();
+            kids.extend(layout.kids(node).iter().copied().filter(|&k| needed(&self.plan, k)));
             let mut bytes =
                 if kids.is_empty() { std::mem::take(&mut self.leaf) } else { Vec::new() };
             let built = self.build(node, base.as_deref(), &mut bytes);
-            if built.is_ok() {
+            let served = pruned && self.plan[node as usize] & SERVED != 0;
+            if built.is_ok() && !served {
                 let id =
                     self.shared.index.oid_at_index(layout.entries[node as usize].index).to_owned();
                 visit(kind, &bytes, id);
