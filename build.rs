@@ -7,9 +7,11 @@
 //! (`$OUT_DIR/builtin_rules_prebuilt.rs`, `(file name, Some(json))`), because parsing the YAML
 //! of several hundred rules was most of leakhound's start-up (benches/README.md, "Start-up").
 //! The conversion is generic (YAML value to JSON value, no knowledge of the rule schema), so the
-//! same serde types read either form and a new field or file form needs no change here. A file
-//! that does not parse gets `None`: the YAML is then parsed at run time and its error reported
-//! as usual.
+//! same serde types read either form and a new field or file form needs no change here. The one
+//! exception: each rule's and row's `examples` and `negative_examples` are left out of the JSON,
+//! because a scan never reads them and they were close to half of its bytes (`rules check` and
+//! `rules show` read the YAML). A file that does not parse gets `None`: the YAML is then parsed at
+//! run time and its error reported as usual.
 
 #![allow(
     clippy::unwrap_used,
@@ -68,6 +70,19 @@ fn embed(files: &[PathBuf], out_name: &str) {
     std::fs::write(out_dir().join(out_name), out).expect("write the embedded file list");
 }
 
+/// Removes `examples` and `negative_examples` from every entry of the file's `rules` and
+/// `families` lists: only `rules check` proves them, and it reads the YAML.
+fn drop_examples(file: &mut serde_json::Value) {
+    for list in ["rules", "families"] {
+        if let Some(entries) = file.get_mut(list).and_then(serde_json::Value::as_array_mut) {
+            for entry in entries.iter_mut().filter_map(serde_json::Value::as_object_mut) {
+                entry.remove("examples");
+                entry.remove("negative_examples");
+            }
+        }
+    }
+}
+
 /// Writes `$OUT_DIR/<out_name>`: `(name, Some(include_str!(json)))` for each file that parses as
 /// YAML, `(name, None)` for one that does not.
 #[allow(
@@ -83,7 +98,8 @@ fn prebuild(files: &[PathBuf], out_name: &str) {
         let text = std::fs::read_to_string(path)
             .unwrap_or_else(|e| panic!("{} is readable: {e}", path.display()));
         match serde_saphyr::from_str::<serde_json::Value>(&text) {
-            Ok(value) => {
+            Ok(mut value) => {
+                drop_examples(&mut value);
                 let json = dir.join(format!("{name}.json"));
                 std::fs::write(&json, serde_json::to_string(&value).expect("a YAML value is JSON"))
                     .expect("write a pre-built rule file");

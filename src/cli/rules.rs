@@ -58,7 +58,10 @@ pub(crate) fn run(command: &RulesCommand) -> anyhow::Result<ExitStatus> {
             Ok(ExitStatus::Clean)
         }
         RulesCommand::Show { id, rules } => {
-            let set = RuleSet::load(&rules.rules)?;
+            // From the YAML, not the pre-built form a scan loads: that one has no examples.
+            let mut sources = builtin::sources();
+            sources.extend(read_rule_paths(&rules.rules)?);
+            let set = RuleSet::compile(&sources)?;
             let rule = set
                 .get(id)
                 .with_context(|| format!("no rule with id {id:?} (see `leakhound rules list`)"))?;
