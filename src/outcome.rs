@@ -125,6 +125,10 @@ pub enum NoticeKind {
     SpecialMember,
     /// Findings deliberately not reported (below `--min-confidence`).
     Filtered,
+    /// A blob an image manifest names is not in the image.
+    MissingBlob,
+    /// A blob whose content does not match the digest it is named by (read anyway).
+    DigestMismatch,
 }
 
 impl NoticeKind {
@@ -145,6 +149,8 @@ impl NoticeKind {
             NoticeKind::Corrupt => "corrupt",
             NoticeKind::SpecialMember => "special-member",
             NoticeKind::Filtered => "filtered",
+            NoticeKind::MissingBlob => "missing-blob",
+            NoticeKind::DigestMismatch => "digest-mismatch",
         }
     }
 

@@ -280,6 +280,7 @@ mod tests {
             path: "a.txt".into(),
             position: Position { line: 1, column: 1, end_line: 1, end_column: 2, offset: 0 },
             git: git.map(Box::new),
+            image: None,
             marker: None,
             decoded: None,
         }

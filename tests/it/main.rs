@@ -19,6 +19,7 @@ mod git;
 mod hook;
 mod hostile;
 mod html;
+mod image;
 mod pipeline;
 mod precommit;
 mod props;
