@@ -270,6 +270,10 @@ fn a_clean_image_exits_zero_and_a_non_image_is_an_error() {
     assert!(run.stderr().contains("not a container image"), "{}", run.stderr());
     let run = tree.run(&["image", "absent.tar"]);
     assert_eq!(run.code(), 2);
+    tree.file("clean.tar.gz", gzip(&std::fs::read(tree.path().join("clean.tar")).unwrap()));
+    let run = tree.run(&["image", "clean.tar.gz"]);
+    assert_eq!(run.code(), 2);
+    assert!(run.stderr().contains("decompress it first"), "{}", run.stderr());
 }
 
 #[test]

@@ -30,7 +30,7 @@ use crate::content::{LocatedMatch, Reader};
 use crate::finding::{ImageOrigin, ImagePresence, Secret};
 use crate::matcher::Matcher;
 use crate::outcome::{Notice, NoticeKind, Subject};
-use crate::source::archive::{Limits, ScanBudget};
+use crate::source::archive::{self, Limits, ScanBudget};
 use crate::source::{display_path, fs};
 use crate::unpack;
 
@@ -90,11 +90,16 @@ pub(crate) fn scan(
     let store: Box<dyn Store> = if path.is_dir() {
         Box::new(DirStore::new(path))
     } else {
-        let file = match fs::open_named(path) {
+        let mut file = match fs::open_named(path) {
             Ok(Some((file, _))) => file,
             Ok(None) => return Err(open_error("not a regular file or directory".to_string())),
             Err(e) => return Err(open_error(e.to_string())),
         };
+        if let Some(format) = compressed(&mut file).map_err(|e| open_error(e.to_string()))? {
+            return Err(open_error(format!(
+                "a {format}-compressed file: decompress it first (a tar is read in place)"
+            )));
+        }
         let (store, problem) = TarStore::index(file);
         if let Some(problem) = problem {
             report.notices.push(Notice::new(
@@ -125,6 +130,15 @@ pub(crate) fn scan(
     }
     report.notices.extend(faults.iter().map(|f| fault_notice(&shown, f)));
     Ok(report)
+}
+
+/// The compression format `file` starts with, if any (the file is left at its start).
+fn compressed(file: &mut std::fs::File) -> std::io::Result<Option<&'static str>> {
+    use std::io::{Read as _, Seek as _};
+    let mut head = Vec::new();
+    (&mut *file).take(archive::SNIFF_LEN as u64).read_to_end(&mut head)?;
+    file.rewind()?;
+    Ok(archive::sniff(&head).filter(|f| *f != archive::Format::Tar).map(archive::Format::as_str))
 }
 
 /// The notice for a layout fault at a path inside the image.
