@@ -16,6 +16,22 @@ pub(crate) const MAX_JSON: u64 = 16 << 20;
 /// Nested indexes followed (a multi-platform index is one level).
 const MAX_INDEX_DEPTH: u32 = 4;
 
+/// Images per file and layers per image read (Docker allows 127 layers): a hostile manifest
+/// naming one large blob a million times must not cost a million reads.
+pub(crate) const MAX_ENTRIES: usize = 1_000;
+
+/// Cuts `list` to [`MAX_ENTRIES`], with a fault saying so.
+fn bounded<'v>(list: &'v [Value], at: &str, what: &str, faults: &mut Vec<Fault>) -> &'v [Value] {
+    if list.len() > MAX_ENTRIES {
+        faults.push(Fault::new(
+            at,
+            FaultKind::Bound,
+            format!("{} {what}: only the first {MAX_ENTRIES} were read", list.len()),
+        ));
+    }
+    &list[..list.len().min(MAX_ENTRIES)]
+}
+
 /// One image: its reference, configuration and layers, bottom first.
 #[derive(Debug, Clone)]
 pub(crate) struct ImageSpec {
@@ -55,6 +71,8 @@ pub(crate) enum FaultKind {
     Unreadable,
     /// A digest algorithm that cannot be checked.
     Unsupported,
+    /// More images or layers than are read.
+    Bound,
 }
 
 impl Fault {
@@ -176,7 +194,7 @@ fn docker_save(store: &dyn Store, faults: &mut Vec<Fault>) -> Vec<ImageSpec> {
         return Vec::new();
     };
     let mut images = Vec::new();
-    for (i, entry) in list.iter().enumerate() {
+    for (i, entry) in bounded(list, AT, "images", faults).iter().enumerate() {
         let at = format!("{AT}[{i}]");
         let reference = entry
             .get("RepoTags")
@@ -207,7 +225,7 @@ fn docker_save(store: &dyn Store, faults: &mut Vec<Fault>) -> Vec<ImageSpec> {
         };
         let config = named("Config", entry.get("Config").and_then(Value::as_str), faults);
         let layers = if let Some(layers) = entry.get("Layers").and_then(Value::as_array) {
-            layers
+            bounded(layers, &at, "layers", faults)
                 .iter()
                 .enumerate()
                 .map(|(n, l)| named(&format!("Layers[{n}]"), l.as_str(), faults))
@@ -243,7 +261,10 @@ fn walk_index(
         faults.push(Fault::new(at, FaultKind::Corrupt, "manifests: missing or not a list"));
         return;
     };
-    for (i, descriptor) in manifests.iter().enumerate() {
+    for (i, descriptor) in bounded(manifests, at, "manifests", faults).iter().enumerate() {
+        if images.len() >= MAX_ENTRIES {
+            break;
+        }
         let here = format!("{at}:manifests[{i}]");
         let reference = reference(descriptor).or(inherited.map(str::to_string));
         let Some((path, digest)) = descriptor_blob(descriptor, &here, faults) else { continue };
@@ -265,7 +286,7 @@ fn walk_index(
             .and_then(|c| descriptor_blob(c, &format!("{path}:config"), faults))
             .map(|(path, digest)| BlobRef { path, digest: Some(digest) });
         let layers = if let Some(layers) = document.get("layers").and_then(Value::as_array) {
-            layers
+            bounded(layers, &path, "layers", faults)
                 .iter()
                 .enumerate()
                 .map(|(n, l)| {

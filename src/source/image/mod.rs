@@ -149,6 +149,7 @@ fn fault_notice(image: &str, fault: &Fault) -> Notice {
         FaultKind::Corrupt => NoticeKind::Corrupt,
         FaultKind::Unreadable => NoticeKind::Unreadable,
         FaultKind::Unsupported => NoticeKind::Unsupported,
+        FaultKind::Bound => NoticeKind::BudgetExhausted,
     };
     Notice::new(kind, Subject::Path(format!("{image}!{}", fault.at)), fault.message.clone())
 }
