@@ -45,7 +45,7 @@ fn short(bytes: &[u8]) -> String {
 }
 
 /// An image configuration: environment, history `(created_by, makes a layer)`, diff ids.
-fn config(env: &[String], history: &[(&str, bool)], layers: &[&[u8]]) -> Vec<u8> {
+fn config_of(env: &[String], history: &[(&str, bool)], layers: &[&[u8]]) -> Vec<u8> {
     let history: Vec<serde_json::Value> = history
         .iter()
         .map(|(step, made)| serde_json::json!({"created_by": step, "empty_layer": !made}))
@@ -176,7 +176,7 @@ fn fixture(seed: u64) -> Fixture {
     let env = vec!["PATH=/usr/bin".to_string(), format!("GITHUB_TOKEN={}", tokens[2])];
     let run = format!("/bin/sh -c echo token={} > /dev/null && rm /etc/app.env", tokens[3]);
     let history = [("ADD rootfs.tar /", true), ("ENV GITHUB_TOKEN=…", false), (run.as_str(), true)];
-    let config = config(&env, &history, &[&base, &upper]);
+    let config = config_of(&env, &history, &[&base, &upper]);
     Fixture { layers: vec![base, upper], config, tokens }
 }
 
@@ -228,7 +228,7 @@ fn an_oci_layout_directory_and_the_same_as_a_tar_give_the_same_findings() {
     let kept = fake::github_pat(321);
     let base = tar_of(&[("srv/conf/a.env", &env_file(&token)), ("opt/b.env", &env_file(&kept))]);
     let upper = tar_of(&[("srv/conf/.wh..wh..opq", b""), ("srv/conf/c.txt", b"nothing")]);
-    let config = config(&[], &[("ADD x /", true), ("RUN clean", true)], &[&base, &upper]);
+    let config = config_of(&[], &[("ADD x /", true), ("RUN clean", true)], &[&base, &upper]);
     let files = oci_files("2.1", &config, &[&base, &upper]);
     for (name, bytes) in &files {
         tree.file(&format!("layout/{name}"), bytes);
@@ -260,7 +260,7 @@ fn an_oci_layout_directory_and_the_same_as_a_tar_give_the_same_findings() {
 fn a_clean_image_exits_zero_and_a_non_image_is_an_error() {
     let tree = Tree::new();
     let layer = tar_of(&[("etc/motd", b"hello\n")]);
-    let config = config(&[], &[("ADD motd /etc", true)], &[&layer]);
+    let config = config_of(&[], &[("ADD motd /etc", true)], &[&layer]);
     tree.file("clean.tar", docker_save("clean:1", &config, &[&layer], None));
     let run = tree.run(&["image", "clean.tar"]);
     assert_eq!(run.code(), 0, "{}", run.stderr());
@@ -321,7 +321,8 @@ fn manifest_paths_leaving_the_image_are_refused_as_notices() {
     let tree = Tree::new();
     let token = fake::github_pat(380);
     let layer = tar_of(&[("app/.env", &env_file(&token))]);
-    let config = config(&[], &[("a", true), ("b", true), ("c", true)], &[&layer, &layer, &layer]);
+    let config =
+        config_of(&[], &[("a", true), ("b", true), ("c", true)], &[&layer, &layer, &layer]);
     let good = format!("{}/layer.tar", hex(b"v1 layer 0"));
     let paths = ["../../../etc/passwd", "/etc/shadow", good.as_str()];
     tree.file("evil.tar", docker_save("evil:1", &config, &[&layer], Some(&paths)));
@@ -392,4 +393,51 @@ fn sarif_from_an_image_passes_github_code_scanning_validation() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn a_layer_listed_twice_is_read_once_and_its_lower_copy_is_shadowed() {
+    let tree = Tree::new();
+    let layer = tar_of(&[("app/.env", &env_file(&fake::github_pat(440)))]);
+    let config = config_of(&[], &[("a", true), ("b", true)], &[&layer, &layer]);
+    let good = format!("{}/layer.tar", hex(b"v1 layer 0"));
+    let twice = [good.as_str(), good.as_str()];
+    tree.file("twice.tar", docker_save("t:1", &config, &[&layer], Some(&twice)));
+    let once_config = config_of(&[], &[("a", true)], &[&layer]);
+    tree.file("once.tar", docker_save("t:1", &once_config, &[&layer], None));
+    let twice = tree.run(&["image", "twice.tar", "-f", "json"]);
+    assert_eq!(twice.code(), 1, "{}", twice.stderr());
+    let doc = twice.json();
+    let path = format!("twice.tar!{}/app/.env", short(&layer));
+    assert_eq!(
+        provenance(&doc),
+        [(path.clone(), "final".into(), Some(1)), (path, "lower-layer-only".into(), Some(0))]
+    );
+    let once = tree.run(&["image", "once.tar", "-f", "json"]).json();
+    assert_eq!(
+        doc["coverage"]["bytes_scanned"].as_u64().unwrap() - 1,
+        once["coverage"]["bytes_scanned"].as_u64().unwrap(),
+        "the repeated layer's bytes are counted once (the config differs by one step, `b`)"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_blob_that_is_a_link_out_of_the_layout_is_not_followed() {
+    let tree = Tree::new();
+    let fx = fixture(460);
+    let layers: Vec<&[u8]> = fx.layers.iter().map(Vec::as_slice).collect();
+    for (name, bytes) in oci_files("x", &fx.config, &layers) {
+        tree.file(&format!("img/{name}"), bytes);
+    }
+    let outside = tree.file("outside.bin", gzip(&fx.layers[0]));
+    let blob = tree.path().join(format!("img/blobs/sha256/{}", hex(&gzip(&fx.layers[0]))));
+    std::fs::remove_file(&blob).unwrap();
+    std::os::unix::fs::symlink(outside, &blob).unwrap();
+    let run = tree.run(&["image", "img", "-f", "json"]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    let doc = run.json();
+    assert_eq!(notice_kinds(&doc), ["unreadable"]);
+    let paths: Vec<String> = provenance(&doc).into_iter().map(|p| p.0).collect();
+    assert!(!paths.iter().any(|p| p.ends_with("/etc/app.env")), "{paths:?}");
 }

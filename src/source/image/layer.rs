@@ -34,7 +34,6 @@ pub(super) struct LayerMatch {
 /// What reading one layer produced.
 #[derive(Debug)]
 pub(super) struct LayerScan {
-    pub position: usize,
     /// The blob's digest, as read.
     pub digest: String,
     pub matches: Vec<LayerMatch>,
@@ -116,13 +115,11 @@ fn normalize(path: &str) -> String {
 pub(super) fn scan(
     reader: &mut Reader,
     cx: &Context<'_>,
-    position: usize,
     digest: &str,
     subject: &str,
     bytes: &[u8],
 ) -> LayerScan {
     let mut scan = LayerScan {
-        position,
         digest: digest.to_string(),
         matches: Vec::new(),
         changes: Changes::default(),

@@ -21,9 +21,10 @@ mod layer;
 mod layout;
 pub(crate) mod store;
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::config::ReadConfig;
 use crate::content::{LocatedMatch, Reader};
@@ -206,16 +207,17 @@ impl ImageScan<'_> {
             report.matches.push(ImageMatch { path, origin, found });
         }
         let layers = self.layers(image, &config, faults);
-        let scans: Vec<&LayerScan> = layers.iter().flatten().collect();
-        for (position, scan) in layers.iter().enumerate() {
+        for (position, (scan, first)) in layers.iter().enumerate() {
             let Some(scan) = scan else { continue };
-            report.items += scan.items;
-            report.bytes += scan.bytes;
-            report.notices.extend(scan.notices.iter().cloned());
-            report.binary.extend(scan.binary.iter().cloned());
-            report.too_large.extend(scan.too_large.iter().cloned());
-            let above = scans.iter().filter(|s| s.position > position);
-            let above: Vec<&&LayerScan> = above.collect();
+            if *first {
+                report.items += scan.items;
+                report.bytes += scan.bytes;
+                report.notices.extend(scan.notices.iter().cloned());
+                report.binary.extend(scan.binary.iter().cloned());
+                report.too_large.extend(scan.too_large.iter().cloned());
+            }
+            let above: Vec<&LayerScan> =
+                layers[position + 1..].iter().filter_map(|(s, _)| s.as_deref()).collect();
             let step = layer_steps.get(position).and_then(|&s| steps.get(s)).cloned();
             for m in &scan.matches {
                 let hidden = above.iter().any(|upper| upper.changes.hides(&m.file));
@@ -261,14 +263,24 @@ impl ImageScan<'_> {
     }
 
     /// Reads every layer of `image`, in parallel; `None` for a layer not read (a fault says why).
+    /// A blob listed more than once is read once: its later positions share the first reading
+    /// (`false` beside them), so a manifest repeating one large blob costs one read.
     fn layers(
         &self,
         image: &ImageSpec,
         config: &ImageConfig,
         faults: &mut Vec<Fault>,
-    ) -> Vec<Option<LayerScan>> {
+    ) -> Vec<(Option<Arc<LayerScan>>, bool)> {
         let count = image.layers.len();
-        let results: Mutex<Vec<Option<LayerScan>>> = Mutex::new((0..count).map(|_| None).collect());
+        let mut seen = HashMap::new();
+        let first: Vec<usize> = image
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(p, blob)| blob.as_ref().map_or(p, |b| *seen.entry(b.path.as_str()).or_insert(p)))
+            .collect();
+        let results: Mutex<Vec<Option<Arc<LayerScan>>>> =
+            Mutex::new((0..count).map(|_| None).collect());
         let layer_faults = Mutex::new(Vec::new());
         let next = AtomicUsize::new(0);
         let threads = self.read.threads.clamp(1, count.max(1));
@@ -280,12 +292,15 @@ impl ImageScan<'_> {
                         let position = next.fetch_add(1, Ordering::Relaxed);
                         let Some(blob) = image.layers.get(position) else { break };
                         let Some(blob) = blob else { continue };
+                        if first.get(position) != Some(&position) {
+                            continue;
+                        }
                         let mut local = Vec::new();
                         let diff_id = config.diff_ids.get(position).map(String::as_str);
-                        let scan = self.layer(&mut reader, position, blob, diff_id, &mut local);
+                        let scan = self.layer(&mut reader, blob, diff_id, &mut local);
                         lock(&layer_faults).extend(local);
                         if let Some(slot) = lock(&results).get_mut(position) {
-                            *slot = scan;
+                            *slot = scan.map(Arc::new);
                         }
                     }
                 });
@@ -295,14 +310,18 @@ impl ImageScan<'_> {
             layer_faults.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
         local.sort_by(|a, b| a.at.cmp(&b.at));
         faults.extend(local);
-        results.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)
+        let results = results.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        first
+            .iter()
+            .enumerate()
+            .map(|(p, &f)| (results.get(f).cloned().flatten(), p == f))
+            .collect()
     }
 
     /// Reads, verifies and scans one layer blob.
     fn layer(
         &self,
         reader: &mut Reader,
-        position: usize,
         blob: &BlobRef,
         diff_id: Option<&str>,
         faults: &mut Vec<Fault>,
@@ -335,7 +354,7 @@ impl ImageScan<'_> {
             max_file_size: self.read.max_file_size,
         };
         let subject = format!("{}!{}", self.shown, short(&actual));
-        Some(layer::scan(reader, &context, position, &actual, &subject, &bytes))
+        Some(layer::scan(reader, &context, &actual, &subject, &bytes))
     }
 }
 
