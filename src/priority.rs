@@ -217,7 +217,12 @@ pub(crate) fn exposure(finding: &Finding) -> Exposure {
     finding
         .locations
         .iter()
-        .map(|l| l.git.as_deref().map_or(Exposure::WorkingTree, git_exposure))
+        .map(|l| match (&l.git, &l.image) {
+            (Some(git), _) => git_exposure(git),
+            // A built image ships every layer, lower ones included: a released artefact.
+            (None, Some(_)) => Exposure::Released,
+            (None, None) => Exposure::WorkingTree,
+        })
         .max()
         .unwrap_or(Exposure::WorkingTree)
 }

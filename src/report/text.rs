@@ -230,13 +230,17 @@ fn write_locations(finding: &Finding, out: &mut dyn Write) -> io::Result<()> {
 /// One line of image provenance: reference, layer, whether the final image holds it, the step.
 fn describe_image(origin: &ImageOrigin) -> String {
     let reference = origin.reference.as_deref().map_or_else(String::new, |r| format!("{r} "));
-    let mut text = match origin.layer {
-        Some(layer) => format!("{reference}layer {layer} {}", origin.blob),
-        None => format!("{reference}config {}", origin.blob),
+    let digest = origin.blob.get(..19).unwrap_or(&origin.blob);
+    let mut text = match (origin.presence, origin.layer) {
+        (ImagePresence::Config, Some(layer)) => {
+            format!("{reference}config ({digest}…), the step that made layer {layer}")
+        }
+        (ImagePresence::Config, None) => format!("{reference}config ({digest}…)"),
+        (_, layer) => format!("{reference}layer {} ({digest}…)", layer.unwrap_or_default()),
     };
     text.push_str(match origin.presence {
-        ImagePresence::Final => " (in the final image)",
-        ImagePresence::LowerLayerOnly => " (only in a lower layer: deleted above, still shipped)",
+        ImagePresence::Final => ", in the final image",
+        ImagePresence::LowerLayerOnly => ", only in a lower layer (deleted above, still shipped)",
         ImagePresence::Config => "",
     });
     if let Some(step) = &origin.step {

@@ -209,6 +209,9 @@ fn a_docker_save_tarball_reports_every_layer_the_config_and_whiteouts() {
     assert_eq!(location["line"], 2);
     assert_eq!(location["column"], 14);
     assert_eq!(location["image"]["reference"], "registry.example/app:1.0");
+    for finding in doc["findings"].as_array().unwrap() {
+        assert_eq!(finding["priority"]["exposure"], "released", "an image ships every layer");
+    }
     assert_eq!(location["image"]["blob"], digest(&fx.layers[1]));
     let step = location["image"]["step"].as_str().unwrap();
     assert!(step.starts_with("/bin/sh -c echo token=ghp_"), "{step}");
