@@ -90,13 +90,28 @@ fn docker_save(
 
 /// An OCI image layout's files: gzip layers, a manifest, `index.json` naming `reference`.
 fn oci_files(reference: &str, config: &[u8], layers: &[&[u8]]) -> Vec<(String, Vec<u8>)> {
+    oci_files_with(reference, config, layers, gzip, "gzip")
+}
+
+fn zstd(bytes: &[u8]) -> Vec<u8> {
+    ruzstd::encoding::compress_to_vec(bytes, ruzstd::encoding::CompressionLevel::Fastest)
+}
+
+/// [`oci_files`] with the layers compressed by `compress` (media type suffix `kind`).
+fn oci_files_with(
+    reference: &str,
+    config: &[u8],
+    layers: &[&[u8]],
+    compress: fn(&[u8]) -> Vec<u8>,
+    kind: &str,
+) -> Vec<(String, Vec<u8>)> {
     let blob = |bytes: &[u8]| (format!("blobs/sha256/{}", hex(bytes)), bytes.to_vec());
     let mut files = vec![blob(config)];
     let mut descriptors = Vec::new();
     for layer in layers {
-        let compressed = gzip(layer);
+        let compressed = compress(layer);
         descriptors.push(serde_json::json!({
-            "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+            "mediaType": format!("application/vnd.oci.image.layer.v1.tar+{kind}"),
             "digest": digest(&compressed),
             "size": compressed.len()
         }));
@@ -443,4 +458,26 @@ fn a_blob_that_is_a_link_out_of_the_layout_is_not_followed() {
     assert_eq!(notice_kinds(&doc), ["unreadable"]);
     let paths: Vec<String> = provenance(&doc).into_iter().map(|p| p.0).collect();
     assert!(!paths.iter().any(|p| p.ends_with("/etc/app.env")), "{paths:?}");
+}
+
+#[test]
+fn zstd_layers_are_read_and_whiteouts_apply_across_them() {
+    let tree = Tree::new();
+    let fx = fixture(480);
+    let layers: Vec<&[u8]> = fx.layers.iter().map(Vec::as_slice).collect();
+    for (name, bytes) in oci_files_with("z:1", &fx.config, &layers, zstd, "zstd") {
+        tree.file(&format!("img/{name}"), bytes);
+    }
+    let run = tree.run(&["image", "img", "-f", "json"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let doc = run.json();
+    let (base, upper) = (short(&zstd(&fx.layers[0])), short(&zstd(&fx.layers[1])));
+    let layered: Vec<_> =
+        provenance(&doc).into_iter().filter(|(_, presence, _)| presence != "config").collect();
+    let mut expected = vec![
+        (format!("img!{base}/etc/app.env"), "lower-layer-only".to_string(), Some(0)),
+        (format!("img!{upper}/srv/keep.env"), "final".into(), Some(1)),
+    ];
+    expected.sort();
+    assert_eq!(layered, expected);
 }
