@@ -374,6 +374,20 @@ fn every_report_format_carries_image_locations() {
     let uri =
         result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap();
     assert_eq!(uri, format!("app.tar%21{}/srv/keep.env", upper.replace(':', "%3A")));
+    let schema_path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/gitlab/secret-detection-report-format-15.2.5.json"
+    );
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.add_resource("urn:gitlab-secret-detection", schema).unwrap();
+    let index = compiler.compile("urn:gitlab-secret-detection", &mut schemas).unwrap();
+    let gitlab = tree.run(&["image", "app.tar", "-f", "gitlab"]).json();
+    if let Err(e) = schemas.validate(&gitlab, index) {
+        panic!("the GitLab report of an image breaks the schema: {e:#}\n{gitlab:#}");
+    }
     for format in ["csv", "gitlab", "github", "text"] {
         let run = tree.run(&["image", "app.tar", "-f", format]);
         assert_eq!(run.code(), 1, "{format}: {}", run.stderr());
