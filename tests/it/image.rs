@@ -495,3 +495,29 @@ fn zstd_layers_are_read_and_whiteouts_apply_across_them() {
     expected.sort();
     assert_eq!(layered, expected);
 }
+
+/// Docker 25+ `docker save` writes an OCI layout and a `manifest.json` naming `blobs/sha256/...`:
+/// the manifest wins (for its tags), and the blobs are checked against their names.
+#[test]
+fn a_docker_25_save_with_both_manifests_uses_manifest_json_and_its_tags() {
+    let tree = Tree::new();
+    let fx = fixture(500);
+    let layers: Vec<&[u8]> = fx.layers.iter().map(Vec::as_slice).collect();
+    let mut files = oci_files("from-index", &fx.config, &layers);
+    let manifest = serde_json::json!([{
+        "Config": format!("blobs/sha256/{}", hex(&fx.config)),
+        "RepoTags": ["from-manifest:25"],
+        "Layers": fx.layers.iter().map(|l| format!("blobs/sha256/{}", hex(&gzip(l)))).collect::<Vec<_>>()
+    }]);
+    files.push(("manifest.json".into(), serde_json::to_vec(&manifest).unwrap()));
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
+    tree.file("new.tar", tar_of(&refs));
+    let run = tree.run(&["image", "new.tar", "-f", "json"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let doc = run.json();
+    assert!(doc["notices"].as_array().unwrap().is_empty(), "{}", doc["notices"]);
+    assert_eq!(provenance(&doc).len(), 4);
+    for finding in doc["findings"].as_array().unwrap() {
+        assert_eq!(finding["locations"][0]["image"]["reference"], "from-manifest:25");
+    }
+}
