@@ -21,8 +21,9 @@
 # gitleaks 8.30 opens archives by file name only (`.zip`, `.tar.gz`, not `.whl`, `.jar`, `.tgz`,
 # which it skips as binary), so `dir` and `history` give every tool the same copy of the input
 # with those names (`.whl`/`.jar`/`.nupkg` -> `.zip`, `.tgz` -> `.tar.gz`); leakhound and
-# Kingfisher read content, not names. leakhound refuses to write a report to /dev/null (not a
-# regular file), so its reports go to a scratch file.
+# Kingfisher read content, not names. Reports go to a scratch file: leakhound refuses to write
+# one to /dev/null (not a regular file) and `gitleaks git -r /dev/null` fails ("could not create
+# Git log cmd").
 #
 # Environment: LEAKHOUND (default target/release/leakhound), PEERS (default
 # ~/.cache/leakhound-peers, from benches/install-peers.sh), RUNS (hyperfine -r, default 5).
@@ -38,7 +39,7 @@ GITLEAKS=$(bin gitleaks)
 KINGFISHER=$(bin kingfisher)
 SCRATCH=$(mktemp -d)
 trap 'rm -rf "$SCRATCH"' EXIT
-OUT=$SCRATCH/report.json
+OUT=$SCRATCH/report.json  # leakhound and the peers write their reports here, never to /dev/null
 
 # A copy of DIR's files (flattened) under names every tool recognises as archives.
 renamed() {
@@ -79,8 +80,8 @@ dir_mode() {
     target=$(renamed "$1")
     local cmds=("$LEAKHOUND scan $target -f json -r $OUT --exit-code 0"
         "$LEAKHOUND scan $target -f json -r $OUT --exit-code 0 --no-archives --no-binary-strings")
-    [ -n "$GITLEAKS" ] && cmds+=("$GITLEAKS dir $target --no-banner --exit-code 0 --max-archive-depth 3 -f json -r /dev/null")
-    [ -n "$KINGFISHER" ] && cmds+=("$KINGFISHER scan $target -n --no-update-check --git-history none --extraction-depth 3 --format json -o /dev/null")
+    [ -n "$GITLEAKS" ] && cmds+=("$GITLEAKS dir $target --no-banner --exit-code 0 --max-archive-depth 3 -f json -r $SCRATCH/peer.json")
+    [ -n "$KINGFISHER" ] && cmds+=("$KINGFISHER scan $target -n --no-update-check --git-history none --extraction-depth 3 --format json -o $SCRATCH/peer.json")
     hyperfine -N -w 1 -r "$RUNS" "${cmds[@]}"
     findings "$target"
 }
@@ -127,12 +128,12 @@ history_mode() {
     for i in $(seq 0 9); do
         for f in "${files[@]:$((i * per)):per}"; do cp "$f" "$repo/"; done
         git -C "$repo" add -A
-        git -C "$repo" -c user.name=b -c user.email=b@example.org commit -q -m "batch $i"
+        git -C "$repo" -c user.name=b -c user.email=b@example.org commit -q --allow-empty -m "batch $i"
     done
     local cmds=("$LEAKHOUND git $repo -f json -r $OUT --exit-code 0"
         "$LEAKHOUND git $repo -f json -r $OUT --exit-code 0 --no-archives --no-binary-strings")
-    [ -n "$GITLEAKS" ] && cmds+=("$GITLEAKS git $repo --no-banner --exit-code 0 --max-archive-depth 3 -f json -r /dev/null")
-    [ -n "$KINGFISHER" ] && cmds+=("$KINGFISHER scan $repo -n --no-update-check --extraction-depth 3 --format json -o /dev/null")
+    [ -n "$GITLEAKS" ] && cmds+=("$GITLEAKS git $repo --no-banner --exit-code 0 --max-archive-depth 3 -f json -r $SCRATCH/peer.json")
+    [ -n "$KINGFISHER" ] && cmds+=("$KINGFISHER scan $repo -n --no-update-check --extraction-depth 3 --format json -o $SCRATCH/peer.json")
     hyperfine -N -w 1 -r "$RUNS" "${cmds[@]}"
 }
 
