@@ -335,6 +335,8 @@ pub enum ScanMode {
     Files,
     /// A git repository, in one of its modes.
     Git(GitMode),
+    /// A container image (`docker save` tarball or OCI layout).
+    Image,
 }
 
 impl ScanMode {
@@ -342,6 +344,7 @@ impl ScanMode {
     pub fn as_str(&self) -> &'static str {
         match self {
             ScanMode::Files => "files",
+            ScanMode::Image => "image",
             ScanMode::Git(GitMode::History) => "history",
             ScanMode::Git(GitMode::Staged) => "staged",
             ScanMode::Git(GitMode::Range { .. }) => "range",

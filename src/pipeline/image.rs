@@ -8,7 +8,7 @@ use std::time::Instant;
 use crate::config::ReadConfig;
 use crate::finding::Collector;
 use crate::matcher::Matcher;
-use crate::outcome::{Coverage, Observer, ScanOutcome, SkipReason, Subject, Tally};
+use crate::outcome::{Coverage, Observer, ScanMode, ScanOutcome, SkipReason, Subject, Tally};
 use crate::source::display_path;
 use crate::source::image::{self, ImageError};
 
@@ -40,6 +40,7 @@ pub(super) fn scan(
     for notice in report.notices {
         tally.notice(notice);
     }
-    let coverage = Coverage { roots: vec![display_path(path)], ..Coverage::default() };
+    let coverage =
+        Coverage { mode: ScanMode::Image, roots: vec![display_path(path)], ..Coverage::default() };
     Ok(tally.finish(collector.finish(), coverage, started.elapsed()))
 }

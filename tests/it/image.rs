@@ -235,6 +235,8 @@ fn a_docker_save_tarball_reports_every_layer_the_config_and_whiteouts() {
         assert!(!out.contains(token.as_str()), "redacted by default, provenance included");
     }
     assert!(doc["notices"].as_array().unwrap().is_empty(), "{}", doc["notices"]);
+    assert_eq!(doc["coverage"]["mode"], "image");
+    assert_eq!(doc["coverage"]["roots"][0], "app.tar");
     let shown = tree.run(&["image", "app.tar", "-f", "json", "--show-secrets"]);
     assert!(shown.stdout().contains(fx.tokens[1].as_str()));
 }
