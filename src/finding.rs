@@ -67,6 +67,8 @@ pub struct Location {
     pub position: Position,
     /// Git provenance, for locations found in history, the index or a commit range.
     pub git: Option<Box<GitOrigin>>,
+    /// Container image provenance, for locations found by `leakhound image`.
+    pub image: Option<Box<ImageOrigin>>,
     /// An inline allow marker on or just before the match's line.
     pub marker: Option<crate::marker::Marker>,
     /// The decoding layers the secret sat under, when it was not written as itself (the
@@ -106,6 +108,49 @@ impl OriginState {
             OriginState::Reachable => "reachable",
             OriginState::Unreachable => "unreachable",
             OriginState::Staged => "staged",
+        }
+    }
+}
+
+/// Where in a container image a location comes from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct ImageOrigin {
+    /// The image reference (a `RepoTags` entry or a reference annotation), when the image names
+    /// one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// Digest of the blob holding the secret: a layer, or the image configuration.
+    pub blob: String,
+    /// The layer's position, bottom layer 0 (absent for the configuration).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<usize>,
+    /// The build history step (`created_by`) that created the layer or holds the secret, other
+    /// secrets found in it masked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    /// Whether the secret is in the final file system, only in a lower layer, or in the config.
+    pub presence: ImagePresence,
+}
+
+/// Whether a secret found in an image is visible in its final file system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImagePresence {
+    /// In the final image's file system.
+    Final,
+    /// Only in a lower layer: deleted (whiteout) or replaced above, yet still shipped.
+    LowerLayerOnly,
+    /// In the image configuration (environment, labels, command, build history).
+    Config,
+}
+
+impl ImagePresence {
+    /// The kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImagePresence::Final => "final",
+            ImagePresence::LowerLayerOnly => "lower-layer-only",
+            ImagePresence::Config => "config",
         }
     }
 }
@@ -229,29 +274,11 @@ impl Collector {
         rules: &RuleSet,
         path: &str,
         git: Option<&GitOrigin>,
-        found: LocatedMatch,
+        mut found: LocatedMatch,
     ) {
-        let key = (found.found.rule, found.secret);
-        let slot = if let Some(&slot) = self.index.get(&key) {
-            slot
-        } else {
-            let rule_id = rules.rules()[key.0].id().to_string();
-            self.findings.push(Finding {
-                rule: key.0,
-                fingerprint: fingerprint(&rule_id, &key.1),
-                rule_id,
-                secret: Secret::new(key.1.clone()),
-                attributes: BTreeMap::new(),
-                locations: Vec::new(),
-                validation: None,
-                confidence: None,
-                suppressions: Vec::new(),
-            });
-            self.index.insert(key, self.findings.len() - 1);
-            self.findings.len() - 1
-        };
-        let finding = &mut self.findings[slot];
+        let slot = self.slot(rules, found.found.rule, std::mem::take(&mut found.secret));
         let decoded = found.found.layers();
+        let finding = &mut self.findings[slot];
         for (name, value) in found.found.attributes {
             finding.attributes.entry(name.to_string()).or_insert(value);
         }
@@ -259,9 +286,56 @@ impl Collector {
             path: path.to_string(),
             position: found.position,
             git: git.map(|g| Box::new(g.clone())),
+            image: None,
             marker: found.marker,
             decoded,
         });
+    }
+
+    /// Adds one match found at `path` inside a container image.
+    pub(crate) fn add_in_image(
+        &mut self,
+        rules: &RuleSet,
+        path: &str,
+        image: ImageOrigin,
+        mut found: LocatedMatch,
+    ) {
+        let slot = self.slot(rules, found.found.rule, std::mem::take(&mut found.secret));
+        let decoded = found.found.layers();
+        let finding = &mut self.findings[slot];
+        for (name, value) in found.found.attributes {
+            finding.attributes.entry(name.to_string()).or_insert(value);
+        }
+        finding.locations.push(Location {
+            path: path.to_string(),
+            position: found.position,
+            git: None,
+            image: Some(Box::new(image)),
+            marker: found.marker,
+            decoded,
+        });
+    }
+
+    /// The finding for (rule, secret), created when new.
+    fn slot(&mut self, rules: &RuleSet, rule: usize, secret: Vec<u8>) -> usize {
+        let key = (rule, secret);
+        if let Some(&slot) = self.index.get(&key) {
+            return slot;
+        }
+        let rule_id = rules.rules()[key.0].id().to_string();
+        self.findings.push(Finding {
+            rule: key.0,
+            fingerprint: fingerprint(&rule_id, &key.1),
+            rule_id,
+            secret: Secret::new(key.1.clone()),
+            attributes: BTreeMap::new(),
+            locations: Vec::new(),
+            validation: None,
+            confidence: None,
+            suppressions: Vec::new(),
+        });
+        self.index.insert(key, self.findings.len() - 1);
+        self.findings.len() - 1
     }
 
     /// The findings, each with sorted distinct locations, sorted by first location then rule id.

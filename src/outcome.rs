@@ -128,6 +128,10 @@ pub enum NoticeKind {
     /// The history cache was not used or not updated (corrupt, foreign, busy): the scan read
     /// everything itself, so nothing was missed.
     CacheIgnored,
+    /// A blob an image manifest names is not in the image.
+    MissingBlob,
+    /// A blob whose content does not match the digest it is named by (read anyway).
+    DigestMismatch,
 }
 
 impl NoticeKind {
@@ -149,6 +153,8 @@ impl NoticeKind {
             NoticeKind::SpecialMember => "special-member",
             NoticeKind::Filtered => "filtered",
             NoticeKind::CacheIgnored => "cache-ignored",
+            NoticeKind::MissingBlob => "missing-blob",
+            NoticeKind::DigestMismatch => "digest-mismatch",
         }
     }
 
@@ -334,6 +340,8 @@ pub enum ScanMode {
     Files,
     /// A git repository, in one of its modes.
     Git(GitMode),
+    /// A container image (`docker save` tarball or OCI layout).
+    Image,
 }
 
 impl ScanMode {
@@ -341,6 +349,7 @@ impl ScanMode {
     pub fn as_str(&self) -> &'static str {
         match self {
             ScanMode::Files => "files",
+            ScanMode::Image => "image",
             ScanMode::Git(GitMode::History) => "history",
             ScanMode::Git(GitMode::Staged) => "staged",
             ScanMode::Git(GitMode::Range { .. }) => "range",

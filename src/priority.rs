@@ -217,7 +217,12 @@ pub(crate) fn exposure(finding: &Finding) -> Exposure {
     finding
         .locations
         .iter()
-        .map(|l| l.git.as_deref().map_or(Exposure::WorkingTree, git_exposure))
+        .map(|l| match (&l.git, &l.image) {
+            (Some(git), _) => git_exposure(git),
+            // A built image ships every layer, lower ones included: a released artefact.
+            (None, Some(_)) => Exposure::Released,
+            (None, None) => Exposure::WorkingTree,
+        })
         .max()
         .unwrap_or(Exposure::WorkingTree)
 }
@@ -280,6 +285,7 @@ mod tests {
             path: "a.txt".into(),
             position: Position { line: 1, column: 1, end_line: 1, end_column: 2, offset: 0 },
             git: git.map(Box::new),
+            image: None,
             marker: None,
             decoded: None,
         }

@@ -370,6 +370,7 @@ mod tests {
                 path: (*path).to_string(),
                 position: Position { line: 3, column: 1, end_line: 3, end_column: 9, offset: 0 },
                 git: None,
+                image: None,
                 marker: *marker,
                 decoded: None,
             })

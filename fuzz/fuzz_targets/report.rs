@@ -61,11 +61,19 @@ fn outcome(parts: &Parts, secret: &[u8]) -> ScanOutcome {
         }),
     };
     let locations = vec![
-        Location { path: parts.paths[0].clone(), position, git: None, marker: None, decoded: None },
+        Location {
+            path: parts.paths[0].clone(),
+            position,
+            git: None,
+            image: None,
+            marker: None,
+            decoded: None,
+        },
         Location {
             path: parts.paths[1].clone(),
             position,
             git: Some(Box::new(git)),
+            image: None,
             marker: None,
             decoded: None,
         },

@@ -80,6 +80,7 @@ fn suppression_verdict(
             offset: candidate.found.secret.start as u64,
         },
         git: None,
+        image: None,
         marker: crate::marker::find(bytes, candidate.found.span.clone()),
         decoded: None,
     };

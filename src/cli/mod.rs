@@ -12,6 +12,7 @@ mod explain;
 #[cfg(feature = "git")]
 mod git;
 mod hook;
+mod image;
 mod rules;
 mod scan;
 mod serve;
@@ -57,6 +58,9 @@ enum Command {
     /// Scan git history (every object, reachable or not), the staged index, or a commit range.
     #[cfg(feature = "git")]
     Git(git::GitArgs),
+    /// Scan a container image: a `docker save` tarball or an OCI layout (every layer and the
+    /// config).
+    Image(image::ImageArgs),
     /// Write or prune a baseline of accepted findings.
     #[command(subcommand)]
     Baseline(baseline::BaselineCommand),
@@ -443,5 +447,6 @@ where
         Command::Validate(args) => validate::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Hook(args) => hook::run(&args),
+        Command::Image(args) => image::run(&args),
     }
 }

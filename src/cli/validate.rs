@@ -92,6 +92,7 @@ fn bare_finding(rules: &RuleSet, rule: usize, secret: Vec<u8>) -> Finding {
         attributes: BTreeMap::new(),
         locations: vec![Location {
             git: None,
+            image: None,
             marker: None,
             decoded: None,
             path: "<stdin>".into(),

@@ -15,6 +15,7 @@
 mod files;
 #[cfg(feature = "git")]
 mod git;
+mod image;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -45,6 +46,8 @@ pub enum Target {
         /// What part of it.
         mode: GitMode,
     },
+    /// A container image: a `docker save` tarball or an OCI image layout (directory or tar).
+    Image(PathBuf),
 }
 
 /// Why a run could not start.
@@ -60,6 +63,9 @@ pub enum PipelineError {
     #[cfg(feature = "git")]
     #[error(transparent)]
     Git(#[from] crate::source::git::GitError),
+    /// The container image cannot be opened, or is not an image.
+    #[error(transparent)]
+    Image(#[from] crate::source::image::ImageError),
     /// Validation was asked for but cannot run (validators, ledger).
     #[error(transparent)]
     Validation(#[from] ValidationError),
@@ -109,6 +115,8 @@ pub fn prepare(target: &Target, config: &Config) -> Result<Prepared, PipelineErr
 fn setup(target: &Target, config: &Config) -> Result<(Setup, Vec<Notice>), PipelineError> {
     match target {
         Target::Paths(paths) => Ok((Setup::for_paths(paths, &config.filter)?, Vec::new())),
+        // An image supplies no configuration: only `-c` and `--baseline-path` apply.
+        Target::Image(_) => Ok((Setup::for_paths(&[], &config.filter)?, Vec::new())),
         #[cfg(feature = "git")]
         Target::Git { repo, mode } => {
             git::setup(repo, mode, config.allow_external_objects, &config.filter)
@@ -128,6 +136,7 @@ impl Prepared {
             Target::Paths(paths) => files::scan(paths, &config.read, &self.matcher, observer),
             #[cfg(feature = "git")]
             Target::Git { repo, mode } => git::scan(repo, mode, config, &self.matcher, observer)?,
+            Target::Image(path) => image::scan(path, &config.read, &self.matcher, observer)?,
         };
         for notice in &self.notices {
             outcome.push_notice(notice.clone());
@@ -211,7 +220,7 @@ impl Target {
     #[must_use]
     pub fn resolved(&self) -> Target {
         match self {
-            Target::Paths(_) => self.clone(),
+            Target::Paths(_) | Target::Image(_) => self.clone(),
             #[cfg(feature = "git")]
             Target::Git { repo, mode } => {
                 Target::Git { repo: git::repository_root(repo), mode: mode.clone() }

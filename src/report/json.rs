@@ -11,7 +11,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Emitter, ReportContext};
-use crate::finding::{Finding, GitOrigin, Suppression};
+use crate::finding::{Finding, GitOrigin, ImageOrigin, Suppression};
 use crate::matcher::decode::Layers;
 use crate::outcome::{GitMode, Notice, ScanMode, ScanOutcome, ScanStats, SkipReason};
 use crate::priority::Priority;
@@ -82,6 +82,8 @@ struct LocationJson<'a> {
     decoded: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     git: Option<&'a GitOrigin>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<&'a ImageOrigin>,
 }
 
 #[derive(Serialize)]
@@ -207,6 +209,7 @@ pub(super) fn finding_json<'a>(cx: &ReportContext<'a>, finding: &'a Finding) -> 
                 offset: l.position.offset,
                 decoded: l.decoded.map(Layers::describe),
                 git: l.git.as_deref(),
+                image: l.image.as_deref(),
             })
             .collect(),
         validation: finding.validation.as_ref(),

@@ -43,6 +43,7 @@ fn location(path: &str, line: u64) -> Location {
         path: path.to_string(),
         position: position(line),
         git: None,
+        image: None,
         marker: None,
         decoded: None,
     }

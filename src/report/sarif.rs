@@ -201,6 +201,9 @@ fn results_for(cx: &ReportContext<'_>, finding: &Finding, rule_index: i64) -> Ve
             if let Some(git) = &location.git {
                 props.insert("git".to_string(), json!(git));
             }
+            if let Some(image) = &location.image {
+                props.insert("image".to_string(), json!(image));
+            }
             if let Some(validation) = &finding.validation {
                 props.insert("validation".to_string(), json!(validation));
             }

@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{Emitter, ReportContext};
-use crate::finding::{Finding, GitOrigin, Location, OriginState};
+use crate::finding::{Finding, GitOrigin, ImageOrigin, ImagePresence, Location, OriginState};
 use crate::priority::{Exposure, Priority, PriorityLevel, ref_exposure};
 use crate::sanitize::escape_for_terminal;
 
@@ -218,6 +218,9 @@ fn write_locations(finding: &Finding, out: &mut dyn Write) -> io::Result<()> {
         if let Some(origin) = location.git.as_deref() {
             labelled(out, "", &describe_commit(origin))?;
         }
+        if let Some(origin) = location.image.as_deref() {
+            labelled(out, "", &escape_for_terminal(&describe_image(origin)))?;
+        }
     }
     let hidden = finding.locations.len().saturating_sub(SHOWN_LOCATIONS);
     if hidden > 0 {
@@ -228,6 +231,30 @@ fn write_locations(finding: &Finding, out: &mut dyn Write) -> io::Result<()> {
         labelled(out, "refs", &refs)?;
     }
     Ok(())
+}
+
+/// One line of image provenance: reference, layer, whether the final image holds it, the step.
+fn describe_image(origin: &ImageOrigin) -> String {
+    let reference = origin.reference.as_deref().map_or_else(String::new, |r| format!("{r} "));
+    let digest = origin.blob.get(..19).unwrap_or(&origin.blob);
+    let mut text = match (origin.presence, origin.layer) {
+        (ImagePresence::Config, Some(layer)) => {
+            format!("{reference}config ({digest}…), the step that made layer {layer}")
+        }
+        (ImagePresence::Config, None) => format!("{reference}config ({digest}…)"),
+        (_, layer) => format!("{reference}layer {} ({digest}…)", layer.unwrap_or_default()),
+    };
+    text.push_str(match origin.presence {
+        ImagePresence::Final => ", in the final image",
+        ImagePresence::LowerLayerOnly => ", only in a lower layer (deleted above, still shipped)",
+        ImagePresence::Config => "",
+    });
+    if let Some(step) = &origin.step {
+        let short: String = step.chars().take(100).collect();
+        let more = if short.len() < step.len() { "…" } else { "" };
+        text = format!("{text}; step: {short}{more}");
+    }
+    text
 }
 
 /// Whether this is a staged scan (a pre-commit hook) that found something.

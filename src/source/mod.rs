@@ -3,6 +3,7 @@
 //!
 //! - [`fs`]: files and directories, walked in parallel with the `ignore` crate.
 //! - [`git`]: history, the staged index and commit ranges (feature `git`).
+//! - [`image`]: container images (`docker save`, OCI layouts), layer by layer.
 //! - [`ignores`]: which ignore files apply to a walk, so what they hide is counted.
 //! - stdin (`-`) is read directly by the scan pipeline.
 
@@ -11,6 +12,7 @@ pub(crate) mod fs;
 #[cfg(feature = "git")]
 pub(crate) mod git;
 pub(crate) mod ignores;
+pub(crate) mod image;
 
 /// Display form of a path: lossy UTF-8, `/` separators, no leading `./`.
 pub(crate) fn display_path(path: &std::path::Path) -> String {

@@ -298,6 +298,7 @@ validators:
             attributes: BTreeMap::new(),
             locations: vec![Location {
                 git: None,
+                image: None,
                 marker: None,
                 decoded: None,
                 path: path.into(),

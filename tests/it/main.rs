@@ -21,6 +21,7 @@ mod git;
 mod hook;
 mod hostile;
 mod html;
+mod image;
 mod pipeline;
 mod precommit;
 mod props;
