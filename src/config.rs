@@ -73,6 +73,10 @@ pub struct Config {
     /// Accept missing git history (shallow or partial clone, absent objects) instead of exit 2;
     /// the coverage record says so.
     pub allow_missing_objects: bool,
+    /// `--shard I/N` (git history): match only this shard's blobs; the report carries what
+    /// `report merge` needs, and the stages that depend on all of a finding's locations (context,
+    /// illustrations, `--min-confidence`) are left to the merge.
+    pub shard: Option<crate::outcome::Shard>,
 }
 
 /// What may suppress findings: resolved from `-c/--config` (or `LEAKHOUND_CONFIG`),

@@ -75,7 +75,7 @@ pub struct Location {
 }
 
 /// Where in git a location comes from.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct GitOrigin {
     /// The blob holding the secret.
     pub blob: String,
@@ -88,7 +88,9 @@ pub struct GitOrigin {
 }
 
 /// Reachability of a git location.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum OriginState {
     /// Introduced by a commit reachable from a ref.
@@ -111,7 +113,7 @@ impl OriginState {
 }
 
 /// A commit's identity and the refs that reach it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct CommitInfo {
     /// Full commit id.
     pub id: String,
@@ -156,7 +158,9 @@ pub struct Finding {
 }
 
 /// What kept a finding out of the active results.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum SuppressionKind {
     /// An inline allow marker in the scanned file.
@@ -179,7 +183,7 @@ impl SuppressionKind {
 }
 
 /// One reason a finding is suppressed, with the file and line that says so.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct Suppression {
     /// What suppressed it.
     pub kind: SuppressionKind,

@@ -240,6 +240,7 @@ pub(crate) fn trace(config: &TraceConfig, secret: &Secret) -> Result<Timeline, T
         allow_missing_objects: false,
         read: &read,
         observer: None,
+        shard: None,
     };
     let outcome = git::scan(&scan, &matcher)?;
     let occurrences = occurrences(&outcome.findings, secret);

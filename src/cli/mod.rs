@@ -12,6 +12,7 @@ mod explain;
 #[cfg(feature = "git")]
 mod git;
 mod hook;
+mod merge;
 mod rules;
 mod scan;
 mod serve;
@@ -72,6 +73,9 @@ enum Command {
     /// List, show and check detection rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Work with reports: merge the shards of a `git --shard I/N` scan.
+    #[command(subcommand)]
+    Report(merge::ReportCommand),
     /// Check whether one secret, read from stdin, is live (exit 0 valid, 1 not, 2 unknown).
     Validate(validate::ValidateArgs),
     /// Answer newline-delimited JSON scan requests on stdin, one response line each, rules compiled once.
@@ -322,6 +326,7 @@ fn resolve_config(
         validation: validation.map(ValidationArgs::resolve).unwrap_or_default(),
         allow_external_objects,
         allow_missing_objects: false,
+        shard: None,
     }
 }
 
@@ -437,6 +442,7 @@ where
         #[cfg(feature = "git")]
         Command::Git(args) => git::run(&args),
         Command::Rules(command) => rules::run(&command),
+        Command::Report(command) => merge::run(&command),
         #[cfg(feature = "git")]
         Command::Trace(args) => trace::run(&args),
         Command::Validate(args) => validate::run(&args),

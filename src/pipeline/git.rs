@@ -122,6 +122,7 @@ pub(super) fn scan(
         allow_missing_objects: config.allow_missing_objects,
         read: &config.read,
         observer: observer.cloned(),
+        shard: config.shard,
     };
     Ok(git::scan(&scan, matcher)?)
 }

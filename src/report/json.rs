@@ -120,6 +120,21 @@ pub(super) struct CoverageJson<'a> {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     strict: bool,
     complete: bool,
+    /// Present in the report of one shard (`--shard I/N`) only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shard: Option<ShardJson<'a>>,
+}
+
+/// The shard record: which shard, and what all shards of one scan share.
+#[derive(Serialize)]
+struct ShardJson<'a> {
+    index: u32,
+    count: u32,
+    rules: &'a str,
+    settings: &'a str,
+    key: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min_confidence: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -245,6 +260,14 @@ pub(super) fn coverage_json(outcome: &ScanOutcome) -> CoverageJson<'_> {
         accepted: &coverage.accepted,
         strict: coverage.strict,
         complete: !outcome.incomplete(),
+        shard: coverage.shard.as_ref().map(|s| ShardJson {
+            index: s.index,
+            count: s.count,
+            rules: &s.rules,
+            settings: &s.settings,
+            key: &s.key,
+            min_confidence: s.min_confidence.as_deref(),
+        }),
     }
 }
 

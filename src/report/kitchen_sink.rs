@@ -126,6 +126,7 @@ fn kitchen_sink(rules: &RuleSet) -> ScanOutcome {
         ]),
         accepted: Vec::new(),
         strict: false,
+        shard: None,
     };
     ScanOutcome {
         findings: vec![aws, gitlab],

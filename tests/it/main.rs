@@ -27,6 +27,7 @@ mod rules_cli;
 mod sandbox;
 mod scan_cli;
 mod serve;
+mod shard;
 mod suppress;
 mod trace;
 mod util;

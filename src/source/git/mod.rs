@@ -64,6 +64,8 @@ pub(crate) struct GitScan<'a> {
     pub read: &'a ReadConfig,
     /// Told about every blob matched, when a progress line is drawn.
     pub observer: Option<Arc<dyn Observer>>,
+    /// History mode: match only the blobs of this shard (every object is still walked).
+    pub shard: Option<crate::outcome::Shard>,
 }
 
 /// Scans a repository.
@@ -81,6 +83,10 @@ pub(crate) fn scan(config: &GitScan<'_>, matcher: &Matcher) -> Result<ScanOutcom
         archives: crate::unpack::ArchiveScan::for_scan(read),
         max_size: read.max_file_size,
         progress: config.observer.clone(),
+        shard: match config.mode {
+            GitMode::History => config.shard,
+            _ => None,
+        },
     };
     let mut tally = Tally::default();
     let allow_missing = config.allow_missing_objects;
