@@ -371,6 +371,24 @@ pub struct Coverage {
     /// For one shard of a split history scan (`--shard I/N`): which shard, and what every shard
     /// of the same scan must share (`report merge` checks it).
     pub shard: Option<ShardRecord>,
+    /// `leakhound repos`: one record per repository of the list.
+    pub repositories: Vec<RepositoryRecord>,
+}
+
+/// What became of one repository of a `leakhound repos` run.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RepositoryRecord {
+    /// The name its locations are prefixed with (`name/path`).
+    pub name: String,
+    /// Where it came from: a local path or a clone URL (without user or password).
+    pub source: String,
+    /// `scanned`, `unchanged` (tips and rules as at the last run: its stored report is reused),
+    /// or `failed`.
+    pub status: String,
+    /// The commit its `HEAD` (else its first ref) pointed at.
+    pub tip: Option<String>,
+    /// Why it failed.
+    pub reason: Option<String>,
 }
 
 /// One part of a history scan split by blob id: shard `index` (0-based) of `count` matches the

@@ -2,13 +2,12 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use clap::Args;
 
 use super::{FilterArgs, ReadArgs, ReportArgs, RuleArgs, ValidationArgs};
 use crate::ExitStatus;
 use crate::config::GitMode;
-use crate::outcome::Shard;
 use crate::pipeline::Target;
 
 /// Arguments of `leakhound git`.
@@ -83,38 +82,6 @@ fn mode(args: &GitArgs) -> anyhow::Result<GitMode> {
     Ok(GitMode::History)
 }
 
-/// `I/N` or `auto/N`, with `env` the environment.
-fn shard(spec: &str, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Shard> {
-    let Some((index, count)) = spec.split_once('/') else {
-        bail!("--shard takes I/N or auto/N, got {spec:?}");
-    };
-    let count: u32 = match count.trim().parse() {
-        Ok(n) if n >= 1 => n,
-        _ => bail!("--shard {spec:?}: N must be a whole number of at least 1"),
-    };
-    let index: u32 = if index.trim() == "auto" {
-        if let Some(i) = env("JOB_COMPLETION_INDEX") {
-            i.trim()
-                .parse()
-                .with_context(|| format!("JOB_COMPLETION_INDEX={i:?} is not a number"))?
-        } else if let Some(i) = env("CI_NODE_INDEX") {
-            let one_based: u32 =
-                i.trim().parse().with_context(|| format!("CI_NODE_INDEX={i:?} is not a number"))?;
-            one_based.checked_sub(1).context("CI_NODE_INDEX starts at 1")?
-        } else {
-            bail!("--shard auto/N: neither JOB_COMPLETION_INDEX nor CI_NODE_INDEX is set");
-        }
-    } else {
-        index.trim().parse().with_context(|| format!("--shard {spec:?}: I is not a number"))?
-    };
-    if index >= count {
-        bail!(
-            "--shard {spec:?}: the index {index} must be below N = {count} (shards count from 0)"
-        );
-    }
-    Ok(Shard { index, count })
-}
-
 pub(crate) fn run(args: &GitArgs) -> anyhow::Result<ExitStatus> {
     let target = Target::Git { repo: args.repo.clone(), mode: mode(args)? };
     let mut config = super::resolve_config(
@@ -129,28 +96,9 @@ pub(crate) fn run(args: &GitArgs) -> anyhow::Result<ExitStatus> {
     config.shard = args
         .shard
         .as_deref()
-        .map(|spec| shard(spec, &|name| std::env::var(name).ok()))
+        .map(|spec| super::parse_shard(spec, &|name| std::env::var(name).ok()))
         .transpose()?;
     let output = args.report.resolve();
     let scanned = super::run_pipeline(&target, &config, &output, "blobs")?;
     super::deliver(&scanned, &output)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shards_parse_from_flags_and_engines() {
-        let none = |_: &str| None;
-        assert_eq!(shard("1/3", &none).unwrap(), Shard { index: 1, count: 3 });
-        assert!(shard("3/3", &none).is_err());
-        assert!(shard("0/0", &none).is_err());
-        assert!(shard("x/2", &none).is_err());
-        assert!(shard("auto/2", &none).is_err());
-        let k8s = |name: &str| (name == "JOB_COMPLETION_INDEX").then(|| "1".to_string());
-        assert_eq!(shard("auto/2", &k8s).unwrap(), Shard { index: 1, count: 2 });
-        let gitlab = |name: &str| (name == "CI_NODE_INDEX").then(|| "2".to_string());
-        assert_eq!(shard("auto/2", &gitlab).unwrap(), Shard { index: 1, count: 2 });
-    }
 }

@@ -182,7 +182,8 @@ pub fn merge(
         ));
     }
     let min_confidence = first_record.min_confidence.as_deref().map(parse_confidence);
-    let mut outcome = join(shards.into_iter().map(|(_, s)| s.outcome).collect());
+    let mut outcome =
+        join(shards.into_iter().map(|(_, s)| s.outcome).collect(), &|p| p.to_string());
     let suppressor = Suppressor::new(Vec::new(), ConfigTree::empty(), None, false);
     super::mark_context(&mut outcome, &rules, &suppressor);
     hide_below_confidence(&mut outcome, &rules, min_confidence.flatten());
@@ -209,7 +210,7 @@ struct Joined {
 /// Joins the shards' outcomes: findings by (rule, fingerprint) with their locations, in the
 /// collector's order; the suppression split as [`Suppressor::apply`] makes it; illustrations
 /// dropped; counters summed; notices every shard repeats (about the whole repository) once.
-fn join(shards: Vec<ScanOutcome>) -> ScanOutcome {
+fn join(shards: Vec<ScanOutcome>, relative: &dyn Fn(&str) -> String) -> ScanOutcome {
     let mut joined: HashMap<(String, String), Joined> = HashMap::new();
     let mut order: Vec<(String, String)> = Vec::new();
     let mut notices: BTreeMap<crate::outcome::Notice, u64> = BTreeMap::new();
@@ -273,7 +274,7 @@ fn join(shards: Vec<ScanOutcome>) -> ScanOutcome {
     }
     coverage.skipped = skipped;
     coverage.shard = None;
-    let (findings, suppressed) = ordered(joined, order);
+    let (findings, suppressed) = ordered(joined, order, relative);
     ScanOutcome { findings, suppressed, notices: notices.into_keys().collect(), stats, coverage }
 }
 
@@ -282,6 +283,7 @@ fn join(shards: Vec<ScanOutcome>) -> ScanOutcome {
 fn ordered(
     mut joined: HashMap<(String, String), Joined>,
     order: Vec<(String, String)>,
+    relative: &dyn Fn(&str) -> String,
 ) -> (Vec<Finding>, Vec<Finding>) {
     let mut entries: Vec<(Location, Joined)> = order
         .into_iter()
@@ -317,11 +319,136 @@ fn ordered(
                 ..j.template.clone()
             });
         }
-        let illustration =
-            j.may_illustrate && j.active.iter().all(|l| context::of_path(&l.path).is_some());
+        let illustration = j.may_illustrate
+            && j.active.iter().all(|l| context::of_path(&relative(&l.path)).is_some());
         if !j.active.is_empty() && !illustration {
             findings.push(Finding { locations: j.active, suppressions: Vec::new(), ..j.template });
         }
     }
     (findings, suppressed)
+}
+
+#[cfg(feature = "git")]
+/// The digest of the rule set `rules` (with the built-ins) loads: what a shard records.
+pub(crate) fn ruleset_digest(rules: &[std::path::PathBuf]) -> Result<String, MergeError> {
+    Ok(rules_digest(&RuleSet::load(rules)?))
+}
+
+#[cfg(feature = "git")]
+/// One repository of a `leakhound repos` run: its record and, unless it failed, its report (a
+/// `--shard 0/1` JSON report, so the stages over all locations run once over every repository).
+#[derive(Debug)]
+pub(crate) struct RepoScan {
+    /// What became of it (the name prefixes its locations).
+    pub(crate) record: crate::outcome::RepositoryRecord,
+    /// Its JSON report.
+    pub(crate) report: Option<String>,
+}
+
+#[cfg(feature = "git")]
+/// The outcome of many repositories: each one's findings with locations prefixed by its name,
+/// a finding met in several repositories joined with all its locations, a failed repository an
+/// error notice (the run is incomplete), and one record per repository in the coverage.
+pub(crate) fn combine(
+    repos: Vec<RepoScan>,
+    config: &Config,
+    duration: Duration,
+) -> Result<Scanned, MergeError> {
+    let rules = Arc::new(RuleSet::load(&config.rules)?);
+    let own = (rules_digest(&rules), key_check());
+    let mut outcomes = Vec::new();
+    let mut records = Vec::new();
+    let mut failures = Vec::new();
+    for mut repo in repos {
+        let read = repo.report.as_deref().map(|text| {
+            let shard = read_shard(text, &rules)?;
+            let record = shard.outcome.coverage.shard.clone().unwrap_or_default();
+            if (record.rules.as_str(), record.key.as_str()) != (own.0.as_str(), own.1.as_str()) {
+                return Err(
+                    "scanned with other rules or another fingerprint key than this run".into()
+                );
+            }
+            Ok(shard)
+        });
+        match read {
+            Some(Ok(shard)) => {
+                let mut outcome = shard.outcome;
+                if repo.record.tip.is_none() {
+                    let refs = &outcome.coverage.refs;
+                    repo.record.tip = refs
+                        .iter()
+                        .find(|r| r.name == "HEAD")
+                        .or(refs.first())
+                        .map(|r| r.commit.clone());
+                }
+                prefix(&mut outcome, &repo.record.name);
+                outcomes.push(outcome);
+            }
+            Some(Err(reason)) => {
+                repo.record.status = "failed".into();
+                repo.record.reason = Some(reason);
+            }
+            None => {}
+        }
+        if repo.record.status == "failed" {
+            failures.push(repo.record.clone());
+        }
+        records.push(repo.record);
+    }
+    let roots: Vec<crate::suppress::Root> = records
+        .iter()
+        .map(|r| crate::suppress::Root {
+            prefix: format!("{}/", r.name),
+            tree: ConfigTree::empty(),
+        })
+        .collect();
+    let suppressor = Suppressor::new(roots, ConfigTree::empty(), None, false);
+    let mut outcome = join(outcomes, &|p| suppressor.relative(p));
+    outcome.coverage = crate::outcome::Coverage {
+        mode: crate::outcome::ScanMode::Git(crate::outcome::GitMode::History),
+        roots: records.iter().map(|r| r.name.clone()).collect(),
+        skipped: std::mem::take(&mut outcome.coverage.skipped),
+        accepted: std::mem::take(&mut outcome.coverage.accepted),
+        strict: config.filter.strict,
+        repositories: records,
+        ..crate::outcome::Coverage::default()
+    };
+    outcome.stats.duration = duration;
+    for failed in failures {
+        let message = format!(
+            "repository {} not scanned: {}",
+            failed.source,
+            failed.reason.as_deref().unwrap_or("failed")
+        );
+        outcome.push_notice(crate::outcome::Notice::new(
+            crate::outcome::NoticeKind::Unreadable,
+            crate::outcome::Subject::Path(failed.name),
+            message,
+        ));
+    }
+    super::mark_context(&mut outcome, &rules, &suppressor);
+    hide_below_confidence(&mut outcome, &rules, config.filter.min_confidence);
+    Ok(Scanned { outcome, rules, validation: None, suppressor })
+}
+
+#[cfg(feature = "git")]
+/// Puts a repository's name in front of its paths, and in its notices' words.
+fn prefix(outcome: &mut ScanOutcome, name: &str) {
+    let at = |path: &mut String| *path = format!("{name}/{path}");
+    for finding in outcome.findings.iter_mut().chain(outcome.suppressed.iter_mut()) {
+        for location in &mut finding.locations {
+            at(&mut location.path);
+        }
+    }
+    for paths in outcome.coverage.skipped.values_mut() {
+        paths.iter_mut().for_each(at);
+    }
+    for notice in &mut outcome.notices {
+        match &mut notice.subject {
+            crate::outcome::Subject::Path(p)
+            | crate::outcome::Subject::Object { path: Some(p), .. } => at(p),
+            _ => {}
+        }
+        notice.message = format!("{name}: {}", notice.message);
+    }
 }

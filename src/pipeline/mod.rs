@@ -18,6 +18,8 @@ mod git;
 mod merge;
 
 pub use merge::{MergeError, ShardReport, merge};
+#[cfg(feature = "git")]
+pub(crate) use merge::{RepoScan, combine, ruleset_digest};
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -120,9 +120,24 @@ pub(super) struct CoverageJson<'a> {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     strict: bool,
     complete: bool,
+    /// `leakhound repos`: what became of each repository.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    repositories: Vec<RepositoryJson<'a>>,
     /// Present in the report of one shard (`--shard I/N`) only.
     #[serde(skip_serializing_if = "Option::is_none")]
     shard: Option<ShardJson<'a>>,
+}
+
+/// One repository of a `leakhound repos` run.
+#[derive(Serialize)]
+struct RepositoryJson<'a> {
+    name: &'a str,
+    source: &'a str,
+    status: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tip: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
 }
 
 /// The shard record: which shard, and what all shards of one scan share.
@@ -260,6 +275,17 @@ pub(super) fn coverage_json(outcome: &ScanOutcome) -> CoverageJson<'_> {
         accepted: &coverage.accepted,
         strict: coverage.strict,
         complete: !outcome.incomplete(),
+        repositories: coverage
+            .repositories
+            .iter()
+            .map(|r| RepositoryJson {
+                name: &r.name,
+                source: &r.source,
+                status: &r.status,
+                tip: r.tip.as_deref(),
+                reason: r.reason.as_deref(),
+            })
+            .collect(),
         shard: coverage.shard.as_ref().map(|s| ShardJson {
             index: s.index,
             count: s.count,

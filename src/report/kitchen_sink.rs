@@ -127,6 +127,7 @@ fn kitchen_sink(rules: &RuleSet) -> ScanOutcome {
         accepted: Vec::new(),
         strict: false,
         shard: None,
+        repositories: Vec::new(),
     };
     ScanOutcome {
         findings: vec![aws, gitlab],

@@ -195,6 +195,7 @@ pub(crate) fn read_shard(text: &str, rules: &RuleSet) -> Result<ShardOutcome, St
             key: shard.key,
             min_confidence: shard.min_confidence,
         }),
+        repositories: Vec::new(),
     };
     let outcome = ScanOutcome { findings, suppressed, notices, stats, coverage };
     Ok(ShardOutcome { outcome, redacted })

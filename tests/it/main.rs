@@ -23,6 +23,7 @@ mod pipeline;
 mod precommit;
 mod props;
 mod reports;
+mod repos;
 mod rules_cli;
 mod sandbox;
 mod scan_cli;
