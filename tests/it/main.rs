@@ -14,6 +14,7 @@ mod canary;
 mod confidence;
 mod confine;
 mod decode;
+mod deploy;
 mod errors;
 mod git;
 mod hook;

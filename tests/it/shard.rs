@@ -10,7 +10,7 @@ use crate::util::{fake, leakhound};
 /// A history with what a merge must get right: a secret in several files, commits and shards,
 /// suppressed and active locations of one secret, test-only and docs-only secrets (context),
 /// a binary blob, a blob over the size limit, a branch and a tag.
-fn repository() -> Repo {
+pub(crate) fn repository() -> Repo {
     let mut repo = Repo::new();
     repo.write(
         ".leakhound.toml",
@@ -55,7 +55,7 @@ fn run_to(dir: &Path, args: &[&str], out: &Path) -> i32 {
 }
 
 /// The report with its one per-run value, the wall time, set to 0.
-fn normalised(path: &Path) -> String {
+pub(crate) fn normalised(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap();
     text.lines()
         .map(|l| match l.find("\"duration_ms\": ") {
