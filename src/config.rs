@@ -75,7 +75,8 @@ pub struct Config {
     pub allow_missing_objects: bool,
     /// `--shard I/N` (git history): match only this shard's blobs; the report carries what
     /// `report merge` needs, and the stages that depend on all of a finding's locations (context,
-    /// illustrations, `--min-confidence`) are left to the merge.
+    /// illustrations, `--min-confidence`) are left to the merge. Validation does not run in a
+    /// shard (the command line refuses `--validate` with `--shard`).
     pub shard: Option<crate::outcome::Shard>,
 }
 

@@ -135,6 +135,7 @@ pub fn merge(
         )));
     }
     let count = first_record.count;
+    let redaction = shards.iter().find_map(|(_, s)| s.redacted);
     let mut seen: BTreeMap<u32, &str> = BTreeMap::new();
     for (name, shard) in &shards {
         let this = record(shard);
@@ -149,7 +150,7 @@ pub fn merge(
             ("repository", c.roots != f.roots),
             ("ref tips", c.refs != f.refs),
             ("accepted gaps", c.accepted != f.accepted || c.strict != f.strict),
-            ("secret redaction", shard.redacted != first.redacted),
+            ("secret redaction", redaction.is_some_and(|r| shard.redacted.is_some_and(|s| s != r))),
         ];
         if let Some((what, _)) = differs.iter().find(|(_, d)| *d) {
             return Err(err(format!(
@@ -175,7 +176,7 @@ pub fn merge(
     if !missing.is_empty() {
         return Err(err(format!("shard(s) missing: {}", missing.join(", "))));
     }
-    if show_secrets && first.redacted {
+    if show_secrets && redaction == Some(true) {
         return Err(err(
             "the shard reports are redacted: --show-secrets needs shards scanned with --show-secrets"
                 .into(),

@@ -25,8 +25,9 @@ use crate::rules::{Confidence, RuleSet};
 pub(crate) struct ShardOutcome {
     /// Its findings, suppressed findings, notices, counters and coverage (with the shard record).
     pub(crate) outcome: ScanOutcome,
-    /// Whether its secrets are redacted (always, unless the shard ran with `--show-secrets`).
-    pub(crate) redacted: bool,
+    /// Whether its secrets are redacted (always, unless the shard ran with `--show-secrets`);
+    /// `None` when it has no findings to tell.
+    pub(crate) redacted: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -139,11 +140,14 @@ pub(crate) fn read_shard(text: &str, rules: &RuleSet) -> Result<ShardOutcome, St
             doc.coverage.mode
         ));
     }
-    let mut redacted = false;
+    let mut redacted = None;
     let mut read = |list: Vec<FindingIn>| -> Result<Vec<Finding>, String> {
         list.into_iter()
             .map(|f| {
-                redacted |= f.redacted;
+                if redacted.is_some_and(|r| r != f.redacted) {
+                    return Err("some secrets are redacted and some are not".to_string());
+                }
+                redacted = Some(f.redacted);
                 finding(f, rules)
             })
             .collect()

@@ -207,3 +207,27 @@ fn missing_duplicated_and_foreign_shards_are_named() {
     run_to(&repo.dir, &["git", "."], &plain);
     assert!(error(&[plain]).contains("not a shard report"));
 }
+
+#[test]
+fn shards_without_findings_merge_with_the_others() {
+    let mut repo = Repo::new();
+    repo.write("one.py", &format!("t = \"{}\"\n", fake::github_pat(5)));
+    repo.write("two.txt", "nothing here\n");
+    repo.commit("one secret");
+    let out = tempfile::tempdir().unwrap();
+    let whole = out.path().join("whole.json");
+    let code = run_to(&repo.dir, &["git", "."], &whole);
+    let files: Vec<PathBuf> = (0..5)
+        .map(|i| {
+            let path = out.path().join(format!("s{i}.json"));
+            run_to(&repo.dir, &["git", ".", "--shard", &format!("{i}/5")], &path);
+            path
+        })
+        .collect();
+    let empty = files.iter().filter(|f| normalised(f).contains("\"findings\": []")).count();
+    assert!(empty >= 4, "most shards have no finding");
+    let merged = out.path().join("merged.json");
+    let run = merge(&repo.dir, &files, &merged, "json");
+    assert_eq!(run.status.code(), Some(code), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(normalised(&merged), normalised(&whole));
+}
