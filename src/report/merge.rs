@@ -19,6 +19,7 @@ use crate::outcome::{
     ShardRecord, SkipReason, Subject,
 };
 use crate::rules::{Confidence, RuleSet};
+use crate::validate::Validation;
 
 /// One shard's report, read back.
 #[derive(Debug)]
@@ -49,8 +50,9 @@ struct FindingIn {
     #[serde(default)]
     attributes: BTreeMap<String, String>,
     locations: Vec<LocationIn>,
+    /// An offline check's verdict (an expired JWT); live validation does not run in shards.
     #[serde(default)]
-    validation: Option<serde_json::Value>,
+    validation: Option<Validation>,
     #[serde(default)]
     suppressions: Vec<Suppression>,
 }
@@ -212,11 +214,6 @@ fn finding(f: FindingIn, rules: &RuleSet) -> Result<Finding, String> {
             f.rule_id
         )
     })?;
-    if f.validation.is_some() {
-        return Err(
-            "a finding carries a validation result: shards are scanned without --validate".into()
-        );
-    }
     let secret = if f.redacted { stand_in(&f.secret)? } else { Secret::new(f.secret.into_bytes()) };
     let locations = f.locations.into_iter().map(location).collect::<Result<Vec<_>, _>>()?;
     Ok(Finding {
@@ -226,7 +223,7 @@ fn finding(f: FindingIn, rules: &RuleSet) -> Result<Finding, String> {
         fingerprint: f.fingerprint,
         attributes: f.attributes,
         locations,
-        validation: None,
+        validation: f.validation,
         confidence: Some(f.confidence),
         suppressions: f.suppressions,
     })

@@ -35,6 +35,20 @@ pub(crate) fn repository() -> Repo {
             "marked.py",
             &format!("m = \"{}\"  # leakhound:allow\n", fake::github_pat(3000 + commit % 3)),
         );
+        if commit % 4 == 0 {
+            // An expired JWT: the offline check's verdict travels through the shard reports.
+            use base64::Engine as _;
+            let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+            let jwt = format!(
+                "{}.{}.{}",
+                b64(r#"{"alg":"RS256","typ":"JWT"}"#),
+                b64(&format!(
+                    r#"{{"iss":"https://login.example.com","aud":"api","exp":1500000000,"sub":"u{commit}"}}"#
+                )),
+                fake::alnum(90 + commit, 43)
+            );
+            repo.write(&format!("auth{commit}.txt"), &format!("token: {jwt}\n"));
+        }
         repo.write(&format!("bin{commit}.dat"), &format!("\u{0}\u{1}{commit}\u{0}"));
         repo.write("big.txt", &format!("{}\n", "y".repeat(3000 + commit as usize)));
         repo.commit(&format!("commit {commit}"));
@@ -101,6 +115,10 @@ fn merged_shards_are_the_unsharded_report_byte_for_byte() {
         let doc: serde_json::Value = serde_json::from_str(&expected).unwrap();
         assert!(doc["findings"].as_array().unwrap().len() > 50, "{expected}");
         assert!(!doc["suppressed"].as_array().unwrap().is_empty());
+        assert!(
+            !extra.is_empty() || expected.contains("\"expired\""),
+            "an offline verdict is in the report"
+        );
         assert!(doc["coverage"]["skipped"]["too-large"]["count"].as_u64().unwrap() > 0);
         for n in [1, 2, 3, 7] {
             let files = shards(&repo, out.path(), n, extra);
@@ -154,6 +172,7 @@ fn every_format_merges_like_the_unsharded_scan() {
                 .lines()
                 .filter(|l| {
                     !l.contains("duration")
+                        && !l.contains("_time\"")
                         && !l.contains(" in 0.")
                         && !l.contains("endTimeUtc")
                         && !l.contains("startTimeUtc")
