@@ -15,7 +15,7 @@
 #   3. `leakhound repos` over REPOS generated repositories listed as file:// URLs (so each is
 #      cloned and deleted), -j 2: wall, CPU, peak disk of the clone directory and peak memory of
 #      the whole process tree (sampled every 100 ms).
-# Nothing is written into CORPUS. Linux only (/proc).
+# PARTS (default "1 2 3") picks the parts to run. Nothing is written into CORPUS. Linux only.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,9 +39,15 @@ cpu() { awk '/User time/ { u = $NF } /System time/ { s = $NF } END { print u + s
 wall() { awk '/Elapsed \(wall clock\)/ { n = split($NF, t, ":"); print (n == 3) ? t[1] * 3600 + t[2] * 60 + t[3] : t[1] * 60 + t[2] }' "$1"; }
 normalise() { sed 's/"duration_ms": [0-9]*/"duration_ms": 0/' "$1"; }
 
+parts=${PARTS:-1 2 3}
+has() { [[ " $parts " == *" $1 "* ]]; }
+if has 1 || has 2; then
 echo "== $corpus: full history, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
 /usr/bin/time -v "$leakhound" git "$corpus" -j 2 -q -f json -r "$work/whole.json" 2>"$work/whole.time" || true
 echo "1 process (-j 2):         $(stats "$work/whole.time")"
+cpu1=$(cpu "$work/whole.time")
+fi
+if has 1; then
 
 start=$(date +%s.%N)
 for i in 0 1; do
@@ -55,18 +61,23 @@ echo "  report merge:            $(stats "$work/merge.time")"
 if cmp -s <(normalise "$work/whole.json") <(normalise "$work/merged.json"); then
     echo "  merged report == unsharded report (duration_ms aside)"
 else
-    echo "  MERGED REPORT DIFFERS from the unsharded one" >&2
+    echo "  MERGED REPORT DIFFERS from the unsharded one:" >&2
+    cat "$work/merge.time" >&2
+    diff <(normalise "$work/whole.json") <(normalise "$work/merged.json") | head -20 >&2 || true
     exit 1
 fi
-cpu1=$(cpu "$work/whole.time")
 cpu2=$(echo "$(cpu "$work/shard-0.time") + $(cpu "$work/shard-1.time") + $(cpu "$work/merge.time")" | bc)
 printf "2 shards as 2 processes:  wall %7.2f s (both at once, merge excluded)  cpu %7.2f s (with merge)\n" "$both" "$cpu2"
 printf "ratio 2 shards / 1 process: wall %.2f  cpu %.2f\n" "$(echo "$both / $(wall "$work/whole.time")" | bc -l)" "$(echo "$cpu2 / $cpu1" | bc -l)"
+fi
+if has 2; then
 
 /usr/bin/time -v "$leakhound" git "$corpus" -j 2 -q --shard 0/1000000 -f json -r "$work/empty.json" 2>"$work/empty.time" || true
 echo "== per-shard overhead: a shard owning almost no blob (--shard 0/1000000, -j 2)"
 echo "  $(stats "$work/empty.time"), $(grep -o '"items_scanned": [0-9]*' "$work/empty.json" | head -1)"
 printf "  overhead per shard = its cpu / the unsharded cpu = %.3f\n" "$(echo "$(cpu "$work/empty.time") / $cpu1" | bc -l)"
+fi
+has 3 || exit 0
 
 echo "== leakhound repos: $repos generated repositories as file:// URLs, -j 2"
 mkdir -p "$work/repos" "$work/clones"
@@ -85,7 +96,8 @@ echo "  generated: $(du -sh "$work/repos" | cut -f1) in $repos repositories"
 timer=$!
 peak_disk=0 peak_rss=0
 while kill -0 "$timer" 2>/dev/null; do
-    d=$(du -sk "$work/clones" 2>/dev/null | cut -f1 || echo 0)
+    # (Clones vanish while du walks them: take what it printed, never fail.)
+    d=$({ du -sk "$work/clones" 2>/dev/null || true; } | awk '{ s = $1 } END { print s + 0 }')
     ((d > peak_disk)) && peak_disk=$d
     # Every process of the tree: leakhound repos, its git clones and its leakhound git children.
     r=$(ps -eo rss=,args= | awk -v bin="$leakhound" '$2 == bin || $2 ~ /^git/ || $2 ~ /git-(upload|index|remote)/ { s += $1 } END { print s + 0 }')
