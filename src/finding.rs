@@ -144,7 +144,7 @@ pub struct Finding {
     pub secret: Secret,
     /// Stable identifier: a hash of the rule id and the secret, never of a location.
     pub fingerprint: String,
-    /// Values of the rule's other named groups (first seen wins).
+    /// Values of the rule's other named groups (each from the first location that has it).
     pub attributes: BTreeMap<String, String>,
     /// Sorted, distinct locations.
     pub locations: Vec<Location>,
@@ -214,6 +214,9 @@ pub(crate) fn location_fingerprint(finding: &Finding, path: &str) -> String {
 pub struct Collector {
     index: HashMap<(usize, Vec<u8>), usize>,
     findings: Vec<Finding>,
+    /// Per finding and attribute: the value at the smallest location that has one, so the
+    /// attributes do not depend on the order matches arrive in (threads, hash maps).
+    attributes: Vec<BTreeMap<String, (Location, String)>>,
 }
 
 impl Collector {
@@ -251,26 +254,40 @@ impl Collector {
                 confidence: None,
                 suppressions: Vec::new(),
             });
+            self.attributes.push(BTreeMap::new());
             self.index.insert(key, self.findings.len() - 1);
             self.findings.len() - 1
         };
         let finding = &mut self.findings[slot];
         let decoded = found.found.layers();
-        for (name, value) in found.found.attributes {
-            finding.attributes.entry(name.to_string()).or_insert(value);
-        }
-        finding.locations.push(Location {
+        let location = Location {
             path: path.to_string(),
             position: found.position,
             git: git.map(|g| Box::new(g.clone())),
             marker: found.marker,
             decoded,
-        });
+        };
+        for (name, value) in found.found.attributes {
+            match self.attributes[slot].entry(name.to_string()) {
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert((location.clone(), value));
+                }
+                std::collections::btree_map::Entry::Occupied(mut e) => {
+                    if location < e.get().0 {
+                        e.insert((location.clone(), value));
+                    }
+                }
+            }
+        }
+        finding.locations.push(location);
     }
 
     /// The findings, each with sorted distinct locations, sorted by first location then rule id.
     pub fn finish(self) -> Vec<Finding> {
         let mut findings = self.findings;
+        for (f, attributes) in findings.iter_mut().zip(self.attributes) {
+            f.attributes.extend(attributes.into_iter().map(|(name, (_, value))| (name, value)));
+        }
         for f in &mut findings {
             f.locations.sort();
             f.locations.dedup();

@@ -186,9 +186,18 @@ pub fn merge(
     let mut outcome =
         join(shards.into_iter().map(|(_, s)| s.outcome).collect(), &|p| p.to_string());
     let suppressor = Suppressor::new(Vec::new(), ConfigTree::empty(), None, false);
-    super::mark_context(&mut outcome, &rules, &suppressor);
+    mark(&mut outcome, &rules, &suppressor);
     hide_below_confidence(&mut outcome, &rules, min_confidence.flatten());
     Ok(Scanned { outcome, rules, validation: None, suppressor })
+}
+
+/// The context mark of [`super::mark_context`], without its dropping of illustrations: that
+/// needs the secret (a redacted stand-in could look like a placeholder), so it was decided by
+/// [`join`] from the shards' `MAY_ILLUSTRATE` marks.
+fn mark(outcome: &mut ScanOutcome, rules: &RuleSet, suppressor: &Suppressor) {
+    let relative = |path: &str| suppressor.relative(path);
+    context::mark(&mut outcome.findings, rules, &relative);
+    context::mark(&mut outcome.suppressed, rules, &relative);
 }
 
 fn short(digest: &str) -> &str {
@@ -202,6 +211,9 @@ fn parse_confidence(text: &str) -> Option<Confidence> {
 /// Everything one (rule, secret) pair has across the shards.
 struct Joined {
     template: Finding,
+    /// Per attribute, the value of the shard whose part has the smallest first location (as the
+    /// collector picks the value of the first location).
+    attributes: BTreeMap<String, (Location, String)>,
     active: Vec<Location>,
     suppressed: Vec<Location>,
     reasons: BTreeSet<Suppression>,
@@ -239,14 +251,20 @@ fn join(shards: Vec<ScanOutcome>, relative: &dyn Fn(&str) -> String) -> ScanOutc
                     order.push(key);
                     Joined {
                         template: finding.clone(),
+                        attributes: BTreeMap::new(),
                         active: Vec::new(),
                         suppressed: Vec::new(),
                         reasons: BTreeSet::new(),
                         may_illustrate: false,
                     }
                 });
-                for (name, value) in finding.attributes {
-                    entry.template.attributes.entry(name).or_insert(value);
+                if let Some(first) = locations.first() {
+                    for (name, value) in finding.attributes {
+                        let better = entry.attributes.get(&name).is_none_or(|(at, _)| first < at);
+                        if better {
+                            entry.attributes.insert(name, (first.clone(), value));
+                        }
+                    }
                 }
                 entry.may_illustrate |= may_illustrate;
                 if is_suppressed {
@@ -290,6 +308,8 @@ fn ordered(
         .into_iter()
         .filter_map(|key| joined.remove(&key))
         .filter_map(|mut j| {
+            let attributes = std::mem::take(&mut j.attributes);
+            j.template.attributes = attributes.into_iter().map(|(n, (_, v))| (n, v)).collect();
             j.active.sort();
             j.active.dedup();
             j.suppressed.sort();
@@ -427,7 +447,7 @@ pub(crate) fn combine(
             message,
         ));
     }
-    super::mark_context(&mut outcome, &rules, &suppressor);
+    mark(&mut outcome, &rules, &suppressor);
     hide_below_confidence(&mut outcome, &rules, config.filter.min_confidence);
     Ok(Scanned { outcome, rules, validation: None, suppressor })
 }

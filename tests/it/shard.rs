@@ -49,6 +49,23 @@ pub(crate) fn repository() -> Repo {
             );
             repo.write(&format!("auth{commit}.txt"), &format!("token: {jwt}\n"));
         }
+        // A credential file's password in test data only (kept, context `test`; its redacted
+        // stand-in must not be taken for a placeholder), and a placeholder in docs only (an
+        // illustration: dropped) that is also in production code once (kept).
+        repo.write(
+            &format!("tests/data/c{commit}.netrc"),
+            &format!(
+                "machine h{commit} login bob password {}\n",
+                fake::alnum(300 + commit % 2, 14)
+            ),
+        );
+        repo.write(
+            &format!("docs/n{commit}.netrc"),
+            "machine example.com login me password changeme\n",
+        );
+        if commit == 11 {
+            repo.write("deploy/prod.netrc", "machine example.com login me password changeme\n");
+        }
         repo.write(&format!("bin{commit}.dat"), &format!("\u{0}\u{1}{commit}\u{0}"));
         repo.write("big.txt", &format!("{}\n", "y".repeat(3000 + commit as usize)));
         repo.commit(&format!("commit {commit}"));
@@ -115,6 +132,10 @@ fn merged_shards_are_the_unsharded_report_byte_for_byte() {
         let doc: serde_json::Value = serde_json::from_str(&expected).unwrap();
         assert!(doc["findings"].as_array().unwrap().len() > 50, "{expected}");
         assert!(!doc["suppressed"].as_array().unwrap().is_empty());
+        assert!(
+            !extra.is_empty() || expected.contains("\"netrc.password\""),
+            "credential-file findings are in the report"
+        );
         assert!(
             !extra.is_empty() || expected.contains("\"expired\""),
             "an offline verdict is in the report"
