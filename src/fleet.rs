@@ -129,8 +129,8 @@ fn is_url(line: &str) -> bool {
     }
 }
 
-/// A URL without its user name and password: `https://tok@host/x` -> `https://host/x`. An scp-like
-/// address keeps its user (it carries no password).
+/// A URL without its userinfo (`https://tok@host/x` becomes `https://host/x`). An scp-like
+/// address keeps its user name: that form has no room for a secret.
 pub(crate) fn shown_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
