@@ -73,6 +73,11 @@ pub struct Config {
     /// Accept missing git history (shallow or partial clone, absent objects) instead of exit 2;
     /// the coverage record says so.
     pub allow_missing_objects: bool,
+    /// `--shard I/N` (git history): match only this shard's blobs; the report carries what
+    /// `report merge` needs, and the stages that depend on all of a finding's locations (context,
+    /// illustrations, `--min-confidence`) are left to the merge. Validation does not run in a
+    /// shard (the command line refuses `--validate` with `--shard`).
+    pub shard: Option<crate::outcome::Shard>,
     /// The incremental cache of a git history scan (off unless asked for).
     pub git_cache: GitCache,
 }

@@ -77,7 +77,7 @@ pub struct Location {
 }
 
 /// Where in git a location comes from.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct GitOrigin {
     /// The blob holding the secret.
     pub blob: String,
@@ -90,7 +90,9 @@ pub struct GitOrigin {
 }
 
 /// Reachability of a git location.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum OriginState {
     /// Introduced by a commit reachable from a ref.
@@ -156,7 +158,7 @@ impl ImagePresence {
 }
 
 /// A commit's identity and the refs that reach it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct CommitInfo {
     /// Full commit id.
     pub id: String,
@@ -187,7 +189,7 @@ pub struct Finding {
     pub secret: Secret,
     /// Stable identifier: a hash of the rule id and the secret, never of a location.
     pub fingerprint: String,
-    /// Values of the rule's other named groups (first seen wins).
+    /// Values of the rule's other named groups (each from the first location that has it).
     pub attributes: BTreeMap<String, String>,
     /// Sorted, distinct locations.
     pub locations: Vec<Location>,
@@ -201,7 +203,9 @@ pub struct Finding {
 }
 
 /// What kept a finding out of the active results.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum SuppressionKind {
     /// An inline allow marker in the scanned file.
@@ -224,7 +228,7 @@ impl SuppressionKind {
 }
 
 /// One reason a finding is suppressed, with the file and line that says so.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct Suppression {
     /// What suppressed it.
     pub kind: SuppressionKind,
@@ -255,6 +259,9 @@ pub(crate) fn location_fingerprint(finding: &Finding, path: &str) -> String {
 pub struct Collector {
     index: HashMap<(usize, Vec<u8>), usize>,
     findings: Vec<Finding>,
+    /// Per finding and attribute: the value at the smallest location that has one, so the
+    /// attributes do not depend on the order matches arrive in (threads, hash maps).
+    attributes: Vec<BTreeMap<String, (Location, String)>>,
 }
 
 impl Collector {
@@ -278,18 +285,38 @@ impl Collector {
     ) {
         let slot = self.slot(rules, found.found.rule, std::mem::take(&mut found.secret));
         let decoded = found.found.layers();
-        let finding = &mut self.findings[slot];
-        for (name, value) in found.found.attributes {
-            finding.attributes.entry(name.to_string()).or_insert(value);
-        }
-        finding.locations.push(Location {
+        let location = Location {
             path: path.to_string(),
             position: found.position,
             git: git.map(|g| Box::new(g.clone())),
             image: None,
             marker: found.marker,
             decoded,
-        });
+        };
+        self.record(slot, location, found.found.attributes);
+    }
+
+    /// Adds `location` to the finding in `slot`; each attribute is taken from the smallest
+    /// location that carries it, so the result does not depend on the order matches arrive in.
+    fn record(
+        &mut self,
+        slot: usize,
+        location: Location,
+        attributes: Vec<(std::sync::Arc<str>, String)>,
+    ) {
+        for (name, value) in attributes {
+            match self.attributes[slot].entry(name.to_string()) {
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert((location.clone(), value));
+                }
+                std::collections::btree_map::Entry::Occupied(mut e) => {
+                    if location < e.get().0 {
+                        e.insert((location.clone(), value));
+                    }
+                }
+            }
+        }
+        self.findings[slot].locations.push(location);
     }
 
     /// Adds one match found at `path` inside a container image.
@@ -302,18 +329,15 @@ impl Collector {
     ) {
         let slot = self.slot(rules, found.found.rule, std::mem::take(&mut found.secret));
         let decoded = found.found.layers();
-        let finding = &mut self.findings[slot];
-        for (name, value) in found.found.attributes {
-            finding.attributes.entry(name.to_string()).or_insert(value);
-        }
-        finding.locations.push(Location {
+        let location = Location {
             path: path.to_string(),
             position: found.position,
             git: None,
             image: Some(Box::new(image)),
             marker: found.marker,
             decoded,
-        });
+        };
+        self.record(slot, location, found.found.attributes);
     }
 
     /// The finding for (rule, secret), created when new.
@@ -334,6 +358,7 @@ impl Collector {
             confidence: None,
             suppressions: Vec::new(),
         });
+        self.attributes.push(BTreeMap::new());
         self.index.insert(key, self.findings.len() - 1);
         self.findings.len() - 1
     }
@@ -341,6 +366,9 @@ impl Collector {
     /// The findings, each with sorted distinct locations, sorted by first location then rule id.
     pub fn finish(self) -> Vec<Finding> {
         let mut findings = self.findings;
+        for (f, attributes) in findings.iter_mut().zip(self.attributes) {
+            f.attributes.extend(attributes.into_iter().map(|(name, (_, value))| (name, value)));
+        }
         for f in &mut findings {
             f.locations.sort();
             f.locations.dedup();

@@ -60,6 +60,8 @@ mod content;
 mod date;
 mod finding;
 mod fingerprint;
+#[cfg(feature = "git")]
+mod fleet;
 mod hook;
 mod marker;
 mod matcher;

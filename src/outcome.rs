@@ -385,6 +385,11 @@ pub struct Coverage {
     /// The history cache of a git history scan, when one was asked for (`--cache`, or the
     /// default under the git directory).
     pub cache: Option<CacheUse>,
+    /// For one shard of a split history scan (`--shard I/N`): which shard, and what every shard
+    /// of the same scan must share (`report merge` checks it).
+    pub shard: Option<ShardRecord>,
+    /// `leakhound repos`: one record per repository of the list.
+    pub repositories: Vec<RepositoryRecord>,
 }
 
 /// How a history scan used its cache.
@@ -402,6 +407,61 @@ pub struct CacheUse {
     pub matched_again: u64,
     /// Entries this scan added.
     pub stored: u64,
+}
+
+/// What became of one repository of a `leakhound repos` run.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RepositoryRecord {
+    /// The name its locations are prefixed with (`name/path`).
+    pub name: String,
+    /// Where it came from: a local path or a clone URL (without user or password).
+    pub source: String,
+    /// `scanned`, `unchanged` (tips and rules as at the last run: its stored report is reused),
+    /// or `failed`.
+    pub status: String,
+    /// The commit its `HEAD` (else its first ref) pointed at.
+    pub tip: Option<String>,
+    /// Why it failed.
+    pub reason: Option<String>,
+}
+
+/// One part of a history scan split by blob id: shard `index` (0-based) of `count` matches the
+/// blobs whose id, read as a big-endian `u64` from its first 8 bytes, is `index` modulo `count`.
+/// Every shard still walks every commit and tree (provenance needs them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Shard {
+    /// This shard, `0..count`.
+    pub index: u32,
+    /// How many shards the scan is split into (at least 1).
+    pub count: u32,
+}
+
+impl Shard {
+    /// Whether the object with id `id` (raw bytes) is this shard's to match.
+    pub fn owns(self, id: &[u8]) -> bool {
+        let mut first = [0u8; 8];
+        for (slot, byte) in first.iter_mut().zip(id) {
+            *slot = *byte;
+        }
+        u64::from_be_bytes(first) % u64::from(self.count.max(1)) == u64::from(self.index)
+    }
+}
+
+/// What a shard's report records so that `report merge` can check its shards belong together.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ShardRecord {
+    /// This shard (0-based).
+    pub index: u32,
+    /// Of how many.
+    pub count: u32,
+    /// Digest of the rule set (every rule's id, origin and definition).
+    pub rules: String,
+    /// Digest of the settings that change results (read and filter settings, mode).
+    pub settings: String,
+    /// A check value of the fingerprint key (HMAC of a fixed text): shards must share the key.
+    pub key: String,
+    /// `--min-confidence`, applied by the merge (kebab-case level).
+    pub min_confidence: Option<String>,
 }
 
 /// Everything a scan produced.

@@ -241,6 +241,7 @@ pub(crate) fn trace(config: &TraceConfig, secret: &Secret) -> Result<Timeline, T
         read: &read,
         observer: None,
         cache: &crate::config::GitCache::Off,
+        shard: None,
     };
     let outcome = git::scan(&scan, &matcher)?;
     let occurrences = occurrences(&outcome.findings, secret);

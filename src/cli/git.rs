@@ -48,6 +48,16 @@ pub(crate) struct GitArgs {
     /// Scan the history without the incremental cache (neither read nor written).
     #[arg(long)]
     no_cache: bool,
+    /// History mode: match only shard I of N (0-based) of the blobs, split by object id, for
+    /// `leakhound report merge`. `auto/N` takes I from the engine: `JOB_COMPLETION_INDEX`
+    /// (Kubernetes Indexed Job), else `CI_NODE_INDEX` - 1 (GitLab `parallel`).
+    #[arg(
+        long,
+        env = "LEAKHOUND_SHARD",
+        value_name = "I/N",
+        conflicts_with_all = ["staged", "since", "range", "branch", "validate", "only_valid"]
+    )]
+    shard: Option<String>,
     #[command(flatten)]
     read: ReadArgs,
     #[command(flatten)]
@@ -96,6 +106,11 @@ pub(crate) fn run(args: &GitArgs) -> anyhow::Result<ExitStatus> {
         (Some(dir), false) => crate::config::GitCache::Dir(dir.clone()),
         (None, false) => crate::config::GitCache::Auto,
     };
+    config.shard = args
+        .shard
+        .as_deref()
+        .map(|spec| super::parse_shard(spec, &|name| std::env::var(name).ok()))
+        .transpose()?;
     let output = args.report.resolve();
     let scanned = super::run_pipeline(&target, &config, &output, "blobs")?;
     super::deliver(&scanned, &output)

@@ -13,6 +13,9 @@ mod explain;
 mod git;
 mod hook;
 mod image;
+mod merge;
+#[cfg(feature = "git")]
+mod repos;
 mod rules;
 mod scan;
 mod serve;
@@ -76,6 +79,13 @@ enum Command {
     /// List, show and check detection rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Scan the history of many repositories (a list of paths or clone URLs, or a directory of
+    /// repositories) into one report.
+    #[cfg(feature = "git")]
+    Repos(repos::ReposArgs),
+    /// Work with reports: merge the shards of a `git --shard I/N` scan.
+    #[command(subcommand)]
+    Report(merge::ReportCommand),
     /// Check whether one secret, read from stdin, is live (exit 0 valid, 1 not, 2 unknown).
     Validate(validate::ValidateArgs),
     /// Answer newline-delimited JSON scan requests on stdin, one response line each, rules compiled once.
@@ -327,6 +337,7 @@ fn resolve_config(
         allow_external_objects,
         allow_missing_objects: false,
         git_cache: crate::config::GitCache::Off,
+        shard: None,
     }
 }
 
@@ -416,6 +427,42 @@ fn print_notices_and_summary(outcome: &ScanOutcome) -> std::io::Result<()> {
     writeln!(err, "leakhound: {}", report::summary_line(outcome))
 }
 
+/// `I/N` or `auto/N`, with `env` the environment.
+#[cfg(feature = "git")]
+pub(crate) fn parse_shard(
+    spec: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> anyhow::Result<crate::outcome::Shard> {
+    let Some((index, count)) = spec.split_once('/') else {
+        anyhow::bail!("--shard takes I/N or auto/N, got {spec:?}");
+    };
+    let count: u32 = match count.trim().parse() {
+        Ok(n) if n >= 1 => n,
+        _ => anyhow::bail!("--shard {spec:?}: N must be a whole number of at least 1"),
+    };
+    let index: u32 = if index.trim() == "auto" {
+        if let Some(i) = env("JOB_COMPLETION_INDEX") {
+            i.trim()
+                .parse()
+                .with_context(|| format!("JOB_COMPLETION_INDEX={i:?} is not a number"))?
+        } else if let Some(i) = env("CI_NODE_INDEX") {
+            let one_based: u32 =
+                i.trim().parse().with_context(|| format!("CI_NODE_INDEX={i:?} is not a number"))?;
+            one_based.checked_sub(1).context("CI_NODE_INDEX starts at 1")?
+        } else {
+            anyhow::bail!("--shard auto/N: neither JOB_COMPLETION_INDEX nor CI_NODE_INDEX is set");
+        }
+    } else {
+        index.trim().parse().with_context(|| format!("--shard {spec:?}: I is not a number"))?
+    };
+    if index >= count {
+        anyhow::bail!(
+            "--shard {spec:?}: the index {index} must be below N = {count} (shards count from 0)"
+        );
+    }
+    Ok(crate::outcome::Shard { index, count })
+}
+
 fn parse_size_arg(text: &str) -> Result<u64, String> {
     parse_size(text)
 }
@@ -442,11 +489,42 @@ where
         #[cfg(feature = "git")]
         Command::Git(args) => git::run(&args),
         Command::Rules(command) => rules::run(&command),
+        Command::Report(command) => merge::run(&command),
+        #[cfg(feature = "git")]
+        Command::Repos(args) => repos::run(&args),
         #[cfg(feature = "git")]
         Command::Trace(args) => trace::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Hook(args) => hook::run(&args),
         Command::Image(args) => image::run(&args),
+    }
+}
+
+#[cfg(all(test, feature = "git"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_parse_from_flags_and_engines() {
+        let none = |_: &str| None;
+        assert_eq!(
+            parse_shard("1/3", &none).unwrap(),
+            crate::outcome::Shard { index: 1, count: 3 }
+        );
+        assert!(parse_shard("3/3", &none).is_err());
+        assert!(parse_shard("0/0", &none).is_err());
+        assert!(parse_shard("x/2", &none).is_err());
+        assert!(parse_shard("auto/2", &none).is_err());
+        let k8s = |name: &str| (name == "JOB_COMPLETION_INDEX").then(|| "1".to_string());
+        assert_eq!(
+            parse_shard("auto/2", &k8s).unwrap(),
+            crate::outcome::Shard { index: 1, count: 2 }
+        );
+        let gitlab = |name: &str| (name == "CI_NODE_INDEX").then(|| "2".to_string());
+        assert_eq!(
+            parse_shard("auto/2", &gitlab).unwrap(),
+            crate::outcome::Shard { index: 1, count: 2 }
+        );
     }
 }

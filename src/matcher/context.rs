@@ -181,13 +181,17 @@ pub(crate) fn drop_illustrations(
 ) -> usize {
     let before = findings.len();
     findings.retain(|f| {
-        let credential_file =
-            rules.rules()[f.rule].spec.checks.contains(&CheckName::CredentialFile);
-        !(credential_file
-            && filters::is_placeholder(f.secret.expose())
+        !(may_illustrate(f, rules)
             && f.locations.iter().all(|loc| of_path(&relative(&loc.path)).is_some()))
     });
     before - findings.len()
+}
+
+/// Whether a finding is dropped by [`drop_illustrations`] when all its locations are in tests,
+/// docs or examples: a credential-file rule's finding whose value is a placeholder.
+pub(crate) fn may_illustrate(finding: &Finding, rules: &RuleSet) -> bool {
+    rules.rules()[finding.rule].spec.checks.contains(&CheckName::CredentialFile)
+        && filters::is_placeholder(finding.secret.expose())
 }
 
 /// The confidence a finding is reported with: lowered by an offline check or its context, else

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use super::PipelineError;
 use crate::baseline::Baseline;
 use crate::config::repo::{self, ConfigError, ConfigSource, ConfigTree, FsFiles};
-use crate::config::{Config, FilterConfig, GitMode};
+use crate::config::{Config, FilterConfig, GitCache, GitMode};
 use crate::matcher::Matcher;
 use crate::outcome::{Notice, NoticeKind, Observer, ScanOutcome, Subject};
 use crate::source::git::{self, GitScan};
@@ -122,7 +122,10 @@ pub(super) fn scan(
         allow_missing_objects: config.allow_missing_objects,
         read: &config.read,
         observer: observer.cloned(),
-        cache: &config.git_cache,
+        // A shard matches only its own blobs: it must neither trust nor fill a cache that a
+        // whole scan reads (a blob another shard owns is not clean for being skipped here).
+        cache: if config.shard.is_some() { &GitCache::Off } else { &config.git_cache },
+        shard: config.shard,
     };
     Ok(git::scan(&scan, matcher)?)
 }

@@ -16,6 +16,11 @@ mod files;
 #[cfg(feature = "git")]
 mod git;
 mod image;
+mod merge;
+
+pub use merge::{MergeError, ShardReport, merge};
+#[cfg(feature = "git")]
+pub(crate) use merge::{RepoScan, combine, ruleset_digest};
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -153,6 +158,16 @@ impl Prepared {
     ) -> Result<Scanned, PipelineError> {
         offline::annotate(&mut outcome.findings, &self.rules, Timestamp::now());
         self.suppressor.apply(&mut outcome, &self.rules);
+        if let Some(shard) = config.shard {
+            // The stages that look at all of a finding's locations run in `report merge`.
+            merge::hold_for_merge(&mut outcome, &self.rules, shard, config);
+            return Ok(Scanned {
+                outcome,
+                rules: self.rules,
+                validation: None,
+                suppressor: self.suppressor,
+            });
+        }
         mark_context(&mut outcome, &self.rules, &self.suppressor);
         let validation = validate(&mut outcome, &self.rules, config)?;
         hide_below_confidence(&mut outcome, &self.rules, config.filter.min_confidence);

@@ -125,6 +125,36 @@ pub(super) struct CoverageJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     cache: Option<CacheJson<'a>>,
     complete: bool,
+    /// `leakhound repos`: what became of each repository.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    repositories: Vec<RepositoryJson<'a>>,
+    /// Present in the report of one shard (`--shard I/N`) only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shard: Option<ShardJson<'a>>,
+}
+
+/// One repository of a `leakhound repos` run.
+#[derive(Serialize)]
+struct RepositoryJson<'a> {
+    name: &'a str,
+    source: &'a str,
+    status: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tip: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+}
+
+/// The shard record: which shard, and what all shards of one scan share.
+#[derive(Serialize)]
+struct ShardJson<'a> {
+    index: u32,
+    count: u32,
+    rules: &'a str,
+    settings: &'a str,
+    key: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min_confidence: Option<&'a str>,
 }
 
 /// How a history scan used its cache.
@@ -270,6 +300,25 @@ pub(super) fn coverage_json(outcome: &ScanOutcome) -> CoverageJson<'_> {
             stored: c.stored,
         }),
         complete: !outcome.incomplete(),
+        repositories: coverage
+            .repositories
+            .iter()
+            .map(|r| RepositoryJson {
+                name: &r.name,
+                source: &r.source,
+                status: &r.status,
+                tip: r.tip.as_deref(),
+                reason: r.reason.as_deref(),
+            })
+            .collect(),
+        shard: coverage.shard.as_ref().map(|s| ShardJson {
+            index: s.index,
+            count: s.count,
+            rules: &s.rules,
+            settings: &s.settings,
+            key: &s.key,
+            min_confidence: s.min_confidence.as_deref(),
+        }),
     }
 }
 

@@ -129,6 +129,8 @@ fn kitchen_sink(rules: &RuleSet) -> ScanOutcome {
         accepted: Vec::new(),
         strict: false,
         cache: None,
+        shard: None,
+        repositories: Vec::new(),
     };
     ScanOutcome {
         findings: vec![aws, gitlab],

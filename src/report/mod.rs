@@ -11,6 +11,7 @@ mod html;
 mod json;
 #[cfg(test)]
 mod kitchen_sink;
+pub(crate) mod merge;
 pub(crate) mod output;
 mod sarif;
 mod text;

@@ -86,7 +86,7 @@ impl UnknownReason {
 }
 
 /// The validity of one finding, as reported (`validation: {status, reason?, checked_at?}`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Validation {
     /// The conclusion.
     pub status: ValidationStatus,

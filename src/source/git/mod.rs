@@ -69,6 +69,8 @@ pub(crate) struct GitScan<'a> {
     pub observer: Option<Arc<dyn Observer>>,
     /// The incremental cache of a history scan.
     pub cache: &'a crate::config::GitCache,
+    /// History mode: match only the blobs of this shard (every object is still walked).
+    pub shard: Option<crate::outcome::Shard>,
 }
 
 /// Scans a repository.
@@ -86,6 +88,10 @@ pub(crate) fn scan(config: &GitScan<'_>, matcher: &Matcher) -> Result<ScanOutcom
         archives: crate::unpack::ArchiveScan::for_scan(read),
         max_size: read.max_file_size,
         progress: config.observer.clone(),
+        shard: match config.mode {
+            GitMode::History => config.shard,
+            _ => None,
+        },
     };
     let mut tally = Tally::default();
     let allow_missing = config.allow_missing_objects;

@@ -38,6 +38,8 @@ pub(crate) struct BlobOptions {
     pub(crate) max_size: Option<u64>,
     /// Counters for the progress line, when one is drawn.
     pub(crate) progress: Option<std::sync::Arc<dyn crate::outcome::Observer>>,
+    /// Match only the blobs this shard owns (history mode); the others are not counted either.
+    pub(crate) shard: Option<crate::outcome::Shard>,
 }
 
 /// Everything phase 1 learned.
@@ -179,6 +181,9 @@ impl ObjectScanner<'_> {
     }
 
     fn blob(&mut self, id: ObjectId, data: &[u8]) {
+        if self.options.shard.is_some_and(|shard| !shard.owns(id.as_bytes())) {
+            return;
+        }
         let size = data.len() as u64;
         if self.options.max_size.is_some_and(|max| size > max) {
             let _ = self.tx.send(Event::TooLarge(id, size));
