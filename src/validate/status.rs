@@ -99,7 +99,7 @@ pub struct Validation {
     pub checked_at: Option<String>,
     /// What the provider said the live credential can do (`scopes`, `account`, `expires`...),
     /// as the validator's `capture` names them; empty unless `valid`.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub details: BTreeMap<String, String>,
 }
 

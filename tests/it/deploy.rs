@@ -24,12 +24,13 @@ fn path_env() -> String {
     format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default())
 }
 
-/// The report of one unsharded scan of `repo` (as named from `dir`), normalised.
+/// The report of one unsharded scan of `repo` (as named from `dir`), normalised; without the
+/// history cache, whose use is per run (shards never use it).
 fn unsharded(dir: &Path, repo: &str, out: &Path) -> String {
     let report = out.join("unsharded.json");
     let run = leakhound()
         .current_dir(dir)
-        .args(["git", repo, "-f", "json", "-q", "-r", report.to_str().unwrap()])
+        .args(["git", repo, "--no-cache", "-f", "json", "-q", "-r", report.to_str().unwrap()])
         .output()
         .unwrap();
     assert!(report.exists(), "{}", String::from_utf8_lossy(&run.stderr));

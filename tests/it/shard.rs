@@ -1,6 +1,7 @@
 //! `leakhound git --shard I/N` and `leakhound report merge`: the merged report of N shards is
 //! byte for byte the report of one unsharded run (only `summary.duration_ms`, a wall time, is
-//! per run), and a missing, duplicated or foreign shard is an error that names it.
+//! per run; the unsharded runs pass `--no-cache`, since the history cache's use is per run too
+//! and shards never use it), and a missing, duplicated or foreign shard is an error that names it.
 
 use std::path::{Path, PathBuf};
 
@@ -125,7 +126,7 @@ fn merged_shards_are_the_unsharded_report_byte_for_byte() {
         let whole = out.path().join("whole.json");
         let code = run_to(
             &repo.dir,
-            &[&["git", ".", "--max-file-size", "3005"][..], extra].concat(),
+            &[&["git", ".", "--no-cache", "--max-file-size", "3005"][..], extra].concat(),
             &whole,
         );
         let expected = normalised(&whole);
@@ -157,7 +158,7 @@ fn each_blob_is_matched_by_exactly_one_shard() {
     let repo = repository();
     let out = tempfile::tempdir().unwrap();
     let whole = out.path().join("whole.json");
-    run_to(&repo.dir, &["git", ".", "--max-file-size", "3005"], &whole);
+    run_to(&repo.dir, &["git", ".", "--no-cache", "--max-file-size", "3005"], &whole);
     let whole: serde_json::Value = serde_json::from_str(&normalised(&whole)).unwrap();
     let mut items = 0;
     for file in shards(&repo, out.path(), 3, &[]) {
@@ -176,7 +177,18 @@ fn every_format_merges_like_the_unsharded_scan() {
     let files = shards(&repo, out.path(), 2, &[]);
     for format in ["jsonl", "sarif", "csv", "gitlab", "github", "text"] {
         let whole = out.path().join(format!("whole.{format}"));
-        let args = ["git", ".", "--max-file-size", "3005", "-f", format, "-q", "--color", "never"];
+        let args = [
+            "git",
+            ".",
+            "--no-cache",
+            "--max-file-size",
+            "3005",
+            "-f",
+            format,
+            "-q",
+            "--color",
+            "never",
+        ];
         let run = leakhound()
             .current_dir(&repo.dir)
             .args(args)
@@ -256,7 +268,7 @@ fn shards_without_findings_merge_with_the_others() {
     repo.commit("one secret");
     let out = tempfile::tempdir().unwrap();
     let whole = out.path().join("whole.json");
-    let code = run_to(&repo.dir, &["git", "."], &whole);
+    let code = run_to(&repo.dir, &["git", ".", "--no-cache"], &whole);
     let files: Vec<PathBuf> = (0..5)
         .map(|i| {
             let path = out.path().join(format!("s{i}.json"));
