@@ -123,3 +123,16 @@ pub(crate) mod fake {
         format!("AKIA{upper}")
     }
 }
+
+/// Runs the SARIF validator script (`LEAKHOUND_SARIF_VALIDATOR`, i.e. `.ci/sarif-validate.sh`) on
+/// `sarif` and fails the test with its output unless it accepts the file.
+pub(crate) fn assert_valid_sarif(validator: &std::ffi::OsStr, sarif: &Path) {
+    let out =
+        Command::new("bash").arg(validator).arg(sarif).output().expect("run the SARIF validator");
+    assert!(
+        out.status.success(),
+        "SARIF validation failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
