@@ -6,7 +6,7 @@
 use std::io::Write;
 
 use crate::git::Repo;
-use crate::util::{Tree, fake, leakhound};
+use crate::util::{Tree, fake, gzip, leakhound, tar_of};
 
 fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
     let options = zip::write::SimpleFileOptions::default()
@@ -17,23 +17,6 @@ fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
         writer.write_all(bytes).unwrap();
     }
     writer.finish().unwrap().into_inner()
-}
-
-fn tar_of(members: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(Vec::new());
-    for (name, bytes) in members {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(bytes.len() as u64);
-        header.set_mode(0o644);
-        builder.append_data(&mut header, name, *bytes).unwrap();
-    }
-    builder.into_inner().unwrap()
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(bytes).unwrap();
-    encoder.finish().unwrap()
 }
 
 /// A properties file with a token on line 3, column 14.

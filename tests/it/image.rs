@@ -4,28 +4,9 @@
 //! missing blob, a digest mismatch and a manifest path leaving the image, exit statuses and
 //! redaction.
 
-use std::io::Write;
-
 use sha2::{Digest, Sha256};
 
-use crate::util::{Tree, fake};
-
-fn tar_of(members: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(Vec::new());
-    for (name, bytes) in members {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(bytes.len() as u64);
-        header.set_mode(0o644);
-        builder.append_data(&mut header, name, *bytes).unwrap();
-    }
-    builder.into_inner().unwrap()
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(bytes).unwrap();
-    encoder.finish().unwrap()
-}
+use crate::util::{Tree, fake, gzip, tar_of};
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;

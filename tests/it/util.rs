@@ -136,3 +136,22 @@ pub(crate) fn assert_valid_sarif(validator: &std::ffi::OsStr, sarif: &Path) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A tar of `(name, content)` regular files (mode 644), in memory.
+pub(crate) fn tar_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (name, bytes) in members {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        builder.append_data(&mut header, name, *bytes).unwrap();
+    }
+    builder.into_inner().unwrap()
+}
+
+/// `bytes` gzip-compressed, in memory.
+pub(crate) fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut encoder, bytes).unwrap();
+    encoder.finish().unwrap()
+}
