@@ -357,16 +357,7 @@ fn every_report_format_carries_image_locations() {
     let uri =
         result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap();
     assert_eq!(uri, format!("app.tar%21{}/srv/keep.env", upper.replace(':', "%3A")));
-    let schema_path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/gitlab/secret-detection-report-format-15.2.5.json"
-    );
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    compiler.add_resource("urn:gitlab-secret-detection", schema).unwrap();
-    let index = compiler.compile("urn:gitlab-secret-detection", &mut schemas).unwrap();
+    let (schemas, index) = crate::util::gitlab_schema();
     let gitlab = tree.run(&["image", "app.tar", "-f", "gitlab"]).json();
     if let Err(e) = schemas.validate(&gitlab, index) {
         panic!("the GitLab report of an image breaks the schema: {e:#}\n{gitlab:#}");
@@ -385,12 +376,8 @@ fn every_report_format_carries_image_locations() {
 /// SARIF from an image passes the SARIF Multitool with GitHub's rules (CI sets
 /// `LEAKHOUND_SARIF_VALIDATOR`).
 #[test]
-#[allow(clippy::print_stderr)] // says why the test did nothing when the validator is absent
 fn sarif_from_an_image_passes_github_code_scanning_validation() {
-    let Some(validator) = std::env::var_os("LEAKHOUND_SARIF_VALIDATOR") else {
-        eprintln!("skipped: set LEAKHOUND_SARIF_VALIDATOR=.ci/sarif-validate.sh (CI does)");
-        return;
-    };
+    let Some(validator) = crate::util::sarif_validator() else { return };
     let tree = Tree::new();
     let fx = fixture(420);
     let layers: Vec<&[u8]> = fx.layers.iter().map(Vec::as_slice).collect();

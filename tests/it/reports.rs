@@ -48,12 +48,8 @@ fn sarif_report() {
 /// ingestion rules (`.ci/sarif-validate.sh`). CI installs the validator and sets
 /// `LEAKHOUND_SARIF_VALIDATOR` to the script, which makes this test mandatory there.
 #[test]
-#[allow(clippy::print_stderr)] // says why the test did nothing when the validator is absent
 fn sarif_passes_github_code_scanning_validation() {
-    let Some(validator) = std::env::var_os("LEAKHOUND_SARIF_VALIDATOR") else {
-        eprintln!("skipped: set LEAKHOUND_SARIF_VALIDATOR=.ci/sarif-validate.sh (CI does)");
-        return;
-    };
+    let Some(validator) = crate::util::sarif_validator() else { return };
     let tree = sample_tree();
     tree.file("weird dir/ü #1.txt", format!("t={}\n", crate::util::fake::github_pat(9)));
     tree.file("allowed.py", format!("t={} # leakhound:allow\n", crate::util::fake::github_pat(10)));
@@ -147,16 +143,7 @@ fn hostile_paths_are_escaped_in_csv_and_github_formats() {
 /// so the check can fail.
 #[test]
 fn gitlab_report_is_valid_against_gitlabs_schema() {
-    let schema_path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/gitlab/secret-detection-report-format-15.2.5.json"
-    );
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    compiler.add_resource("urn:gitlab-secret-detection", schema).unwrap();
-    let index = compiler.compile("urn:gitlab-secret-detection", &mut schemas).unwrap();
+    let (schemas, index) = crate::util::gitlab_schema();
 
     let tree = sample_tree();
     let run = tree.run(&["scan", ".", "missing-dir", "-f", "gitlab"]);

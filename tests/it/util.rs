@@ -124,6 +124,32 @@ pub(crate) mod fake {
     }
 }
 
+/// The SARIF validator script CI names in `LEAKHOUND_SARIF_VALIDATOR`; `None` (and a line saying
+/// the test was skipped) when it is not set.
+#[allow(clippy::print_stderr, reason = "says why the test did nothing")]
+pub(crate) fn sarif_validator() -> Option<std::ffi::OsString> {
+    let validator = std::env::var_os("LEAKHOUND_SARIF_VALIDATOR");
+    if validator.is_none() {
+        eprintln!("skipped: set LEAKHOUND_SARIF_VALIDATOR=.ci/sarif-validate.sh (CI does)");
+    }
+    validator
+}
+
+/// GitLab's secret-detection report schema (`fixtures/gitlab/`), compiled.
+pub(crate) fn gitlab_schema() -> (boon::Schemas, boon::SchemaIndex) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/gitlab/secret-detection-report-format-15.2.5.json"
+    );
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.add_resource("urn:gitlab-secret-detection", schema).unwrap();
+    let index = compiler.compile("urn:gitlab-secret-detection", &mut schemas).unwrap();
+    (schemas, index)
+}
+
 /// Runs the SARIF validator script (`LEAKHOUND_SARIF_VALIDATOR`, i.e. `.ci/sarif-validate.sh`) on
 /// `sarif` and fails the test with its output unless it accepts the file.
 pub(crate) fn assert_valid_sarif(validator: &std::ffi::OsStr, sarif: &Path) {
