@@ -158,8 +158,11 @@ impl Prefilter {
 
     /// The automaton to search `len` more bytes with.
     fn automaton_for(&self, len: usize) -> Option<&AhoCorasick> {
-        let before = self.searched.fetch_add(len as u64, Ordering::Relaxed);
-        if before < DFA_AFTER && self.dfa.get().is_none() {
+        // Once the DFA exists, no thread touches the shared counter again.
+        if let Some(dfa) = self.dfa.get() {
+            return dfa.as_ref();
+        }
+        if self.searched.fetch_add(len as u64, Ordering::Relaxed) < DFA_AFTER {
             return self.automaton.as_ref();
         }
         self.dfa
