@@ -407,6 +407,9 @@ pub struct CacheUse {
     pub matched_again: u64,
     /// Entries this scan added.
     pub stored: u64,
+    /// The history snapshot (what the packs held at the last scan): `used (N of M packs)` when
+    /// this scan read only what was added since, else `none` or why it was not used.
+    pub snapshot: String,
 }
 
 /// What became of one repository of a `leakhound repos` run.

@@ -166,6 +166,7 @@ pub(super) struct CacheJson<'a> {
     served: u64,
     matched_again: u64,
     stored: u64,
+    snapshot: &'a str,
 }
 
 #[derive(Serialize)]
@@ -298,6 +299,7 @@ pub(super) fn coverage_json(outcome: &ScanOutcome) -> CoverageJson<'_> {
             served: c.served,
             matched_again: c.matched_again,
             stored: c.stored,
+            snapshot: &c.snapshot,
         }),
         complete: !outcome.incomplete(),
         repositories: coverage

@@ -22,6 +22,9 @@
 //! secret is stored, so there is no key to keep. Blobs that were not read in full (over the
 //! size limit, archives with problems) are not stored at all.
 //!
+//! **Snapshot**: the same file keeps one [`Snapshot`] of what the packs held at the last scan, so
+//! that a rescan reads only what was added since (see [`super::snapshot`] for when it applies).
+//!
 //! **Invalidation**: another digest (rules or options changed) empties the table and the scan
 //! runs uncached, refilling it. **Failures** never cost a finding: a file that is not a redb
 //! database, fails its integrity check (corrupt, truncated), has another format version or
@@ -36,12 +39,13 @@ use gix::ObjectId;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use sha2::{Digest, Sha256};
 
+use super::snapshot::Snapshot;
 use crate::config::GitCache;
 use crate::matcher::Matcher;
 use crate::outcome::{CacheUse, Notice, NoticeKind, NoticeLevel, Subject};
 
 /// Bumped whenever what a cached state means changes (including the matcher's behaviour).
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const BLOBS: TableDefinition<&[u8], u64> = TableDefinition::new("blobs");
 
@@ -108,6 +112,8 @@ pub(crate) struct HistoryCache {
     /// HMAC of the repository under the user's fingerprint key: a cache that arrives with a
     /// scanned repository (planted to mark a blob clean) cannot carry it.
     seal: String,
+    /// The snapshot of the packs stored by the last scan, when there is one.
+    snapshot: Option<Snapshot>,
     /// What the coverage record says.
     pub(crate) report: CacheUse,
 }
@@ -185,7 +191,13 @@ pub(crate) fn open(
         digest,
         repo,
         seal,
-        report: CacheUse { path: path.display().to_string(), used: true, ..CacheUse::default() },
+        snapshot: None,
+        report: CacheUse {
+            path: path.display().to_string(),
+            used: true,
+            snapshot: "none".into(),
+            ..CacheUse::default()
+        },
     };
     match cache.load() {
         Ok(Loaded::Fresh) => cache.report.state = "new".into(),
@@ -293,7 +305,19 @@ impl HistoryCache {
             }
             self.known.insert(id, value);
         }
+        // A snapshot that does not decode is only a slower scan: every pack is read.
+        if let Some(bytes) = get("snapshot")? {
+            self.snapshot = Snapshot::decode(&bytes);
+            if self.snapshot.is_none() {
+                self.report.snapshot = "unreadable; every pack was read".into();
+            }
+        }
         Ok(Loaded::Valid)
+    }
+
+    /// The stored snapshot, once (the scan decides whether it applies).
+    pub(crate) fn take_snapshot(&mut self) -> Option<Snapshot> {
+        self.snapshot.take()
     }
 
     /// The entry for `id`, when the cache knows it.
@@ -306,17 +330,18 @@ impl HistoryCache {
     pub(crate) fn store(
         mut self,
         fresh: &[(ObjectId, u64)],
+        snapshot: Option<&Snapshot>,
         notices: &mut Vec<Notice>,
     ) -> CacheUse {
         let path = PathBuf::from(&self.report.path);
-        match self.write(fresh) {
+        match self.write(fresh, snapshot) {
             Ok(()) => self.report.stored = fresh.len() as u64,
             Err(e) => notices.push(ignored(&path, &format!("could not be updated ({e})"))),
         }
         self.report
     }
 
-    fn write(&mut self, fresh: &[(ObjectId, u64)]) -> Result<(), String> {
+    fn write(&mut self, fresh: &[(ObjectId, u64)], snapshot: Option<&Snapshot>) -> Result<(), String> {
         let txn = self.db.begin_write().map_err(|e| e.to_string())?;
         if self.reset {
             txn.delete_table(BLOBS).map_err(|e| e.to_string())?;
@@ -328,6 +353,15 @@ impl HistoryCache {
             meta.insert("repository", self.repo.as_bytes()).map_err(|e| e.to_string())?;
             meta.insert("digest", &self.digest[..]).map_err(|e| e.to_string())?;
             meta.insert("seal", self.seal.as_bytes()).map_err(|e| e.to_string())?;
+            match snapshot {
+                Some(snapshot) => {
+                    meta.insert("snapshot", snapshot.encode().as_slice())
+                        .map_err(|e| e.to_string())?;
+                }
+                None => {
+                    meta.remove("snapshot").map_err(|e| e.to_string())?;
+                }
+            }
             let mut blobs = txn.open_table(BLOBS).map_err(|e| e.to_string())?;
             for (id, value) in fresh {
                 blobs.insert(id.as_bytes(), *value).map_err(|e| e.to_string())?;

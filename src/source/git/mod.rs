@@ -29,7 +29,10 @@ mod packwalk;
 mod presence;
 mod provenance;
 mod tree;
+mod history;
+mod snapshot;
 mod treeindex;
+
 
 use std::path::Path;
 use std::sync::Arc;
@@ -42,7 +45,7 @@ pub use cache::hold as hold_cache;
 pub(crate) use open::OpenError;
 
 use crate::config::{GitMode, ReadConfig};
-use crate::finding::{Collector, Finding, GitOrigin, OriginState};
+use crate::finding::{Collector, Finding};
 use crate::matcher::Matcher;
 use crate::outcome::{
     Coverage, Notice, NoticeKind, Observer, RefTip, ScanMode, ScanOutcome, Subject, Tally,
@@ -125,7 +128,7 @@ pub(crate) fn scan(config: &GitScan<'_>, matcher: &Matcher) -> Result<ScanOutcom
                 Ok(c) => (Some(c), None),
                 Err(off) => (None, off),
             };
-            let (findings, refs, used) = history(
+            let (findings, refs, used) = history::history(
                 &opened,
                 &repo,
                 matcher,
@@ -360,140 +363,6 @@ fn presence_check(
         ));
     }
     presence
-}
-
-/// Notices for the objects the history refers to and the database lacks: the first
-/// [`presence::LISTED`] by id with the commit and path that refer to them, then a count.
-fn missing_notices(repo: &gix::Repository, inventory: &objects::Inventory, tally: &mut Tally) {
-    let distinct = presence::distinct(&inventory.missing);
-    let listed = &distinct[..distinct.len().min(presence::LISTED)];
-    let trees = listed
-        .iter()
-        .filter_map(|m| match &m.referrer {
-            presence::Referrer::TreeEntry { tree, .. } => Some(*tree),
-            _ => None,
-        })
-        .collect();
-    let located = if listed.is_empty() {
-        std::collections::HashMap::new()
-    } else {
-        presence::locate(repo, &inventory.commits, &trees)
-    };
-    for missing in listed {
-        let (path, message) = presence::describe(missing, &located);
-        let subject = Subject::Object { id: missing.object.to_string(), path };
-        let message = format!("{message}; accept missing objects with --allow-missing-objects");
-        tally.notice(missing_history_notice(NoticeKind::MissingObject, true, subject, message));
-    }
-    if distinct.len() > listed.len() {
-        let message =
-            format!("{} more missing object(s) not listed", distinct.len() - listed.len());
-        tally.notice(missing_history_notice(
-            NoticeKind::MissingObject,
-            true,
-            Subject::Scan,
-            message,
-        ));
-    }
-}
-
-#[allow(clippy::too_many_arguments, reason = "the stages of one scan, each its own input")]
-fn history(
-    opened: &open::Opened,
-    repo: &gix::Repository,
-    matcher: &Matcher,
-    threads: usize,
-    options: BlobOptions,
-    presence: Option<&presence::Presence>,
-    cache: Option<cache::HistoryCache>,
-    tally: &mut Tally,
-) -> (Vec<Finding>, Vec<RefTip>, Option<crate::outcome::CacheUse>) {
-    let t0 = std::time::Instant::now();
-    let mut inventory = objects::inventory(
-        &opened.repo,
-        &opened.objects,
-        matcher,
-        threads,
-        options,
-        presence,
-        cache.as_ref(),
-    );
-    timing("phase 1 (objects)", t0);
-    let used = cache.map(|cache| {
-        let mut notices = Vec::new();
-        let mut report = cache.store(&std::mem::take(&mut inventory.fresh), &mut notices);
-        for notice in notices {
-            tally.notice(notice);
-        }
-        report.served = inventory.served;
-        report.matched_again = inventory.matched_again;
-        timing("cache stored", t0);
-        report
-    });
-    tally.stats.items_scanned += inventory.blobs;
-    tally.stats.bytes_scanned += inventory.bytes;
-    tally.stats.skipped_binary += inventory.binary;
-    for (id, size) in &inventory.too_large {
-        tally.too_large(Subject::Object { id: id.to_string(), path: None }, *size);
-    }
-    for (blob, problem) in &inventory.archive_problems {
-        let subject = Subject::Object { id: blob.to_string(), path: None };
-        tally.notice(crate::unpack::archive_notice(&subject, problem));
-    }
-    for (what, message) in &inventory.errors {
-        let kind = if what.starts_with("pack ") {
-            NoticeKind::DamagedPack
-        } else {
-            NoticeKind::Unreadable
-        };
-        tally.notice(Notice::new(kind, Subject::Scan, format!("{what}: {message}")));
-    }
-    missing_notices(repo, &inventory, tally);
-    timing("missing objects located", t0);
-    let mut collector = Collector::new();
-    let (refs, ref_errors) = provenance::ref_tips(repo, &inventory);
-    let listed = refs
-        .iter()
-        .map(|t| RefTip { name: t.name.clone(), commit: t.commit.to_string() })
-        .collect();
-    if !inventory.blob_matches.is_empty() {
-        let mut errors = ref_errors;
-        let origins =
-            provenance::attribute(repo, &opened.objects, threads, &inventory, &refs, &mut errors);
-        for message in errors {
-            tally.notice(Notice::new(NoticeKind::Unreadable, Subject::Scan, message));
-        }
-        timing("phase 2 (provenance)", t0);
-        add_history_findings(matcher, &inventory, &origins, &mut collector);
-    }
-    (collector.finish(), listed, used)
-}
-
-fn add_history_findings(
-    matcher: &Matcher,
-    inventory: &objects::Inventory,
-    origins: &std::collections::HashMap<ObjectId, Vec<(String, GitOrigin)>>,
-    collector: &mut Collector,
-) {
-    let rules = matcher.rules();
-    for (blob, matches) in &inventory.blob_matches {
-        if let Some(places) = origins.get(blob) {
-            for (path, origin) in places {
-                for m in matches {
-                    collector.add_at(rules, &m.path(path), Some(origin), m.found.clone());
-                }
-            }
-        } else {
-            // A blob no commit holds: added to the index and never committed, or left behind by
-            // rewritten history. It has no path; its id says where it is.
-            let origin =
-                GitOrigin { blob: blob.to_string(), state: OriginState::Unreachable, commit: None };
-            let path = format!("(dangling blob {blob})");
-            for m in matches {
-                collector.add_at(rules, &m.path(&path), Some(&origin), m.found.clone());
-            }
-        }
-    }
 }
 
 /// `LEAKHOUND_TIMINGS=1` prints how long each phase took (since `since`) on stderr, for benchmarks,

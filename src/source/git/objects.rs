@@ -12,7 +12,8 @@
 //! A pack that fails to traverse (corrupt, truncated) is reported and then read object by object
 //! by id, so one bad object costs only itself; every object that still fails is reported by id.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crossbeam_channel::{Sender, bounded};
@@ -68,6 +69,25 @@ pub(crate) struct Inventory {
     pub(crate) served: u64,
     pub(crate) matched_again: u64,
     pub(crate) fresh: Vec<(ObjectId, u64)>,
+}
+
+impl Inventory {
+    /// Adds what `other` learned (another part of the same database).
+    pub(crate) fn absorb(&mut self, other: Inventory) {
+        self.blob_matches.extend(other.blob_matches);
+        self.archive_problems.extend(other.archive_problems);
+        self.commits.extend(other.commits);
+        self.tags.extend(other.tags);
+        self.blobs += other.blobs;
+        self.bytes += other.bytes;
+        self.binary += other.binary;
+        self.too_large.extend(other.too_large);
+        self.errors.extend(other.errors);
+        self.missing.extend(other.missing);
+        self.served += other.served;
+        self.matched_again += other.matched_again;
+        self.fresh.extend(other.fresh);
+    }
 }
 
 enum Event {
@@ -212,11 +232,8 @@ impl ObjectScanner<'_> {
         );
         // A blob not read in full (archive problems) is never cached.
         let learn = learn && unpacked.problems.is_empty();
-        if !unpacked.problems.is_empty() {
-            let _ = self.tx.send(Event::Archive(id, unpacked.problems));
-        }
-        let found = unpacked.matches;
-        if unpacked.summary.binary && !self.options.read.binary_strings {
+        let (found, binary) = self.report(id, unpacked);
+        if binary {
             self.counters.binary.fetch_add(1, Ordering::Relaxed);
             if learn {
                 let _ = self.tx.send(Event::Learned(id, cache::entry(State::Binary, size)));
@@ -237,6 +254,33 @@ impl ObjectScanner<'_> {
         }
     }
 
+    /// Sends a blob's archive problems; its matches unless it is skipped as binary, which is said.
+    fn report(&self, id: ObjectId, unpacked: unpack::Unpacked) -> (Vec<MemberMatch>, bool) {
+        if !unpacked.problems.is_empty() {
+            let _ = self.tx.send(Event::Archive(id, unpacked.problems));
+        }
+        let binary = unpacked.summary.binary && !self.options.read.binary_strings;
+        (unpacked.matches, binary)
+    }
+
+    /// A blob a snapshot counted already, read again by id for its matches and problems.
+    fn reread(&mut self, id: ObjectId, data: &[u8]) {
+        let matcher = self.matcher;
+        let reader = self.reader.get_or_insert_with(|| Reader::new(matcher));
+        let unpacked = unpack::scan_bytes(
+            reader,
+            matcher,
+            "",
+            data,
+            self.options.read,
+            &self.options.archives,
+        );
+        let (found, binary) = self.report(id, unpacked);
+        if !binary && !found.is_empty() {
+            let _ = self.tx.send(Event::Matches(id, found));
+        }
+    }
+
     fn error(&self, what: String, message: String) {
         let _ = self.tx.send(Event::Error(what, message));
     }
@@ -246,8 +290,20 @@ impl ObjectScanner<'_> {
     }
 }
 
-/// Reads and matches every object in `objects`; with `presence`, also decodes trees and checks
+/// Which objects [`inventory`] reads.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Part<'a> {
+    /// Every pack but these (their objects are in a snapshot).
+    Packs(&'a HashSet<PathBuf>),
+    /// Every loose object.
+    Loose,
+    /// These blobs, by id: a snapshot counted them; only their matches and problems are sent.
+    Reread(&'a [ObjectId]),
+}
+
+/// Reads and matches every object of `part`; with `presence`, also decodes trees and checks
 /// that every object a commit, tag or tree refers to is there.
+#[allow(clippy::too_many_arguments, reason = "the inputs of one phase, each its own")]
 pub(crate) fn inventory(
     repo: &gix::ThreadSafeRepository,
     objects: &ObjectDirs,
@@ -256,6 +312,7 @@ pub(crate) fn inventory(
     options: BlobOptions,
     presence: Option<&Presence>,
     cache: Option<&HistoryCache>,
+    part: Part<'_>,
 ) -> Inventory {
     let counters = Counters::default();
     let (tx, rx) = bounded::<Event>(1024);
@@ -270,9 +327,10 @@ pub(crate) fn inventory(
             presence,
             cache,
         };
-        scope.spawn(move || {
-            scan_packs(repo, objects, &scanner, threads);
-            scan_loose(objects, &mut scanner.clone());
+        scope.spawn(move || match part {
+            Part::Packs(skip) => scan_packs(repo, objects, &scanner, threads, skip),
+            Part::Loose => scan_loose(objects, &mut scanner.clone()),
+            Part::Reread(ids) => reread(repo, ids, &mut scanner.clone()),
         });
         for event in rx {
             match event {
@@ -308,8 +366,9 @@ fn scan_packs(
     objects: &ObjectDirs,
     scanner: &ObjectScanner<'_>,
     threads: usize,
+    skip: &HashSet<PathBuf>,
 ) {
-    for index in objects.pack_indexes() {
+    for index in objects.pack_indexes().into_iter().filter(|index| !skip.contains(index)) {
         let mut handler = scanner.clone();
         let check_trees = scanner.presence.is_some();
         let wanted = move |kind| kind != gix::object::Kind::Tree || check_trees;
@@ -348,6 +407,17 @@ fn scan_pack_by_id(
             Err(e) => {
                 handler.error(format!("object {}", entry.oid), format!("cannot be read: {e}"));
             }
+        }
+    }
+}
+
+/// Blobs by id; one that cannot be read is an error by id.
+fn reread(repo: &gix::ThreadSafeRepository, ids: &[ObjectId], scanner: &mut ObjectScanner<'_>) {
+    let repo = repo.to_thread_local();
+    for id in ids {
+        match repo.find_object(*id) {
+            Ok(object) => scanner.reread(*id, &object.data),
+            Err(e) => scanner.error(format!("object {id}"), format!("cannot be read: {e}")),
         }
     }
 }

@@ -14,11 +14,12 @@
 //! 64-bit prefix equals a present one's would go unnoticed; finding such an id is a 2^64 search.
 //!
 //! A tree entry names its tree, not a commit or a path, so for the missing objects the report
-//! lists, [`locate`] walks the commits' trees once more (only when something is missing) to find
-//! the first commit and the path that refer to each.
+//! lists, the tree index of phase 2 (`TreeIndex::locate`) finds the first commit and the path that
+//! refer to each, in memory.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+
 
 use gix::ObjectId;
 
@@ -158,22 +159,26 @@ impl Presence {
     }
 }
 
-/// The first commit (oldest author date, then smallest id) whose tree holds each of `trees`, and
-/// the path of that tree in it (empty for the root). Walks each distinct tree once; trees that
-/// cannot be read are passed over.
-pub(crate) fn locate(
+/// The first commit of `commits` (oldest author date, then smallest id) whose tree holds each of
+/// `trees`, and the path of that tree in it (empty for the root), reading trees by id: for the few
+/// commits a snapshot does not cover (`TreeIndex::locate` does this in memory for all). Walks each
+/// distinct tree once; trees that cannot be read are passed over.
+pub(crate) fn locate_reading(
     repo: &gix::Repository,
     commits: &HashMap<ObjectId, CommitNode>,
     trees: &HashSet<ObjectId>,
 ) -> HashMap<ObjectId, (ObjectId, String)> {
+    let mut found = HashMap::new();
+    if trees.is_empty() {
+        return found;
+    }
     let mut order: Vec<(&ObjectId, &CommitNode)> = commits.iter().collect();
     order.sort_by_key(|(id, node)| (node.time, **id));
-    let mut found = HashMap::new();
     let mut visited = HashSet::new();
     for (commit, node) in order {
-        let mut stack = vec![(node.tree, String::new())];
-        while let Some((tree, path)) = stack.pop() {
-            if !visited.insert(tree) {
+        let mut stack = vec![(node.tree, String::new(), 0usize)];
+        while let Some((tree, path, depth)) = stack.pop() {
+            if !visited.insert(tree) || depth > super::treeindex::MAX_DEPTH {
                 continue;
             }
             if trees.contains(&tree) {
@@ -190,6 +195,7 @@ pub(crate) fn locate(
                     stack.push((
                         entry.oid.to_owned(),
                         format!("{path}{}/", String::from_utf8_lossy(entry.filename)),
+                        depth + 1,
                     ));
                 }
             }

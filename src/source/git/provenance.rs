@@ -2,7 +2,9 @@
 //!
 //! Runs only when phase 1 found something. A [`TreeIndex`] of the packs' trees (subtrees and
 //! blobs with findings only) lets every commit in the database, reachable or not, be compared
-//! with its parents in memory; each (path, blob with findings) it introduces is a candidate. Per (blob, path) the best candidate wins: a commit
+//! with its parents in memory; each (path, blob with findings) it introduces is a candidate (a
+//! rescan with a snapshot has the covered commits' candidates already and reads only the trees
+//! of new commits). Per (blob, path) the best candidate wins: a commit
 //! reachable from a ref over an unreachable one, then the earliest author date, then the smaller
 //! id (so the result is deterministic). A parent missing from the database (a shallow clone's
 //! boundary) counts as absent, so the boundary commit introduces what it holds. Author, date and
@@ -13,6 +15,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use gix::ObjectId;
 
 use super::objects::{CommitNode, Inventory};
+use super::snapshot::Introduction;
 use super::treeindex::TreeIndex;
 use crate::finding::{CommitInfo, GitOrigin, MAX_REFS_LISTED, OriginState};
 
@@ -188,19 +191,30 @@ fn present_parents(commits: &HashMap<ObjectId, CommitNode>, node: &CommitNode) -
 /// A candidate introduction: (unreachable?, author time, commit).
 type Candidate = (bool, i64, ObjectId);
 
-/// The provenance of every (blob, path) with findings: `blob -> [(path, origin)]`. Blobs that no
-/// commit introduces (dangling blobs) get no entry.
+/// The provenance of every (blob, path) with findings: `blob -> [(path, origin)]`, from every
+/// introduction (path, blob, commit) found. Per (path, blob) the best introduction wins: a commit
+/// reachable from a ref over an unreachable one, then the earliest author date, then the
+/// smaller id. Blobs that no commit introduces (dangling blobs) get no entry.
 pub(crate) fn attribute(
     repo: &gix::Repository,
-    objects: &super::objects::ObjectDirs,
-    threads: usize,
     inventory: &Inventory,
     refs: &[RefTip],
-    errors: &mut Vec<String>,
+    introductions: &[Introduction],
 ) -> HashMap<ObjectId, Vec<(String, GitOrigin)>> {
     let t0 = std::time::Instant::now();
-    let best = introductions(objects, threads, inventory, refs, errors, t0);
-    let graph = Graph::new(&inventory.commits, refs);
+    let commits = &inventory.commits;
+    let reachable = reachable_commits(commits, refs);
+    let mut best: HashMap<(&str, ObjectId), Candidate> = HashMap::new();
+    for (path, blob, commit) in introductions {
+        let Some(node) = commits.get(commit) else { continue };
+        let candidate = (!reachable.contains(commit), node.time, *commit);
+        best.entry((path.as_str(), *blob))
+            .and_modify(|c| *c = (*c).min(candidate))
+            .or_insert(candidate);
+    }
+    drop(reachable);
+    super::timing("phase 2: introductions compared", t0);
+    let graph = Graph::new(commits, refs);
     super::timing("phase 2: ref sets", t0);
     let mut infos: HashMap<ObjectId, CommitInfo> = HashMap::new();
     let mut out: HashMap<ObjectId, Vec<(String, GitOrigin)>> = HashMap::new();
@@ -209,27 +223,18 @@ pub(crate) fn attribute(
             infos.entry(commit).or_insert_with(|| commit_info(repo, &graph, refs, commit)).clone();
         let state = if unreachable { OriginState::Unreachable } else { OriginState::Reachable };
         let origin = GitOrigin { blob: blob.to_string(), state, commit: Some(info) };
-        out.entry(blob).or_default().push((path, origin));
+        out.entry(blob).or_default().push((path.to_string(), origin));
     }
     out
 }
 
-/// The best candidate commit per (path, blob with findings). The tree index lives only here, so
-/// it is freed before the ref sets are built.
-fn introductions(
-    objects: &super::objects::ObjectDirs,
-    threads: usize,
-    inventory: &Inventory,
-    refs: &[RefTip],
-    errors: &mut Vec<String>,
-    t0: std::time::Instant,
-) -> HashMap<(String, ObjectId), Candidate> {
-    let commits = &inventory.commits;
-    let reachable = reachable_commits(commits, refs);
-    let blobs: HashSet<ObjectId> = inventory.blob_matches.keys().copied().collect();
-    let mut trees = TreeIndex::build(objects, &blobs, threads, errors);
-    super::timing(&format!("phase 2: tree index ({})", trees.size()), t0);
-    let mut best: HashMap<(String, ObjectId), Candidate> = HashMap::new();
+/// Every introduction of a blob with findings by every commit: (path, blob, commit) where the
+/// commit's tree has the blob at the path and none of its parents' trees does, in memory.
+pub(crate) fn introductions(
+    commits: &HashMap<ObjectId, CommitNode>,
+    trees: &mut TreeIndex,
+) -> Vec<Introduction> {
+    let mut all = Vec::new();
     let mut found = Vec::new();
     for (id, node) in commits {
         let Some(tree) = trees.id(&node.tree) else { continue };
@@ -242,13 +247,96 @@ fn introductions(
             .collect();
         found.clear();
         trees.introduced(tree, &parents, &mut found);
-        for hit in found.drain(..) {
-            let candidate = (!reachable.contains(id), node.time, *id);
-            best.entry(hit).and_modify(|c| *c = (*c).min(candidate)).or_insert(candidate);
+        all.extend(found.drain(..).map(|(path, blob)| (path, blob, *id)));
+    }
+    all
+}
+
+/// [`introductions`] for the commits of `only`, reading their trees (and their parents') by id:
+/// for the few commits a snapshot does not cover, where building the index of every tree would
+/// cost more than the scan. Subtrees equal to a parent's are not read.
+pub(crate) fn introductions_read(
+    repo: &gix::Repository,
+    commits: &HashMap<ObjectId, CommitNode>,
+    only: &HashSet<ObjectId>,
+    blobs: &HashSet<ObjectId>,
+) -> Vec<Introduction> {
+    let mut trees = TreeReader { repo, read: HashMap::new() };
+    let mut all = Vec::new();
+    let mut ids: Vec<&ObjectId> = only.iter().collect();
+    ids.sort();
+    for id in ids {
+        let Some(node) = commits.get(id) else { continue };
+        let parents: Vec<ObjectId> = present_parents(commits, node)
+            .iter()
+            .filter_map(|p| commits.get(p).map(|n| n.tree))
+            .collect();
+        let mut stack = vec![(node.tree, parents, String::new(), 0usize)];
+        while let Some((tree, parents, prefix, depth)) = stack.pop() {
+            if depth > super::treeindex::MAX_DEPTH || parents.contains(&tree) {
+                continue;
+            }
+            let Some(entries) = trees.kept(tree, blobs) else { continue };
+            let parent_entries: Vec<std::rc::Rc<Vec<Kept>>> =
+                parents.iter().filter_map(|p| trees.kept(*p, blobs)).collect();
+            for child in entries.iter() {
+                let same_name: Vec<&Kept> = parent_entries
+                    .iter()
+                    .filter_map(|kids| kids.iter().find(|c| c.name == child.name))
+                    .collect();
+                let path = format!("{prefix}{}", child.name);
+                if child.is_tree {
+                    let subtrees = same_name.iter().filter(|c| c.is_tree).map(|c| c.id).collect();
+                    stack.push((child.id, subtrees, format!("{path}/"), depth + 1));
+                } else if !same_name.iter().any(|c| c.id == child.id) {
+                    all.push((path, child.id, *id));
+                }
+            }
         }
     }
-    super::timing("phase 2: commits compared", t0);
-    best
+    all
+}
+
+/// A tree entry that matters to provenance: a subtree or a blob with findings.
+#[derive(Debug)]
+struct Kept {
+    name: String,
+    id: ObjectId,
+    is_tree: bool,
+}
+
+/// Trees read by id, each once, as their kept entries.
+struct TreeReader<'a> {
+    repo: &'a gix::Repository,
+    read: HashMap<ObjectId, Option<std::rc::Rc<Vec<Kept>>>>,
+}
+
+impl TreeReader<'_> {
+    fn kept(&mut self, tree: ObjectId, blobs: &HashSet<ObjectId>) -> Option<std::rc::Rc<Vec<Kept>>> {
+        let repo = self.repo;
+        self.read
+            .entry(tree)
+            .or_insert_with(|| {
+                let object = repo.find_object(tree).ok()?;
+                if object.kind != gix::object::Kind::Tree {
+                    return None;
+                }
+                let entries = gix::objs::TreeRefIter::from_bytes(&object.data, tree.kind())
+                    .filter_map(Result::ok)
+                    .filter(|e| {
+                        e.mode.is_tree()
+                            || (e.mode.is_blob_or_symlink() && blobs.contains(e.oid))
+                    })
+                    .map(|e| Kept {
+                        name: String::from_utf8_lossy(e.filename).into_owned(),
+                        id: e.oid.to_owned(),
+                        is_tree: e.mode.is_tree(),
+                    })
+                    .collect();
+                Some(std::rc::Rc::new(entries))
+            })
+            .clone()
+    }
 }
 
 fn commit_info(

@@ -1,7 +1,10 @@
-//! The tree index of phase 2: just enough of every tree to attribute blobs with findings.
+//! The tree index of phase 2: just enough of every tree to attribute blobs with findings and to
+//! say where the trees that refer to missing objects sit.
 //!
 //! One more walk of the packs (trees only; nothing is matched) records, for every tree, its
-//! subtrees and the blobs with findings it holds, with their names. Everything else a tree holds
+//! subtrees and the blobs with findings it holds, with their names. Trees that are *targets* (they
+//! refer to a missing object: [`TreeIndex::locate`] finds a commit and a path for each) count as
+//! holding something, so the paths that lead to them are kept too. Everything else a tree holds
 //! is irrelevant to provenance and is not kept, and what is kept is compact: object ids
 //! and names are interned to `u32`, a kept entry is 12 bytes, and all entries live in one vector
 //! with an 8-byte span per tree. The walk threads send trees in batches, so there is no
@@ -13,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 use crossbeam_channel::{Sender, bounded};
 use gix::ObjectId;
 
-use super::objects::ObjectDirs;
+use super::objects::{CommitNode, ObjectDirs};
 use super::packwalk::WalkError;
 
 /// A kept tree entry, a subtree or a blob with findings, in 8 bytes.
@@ -49,10 +52,12 @@ pub(crate) struct TreeIndex {
     name_ids: HashMap<u64, u32>,
     names: Vec<String>,
     holds: Vec<Option<bool>>,
+    /// Per interned object: whether it is a target tree.
+    target: Vec<bool>,
 }
 
 /// How deep trees may nest before the walk stops following them (hostile repositories).
-const MAX_DEPTH: usize = 512;
+pub(crate) const MAX_DEPTH: usize = 512;
 
 /// Trees from one walk thread: names first seen by that thread (`(hash, name)`), then trees as
 /// (tree, number of kept entries) with their kept entries, in order.
@@ -67,10 +72,12 @@ struct Batch {
 const BATCH_ENTRIES: usize = 16 * 1024;
 
 impl TreeIndex {
-    /// Builds the index from every pack and loose object in `objects`.
+    /// Builds the index from every pack and loose object in `objects`: the paths to every blob of
+    /// `blobs` and to every tree of `targets`.
     pub(crate) fn build(
         objects: &ObjectDirs,
         blobs: &HashSet<ObjectId>,
+        targets: &HashSet<ObjectId>,
         threads: usize,
         errors: &mut Vec<String>,
     ) -> TreeIndex {
@@ -100,9 +107,56 @@ impl TreeIndex {
             }
             errors.extend(producer.join().unwrap_or_default());
         });
+        for target in targets {
+            index.intern(*target);
+        }
+        index.target = vec![false; index.oids.len()];
+        for target in targets {
+            if let Some(id) = index.id(target) {
+                index.target[id as usize] = true;
+            }
+        }
         index.holds = vec![None; index.oids.len()];
         index.prune();
         index
+    }
+
+    /// The first commit (oldest author date, then smallest id) whose tree holds each target tree,
+    /// and the path of that tree in it (empty for the root, else ending in `/`). Each distinct
+    /// tree is visited once over all commits, so a tree first met under an earlier commit is not
+    /// walked again: a target under it was found then.
+    pub(crate) fn locate(
+        &self,
+        commits: &HashMap<ObjectId, CommitNode>,
+    ) -> HashMap<ObjectId, (ObjectId, String)> {
+        let wanted = self.target.iter().filter(|t| **t).count();
+        let mut found = HashMap::new();
+        if wanted == 0 {
+            return found;
+        }
+        let mut order: Vec<(&ObjectId, &CommitNode)> = commits.iter().collect();
+        order.sort_by_key(|(id, node)| (node.time, **id));
+        let mut visited = vec![false; self.oids.len()];
+        for (commit, node) in order {
+            let Some(root) = self.id(&node.tree) else { continue };
+            let mut stack = vec![(root, String::new(), 0usize)];
+            while let Some((tree, path, depth)) = stack.pop() {
+                if std::mem::replace(&mut visited[tree as usize], true) || depth > MAX_DEPTH {
+                    continue;
+                }
+                if self.target[tree as usize] {
+                    found.entry(self.oids[tree as usize]).or_insert((*commit, path.clone()));
+                    if found.len() == wanted {
+                        return found;
+                    }
+                }
+                for child in self.kids(tree).iter().filter(|c| c.is_tree()) {
+                    let name = &self.names[child.name() as usize];
+                    stack.push((child.object, format!("{path}{name}/"), depth + 1));
+                }
+            }
+        }
+        found
     }
 
     /// Drops every entry that leads to no blob with findings (most of them), and the entries of
@@ -209,7 +263,8 @@ impl TreeIndex {
         }
         let kids: Vec<Child> = self.kids(id).to_vec();
         let answer = depth <= MAX_DEPTH
-            && kids.iter().any(|c| !c.is_tree() || self.holds_at(c.object, depth + 1));
+            && (self.target[id as usize]
+                || kids.iter().any(|c| !c.is_tree() || self.holds_at(c.object, depth + 1)));
         self.holds[id as usize] = Some(answer);
         answer
     }

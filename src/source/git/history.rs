@@ -1,0 +1,375 @@
+//! A full history scan, put together: phase 1 over the objects a snapshot does not cover, the
+//! notices, phase 2, and the next snapshot.
+//!
+//! Without a usable [`Snapshot`] every pack is read, provenance compares every commit with its
+//! parents on the in-memory [`TreeIndex`], and the index also says where missing objects sit. With
+//! one, only new packs and loose objects are read; the snapshot gives the covered packs' commits,
+//! counts and introductions, and the few new commits are compared with their parents by reading
+//! the trees that differ. Both paths give the same findings and notices (tests compare them byte
+//! for byte with an uncached scan).
+
+use std::collections::{HashMap, HashSet};
+
+use gix::ObjectId;
+
+use super::cache::HistoryCache;
+use super::objects::{self, BlobOptions, CommitNode, Inventory, Part};
+use super::snapshot::{self, Introduction, Snapshot, Usable};
+use super::treeindex::TreeIndex;
+use super::{missing_history_notice, open, presence, provenance, timing};
+use crate::finding::{Collector, Finding, GitOrigin, OriginState};
+use crate::matcher::Matcher;
+use crate::outcome::{CacheUse, Notice, NoticeKind, RefTip, Subject, Tally};
+
+/// Where each target tree first appears: tree -> (commit, path).
+type Located = HashMap<ObjectId, (ObjectId, String)>;
+
+#[allow(clippy::too_many_arguments, reason = "the stages of one scan, each its own input")]
+pub(super) fn history(
+    opened: &open::Opened,
+    repo: &gix::Repository,
+    matcher: &Matcher,
+    threads: usize,
+    options: BlobOptions,
+    presence: Option<&presence::Presence>,
+    mut cache: Option<HistoryCache>,
+    tally: &mut Tally,
+) -> (Vec<Finding>, Vec<RefTip>, Option<CacheUse>) {
+    let t0 = std::time::Instant::now();
+    let objects = &opened.objects;
+    let check = presence.is_some();
+    let shallow = shallow_ids(repo);
+    let mut snapshot_state = None;
+    let usable = cache.as_mut().and_then(HistoryCache::take_snapshot).and_then(|stored| {
+        let listed;
+        let present = match presence {
+            Some(p) => p,
+            None => {
+                listed = presence::Presence::build(objects, HashSet::new()).0;
+                &listed
+            }
+        };
+        stored
+            .usable(objects, present, &shallow, check)
+            .map_err(|why| snapshot_state = Some(format!("not used: {why}")))
+            .ok()
+    });
+    timing("snapshot checked", t0);
+    // Taken before anything is read: a pack that changes during the scan is not covered next time.
+    let identities: Option<Vec<Vec<u8>>> =
+        objects.pack_indexes().iter().map(|i| snapshot::pack_identity(i)).collect();
+    let loose_then = snapshot::loose_ids(objects);
+    let phase1 = |part| {
+        objects::inventory(
+            &opened.repo,
+            objects,
+            matcher,
+            threads,
+            options.clone(),
+            presence,
+            cache.as_ref(),
+            part,
+        )
+    };
+    let no_skip = HashSet::new();
+    let packs = phase1(Part::Packs(usable.as_ref().map_or(&no_skip, |u| &u.covered)));
+    let loose = phase1(Part::Loose);
+    let mut inventory = Inventory::default();
+    let mut old_commits = HashSet::new();
+    if let Some(Usable { snapshot: old, covered }) = &usable {
+        snapshot_state = Some(format!(
+            "used ({} of {} packs)",
+            covered.len(),
+            objects.pack_indexes().len()
+        ));
+        old_commits = old.commits.iter().map(|(id, _)| *id).collect();
+        absorb_snapshot(&mut inventory, old, check);
+        inventory.absorb(phase1(Part::Reread(&old.reread)));
+    }
+    // What the next snapshot covers: the old one's packs and the packs read now, if all read well.
+    let complete = packs.errors.is_empty() && cache.is_some();
+    let mut next = identities.filter(|_| complete).map(|identities| {
+        let mut next = Snapshot {
+            packs: identities,
+            loose: loose_then,
+            shallow: shallow.clone(),
+            checked: check,
+            ..Snapshot::default()
+        };
+        if let Some(Usable { snapshot: old, .. }) = &usable {
+            next.tags.clone_from(&old.tags);
+            next.blobs = old.blobs;
+            next.bytes = old.bytes;
+            next.binary = old.binary;
+            next.too_large.clone_from(&old.too_large);
+            next.missing.clone_from(&old.missing);
+            next.reread.clone_from(&old.reread);
+        }
+        next.tags.extend(packs.tags.iter().map(|(a, b)| (*a, *b)));
+        next.blobs += packs.blobs;
+        next.bytes += packs.bytes;
+        next.binary += packs.binary;
+        next.too_large.extend(packs.too_large.iter().copied());
+        next.missing.extend(packs.missing.iter().cloned());
+        let mut reread: HashSet<ObjectId> = next.reread.iter().copied().collect();
+        reread.extend(packs.blob_matches.keys().copied());
+        reread.extend(packs.archive_problems.iter().map(|(id, _)| *id));
+        next.reread = reread.into_iter().collect();
+        next.reread.sort_unstable();
+        next
+    });
+    // Commits of the packs (covered or read now): the next snapshot's.
+    let mut pack_commits = old_commits.clone();
+    pack_commits.extend(packs.commits.keys().copied());
+    let loose_commits: HashSet<ObjectId> =
+        loose.commits.keys().filter(|id| !pack_commits.contains(*id)).copied().collect();
+    let new_pack_commits: HashSet<ObjectId> =
+        packs.commits.keys().filter(|id| !old_commits.contains(*id)).copied().collect();
+    inventory.absorb(packs);
+    inventory.absorb(loose);
+    timing("phase 1 (objects)", t0);
+    report_phase1(&inventory, tally);
+
+    let distinct = presence::distinct(&inventory.missing);
+    let listed = &distinct[..distinct.len().min(presence::LISTED)];
+    // The trees that refer to the listed missing objects: where they sit is part of the notice.
+    let targets: HashSet<ObjectId> = listed
+        .iter()
+        .filter_map(|m| match &m.referrer {
+            presence::Referrer::TreeEntry { tree, .. } => Some(*tree),
+            _ => None,
+        })
+        .collect();
+    let blobs: HashSet<ObjectId> = inventory.blob_matches.keys().copied().collect();
+    let mut errors = Vec::new();
+    let commits = &inventory.commits;
+    let subset = |ids: &HashSet<ObjectId>| -> HashMap<ObjectId, CommitNode> {
+        ids.iter().filter_map(|id| commits.get(id).map(|n| (*id, n.clone()))).collect()
+    };
+    let (introductions, located, pack_located) = match &usable {
+        None => {
+            let trees = (!blobs.is_empty() || !targets.is_empty())
+                .then(|| TreeIndex::build(objects, &blobs, &targets, threads, &mut errors));
+            match trees {
+                None => (Vec::new(), Located::new(), Located::new()),
+                Some(mut trees) => {
+                    timing(&format!("tree index ({})", trees.size()), t0);
+                    let located = trees.locate(commits);
+                    let pack_located = if next.is_some() && !targets.is_empty() {
+                        trees.locate(&subset(&pack_commits))
+                    } else {
+                        Located::new()
+                    };
+                    let found = if blobs.is_empty() {
+                        Vec::new()
+                    } else {
+                        provenance::introductions(commits, &mut trees)
+                    };
+                    (found, located, pack_located)
+                }
+            }
+        }
+        Some(Usable { snapshot: old, .. }) => {
+            let new_commits: HashSet<ObjectId> =
+                new_pack_commits.union(&loose_commits).copied().collect();
+            let mut found: Vec<Introduction> = old.introductions.clone();
+            if !blobs.is_empty() {
+                found.extend(provenance::introductions_read(repo, commits, &new_commits, &blobs));
+            }
+            let stored: Located =
+                old.located.iter().map(|(t, c, p)| (*t, (*c, p.clone()))).collect();
+            let old_targets: HashSet<ObjectId> = old.located_targets.iter().copied().collect();
+            // A target listed at the snapshot's scan is placed among the covered commits by the
+            // snapshot; any other is a tree no covered commit can hold (it would have been missing
+            // then), so only the new commits are searched for it.
+            let from_packs = presence::locate_reading(repo, &subset(&new_pack_commits), &targets);
+            let from_loose = presence::locate_reading(repo, &subset(&loose_commits), &targets);
+            let mut pack_located = Located::new();
+            for target in &targets {
+                let mut best = None;
+                if old_targets.contains(target) {
+                    best = stored.get(target).cloned();
+                }
+                best = earliest(commits, best, from_packs.get(target).cloned());
+                if let Some(place) = best {
+                    pack_located.insert(*target, place);
+                }
+            }
+            let mut located = pack_located.clone();
+            for (target, place) in from_loose {
+                let best = earliest(commits, located.remove(&target), Some(place));
+                if let Some(place) = best {
+                    located.insert(target, place);
+                }
+            }
+            (found, located, pack_located)
+        }
+    };
+    missing_notices(listed, distinct.len(), &located, tally);
+    timing("missing objects located", t0);
+
+    let mut collector = Collector::new();
+    let (refs, ref_errors) = provenance::ref_tips(repo, &inventory);
+    errors.extend(ref_errors);
+    let listed_refs = refs
+        .iter()
+        .map(|t| RefTip { name: t.name.clone(), commit: t.commit.to_string() })
+        .collect();
+    if !blobs.is_empty() {
+        let origins = provenance::attribute(repo, &inventory, &refs, &introductions);
+        timing("phase 2 (provenance)", t0);
+        add_history_findings(matcher, &inventory, &origins, &mut collector);
+    }
+    for message in errors {
+        tally.notice(Notice::new(NoticeKind::Unreadable, Subject::Scan, message));
+    }
+    if let Some(next) = &mut next {
+        next.commits = pack_commits
+            .iter()
+            .filter_map(|id| inventory.commits.get(id).map(|n| (*id, n.clone())))
+            .collect();
+        next.commits.sort_unstable_by_key(|(id, _)| *id);
+        next.introductions =
+            introductions.into_iter().filter(|(_, _, c)| pack_commits.contains(c)).collect();
+        next.located_targets = targets.iter().copied().collect();
+        next.located =
+            pack_located.into_iter().map(|(tree, (commit, path))| (tree, commit, path)).collect();
+        if !check {
+            next.missing.clear();
+        }
+    }
+    let used = cache.map(|cache| {
+        let mut notices = Vec::new();
+        let mut report =
+            cache.store(&std::mem::take(&mut inventory.fresh), next.as_ref(), &mut notices);
+        for notice in notices {
+            tally.notice(notice);
+        }
+        report.served = inventory.served;
+        report.matched_again = inventory.matched_again;
+        if let Some(state) = snapshot_state {
+            report.snapshot = state;
+        } else if report.snapshot == "none" && next.is_some() {
+            report.snapshot = "taken".into();
+        }
+        timing("cache stored", t0);
+        report
+    });
+    (collector.finish(), listed_refs, used)
+}
+
+/// The sorted shallow boundary.
+fn shallow_ids(repo: &gix::Repository) -> Vec<ObjectId> {
+    let mut ids: Vec<ObjectId> = repo
+        .shallow_commits()
+        .ok()
+        .flatten()
+        .map(|b| b.iter().copied().collect())
+        .unwrap_or_default();
+    ids.sort_unstable();
+    ids
+}
+
+/// Puts what a snapshot says of its packs into the inventory (the blobs it lists to read again
+/// are read by the caller).
+fn absorb_snapshot(inventory: &mut Inventory, old: &Snapshot, check: bool) {
+    inventory.commits.extend(old.commits.iter().cloned());
+    inventory.tags.extend(old.tags.iter().copied());
+    inventory.blobs += old.blobs;
+    inventory.bytes += old.bytes;
+    inventory.binary += old.binary;
+    inventory.too_large.extend(old.too_large.iter().copied());
+    if check {
+        inventory.missing.extend(old.missing.iter().cloned());
+    }
+    inventory.matched_again += old.reread.len() as u64;
+}
+
+/// Of two places, the one in the earlier commit (author date, then id).
+fn earliest(
+    commits: &HashMap<ObjectId, CommitNode>,
+    a: Option<(ObjectId, String)>,
+    b: Option<(ObjectId, String)>,
+) -> Option<(ObjectId, String)> {
+    let key = |place: &(ObjectId, String)| (commits.get(&place.0).map_or(0, |n| n.time), place.0);
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if key(&b) < key(&a) { b } else { a }),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Counts, skipped blobs, archive problems and unreadable objects of phase 1 into the tally.
+fn report_phase1(inventory: &Inventory, tally: &mut Tally) {
+    tally.stats.items_scanned += inventory.blobs;
+    tally.stats.bytes_scanned += inventory.bytes;
+    tally.stats.skipped_binary += inventory.binary;
+    for (id, size) in &inventory.too_large {
+        tally.too_large(Subject::Object { id: id.to_string(), path: None }, *size);
+    }
+    for (blob, problem) in &inventory.archive_problems {
+        let subject = Subject::Object { id: blob.to_string(), path: None };
+        tally.notice(crate::unpack::archive_notice(&subject, problem));
+    }
+    for (what, message) in &inventory.errors {
+        let kind = if what.starts_with("pack ") {
+            NoticeKind::DamagedPack
+        } else {
+            NoticeKind::Unreadable
+        };
+        tally.notice(Notice::new(kind, Subject::Scan, format!("{what}: {message}")));
+    }
+}
+
+/// Notices for the objects the history refers to and the database lacks: the first
+/// [`presence::LISTED`] by id with the commit and path that refer to them (`located`, for the
+/// trees of `listed`), then a count.
+fn missing_notices(
+    listed: &[presence::MissingRef],
+    total: usize,
+    located: &HashMap<ObjectId, (ObjectId, String)>,
+    tally: &mut Tally,
+) {
+    for missing in listed {
+        let (path, message) = presence::describe(missing, located);
+        let subject = Subject::Object { id: missing.object.to_string(), path };
+        let message = format!("{message}; accept missing objects with --allow-missing-objects");
+        tally.notice(missing_history_notice(NoticeKind::MissingObject, true, subject, message));
+    }
+    if total > listed.len() {
+        let message = format!("{} more missing object(s) not listed", total - listed.len());
+        tally.notice(missing_history_notice(
+            NoticeKind::MissingObject,
+            true,
+            Subject::Scan,
+            message,
+        ));
+    }
+}
+
+fn add_history_findings(
+    matcher: &Matcher,
+    inventory: &objects::Inventory,
+    origins: &std::collections::HashMap<ObjectId, Vec<(String, GitOrigin)>>,
+    collector: &mut Collector,
+) {
+    let rules = matcher.rules();
+    for (blob, matches) in &inventory.blob_matches {
+        if let Some(places) = origins.get(blob) {
+            for (path, origin) in places {
+                for m in matches {
+                    collector.add_at(rules, &m.path(path), Some(origin), m.found.clone());
+                }
+            }
+        } else {
+            // A blob no commit holds: added to the index and never committed, or left behind by
+            // rewritten history. It has no path; its id says where it is.
+            let origin =
+                GitOrigin { blob: blob.to_string(), state: OriginState::Unreachable, commit: None };
+            let path = format!("(dangling blob {blob})");
+            for m in matches {
+                collector.add_at(rules, &m.path(&path), Some(&origin), m.found.clone());
+            }
+        }
+    }
+}
+
