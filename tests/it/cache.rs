@@ -318,3 +318,142 @@ fn in_packs_known_blobs_are_skipped_inside_delta_chains_and_new_ones_are_found()
     assert_eq!(second.doc["findings"].as_array().unwrap().len(), 2);
     same_as_uncached(&repo, &second, &[]);
 }
+
+/// The whole report but the timing and the cache record, as a rescan without the cache writes it.
+fn whole_report_as_uncached(repo: &Repo, cached: &Scan, args: &[&str]) {
+    let strip = |doc: &Value| {
+        let mut doc = doc.clone();
+        doc["summary"]["duration_ms"] = Value::Null;
+        doc["coverage"].as_object_mut().unwrap().remove("cache");
+        doc
+    };
+    let mut plain = args.to_vec();
+    plain.push("--no-cache");
+    let uncached = scan(&repo.dir, &plain);
+    assert_eq!(cached.code, uncached.code, "{}", cached.stderr);
+    assert_eq!(cached.findings, uncached.findings);
+    assert_eq!(strip(&cached.doc), strip(&uncached.doc));
+}
+
+fn snapshot_state(scan: &Scan) -> String {
+    scan.cache()["snapshot"].as_str().unwrap().to_string()
+}
+
+/// Runs a shell command in the repository (plumbing the tests need), with no user config.
+fn sh(repo: &Repo, script: &str) -> String {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .current_dir(&repo.dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{script}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn a_snapshot_covers_the_packs_and_rescans_read_only_what_was_added_with_the_same_report() {
+    let mut repo = Repo::new();
+    repo.write("src/lib.rs", "pub fn f() {}\n");
+    repo.commit("code");
+    let secret = format!("TOKEN = \"{}\"\n", fake::github_pat(31));
+    repo.write("config.py", &secret);
+    repo.commit("config");
+    repo.git(&["checkout", "-q", "-b", "side"]);
+    repo.write("side.txt", &format!("T={}\n", fake::github_pat(32)));
+    repo.commit("side secret");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git(&["tag", "v1"]);
+    std::fs::remove_file(repo.dir.join("config.py")).unwrap();
+    repo.commit("remove config");
+    repack(&repo);
+
+    let first = scan(&repo.dir, &[]);
+    assert_eq!(first.code, 1, "{}", first.stderr);
+    assert_eq!(snapshot_state(&first), "taken");
+    let again = scan(&repo.dir, &[]);
+    assert_eq!(snapshot_state(&again), "used (1 of 1 packs)");
+    assert_eq!(again.served(), 0, "the snapshot answers for the pack: no blob is looked up");
+    assert_eq!(again.cache()["matched_again"], 2, "the two blobs with matches are read again");
+    whole_report_as_uncached(&repo, &again, &[]);
+
+    // Loose objects: the old secret back at a new path (a known blob, a new introduction), a new
+    // secret, and a branch deleted (its commit becomes unreachable, its origin says so).
+    repo.write("copy.py", &secret);
+    repo.write("deploy.env", &format!("T={}\n", fake::github_pat(33)));
+    repo.commit("copy and deploy");
+    repo.git(&["branch", "-D", "side"]);
+    let third = scan(&repo.dir, &[]);
+    assert_eq!(snapshot_state(&third), "used (1 of 1 packs)");
+    assert_eq!(third.doc["findings"].as_array().unwrap().len(), 3);
+    assert!(third.findings.contains("unreachable"), "{}", third.findings);
+    whole_report_as_uncached(&repo, &third, &[]);
+
+    // The loose objects packed into a second pack (the first stays): it is read, the first is not.
+    sh(&repo, "git repack -d -q");
+    let fourth = scan(&repo.dir, &[]);
+    assert_eq!(snapshot_state(&fourth), "used (1 of 2 packs)");
+    whole_report_as_uncached(&repo, &fourth, &[]);
+    let fifth = scan(&repo.dir, &[]);
+    assert_eq!(snapshot_state(&fifth), "used (2 of 2 packs)");
+    whole_report_as_uncached(&repo, &fifth, &[]);
+
+    // Every pack rewritten: the snapshot no longer applies and every pack is read.
+    repack(&repo);
+    let sixth = scan(&repo.dir, &[]);
+    assert_eq!(snapshot_state(&sixth), "not used: a pack it covers was removed or changed");
+    whole_report_as_uncached(&repo, &sixth, &[]);
+    assert_eq!(snapshot_state(&scan(&repo.dir, &[])), "used (1 of 1 packs)");
+}
+
+#[test]
+fn with_a_snapshot_missing_objects_are_still_reported_and_one_that_returns_is_read() {
+    let mut repo = Repo::new();
+    repo.write("docs/readme.txt", "hello\n");
+    repo.write("src/keep.txt", "kept\n");
+    repo.commit("start");
+    repo.write("config.py", &format!("TOKEN = \"{}\"\n", fake::github_pat(41)));
+    repo.commit("config");
+    // Pack everything but one blob, then drop the loose copies: docs/readme.txt is missing.
+    let gone = sh(&repo, "git rev-parse HEAD:docs/readme.txt");
+    sh(
+        &repo,
+        &format!(
+            "git rev-list --objects --all | grep -v {gone} | git pack-objects -q .git/objects/pack/pack >/dev/null && git prune-packed && rm -f .git/objects/{}/{}",
+            &gone[..2],
+            &gone[2..]
+        ),
+    );
+    // Out of the work tree too, or the next `git add -A` would write the blob back.
+    std::fs::remove_file(repo.dir.join("docs/readme.txt")).unwrap();
+    let first = scan(&repo.dir, &[]);
+    assert_eq!(first.code, 2, "a missing object is an error: {}", first.stderr);
+    assert_eq!(snapshot_state(&first), "taken");
+    assert!(first.notice_kinds().contains(&"error:missing-object".to_string()));
+    assert!(first.doc["notices"].to_string().contains("docs/readme.txt"), "located by path");
+
+    repo.write("deploy.env", &format!("T={}\n", fake::github_pat(42)));
+    repo.commit("deploy");
+    let second = scan(&repo.dir, &[]);
+    assert_eq!(snapshot_state(&second), "used (1 of 1 packs)");
+    assert!(second.doc["notices"].to_string().contains("docs/readme.txt"));
+    whole_report_as_uncached(&repo, &second, &[]);
+    // Accepting missing objects needs no presence check: the snapshot serves that too.
+    let accepted = scan(&repo.dir, &["--allow-missing-objects"]);
+    assert_eq!(accepted.code, 1);
+    assert_eq!(snapshot_state(&accepted), "used (1 of 1 packs)");
+    whole_report_as_uncached(&repo, &accepted, &["--allow-missing-objects"]);
+    // After an --allow-missing-objects scan the snapshot holds no presence check: not used.
+    let checked = scan(&repo.dir, &[]);
+    assert_eq!(snapshot_state(&checked), "not used: taken without the presence check");
+    whole_report_as_uncached(&repo, &checked, &[]);
+
+    // The object comes back: what it holds could be introduced by covered commits.
+    sh(&repo, "printf 'hello\\n' | git hash-object -w --stdin >/dev/null");
+    let back = scan(&repo.dir, &[]);
+    assert_eq!(snapshot_state(&back), "not used: an object that was missing is present now");
+    assert_eq!(back.code, 1, "{}", back.stderr);
+    whole_report_as_uncached(&repo, &back, &[]);
+}

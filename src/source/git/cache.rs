@@ -341,7 +341,11 @@ impl HistoryCache {
         self.report
     }
 
-    fn write(&mut self, fresh: &[(ObjectId, u64)], snapshot: Option<&Snapshot>) -> Result<(), String> {
+    fn write(
+        &mut self,
+        fresh: &[(ObjectId, u64)],
+        snapshot: Option<&Snapshot>,
+    ) -> Result<(), String> {
         let txn = self.db.begin_write().map_err(|e| e.to_string())?;
         if self.reset {
             txn.delete_table(BLOBS).map_err(|e| e.to_string())?;

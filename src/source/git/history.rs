@@ -77,11 +77,8 @@ pub(super) fn history(
     let mut inventory = Inventory::default();
     let mut old_commits = HashSet::new();
     if let Some(Usable { snapshot: old, covered }) = &usable {
-        snapshot_state = Some(format!(
-            "used ({} of {} packs)",
-            covered.len(),
-            objects.pack_indexes().len()
-        ));
+        snapshot_state =
+            Some(format!("used ({} of {} packs)", covered.len(), objects.pack_indexes().len()));
         old_commits = old.commits.iter().map(|(id, _)| *id).collect();
         absorb_snapshot(&mut inventory, old, check);
         inventory.absorb(phase1(Part::Reread(&old.reread)));
@@ -372,4 +369,3 @@ fn add_history_findings(
         }
     }
 }
-

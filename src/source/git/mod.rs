@@ -22,17 +22,16 @@ mod cache;
 mod changes;
 #[doc(hidden)]
 pub mod fuzzing;
+mod history;
 mod objects;
 mod odb;
 pub(crate) mod open;
 mod packwalk;
 mod presence;
 mod provenance;
-mod tree;
-mod history;
 mod snapshot;
+mod tree;
 mod treeindex;
-
 
 use std::path::Path;
 use std::sync::Arc;

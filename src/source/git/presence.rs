@@ -20,7 +20,6 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-
 use gix::ObjectId;
 
 use super::odb::{CommitNode, ObjectDirs};

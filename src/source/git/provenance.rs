@@ -312,7 +312,11 @@ struct TreeReader<'a> {
 }
 
 impl TreeReader<'_> {
-    fn kept(&mut self, tree: ObjectId, blobs: &HashSet<ObjectId>) -> Option<std::rc::Rc<Vec<Kept>>> {
+    fn kept(
+        &mut self,
+        tree: ObjectId,
+        blobs: &HashSet<ObjectId>,
+    ) -> Option<std::rc::Rc<Vec<Kept>>> {
         let repo = self.repo;
         self.read
             .entry(tree)
@@ -324,8 +328,7 @@ impl TreeReader<'_> {
                 let entries = gix::objs::TreeRefIter::from_bytes(&object.data, tree.kind())
                     .filter_map(Result::ok)
                     .filter(|e| {
-                        e.mode.is_tree()
-                            || (e.mode.is_blob_or_symlink() && blobs.contains(e.oid))
+                        e.mode.is_tree() || (e.mode.is_blob_or_symlink() && blobs.contains(e.oid))
                     })
                     .map(|e| Kept {
                         name: String::from_utf8_lossy(e.filename).into_owned(),

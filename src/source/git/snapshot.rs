@@ -16,9 +16,11 @@
 //!   winner is chosen on every scan, with the refs of that scan;
 //! - where the trees that refer to the listed missing objects first appear among covered commits.
 //!
-//! **When it is used**: only if every covered pack is still there and unchanged (same file name,
-//! size, inode, modification and change time, and the checksums in the index's trailer: a file
-//! rewritten in place changes its change time, which user space cannot set back), every loose
+//! **When it is used**: only if every covered pack is still there and unchanged (same file names,
+//! sizes and inodes, the index's modification and change times, and the pack and index checksums
+//! in the index's trailer; the pack's times are not compared, since git touches them when it
+//! *freshens* a pack, and a pack rewritten in place without its index no longer matches the
+//! checksum its index gives for it, which git itself then reports as corrupt), every loose
 //! object of the snapshot's scan is still in the database (in a pack or loose), the shallow
 //! boundary is the same, and no object that was missing then is present now (it could hold what
 //! the covered commits introduce). The snapshot is then *the* result of those packs; anything else
@@ -81,13 +83,13 @@ pub(crate) fn pack_identity(index: &Path) -> Option<Vec<u8>> {
     use std::io::{Read, Seek, SeekFrom};
     let mut out = Vec::new();
     put_bytes(&mut out, index.file_name()?.as_encoded_bytes());
-    for path in [index.to_path_buf(), index.with_extension("pack")] {
+    for (path, times) in [(index.to_path_buf(), true), (index.with_extension("pack"), false)] {
         let meta = std::fs::symlink_metadata(&path).ok()?;
         if !meta.is_file() {
             return None;
         }
         put_u64(&mut out, meta.len());
-        stat_words(&meta, &mut out);
+        stat_words(&meta, times, &mut out);
     }
     let mut file = std::fs::File::open(index).ok()?;
     let len = file.metadata().ok()?.len();
@@ -99,23 +101,26 @@ pub(crate) fn pack_identity(index: &Path) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// The file's device and inode, and with `times` its modification and change times. A pack's
+/// times are left out: git *freshens* a pack (sets its modification time) whenever it is asked to
+/// write an object the pack already holds, which changes nothing in it.
 #[cfg(unix)]
-fn stat_words(meta: &std::fs::Metadata, out: &mut Vec<u8>) {
+fn stat_words(meta: &std::fs::Metadata, times: bool, out: &mut Vec<u8>) {
     use std::os::unix::fs::MetadataExt;
-    for word in [
-        meta.dev(),
-        meta.ino(),
-        meta.mtime() as u64,
-        meta.mtime_nsec() as u64,
-        meta.ctime() as u64,
-        meta.ctime_nsec() as u64,
-    ] {
-        put_u64(out, word);
+    put_u64(out, meta.dev());
+    put_u64(out, meta.ino());
+    if times {
+        for word in [meta.mtime(), meta.mtime_nsec(), meta.ctime(), meta.ctime_nsec()] {
+            put_u64(out, word as u64);
+        }
     }
 }
 
 #[cfg(not(unix))]
-fn stat_words(meta: &std::fs::Metadata, out: &mut Vec<u8>) {
+fn stat_words(meta: &std::fs::Metadata, times: bool, out: &mut Vec<u8>) {
+    if !times {
+        return;
+    }
     let nanos = |t: std::io::Result<std::time::SystemTime>| {
         t.ok()
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
@@ -405,7 +410,10 @@ mod tests {
             loose: vec![id(1)],
             shallow: vec![],
             checked: true,
-            commits: vec![(id(2), CommitNode { tree: id(3), parents: vec![id(4)].into(), time: -5 })],
+            commits: vec![(
+                id(2),
+                CommitNode { tree: id(3), parents: vec![id(4)].into(), time: -5 },
+            )],
             tags: vec![(id(6), id(2))],
             blobs: 7,
             bytes: 8,
