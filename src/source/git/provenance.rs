@@ -89,22 +89,19 @@ fn peel_to_commit(inventory: &Inventory, mut id: ObjectId) -> Option<ObjectId> {
     None
 }
 
-/// The commit graph of the database: reachability, and which refs reach each commit.
+/// Which refs reach each commit that won an introduction.
 ///
-/// Refs are propagated once, children before parents (Kahn's algorithm over the graph), as one
-/// bitset per commit; the bitsets are kept only when commits x refs fits in [`REF_BITS_LIMIT`],
-/// otherwise only branch-like refs (not tags) are tracked, and the report says so through
-/// `refs_total`.
-struct Graph<'a> {
-    commits: &'a HashMap<ObjectId, CommitNode>,
-    index: HashMap<ObjectId, usize>,
-    /// `bits[i * words .. (i + 1) * words]`: the refs reaching commit `i`.
-    bits: Vec<u64>,
-    words: usize,
-    tracked: Vec<usize>,
+/// The winners' bits are propagated once from parents to children (Kahn's algorithm over the
+/// graph, one bit per winner, so the work is commits x winners / 64 words, not commits x refs);
+/// a ref reaches a winner when the winner's bit arrives at the ref's tip. The refs are those
+/// whose sets would fit in [`REF_BITS_LIMIT`] bits for every commit; past that, only branch-like
+/// refs (not tags) are tracked, and the report says so through `refs_total`.
+struct Graph {
+    /// Per winner: the indexes (into the ref list) of the tracked refs reaching it, ascending.
+    reaching: HashMap<ObjectId, Vec<usize>>,
 }
 
-/// At most this many bits of ref sets (128 MiB).
+/// At most this many bits of ref sets (128 MiB) in the model of one set per commit.
 const REF_BITS_LIMIT: usize = 1 << 30;
 
 /// Every commit reachable from a ref.
@@ -124,63 +121,83 @@ fn reachable_commits(
     reachable
 }
 
-impl<'a> Graph<'a> {
-    fn new(commits: &'a HashMap<ObjectId, CommitNode>, refs: &[RefTip]) -> Graph<'a> {
-        let mut ids: Vec<ObjectId> = commits.keys().copied().collect();
-        ids.sort();
-        let index: HashMap<ObjectId, usize> =
-            ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+impl Graph {
+    fn new(
+        commits: &HashMap<ObjectId, CommitNode>,
+        refs: &[RefTip],
+        winners: &HashSet<ObjectId>,
+    ) -> Graph {
         let tracked: Vec<usize> = if commits.len().saturating_mul(refs.len()) <= REF_BITS_LIMIT {
             (0..refs.len()).collect()
         } else {
             (0..refs.len()).filter(|&i| !refs[i].name.starts_with("refs/tags/")).collect()
         };
-        let words = tracked.len().div_ceil(64).max(1);
-        let mut graph = Graph { commits, index, bits: vec![0; ids.len() * words], words, tracked };
-        graph.propagate(&ids, refs);
-        graph
+        let mut ids: Vec<ObjectId> = commits.keys().copied().collect();
+        ids.sort();
+        let index: HashMap<ObjectId, usize> =
+            ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let mut order: Vec<ObjectId> = winners.iter().copied().collect();
+        order.sort();
+        let words = order.len().div_ceil(64).max(1);
+        let mut bits = vec![0u64; ids.len() * words];
+        for (bit, winner) in order.iter().enumerate() {
+            if let Some(&i) = index.get(winner) {
+                bits[i * words + bit / 64] |= 1 << (bit % 64);
+            }
+        }
+        // Children of each commit (compressed rows) and how many present parents each has.
+        let mut pending = vec![0usize; ids.len()];
+        let mut start = vec![0usize; ids.len() + 1];
+        for (c, id) in ids.iter().enumerate() {
+            for parent in commits[id].parents.iter() {
+                if let Some(&p) = index.get(parent) {
+                    start[p + 1] += 1;
+                    pending[c] += 1;
+                }
+            }
+        }
+        for i in 0..ids.len() {
+            start[i + 1] += start[i];
+        }
+        let mut fill = start.clone();
+        let mut children = vec![0usize; start[ids.len()]];
+        for (c, id) in ids.iter().enumerate() {
+            for parent in commits[id].parents.iter() {
+                if let Some(&p) = index.get(parent) {
+                    children[fill[p]] = c;
+                    fill[p] += 1;
+                }
+            }
+        }
+        let mut ready: Vec<usize> = (0..ids.len()).filter(|&i| pending[i] == 0).collect();
+        while let Some(p) = ready.pop() {
+            for &c in &children[start[p]..start[p + 1]] {
+                for w in 0..words {
+                    let from = bits[p * words + w];
+                    bits[c * words + w] |= from;
+                }
+                pending[c] -= 1;
+                if pending[c] == 0 {
+                    ready.push(c);
+                }
+            }
+        }
+        let mut reaching: HashMap<ObjectId, Vec<usize>> = HashMap::new();
+        for &r in &tracked {
+            let Some(&tip) = index.get(&refs[r].commit) else { continue };
+            let row = &bits[tip * words..(tip + 1) * words];
+            for (bit, winner) in order.iter().enumerate() {
+                if row[bit / 64] & (1 << (bit % 64)) != 0 {
+                    reaching.entry(*winner).or_default().push(r);
+                }
+            }
+        }
+        Graph { reaching }
     }
 
-    fn propagate(&mut self, ids: &[ObjectId], refs: &[RefTip]) {
-        for (bit, &r) in self.tracked.iter().enumerate() {
-            if let Some(&i) = self.index.get(&refs[r].commit) {
-                self.bits[i * self.words + bit / 64] |= 1 << (bit % 64);
-            }
-        }
-        let mut pending_children = vec![0usize; ids.len()];
-        for node in self.commits.values() {
-            for parent in &node.parents {
-                if let Some(&p) = self.index.get(parent) {
-                    pending_children[p] += 1;
-                }
-            }
-        }
-        let mut ready: Vec<usize> = (0..ids.len()).filter(|&i| pending_children[i] == 0).collect();
-        while let Some(i) = ready.pop() {
-            for parent in &self.commits[&ids[i]].parents {
-                let Some(&p) = self.index.get(parent) else { continue };
-                for w in 0..self.words {
-                    let from = self.bits[i * self.words + w];
-                    self.bits[p * self.words + w] |= from;
-                }
-                pending_children[p] -= 1;
-                if pending_children[p] == 0 {
-                    ready.push(p);
-                }
-            }
-        }
-    }
-
-    /// Indexes (into the ref list) of the refs reaching `commit`.
+    /// Indexes (into the ref list) of the refs reaching `commit`, a winner.
     fn refs_reaching(&self, commit: ObjectId) -> Vec<usize> {
-        let Some(&i) = self.index.get(&commit) else { return Vec::new() };
-        let row = &self.bits[i * self.words..(i + 1) * self.words];
-        self.tracked
-            .iter()
-            .enumerate()
-            .filter(|(bit, _)| row[bit / 64] & (1 << (bit % 64)) != 0)
-            .map(|(_, &r)| r)
-            .collect()
+        self.reaching.get(&commit).cloned().unwrap_or_default()
     }
 }
 
@@ -214,7 +231,8 @@ pub(crate) fn attribute(
     }
     drop(reachable);
     super::timing("phase 2: introductions compared", t0);
-    let graph = Graph::new(commits, refs);
+    let winners: HashSet<ObjectId> = best.values().map(|(_, _, commit)| *commit).collect();
+    let graph = Graph::new(commits, refs, &winners);
     super::timing("phase 2: ref sets", t0);
     let mut infos: HashMap<ObjectId, CommitInfo> = HashMap::new();
     let mut out: HashMap<ObjectId, Vec<(String, GitOrigin)>> = HashMap::new();
@@ -342,12 +360,7 @@ impl TreeReader<'_> {
     }
 }
 
-fn commit_info(
-    repo: &gix::Repository,
-    graph: &Graph<'_>,
-    refs: &[RefTip],
-    id: ObjectId,
-) -> CommitInfo {
+fn commit_info(repo: &gix::Repository, graph: &Graph, refs: &[RefTip], id: ObjectId) -> CommitInfo {
     let (author, email, seconds) = repo
         .find_commit(id)
         .ok()
