@@ -306,8 +306,8 @@ impl HistoryCache {
             self.known.insert(id, value);
         }
         // A snapshot that does not decode is only a slower scan: every pack is read.
-        if let Some(bytes) = get("snapshot")? {
-            self.snapshot = Snapshot::decode(&bytes);
+        if let (Some(bytes), Some(light)) = (get("snapshot")?, get("snapshot.loose")?) {
+            self.snapshot = Snapshot::decode(&bytes, &light);
             if self.snapshot.is_none() {
                 self.report.snapshot = "unreadable; every pack was read".into();
             }
@@ -330,7 +330,7 @@ impl HistoryCache {
     pub(crate) fn store(
         mut self,
         fresh: &[(ObjectId, u64)],
-        snapshot: Option<&Snapshot>,
+        snapshot: Option<(&Snapshot, bool)>,
         notices: &mut Vec<Notice>,
     ) -> CacheUse {
         let path = PathBuf::from(&self.report.path);
@@ -344,7 +344,7 @@ impl HistoryCache {
     fn write(
         &mut self,
         fresh: &[(ObjectId, u64)],
-        snapshot: Option<&Snapshot>,
+        snapshot: Option<(&Snapshot, bool)>,
     ) -> Result<(), String> {
         let txn = self.db.begin_write().map_err(|e| e.to_string())?;
         if self.reset {
@@ -358,12 +358,16 @@ impl HistoryCache {
             meta.insert("digest", &self.digest[..]).map_err(|e| e.to_string())?;
             meta.insert("seal", self.seal.as_bytes()).map_err(|e| e.to_string())?;
             match snapshot {
-                Some(snapshot) => {
-                    meta.insert("snapshot", snapshot.encode().as_slice())
-                        .map_err(|e| e.to_string())?;
+                Some((snapshot, packs_changed)) => {
+                    let (packs, loose) = snapshot.encode();
+                    if packs_changed {
+                        meta.insert("snapshot", packs.as_slice()).map_err(|e| e.to_string())?;
+                    }
+                    meta.insert("snapshot.loose", loose.as_slice()).map_err(|e| e.to_string())?;
                 }
                 None => {
                     meta.remove("snapshot").map_err(|e| e.to_string())?;
+                    meta.remove("snapshot.loose").map_err(|e| e.to_string())?;
                 }
             }
             let mut blobs = txn.open_table(BLOBS).map_err(|e| e.to_string())?;

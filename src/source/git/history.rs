@@ -87,6 +87,7 @@ pub(super) fn history(
     let complete = packs.errors.is_empty() && cache.is_some();
     let mut next = identities.filter(|_| complete).map(|identities| {
         let mut next = Snapshot {
+            generation: usable.as_ref().map_or(1, |u| u.snapshot.generation),
             packs: identities,
             loose: loose_then,
             shallow: shallow.clone(),
@@ -235,10 +236,22 @@ pub(super) fn history(
             next.missing.clear();
         }
     }
+    // The part from the packs is written again only when it changed: a pack was read, or the
+    // presence check was turned off (which empties the references to missing objects).
+    let packs_changed = match &usable {
+        Some(Usable { snapshot: old, covered }) => {
+            covered.len() != next.as_ref().map_or(0, |n| n.packs.len()) || old.checked != check
+        }
+        None => true,
+    };
+    if let Some(next) = next.as_mut().filter(|_| packs_changed) {
+        next.generation = next.generation.wrapping_add(1);
+    }
     let used = cache.map(|cache| {
         let mut notices = Vec::new();
+        let snapshot = next.as_ref().map(|n| (n, packs_changed));
         let mut report =
-            cache.store(&std::mem::take(&mut inventory.fresh), next.as_ref(), &mut notices);
+            cache.store(&std::mem::take(&mut inventory.fresh), snapshot, &mut notices);
         for notice in notices {
             tally.notice(notice);
         }

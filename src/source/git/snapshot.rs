@@ -48,6 +48,8 @@ pub(crate) type Introduction = (String, ObjectId, ObjectId);
 /// What the covered packs hold, as phase 1 and phase 2 learned it.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Snapshot {
+    /// Bumped whenever the part from the packs is written anew.
+    pub(crate) generation: u64,
     /// Identities of the covered packs (see [`pack_identity`]).
     pub(crate) packs: Vec<Vec<u8>>,
     /// Loose objects when the snapshot was taken: each must still be in the database.
@@ -190,16 +192,17 @@ impl Snapshot {
         Ok(Usable { snapshot: self, covered })
     }
 
-    /// The encoding stored in the cache.
-    pub(crate) fn encode(&self) -> Vec<u8> {
+    /// The encoding stored in the cache, in two parts: what comes from the packs (rewritten only
+    /// when a pack was read) and what changes with loose objects (rewritten on every scan). Both
+    /// carry the generation, so parts of two snapshots never pass for one.
+    pub(crate) fn encode(&self) -> (Vec<u8>, Vec<u8>) {
         let mut out = Vec::new();
         put_u64(&mut out, u64::from(VERSION));
+        put_u64(&mut out, self.generation);
         put_u64(&mut out, self.packs.len() as u64);
         for pack in &self.packs {
             put_bytes(&mut out, pack);
         }
-        put_ids(&mut out, &self.loose);
-        put_ids(&mut out, &self.shallow);
         put_u64(&mut out, u64::from(self.checked));
         put_u64(&mut out, self.commits.len() as u64);
         for (id, node) in &self.commits {
@@ -232,28 +235,32 @@ impl Snapshot {
             put_id(&mut out, blob);
             put_id(&mut out, commit);
         }
-        put_ids(&mut out, &self.located_targets);
-        put_u64(&mut out, self.located.len() as u64);
+        let mut light = Vec::new();
+        put_u64(&mut light, u64::from(VERSION));
+        put_u64(&mut light, self.generation);
+        put_ids(&mut light, &self.loose);
+        put_ids(&mut light, &self.shallow);
+        put_ids(&mut light, &self.located_targets);
+        put_u64(&mut light, self.located.len() as u64);
         for (tree, commit, path) in &self.located {
-            put_id(&mut out, tree);
-            put_id(&mut out, commit);
-            put_bytes(&mut out, path.as_bytes());
+            put_id(&mut light, tree);
+            put_id(&mut light, commit);
+            put_bytes(&mut light, path.as_bytes());
         }
-        out
+        (out, light)
     }
 
-    /// Decodes [`Snapshot::encode`]'s bytes; `None` for anything else (another version, cut short).
-    pub(crate) fn decode(bytes: &[u8]) -> Option<Snapshot> {
+    /// Decodes [`Snapshot::encode`]'s two parts; `None` for anything else (another version, cut
+    /// short, parts of two generations).
+    pub(crate) fn decode(bytes: &[u8], light: &[u8]) -> Option<Snapshot> {
         let mut r = Reader { bytes };
         if r.u64()? != u64::from(VERSION) {
             return None;
         }
-        let mut s = Snapshot::default();
+        let mut s = Snapshot { generation: r.u64()?, ..Snapshot::default() };
         for _ in 0..r.count()? {
             s.packs.push(r.bytes()?.to_vec());
         }
-        s.loose = r.ids()?;
-        s.shallow = r.ids()?;
         s.checked = r.u64()? != 0;
         for _ in 0..r.count()? {
             let id = r.id()?;
@@ -279,6 +286,15 @@ impl Snapshot {
             let path = r.string()?;
             s.introductions.push((path, r.id()?, r.id()?));
         }
+        if !r.bytes.is_empty() {
+            return None;
+        }
+        let mut r = Reader { bytes: light };
+        if r.u64()? != u64::from(VERSION) || r.u64()? != s.generation {
+            return None;
+        }
+        s.loose = r.ids()?;
+        s.shallow = r.ids()?;
         s.located_targets = r.ids()?;
         for _ in 0..r.count()? {
             let (tree, commit) = (r.id()?, r.id()?);
@@ -406,6 +422,7 @@ mod tests {
     #[test]
     fn a_snapshot_round_trips_and_damaged_bytes_are_refused() {
         let snapshot = Snapshot {
+            generation: 7,
             packs: vec![b"pack-a".to_vec()],
             loose: vec![id(1)],
             shallow: vec![],
@@ -429,19 +446,23 @@ mod tests {
             located_targets: vec![id(3), id(14)],
             located: vec![(id(3), id(2), "src/".into())],
         };
-        let bytes = snapshot.encode();
-        let back = Snapshot::decode(&bytes).unwrap();
-        assert_eq!(back.encode(), bytes);
+        let (bytes, light) = snapshot.encode();
+        let back = Snapshot::decode(&bytes, &light).unwrap();
+        assert_eq!(back.encode(), (bytes.clone(), light.clone()));
         assert_eq!(back.commits[0].1.time, -5);
         assert_eq!(back.missing, snapshot.missing);
+        assert_eq!(back.located, snapshot.located);
         for cut in [0, 1, 8, bytes.len() / 2, bytes.len() - 1] {
-            assert!(Snapshot::decode(&bytes[..cut]).is_none(), "cut at {cut}");
+            assert!(Snapshot::decode(&bytes[..cut], &light).is_none(), "cut at {cut}");
         }
+        assert!(Snapshot::decode(&bytes, &light[..light.len() - 1]).is_none());
         let mut longer = bytes.clone();
         longer.push(0);
-        assert!(Snapshot::decode(&longer).is_none());
-        let mut huge = bytes;
-        huge[8..16].copy_from_slice(&u64::MAX.to_le_bytes());
-        assert!(Snapshot::decode(&huge).is_none());
+        assert!(Snapshot::decode(&longer, &light).is_none());
+        let mut huge = bytes.clone();
+        huge[16..24].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(Snapshot::decode(&huge, &light).is_none());
+        let other = Snapshot { generation: 8, ..snapshot };
+        assert!(Snapshot::decode(&bytes, &other.encode().1).is_none(), "another generation");
     }
 }
