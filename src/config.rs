@@ -93,6 +93,14 @@ pub enum GitCache {
     Auto,
     /// In this directory, one file per repository (`--cache DIR`).
     Dir(std::path::PathBuf),
+    /// In this directory, one file per *source* (`leakhound repos --cache DIR`): each run clones
+    /// into a new directory, so the file is named after where the repository came from.
+    Keyed {
+        /// The cache directory.
+        dir: std::path::PathBuf,
+        /// The source (a clone URL without credentials, or a path).
+        source: String,
+    },
 }
 
 /// What may suppress findings: resolved from `-c/--config` (or `LEAKHOUND_CONFIG`),

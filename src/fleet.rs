@@ -46,6 +46,8 @@ pub(crate) struct FleetConfig {
     pub(crate) scan_args: Vec<String>,
     /// Digest of the rule set and flags: part of what makes a repository unchanged.
     pub(crate) settings: String,
+    /// Where each repository's history cache is kept, by source, when one is.
+    pub(crate) cache: Option<PathBuf>,
 }
 
 /// One entry of the list: a local repository or a clone URL.
@@ -261,6 +263,10 @@ fn scan_one(source: &Source, name: &str, config: &FleetConfig) -> RepoScan {
         .arg(&report)
         .args(&config.scan_args)
         .env_remove("LEAKHOUND_SHARD");
+    match &config.cache {
+        Some(dir) => scan.arg("--cache").arg(dir).arg("--cache-as").arg(source.shown()),
+        None => scan.arg("--no-cache"),
+    };
     match run(scan, work.path(), deadline) {
         Ok(_) => {}
         Err(e) => return failed(source, name, &format!("scan failed: {e}")),

@@ -48,6 +48,10 @@ pub(crate) struct GitArgs {
     /// Scan the history without the incremental cache (neither read nor written).
     #[arg(long)]
     no_cache: bool,
+    /// Name the `--cache` file after this source instead of the repository's path (what
+    /// `leakhound repos --cache` passes for each fresh clone).
+    #[arg(long, value_name = "SOURCE", requires = "cache", hide = true)]
+    cache_as: Option<String>,
     /// History mode: match only shard I of N (0-based) of the blobs, split by object id, for
     /// `leakhound report merge`. `auto/N` takes I from the engine: `JOB_COMPLETION_INDEX`
     /// (Kubernetes Indexed Job), else `CI_NODE_INDEX` - 1 (GitLab `parallel`).
@@ -101,10 +105,13 @@ pub(crate) fn run(args: &GitArgs) -> anyhow::Result<ExitStatus> {
         args.allow_external_objects,
     );
     config.allow_missing_objects = args.allow_missing_objects;
-    config.git_cache = match (&args.cache, args.no_cache) {
-        (_, true) => crate::config::GitCache::Off,
-        (Some(dir), false) => crate::config::GitCache::Dir(dir.clone()),
-        (None, false) => crate::config::GitCache::Auto,
+    config.git_cache = match (&args.cache, args.no_cache, &args.cache_as) {
+        (_, true, _) => crate::config::GitCache::Off,
+        (Some(dir), false, Some(source)) => {
+            crate::config::GitCache::Keyed { dir: dir.clone(), source: source.clone() }
+        }
+        (Some(dir), false, None) => crate::config::GitCache::Dir(dir.clone()),
+        (None, false, _) => crate::config::GitCache::Auto,
     };
     config.shard = args
         .shard

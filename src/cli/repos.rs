@@ -35,6 +35,10 @@ pub(crate) struct ReposArgs {
     /// repository whose refs, rules and flags are unchanged, without cloning it.
     #[arg(long, value_name = "DIR")]
     state: Option<PathBuf>,
+    /// Keep each repository's incremental history cache in DIR, named after its source: a
+    /// repository that changed is cloned again, but only blobs not seen before are matched.
+    #[arg(long, value_name = "DIR")]
+    cache: Option<PathBuf>,
     /// Scan only shard I of N (0-based) of the list (split by a hash of each entry); `auto/N`
     /// as for `git --shard`.
     #[arg(long, env = "LEAKHOUND_SHARD", value_name = "I/N")]
@@ -113,6 +117,7 @@ pub(crate) fn run(args: &ReposArgs) -> anyhow::Result<ExitStatus> {
         state: args.state.clone(),
         scan_args,
         settings,
+        cache: args.cache.as_ref().map(std::path::absolute).transpose()?,
     };
     let scans = fleet::scan_all(&sources, &config);
     let run = Config {

@@ -124,7 +124,12 @@ pub(super) fn scan(
         observer: observer.cloned(),
         // A shard matches only its own blobs: it must neither trust nor fill a cache that a
         // whole scan reads (a blob another shard owns is not clean for being skipped here).
-        cache: if config.shard.is_some() { &GitCache::Off } else { &config.git_cache },
+        // Shard 0/1 owns every blob.
+        cache: if config.shard.is_some_and(|s| s.count > 1) {
+            &GitCache::Off
+        } else {
+            &config.git_cache
+        },
         shard: config.shard,
     };
     Ok(git::scan(&scan, matcher)?)

@@ -192,3 +192,52 @@ fn clones_from_a_git_daemon_on_loopback_and_times_out_on_a_silent_server() {
     assert_eq!(code, 2);
     assert_eq!(doc["findings"][0]["locations"][0]["path"], format!("127.0.0.1/{port}/repo/d.py"));
 }
+
+#[test]
+fn with_cache_a_changed_repository_is_cloned_again_but_only_new_blobs_are_matched() {
+    let mut origin = repo_with(&[
+        ("app.py", format!("t = \"{}\"\n", fake::github_pat(51))),
+        ("lib.py", "def f():\n    return 1\n".to_string()),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let url = format!("file://{}", origin.dir.display());
+    std::fs::write(dir.path().join("list.txt"), format!("{url}\n")).unwrap();
+    let args = ["list.txt", "--cache", cache.to_str().unwrap()];
+    let (code, first, stderr) = repos(dir.path(), &args);
+    assert_eq!(code, 1, "{stderr}");
+    let files = || std::fs::read_dir(&cache).unwrap().count();
+    assert_eq!(files(), 1, "one cache file per source");
+
+    origin.write("deploy.env", &format!("T={}\n", fake::github_pat(52)));
+    origin.commit("deploy");
+    let (code, second, stderr) = repos(dir.path(), &args);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(files(), 1, "the fresh clone reuses the source's cache file");
+    assert_eq!(first["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(second["findings"].as_array().unwrap().len(), 2);
+    let (_, uncached, _) = repos(dir.path(), &["list.txt"]);
+    assert_eq!(second["findings"], uncached["findings"]);
+
+    // The cache is keyed by the source, not the clone's path: another clone of the same source
+    // finds every old blob in it.
+    let clone = dir.path().join("clone.git");
+    let ok = Command::new("git")
+        .args(["clone", "-q", "--mirror", &url, clone.to_str().unwrap()])
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let out = leakhound()
+        .args(["git", clone.to_str().unwrap(), "-f", "json", "--cache"])
+        .arg(&cache)
+        .args(["--cache-as", &url])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["coverage"]["cache"]["state"], "used", "{doc}");
+    let blobs = doc["coverage"]["items_scanned"].as_u64().unwrap();
+    let served = doc["coverage"]["cache"]["served"].as_u64().unwrap();
+    assert_eq!(served + 2, blobs, "all but the two blobs with matches (matched again)");
+}

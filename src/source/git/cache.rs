@@ -133,10 +133,13 @@ pub(crate) fn open(
     digest: [u8; 32],
     notices: &mut Vec<Notice>,
 ) -> Result<HistoryCache, Option<CacheUse>> {
-    let repo = std::fs::canonicalize(common_dir)
-        .unwrap_or_else(|_| common_dir.to_path_buf())
-        .display()
-        .to_string();
+    let repo = match choice {
+        GitCache::Keyed { source, .. } => format!("source {source}"),
+        _ => std::fs::canonicalize(common_dir)
+            .unwrap_or_else(|_| common_dir.to_path_buf())
+            .display()
+            .to_string(),
+    };
     let key = crate::fingerprint::key();
     let path = match choice {
         GitCache::Off => return Err(None),
@@ -148,7 +151,7 @@ pub(crate) fn open(
             }
             dir.join("cache.redb")
         }
-        GitCache::Dir(dir) => {
+        GitCache::Dir(dir) | GitCache::Keyed { dir, .. } => {
             let hash = Sha256::digest(repo.as_bytes());
             let path = dir.join(format!("{}.redb", crate::fingerprint::hex(&hash[..8])));
             if !own_dir(dir) {
