@@ -43,7 +43,7 @@ parts=${PARTS:-1 2 3}
 has() { [[ " $parts " == *" $1 "* ]]; }
 if has 1 || has 2; then
 echo "== $corpus: full history, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
-/usr/bin/time -v "$leakhound" git "$corpus" -j 2 -q -f json -r "$work/whole.json" 2>"$work/whole.time" || true
+/usr/bin/time -v "$leakhound" git "$corpus" -j 2 -q --no-cache -f json -r "$work/whole.json" 2>"$work/whole.time" || true
 echo "1 process (-j 2):         $(stats "$work/whole.time")"
 cpu1=$(cpu "$work/whole.time")
 fi

@@ -374,8 +374,14 @@ fn scan_packs(
         let wanted = move |kind| kind != gix::object::Kind::Tree || check_trees;
         let visit = move |kind, data: &[u8], id| handler.process(id, kind, data);
         let progress = scanner.options.progress.as_ref();
-        let served = |id| serve(scanner.cache, scanner.counters, progress, id);
-        let served = scanner.cache.map(|_| &served as &(dyn Fn(ObjectId) -> bool + Sync));
+        // A blob another shard owns, or one the cache answers for, is not even inflated.
+        let shard = scanner.options.shard;
+        let served = |id: ObjectId| {
+            shard.is_some_and(|s| !s.owns(id.as_bytes()))
+                || serve(scanner.cache, scanner.counters, progress, id)
+        };
+        let served = (scanner.cache.is_some() || shard.is_some())
+            .then_some(&served as &(dyn Fn(ObjectId) -> bool + Sync));
         let Err(e) =
             packwalk::walk_pack_served(&index, objects.hash, threads, wanted, served, visit)
         else {
