@@ -27,7 +27,7 @@ use crate::config::Config;
 use crate::content::Position;
 use crate::content::{self, TextView};
 use crate::finding::{Finding, Location, Secret};
-use crate::matcher::{Candidate, Verdict};
+use crate::matcher::{Candidate, Verdict, context};
 use crate::pipeline::{self, Target};
 use crate::rules::RuleSet;
 use crate::sanitize::escape_for_terminal;
@@ -237,7 +237,11 @@ pub(crate) fn run(args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
             continue;
         }
         writeln!(out, "{verdict_line}")?;
-        if candidate.verdict == Verdict::Kept {
+        let weak_here = candidate.verdict == Verdict::Weak && weak_reported_at(&path);
+        if weak_here {
+            writeln!(out, "  {} is a credential file: the weak password is reported", path.display())?;
+        }
+        if candidate.verdict == Verdict::Kept || weak_here {
             let suppressor = &mut prepared.suppressor;
             reported |= suppression_verdict(
                 &mut out, suppressor, &rules, &path, &bytes, &candidate, secret,
@@ -251,4 +255,12 @@ pub(crate) fn run(args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
         )?;
     }
     Ok(if reported { ExitStatus::Findings(1) } else { ExitStatus::Clean })
+}
+
+/// Whether the scan reports a weak password ([`Verdict::Weak`]) found in the file at `path`:
+/// only in a credential file outside tests, docs and examples (`context::gate_weak`).
+fn weak_reported_at(path: &std::path::Path) -> bool {
+    let path = path.to_string_lossy();
+    context::is_credential_path(&path)
+        && context::of_path(&path).is_none_or(|c| c == context::Context::Vendor)
 }

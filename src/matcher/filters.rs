@@ -8,7 +8,9 @@
 /// Angle brackets and `$(` / `%(` are judged separately ([`has_angle_placeholder`],
 /// [`has_substitution`]): generated secrets such as CMS salts and Django keys contain those
 /// characters, documentation's `<your-token>` and `$(cat token)` do not look like them.
-const SYMBOL_MARKERS: &[&str] = &["${", "{{", "}}", "#{", "****", "....", "xxxx", "XXXX"];
+/// `#{` counts only with a `}` after it ([`has_interpolation`]): generated salts (WordPress keys)
+/// contain a bare `#{` often enough.
+const SYMBOL_MARKERS: &[&str] = &["${", "{{", "}}", "****", "....", "xxxx", "XXXX"];
 
 /// Words that mark a placeholder when they stand as a word inside the value (`your_api_key`,
 /// `my-example-token`, `myFakeToken`), never when they are letters inside a random string: a
@@ -129,7 +131,8 @@ const PLACEHOLDER_VALUES: &[&str] = &[
 pub(crate) fn is_template(secret: &[u8]) -> bool {
     let text = String::from_utf8_lossy(secret);
     let lower = text.to_ascii_lowercase();
-    ["${", "{{", "}}", "#{", "<%", "%>"].iter().any(|m| text.contains(m))
+    ["${", "{{", "}}", "<%", "%>"].iter().any(|m| text.contains(m))
+        || has_interpolation(&text)
         || has_angle_placeholder(&text)
         || has_substitution(&text)
         || is_env_reference(&text)
@@ -169,6 +172,7 @@ fn is_plain_placeholder(secret: &[u8]) -> bool {
     PLACEHOLDER_VALUES.contains(&lower.as_str())
         || is_choice_list(&lower)
         || SYMBOL_MARKERS.iter().any(|m| text.contains(m))
+        || has_interpolation(&text)
         || text.ends_with("...")
         || text.contains('\u{2026}')
         || has_angle_placeholder(&text)
@@ -177,6 +181,11 @@ fn is_plain_placeholder(secret: &[u8]) -> bool {
         || WORD_MARKERS.iter().any(|m| has_word(&text, &lower, m))
         || is_repetitive(secret)
         || has_long_sequence(lower.as_bytes())
+}
+
+/// Ruby and CoffeeScript interpolation, `#{name}` / `#{ENV["X"]}`: a `#{` closed by a `}`.
+fn has_interpolation(text: &str) -> bool {
+    text.find("#{").is_some_and(|at| text[at + 2..].contains('}'))
 }
 
 /// `true/false`, `yes|no`, `on/off`: documentation of a setting's allowed values.

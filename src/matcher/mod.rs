@@ -70,6 +70,10 @@ pub enum Verdict {
     CommonShape,
     /// A more specific rule matched the same bytes (see [`Specificity`]).
     Superseded,
+    /// A generic password whose value is weak or looks like a placeholder (`password123`,
+    /// `dummy-pass`): reported only where the file holds credentials by its name (`.env`, a shell
+    /// profile, `mongoid.yml`; [`context::is_credential_path`]), dropped everywhere else.
+    Weak,
 }
 
 impl Verdict {
@@ -82,6 +86,11 @@ impl Verdict {
             Verdict::Placeholder => "dropped: placeholder or example value".into(),
             Verdict::CommonShape => "dropped: hash, UUID, version, path or code expression".into(),
             Verdict::Superseded => "dropped: a more specific rule matched the same bytes".into(),
+            Verdict::Weak => {
+                "weak or placeholder-like password: reported only in a credential file \
+                 (.env, shell profile, ...)"
+                    .into()
+            }
         }
     }
 }
@@ -104,7 +113,14 @@ pub struct Matcher {
     /// Built on first use: a run that reads no content (an empty directory, a clean `--staged`)
     /// never pays for the automaton.
     prefilter: std::sync::OnceLock<Prefilter>,
+    /// Whether [`Matcher::scan`] also returns [`Verdict::Weak`] matches (marked with the
+    /// [`WEAK_ATTRIBUTE`]): only for callers that drop them outside credential files.
+    keep_weak: bool,
 }
+
+/// The attribute a [`Verdict::Weak`] match carries out of [`Matcher::scan`]; the pipeline keeps
+/// such a finding only at credential-file paths ([`context::gate_weak`]).
+pub(crate) const WEAK_ATTRIBUTE: &str = "weak";
 
 /// Per-thread reusable buffers; create one per worker with [`Matcher::scratch`].
 #[derive(Debug)]
@@ -120,7 +136,13 @@ pub struct Scratch {
 impl Matcher {
     /// A matcher for a rule set (the prefilter is built when first needed).
     pub fn new(rules: Arc<RuleSet>) -> Matcher {
-        Matcher { rules, prefilter: std::sync::OnceLock::new() }
+        Matcher { rules, prefilter: std::sync::OnceLock::new(), keep_weak: false }
+    }
+
+    /// A matcher whose [`Matcher::scan`] also returns weak passwords ([`Verdict::Weak`]), marked
+    /// with the [`WEAK_ATTRIBUTE`]: the caller must gate them by path ([`context::gate_weak`]).
+    pub(crate) fn keeping_weak(rules: Arc<RuleSet>) -> Matcher {
+        Matcher { keep_weak: true, ..Matcher::new(rules) }
     }
 
     fn prefilter(&self) -> &Prefilter {
@@ -146,9 +168,12 @@ impl Matcher {
     /// Appends every reported match in `buf` to `out`, sorted by position then rule.
     pub fn scan(&self, buf: &[u8], scratch: &mut Scratch, out: &mut Vec<RawMatch>) {
         self.candidates(buf, scratch);
-        out.extend(
-            scratch.candidates.drain(..).filter(|c| c.verdict == Verdict::Kept).map(|c| c.found),
-        );
+        let keep_weak = self.keep_weak;
+        out.extend(scratch.candidates.drain(..).filter_map(|c| match c.verdict {
+            Verdict::Kept => Some(c.found),
+            Verdict::Weak if keep_weak => Some(marked_weak(c.found)),
+            _ => None,
+        }));
     }
 
     /// Every candidate in `buf` with its verdict (reported ones and dropped ones).
@@ -183,6 +208,7 @@ impl Matcher {
         );
         self.decoded_candidates(buf, scratch);
         resolve_overlaps(&self.rules, buf, &mut scratch.candidates);
+        resolve_weak(&mut scratch.candidates);
         scratch
             .candidates
             .sort_by_key(|c| (c.found.secret.start, c.found.rule, c.found.decoded.is_some()));
@@ -355,7 +381,73 @@ fn judge(rule: &Rule, buf: &[u8], found: RawMatch) -> Candidate {
     } else {
         Verdict::Kept
     };
+    let verdict = weak_or(rule, buf, &found, verdict);
     Candidate { found, verdict, entropy }
+}
+
+/// [`Verdict::Weak`] for a generic password dropped only for its strength (entropy, digits,
+/// mixed case, a placeholder-like value) whose other checks pass and which is neither a template
+/// (`${VAR}`, `<password>`) nor a common non-secret shape (a hash, a path, code); else `verdict`.
+fn weak_or(rule: &Rule, buf: &[u8], found: &RawMatch, verdict: Verdict) -> Verdict {
+    use crate::rules::CheckName::{HasDigit, MixedCharset};
+    let on_strength = matches!(
+        verdict,
+        Verdict::LowEntropy | Verdict::Placeholder | Verdict::CheckFailed(HasDigit | MixedCharset)
+    );
+    if !on_strength
+        || !matches!(rule.spec.kind, Kind::Password | Kind::ConnectionString)
+        || !rule.spec.provider.eq_ignore_ascii_case("generic")
+        || is_credential_file(rule)
+    {
+        return verdict;
+    }
+    let secret = &buf[found.secret.clone()];
+    let other_checks = rule
+        .spec
+        .checks
+        .iter()
+        .filter(|c| !matches!(c, HasDigit | MixedCharset))
+        .all(|&c| checks::passes(c, buf, &found.secret));
+    if other_checks && !filters::is_template(secret) && !filters::is_common_shape(secret) {
+        Verdict::Weak
+    } else {
+        verdict
+    }
+}
+
+/// A weak match as [`Matcher::scan`] returns it: with the [`WEAK_ATTRIBUTE`].
+fn marked_weak(mut found: RawMatch) -> RawMatch {
+    found.attributes.push((Arc::from(WEAK_ATTRIBUTE), "true".to_string()));
+    found
+}
+
+/// A weak candidate never hides a reported one: it is superseded by any kept candidate whose
+/// secret overlaps its own, and by a weak one already taken on overlapping bytes (the one whose
+/// whole match is longest, then first in rule order, is taken).
+fn resolve_weak(candidates: &mut [Candidate]) {
+    let mut weak: Vec<usize> = (0..candidates.len())
+        .filter(|&i| candidates[i].verdict == Verdict::Weak)
+        .collect();
+    if weak.is_empty() {
+        return;
+    }
+    let kept = RangeIndex::new(
+        candidates
+            .iter()
+            .filter(|c| c.verdict == Verdict::Kept)
+            .map(|c| c.found.secret.clone())
+            .collect(),
+    );
+    weak.sort_by_key(|&i| (std::cmp::Reverse(candidates[i].found.span.len()), candidates[i].found.rule));
+    let mut taken: Vec<Range<usize>> = Vec::new();
+    for i in weak {
+        let secret = candidates[i].found.secret.clone();
+        if kept.overlaps(&secret) || taken.iter().any(|t| t.start < secret.end && secret.start < t.end) {
+            candidates[i].verdict = Verdict::Superseded;
+        } else {
+            taken.push(secret);
+        }
+    }
 }
 
 /// How specific a rule's match is; of two kept matches whose secrets overlap, the less specific
