@@ -412,4 +412,36 @@ mod tests {
         assert_eq!(lowered(Confidence::Medium), Confidence::Low);
         assert_eq!(lowered(Confidence::Low), Confidence::Low);
     }
+
+    #[test]
+    fn credential_files_are_known_by_name() {
+        for path in [
+            ".env",
+            "web/var/www/.env",
+            "deploy/.env.production",
+            "compose/prod.env",
+            "home/.bash_profile",
+            ".zshrc",
+            "db/mongoid.yml",
+            "config/database.yml",
+            "servers/ventrilo_srv.ini",
+            "FileZilla/sitemanager.xml",
+            ".idea/dataSources.xml",
+            "home/.esmtprc",
+        ] {
+            assert!(is_credential_path(path), "{path}");
+        }
+        for path in [
+            ".env.example",
+            ".env.sample",
+            "src/env.rs",
+            "docs/.envrc.md",
+            "config/settings.yml",
+            "scripts/deploy.sh",
+            ".env/",
+            "",
+        ] {
+            assert!(!is_credential_path(path), "{path}");
+        }
+    }
 }

@@ -143,6 +143,17 @@ pub(crate) fn is_template(secret: &[u8]) -> bool {
         || ["_here", "-here"].iter().any(|p| lower.ends_with(p))
 }
 
+/// Whether a value is a setting's type or state rather than any password, even a weak one:
+/// `true`, `no`, `null`, `required` (`save-password="true"`, `DB_PASSWORD_REQUIRED=false`).
+pub(crate) fn is_non_value(secret: &[u8]) -> bool {
+    const WORDS: &[&str] = &[
+        "true", "false", "yes", "no", "on", "off", "null", "none", "nil", "undefined", "required",
+        "optional", "string", "str", "bool", "boolean", "empty", "enabled", "disabled",
+    ];
+    let lower = String::from_utf8_lossy(secret).to_ascii_lowercase();
+    WORDS.contains(&lower.as_str())
+}
+
 /// Whether the value of a generic rule is a placeholder: [`is_placeholder`], or a value built
 /// around a word like `secret` or `password`.
 pub(crate) fn is_generic_placeholder(secret: &[u8]) -> bool {
@@ -805,5 +816,15 @@ mod tests {
         {
             assert!(!is_common_shape(value.as_bytes()), "{value} should not be a common shape");
         }
+    }
+
+    #[test]
+    fn interpolation_needs_its_closing_brace() {
+        assert!(is_placeholder(b"#{ENV['DB_PASSWORD']}"));
+        assert!(is_template(b"pre-#{secret}"));
+        // A generated WordPress salt with a bare `#{`.
+        let salt = concat!("Ed&1cr+{3T$a+{[8LP~i5-[|Z`x-V>;Di_C/E~Un", "Sg{n[h#{D[-t>yIUZ8YqSu3t");
+        assert!(!is_placeholder(salt.as_bytes()));
+        assert!(!is_template(salt.as_bytes()));
     }
 }

@@ -387,7 +387,8 @@ fn judge(rule: &Rule, buf: &[u8], found: RawMatch) -> Candidate {
 
 /// [`Verdict::Weak`] for a generic password dropped only for its strength (entropy, digits,
 /// mixed case, a placeholder-like value) whose other checks pass and which is neither a template
-/// (`${VAR}`, `<password>`) nor a common non-secret shape (a hash, a path, code); else `verdict`.
+/// (`${VAR}`, `<password>`), a setting's state (`true`, `null`) nor a common non-secret shape (a
+/// hash, a path, code); else `verdict`.
 fn weak_or(rule: &Rule, buf: &[u8], found: &RawMatch, verdict: Verdict) -> Verdict {
     use crate::rules::CheckName::{HasDigit, MixedCharset};
     let on_strength = matches!(
@@ -408,7 +409,11 @@ fn weak_or(rule: &Rule, buf: &[u8], found: &RawMatch, verdict: Verdict) -> Verdi
         .iter()
         .filter(|c| !matches!(c, HasDigit | MixedCharset))
         .all(|&c| checks::passes(c, buf, &found.secret));
-    if other_checks && !filters::is_template(secret) && !filters::is_common_shape(secret) {
+    if other_checks
+        && !filters::is_template(secret)
+        && !filters::is_non_value(secret)
+        && !filters::is_common_shape(secret)
+    {
         Verdict::Weak
     } else {
         verdict
@@ -635,5 +640,54 @@ mod tests {
                 if c.found.decoded.is_none() { Verdict::Kept } else { Verdict::Superseded };
             assert_eq!(c.verdict, expected, "{c:?}");
         }
+    }
+
+    #[test]
+    fn weak_passwords_are_weak_not_kept_and_templates_and_hashes_stay_dropped() {
+        let m = matcher();
+        let verdict_of = |text: &str| {
+            verdicts(&m, text)
+                .into_iter()
+                .filter(|(id, _)| id == "generic.password-assignment")
+                .map(|(_, v)| v)
+                .collect::<Vec<_>>()
+        };
+        for weak in ["RDS_PASSWORD='dummy-pass'\n", "MLAB_PASS=password123\n", "DB_PASSWORD=admin\n"] {
+            assert_eq!(verdict_of(weak), vec![Verdict::Weak], "{weak}");
+        }
+        assert_eq!(verdict_of("DB_PASSWORD=Zt8#qLm2vR!x\n"), vec![Verdict::Kept]);
+        for dropped in ["DB_PASSWORD=${DB_PASSWORD}\n", "DB_PASSWORD=<password>\n", "DB_PASSWORD=********\n"] {
+            assert!(!verdict_of(dropped).contains(&Verdict::Weak), "{dropped}");
+            assert!(!verdict_of(dropped).contains(&Verdict::Kept), "{dropped}");
+        }
+        // A password hash is a common shape, not a weak password.
+        let hash = concat!("$2y$05$", "Xo3lQ6Y5Lrj2V6yE1pVn7OqzWQ4f3h7bQyVbq0d1C2e3F4g5H6i7J");
+        assert!(!verdict_of(&format!("password: {hash}\n")).contains(&Verdict::Weak));
+    }
+
+    #[test]
+    fn only_a_matcher_keeping_weak_returns_weak_matches_and_marks_them() {
+        let rules = Arc::new(RuleSet::load(&[]).expect("built-in rules load"));
+        let text = b"export RDS_PASSWORD='dummy-pass'\n";
+        let scan = |m: &Matcher| {
+            let mut out = Vec::new();
+            m.scan(text, &mut m.scratch(), &mut out);
+            out
+        };
+        assert!(scan(&Matcher::new(Arc::clone(&rules))).is_empty());
+        let found = scan(&Matcher::keeping_weak(rules));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].attributes.iter().any(|(name, _)| &**name == WEAK_ATTRIBUTE));
+        assert_eq!(&text[found[0].secret.clone()], b"dummy-pass");
+    }
+
+    #[test]
+    fn a_weak_match_never_hides_a_kept_one() {
+        let m = matcher();
+        // A URL password that the URL rule keeps; the assignment rule sees a weak `pass` name.
+        let seen = verdicts(&m, "DB_PASS=postgres://app:Tern2021x@db.internal:5432/app\n");
+        assert!(seen.iter().any(|(_, v)| *v == Verdict::Kept), "{seen:?}");
+        let weak = seen.iter().filter(|(_, v)| *v == Verdict::Weak).count();
+        assert_eq!(weak, 0, "{seen:?}");
     }
 }
