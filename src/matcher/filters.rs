@@ -351,7 +351,25 @@ pub(crate) fn is_common_shape(secret: &[u8]) -> bool {
         || is_publishable_key(&s)
         || is_password_hash(&s)
         || is_ciphertext(&s)
+        || is_email(&s)
         || has_bad_checksum(secret)
+}
+
+/// `apache@localhost`, `ops@acme.io`: an e-mail address (a sender or contact under a
+/// password-ish name such as `$wgPasswordSender`), not a credential.
+fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    let label = |l: &str| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    !local.is_empty()
+        && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"._%+-".contains(&b))
+        && (domain == "localhost"
+            || (domain.contains('.')
+                && domain.split('.').all(label)
+                && domain.rsplit('.').next().is_some_and(|tld| {
+                    tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic())
+                })))
 }
 
 /// An encrypted value: safe to commit by design, and the reason configuration files hold values
@@ -504,14 +522,25 @@ fn is_constant_name(s: &str) -> bool {
         && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
-/// `$smtp_authpass`, `$pexpiry`: a Perl, PHP or shell variable (lowercase identifier after `$`);
+/// `$smtp_authpass`, `$pexpiry`: a Perl, PHP or shell variable (lowercase identifier after `$`),
+/// a dereference of one (`$cfg->{pass}`), or a URL or path built from one (`$PROTO://...`);
 /// `$DB_PASSWORD` is judged by [`is_env_reference`], and passwords that start with `$` carry
 /// capitals, digits or symbols (`$Summer2024!`).
 fn is_script_variable(s: &str) -> bool {
     s.strip_prefix('$').is_some_and(|name| {
-        name.len() >= 3
-            && name.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
-            && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+        let ident = name
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            .count();
+        let (head, rest) = name.split_at(ident);
+        let lowercase = head.len() >= 3
+            && head.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
+            && head.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        // `$cfg->{users}`, `$opts{pass}`, `$row[2]`: Perl and PHP dereferences.
+        let deref = ident >= 1 && ["->", "{", "["].iter().any(|p| rest.starts_with(p));
+        // `$HTTPD_PROTO://user:pw@$HTTPD_DEST`, `$ROOT/etc/pw`: a URL or path built from a variable.
+        let built = ident >= 2 && (rest.starts_with("://") || rest.starts_with('/'));
+        (lowercase && rest.is_empty()) || deref || built
     })
 }
 
@@ -826,5 +855,32 @@ mod tests {
         let salt = concat!("Ed&1cr+{3T$a+{[8LP~i5-[|Z`x-V>;Di_C/E~Un", "Sg{n[h#{D[-t>yIUZ8YqSu3t");
         assert!(!is_placeholder(salt.as_bytes()));
         assert!(!is_template(salt.as_bytes()));
+    }
+
+    #[test]
+    fn emails_variable_urls_and_dereferences_are_common_shapes() {
+        for value in [
+            "apache@localhost",
+            "ops@acme.io",
+            "$cfg->{gitcvs}->{users}->{$user}",
+            "$opts{password}",
+            "$HTTPD_PROTO://user%40host:pass%40host@$HTTPD_DEST",
+            "$ROOT/etc/secret",
+        ] {
+            assert!(is_common_shape(value.as_bytes()), "{value}");
+        }
+        for value in ["pass@host", "Kx7@Lm2q#Z", "$Summer2024!", "user@acme.io:Zq7mLx4"] {
+            assert!(!is_common_shape(value.as_bytes()), "{value}");
+        }
+    }
+
+    #[test]
+    fn setting_states_are_never_values() {
+        for value in ["true", "FALSE", "null", "required"] {
+            assert!(is_non_value(value.as_bytes()), "{value}");
+        }
+        for value in ["truest", "changeme", "x"] {
+            assert!(!is_non_value(value.as_bytes()), "{value}");
+        }
     }
 }
