@@ -237,10 +237,7 @@ pub(crate) fn run(args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
             continue;
         }
         writeln!(out, "{verdict_line}")?;
-        let weak_here = candidate.verdict == Verdict::Weak && weak_reported_at(&path);
-        if weak_here {
-            writeln!(out, "  {} is a credential file: the weak password is reported", path.display())?;
-        }
+        let weak_here = weak_reported(&mut out, &candidate, &path)?;
         if candidate.verdict == Verdict::Kept || weak_here {
             let suppressor = &mut prepared.suppressor;
             reported |= suppression_verdict(
@@ -257,10 +254,24 @@ pub(crate) fn run(args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
     Ok(if reported { ExitStatus::Findings(1) } else { ExitStatus::Clean })
 }
 
-/// Whether the scan reports a weak password ([`Verdict::Weak`]) found in the file at `path`:
-/// only in a credential file outside tests, docs and examples (`context::gate_weak`).
-fn weak_reported_at(path: &std::path::Path) -> bool {
-    let path = path.to_string_lossy();
-    context::is_credential_path(&path)
-        && context::of_path(&path).is_none_or(|c| c == context::Context::Vendor)
+/// Whether the scan reports `candidate` as a weak password ([`Verdict::Weak`]) in the file at
+/// `path` (only in a credential file outside tests, docs and examples: `context::gate_weak`);
+/// says so when it does.
+fn weak_reported(
+    out: &mut impl Write,
+    candidate: &Candidate,
+    path: &std::path::Path,
+) -> std::io::Result<bool> {
+    let shown = path.to_string_lossy();
+    let reported = candidate.verdict == Verdict::Weak
+        && context::is_credential_path(&shown)
+        && context::of_path(&shown).is_none_or(|c| c == context::Context::Vendor);
+    if reported {
+        writeln!(
+            out,
+            "  {} is a credential file: the weak password is reported",
+            escape_for_terminal(&shown)
+        )?;
+    }
+    Ok(reported)
 }

@@ -16,8 +16,8 @@ use std::collections::BTreeSet;
 use crate::finding::Finding;
 use crate::rules::{CheckName, Confidence, RuleSet};
 
-use super::filters;
 use super::WEAK_ATTRIBUTE;
+use super::filters;
 
 /// The kind of place a path is, when it is not production code or configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -224,7 +224,7 @@ pub(crate) fn is_credential_path(path: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     CREDENTIAL_FILE_NAMES.contains(&lower.as_str())
         || (lower.starts_with(".env.") && !is_example_file(&lower))
-        || (lower.ends_with(".env") && lower.len() > 4 && !lower.starts_with('.'))
+        || std::path::Path::new(&lower).extension().is_some_and(|ext| ext == "env")
 }
 
 /// Keeps each weak finding (a weak or placeholder-like password under a generic rule, marked by

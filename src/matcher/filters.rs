@@ -8,8 +8,8 @@
 /// Angle brackets and `$(` / `%(` are judged separately ([`has_angle_placeholder`],
 /// [`has_substitution`]): generated secrets such as CMS salts and Django keys contain those
 /// characters, documentation's `<your-token>` and `$(cat token)` do not look like them.
-/// `#{` counts only with a `}` after it ([`has_interpolation`]): generated salts (WordPress keys)
-/// contain a bare `#{` often enough.
+/// `#{` counts only with a `}` after it ([`has_interpolation`]): generated salts (the keys in a
+/// `wp-config.php`) contain a bare `#{` often enough.
 const SYMBOL_MARKERS: &[&str] = &["${", "{{", "}}", "****", "....", "xxxx", "XXXX"];
 
 /// Words that mark a placeholder when they stand as a word inside the value (`your_api_key`,
@@ -147,8 +147,25 @@ pub(crate) fn is_template(secret: &[u8]) -> bool {
 /// `true`, `no`, `null`, `required` (`save-password="true"`, `DB_PASSWORD_REQUIRED=false`).
 pub(crate) fn is_non_value(secret: &[u8]) -> bool {
     const WORDS: &[&str] = &[
-        "true", "false", "yes", "no", "on", "off", "null", "none", "nil", "undefined", "required",
-        "optional", "string", "str", "bool", "boolean", "empty", "enabled", "disabled",
+        "true",
+        "false",
+        "yes",
+        "no",
+        "on",
+        "off",
+        "null",
+        "none",
+        "nil",
+        "undefined",
+        "required",
+        "optional",
+        "string",
+        "str",
+        "bool",
+        "boolean",
+        "empty",
+        "enabled",
+        "disabled",
     ];
     let lower = String::from_utf8_lossy(secret).to_ascii_lowercase();
     WORDS.contains(&lower.as_str())
@@ -361,7 +378,8 @@ fn is_email(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else {
         return false;
     };
-    let label = |l: &str| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let label =
+        |l: &str| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     !local.is_empty()
         && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"._%+-".contains(&b))
         && (domain == "localhost"
@@ -528,10 +546,7 @@ fn is_constant_name(s: &str) -> bool {
 /// capitals, digits or symbols (`$Summer2024!`).
 fn is_script_variable(s: &str) -> bool {
     s.strip_prefix('$').is_some_and(|name| {
-        let ident = name
-            .bytes()
-            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
-            .count();
+        let ident = name.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
         let (head, rest) = name.split_at(ident);
         let lowercase = head.len() >= 3
             && head.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b == b'_')

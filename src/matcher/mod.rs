@@ -430,9 +430,8 @@ fn marked_weak(mut found: RawMatch) -> RawMatch {
 /// secret overlaps its own, and by a weak one already taken on overlapping bytes (the one whose
 /// whole match is longest, then first in rule order, is taken).
 fn resolve_weak(candidates: &mut [Candidate]) {
-    let mut weak: Vec<usize> = (0..candidates.len())
-        .filter(|&i| candidates[i].verdict == Verdict::Weak)
-        .collect();
+    let mut weak: Vec<usize> =
+        (0..candidates.len()).filter(|&i| candidates[i].verdict == Verdict::Weak).collect();
     if weak.is_empty() {
         return;
     }
@@ -443,11 +442,15 @@ fn resolve_weak(candidates: &mut [Candidate]) {
             .map(|c| c.found.secret.clone())
             .collect(),
     );
-    weak.sort_by_key(|&i| (std::cmp::Reverse(candidates[i].found.span.len()), candidates[i].found.rule));
+    weak.sort_by_key(|&i| {
+        (std::cmp::Reverse(candidates[i].found.span.len()), candidates[i].found.rule)
+    });
     let mut taken: Vec<Range<usize>> = Vec::new();
     for i in weak {
         let secret = candidates[i].found.secret.clone();
-        if kept.overlaps(&secret) || taken.iter().any(|t| t.start < secret.end && secret.start < t.end) {
+        if kept.overlaps(&secret)
+            || taken.iter().any(|t| t.start < secret.end && secret.start < t.end)
+        {
             candidates[i].verdict = Verdict::Superseded;
         } else {
             taken.push(secret);
@@ -652,11 +655,15 @@ mod tests {
                 .map(|(_, v)| v)
                 .collect::<Vec<_>>()
         };
-        for weak in ["RDS_PASSWORD='dummy-pass'\n", "MLAB_PASS=password123\n", "DB_PASSWORD=admin\n"] {
+        for weak in
+            ["RDS_PASSWORD='dummy-pass'\n", "MLAB_PASS=password123\n", "DB_PASSWORD=admin\n"]
+        {
             assert_eq!(verdict_of(weak), vec![Verdict::Weak], "{weak}");
         }
         assert_eq!(verdict_of("DB_PASSWORD=Zt8#qLm2vR!x\n"), vec![Verdict::Kept]);
-        for dropped in ["DB_PASSWORD=${DB_PASSWORD}\n", "DB_PASSWORD=<password>\n", "DB_PASSWORD=********\n"] {
+        for dropped in
+            ["DB_PASSWORD=${DB_PASSWORD}\n", "DB_PASSWORD=<password>\n", "DB_PASSWORD=********\n"]
+        {
             assert!(!verdict_of(dropped).contains(&Verdict::Weak), "{dropped}");
             assert!(!verdict_of(dropped).contains(&Verdict::Kept), "{dropped}");
         }
