@@ -86,11 +86,9 @@ impl Verdict {
             Verdict::Placeholder => "dropped: placeholder or example value".into(),
             Verdict::CommonShape => "dropped: hash, UUID, version, path or code expression".into(),
             Verdict::Superseded => "dropped: a more specific rule matched the same bytes".into(),
-            Verdict::Weak => {
-                "weak or placeholder-like password: reported only in a credential file \
-                 (.env, shell profile, ...)"
-                    .into()
-            }
+            Verdict::Weak => "dropped: weak or placeholder-like password (reported only in a \
+                               credential file: .env, shell profile, ...)"
+                .into(),
         }
     }
 }
