@@ -688,11 +688,24 @@ mod tests {
 
     #[test]
     fn a_weak_match_never_hides_a_kept_one() {
-        let m = matcher();
-        // A URL password that the URL rule keeps; the assignment rule sees a weak `pass` name.
-        let seen = verdicts(&m, "DB_PASS=postgres://app:Tern2021x@db.internal:5432/app\n");
-        assert!(seen.iter().any(|(_, v)| *v == Verdict::Kept), "{seen:?}");
-        let weak = seen.iter().filter(|(_, v)| *v == Verdict::Weak).count();
-        assert_eq!(weak, 0, "{seen:?}");
+        let candidate =
+            |rule: usize, secret: Range<usize>, span: Range<usize>, verdict| Candidate {
+                found: RawMatch { rule, secret, span, attributes: Vec::new(), decoded: None },
+                verdict,
+                entropy: 0.0,
+            };
+        let mut candidates = vec![
+            candidate(0, 10..20, 0..20, Verdict::Weak),
+            candidate(1, 12..20, 5..20, Verdict::Kept),
+            candidate(2, 30..40, 25..40, Verdict::Weak),
+            candidate(3, 30..40, 20..40, Verdict::Weak),
+            candidate(4, 50..60, 45..60, Verdict::Weak),
+        ];
+        resolve_weak(&mut candidates);
+        let verdicts: Vec<Verdict> = candidates.iter().map(|c| c.verdict).collect();
+        assert_eq!(
+            verdicts,
+            [Verdict::Superseded, Verdict::Kept, Verdict::Superseded, Verdict::Weak, Verdict::Weak]
+        );
     }
 }
