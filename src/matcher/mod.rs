@@ -408,6 +408,7 @@ fn weak_or(rule: &Rule, buf: &[u8], found: &RawMatch, verdict: Verdict) -> Verdi
         .filter(|c| !matches!(c, HasDigit | MixedCharset))
         .all(|&c| checks::passes(c, buf, &found.secret));
     if other_checks
+        && names_a_password(found)
         && !filters::is_template(secret)
         && !filters::is_non_value(secret)
         && !filters::is_common_shape(secret)
@@ -416,6 +417,27 @@ fn weak_or(rule: &Rule, buf: &[u8], found: &RawMatch, verdict: Verdict) -> Verdi
     } else {
         verdict
     }
+}
+
+/// Whether the match's `name` group, when the rule has one, ends with a password word
+/// (`RDS_PASSWORD`, `MLAB_PASS`, `AdminPassword`, `db.pwd`): `PASSWORD_TIMEOUT=30m` and
+/// `PasswordHasher` name settings about passwords, whose values are never weak passwords.
+fn names_a_password(found: &RawMatch) -> bool {
+    found.attributes.iter().find(|(name, _)| &**name == "name").is_none_or(|(_, name)| {
+        let last = name.rsplit(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or_default();
+        // The last camelCase hump: `AdminPassword` -> `Password`.
+        let hump = last
+            .char_indices()
+            .rev()
+            .find(|&(i, c)| {
+                c.is_ascii_uppercase()
+                    && last[..i].chars().next_back().is_some_and(|p| p.is_ascii_lowercase())
+            })
+            .map_or(last, |(i, _)| &last[i..]);
+        ["password", "passwd", "pass", "pwd", "pw", "passphrase", "passwort", "pword"]
+            .iter()
+            .any(|w| hump.eq_ignore_ascii_case(w))
+    })
 }
 
 /// A weak match as [`Matcher::scan`] returns it: with the [`WEAK_ATTRIBUTE`].
@@ -707,5 +729,26 @@ mod tests {
             verdicts,
             [Verdict::Superseded, Verdict::Kept, Verdict::Superseded, Verdict::Weak, Verdict::Weak]
         );
+    }
+
+    #[test]
+    fn a_weak_password_needs_a_name_that_ends_with_a_password_word() {
+        let found = |name: &str| RawMatch {
+            rule: 0,
+            secret: 0..1,
+            span: 0..1,
+            attributes: vec![(Arc::from("name"), name.to_string())],
+            decoded: None,
+        };
+        for name in ["RDS_PASSWORD", "MLAB_PASS", "AdminPassword", "db.pwd", "password"] {
+            assert!(names_a_password(&found(name)), "{name}");
+        }
+        for name in
+            ["SESSION_PASSWORD_TIMEOUT", "PasswordHasher", "password_prompt", "DbPasswordMinLength"]
+        {
+            assert!(!names_a_password(&found(name)), "{name}");
+        }
+        let unnamed = RawMatch { attributes: Vec::new(), ..found("x") };
+        assert!(names_a_password(&unnamed));
     }
 }
