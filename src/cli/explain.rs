@@ -27,7 +27,7 @@ use crate::config::Config;
 use crate::content::Position;
 use crate::content::{self, TextView};
 use crate::finding::{Finding, Location, Secret};
-use crate::matcher::{Candidate, Verdict};
+use crate::matcher::{Candidate, Verdict, context};
 use crate::pipeline::{self, Target};
 use crate::rules::RuleSet;
 use crate::sanitize::escape_for_terminal;
@@ -237,7 +237,8 @@ pub(crate) fn run(args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
             continue;
         }
         writeln!(out, "{verdict_line}")?;
-        if candidate.verdict == Verdict::Kept {
+        let weak_here = weak_reported(&mut out, &candidate, &path)?;
+        if candidate.verdict == Verdict::Kept || weak_here {
             let suppressor = &mut prepared.suppressor;
             reported |= suppression_verdict(
                 &mut out, suppressor, &rules, &path, &bytes, &candidate, secret,
@@ -251,4 +252,26 @@ pub(crate) fn run(args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
         )?;
     }
     Ok(if reported { ExitStatus::Findings(1) } else { ExitStatus::Clean })
+}
+
+/// Whether the scan reports `candidate` as a weak password ([`Verdict::Weak`]) in the file at
+/// `path` (only in a credential file outside tests, docs and examples: `context::gate_weak`);
+/// says so when it does.
+fn weak_reported(
+    out: &mut impl Write,
+    candidate: &Candidate,
+    path: &std::path::Path,
+) -> std::io::Result<bool> {
+    let shown = path.to_string_lossy();
+    let reported = candidate.verdict == Verdict::Weak
+        && context::is_credential_path(&shown)
+        && context::of_path(&shown).is_none_or(|c| c == context::Context::Vendor);
+    if reported {
+        writeln!(
+            out,
+            "  {} is a credential file: the weak password is reported",
+            escape_for_terminal(&shown)
+        )?;
+    }
+    Ok(reported)
 }

@@ -16,6 +16,7 @@ use std::collections::BTreeSet;
 use crate::finding::Finding;
 use crate::rules::{CheckName, Confidence, RuleSet};
 
+use super::WEAK_ATTRIBUTE;
 use super::filters;
 
 /// The kind of place a path is, when it is not production code or configuration.
@@ -143,6 +144,112 @@ fn is_example_file(name: &str) -> bool {
     name.split('.')
         .skip(1)
         .any(|part| EXAMPLE_NAME_PARTS.iter().any(|w| part.eq_ignore_ascii_case(w)))
+}
+
+/// File names that hold credentials by their purpose: whatever password they hold is the one a
+/// program or a person logs in with, however weak it looks. Compared case-insensitively with a
+/// path's last part. Dotenv files are here (`.env`, `.env.production`; their shared templates are
+/// `.env.example` and friends, which are example context), and so are shell start-up files, which
+/// export the variables a user's tools log in with.
+const CREDENTIAL_FILE_NAMES: &[&str] = &[
+    // dotenv and shell start-up files
+    ".env",
+    ".envrc",
+    ".bashrc",
+    ".bash_profile",
+    ".bash_login",
+    ".bash_aliases",
+    ".profile",
+    ".zshrc",
+    ".zprofile",
+    ".zshenv",
+    ".kshrc",
+    ".cshrc",
+    ".tcshrc",
+    // login and client credential files
+    ".netrc",
+    "_netrc",
+    ".pgpass",
+    ".my.cnf",
+    ".git-credentials",
+    ".npmrc",
+    ".pypirc",
+    ".s3cfg",
+    ".esmtprc",
+    ".msmtprc",
+    ".muttrc",
+    ".fetchmailrc",
+    ".mbsyncrc",
+    ".authinfo",
+    // FTP/SFTP clients and editor deployment settings
+    "sitemanager.xml",
+    "recentservers.xml",
+    "filezilla.xml",
+    "winscp.ini",
+    "sftp-config.json",
+    ".ftpconfig",
+    "sftp.json",
+    ".remote-sync.json",
+    "deployment-config.json",
+    "ftpsync.settings",
+    // IDE data sources and database clients
+    "datasources.xml",
+    "datasources.local.xml",
+    "data-sources.xml",
+    "webservers.xml",
+    "robomongo.json",
+    "robo3t.json",
+    // frameworks' credential files
+    "database.yml",
+    "mongoid.yml",
+    "secrets.yml",
+    "wp-config.php",
+    "master.key",
+    "credentials.yml",
+    "parameters.yml",
+    "local_settings.py",
+    // game and voice server configurations
+    "ventrilo_srv.ini",
+    "murmur.ini",
+    "mumble-server.ini",
+];
+
+/// Whether a repository-relative path names a credential file ([`CREDENTIAL_FILE_NAMES`], or a
+/// dotenv file with a suffix: `.env.local`, `.env.production`, `prod.env`). A password there is
+/// reported even when it is weak or looks like a placeholder ([`gate_weak`]).
+pub(crate) fn is_credential_path(path: &str) -> bool {
+    let Some(name) = path.rsplit(['/', '\\']).next() else {
+        return false;
+    };
+    let lower = name.to_ascii_lowercase();
+    CREDENTIAL_FILE_NAMES.contains(&lower.as_str())
+        || (lower.starts_with(".env.") && !is_example_file(&lower))
+        || std::path::Path::new(&lower).extension().is_some_and(|ext| ext == "env")
+}
+
+/// Keeps each weak finding (a weak or placeholder-like password under a generic rule, marked by
+/// the matcher with [`WEAK_ATTRIBUTE`]) only at its locations in credential files outside tests,
+/// docs and examples ([`is_credential_path`]; `relative` gives a location's path inside its scan
+/// root), and removes the marker attribute; a weak finding left without locations is dropped.
+/// Each location is judged alone, so shards agree with a whole run. Returns how many findings
+/// were dropped.
+pub(crate) fn gate_weak(findings: &mut Vec<Finding>, relative: &dyn Fn(&str) -> String) -> usize {
+    let before = findings.len();
+    findings.retain_mut(|finding| {
+        if finding.attributes.remove(WEAK_ATTRIBUTE).is_none() {
+            return true;
+        }
+        finding.locations.retain(|loc| {
+            let path = relative(&loc.path);
+            is_credential_path(&path) && of_path(&path).is_none_or(|c| c == Context::Vendor)
+        });
+        if finding.locations.is_empty() {
+            return false;
+        }
+        finding.attributes.insert(WEAK_ATTRIBUTE.to_string(), "true".to_string());
+        true
+    });
+    before - findings.len()
 }
 
 /// One step less sure.
@@ -304,5 +411,37 @@ mod tests {
         assert_eq!(lowered(Confidence::High), Confidence::Medium);
         assert_eq!(lowered(Confidence::Medium), Confidence::Low);
         assert_eq!(lowered(Confidence::Low), Confidence::Low);
+    }
+
+    #[test]
+    fn credential_files_are_known_by_name() {
+        for path in [
+            ".env",
+            "web/var/www/.env",
+            "deploy/.env.production",
+            "compose/prod.env",
+            "home/.bash_profile",
+            ".zshrc",
+            "db/mongoid.yml",
+            "config/database.yml",
+            "servers/ventrilo_srv.ini",
+            "FileZilla/sitemanager.xml",
+            ".idea/dataSources.xml",
+            "home/.esmtprc",
+        ] {
+            assert!(is_credential_path(path), "{path}");
+        }
+        for path in [
+            ".env.example",
+            ".env.sample",
+            "src/env.rs",
+            "docs/.envrc.md",
+            "config/settings.yml",
+            "scripts/deploy.sh",
+            ".env/",
+            "",
+        ] {
+            assert!(!is_credential_path(path), "{path}");
+        }
     }
 }

@@ -8,7 +8,9 @@
 /// Angle brackets and `$(` / `%(` are judged separately ([`has_angle_placeholder`],
 /// [`has_substitution`]): generated secrets such as CMS salts and Django keys contain those
 /// characters, documentation's `<your-token>` and `$(cat token)` do not look like them.
-const SYMBOL_MARKERS: &[&str] = &["${", "{{", "}}", "#{", "****", "....", "xxxx", "XXXX"];
+/// `#{` counts only with a `}` after it ([`has_interpolation`]): generated salts (the keys in a
+/// `wp-config.php`) contain a bare `#{` often enough.
+const SYMBOL_MARKERS: &[&str] = &["${", "{{", "}}", "****", "....", "xxxx", "XXXX"];
 
 /// Words that mark a placeholder when they stand as a word inside the value (`your_api_key`,
 /// `my-example-token`, `myFakeToken`), never when they are letters inside a random string: a
@@ -129,7 +131,8 @@ const PLACEHOLDER_VALUES: &[&str] = &[
 pub(crate) fn is_template(secret: &[u8]) -> bool {
     let text = String::from_utf8_lossy(secret);
     let lower = text.to_ascii_lowercase();
-    ["${", "{{", "}}", "#{", "<%", "%>"].iter().any(|m| text.contains(m))
+    ["${", "{{", "}}", "<%", "%>"].iter().any(|m| text.contains(m))
+        || has_interpolation(&text)
         || has_angle_placeholder(&text)
         || has_substitution(&text)
         || is_env_reference(&text)
@@ -138,6 +141,34 @@ pub(crate) fn is_template(secret: &[u8]) -> bool {
         || matches!(lower.as_str(), "anonymous" | "anonymous@" | "guest")
         || ["your_", "your-", "<your"].iter().any(|p| lower.starts_with(p))
         || ["_here", "-here"].iter().any(|p| lower.ends_with(p))
+}
+
+/// Whether a value is a setting's type or state rather than any password, even a weak one:
+/// `true`, `no`, `null`, `required` (`save-password="true"`, `DB_PASSWORD_REQUIRED=false`).
+pub(crate) fn is_non_value(secret: &[u8]) -> bool {
+    const WORDS: &[&str] = &[
+        "true",
+        "false",
+        "yes",
+        "no",
+        "on",
+        "off",
+        "null",
+        "none",
+        "nil",
+        "undefined",
+        "required",
+        "optional",
+        "string",
+        "str",
+        "bool",
+        "boolean",
+        "empty",
+        "enabled",
+        "disabled",
+    ];
+    let lower = String::from_utf8_lossy(secret).to_ascii_lowercase();
+    WORDS.contains(&lower.as_str())
 }
 
 /// Whether the value of a generic rule is a placeholder: [`is_placeholder`], or a value built
@@ -169,6 +200,7 @@ fn is_plain_placeholder(secret: &[u8]) -> bool {
     PLACEHOLDER_VALUES.contains(&lower.as_str())
         || is_choice_list(&lower)
         || SYMBOL_MARKERS.iter().any(|m| text.contains(m))
+        || has_interpolation(&text)
         || text.ends_with("...")
         || text.contains('\u{2026}')
         || has_angle_placeholder(&text)
@@ -177,6 +209,11 @@ fn is_plain_placeholder(secret: &[u8]) -> bool {
         || WORD_MARKERS.iter().any(|m| has_word(&text, &lower, m))
         || is_repetitive(secret)
         || has_long_sequence(lower.as_bytes())
+}
+
+/// Ruby and CoffeeScript interpolation, `#{name}` / `#{ENV["X"]}`: a `#{` closed by a `}`.
+fn has_interpolation(text: &str) -> bool {
+    text.find("#{").is_some_and(|at| text[at + 2..].contains('}'))
 }
 
 /// `true/false`, `yes|no`, `on/off`: documentation of a setting's allowed values.
@@ -331,7 +368,26 @@ pub(crate) fn is_common_shape(secret: &[u8]) -> bool {
         || is_publishable_key(&s)
         || is_password_hash(&s)
         || is_ciphertext(&s)
+        || is_email(&s)
         || has_bad_checksum(secret)
+}
+
+/// `apache@localhost`, `ops@acme.io`: an e-mail address (a sender or contact under a
+/// password-ish name such as `$wgPasswordSender`), not a credential.
+fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    let label =
+        |l: &str| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    !local.is_empty()
+        && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"._%+-".contains(&b))
+        && (domain == "localhost"
+            || (domain.contains('.')
+                && domain.split('.').all(label)
+                && domain.rsplit('.').next().is_some_and(|tld| {
+                    tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic())
+                })))
 }
 
 /// An encrypted value: safe to commit by design, and the reason configuration files hold values
@@ -484,14 +540,22 @@ fn is_constant_name(s: &str) -> bool {
         && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
-/// `$smtp_authpass`, `$pexpiry`: a Perl, PHP or shell variable (lowercase identifier after `$`);
+/// `$smtp_authpass`, `$pexpiry`: a Perl, PHP or shell variable (lowercase identifier after `$`),
+/// a dereference of one (`$cfg->{pass}`), or a URL or path built from one (`$PROTO://...`);
 /// `$DB_PASSWORD` is judged by [`is_env_reference`], and passwords that start with `$` carry
 /// capitals, digits or symbols (`$Summer2024!`).
 fn is_script_variable(s: &str) -> bool {
     s.strip_prefix('$').is_some_and(|name| {
-        name.len() >= 3
-            && name.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
-            && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+        let ident = name.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
+        let (head, rest) = name.split_at(ident);
+        let lowercase = head.len() >= 3
+            && head.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
+            && head.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        // `$cfg->{users}`, `$opts{pass}`, `$row[2]`: Perl and PHP dereferences.
+        let deref = ident >= 1 && ["->", "{", "["].iter().any(|p| rest.starts_with(p));
+        // `$HTTPD_PROTO://user:pw@$HTTPD_DEST`, `$ROOT/etc/pw`: a URL or path built from a variable.
+        let built = ident >= 2 && (rest.starts_with("://") || rest.starts_with('/'));
+        (lowercase && rest.is_empty()) || deref || built
     })
 }
 
@@ -795,6 +859,43 @@ mod tests {
             ["Q7fK2mZr9XbW4nT1pLs8", "s3cr3t-P@ss.w0rd!", "d41d8cd98f00b204e9800998ecf8427e"]
         {
             assert!(!is_common_shape(value.as_bytes()), "{value} should not be a common shape");
+        }
+    }
+
+    #[test]
+    fn interpolation_needs_its_closing_brace() {
+        assert!(is_placeholder(b"#{ENV['DB_PASSWORD']}"));
+        assert!(is_template(b"pre-#{secret}"));
+        // A generated WordPress salt with a bare `#{`.
+        let salt = concat!("Ed&1cr+{3T$a+{[8LP~i5-[|Z`x-V>;Di_C/E~Un", "Sg{n[h#{D[-t>yIUZ8YqSu3t");
+        assert!(!is_placeholder(salt.as_bytes()));
+        assert!(!is_template(salt.as_bytes()));
+    }
+
+    #[test]
+    fn emails_variable_urls_and_dereferences_are_common_shapes() {
+        for value in [
+            "apache@localhost",
+            "ops@acme.io",
+            "$cfg->{gitcvs}->{users}->{$user}",
+            "$opts{password}",
+            "$HTTPD_PROTO://user%40host:pass%40host@$HTTPD_DEST",
+            "$ROOT/etc/secret",
+        ] {
+            assert!(is_common_shape(value.as_bytes()), "{value}");
+        }
+        for value in ["pass@host", "Kx7@Lm2q#Z", "$Summer2024!", "user@acme.io:Zq7mLx4"] {
+            assert!(!is_common_shape(value.as_bytes()), "{value}");
+        }
+    }
+
+    #[test]
+    fn setting_states_are_never_values() {
+        for value in ["true", "FALSE", "null", "required"] {
+            assert!(is_non_value(value.as_bytes()), "{value}");
+        }
+        for value in ["truest", "changeme", "x"] {
+            assert!(!is_non_value(value.as_bytes()), "{value}");
         }
     }
 }

@@ -70,6 +70,10 @@ pub enum Verdict {
     CommonShape,
     /// A more specific rule matched the same bytes (see [`Specificity`]).
     Superseded,
+    /// A generic password whose value is weak or looks like a placeholder (`password123`,
+    /// `dummy-pass`): reported only where the file holds credentials by its name (`.env`, a shell
+    /// profile, `mongoid.yml`; [`context::is_credential_path`]), dropped everywhere else.
+    Weak,
 }
 
 impl Verdict {
@@ -82,6 +86,9 @@ impl Verdict {
             Verdict::Placeholder => "dropped: placeholder or example value".into(),
             Verdict::CommonShape => "dropped: hash, UUID, version, path or code expression".into(),
             Verdict::Superseded => "dropped: a more specific rule matched the same bytes".into(),
+            Verdict::Weak => "dropped: weak or placeholder-like password (reported only in a \
+                               credential file: .env, shell profile, ...)"
+                .into(),
         }
     }
 }
@@ -104,7 +111,14 @@ pub struct Matcher {
     /// Built on first use: a run that reads no content (an empty directory, a clean `--staged`)
     /// never pays for the automaton.
     prefilter: std::sync::OnceLock<Prefilter>,
+    /// Whether [`Matcher::scan`] also returns [`Verdict::Weak`] matches (marked with the
+    /// [`WEAK_ATTRIBUTE`]): only for callers that drop them outside credential files.
+    keep_weak: bool,
 }
+
+/// The attribute a [`Verdict::Weak`] match carries out of [`Matcher::scan`]; the pipeline keeps
+/// such a finding only at credential-file paths ([`context::gate_weak`]).
+pub(crate) const WEAK_ATTRIBUTE: &str = "weak";
 
 /// Per-thread reusable buffers; create one per worker with [`Matcher::scratch`].
 #[derive(Debug)]
@@ -120,7 +134,13 @@ pub struct Scratch {
 impl Matcher {
     /// A matcher for a rule set (the prefilter is built when first needed).
     pub fn new(rules: Arc<RuleSet>) -> Matcher {
-        Matcher { rules, prefilter: std::sync::OnceLock::new() }
+        Matcher { rules, prefilter: std::sync::OnceLock::new(), keep_weak: false }
+    }
+
+    /// A matcher whose [`Matcher::scan`] also returns weak passwords ([`Verdict::Weak`]), marked
+    /// with the [`WEAK_ATTRIBUTE`]: the caller must gate them by path ([`context::gate_weak`]).
+    pub(crate) fn keeping_weak(rules: Arc<RuleSet>) -> Matcher {
+        Matcher { keep_weak: true, ..Matcher::new(rules) }
     }
 
     fn prefilter(&self) -> &Prefilter {
@@ -146,9 +166,12 @@ impl Matcher {
     /// Appends every reported match in `buf` to `out`, sorted by position then rule.
     pub fn scan(&self, buf: &[u8], scratch: &mut Scratch, out: &mut Vec<RawMatch>) {
         self.candidates(buf, scratch);
-        out.extend(
-            scratch.candidates.drain(..).filter(|c| c.verdict == Verdict::Kept).map(|c| c.found),
-        );
+        let keep_weak = self.keep_weak;
+        out.extend(scratch.candidates.drain(..).filter_map(|c| match c.verdict {
+            Verdict::Kept => Some(c.found),
+            Verdict::Weak if keep_weak => Some(marked_weak(c.found)),
+            _ => None,
+        }));
     }
 
     /// Every candidate in `buf` with its verdict (reported ones and dropped ones).
@@ -183,6 +206,7 @@ impl Matcher {
         );
         self.decoded_candidates(buf, scratch);
         resolve_overlaps(&self.rules, buf, &mut scratch.candidates);
+        resolve_weak(&mut scratch.candidates);
         scratch
             .candidates
             .sort_by_key(|c| (c.found.secret.start, c.found.rule, c.found.decoded.is_some()));
@@ -355,7 +379,103 @@ fn judge(rule: &Rule, buf: &[u8], found: RawMatch) -> Candidate {
     } else {
         Verdict::Kept
     };
+    let verdict = weak_or(rule, buf, &found, verdict);
     Candidate { found, verdict, entropy }
+}
+
+/// [`Verdict::Weak`] for a generic password dropped only for its strength (entropy, digits,
+/// mixed case, a placeholder-like value) whose other checks pass and which is neither a template
+/// (`${VAR}`, `<password>`), a setting's state (`true`, `null`) nor a common non-secret shape (a
+/// hash, a path, code); else `verdict`.
+fn weak_or(rule: &Rule, buf: &[u8], found: &RawMatch, verdict: Verdict) -> Verdict {
+    use crate::rules::CheckName::{HasDigit, MixedCharset};
+    let on_strength = matches!(
+        verdict,
+        Verdict::LowEntropy | Verdict::Placeholder | Verdict::CheckFailed(HasDigit | MixedCharset)
+    );
+    if !on_strength
+        || !matches!(rule.spec.kind, Kind::Password | Kind::ConnectionString)
+        || !rule.spec.provider.eq_ignore_ascii_case("generic")
+        || is_credential_file(rule)
+    {
+        return verdict;
+    }
+    let secret = &buf[found.secret.clone()];
+    let other_checks = rule
+        .spec
+        .checks
+        .iter()
+        .filter(|c| !matches!(c, HasDigit | MixedCharset))
+        .all(|&c| checks::passes(c, buf, &found.secret));
+    if other_checks
+        && names_a_password(found)
+        && !filters::is_template(secret)
+        && !filters::is_non_value(secret)
+        && !filters::is_common_shape(secret)
+    {
+        Verdict::Weak
+    } else {
+        verdict
+    }
+}
+
+/// Whether the match's `name` group, when the rule has one, ends with a password word
+/// (`RDS_PASSWORD`, `MLAB_PASS`, `AdminPassword`, `db.pwd`): `PASSWORD_TIMEOUT=30m` and
+/// `PasswordHasher` name settings about passwords, whose values are never weak passwords.
+fn names_a_password(found: &RawMatch) -> bool {
+    found.attributes.iter().find(|(name, _)| &**name == "name").is_none_or(|(_, name)| {
+        let last = name.rsplit(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or_default();
+        // The last camelCase hump: `AdminPassword` -> `Password`.
+        let hump = last
+            .char_indices()
+            .rev()
+            .find(|&(i, c)| {
+                c.is_ascii_uppercase()
+                    && last[..i].chars().next_back().is_some_and(|p| p.is_ascii_lowercase())
+            })
+            .map_or(last, |(i, _)| &last[i..]);
+        ["password", "passwd", "pass", "pwd", "pw", "passphrase", "passwort", "pword"]
+            .iter()
+            .any(|w| hump.eq_ignore_ascii_case(w))
+    })
+}
+
+/// A weak match as [`Matcher::scan`] returns it: with the [`WEAK_ATTRIBUTE`].
+fn marked_weak(mut found: RawMatch) -> RawMatch {
+    found.attributes.push((Arc::from(WEAK_ATTRIBUTE), "true".to_string()));
+    found
+}
+
+/// A weak candidate never hides a reported one: it is superseded by any kept candidate whose
+/// secret overlaps its own, and by a weak one already taken on overlapping bytes (the one whose
+/// whole match is longest, then first in rule order, is taken).
+fn resolve_weak(candidates: &mut [Candidate]) {
+    let mut weak: Vec<usize> =
+        (0..candidates.len()).filter(|&i| candidates[i].verdict == Verdict::Weak).collect();
+    if weak.is_empty() {
+        return;
+    }
+    let kept = RangeIndex::new(
+        candidates
+            .iter()
+            .filter(|c| c.verdict == Verdict::Kept)
+            .map(|c| c.found.secret.clone())
+            .collect(),
+    );
+    weak.sort_by_key(|&i| {
+        (std::cmp::Reverse(candidates[i].found.span.len()), candidates[i].found.rule)
+    });
+    let mut taken: Vec<Range<usize>> = Vec::new();
+    for i in weak {
+        let secret = candidates[i].found.secret.clone();
+        if kept.overlaps(&secret)
+            || taken.iter().any(|t| t.start < secret.end && secret.start < t.end)
+        {
+            candidates[i].verdict = Verdict::Superseded;
+        } else {
+            taken.push(secret);
+        }
+    }
 }
 
 /// How specific a rule's match is; of two kept matches whose secrets overlap, the less specific
@@ -543,5 +663,92 @@ mod tests {
                 if c.found.decoded.is_none() { Verdict::Kept } else { Verdict::Superseded };
             assert_eq!(c.verdict, expected, "{c:?}");
         }
+    }
+
+    #[test]
+    fn weak_passwords_are_weak_not_kept_and_templates_and_hashes_stay_dropped() {
+        let m = matcher();
+        let verdict_of = |text: &str| {
+            verdicts(&m, text)
+                .into_iter()
+                .filter(|(id, _)| id == "generic.password-assignment")
+                .map(|(_, v)| v)
+                .collect::<Vec<_>>()
+        };
+        for weak in
+            ["RDS_PASSWORD='dummy-pass'\n", "MLAB_PASS=password123\n", "DB_PASSWORD=admin\n"]
+        {
+            assert_eq!(verdict_of(weak), vec![Verdict::Weak], "{weak}");
+        }
+        assert_eq!(verdict_of("DB_PASSWORD=Zt8#qLm2vR!x\n"), vec![Verdict::Kept]);
+        for dropped in
+            ["DB_PASSWORD=${DB_PASSWORD}\n", "DB_PASSWORD=<password>\n", "DB_PASSWORD=********\n"]
+        {
+            assert!(!verdict_of(dropped).contains(&Verdict::Weak), "{dropped}");
+            assert!(!verdict_of(dropped).contains(&Verdict::Kept), "{dropped}");
+        }
+        // A password hash is a common shape, not a weak password.
+        let hash = concat!("$2y$05$", "Xo3lQ6Y5Lrj2V6yE1pVn7OqzWQ4f3h7bQyVbq0d1C2e3F4g5H6i7J");
+        assert!(!verdict_of(&format!("password: {hash}\n")).contains(&Verdict::Weak));
+    }
+
+    #[test]
+    fn only_a_matcher_keeping_weak_returns_weak_matches_and_marks_them() {
+        let rules = Arc::new(RuleSet::load(&[]).expect("built-in rules load"));
+        let text = b"export RDS_PASSWORD='dummy-pass'\n";
+        let scan = |m: &Matcher| {
+            let mut out = Vec::new();
+            m.scan(text, &mut m.scratch(), &mut out);
+            out
+        };
+        assert!(scan(&Matcher::new(Arc::clone(&rules))).is_empty());
+        let found = scan(&Matcher::keeping_weak(rules));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].attributes.iter().any(|(name, _)| &**name == WEAK_ATTRIBUTE));
+        assert_eq!(&text[found[0].secret.clone()], b"dummy-pass");
+    }
+
+    #[test]
+    fn a_weak_match_never_hides_a_kept_one() {
+        let candidate =
+            |rule: usize, secret: Range<usize>, span: Range<usize>, verdict| Candidate {
+                found: RawMatch { rule, secret, span, attributes: Vec::new(), decoded: None },
+                verdict,
+                entropy: 0.0,
+            };
+        let mut candidates = vec![
+            candidate(0, 10..20, 0..20, Verdict::Weak),
+            candidate(1, 12..20, 5..20, Verdict::Kept),
+            candidate(2, 30..40, 25..40, Verdict::Weak),
+            candidate(3, 30..40, 20..40, Verdict::Weak),
+            candidate(4, 50..60, 45..60, Verdict::Weak),
+        ];
+        resolve_weak(&mut candidates);
+        let verdicts: Vec<Verdict> = candidates.iter().map(|c| c.verdict).collect();
+        assert_eq!(
+            verdicts,
+            [Verdict::Superseded, Verdict::Kept, Verdict::Superseded, Verdict::Weak, Verdict::Weak]
+        );
+    }
+
+    #[test]
+    fn a_weak_password_needs_a_name_that_ends_with_a_password_word() {
+        let found = |name: &str| RawMatch {
+            rule: 0,
+            secret: 0..1,
+            span: 0..1,
+            attributes: vec![(Arc::from("name"), name.to_string())],
+            decoded: None,
+        };
+        for name in ["RDS_PASSWORD", "MLAB_PASS", "AdminPassword", "db.pwd", "password"] {
+            assert!(names_a_password(&found(name)), "{name}");
+        }
+        for name in
+            ["SESSION_PASSWORD_TIMEOUT", "PasswordHasher", "password_prompt", "DbPasswordMinLength"]
+        {
+            assert!(!names_a_password(&found(name)), "{name}");
+        }
+        let unnamed = RawMatch { attributes: Vec::new(), ..found("x") };
+        assert!(names_a_password(&unnamed));
     }
 }

@@ -113,7 +113,8 @@ pub fn prepare(target: &Target, config: &Config) -> Result<Prepared, PipelineErr
     let (mut setup, notices) = setup(target, config)?;
     let configured = std::mem::take(&mut setup.rule_sources);
     let rules = Arc::new(RuleSet::load_with(&config.rules, configured, setup.builtin_rules)?);
-    let matcher = Matcher::new(Arc::clone(&rules));
+    // Weak passwords come out marked; `gate_weak` keeps them only in credential files.
+    let matcher = Matcher::keeping_weak(Arc::clone(&rules));
     Ok(Prepared { rules, matcher, suppressor: setup.suppressor, notices })
 }
 
@@ -156,6 +157,7 @@ impl Prepared {
         mut outcome: ScanOutcome,
         config: &Config,
     ) -> Result<Scanned, PipelineError> {
+        context::gate_weak(&mut outcome.findings, &|path: &str| self.suppressor.relative(path));
         offline::annotate(&mut outcome.findings, &self.rules, Timestamp::now());
         self.suppressor.apply(&mut outcome, &self.rules);
         if let Some(shard) = config.shard {
@@ -287,6 +289,7 @@ impl Scanner {
             crate::outcome::Coverage::default(),
             std::time::Duration::ZERO,
         );
+        context::gate_weak(&mut outcome.findings, &|path: &str| path.to_string());
         offline::annotate(&mut outcome.findings, &self.rules, Timestamp::now());
         prepared.suppressor.apply(&mut outcome, &self.rules);
         outcome

@@ -159,3 +159,57 @@ fn an_unknown_confidence_level_is_a_usage_error() {
     assert_eq!(run.code(), 2);
     assert!(run.stderr().contains("expected low, medium or high"), "{}", run.stderr());
 }
+
+/// A weak password is reported where the file holds credentials by its name (`.env`, a shell
+/// profile), with the `weak` attribute, and nowhere else: not in code, tests or `.env.example`.
+#[test]
+fn weak_passwords_are_reported_only_in_credential_files() {
+    let weak = ["dummy", "-pass"].concat();
+    let tree = Tree::new();
+    tree.file(".env", format!("DB_PASSWORD={weak}\nREDIS_PASSWORD=${{REDIS_PASSWORD}}\n"));
+    tree.file("home/.bash_profile", format!("export MLAB_PASS='{weak}'\n"));
+    tree.file(".env.example", format!("DB_PASSWORD={weak}\n"));
+    tree.file("tests/.env", format!("DB_PASSWORD={weak}\n"));
+    tree.file("src/settings.py", format!("DB_PASSWORD = \"{weak}\"\n"));
+    let run = tree.run(&["scan", "-f", "json"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let doc = run.json();
+    let found = finding(&doc, "generic.password-assignment");
+    let paths: Vec<&str> = found["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, [".env", "home/.bash_profile"], "{doc}");
+    assert_eq!(found["attributes"]["weak"], "true");
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 1, "{doc}");
+    assert!(doc["suppressed"].as_array().is_none_or(Vec::is_empty), "{doc}");
+
+    // The same files without a credential file: nothing is reported.
+    let code_only = Tree::new();
+    code_only.file("src/settings.py", format!("DB_PASSWORD = \"{weak}\"\n"));
+    code_only.file("tests/.env", format!("DB_PASSWORD={weak}\n"));
+    let run = code_only.run(&["scan", "-f", "json"]);
+    assert_eq!(run.code(), 0, "{}", run.stdout());
+}
+
+/// In git history the paths a weak password's blobs had decide the same way: the blob at `.env`
+/// is reported, the same value in code in another commit is not.
+#[cfg(feature = "git")]
+#[test]
+fn weak_passwords_in_history_are_judged_by_their_paths() {
+    let weak = ["dummy", "-pass"].concat();
+    let mut repo = crate::git::Repo::new();
+    repo.write("src/settings.py", &format!("DB_PASSWORD = \"{weak}\"\n"));
+    repo.commit("settings");
+    repo.write(".env", &format!("DB_PASSWORD={weak}\n"));
+    let added = repo.commit("env");
+    let (code, doc, stderr) = repo.scan(&[]);
+    assert_eq!(code, 1, "{stderr}");
+    let found = finding(&doc, "generic.password-assignment");
+    let locations = found["locations"].as_array().unwrap();
+    assert_eq!(locations.len(), 1, "{doc}");
+    assert_eq!(locations[0]["path"], ".env");
+    assert_eq!(locations[0]["git"]["commit"]["id"], added.as_str());
+}

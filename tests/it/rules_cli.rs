@@ -73,8 +73,9 @@ fn rules_list_prints_the_count_on_stderr() {
 #[test]
 fn explain_says_why_a_line_was_or_was_not_reported() {
     let tree = Tree::new();
-    tree.file("app.env", "a=1\nDB_PASSWORD=Zt8#qLm2vR!x\npassword: changeme\n");
-    let reported = tree.run(&["explain", "app.env:2"]);
+    // Not a dotenv file: in `app.env` the weak `changeme` would be reported (a credential file).
+    tree.file("app.cfg", "a=1\nDB_PASSWORD=Zt8#qLm2vR!x\npassword: changeme\n");
+    let reported = tree.run(&["explain", "app.cfg:2"]);
     assert_eq!(reported.code(), 1);
     let out = reported.stdout();
     assert!(
@@ -84,14 +85,14 @@ fn explain_says_why_a_line_was_or_was_not_reported() {
     assert!(out.contains("generic.password-assignment at line 2: Zt8…[12 chars]"), "{out}");
     assert!(out.contains("-> reported"), "{out}");
     assert!(!out.contains("qLm2vR"), "explain redacts by default: {out}");
-    let dropped = tree.run(&["explain", "app.env:3"]);
+    let dropped = tree.run(&["explain", "app.cfg:3"]);
     assert_eq!(dropped.code(), 0);
     assert!(
-        dropped.stdout().contains("-> dropped: placeholder or example value"),
+        dropped.stdout().contains("-> dropped: weak or placeholder-like password"),
         "{}",
         dropped.stdout()
     );
-    let nothing = tree.run(&["explain", "app.env:1"]);
+    let nothing = tree.run(&["explain", "app.cfg:1"]);
     assert!(
         nothing.stdout().contains("no keyword of any rule occurs there"),
         "{}",
