@@ -31,6 +31,9 @@ pub(crate) const LISTED: usize = 20;
 #[derive(Debug, Default)]
 pub(crate) struct Presence {
     prefixes: Vec<u64>,
+    /// `starts[b]..starts[b + 1]`: the range of `prefixes` whose top 16 bits are `b` (a lookup
+    /// searches a dozen entries, not 850k: trees refer to tens of millions of entries).
+    starts: Vec<u32>,
     /// Boundary commits of a shallow clone: their parents are missing by design.
     shallow: HashSet<ObjectId>,
 }
@@ -97,12 +100,30 @@ impl Presence {
         }
         prefixes.sort_unstable();
         prefixes.dedup();
-        (Presence { prefixes, shallow }, errors)
+        (Presence::new(prefixes, shallow), errors)
+    }
+
+    fn new(prefixes: Vec<u64>, shallow: HashSet<ObjectId>) -> Presence {
+        let mut starts = vec![0u32; (1 << 16) + 1];
+        for p in &prefixes {
+            starts[(p >> 48) as usize + 1] += 1;
+        }
+        for b in 0..1 << 16 {
+            starts[b + 1] += starts[b];
+        }
+        Presence { prefixes, starts, shallow }
     }
 
     /// Whether the database holds `id`.
     pub(crate) fn contains(&self, id: &gix::oid) -> bool {
-        self.prefixes.binary_search(&prefix(id)).is_ok()
+        let p = prefix(id);
+        let bucket = (p >> 48) as usize;
+        let (Some(&from), Some(&to)) = (self.starts.get(bucket), self.starts.get(bucket + 1)) else {
+            return false;
+        };
+        self.prefixes
+            .get(from as usize..to as usize)
+            .is_some_and(|range| range.binary_search(&p).is_ok())
     }
 
     /// Checks a commit's tree and parents.
@@ -302,9 +323,21 @@ mod tests {
     fn present_ids_are_found_and_absent_ones_are_not() {
         let a = id("1111111111111111111111111111111111111111");
         let b = id("2222222222222222222222222222222222222222");
-        let presence = Presence { prefixes: vec![prefix(&a)], shallow: HashSet::new() };
+        let presence = Presence::new(vec![prefix(&a)], HashSet::new());
         assert!(presence.contains(&a));
         assert!(!presence.contains(&b));
+        let many: Vec<u64> = (0..5000u64).map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15)).collect();
+        let mut sorted = many.clone();
+        sorted.sort_unstable();
+        let presence = Presence::new(sorted, HashSet::new());
+        for p in &many {
+            let mut bytes = [0u8; 20];
+            bytes[..8].copy_from_slice(&p.to_be_bytes());
+            assert!(presence.contains(&ObjectId::from_bytes_or_panic(&bytes)));
+            bytes[..8].copy_from_slice(&(p ^ 1).to_be_bytes());
+            let absent = !many.contains(&(p ^ 1));
+            assert_eq!(presence.contains(&ObjectId::from_bytes_or_panic(&bytes)), !absent);
+        }
     }
 
     #[test]
@@ -315,7 +348,7 @@ mod tests {
             id("3333333333333333333333333333333333333333"),
         );
         let node = CommitNode { tree, parents: vec![parent].into_boxed_slice(), time: 0 };
-        let mut presence = Presence { prefixes: vec![prefix(&commit)], shallow: HashSet::new() };
+        let mut presence = Presence::new(vec![prefix(&commit)], HashSet::new());
         let mut missing = Vec::new();
         presence.check_commit(commit, &node, &mut |m| missing.push(m));
         assert_eq!(missing.len(), 2);
