@@ -195,6 +195,20 @@ def is_secret_rule(rule: dict) -> bool:
     return not cats or ("secret" in cats and "hashed" not in cats)
 
 
+def made_up(text: str) -> bool:
+    """Whether an example is visibly made up: it holds a run of 8 ascending characters
+    (`abcdefgh`, `12345678`) or one character 12 times in a row. A random key holds neither
+    (the chance is below 1e-9 per 40 characters), and leakhound drops such values as placeholders,
+    so the second recall figure leaves these examples out."""
+    lower = text.lower()
+    run = 1
+    for a, b in zip(lower, lower[1:]):
+        run = run + 1 if a.isalnum() and ord(b) == ord(a) + 1 else 1
+        if run >= 8:
+            return True
+    return any(ch * 12 in lower for ch in set(lower) if ch.isalnum())
+
+
 def rule_examples(git_dir: Path, folder: str) -> List[Example]:
     """(family, rule id, positive?, text, secret?) for every example of every rule file under
     `folder`."""
@@ -236,17 +250,20 @@ def score_examples(title: str, examples: List[Example], tools: Dict[str, Callabl
             secret_of[name] = secret
         pos = sum(1 for e in examples if e[2])
         pos_secret = sum(1 for e in examples if e[2] and e[4])
+        pos_real = sum(1 for e in examples if e[2] and e[4] and not made_up(e[3]))
         neg = len(examples) - pos
-        print(f"\n## {title}: {pos} positive ({pos_secret} of rules filed as secrets), {neg} negative, "
-              f"{len({e[0] for e in examples})} families\n")
+        print(f"\n## {title}: {pos} positive ({pos_secret} of rules filed as secrets, {pos_real} of "
+              f"those not visibly made up), {neg} negative, {len({e[0] for e in examples})} families\n")
         per_family: Dict[str, Dict[str, Tuple[int, int]]] = {}
         hits_of: Dict[str, Set[str]] = {}
-        print(f"{'scanner':<36} {'found':>6} {'recall':>7} {'secrets':>8} {'recall':>7} {'neg hit':>8} {'FP rate':>8}")
+        print(f"{'scanner':<36} {'found':>6} {'recall':>7} {'secrets':>8} {'recall':>7} {'real':>6} {'recall':>7} "
+              f"{'neg hit':>8} {'FP rate':>8}")
         for name, scan in tools.items():
             hit_files = {path for path, _ in scan(root)}
             hits_of[name] = hit_files
             found = sum(1 for f, v in names.items() if v[1] and f in hit_files)
             found_secret = sum(1 for f, v in names.items() if v[1] and secret_of[f] and f in hit_files)
+            found_real = sum(1 for f, v in names.items() if v[1] and secret_of[f] and not made_up(v[3]) and f in hit_files)
             false_pos = sum(1 for f, v in names.items() if not v[1] and f in hit_files)
             fam: Dict[str, List[int]] = defaultdict(lambda: [0, 0])
             for f, (family, p, _, _) in names.items():
@@ -255,7 +272,8 @@ def score_examples(title: str, examples: List[Example], tools: Dict[str, Callabl
                     fam[family][0] += f in hit_files
             per_family[name] = {k: (v[0], v[1]) for k, v in fam.items()}
             print(f"{name:<36} {found:>6} {found / max(pos, 1):>7.3f} {found_secret:>8} "
-                  f"{found_secret / max(pos_secret, 1):>7.3f} {false_pos:>8} {false_pos / max(neg, 1):>8.3f}")
+                  f"{found_secret / max(pos_secret, 1):>7.3f} {found_real:>6} {found_real / max(pos_real, 1):>7.3f} "
+                  f"{false_pos:>8} {false_pos / max(neg, 1):>8.3f}")
         tools_list = list(per_family)
         print("\nrecall per family (found/examples):")
         print(f"{'family':<22}" + "".join(f"{t[:14]:>16}" for t in tools_list))
@@ -269,6 +287,7 @@ def score_examples(title: str, examples: List[Example], tools: Dict[str, Callabl
                 if p and f not in hits_of["leakhound"]:
                     by = ",".join(t for t in others if f in hits_of[t]) or "-"
                     kind = "" if secret_of[f] else " (not filed as a secret)"
+                    kind += " (made up)" if made_up(text) else ""
                     print(f"  {family:<18} {rule:<40} {f} [{by}]{kind} {text.strip()[:110]!r}")
             print("\nleakhound hits on negative examples:")
             for f, (family, p, rule, text) in sorted(names.items(), key=lambda kv: (kv[1][0], kv[0])):
