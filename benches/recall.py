@@ -13,13 +13,20 @@ on material written by others:
   example. Recall per rule family (the rule file's name) = examples with at least one finding;
   negative examples with a finding are false positives. (Kingfisher's rules descend from Nosey
   Parker's, so it starts with an advantage here.)
+* `kf-examples`: the same for Kingfisher's own rule files (`data/rules/*.yml`, `examples:` and
+  `negative_examples:`), scored the same way (Kingfisher has the home advantage there).
 
 Nothing is copied into this repository: the material is read from bare git mirrors at run time,
 `MIRRORS/OWNER+NAME/repo` (default `/work/.mirror`, or `--mirrors`); `--fetch` clones a missing
 one with `git clone --mirror` from GitHub. The commit scored is printed with each table.
 
 Usage: python3 benches/recall.py [--leakhound PATH] [--peers DIR] [--mirrors DIR] [--fetch]
-                                 [--no-peers] [--only leaky-repo|np-examples]
+                                 [--no-peers] [--only leaky-repo|np-examples|kf-examples]
+                                 [--misses] [--keep DIR]
+
+`--misses` lists every positive example leakhound misses (family, rule id, file, text) and every
+negative example it reports; `--keep DIR` writes the example files there and keeps them, so a
+miss can be read with `leakhound explain DIR/FILE:1`.
 """
 
 from __future__ import annotations
@@ -99,7 +106,7 @@ def run_gitleaks_like(exe: str, sub: str, root: Path) -> Hits:
 def run_kingfisher(exe: str, root: Path) -> Hits:
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "out.json"
-        cmd = [exe, "scan", str(root), "-n", "--no-update-check", "--git-history", "none", "--format", "json", "-o", str(report)]
+        cmd = [exe, "scan", str(root), "-n", "--no-update-check", "--no-dedup", "--git-history", "none", "--format", "json", "-o", str(report)]
         subprocess.run(cmd, capture_output=True)
         text = report.read_text() if report.exists() else ""
     hits: Hits = set()
@@ -175,12 +182,38 @@ def score_leaky(git_dir: Path, tools: Dict[str, Callable[[Path], Hits]]) -> None
             print(f"\n{name} short of the label in: {', '.join(missed) or 'none'}")
 
 
-# --- Nosey Parker rule examples ----------------------------------------------------------------
+# --- rule examples (Nosey Parker, Kingfisher) -------------------------------------------------
 
-def np_examples(git_dir: Path) -> List[Tuple[str, str, bool, str]]:
-    """(family, rule id, positive?, text) for every example of every Nosey Parker rule."""
+Example = Tuple[str, str, bool, str, bool]  # (family, rule id, positive?, text, secret?)
+
+
+def is_secret_rule(rule: dict) -> bool:
+    """Whether the peer files a rule under secrets: its `categories` say `secret` and not `hashed`
+    (a password hash), or it has no categories. Nosey Parker files ARNs, bucket names, OAuth
+    client ids, user names and hosts under `identifier` without `secret`."""
+    cats = rule.get("categories") or []
+    return not cats or ("secret" in cats and "hashed" not in cats)
+
+
+def made_up(text: str) -> bool:
+    """Whether an example is visibly made up: it holds a run of 8 ascending characters
+    (`abcdefgh`, `12345678`) or one character 12 times in a row. A random key holds neither
+    (the chance is below 1e-9 per 40 characters), and leakhound drops such values as placeholders,
+    so the second recall figure leaves these examples out."""
+    lower = text.lower()
+    run = 1
+    for a, b in zip(lower, lower[1:]):
+        run = run + 1 if a.isalnum() and ord(b) == ord(a) + 1 else 1
+        if run >= 8:
+            return True
+    return any(ch * 12 in lower for ch in set(lower) if ch.isalnum())
+
+
+def rule_examples(git_dir: Path, folder: str) -> List[Example]:
+    """(family, rule id, positive?, text, secret?) for every example of every rule file under
+    `folder`."""
     listing = subprocess.run(
-        ["git", "--git-dir", str(git_dir), "ls-tree", "-r", "--name-only", "HEAD", "crates/noseyparker/data/default/builtin/rules/"],
+        ["git", "--git-dir", str(git_dir), "ls-tree", "-r", "--name-only", "HEAD", folder],
         check=True, capture_output=True, text=True,
     ).stdout.split()
     out = []
@@ -188,47 +221,84 @@ def np_examples(git_dir: Path) -> List[Tuple[str, str, bool, str]]:
         if not path.endswith((".yml", ".yaml")):
             continue
         family = Path(path).stem
-        doc = yaml.safe_load(git_show(git_dir, f"HEAD:{path}")) or {}
-        for rule in doc.get("rules", []):
-            for text in rule.get("examples") or []:
-                out.append((family, rule.get("id", "?"), True, text))
-            for text in rule.get("negative_examples") or []:
-                out.append((family, rule.get("id", "?"), False, text))
+        try:
+            doc = yaml.safe_load(git_show(git_dir, f"HEAD:{path}")) or {}
+        except yaml.YAMLError as err:
+            print(f"skipped {path}: {err}", file=sys.stderr)
+            continue
+        for rule in doc.get("rules", []) if isinstance(doc, dict) else []:
+            for key, positive in (("examples", True), ("negative_examples", False)):
+                for text in rule.get(key) or []:
+                    if isinstance(text, str) and text.strip():
+                        out.append((family, str(rule.get("id", "?")), positive, text, is_secret_rule(rule)))
     return out
 
 
-def score_np(git_dir: Path, tools: Dict[str, Callable[[Path], Hits]]) -> None:
-    examples = np_examples(git_dir)
+def score_examples(title: str, examples: List[Example], tools: Dict[str, Callable[[Path], Hits]],
+                   misses: bool, keep: str | None) -> None:
+    # A peer's negative examples are negative for one rule: the same text is often a positive
+    # example of a sibling rule (Vault `hvs.` under the legacy-token rule). Those are not scored.
+    positive_texts = {e[3].strip() for e in examples if e[2]}
+    shared = sum(1 for e in examples if not e[2] and e[3].strip() in positive_texts)
+    examples = [e for e in examples if e[2] or e[3].strip() not in positive_texts]
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "np-examples"
-        root.mkdir()
+        root = Path(keep) / title.split()[0].lower() if keep else Path(tmp) / "examples"
+        if keep and root.exists():
+            shutil.rmtree(root)
+        root.mkdir(parents=True)
         names = {}
-        for i, (family, rule, positive, text) in enumerate(examples):
+        secret_of = {}
+        for i, (family, rule, positive, text, secret) in enumerate(examples):
             name = f"{'pos' if positive else 'neg'}-{i:05}.txt"
             (root / name).write_text(text if text.endswith("\n") else text + "\n")
-            names[name] = (family, positive)
+            names[name] = (family, positive, rule, text)
+            secret_of[name] = secret
         pos = sum(1 for e in examples if e[2])
+        pos_secret = sum(1 for e in examples if e[2] and e[4])
+        pos_real = sum(1 for e in examples if e[2] and e[4] and not made_up(e[3]))
         neg = len(examples) - pos
-        print(f"\n## Nosey Parker rule examples: {pos} positive, {neg} negative, {len({e[0] for e in examples})} families\n")
+        print(f"\n## {title}: {pos} positive ({pos_secret} of rules filed as secrets, {pos_real} of "
+              f"those not visibly made up), {neg} negative ({shared} more left out: positive examples of a "
+              f"sibling rule), {len({e[0] for e in examples})} families\n")
         per_family: Dict[str, Dict[str, Tuple[int, int]]] = {}
-        print(f"{'scanner':<36} {'found':>6} {'recall':>7} {'neg hit':>8} {'FP rate':>8}")
+        hits_of: Dict[str, Set[str]] = {}
+        print(f"{'scanner':<36} {'found':>6} {'recall':>7} {'secrets':>8} {'recall':>7} {'real':>6} {'recall':>7} "
+              f"{'neg hit':>8} {'FP rate':>8}")
         for name, scan in tools.items():
             hit_files = {path for path, _ in scan(root)}
-            found = sum(1 for f, (_, p) in names.items() if p and f in hit_files)
-            false_pos = sum(1 for f, (_, p) in names.items() if not p and f in hit_files)
+            hits_of[name] = hit_files
+            found = sum(1 for f, v in names.items() if v[1] and f in hit_files)
+            found_secret = sum(1 for f, v in names.items() if v[1] and secret_of[f] and f in hit_files)
+            found_real = sum(1 for f, v in names.items() if v[1] and secret_of[f] and not made_up(v[3]) and f in hit_files)
+            false_pos = sum(1 for f, v in names.items() if not v[1] and f in hit_files)
             fam: Dict[str, List[int]] = defaultdict(lambda: [0, 0])
-            for f, (family, p) in names.items():
+            for f, (family, p, _, _) in names.items():
                 if p:
                     fam[family][1] += 1
                     fam[family][0] += f in hit_files
             per_family[name] = {k: (v[0], v[1]) for k, v in fam.items()}
-            print(f"{name:<36} {found:>6} {found / max(pos, 1):>7.3f} {false_pos:>8} {false_pos / max(neg, 1):>8.3f}")
+            print(f"{name:<36} {found:>6} {found / max(pos, 1):>7.3f} {found_secret:>8} "
+                  f"{found_secret / max(pos_secret, 1):>7.3f} {found_real:>6} {found_real / max(pos_real, 1):>7.3f} "
+                  f"{false_pos:>8} {false_pos / max(neg, 1):>8.3f}")
         tools_list = list(per_family)
         print("\nrecall per family (found/examples):")
         print(f"{'family':<22}" + "".join(f"{t[:14]:>16}" for t in tools_list))
         for family in sorted(next(iter(per_family.values()))):
             row = "".join(f"{'%d/%d' % per_family[t][family]:>16}" for t in tools_list)
             print(f"{family:<22}{row}")
+        if misses and "leakhound" in hits_of:
+            others = [t for t in tools_list if not t.startswith("leakhound")]
+            print("\nleakhound misses (family, rule, file, found by, text):")
+            for f, (family, p, rule, text) in sorted(names.items(), key=lambda kv: (kv[1][0], kv[0])):
+                if p and f not in hits_of["leakhound"]:
+                    by = ",".join(t for t in others if f in hits_of[t]) or "-"
+                    kind = "" if secret_of[f] else " (not filed as a secret)"
+                    kind += " (made up)" if made_up(text) else ""
+                    print(f"  {family:<18} {rule:<40} {f} [{by}]{kind} {text.strip()[:110]!r}")
+            print("\nleakhound hits on negative examples:")
+            for f, (family, p, rule, text) in sorted(names.items(), key=lambda kv: (kv[1][0], kv[0])):
+                if not p and f in hits_of["leakhound"]:
+                    print(f"  {family:<18} {rule:<40} {f} {text.strip()[:110]!r}")
 
 
 def main() -> int:
@@ -236,7 +306,9 @@ def main() -> int:
     parser.add_argument("--leakhound", default=os.environ.get("LEAKHOUND", "target/release/leakhound"))
     parser.add_argument("--peers", default=os.path.expanduser("~/.cache/leakhound-peers/bin"))
     parser.add_argument("--mirrors", default="/work/.mirror")
-    parser.add_argument("--only", choices=["leaky-repo", "np-examples"])
+    parser.add_argument("--only", choices=["leaky-repo", "np-examples", "kf-examples"])
+    parser.add_argument("--misses", action="store_true", help="list leakhound's misses on the examples")
+    parser.add_argument("--keep", help="write the example files under this directory and keep them")
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--fetch", action="store_true", help="clone missing mirrors from GitHub")
     args = parser.parse_args()
@@ -247,7 +319,13 @@ def main() -> int:
     if args.only in (None, "leaky-repo"):
         score_leaky(mirror(mirrors, "Plazmaz/leaky-repo", args.fetch), tools)
     if args.only in (None, "np-examples"):
-        score_np(mirror(mirrors, "praetorian-inc/noseyparker", args.fetch), tools)
+        git_dir = mirror(mirrors, "praetorian-inc/noseyparker", args.fetch)
+        examples = rule_examples(git_dir, "crates/noseyparker/data/default/builtin/rules/")
+        score_examples("Nosey Parker rule examples", examples, tools, args.misses, args.keep)
+    if args.only in (None, "kf-examples"):
+        git_dir = mirror(mirrors, "mongodb/kingfisher", args.fetch)
+        examples = rule_examples(git_dir, "data/rules/")
+        score_examples("Kingfisher rule examples", examples, tools, args.misses, args.keep)
     return 0
 
 
