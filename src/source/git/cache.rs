@@ -32,7 +32,6 @@
 //! rebuilt; a cache another scan holds open (busy) is not used and not written, with the same
 //! warning. The cache never follows a symbolic link.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use gix::ObjectId;
@@ -104,7 +103,7 @@ pub(crate) fn digest(
 pub(crate) struct HistoryCache {
     db: Database,
     /// Entries loaded from the file (empty when it was reset).
-    known: HashMap<ObjectId, u64>,
+    known: gix::hashtable::HashMap<ObjectId, u64>,
     /// Empty the table before storing (rebuilt, or another digest).
     reset: bool,
     digest: [u8; 32],
@@ -189,7 +188,7 @@ pub(crate) fn open(
     let seal = key.mac(&[b"leakhound history cache", repo.as_bytes()]);
     let mut cache = HistoryCache {
         db,
-        known: HashMap::new(),
+        known: gix::hashtable::HashMap::default(),
         reset: true,
         digest,
         repo,

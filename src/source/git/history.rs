@@ -12,8 +12,10 @@ use std::collections::{HashMap, HashSet};
 
 use gix::ObjectId;
 
+use super::odb::Commits;
+
 use super::cache::HistoryCache;
-use super::objects::{self, BlobOptions, CommitNode, Inventory, Part};
+use super::objects::{self, BlobOptions, Inventory, Part};
 use super::snapshot::{self, Introduction, Snapshot, Usable};
 use super::treeindex::TreeIndex;
 use super::{missing_history_notice, open, presence, provenance, timing};
@@ -141,7 +143,7 @@ pub(super) fn history(
     let blobs: HashSet<ObjectId> = inventory.blob_matches.keys().copied().collect();
     let mut errors = Vec::new();
     let commits = &inventory.commits;
-    let subset = |ids: &HashSet<ObjectId>| -> HashMap<ObjectId, CommitNode> {
+    let subset = |ids: &HashSet<ObjectId>| -> Commits {
         ids.iter().filter_map(|id| commits.get(id).map(|n| (*id, n.clone()))).collect()
     };
     let (introductions, located, pack_located) = match &usable {
@@ -250,8 +252,7 @@ pub(super) fn history(
     let used = cache.map(|cache| {
         let mut notices = Vec::new();
         let snapshot = next.as_ref().map(|n| (n, packs_changed));
-        let mut report =
-            cache.store(&std::mem::take(&mut inventory.fresh), snapshot, &mut notices);
+        let mut report = cache.store(&std::mem::take(&mut inventory.fresh), snapshot, &mut notices);
         for notice in notices {
             tally.notice(notice);
         }
@@ -297,7 +298,7 @@ fn absorb_snapshot(inventory: &mut Inventory, old: &Snapshot, check: bool) {
 
 /// Of two places, the one in the earlier commit (author date, then id).
 fn earliest(
-    commits: &HashMap<ObjectId, CommitNode>,
+    commits: &Commits,
     a: Option<(ObjectId, String)>,
     b: Option<(ObjectId, String)>,
 ) -> Option<(ObjectId, String)> {

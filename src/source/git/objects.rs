@@ -21,7 +21,7 @@ use gix::ObjectId;
 use gix::odb::pack;
 
 use super::cache::{self, HistoryCache, State};
-pub(crate) use super::odb::{CommitNode, ObjectDirs};
+pub(crate) use super::odb::{CommitNode, Commits, ObjectDirs};
 use super::packwalk;
 use super::presence::{MissingRef, Presence};
 use crate::content::{ReadOptions, Reader};
@@ -51,7 +51,7 @@ pub(crate) struct Inventory {
     /// Problems in blobs that are archives (paths relative to the blob).
     pub(crate) archive_problems: Vec<(ObjectId, ArchiveProblem)>,
     /// Every commit in the database.
-    pub(crate) commits: HashMap<ObjectId, CommitNode>,
+    pub(crate) commits: Commits,
     /// Every annotated tag in the database, with the object it points to (so refs are peeled
     /// without reading objects again).
     pub(crate) tags: HashMap<ObjectId, ObjectId>,

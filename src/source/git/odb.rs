@@ -16,6 +16,9 @@ pub(crate) struct CommitNode {
     pub(crate) time: i64,
 }
 
+/// Commits by id, in a table hashed by the ids' own first bytes (they are SHA hashes already).
+pub(crate) type Commits = gix::hashtable::HashMap<ObjectId, CommitNode>;
+
 /// The object database as leakhound reads it: object directories (the repository's own and
 /// allowed alternates) and the repository's hash kind (SHA-1 or SHA-256).
 pub(crate) struct ObjectDirs {

@@ -22,6 +22,8 @@ use std::path::{Path, PathBuf};
 
 use gix::ObjectId;
 
+use super::odb::Commits;
+
 use super::odb::{CommitNode, ObjectDirs};
 
 /// How many missing objects are named one by one; the rest are counted.
@@ -118,7 +120,8 @@ impl Presence {
     pub(crate) fn contains(&self, id: &gix::oid) -> bool {
         let p = prefix(id);
         let bucket = (p >> 48) as usize;
-        let (Some(&from), Some(&to)) = (self.starts.get(bucket), self.starts.get(bucket + 1)) else {
+        let (Some(&from), Some(&to)) = (self.starts.get(bucket), self.starts.get(bucket + 1))
+        else {
             return false;
         };
         self.prefixes
@@ -185,7 +188,7 @@ impl Presence {
 /// distinct tree once; trees that cannot be read are passed over.
 pub(crate) fn locate_reading(
     repo: &gix::Repository,
-    commits: &HashMap<ObjectId, CommitNode>,
+    commits: &Commits,
     trees: &HashSet<ObjectId>,
 ) -> HashMap<ObjectId, (ObjectId, String)> {
     let mut found = HashMap::new();

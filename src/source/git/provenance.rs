@@ -10,9 +10,11 @@
 //! boundary) counts as absent, so the boundary commit introduces what it holds. Author, date and
 //! the refs that reach the winning commit are looked up only for winners.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 
 use gix::ObjectId;
+
+use super::odb::Commits;
 
 use super::objects::{CommitNode, Inventory};
 use super::snapshot::Introduction;
@@ -105,13 +107,10 @@ struct Graph {
 const REF_BITS_LIMIT: usize = 1 << 30;
 
 /// Every commit reachable from a ref.
-fn reachable_commits(
-    commits: &HashMap<ObjectId, CommitNode>,
-    refs: &[RefTip],
-) -> HashSet<ObjectId> {
-    let mut reachable = HashSet::new();
-    let mut queue: VecDeque<ObjectId> = refs.iter().map(|r| r.commit).collect();
-    while let Some(id) = queue.pop_front() {
+fn reachable_commits(commits: &Commits, refs: &[RefTip]) -> gix::hashtable::HashSet {
+    let mut reachable = gix::hashtable::HashSet::default();
+    let mut queue: Vec<ObjectId> = refs.iter().map(|r| r.commit).collect();
+    while let Some(id) = queue.pop() {
         if reachable.insert(id)
             && let Some(node) = commits.get(&id)
         {
@@ -122,19 +121,15 @@ fn reachable_commits(
 }
 
 impl Graph {
-    fn new(
-        commits: &HashMap<ObjectId, CommitNode>,
-        refs: &[RefTip],
-        winners: &HashSet<ObjectId>,
-    ) -> Graph {
+    fn new(commits: &Commits, refs: &[RefTip], winners: &HashSet<ObjectId>) -> Graph {
         let tracked: Vec<usize> = if commits.len().saturating_mul(refs.len()) <= REF_BITS_LIMIT {
             (0..refs.len()).collect()
         } else {
             (0..refs.len()).filter(|&i| !refs[i].name.starts_with("refs/tags/")).collect()
         };
-        let mut ids: Vec<ObjectId> = commits.keys().copied().collect();
-        ids.sort();
-        let index: HashMap<ObjectId, usize> =
+        // Any order: the bits do not depend on it.
+        let ids: Vec<ObjectId> = commits.keys().copied().collect();
+        let index: gix::hashtable::HashMap<ObjectId, usize> =
             ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
         let mut order: Vec<ObjectId> = winners.iter().copied().collect();
         order.sort();
@@ -201,7 +196,7 @@ impl Graph {
     }
 }
 
-fn present_parents(commits: &HashMap<ObjectId, CommitNode>, node: &CommitNode) -> Vec<ObjectId> {
+fn present_parents(commits: &Commits, node: &CommitNode) -> Vec<ObjectId> {
     node.parents.iter().filter(|p| commits.contains_key(*p)).copied().collect()
 }
 
@@ -248,10 +243,7 @@ pub(crate) fn attribute(
 
 /// Every introduction of a blob with findings by every commit: (path, blob, commit) where the
 /// commit's tree has the blob at the path and none of its parents' trees does, in memory.
-pub(crate) fn introductions(
-    commits: &HashMap<ObjectId, CommitNode>,
-    trees: &mut TreeIndex,
-) -> Vec<Introduction> {
+pub(crate) fn introductions(commits: &Commits, trees: &mut TreeIndex) -> Vec<Introduction> {
     let mut all = Vec::new();
     let mut found = Vec::new();
     for (id, node) in commits {
@@ -275,7 +267,7 @@ pub(crate) fn introductions(
 /// cost more than the scan. Subtrees equal to a parent's are not read.
 pub(crate) fn introductions_read(
     repo: &gix::Repository,
-    commits: &HashMap<ObjectId, CommitNode>,
+    commits: &Commits,
     only: &HashSet<ObjectId>,
     blobs: &HashSet<ObjectId>,
 ) -> Vec<Introduction> {

@@ -16,6 +16,8 @@ use std::collections::{HashMap, HashSet};
 use crossbeam_channel::{Sender, bounded};
 use gix::ObjectId;
 
+use super::odb::Commits;
+
 use super::objects::{CommitNode, ObjectDirs};
 use super::packwalk::WalkError;
 
@@ -125,10 +127,7 @@ impl TreeIndex {
     /// and the path of that tree in it (empty for the root, else ending in `/`). Each distinct
     /// tree is visited once over all commits, so a tree first met under an earlier commit is not
     /// walked again: a target under it was found then.
-    pub(crate) fn locate(
-        &self,
-        commits: &HashMap<ObjectId, CommitNode>,
-    ) -> HashMap<ObjectId, (ObjectId, String)> {
+    pub(crate) fn locate(&self, commits: &Commits) -> HashMap<ObjectId, (ObjectId, String)> {
         let wanted = self.target.iter().filter(|t| **t).count();
         let mut found = HashMap::new();
         if wanted == 0 {
