@@ -162,6 +162,7 @@ impl Matcher {
     pub fn keyword_hits(&self, buf: &[u8]) -> Vec<(String, Range<usize>, Vec<String>)> {
         self.prefilter()
             .hits(buf)
+            .into_iter()
             .map(|hit| {
                 let rules = self
                     .prefilter()

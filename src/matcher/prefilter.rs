@@ -14,7 +14,8 @@ use std::ops::Range;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Anchored, MatchKind, dfa};
 use memchr::{memchr, memrchr};
 
 use crate::rules::{PrefilterMode, RuleSet};
@@ -32,6 +33,12 @@ pub(crate) const FORWARD_LIMIT_MULTILINE: usize = 64 * 1024;
 /// once, after its first mebibyte.
 const DFA_AFTER: u64 = 1 << 20;
 
+/// Independent searches the DFA runs side by side over one buffer (see [`dfa_hits`]).
+const LANES: usize = 4;
+/// Buffers shorter than this are searched by one lane: splitting them saves less than the lanes'
+/// set-up and tails cost.
+const LANES_MIN: usize = 256 * LANES;
+
 /// Per-rule window shape, copied out of the rule for the hot loop.
 #[derive(Debug, Clone, Copy)]
 struct WindowShape {
@@ -46,8 +53,8 @@ pub(crate) struct Prefilter {
     /// A contiguous NFA over the keywords: quick to build, used for the first [`DFA_AFTER`] bytes.
     automaton: Option<AhoCorasick>,
     /// The same keywords as a DFA (same pattern ids, same matches), built once that many bytes
-    /// were searched.
-    dfa: OnceLock<Option<AhoCorasick>>,
+    /// were searched. Searched by [`dfa_hits`], not through `AhoCorasick`.
+    dfa: OnceLock<Option<dfa::DFA>>,
     /// Bytes searched so far, across threads.
     searched: AtomicU64,
     /// For each automaton pattern, the rules that listed that keyword.
@@ -74,6 +81,8 @@ pub(crate) struct Windows {
     /// Windows per rule index; only the rules in `touched` are non-empty.
     per_rule: Vec<Vec<Range<usize>>>,
     touched: Vec<usize>,
+    /// The keyword hits of the buffer being windowed.
+    hits: Vec<KeywordHit>,
 }
 
 impl Windows {
@@ -156,20 +165,31 @@ impl Prefilter {
         }
     }
 
-    /// The automaton to search `len` more bytes with.
-    fn automaton_for(&self, len: usize) -> Option<&AhoCorasick> {
+    /// Every keyword occurrence in `buf` (overlapping ones included) into `out`, in the order
+    /// aho-corasick's overlapping search reports them: by end, then by start.
+    fn collect_hits(&self, buf: &[u8], out: &mut Vec<KeywordHit>) {
+        out.clear();
         // Once the DFA exists, no thread touches the shared counter again.
         if let Some(dfa) = self.dfa.get() {
-            return dfa.as_ref();
+            if let Some(dfa) = dfa {
+                dfa_hits(dfa, buf, out);
+            }
+            return;
         }
-        if self.searched.fetch_add(len as u64, Ordering::Relaxed) < DFA_AFTER {
-            return self.automaton.as_ref();
+        if self.searched.fetch_add(buf.len() as u64, Ordering::Relaxed) < DFA_AFTER {
+            if let Some(ac) = &self.automaton {
+                let found = ac.find_overlapping_iter(buf);
+                out.extend(
+                    found.map(|m| KeywordHit { keyword: m.pattern().as_usize(), span: m.range() }),
+                );
+            }
+            return;
         }
-        self.dfa
-            .get_or_init(|| {
-                (!self.keywords.is_empty()).then(|| automaton(&self.keywords, AhoCorasickKind::DFA))
-            })
-            .as_ref()
+        let dfa =
+            self.dfa.get_or_init(|| (!self.keywords.is_empty()).then(|| build_dfa(&self.keywords)));
+        if let Some(dfa) = dfa {
+            dfa_hits(dfa, buf, out);
+        }
     }
 
     /// The keyword text of a hit.
@@ -182,12 +202,11 @@ impl Prefilter {
         &self.pattern_rules[pattern]
     }
 
-    /// Every keyword occurrence in `buf`, overlapping ones included.
-    pub(crate) fn hits<'a>(&'a self, buf: &'a [u8]) -> impl Iterator<Item = KeywordHit> + 'a {
-        self.automaton_for(buf.len())
-            .into_iter()
-            .flat_map(move |ac| ac.find_overlapping_iter(buf))
-            .map(|m| KeywordHit { keyword: m.pattern().as_usize(), span: m.range() })
+    /// Every keyword occurrence in `buf`, overlapping ones included, by end then start.
+    pub(crate) fn hits(&self, buf: &[u8]) -> Vec<KeywordHit> {
+        let mut hits = Vec::new();
+        self.collect_hits(buf, &mut hits);
+        hits
     }
 
     /// Computes each rule's windows in `buf` into `windows`.
@@ -196,7 +215,9 @@ impl Prefilter {
         for &rule in &self.always {
             windows.push(rule, 0..buf.len());
         }
-        for hit in self.hits(buf) {
+        let mut hits = std::mem::take(&mut windows.hits);
+        self.collect_hits(buf, &mut hits);
+        for hit in &hits {
             for &rule in &self.pattern_rules[hit.keyword] {
                 let shape = self.shapes[rule];
                 if let Some(last) = windows.per_rule[rule].last_mut()
@@ -211,6 +232,7 @@ impl Prefilter {
                 windows.push(rule, window_around(buf, &hit.span, shape));
             }
         }
+        windows.hits = hits;
         windows.finish();
     }
 }
@@ -228,6 +250,96 @@ fn automaton(keywords: &[String], kind: AhoCorasickKind) -> AhoCorasick {
         .kind(Some(kind))
         .build(keywords)
         .expect("keywords are plain literals")
+}
+
+/// The keywords as a DFA for [`dfa_hits`]: the same automaton `automaton(.., DFA)` builds, without
+/// aho-corasick's own prefilter (the lanes step every byte themselves).
+#[allow(
+    clippy::expect_used,
+    reason = "the keywords are validated literals; building the automaton cannot fail"
+)]
+fn build_dfa(keywords: &[String]) -> dfa::DFA {
+    dfa::Builder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .prefilter(false)
+        .build(keywords)
+        .expect("keywords are plain literals")
+}
+
+/// Every keyword occurrence in `buf` into `out` (cleared first), by end then start: what
+/// `find_overlapping_iter` reports, found faster.
+///
+/// One DFA search is a chain of dependent table loads (the next state needs the previous one), so
+/// a core waits on memory latency between bytes. The buffer is cut into [`LANES`] parts searched
+/// in lock-step, each from the start state: the chains are independent and the core overlaps
+/// their loads. A lane reports the matches that start in its own part and runs on past its end
+/// for the longest keyword, so a keyword crossing a cut is found once, by the lane it starts in.
+fn dfa_hits(dfa: &dfa::DFA, buf: &[u8], out: &mut Vec<KeywordHit>) {
+    out.clear();
+    let Ok(start) = dfa.start_state(Anchored::No) else {
+        return;
+    };
+    let len = buf.len();
+    if len < LANES_MIN {
+        run_lane(dfa, buf, 0..len, len, start, out);
+        return;
+    }
+    let part = len / LANES;
+    let own_end = |lane: usize| if lane + 1 == LANES { len } else { (lane + 1) * part };
+    let lanes: [&[u8]; LANES] = std::array::from_fn(|lane| &buf[lane * part..(lane + 1) * part]);
+    let mut states = [start; LANES];
+    for i in 0..part {
+        for (lane, bytes) in lanes.iter().enumerate() {
+            let state = dfa.next_state(Anchored::No, states[lane], bytes[i]);
+            states[lane] = state;
+            if dfa.is_special(state) {
+                report(dfa, state, lane * part + i + 1, own_end(lane), out);
+            }
+        }
+    }
+    let tail = dfa.max_pattern_len().saturating_sub(1);
+    for (lane, &state) in states.iter().enumerate() {
+        let own = own_end(lane);
+        let rest = (lane + 1) * part..(own + tail).min(len);
+        run_lane(dfa, buf, rest, own, state, out);
+    }
+    if out.len() > 1 {
+        out.sort_unstable_by_key(|hit| (hit.span.end, hit.span.start));
+    }
+}
+
+/// Steps one lane over `buf[range]` from `state`, reporting matches that start before `own_end`.
+fn run_lane(
+    dfa: &dfa::DFA,
+    buf: &[u8],
+    range: Range<usize>,
+    own_end: usize,
+    mut state: StateID,
+    out: &mut Vec<KeywordHit>,
+) {
+    let first = range.start;
+    for (i, &byte) in buf[range].iter().enumerate() {
+        state = dfa.next_state(Anchored::No, state, byte);
+        if dfa.is_special(state) {
+            report(dfa, state, first + i + 1, own_end, out);
+        }
+    }
+}
+
+/// The matches of `state`, reached just before `end`, that start before `own_end`.
+#[inline]
+fn report(dfa: &dfa::DFA, state: StateID, end: usize, own_end: usize, out: &mut Vec<KeywordHit>) {
+    if !dfa.is_match(state) {
+        return;
+    }
+    for index in 0..dfa.match_len(state) {
+        let pattern = dfa.match_pattern(state, index);
+        let start = end - dfa.pattern_len(pattern);
+        if start < own_end {
+            out.push(KeywordHit { keyword: pattern.as_usize(), span: start..end });
+        }
+    }
 }
 
 /// A window ending mid-line (clamped) grows to cover a later hit on the same line, scanning only
@@ -313,12 +425,36 @@ mod tests {
         assert!(nfa.len() > 10, "{nfa:?}");
         assert_eq!(nfa, collect(AhoCorasickKind::DFA));
         // Past the threshold the prefilter switches to the DFA and still finds the same hits.
-        let first: Vec<_> = prefilter.hits(text).map(|h| (h.keyword, h.span)).collect();
+        let first: Vec<_> = prefilter.hits(text).into_iter().map(|h| (h.keyword, h.span)).collect();
         prefilter.searched.store(DFA_AFTER, Ordering::Relaxed);
-        let later: Vec<_> = prefilter.hits(text).map(|h| (h.keyword, h.span)).collect();
+        let later: Vec<_> = prefilter.hits(text).into_iter().map(|h| (h.keyword, h.span)).collect();
         assert!(prefilter.dfa.get().is_some());
         assert_eq!(first, nfa);
         assert_eq!(later, nfa);
+    }
+
+    #[test]
+    fn the_dfa_lanes_find_what_one_overlapping_search_finds_across_every_cut() {
+        let rules = RuleSet::load(&[]).unwrap();
+        let keywords = Prefilter::new(&rules).keywords;
+        let ac = automaton(&keywords, AhoCorasickKind::DFA);
+        let dfa = build_dfa(&keywords);
+        // Keywords (some inside others, some long) packed densely, so that every lane cut falls
+        // inside, just before or just after a keyword as the length changes.
+        let line = "PASSWORD=ghp_x aws_secret_access_key:SECRET_KEY -----BEGIN PRIVATE KEY-----\n";
+        let text = line.repeat(40);
+        let mut hits = Vec::new();
+        for len in (0..=LANES_MIN + 8).chain(text.len() - 300..=text.len()) {
+            let buf = &text.as_bytes()[..len];
+            let want: Vec<_> = ac
+                .find_overlapping_iter(buf)
+                .map(|m| (m.pattern().as_usize(), m.range()))
+                .collect();
+            dfa_hits(&dfa, buf, &mut hits);
+            let got: Vec<_> = hits.iter().map(|h| (h.keyword, h.span.clone())).collect();
+            assert_eq!(got, want, "length {len}");
+        }
+        assert!(hits.len() > 200, "{}", hits.len());
     }
 
     #[test]
