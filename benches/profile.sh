@@ -41,7 +41,7 @@ perf report -i "$out/perf.data" --comm leakhound --no-children --sort sym --stdi
   grep -v '^#' | grep -v '^$' |
   awk -v cpu="$cpu" -v bytes="$bytes" '
   { p = $1; sub("%", "", p); s = $0
-    if (s ~ /aho_corasick/) g = "keyword prefilter (aho-corasick DFA)"
+    if (s ~ /aho_corasick|prefilter::Compact/) g = "keyword prefilter (DFA lanes)"
     else if (s ~ /decode::|Decoded/) g = "decoding layers (finding and decoding spans)"
     else if (s ~ /regex_automata|regex_syntax/) g = "regex confirmation (incl. lazy DFA building)"
     else if (s ~ /prefilter::|Windows|merge_windows/) g = "windows around keyword hits"

@@ -174,6 +174,12 @@ impl Matcher {
             .collect()
     }
 
+    /// How many keyword hits `buf` has: the prefilter alone, for benchmarks.
+    #[doc(hidden)]
+    pub fn count_keyword_hits(&self, buf: &[u8]) -> usize {
+        self.prefilter().hits(buf).len()
+    }
+
     fn candidates(&self, buf: &[u8], scratch: &mut Scratch) {
         scratch.candidates.clear();
         self.pattern_candidates(
