@@ -477,71 +477,32 @@ fn is_base64_byte(b: u8) -> bool {
 }
 
 /// Runs of at least [`MIN_BASE64`] base64 characters that start a value (see
-/// [`starts_value`]).
-///
-/// Such a run always covers a whole aligned 8-byte word of base64 characters, and then its
-/// length is the base64 bytes that end the word before, 8, and those that start the word after
-/// (unless a neighbour is whole too, and then the run is long enough anyway). So the scan
-/// classifies the buffer a word at a time at fixed offsets: no branch per byte, and no word
-/// waits on the result of the one before (a scan that jumps by what it found is a chain of
-/// dependent steps; measured in benches/README.md, "Per stage").
+/// [`starts_value`]). Looks at [`MIN_BASE64`] bytes at a time: when one of them is not base64, no
+/// long run starts before it, so the scan jumps past the last such byte. `i` is always 0 or just
+/// past a non-base64 byte, so a block of base64 bytes at `i` is the start of a run.
 fn base64_spans(buf: &[u8], out: &mut Vec<(Range<usize>, Layer)>) {
-    // A whole aligned word lies in every run of 15 bytes or more; its neighbours settle a run of
-    // up to 16.
-    const _: () = assert!(MIN_BASE64 == 16);
-    const NONE: u64 = 0x8080_8080_8080_8080; // a word of bytes that are not base64
-    let words = buf.len().div_ceil(8);
-    let mask = |k: usize| if k < words { non_base64_lanes(word_at(buf, k)) } else { NONE };
-    let (mut k, mut before, mut current) = (0, NONE, mask(0));
-    while k < words {
-        let after = mask(k + 1);
-        if current == 0 {
-            let tail = before.leading_zeros() as usize / 8; // base64 bytes ending word k - 1
-            let head = after.trailing_zeros() as usize / 8; // base64 bytes starting word k + 1
-            if tail + head >= MIN_BASE64 - 8 {
-                let start = 8 * k - tail;
-                let end = buf[8 * k + 8..]
-                    .iter()
-                    .position(|&b| !is_base64_byte(b))
-                    .map_or(buf.len(), |n| 8 * k + 8 + n);
-                push_base64_run(buf, start..end, out);
-                // Go on from the word holding the byte that ended the run.
-                k = end / 8;
-                if k >= words {
-                    return;
-                }
-                (before, current) = (if k == 0 { NONE } else { mask(k - 1) }, mask(k));
-                continue;
-            }
+    let mut i = 0;
+    while i + MIN_BASE64 <= buf.len() {
+        if let Some(last) = last_non_base64(&buf[i..i + MIN_BASE64]) {
+            i += last + 1;
+            continue;
         }
-        (before, current) = (current, after);
-        k += 1;
-    }
-}
-
-/// Word `k` of `buf` (little endian), padded with NUL bytes (not base64) past the end.
-fn word_at(buf: &[u8], k: usize) -> u64 {
-    let mut word = [0u8; 8];
-    let bytes = &buf[8 * k..buf.len().min(8 * k + 8)];
-    word[..bytes.len()].copy_from_slice(bytes);
-    u64::from_le_bytes(word)
-}
-
-/// Keeps a maximal run of base64 characters that starts a value and looks like base64, with up to
-/// two `=` of padding after it.
-fn push_base64_run(buf: &[u8], run: Range<usize>, out: &mut Vec<(Range<usize>, Layer)>) {
-    let end = run.end;
-    if run.len() <= MAX_SPAN && starts_value(buf, run.start) && looks_like_base64(&buf[run.clone()])
-    {
-        let padded = end + buf[end..].iter().take(2).take_while(|&&b| b == b'=').count();
-        out.push((run.start..padded, Layer::Base64));
+        let end = buf[i + MIN_BASE64..]
+            .iter()
+            .position(|&b| !is_base64_byte(b))
+            .map_or(buf.len(), |n| i + MIN_BASE64 + n);
+        let run = &buf[i..end];
+        if run.len() <= MAX_SPAN && starts_value(buf, i) && looks_like_base64(run) {
+            let padded = end + buf[end..].iter().take(2).take_while(|&&b| b == b'=').count();
+            out.push((i..padded, Layer::Base64));
+        }
+        i = end + 1;
     }
 }
 
 /// The index of the last byte of a 16-byte block that is not a base64 character, eight bytes at
 /// a time without a branch per byte (this scan sees most of every buffer; measured in README,
 /// "How matching works").
-#[cfg(test)]
 #[allow(clippy::expect_used, reason = "the halves are exactly 8 bytes by construction")]
 fn last_non_base64(block: &[u8]) -> Option<usize> {
     let (low, high) = block.split_at(8);
@@ -713,69 +674,6 @@ fn decode_percent(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The previous scan (jumping past the last non-base64 byte of each block): the reference
-    /// the word scan is checked against. Runs of at least [`MIN_BASE64`] base64 characters that start a value (see
-    /// [`starts_value`]). Looks at [`MIN_BASE64`] bytes at a time: when one of them is not base64, no
-    /// long run starts before it, so the scan jumps past the last such byte. `i` is always 0 or just
-    /// past a non-base64 byte, so a block of base64 bytes at `i` is the start of a run.
-    fn base64_spans_by_jumps(buf: &[u8], out: &mut Vec<(Range<usize>, Layer)>) {
-        let mut i = 0;
-        while i + MIN_BASE64 <= buf.len() {
-            if let Some(last) = last_non_base64(&buf[i..i + MIN_BASE64]) {
-                i += last + 1;
-                continue;
-            }
-            let end = buf[i + MIN_BASE64..]
-                .iter()
-                .position(|&b| !is_base64_byte(b))
-                .map_or(buf.len(), |n| i + MIN_BASE64 + n);
-            let run = &buf[i..end];
-            if run.len() <= MAX_SPAN && starts_value(buf, i) && looks_like_base64(run) {
-                let padded = end + buf[end..].iter().take(2).take_while(|&&b| b == b'=').count();
-                out.push((i..padded, Layer::Base64));
-            }
-            i = end + 1;
-        }
-    }
-
-    #[test]
-    fn the_word_scan_finds_the_runs_the_jumping_scan_found() {
-        // Runs of lengths 0-39 at every offset from word boundaries, in one alphabet or the
-        // other, separated by value starts (space, `=`, quote) and by `.` (continues a path).
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
-        let alphabets: [&[u8]; 2] = [b"aZ9+/Qx7Kp", b"aZ9-_Qx7Kp"];
-        let mut found = 0;
-        let separators = b" =\".\n:,";
-        for _ in 0..3_000 {
-            let mut buf = Vec::new();
-            let len = (next() % 120) as usize;
-            while buf.len() < len {
-                let run = (next() % 40) as usize;
-                let alphabet = alphabets[(next() % 2) as usize];
-                buf.extend((0..run).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]));
-                if next() % 5 == 0 {
-                    buf.extend_from_slice(b"==");
-                }
-                buf.push(separators[(next() % separators.len() as u64) as usize]);
-            }
-            let (mut words, mut jumps) = (Vec::new(), Vec::new());
-            base64_spans(&buf, &mut words);
-            base64_spans_by_jumps(&buf, &mut jumps);
-            assert_eq!(words, jumps, "{:?}", String::from_utf8_lossy(&buf));
-            found += words.len();
-        }
-        assert!(found > 1_000, "{found}");
-        let mut words = Vec::new();
-        base64_spans(b"x QUJDREVGR0hJSktMTU5PUFFSU1RVVldY", &mut words);
-        assert_eq!(words, vec![(2..34, Layer::Base64)]);
-    }
 
     fn decode(text: &str) -> Decoded {
         let mut d = Decoded::default();
