@@ -170,30 +170,33 @@ impl Prefilter {
     fn collect_hits(&self, buf: &[u8], out: &mut Vec<KeywordHit>) {
         out.clear();
         // Once the DFA exists, no thread touches the shared counter again.
-        if let Some(dfa) = self.dfa.get() {
-            if let Some(dfa) = dfa {
-                dfa.hits(buf, out);
+        let dfa = match self.dfa.get() {
+            Some(dfa) => dfa,
+            None if self.searched.fetch_add(buf.len() as u64, Ordering::Relaxed) < DFA_AFTER => {
+                return self.nfa_hits(buf, out);
             }
-            return;
+            None => self.dfa.get_or_init(|| {
+                if self.keywords.is_empty() {
+                    None
+                } else {
+                    Compact::new(build_dfa(&self.keywords), &self.keywords)
+                }
+            }),
+        };
+        match dfa {
+            Some(dfa) => dfa.hits(buf, out),
+            // No compact layout (it cannot fail today): the quick automaton finds the same hits.
+            None => self.nfa_hits(buf, out),
         }
-        if self.searched.fetch_add(buf.len() as u64, Ordering::Relaxed) < DFA_AFTER {
-            if let Some(ac) = &self.automaton {
-                let found = ac.find_overlapping_iter(buf);
-                out.extend(
-                    found.map(|m| KeywordHit { keyword: m.pattern().as_usize(), span: m.range() }),
-                );
-            }
-            return;
-        }
-        let dfa = self.dfa.get_or_init(|| {
-            if self.keywords.is_empty() {
-                None
-            } else {
-                Compact::new(build_dfa(&self.keywords), &self.keywords)
-            }
-        });
-        if let Some(dfa) = dfa {
-            dfa.hits(buf, out);
+    }
+
+    /// [`Prefilter::collect_hits`] with the quick-to-build automaton.
+    fn nfa_hits(&self, buf: &[u8], out: &mut Vec<KeywordHit>) {
+        if let Some(ac) = &self.automaton {
+            let found = ac.find_overlapping_iter(buf);
+            out.extend(
+                found.map(|m| KeywordHit { keyword: m.pattern().as_usize(), span: m.range() }),
+            );
         }
     }
 
