@@ -33,6 +33,9 @@
 #   WAIT_IDLE  at most this many seconds to wait for an idle machine before each run (default 180).
 #   RETRY_BUSY a round disturbed by other processes (BUSY) is run again, up to this many times
 #              (default 3); the last try is kept either way.
+#   LEAKHOUND_GIT_ARGS, KINGFISHER_GIT_ARGS  extra arguments in git mode, e.g.
+#              "--allow-missing-objects" for a partial clone and "--turbo" (kingfisher's fast mode,
+#              which drops commit metadata). leakhound always runs with --no-cache there.
 #   SKIP_RSS=1 skip step 1 (no exit-status or report check, no memory, no findings).
 #   KEEP=1     keep the temporary directory with the reports and hyperfine JSON, and print its path.
 #
@@ -207,7 +210,9 @@ for t in "${TOOLS[@]}"; do
     dir:leakhound | startup:leakhound)
       CMD[$t]="$p scan $T -f json -r $o --exit-code 0" ;;
     git:leakhound)
-      CMD[$t]="$p git $T -f json -r $o --exit-code 0" ;;
+      # --no-cache: the history cache (on by default, kept in the repository) would serve every
+      # blob of the second run from the first one's results.
+      CMD[$t]="$p git $T -f json -r $o --exit-code 0 --no-cache ${LEAKHOUND_GIT_ARGS:-}" ;;
     dir:betterleaks | startup:betterleaks)
       CMD[$t]="$p fs $T --no-banner --exit-code 0 -o $o" ;;
     git:betterleaks)
@@ -216,7 +221,7 @@ for t in "${TOOLS[@]}"; do
       # kingfisher exits 200 when it reports findings (205 when one validated; -n prevents that).
       CMD[$t]="$p scan $T -n --no-update-check --git-history none --format json -o $o"; OK[$t]=" 0 200 205 " ;;
     git:kingfisher)
-      CMD[$t]="$p scan $T -n --no-update-check --format json -o $o"; OK[$t]=" 0 200 205 " ;;
+      CMD[$t]="$p scan $T -n --no-update-check --format json -o $o ${KINGFISHER_GIT_ARGS:-}"; OK[$t]=" 0 200 205 " ;;
     dir:gitleaks | startup:gitleaks)
       CMD[$t]="$p dir $T --no-banner --exit-code 0 -f json -r $o" ;;
     git:gitleaks)

@@ -8,7 +8,7 @@
 # Records the run with `perf record` (sampling, no call graphs: the release profile has no frame
 # pointers), then groups the self time of every symbol into pipeline stages and prints each
 # stage's share, CPU seconds and nanoseconds per scanned byte. Needs `perf` and a release build
-# (`cargo build --release`); LEAKHOUND overrides the binary. Results are written up in
+# (`cargo build --release`); LEAKHOUND overrides the binary, EXTRA adds arguments in git mode. Results are written up in
 # benches/README.md ("Where the time goes").
 set -euo pipefail
 
@@ -20,7 +20,9 @@ trap 'rm -rf "$out"' EXIT
 
 case $mode in
   scan) cmd=("$LEAKHOUND" scan "${2:?DIR}" -f json -r "$out/report.json" --exit-code 0) ;;
-  git) cmd=("$LEAKHOUND" git "${2:?REPO}" -f json -r "$out/report.json" --exit-code 0) ;;
+  # --no-cache: the history cache (kept in the repository) would serve a second run's blobs.
+  # EXTRA: more arguments, e.g. EXTRA=--allow-missing-objects for a partial clone.
+  git) cmd=("$LEAKHOUND" git "${2:?REPO}" -f json -r "$out/report.json" --exit-code 0 --no-cache ${EXTRA:-}) ;;
   startup)
     mkdir -p "$out/empty"
     cmd=(sh -c "for i in \$(seq 20); do '$LEAKHOUND' scan '$out/empty' -q >/dev/null 2>&1 || true; done")
@@ -33,7 +35,7 @@ echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
   perf record -q -F "$FREQ" -o "$out/perf.data" -- "${cmd[@]}" 2>"$out/stderr" || true
 grep -h "^leakhound:" "$out/stderr" || true
 cat "$out/time"
-cpu=$(awk '{print $4 + $7}' "$out/time")
+cpu=$(tail -n1 "$out/time" | awk '{print $4 + $7}')
 bytes=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['summary']['bytes_scanned'])" "$out/report.json" 2>/dev/null || echo 0)
 
 printf "%7s %8s %9s  %s\n" share "CPU s" ns/byte stage
@@ -41,7 +43,7 @@ perf report -i "$out/perf.data" --comm leakhound --no-children --sort sym --stdi
   grep -v '^#' | grep -v '^$' |
   awk -v cpu="$cpu" -v bytes="$bytes" '
   { p = $1; sub("%", "", p); s = $0
-    if (s ~ /aho_corasick/) g = "keyword prefilter (aho-corasick DFA)"
+    if (s ~ /aho_corasick|prefilter::Compact/) g = "keyword prefilter (DFA lanes)"
     else if (s ~ /decode::|Decoded/) g = "decoding layers (finding and decoding spans)"
     else if (s ~ /regex_automata|regex_syntax/) g = "regex confirmation (incl. lazy DFA building)"
     else if (s ~ /prefilter::|Windows|merge_windows/) g = "windows around keyword hits"

@@ -3,7 +3,11 @@
 //! - `matcher/source`: code-like text where keywords are rare (the common case);
 //! - `matcher/keyword_dense`: config-like text where every line has `key`, `token`, `password`;
 //! - `matcher/minified`: one 4 MiB line with keywords throughout (window clamping on long lines);
-//! - `reader/windowed`: 24 MiB through the overlapping-window reader (three windows).
+//! - `prefilter/source`, `prefilter/keyword_dense`: the keyword prefilter alone (the DFA's lanes,
+//!   after the first MiB), on the same texts;
+//! - `reader/windowed`: 24 MiB through the overlapping-window reader (three windows);
+//! - `reader/small_files`: 2,000 files of 4-12 KB opened and read from a temporary directory,
+//!   each through the reader (the per-file cost of reading: open, reads, the window buffer).
 //!
 //! Run: `cargo bench --bench scan`. Side-by-side timings against other scanners on real
 //! repositories are in `benches/compare.sh`.
@@ -87,6 +91,15 @@ fn bench_matcher(c: &mut Criterion) {
     }
     group.finish();
 
+    let mut group = c.benchmark_group("prefilter");
+    for (name, corpus) in [("source", source_text()), ("keyword_dense", keyword_dense())] {
+        group.throughput(Throughput::Bytes(corpus.len() as u64));
+        // Past the first MiB the prefilter searches with its DFA, as a tree or history scan does.
+        matcher.count_keyword_hits(&vec![b'x'; 2 << 20]);
+        group.bench_function(name, |b| b.iter(|| matcher.count_keyword_hits(black_box(&corpus))));
+    }
+    group.finish();
+
     let mut group = c.benchmark_group("reader");
     group.sample_size(10);
     let big: Vec<u8> = source_text().repeat(24 * 1024 * 1024 / source_text().len() + 1);
@@ -99,6 +112,29 @@ fn bench_matcher(c: &mut Criterion) {
             reader
                 .scan(&matcher, Cursor::new(black_box(&big)), ReadOptions::default(), &mut out)
                 .unwrap();
+            out.len()
+        });
+    });
+
+    let dir = tempfile::tempdir().unwrap();
+    let text = source_text();
+    let mut paths = Vec::new();
+    let mut total = 0;
+    for i in 0..2_000 {
+        let path = dir.path().join(format!("f{i}.rs"));
+        let len = 4_096 + (i * 37) % 8_192;
+        std::fs::write(&path, &text[..len]).unwrap();
+        total += len;
+        paths.push(path);
+    }
+    group.throughput(Throughput::Bytes(total as u64));
+    group.bench_function("small_files", |b| {
+        b.iter(|| {
+            out.clear();
+            for path in &paths {
+                let file = std::fs::File::open(path).unwrap();
+                reader.scan(&matcher, file, ReadOptions::default(), &mut out).unwrap();
+            }
             out.len()
         });
     });

@@ -163,7 +163,8 @@ pub(crate) fn scan_stream<R: Read>(
     read: ReadOptions,
     archives: &ArchiveScan,
 ) -> (Unpacked, Option<io::Error>) {
-    let mut head = Vec::new();
+    // Sized so the sniff is one `read` (an empty Vec starts with 32-byte probe reads).
+    let mut head = Vec::with_capacity(SNIFF_LEN);
     if let Some(limits) = &archives.limits {
         if let Err(e) = (&mut source).take(SNIFF_LEN as u64).read_to_end(&mut head) {
             return (Unpacked::default(), Some(e));
@@ -184,7 +185,10 @@ pub(crate) fn scan_stream<R: Read>(
             return plain;
         }
     }
-    scan_plain(reader, matcher, io::Cursor::new(head).chain(source), read)
+    // A sniff that came back short met the end: the stream is not asked for it a second time.
+    let met_end = archives.limits.is_some() && head.len() < SNIFF_LEN;
+    let rest = source.take(if met_end { 0 } else { u64::MAX });
+    scan_plain(reader, matcher, io::Cursor::new(head).chain(rest), read)
 }
 
 fn scan_plain<R: Read>(

@@ -78,7 +78,7 @@ pub struct ReadOptions {
 /// Per-worker reusable state: the window buffer and the matcher's scratch.
 #[derive(Debug)]
 pub struct Reader {
-    buf: Vec<u8>,
+    buf: Buffer,
     scratch: Scratch,
     raw: Vec<RawMatch>,
     window: usize,
@@ -95,7 +95,7 @@ impl Reader {
     /// `overlap` is raised to [`OVERLAP`] if smaller: below that a secret could be cut in two.
     pub fn with_window(matcher: &Matcher, window: usize, overlap: usize) -> Reader {
         Reader {
-            buf: Vec::new(),
+            buf: Buffer::default(),
             scratch: matcher.scratch(),
             raw: Vec::new(),
             window: window.max(1),
@@ -126,22 +126,22 @@ impl Reader {
     ) -> io::Result<ReadSummary> {
         self.buf.clear();
         // Sniff at least BINARY_SNIFF bytes whatever the window (tiny windows are for tests).
-        let eof = fill(&mut source, &mut self.buf, (self.window + self.overlap).max(BINARY_SNIFF))?;
-        if let Some(encoding) = utf16_encoding(&self.buf) {
+        let eof = self.buf.fill(&mut source, (self.window + self.overlap).max(BINARY_SNIFF))?;
+        if let Some(encoding) = utf16_encoding(self.buf.bytes()) {
             return self.scan_utf16(matcher, source, encoding, out);
         }
-        if !options.scan_binary && looks_binary(&self.buf) {
+        if !options.scan_binary && looks_binary(self.buf.bytes()) {
             if options.binary_strings {
                 let bytes = self::printable::scan_stream(
                     matcher,
                     &mut self.scratch,
-                    &self.buf,
+                    self.buf.bytes(),
                     source,
                     out,
                 )?;
                 return Ok(ReadSummary { bytes, binary: true });
             }
-            return Ok(ReadSummary { bytes: self.buf.len() as u64, binary: true });
+            return Ok(ReadSummary { bytes: self.buf.len as u64, binary: true });
         }
         self.scan_windows(matcher, source, eof, out)
     }
@@ -158,18 +158,18 @@ impl Reader {
         let mut cursor = LineCursor::default();
         loop {
             let own_end = if eof {
-                self.buf.len()
+                self.buf.len
             } else {
-                own_part_end(&self.buf, self.window.min(self.buf.len()))
+                own_part_end(self.buf.bytes(), self.window.min(self.buf.len))
             };
             self.scan_window(matcher, own_end, &cursor, out);
             summary.bytes += own_end as u64;
             if eof {
                 return Ok(summary);
             }
-            cursor.advance(&self.buf[..own_end]);
-            self.buf.drain(..own_end);
-            eof = fill(&mut source, &mut self.buf, self.window + self.overlap)?;
+            cursor.advance(&self.buf.bytes()[..own_end]);
+            self.buf.consume(own_end);
+            eof = self.buf.fill(&mut source, self.window + self.overlap)?;
         }
     }
 
@@ -183,9 +183,10 @@ impl Reader {
         encoding: Utf16,
         out: &mut Vec<LocatedMatch>,
     ) -> io::Result<ReadSummary> {
-        let head = std::mem::take(&mut self.buf);
+        let head = self.buf.bytes().to_vec();
+        self.buf.clear();
         let mut decoded = Utf16Decoder::new(head, source, encoding);
-        let eof = fill(&mut decoded, &mut self.buf, self.window + self.overlap)?;
+        let eof = self.buf.fill(&mut decoded, self.window + self.overlap)?;
         self.scan_windows(matcher, decoded, eof, out)
     }
 
@@ -227,8 +228,8 @@ impl Reader {
         out: &mut Vec<LocatedMatch>,
     ) {
         self.raw.clear();
-        matcher.scan(&self.buf, &mut self.scratch, &mut self.raw);
-        locate(&self.buf, cursor, &self.raw, own_end, out);
+        matcher.scan(self.buf.bytes(), &mut self.scratch, &mut self.raw);
+        locate(self.buf.bytes(), cursor, &self.raw, own_end, out);
     }
 }
 
@@ -240,18 +241,52 @@ fn own_part_end(buf: &[u8], window: usize) -> usize {
     memrchr(b'\n', &buf[half..window]).map_or(window, |i| half + i + 1)
 }
 
-/// Reads until `buf` holds `target` bytes or the source ends; returns whether it ended.
-fn fill<R: Read>(source: &mut R, buf: &mut Vec<u8>, target: usize) -> io::Result<bool> {
-    while buf.len() < target {
-        let want = (target - buf.len()) as u64;
-        match source.by_ref().take(want).read_to_end(buf) {
-            Ok(0) => return Ok(true),
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
+/// The first allocation of a worker's window buffer; it doubles up to the window size when an
+/// item needs more, and is kept for the worker's next items.
+const FIRST_READ: usize = 64 << 10;
+
+/// A worker's window buffer. `data[..len]` holds the bytes read; the rest of `data` is
+/// initialised room that the next read goes straight into. Allocated and zeroed once per worker
+/// (growing to the largest item, at most one window and its overlap), never per item or per
+/// read: a small file costs one `read` for its bytes and one that finds the end.
+#[derive(Debug, Default)]
+struct Buffer {
+    data: Vec<u8>,
+    len: usize,
+}
+
+impl Buffer {
+    fn bytes(&self) -> &[u8] {
+        &self.data[..self.len]
     }
-    Ok(false)
+
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// Drops the first `n` bytes held.
+    fn consume(&mut self, n: usize) {
+        self.data.copy_within(n..self.len, 0);
+        self.len -= n;
+    }
+
+    /// Reads until `target` bytes are held or the source ends; returns whether it ended.
+    fn fill<R: Read>(&mut self, source: &mut R, target: usize) -> io::Result<bool> {
+        while self.len < target {
+            if self.len == self.data.len() {
+                let grown = (self.data.len() * 2).max(FIRST_READ).min(target);
+                self.data.resize(grown, 0);
+            }
+            let end = self.data.len().min(target);
+            match source.read(&mut self.data[self.len..end]) {
+                Ok(0) => return Ok(true),
+                Ok(n) => self.len += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(false)
+    }
 }
 
 /// An item as the scan reads it.

@@ -185,6 +185,7 @@ impl Matcher {
     pub fn keyword_hits(&self, buf: &[u8]) -> Vec<(String, Range<usize>, Vec<String>)> {
         self.prefilter()
             .hits(buf)
+            .into_iter()
             .map(|hit| {
                 let rules = self
                     .prefilter()
@@ -194,6 +195,12 @@ impl Matcher {
                 (self.prefilter().keyword(hit.keyword).to_string(), hit.span, rules.collect())
             })
             .collect()
+    }
+
+    /// How many keyword hits `buf` has: the prefilter alone, for benchmarks.
+    #[doc(hidden)]
+    pub fn count_keyword_hits(&self, buf: &[u8]) -> usize {
+        self.prefilter().hits(buf).len()
     }
 
     fn candidates(&self, buf: &[u8], scratch: &mut Scratch) {

@@ -14,7 +14,8 @@ use std::ops::Range;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Anchored, MatchKind, dfa};
 use memchr::{memchr, memrchr};
 
 use crate::rules::{PrefilterMode, RuleSet};
@@ -32,6 +33,12 @@ pub(crate) const FORWARD_LIMIT_MULTILINE: usize = 64 * 1024;
 /// once, after its first mebibyte.
 const DFA_AFTER: u64 = 1 << 20;
 
+/// Independent searches the DFA runs side by side over one buffer (see [`Compact::hits`]).
+const LANES: usize = 4;
+/// Buffers shorter than this are searched by one lane: splitting them saves less than the lanes'
+/// set-up and tails cost.
+const LANES_MIN: usize = 256 * LANES;
+
 /// Per-rule window shape, copied out of the rule for the hot loop.
 #[derive(Debug, Clone, Copy)]
 struct WindowShape {
@@ -46,8 +53,8 @@ pub(crate) struct Prefilter {
     /// A contiguous NFA over the keywords: quick to build, used for the first [`DFA_AFTER`] bytes.
     automaton: Option<AhoCorasick>,
     /// The same keywords as a DFA (same pattern ids, same matches), built once that many bytes
-    /// were searched.
-    dfa: OnceLock<Option<AhoCorasick>>,
+    /// were searched, laid out for the scanning loop ([`Compact`]).
+    dfa: OnceLock<Option<Compact>>,
     /// Bytes searched so far, across threads.
     searched: AtomicU64,
     /// For each automaton pattern, the rules that listed that keyword.
@@ -74,6 +81,8 @@ pub(crate) struct Windows {
     /// Windows per rule index; only the rules in `touched` are non-empty.
     per_rule: Vec<Vec<Range<usize>>>,
     touched: Vec<usize>,
+    /// The keyword hits of the buffer being windowed.
+    hits: Vec<KeywordHit>,
 }
 
 impl Windows {
@@ -156,20 +165,39 @@ impl Prefilter {
         }
     }
 
-    /// The automaton to search `len` more bytes with.
-    fn automaton_for(&self, len: usize) -> Option<&AhoCorasick> {
+    /// Every keyword occurrence in `buf` (overlapping ones included) into `out`, in the order
+    /// aho-corasick's overlapping search reports them: by end, then by start.
+    fn collect_hits(&self, buf: &[u8], out: &mut Vec<KeywordHit>) {
+        out.clear();
         // Once the DFA exists, no thread touches the shared counter again.
-        if let Some(dfa) = self.dfa.get() {
-            return dfa.as_ref();
+        let dfa = match self.dfa.get() {
+            Some(dfa) => dfa,
+            None if self.searched.fetch_add(buf.len() as u64, Ordering::Relaxed) < DFA_AFTER => {
+                return self.nfa_hits(buf, out);
+            }
+            None => self.dfa.get_or_init(|| {
+                if self.keywords.is_empty() {
+                    None
+                } else {
+                    Compact::new(build_dfa(&self.keywords), &self.keywords)
+                }
+            }),
+        };
+        match dfa {
+            Some(dfa) => dfa.hits(buf, out),
+            // No compact layout (it cannot fail today): the quick automaton finds the same hits.
+            None => self.nfa_hits(buf, out),
         }
-        if self.searched.fetch_add(len as u64, Ordering::Relaxed) < DFA_AFTER {
-            return self.automaton.as_ref();
+    }
+
+    /// [`Prefilter::collect_hits`] with the quick-to-build automaton.
+    fn nfa_hits(&self, buf: &[u8], out: &mut Vec<KeywordHit>) {
+        if let Some(ac) = &self.automaton {
+            let found = ac.find_overlapping_iter(buf);
+            out.extend(
+                found.map(|m| KeywordHit { keyword: m.pattern().as_usize(), span: m.range() }),
+            );
         }
-        self.dfa
-            .get_or_init(|| {
-                (!self.keywords.is_empty()).then(|| automaton(&self.keywords, AhoCorasickKind::DFA))
-            })
-            .as_ref()
     }
 
     /// The keyword text of a hit.
@@ -182,12 +210,11 @@ impl Prefilter {
         &self.pattern_rules[pattern]
     }
 
-    /// Every keyword occurrence in `buf`, overlapping ones included.
-    pub(crate) fn hits<'a>(&'a self, buf: &'a [u8]) -> impl Iterator<Item = KeywordHit> + 'a {
-        self.automaton_for(buf.len())
-            .into_iter()
-            .flat_map(move |ac| ac.find_overlapping_iter(buf))
-            .map(|m| KeywordHit { keyword: m.pattern().as_usize(), span: m.range() })
+    /// Every keyword occurrence in `buf`, overlapping ones included, by end then start.
+    pub(crate) fn hits(&self, buf: &[u8]) -> Vec<KeywordHit> {
+        let mut hits = Vec::new();
+        self.collect_hits(buf, &mut hits);
+        hits
     }
 
     /// Computes each rule's windows in `buf` into `windows`.
@@ -196,7 +223,9 @@ impl Prefilter {
         for &rule in &self.always {
             windows.push(rule, 0..buf.len());
         }
-        for hit in self.hits(buf) {
+        let mut hits = std::mem::take(&mut windows.hits);
+        self.collect_hits(buf, &mut hits);
+        for hit in &hits {
             for &rule in &self.pattern_rules[hit.keyword] {
                 let shape = self.shapes[rule];
                 if let Some(last) = windows.per_rule[rule].last_mut()
@@ -211,6 +240,7 @@ impl Prefilter {
                 windows.push(rule, window_around(buf, &hit.span, shape));
             }
         }
+        windows.hits = hits;
         windows.finish();
     }
 }
@@ -228,6 +258,242 @@ fn automaton(keywords: &[String], kind: AhoCorasickKind) -> AhoCorasick {
         .kind(Some(kind))
         .build(keywords)
         .expect("keywords are plain literals")
+}
+
+/// The keywords as aho-corasick's DFA, without its own prefilter: the source [`Compact`] is laid
+/// out from, and the match lists it reports from.
+#[allow(
+    clippy::expect_used,
+    reason = "the keywords are validated literals; building the automaton cannot fail"
+)]
+fn build_dfa(keywords: &[String]) -> dfa::DFA {
+    dfa::Builder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .prefilter(false)
+        .build(keywords)
+        .expect("keywords are plain literals")
+}
+
+/// The keyword DFA laid out again for the scanning loop: the same states and transitions as
+/// aho-corasick's DFA (so the same matches, reported from its match lists), numbered breadth
+/// first from the start state and stored as 16-bit ids.
+///
+/// Why: a DFA search is a chain of dependent loads (the next state needs the previous one), so
+/// its speed is the latency of those loads. aho-corasick numbers states in insertion order with
+/// 32-bit ids (2 MB for the catalogue's keywords), which scatters the shallow states a text
+/// mostly visits over the whole table; here they are the first rows of a table half that size,
+/// and stay in the nearest caches. [`Compact::hits`] then runs [`LANES`] searches side by side so
+/// that the core overlaps their loads. (Measured in `benches/README.md`, "Prefilter strategies
+/// measured".)
+#[derive(Debug)]
+pub(crate) struct Compact {
+    dfa: dfa::DFA,
+    /// Byte -> class: bytes in no keyword share one class, a letter and its other case share one.
+    classes: [u8; 256],
+    /// log2 of a row's width (the classes, rounded up to a power of two).
+    shift: u32,
+    table: Table,
+    /// aho-corasick's id of each state, for its match list.
+    ids: Vec<StateID>,
+    /// The longest keyword, in bytes.
+    longest: usize,
+}
+
+/// Transitions, one row per state: the next state's id, with the entry's top bit set when that
+/// state is a match state.
+#[derive(Debug)]
+enum Table {
+    /// Under 2^15 states (the built-in catalogue has about 8,300).
+    Narrow(Vec<u16>),
+    Wide(Vec<u32>),
+}
+
+/// A transition table entry.
+trait Entry: Copy {
+    const MATCH: u32;
+    fn get(self) -> u32;
+}
+
+impl Entry for u16 {
+    const MATCH: u32 = 1 << 15;
+    fn get(self) -> u32 {
+        u32::from(self)
+    }
+}
+
+impl Entry for u32 {
+    const MATCH: u32 = 1 << 31;
+    fn get(self) -> u32 {
+        self
+    }
+}
+
+impl Compact {
+    /// Lays out `dfa` over `keywords` (the patterns it was built from); `None` when the DFA has
+    /// no unanchored start state (it always has one).
+    fn new(dfa: dfa::DFA, keywords: &[String]) -> Option<Compact> {
+        Compact::with_narrow_limit(dfa, keywords, 1 << 15)
+    }
+
+    /// [`Compact::new`], with 16-bit ids below `narrow_limit` states (tests force 32-bit ones).
+    fn with_narrow_limit(
+        dfa: dfa::DFA,
+        keywords: &[String],
+        narrow_limit: usize,
+    ) -> Option<Compact> {
+        let start = dfa.start_state(Anchored::No).ok()?;
+        let mut in_keyword = [false; 256];
+        for &b in keywords.iter().flat_map(String::as_bytes) {
+            in_keyword[usize::from(b.to_ascii_lowercase())] = true;
+            in_keyword[usize::from(b.to_ascii_uppercase())] = true;
+        }
+        // One byte per class to step the DFA with: every byte of a class moves every state alike
+        // (a byte in no keyword sends any state back to the start; the DFA ignores ASCII case).
+        let mut representatives: Vec<u8> =
+            (0..=255u8).find(|&b| !in_keyword[usize::from(b)]).into_iter().collect();
+        let mut classes = [0u8; 256];
+        for b in 0..=255u8 {
+            if in_keyword[usize::from(b)] && !b.is_ascii_uppercase() {
+                let class = u8::try_from(representatives.len()).ok()?;
+                representatives.push(b);
+                classes[usize::from(b)] = class;
+                classes[usize::from(b.to_ascii_uppercase())] = class;
+            }
+        }
+        let width = representatives.len().next_power_of_two();
+        // Breadth first from the start state; `number` maps aho-corasick's ids to ours.
+        let mut number: Vec<u32> = Vec::new();
+        let mut ids = vec![start];
+        let mut next: Vec<u32> = Vec::new();
+        let mut matches: Vec<bool> = Vec::new();
+        let mut index = 0;
+        while let Some(&state) = ids.get(index) {
+            for &byte in &representatives {
+                let to = dfa.next_state(Anchored::No, state, byte);
+                let slot = to.as_usize();
+                if slot >= number.len() {
+                    number.resize(slot + 1, u32::MAX);
+                }
+                if number[slot] == u32::MAX && to != start {
+                    number[slot] = u32::try_from(ids.len()).ok()?;
+                    ids.push(to);
+                }
+                next.push(if to == start { 0 } else { number[slot] });
+                matches.push(dfa.is_match(to));
+            }
+            next.resize(next.len() + width - representatives.len(), 0);
+            matches.resize(next.len(), false);
+            index += 1;
+        }
+        let table = if ids.len() < narrow_limit {
+            Table::Narrow(entries(&next, &matches, |id| u16::try_from(id).ok())?)
+        } else {
+            Table::Wide(entries(&next, &matches, Some)?)
+        };
+        let longest = dfa.max_pattern_len();
+        Some(Compact { dfa, classes, shift: width.trailing_zeros(), table, ids, longest })
+    }
+
+    /// Every keyword occurrence in `buf` into `out` (cleared first), by end then start: what
+    /// aho-corasick's overlapping search reports.
+    ///
+    /// The buffer is cut into [`LANES`] parts searched in lock-step, each from the start state:
+    /// independent chains of loads the core overlaps. A lane reports the matches that start in
+    /// its own part and runs on past its end for the longest keyword, so a keyword across a cut
+    /// is found once, by the lane it starts in.
+    fn hits(&self, buf: &[u8], out: &mut Vec<KeywordHit>) {
+        out.clear();
+        match &self.table {
+            Table::Narrow(table) => self.hits_with(table, buf, out),
+            Table::Wide(table) => self.hits_with(table, buf, out),
+        }
+        if out.len() > 1 {
+            out.sort_unstable_by_key(|hit| (hit.span.end, hit.span.start));
+        }
+    }
+
+    fn hits_with<E: Entry>(&self, table: &[E], buf: &[u8], out: &mut Vec<KeywordHit>) {
+        let len = buf.len();
+        if len < LANES_MIN {
+            self.run(table, buf, 0..len, len, 0, out);
+            return;
+        }
+        let part = len / LANES;
+        let own_end = |lane: usize| if lane + 1 == LANES { len } else { (lane + 1) * part };
+        let lanes: [&[u8]; LANES] =
+            std::array::from_fn(|lane| &buf[lane * part..(lane + 1) * part]);
+        let mut states = [0u32; LANES];
+        for i in 0..part {
+            for (lane, bytes) in lanes.iter().enumerate() {
+                let entry = self.step(table, states[lane], bytes[i]);
+                states[lane] = entry & !E::MATCH;
+                if entry & E::MATCH != 0 {
+                    self.report(states[lane], lane * part + i + 1, own_end(lane), out);
+                }
+            }
+        }
+        let tail = self.longest.saturating_sub(1);
+        for (lane, &state) in states.iter().enumerate() {
+            let own = own_end(lane);
+            self.run(table, buf, (lane + 1) * part..(own + tail).min(len), own, state, out);
+        }
+    }
+
+    #[inline]
+    fn step<E: Entry>(&self, table: &[E], state: u32, byte: u8) -> u32 {
+        let at = ((state as usize) << self.shift) + usize::from(self.classes[usize::from(byte)]);
+        table[at].get()
+    }
+
+    /// One lane over `buf[range]` from `state`, reporting matches that start before `own_end`.
+    fn run<E: Entry>(
+        &self,
+        table: &[E],
+        buf: &[u8],
+        range: Range<usize>,
+        own_end: usize,
+        mut state: u32,
+        out: &mut Vec<KeywordHit>,
+    ) {
+        let first = range.start;
+        for (i, &byte) in buf[range].iter().enumerate() {
+            let entry = self.step(table, state, byte);
+            state = entry & !E::MATCH;
+            if entry & E::MATCH != 0 {
+                self.report(state, first + i + 1, own_end, out);
+            }
+        }
+    }
+
+    /// The matches of (match) state `state`, reached just before `end`, that start before
+    /// `own_end`.
+    #[cold]
+    #[inline(never)]
+    fn report(&self, state: u32, end: usize, own_end: usize, out: &mut Vec<KeywordHit>) {
+        let Some(&id) = self.ids.get(state as usize) else {
+            return;
+        };
+        for index in 0..self.dfa.match_len(id) {
+            let pattern = self.dfa.match_pattern(id, index);
+            let start = end - self.dfa.pattern_len(pattern);
+            if start < own_end {
+                out.push(KeywordHit { keyword: pattern.as_usize(), span: start..end });
+            }
+        }
+    }
+}
+
+/// Table entries from next-state ids and match flags; `None` when an id does not fit.
+fn entries<E: Entry>(
+    next: &[u32],
+    matches: &[bool],
+    narrow: impl Fn(u32) -> Option<E>,
+) -> Option<Vec<E>> {
+    next.iter()
+        .zip(matches)
+        .map(|(&id, &matching)| narrow(if matching { id | E::MATCH } else { id }))
+        .collect()
 }
 
 /// A window ending mid-line (clamped) grows to cover a later hit on the same line, scanning only
@@ -313,12 +579,40 @@ mod tests {
         assert!(nfa.len() > 10, "{nfa:?}");
         assert_eq!(nfa, collect(AhoCorasickKind::DFA));
         // Past the threshold the prefilter switches to the DFA and still finds the same hits.
-        let first: Vec<_> = prefilter.hits(text).map(|h| (h.keyword, h.span)).collect();
+        let first: Vec<_> = prefilter.hits(text).into_iter().map(|h| (h.keyword, h.span)).collect();
         prefilter.searched.store(DFA_AFTER, Ordering::Relaxed);
-        let later: Vec<_> = prefilter.hits(text).map(|h| (h.keyword, h.span)).collect();
+        let later: Vec<_> = prefilter.hits(text).into_iter().map(|h| (h.keyword, h.span)).collect();
         assert!(prefilter.dfa.get().is_some());
         assert_eq!(first, nfa);
         assert_eq!(later, nfa);
+    }
+
+    #[test]
+    fn the_dfa_lanes_find_what_one_overlapping_search_finds_across_every_cut() {
+        let rules = RuleSet::load(&[]).unwrap();
+        let keywords = Prefilter::new(&rules).keywords;
+        let ac = automaton(&keywords, AhoCorasickKind::DFA);
+        let narrow = Compact::new(build_dfa(&keywords), &keywords).unwrap();
+        let wide = Compact::with_narrow_limit(build_dfa(&keywords), &keywords, 0).unwrap();
+        assert!(matches!(narrow.table, Table::Narrow(_)) && matches!(wide.table, Table::Wide(_)));
+        // Keywords (some inside others, some long) packed densely, so that every lane cut falls
+        // inside, just before or just after a keyword as the length changes.
+        let line = "PASSWORD=ghp_x aws_secret_access_key:SECRET_KEY -----BEGIN PRIVATE KEY-----\n";
+        let text = line.repeat(40);
+        let mut hits = Vec::new();
+        for len in (0..=LANES_MIN + 8).chain(text.len() - 300..=text.len()) {
+            let buf = &text.as_bytes()[..len];
+            let want: Vec<_> = ac
+                .find_overlapping_iter(buf)
+                .map(|m| (m.pattern().as_usize(), m.range()))
+                .collect();
+            for dfa in [&narrow, &wide] {
+                dfa.hits(buf, &mut hits);
+                let got: Vec<_> = hits.iter().map(|h| (h.keyword, h.span.clone())).collect();
+                assert_eq!(got, want, "length {len}");
+            }
+        }
+        assert!(hits.len() > 200, "{}", hits.len());
     }
 
     #[test]
