@@ -113,6 +113,8 @@ pub(crate) struct HistoryCache {
     seal: String,
     /// The snapshot of the packs stored by the last scan, when there is one.
     snapshot: Option<Snapshot>,
+    /// Whether `known` holds every blob entry of the file (else they are looked up one by one).
+    loaded: bool,
     /// What the coverage record says.
     pub(crate) report: CacheUse,
 }
@@ -194,6 +196,7 @@ pub(crate) fn open(
         repo,
         seal,
         snapshot: None,
+        loaded: false,
         report: CacheUse {
             path: path.display().to_string(),
             used: true,
@@ -265,7 +268,7 @@ enum Loaded {
     Fresh,
     /// Another digest.
     Stale,
-    /// Same format, repository and digest: `known` holds its entries.
+    /// Same format, repository and digest: its entries can be read.
     Valid,
 }
 
@@ -295,6 +298,34 @@ impl HistoryCache {
         if get("digest")?.as_deref() != Some(&self.digest[..]) {
             return Ok(Loaded::Stale);
         }
+        // A snapshot that does not decode is only a slower scan: every pack is read.
+        if let (Some(bytes), Some(light)) = (get("snapshot")?, get("snapshot.loose")?) {
+            self.snapshot = Snapshot::decode(&bytes, &light);
+            if self.snapshot.is_none() {
+                self.report.snapshot = "unreadable; every pack was read".into();
+            }
+        }
+        Ok(Loaded::Valid)
+    }
+
+    /// Loads every blob entry (a scan that reads packs asks for most of them). Until then, and
+    /// when a snapshot leaves only loose objects to read, entries are looked up one by one.
+    pub(crate) fn load_blobs(&mut self, notices: &mut Vec<Notice>) {
+        if self.reset || self.loaded {
+            return;
+        }
+        self.loaded = true;
+        if let Err(message) = self.read_blobs() {
+            self.known.clear();
+            self.reset = true;
+            self.report.state = "rebuilt".into();
+            let path = PathBuf::from(&self.report.path);
+            notices.push(ignored(&path, &format!("{message}; it was rebuilt")));
+        }
+    }
+
+    fn read_blobs(&mut self) -> Result<(), String> {
+        let read = self.db.begin_read().map_err(|e| format!("cannot be read ({e})"))?;
         let blobs = read.open_table(BLOBS).map_err(|e| format!("cannot be read ({e})"))?;
         let iter = blobs.iter().map_err(|e| format!("cannot be read ({e})"))?;
         for item in iter {
@@ -307,14 +338,15 @@ impl HistoryCache {
             }
             self.known.insert(id, value);
         }
-        // A snapshot that does not decode is only a slower scan: every pack is read.
-        if let (Some(bytes), Some(light)) = (get("snapshot")?, get("snapshot.loose")?) {
-            self.snapshot = Snapshot::decode(&bytes, &light);
-            if self.snapshot.is_none() {
-                self.report.snapshot = "unreadable; every pack was read".into();
-            }
-        }
-        Ok(Loaded::Valid)
+        Ok(())
+    }
+
+    /// One entry read from the file (an entry of unknown state is no entry).
+    fn lookup(&self, id: &ObjectId) -> Option<u64> {
+        let read = self.db.begin_read().ok()?;
+        let blobs = read.open_table(BLOBS).ok()?;
+        let value = blobs.get(id.as_bytes()).ok()??.value();
+        decode(value).map(|_| value)
     }
 
     /// The stored snapshot, once (the scan decides whether it applies).
@@ -324,6 +356,9 @@ impl HistoryCache {
 
     /// The entry for `id`, when the cache knows it.
     pub(crate) fn get(&self, id: &ObjectId) -> Option<(State, u64)> {
+        if !self.loaded && !self.reset {
+            return self.lookup(id).and_then(decode);
+        }
         self.known.get(id).copied().and_then(decode)
     }
 

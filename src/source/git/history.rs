@@ -57,6 +57,17 @@ pub(super) fn history(
             .ok()
     });
     timing("snapshot checked", t0);
+    // Every blob entry is loaded unless the snapshot leaves only loose objects to read.
+    let all_covered = usable
+        .as_ref()
+        .is_some_and(|u| !u.covered.is_empty() && u.covered.len() == objects.pack_indexes().len());
+    if let Some(cache) = cache.as_mut().filter(|_| !all_covered) {
+        let mut notices = Vec::new();
+        cache.load_blobs(&mut notices);
+        for notice in notices {
+            tally.notice(notice);
+        }
+    }
     // Taken before anything is read: a pack that changes during the scan is not covered next time.
     let identities: Option<Vec<Vec<u8>>> =
         objects.pack_indexes().iter().map(|i| snapshot::pack_identity(i)).collect();
