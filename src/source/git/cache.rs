@@ -396,10 +396,11 @@ impl HistoryCache {
             meta.insert("seal", self.seal.as_bytes()).map_err(|e| e.to_string())?;
             match snapshot {
                 Some((snapshot, packs_changed)) => {
-                    let (packs, loose) = snapshot.encode();
                     if packs_changed {
+                        let packs = snapshot.encode_packs();
                         meta.insert("snapshot", packs.as_slice()).map_err(|e| e.to_string())?;
                     }
+                    let loose = snapshot.encode_loose();
                     meta.insert("snapshot.loose", loose.as_slice()).map_err(|e| e.to_string())?;
                 }
                 None => {

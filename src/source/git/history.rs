@@ -234,21 +234,6 @@ pub(super) fn history(
     for message in errors {
         tally.notice(Notice::new(NoticeKind::Unreadable, Subject::Scan, message));
     }
-    if let Some(next) = &mut next {
-        next.commits = pack_commits
-            .iter()
-            .filter_map(|id| inventory.commits.get(id).map(|n| (*id, n.clone())))
-            .collect();
-        next.commits.sort_unstable_by_key(|(id, _)| *id);
-        next.introductions =
-            introductions.into_iter().filter(|(_, _, c)| pack_commits.contains(c)).collect();
-        next.located_targets = targets.iter().copied().collect();
-        next.located =
-            pack_located.into_iter().map(|(tree, (commit, path))| (tree, commit, path)).collect();
-        if !check {
-            next.missing.clear();
-        }
-    }
     // The part from the packs is written again only when it changed: a pack was read, or the
     // presence check was turned off (which empties the references to missing objects).
     let packs_changed = match &usable {
@@ -257,8 +242,23 @@ pub(super) fn history(
         }
         None => true,
     };
-    if let Some(next) = next.as_mut().filter(|_| packs_changed) {
-        next.generation = next.generation.wrapping_add(1);
+    if let Some(next) = &mut next {
+        next.located_targets = targets.iter().copied().collect();
+        next.located =
+            pack_located.into_iter().map(|(tree, (commit, path))| (tree, commit, path)).collect();
+        if packs_changed {
+            next.generation = next.generation.wrapping_add(1);
+            next.commits = pack_commits
+                .iter()
+                .filter_map(|id| inventory.commits.get(id).map(|n| (*id, n.clone())))
+                .collect();
+            next.commits.sort_unstable_by_key(|(id, _)| *id);
+            next.introductions =
+                introductions.into_iter().filter(|(_, _, c)| pack_commits.contains(c)).collect();
+            if !check {
+                next.missing.clear();
+            }
+        }
     }
     let used = cache.map(|cache| {
         let mut notices = Vec::new();

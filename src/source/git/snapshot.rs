@@ -195,7 +195,13 @@ impl Snapshot {
     /// The encoding stored in the cache, in two parts: what comes from the packs (rewritten only
     /// when a pack was read) and what changes with loose objects (rewritten on every scan). Both
     /// carry the generation, so parts of two snapshots never pass for one.
-    pub(crate) fn encode(&self) -> (Vec<u8>, Vec<u8>) {
+    #[cfg(test)]
+    fn encode(&self) -> (Vec<u8>, Vec<u8>) {
+        (self.encode_packs(), self.encode_loose())
+    }
+
+    /// The part from the packs.
+    pub(crate) fn encode_packs(&self) -> Vec<u8> {
         let mut out = Vec::new();
         put_u64(&mut out, u64::from(VERSION));
         put_u64(&mut out, self.generation);
@@ -235,6 +241,11 @@ impl Snapshot {
             put_id(&mut out, blob);
             put_id(&mut out, commit);
         }
+        out
+    }
+
+    /// The part that changes with loose objects.
+    pub(crate) fn encode_loose(&self) -> Vec<u8> {
         let mut light = Vec::new();
         put_u64(&mut light, u64::from(VERSION));
         put_u64(&mut light, self.generation);
@@ -247,10 +258,10 @@ impl Snapshot {
             put_id(&mut light, commit);
             put_bytes(&mut light, path.as_bytes());
         }
-        (out, light)
+        light
     }
 
-    /// Decodes [`Snapshot::encode`]'s two parts; `None` for anything else (another version, cut
+    /// Decodes the two parts ([`Snapshot::encode_packs`], [`Snapshot::encode_loose`]); `None` for anything else (another version, cut
     /// short, parts of two generations).
     pub(crate) fn decode(bytes: &[u8], light: &[u8]) -> Option<Snapshot> {
         let mut r = Reader { bytes };
