@@ -261,8 +261,8 @@ impl Snapshot {
         light
     }
 
-    /// Decodes the two parts ([`Snapshot::encode_packs`], [`Snapshot::encode_loose`]); `None` for anything else (another version, cut
-    /// short, parts of two generations).
+    /// Decodes the two parts ([`Snapshot::encode_packs`], [`Snapshot::encode_loose`]); `None` for
+    /// anything else (another version, cut short, parts of two generations).
     pub(crate) fn decode(bytes: &[u8], light: &[u8]) -> Option<Snapshot> {
         let mut r = Reader { bytes };
         if r.u64()? != u64::from(VERSION) {
