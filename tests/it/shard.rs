@@ -283,3 +283,32 @@ fn shards_without_findings_merge_with_the_others() {
     assert_eq!(run.status.code(), Some(code), "{}", String::from_utf8_lossy(&run.stderr));
     assert_eq!(normalised(&merged), normalised(&whole));
 }
+
+#[test]
+fn missing_objects_are_reported_by_shard_zero_and_merged_like_the_unsharded_scan() {
+    let mut repo = Repo::new();
+    repo.write("docs/readme.txt", "hello\n");
+    repo.write("conf.py", &format!("t = \"{}\"\n", fake::github_pat(61)));
+    repo.commit("start");
+    repo.write("more.py", &format!("t = \"{}\"\n", fake::github_pat(62)));
+    repo.commit("more");
+    let gone = repo.git(&["rev-parse", "HEAD:docs/readme.txt"]);
+    std::fs::remove_file(repo.dir.join(format!(".git/objects/{}/{}", &gone[..2], &gone[2..])))
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let whole = out.path().join("whole.json");
+    let code = run_to(&repo.dir, &["git", ".", "--no-cache"], &whole);
+    assert_eq!(code, 2, "a missing object makes the scan incomplete");
+    let expected = normalised(&whole);
+    assert!(expected.contains("docs/readme.txt") && expected.contains(&gone), "{expected}");
+    for n in [2, 3] {
+        let files = shards(&repo, out.path(), n, &[]);
+        // Shard 0 checks every reference; the others leave that to it.
+        assert!(std::fs::read_to_string(&files[0]).unwrap().contains(&gone));
+        assert!(!std::fs::read_to_string(&files[1]).unwrap().contains(&gone));
+        let merged = out.path().join(format!("merged-{n}.json"));
+        let run = merge(&repo.dir, &files, &merged, "json");
+        assert_eq!(run.status.code(), Some(2), "{}", String::from_utf8_lossy(&run.stderr));
+        assert!(normalised(&merged) == expected, "N = {n}: merged report differs");
+    }
+}

@@ -118,7 +118,12 @@ pub(crate) fn scan(config: &GitScan<'_>, matcher: &Matcher) -> Result<ScanOutcom
     }
     let findings = match config.mode {
         GitMode::History => {
-            let presence = (!allow_missing).then(|| presence_check(&repo, &opened, &mut tally));
+            // Of the shards of one history, shard 0 checks that every referenced object is
+            // there (and locates what is missing); the merged report has its notices, as the
+            // whole scan has them. The others skip the check: it decodes every tree.
+            let checks = config.shard.is_none_or(|s| s.index == 0);
+            let presence =
+                (!allow_missing && checks).then(|| presence_check(&repo, &opened, &mut tally));
             let mut notices = Vec::new();
             let limits = options.archives.limits.as_ref();
             let digest = cache::digest(matcher, options.read, limits, options.max_size);
