@@ -394,19 +394,16 @@ impl HistoryCache {
             meta.insert("repository", self.repo.as_bytes()).map_err(|e| e.to_string())?;
             meta.insert("digest", &self.digest[..]).map_err(|e| e.to_string())?;
             meta.insert("seal", self.seal.as_bytes()).map_err(|e| e.to_string())?;
-            match snapshot {
-                Some((snapshot, packs_changed)) => {
-                    if packs_changed {
-                        let packs = snapshot.encode_packs();
-                        meta.insert("snapshot", packs.as_slice()).map_err(|e| e.to_string())?;
-                    }
-                    let loose = snapshot.encode_loose();
-                    meta.insert("snapshot.loose", loose.as_slice()).map_err(|e| e.to_string())?;
+            if let Some((snapshot, packs_changed)) = snapshot {
+                if packs_changed {
+                    let packs = snapshot.encode_packs();
+                    meta.insert("snapshot", packs.as_slice()).map_err(|e| e.to_string())?;
                 }
-                None => {
-                    meta.remove("snapshot").map_err(|e| e.to_string())?;
-                    meta.remove("snapshot.loose").map_err(|e| e.to_string())?;
-                }
+                let loose = snapshot.encode_loose();
+                meta.insert("snapshot.loose", loose.as_slice()).map_err(|e| e.to_string())?;
+            } else {
+                meta.remove("snapshot").map_err(|e| e.to_string())?;
+                meta.remove("snapshot.loose").map_err(|e| e.to_string())?;
             }
             let mut blobs = txn.open_table(BLOBS).map_err(|e| e.to_string())?;
             for (id, value) in fresh {

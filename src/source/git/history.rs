@@ -32,7 +32,7 @@ pub(super) fn history(
     repo: &gix::Repository,
     matcher: &Matcher,
     threads: usize,
-    options: BlobOptions,
+    options: &BlobOptions,
     presence: Option<&presence::Presence>,
     mut cache: Option<HistoryCache>,
     tally: &mut Tally,
@@ -41,33 +41,9 @@ pub(super) fn history(
     let objects = &opened.objects;
     let check = presence.is_some();
     let shallow = shallow_ids(repo);
-    let mut snapshot_state = None;
-    let usable = cache.as_mut().and_then(HistoryCache::take_snapshot).and_then(|stored| {
-        let listed;
-        let present = match presence {
-            Some(p) => p,
-            None => {
-                listed = presence::Presence::build(objects, HashSet::new()).0;
-                &listed
-            }
-        };
-        stored
-            .usable(objects, present, &shallow, check)
-            .map_err(|why| snapshot_state = Some(format!("not used: {why}")))
-            .ok()
-    });
+    let (usable, mut snapshot_state) = check_snapshot(cache.as_mut(), presence, objects, &shallow);
     timing("snapshot checked", t0);
-    // Every blob entry is loaded unless the snapshot leaves only loose objects to read.
-    let all_covered = usable
-        .as_ref()
-        .is_some_and(|u| !u.covered.is_empty() && u.covered.len() == objects.pack_indexes().len());
-    if let Some(cache) = cache.as_mut().filter(|_| !all_covered) {
-        let mut notices = Vec::new();
-        cache.load_blobs(&mut notices);
-        for notice in notices {
-            tally.notice(notice);
-        }
-    }
+    prepare_blobs(cache.as_mut(), usable.as_ref(), objects, tally);
     // Taken before anything is read: a pack that changes during the scan is not covered next time.
     let identities: Option<Vec<Vec<u8>>> =
         objects.pack_indexes().iter().map(|i| snapshot::pack_identity(i)).collect();
@@ -99,43 +75,9 @@ pub(super) fn history(
     // What the next snapshot covers: the old one's packs and the packs read now, if all read well.
     let complete = packs.errors.is_empty() && cache.is_some();
     let mut next = identities.filter(|_| complete).map(|identities| {
-        let mut next = Snapshot {
-            generation: usable.as_ref().map_or(1, |u| u.snapshot.generation),
-            packs: identities,
-            loose: loose_then,
-            shallow: shallow.clone(),
-            checked: check,
-            ..Snapshot::default()
-        };
-        if let Some(Usable { snapshot: old, .. }) = &usable {
-            next.tags.clone_from(&old.tags);
-            next.blobs = old.blobs;
-            next.bytes = old.bytes;
-            next.binary = old.binary;
-            next.too_large.clone_from(&old.too_large);
-            next.missing.clone_from(&old.missing);
-            next.reread.clone_from(&old.reread);
-        }
-        next.tags.extend(packs.tags.iter().map(|(a, b)| (*a, *b)));
-        next.blobs += packs.blobs;
-        next.bytes += packs.bytes;
-        next.binary += packs.binary;
-        next.too_large.extend(packs.too_large.iter().copied());
-        next.missing.extend(packs.missing.iter().cloned());
-        let mut reread: HashSet<ObjectId> = next.reread.iter().copied().collect();
-        reread.extend(packs.blob_matches.keys().copied());
-        reread.extend(packs.archive_problems.iter().map(|(id, _)| *id));
-        next.reread = reread.into_iter().collect();
-        next.reread.sort_unstable();
-        next
+        start_next(usable.as_ref(), identities, loose_then, &shallow, check, &packs)
     });
-    // Commits of the packs (covered or read now): the next snapshot's.
-    let mut pack_commits = old_commits.clone();
-    pack_commits.extend(packs.commits.keys().copied());
-    let loose_commits: HashSet<ObjectId> =
-        loose.commits.keys().filter(|id| !pack_commits.contains(*id)).copied().collect();
-    let new_pack_commits: HashSet<ObjectId> =
-        packs.commits.keys().filter(|id| !old_commits.contains(*id)).copied().collect();
+    let (pack_commits, new_pack_commits, loose_commits) = commit_sets(&old_commits, &packs, &loose);
     inventory.absorb(packs);
     inventory.absorb(loose);
     timing("phase 1 (objects)", t0);
@@ -143,77 +85,21 @@ pub(super) fn history(
 
     let distinct = presence::distinct(&inventory.missing);
     let listed = &distinct[..distinct.len().min(presence::LISTED)];
-    // The trees that refer to the listed missing objects: where they sit is part of the notice.
-    let targets: HashSet<ObjectId> = listed
-        .iter()
-        .filter_map(|m| match &m.referrer {
-            presence::Referrer::TreeEntry { tree, .. } => Some(*tree),
-            _ => None,
-        })
-        .collect();
+    let targets = target_trees(listed);
     let blobs: HashSet<ObjectId> = inventory.blob_matches.keys().copied().collect();
     let mut errors = Vec::new();
     let commits = &inventory.commits;
     let subset = |ids: &HashSet<ObjectId>| -> Commits {
         ids.iter().filter_map(|id| commits.get(id).map(|n| (*id, n.clone()))).collect()
     };
+    let scope = Scope { commits, blobs: &blobs, targets: &targets };
     let (introductions, located, pack_located) = match &usable {
         None => {
-            let trees = (!blobs.is_empty() || !targets.is_empty())
-                .then(|| TreeIndex::build(objects, &blobs, &targets, threads, &mut errors));
-            match trees {
-                None => (Vec::new(), Located::new(), Located::new()),
-                Some(mut trees) => {
-                    timing(&format!("tree index ({})", trees.size()), t0);
-                    let located = trees.locate(commits);
-                    let pack_located = if next.is_some() && !targets.is_empty() {
-                        trees.locate(&subset(&pack_commits))
-                    } else {
-                        Located::new()
-                    };
-                    let found = if blobs.is_empty() {
-                        Vec::new()
-                    } else {
-                        provenance::introductions(commits, &mut trees)
-                    };
-                    (found, located, pack_located)
-                }
-            }
+            let packs = next.as_ref().map(|_| subset(&pack_commits));
+            places_indexed(objects, threads, &scope, packs.as_ref(), &mut errors, t0)
         }
         Some(Usable { snapshot: old, .. }) => {
-            let new_commits: HashSet<ObjectId> =
-                new_pack_commits.union(&loose_commits).copied().collect();
-            let mut found: Vec<Introduction> = old.introductions.clone();
-            if !blobs.is_empty() {
-                found.extend(provenance::introductions_read(repo, commits, &new_commits, &blobs));
-            }
-            let stored: Located =
-                old.located.iter().map(|(t, c, p)| (*t, (*c, p.clone()))).collect();
-            let old_targets: HashSet<ObjectId> = old.located_targets.iter().copied().collect();
-            // A target listed at the snapshot's scan is placed among the covered commits by the
-            // snapshot; any other is a tree no covered commit can hold (it would have been missing
-            // then), so only the new commits are searched for it.
-            let from_packs = presence::locate_reading(repo, &subset(&new_pack_commits), &targets);
-            let from_loose = presence::locate_reading(repo, &subset(&loose_commits), &targets);
-            let mut pack_located = Located::new();
-            for target in &targets {
-                let mut best = None;
-                if old_targets.contains(target) {
-                    best = stored.get(target).cloned();
-                }
-                best = earliest(commits, best, from_packs.get(target).cloned());
-                if let Some(place) = best {
-                    pack_located.insert(*target, place);
-                }
-            }
-            let mut located = pack_located.clone();
-            for (target, place) in from_loose {
-                let best = earliest(commits, located.remove(&target), Some(place));
-                if let Some(place) = best {
-                    located.insert(target, place);
-                }
-            }
-            (found, located, pack_located)
+            places_read(repo, &scope, old, &subset(&new_pack_commits), &subset(&loose_commits))
         }
     };
     missing_notices(listed, distinct.len(), &located, tally);
@@ -222,10 +108,8 @@ pub(super) fn history(
     let mut collector = Collector::new();
     let (refs, ref_errors) = provenance::ref_tips(repo, &inventory);
     errors.extend(ref_errors);
-    let listed_refs = refs
-        .iter()
-        .map(|t| RefTip { name: t.name.clone(), commit: t.commit.to_string() })
-        .collect();
+    let listed_refs =
+        refs.iter().map(|t| RefTip { name: t.name.clone(), commit: t.commit.to_string() });
     if !blobs.is_empty() {
         let origins = provenance::attribute(repo, &inventory, &refs, &introductions);
         timing("phase 2 (provenance)", t0);
@@ -234,50 +118,277 @@ pub(super) fn history(
     for message in errors {
         tally.notice(Notice::new(NoticeKind::Unreadable, Subject::Scan, message));
     }
-    // The part from the packs is written again only when it changed: a pack was read, or the
-    // presence check was turned off (which empties the references to missing objects).
-    let packs_changed = match &usable {
+    let changed = finish_next(
+        next.as_mut(),
+        usable.as_ref(),
+        check,
+        (&targets, pack_located),
+        &pack_commits,
+        &inventory.commits,
+        introductions,
+    );
+    let used = cache.map(|cache| {
+        let counts = (inventory.served, inventory.matched_again);
+        store(
+            cache,
+            &inventory.fresh,
+            next.as_ref().map(|n| (n, changed)),
+            counts,
+            snapshot_state,
+            tally,
+        )
+    });
+    timing("cache stored", t0);
+    (collector.finish(), listed_refs.collect(), used)
+}
+
+/// Completes the next snapshot with what phase 2 learned; whether its part from the packs changed
+/// (a pack was read, or the presence check was turned off, which empties the references to
+/// missing objects): only then is that part rebuilt and written again.
+fn finish_next(
+    next: Option<&mut Snapshot>,
+    usable: Option<&Usable>,
+    check: bool,
+    (targets, pack_located): (&HashSet<ObjectId>, Located),
+    pack_commits: &HashSet<ObjectId>,
+    commits: &Commits,
+    introductions: Vec<Introduction>,
+) -> bool {
+    let Some(next) = next else { return false };
+    let changed = match usable {
         Some(Usable { snapshot: old, covered }) => {
-            covered.len() != next.as_ref().map_or(0, |n| n.packs.len()) || old.checked != check
+            covered.len() != next.packs.len() || old.checked != check
         }
         None => true,
     };
-    if let Some(next) = &mut next {
-        next.located_targets = targets.iter().copied().collect();
-        next.located =
-            pack_located.into_iter().map(|(tree, (commit, path))| (tree, commit, path)).collect();
-        if packs_changed {
-            next.generation = next.generation.wrapping_add(1);
-            next.commits = pack_commits
-                .iter()
-                .filter_map(|id| inventory.commits.get(id).map(|n| (*id, n.clone())))
-                .collect();
-            next.commits.sort_unstable_by_key(|(id, _)| *id);
-            next.introductions =
-                introductions.into_iter().filter(|(_, _, c)| pack_commits.contains(c)).collect();
-            if !check {
-                next.missing.clear();
-            }
+    next.located_targets = targets.iter().copied().collect();
+    next.located =
+        pack_located.into_iter().map(|(tree, (commit, path))| (tree, commit, path)).collect();
+    if changed {
+        next.generation = next.generation.wrapping_add(1);
+        next.commits = pack_commits
+            .iter()
+            .filter_map(|id| commits.get(id).map(|n| (*id, n.clone())))
+            .collect();
+        next.commits.sort_unstable_by_key(|(id, _)| *id);
+        next.introductions =
+            introductions.into_iter().filter(|(_, _, c)| pack_commits.contains(c)).collect();
+        if !check {
+            next.missing.clear();
         }
     }
-    let used = cache.map(|cache| {
+    changed
+}
+
+/// Every blob entry is loaded unless the snapshot leaves only loose objects to read (then they
+/// are looked up one by one).
+fn prepare_blobs(
+    cache: Option<&mut HistoryCache>,
+    usable: Option<&Usable>,
+    objects: &super::odb::ObjectDirs,
+    tally: &mut Tally,
+) {
+    let all_covered = usable
+        .is_some_and(|u| !u.covered.is_empty() && u.covered.len() == objects.pack_indexes().len());
+    if let Some(cache) = cache.filter(|_| !all_covered) {
         let mut notices = Vec::new();
-        let snapshot = next.as_ref().map(|n| (n, packs_changed));
-        let mut report = cache.store(&std::mem::take(&mut inventory.fresh), snapshot, &mut notices);
+        cache.load_blobs(&mut notices);
         for notice in notices {
             tally.notice(notice);
         }
-        report.served = inventory.served;
-        report.matched_again = inventory.matched_again;
-        if let Some(state) = snapshot_state {
-            report.snapshot = state;
-        } else if report.snapshot == "none" && next.is_some() {
-            report.snapshot = "taken".into();
+    }
+}
+
+/// The commits of the packs (covered or read now: the next snapshot's), those of packs read now
+/// that the snapshot did not have, and those only loose.
+fn commit_sets(
+    old: &HashSet<ObjectId>,
+    packs: &Inventory,
+    loose: &Inventory,
+) -> (HashSet<ObjectId>, HashSet<ObjectId>, HashSet<ObjectId>) {
+    let mut pack_commits = old.clone();
+    pack_commits.extend(packs.commits.keys().copied());
+    let new_packs = packs.commits.keys().filter(|id| !old.contains(*id)).copied().collect();
+    let loose_only =
+        loose.commits.keys().filter(|id| !pack_commits.contains(*id)).copied().collect();
+    (pack_commits, new_packs, loose_only)
+}
+
+/// The trees that refer to the listed missing objects: where they sit is part of the notice.
+fn target_trees(listed: &[presence::MissingRef]) -> HashSet<ObjectId> {
+    listed
+        .iter()
+        .filter_map(|m| match &m.referrer {
+            presence::Referrer::TreeEntry { tree, .. } => Some(*tree),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Writes what this scan learned into the cache; its record for the coverage.
+fn store(
+    cache: HistoryCache,
+    fresh: &[(ObjectId, u64)],
+    next: Option<(&Snapshot, bool)>,
+    (served, matched_again): (u64, u64),
+    snapshot_state: Option<String>,
+    tally: &mut Tally,
+) -> CacheUse {
+    let mut notices = Vec::new();
+    let taken = next.is_some();
+    let mut report = cache.store(fresh, next, &mut notices);
+    for notice in notices {
+        tally.notice(notice);
+    }
+    report.served = served;
+    report.matched_again = matched_again;
+    report.snapshot = match snapshot_state {
+        Some(state) => state,
+        None if taken => "taken".into(),
+        None => report.snapshot,
+    };
+    report
+}
+
+/// What phase 2 works on: every commit, the blobs with findings, and the trees to locate.
+struct Scope<'a> {
+    commits: &'a Commits,
+    blobs: &'a HashSet<ObjectId>,
+    targets: &'a HashSet<ObjectId>,
+}
+
+/// Introductions and places, without a snapshot: on the tree index of every tree. The places
+/// among `pack_commits` too, when a snapshot is to be taken.
+fn places_indexed(
+    objects: &super::odb::ObjectDirs,
+    threads: usize,
+    scope: &Scope<'_>,
+    pack_commits: Option<&Commits>,
+    errors: &mut Vec<String>,
+    t0: std::time::Instant,
+) -> (Vec<Introduction>, Located, Located) {
+    if scope.blobs.is_empty() && scope.targets.is_empty() {
+        return (Vec::new(), Located::new(), Located::new());
+    }
+    let mut trees = TreeIndex::build(objects, scope.blobs, scope.targets, threads, errors);
+    timing(&format!("tree index ({})", trees.size()), t0);
+    let located = trees.locate(scope.commits);
+    let pack_located = match pack_commits {
+        Some(pack_commits) if !scope.targets.is_empty() => trees.locate(pack_commits),
+        _ => Located::new(),
+    };
+    let found = if scope.blobs.is_empty() {
+        Vec::new()
+    } else {
+        provenance::introductions(scope.commits, &mut trees)
+    };
+    (found, located, pack_located)
+}
+
+/// Introductions and places with a snapshot: the covered commits' from the snapshot, the new
+/// commits' (in new packs, and loose) by reading the trees that differ from their parents'.
+fn places_read(
+    repo: &gix::Repository,
+    scope: &Scope<'_>,
+    old: &Snapshot,
+    new_packs: &Commits,
+    loose: &Commits,
+) -> (Vec<Introduction>, Located, Located) {
+    let commits = scope.commits;
+    let mut found: Vec<Introduction> = old.introductions.clone();
+    if !scope.blobs.is_empty() {
+        let new_commits: HashSet<ObjectId> =
+            new_packs.keys().chain(loose.keys()).copied().collect();
+        found.extend(provenance::introductions_read(repo, commits, &new_commits, scope.blobs));
+    }
+    let stored: Located = old.located.iter().map(|(t, c, p)| (*t, (*c, p.clone()))).collect();
+    let old_targets: HashSet<ObjectId> = old.located_targets.iter().copied().collect();
+    // A target listed at the snapshot's scan is placed among the covered commits by the
+    // snapshot; any other is a tree no covered commit can hold (it would have been missing
+    // then), so only the new commits are searched for it.
+    let from_packs = presence::locate_reading(repo, new_packs, scope.targets);
+    let from_loose = presence::locate_reading(repo, loose, scope.targets);
+    let mut pack_located = Located::new();
+    for target in scope.targets {
+        let mut best = None;
+        if old_targets.contains(target) {
+            best = stored.get(target).cloned();
         }
-        timing("cache stored", t0);
-        report
-    });
-    (collector.finish(), listed_refs, used)
+        best = earliest(commits, best, from_packs.get(target).cloned());
+        if let Some(place) = best {
+            pack_located.insert(*target, place);
+        }
+    }
+    let mut located = pack_located.clone();
+    for (target, place) in from_loose {
+        let best = earliest(commits, located.remove(&target), Some(place));
+        if let Some(place) = best {
+            located.insert(target, place);
+        }
+    }
+    (found, located, pack_located)
+}
+
+/// The stored snapshot, if it applies to this scan; else why not (for the coverage record).
+fn check_snapshot(
+    cache: Option<&mut HistoryCache>,
+    presence: Option<&presence::Presence>,
+    objects: &super::odb::ObjectDirs,
+    shallow: &[ObjectId],
+) -> (Option<Usable>, Option<String>) {
+    let Some(stored) = cache.and_then(HistoryCache::take_snapshot) else { return (None, None) };
+    let built;
+    let present = if let Some(p) = presence {
+        p
+    } else {
+        built = presence::Presence::build(objects, HashSet::new()).0;
+        &built
+    };
+    match stored.usable(objects, present, shallow, presence.is_some()) {
+        Ok(usable) => (Some(usable), None),
+        Err(why) => (None, Some(format!("not used: {why}"))),
+    }
+}
+
+/// The next snapshot's part from the packs so far: the old snapshot's, and what the packs read
+/// now hold (commits and introductions are added once phase 2 is done).
+fn start_next(
+    usable: Option<&Usable>,
+    identities: Vec<Vec<u8>>,
+    loose: Vec<ObjectId>,
+    shallow: &[ObjectId],
+    check: bool,
+    packs: &Inventory,
+) -> Snapshot {
+    let mut next = Snapshot {
+        generation: usable.map_or(1, |u| u.snapshot.generation),
+        packs: identities,
+        loose,
+        shallow: shallow.to_vec(),
+        checked: check,
+        ..Snapshot::default()
+    };
+    if let Some(Usable { snapshot: old, .. }) = usable {
+        next.tags.clone_from(&old.tags);
+        next.blobs = old.blobs;
+        next.bytes = old.bytes;
+        next.binary = old.binary;
+        next.too_large.clone_from(&old.too_large);
+        next.missing.clone_from(&old.missing);
+        next.reread.clone_from(&old.reread);
+    }
+    next.tags.extend(packs.tags.iter().map(|(a, b)| (*a, *b)));
+    next.blobs += packs.blobs;
+    next.bytes += packs.bytes;
+    next.binary += packs.binary;
+    next.too_large.extend(packs.too_large.iter().copied());
+    next.missing.extend(packs.missing.iter().cloned());
+    let mut reread: HashSet<ObjectId> = next.reread.iter().copied().collect();
+    reread.extend(packs.blob_matches.keys().copied());
+    reread.extend(packs.archive_problems.iter().map(|(id, _)| *id));
+    next.reread = reread.into_iter().collect();
+    next.reread.sort_unstable();
+    next
 }
 
 /// The sorted shallow boundary.

@@ -137,7 +137,7 @@ pub(crate) fn scan(config: &GitScan<'_>, matcher: &Matcher) -> Result<ScanOutcom
                 &repo,
                 matcher,
                 read.threads,
-                options,
+                &options,
                 presence.as_ref(),
                 history_cache,
                 &mut tally,

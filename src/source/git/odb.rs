@@ -16,6 +16,9 @@ pub(crate) struct CommitNode {
     pub(crate) time: i64,
 }
 
+/// How deep trees may nest before a walk stops following them (hostile repositories).
+pub(crate) const MAX_DEPTH: usize = 512;
+
 /// Commits by id, in a table hashed by the ids' own first bytes (they are SHA hashes already).
 pub(crate) type Commits = gix::hashtable::HashMap<ObjectId, CommitNode>;
 

@@ -22,9 +22,7 @@ use std::path::{Path, PathBuf};
 
 use gix::ObjectId;
 
-use super::odb::Commits;
-
-use super::odb::{CommitNode, ObjectDirs};
+use super::odb::{CommitNode, Commits, ObjectDirs};
 
 /// How many missing objects are named one by one; the rest are counted.
 pub(crate) const LISTED: usize = 20;
@@ -201,7 +199,7 @@ pub(crate) fn locate_reading(
     for (commit, node) in order {
         let mut stack = vec![(node.tree, String::new(), 0usize)];
         while let Some((tree, path, depth)) = stack.pop() {
-            if !visited.insert(tree) || depth > super::treeindex::MAX_DEPTH {
+            if !visited.insert(tree) || depth > super::odb::MAX_DEPTH {
                 continue;
             }
             if trees.contains(&tree) {

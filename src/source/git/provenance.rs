@@ -144,7 +144,7 @@ impl Graph {
         let mut pending = vec![0usize; ids.len()];
         let mut start = vec![0usize; ids.len() + 1];
         for (c, id) in ids.iter().enumerate() {
-            for parent in commits[id].parents.iter() {
+            for parent in &commits[id].parents {
                 if let Some(&p) = index.get(parent) {
                     start[p + 1] += 1;
                     pending[c] += 1;
@@ -157,7 +157,7 @@ impl Graph {
         let mut fill = start.clone();
         let mut children = vec![0usize; start[ids.len()]];
         for (c, id) in ids.iter().enumerate() {
-            for parent in commits[id].parents.iter() {
+            for parent in &commits[id].parents {
                 if let Some(&p) = index.get(parent) {
                     children[fill[p]] = c;
                     fill[p] += 1;
@@ -283,7 +283,7 @@ pub(crate) fn introductions_read(
             .collect();
         let mut stack = vec![(node.tree, parents, String::new(), 0usize)];
         while let Some((tree, parents, prefix, depth)) = stack.pop() {
-            if depth > super::treeindex::MAX_DEPTH || parents.contains(&tree) {
+            if depth > super::odb::MAX_DEPTH || parents.contains(&tree) {
                 continue;
             }
             let Some(entries) = trees.kept(tree, blobs) else { continue };

@@ -113,7 +113,7 @@ fn stat_words(meta: &std::fs::Metadata, times: bool, out: &mut Vec<u8>) {
     put_u64(out, meta.ino());
     if times {
         for word in [meta.mtime(), meta.mtime_nsec(), meta.ctime(), meta.ctime_nsec()] {
-            put_u64(out, word as u64);
+            put_u64(out, word.cast_unsigned());
         }
     }
 }
@@ -214,7 +214,7 @@ impl Snapshot {
         for (id, node) in &self.commits {
             put_id(&mut out, id);
             put_id(&mut out, &node.tree);
-            put_u64(&mut out, node.time as u64);
+            put_u64(&mut out, node.time.cast_unsigned());
             put_ids(&mut out, &node.parents);
         }
         put_u64(&mut out, self.tags.len() as u64);
@@ -276,7 +276,7 @@ impl Snapshot {
         for _ in 0..r.count()? {
             let id = r.id()?;
             let tree = r.id()?;
-            let time = r.u64()? as i64;
+            let time = r.u64()?.cast_signed();
             let parents = r.ids()?.into_boxed_slice();
             s.commits.push((id, CommitNode { tree, parents, time }));
         }

@@ -16,9 +16,8 @@ use std::collections::{HashMap, HashSet};
 use crossbeam_channel::{Sender, bounded};
 use gix::ObjectId;
 
-use super::odb::Commits;
-
-use super::objects::{CommitNode, ObjectDirs};
+pub(crate) use super::odb::MAX_DEPTH;
+use super::odb::{CommitNode, Commits, ObjectDirs};
 use super::packwalk::WalkError;
 
 /// A kept tree entry, a subtree or a blob with findings, in 8 bytes.
@@ -57,9 +56,6 @@ pub(crate) struct TreeIndex {
     /// Per interned object: whether it is a target tree.
     target: Vec<bool>,
 }
-
-/// How deep trees may nest before the walk stops following them (hostile repositories).
-pub(crate) const MAX_DEPTH: usize = 512;
 
 /// Trees from one walk thread: names first seen by that thread (`(hash, name)`), then trees as
 /// (tree, number of kept entries) with their kept entries, in order.
