@@ -457,3 +457,29 @@ fn with_a_snapshot_missing_objects_are_still_reported_and_one_that_returns_is_re
     assert_eq!(back.code, 1, "{}", back.stderr);
     whole_report_as_uncached(&repo, &back, &[]);
 }
+
+#[test]
+fn an_unreadable_snapshot_is_a_warning_and_every_pack_is_read() {
+    let mut repo = Repo::new();
+    repo.write("config.py", &format!("TOKEN = \"{}\"\n", fake::github_pat(71)));
+    repo.commit("config");
+    repack(&repo);
+    assert_eq!(snapshot_state(&scan(&repo.dir, &[])), "taken");
+    // Damage the snapshot's value inside an intact store (redb's own checksums pass).
+    {
+        let db = redb::Database::create(cache_file(&repo)).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let meta: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("meta");
+            let mut table = txn.open_table(meta).unwrap();
+            table.insert("snapshot", &b"not a snapshot"[..]).unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    let run = scan(&repo.dir, &[]);
+    assert_eq!(snapshot_state(&run), "unreadable; every pack was read");
+    assert!(run.notice_kinds().contains(&"warning:cache-ignored".to_string()));
+    assert!(run.doc["notices"].to_string().contains("snapshot"), "{}", run.doc["notices"]);
+    same_as_uncached(&repo, &run, &[]);
+    assert_eq!(snapshot_state(&scan(&repo.dir, &[])), "used (1 of 1 packs)", "taken again");
+}

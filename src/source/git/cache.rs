@@ -210,6 +210,11 @@ pub(crate) fn open(
         Ok(Loaded::Valid) => {
             cache.reset = false;
             cache.report.state = "used".into();
+            if cache.report.snapshot.starts_with("unreadable") {
+                let why = "its history snapshot cannot be read; every pack was read, and it is \
+                           taken again";
+                notices.push(ignored(&path, why));
+            }
         }
         Err(message) => {
             cache.known.clear();
@@ -298,12 +303,17 @@ impl HistoryCache {
         if get("digest")?.as_deref() != Some(&self.digest[..]) {
             return Ok(Loaded::Stale);
         }
-        // A snapshot that does not decode is only a slower scan: every pack is read.
-        if let (Some(bytes), Some(light)) = (get("snapshot")?, get("snapshot.loose")?) {
-            self.snapshot = Snapshot::decode(&bytes, &light);
-            if self.snapshot.is_none() {
-                self.report.snapshot = "unreadable; every pack was read".into();
+        // A snapshot that does not decode is only a slower scan: every pack is read (and the
+        // caller says so with a warning).
+        match (get("snapshot")?, get("snapshot.loose")?) {
+            (Some(bytes), Some(light)) => {
+                self.snapshot = Snapshot::decode(&bytes, &light);
+                if self.snapshot.is_none() {
+                    self.report.snapshot = "unreadable; every pack was read".into();
+                }
             }
+            (None, None) => {}
+            _ => self.report.snapshot = "unreadable; every pack was read".into(),
         }
         Ok(Loaded::Valid)
     }

@@ -244,7 +244,7 @@ fn store(
     report.matched_again = matched_again;
     report.snapshot = match snapshot_state {
         Some(state) => state,
-        None if taken => "taken".into(),
+        None if taken && report.snapshot == "none" => "taken".into(),
         None => report.snapshot,
     };
     report
