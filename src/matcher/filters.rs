@@ -532,8 +532,8 @@ fn is_code_expression(s: &str) -> bool {
         || is_dotted_identifier(s)
 }
 
-/// `7`D'}/vYR)T;W...`: a secret drawn from all printable characters, which the code-expression
-/// test would take for code because it holds a bracket. Code identifiers repeat letters, so even
+/// `Q7}v(Lr2...`: a secret drawn from all printable characters, which the code-expression test
+/// would take for code because it holds a bracket. Code identifiers repeat letters, so even
 /// long expressions stay near 4.5 bits per character; this needs more than 4.8, upper case,
 /// lower case, digits and at least four distinct punctuation characters.
 fn is_random_printable(s: &str) -> bool {
