@@ -532,6 +532,26 @@ fn is_code_expression(s: &str) -> bool {
         || is_dotted_identifier(s)
 }
 
+/// Shannon entropy of `bytes` in bits per byte (0 for empty input).
+pub(crate) fn shannon_entropy(bytes: &[u8]) -> f64 {
+    if bytes.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in bytes {
+        counts[b as usize] += 1;
+    }
+    let len = bytes.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / len;
+            -p * p.log2()
+        })
+        .sum()
+}
+
 /// `Q7}v(Lr2...`: a secret drawn from all printable characters, which the code-expression test
 /// would take for code because it holds a bracket. Code identifiers repeat letters, so even
 /// long expressions stay near 4.5 bits per character; this needs more than 4.8, upper case,
@@ -551,7 +571,7 @@ fn is_random_printable(s: &str) -> bool {
         && lower
         && digit
         && punctuation.iter().filter(|&&p| p).count() >= 4
-        && super::checks::shannon_entropy(s.as_bytes()) > 4.8
+        && shannon_entropy(s.as_bytes()) > 4.8
 }
 
 /// `TIME_MAX`, `DEFAULT_API_TOKEN`: a constant's name (capitals, digits and at least one
