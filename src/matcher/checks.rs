@@ -10,25 +10,7 @@ use crate::rules::CheckName;
 
 use super::filters;
 
-/// Shannon entropy of `bytes` in bits per byte (0 for empty input).
-pub(crate) fn shannon_entropy(bytes: &[u8]) -> f64 {
-    if bytes.is_empty() {
-        return 0.0;
-    }
-    let mut counts = [0u32; 256];
-    for &b in bytes {
-        counts[b as usize] += 1;
-    }
-    let len = bytes.len() as f64;
-    counts
-        .iter()
-        .filter(|&&c| c > 0)
-        .map(|&c| {
-            let p = f64::from(c) / len;
-            -p * p.log2()
-        })
-        .sum()
-}
+pub(crate) use super::filters::shannon_entropy;
 
 /// Runs one named check on the secret at `span` in `buf`.
 pub(crate) fn passes(check: CheckName, buf: &[u8], span: &std::ops::Range<usize>) -> bool {

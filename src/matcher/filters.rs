@@ -364,7 +364,7 @@ pub(crate) fn is_common_shape(secret: &[u8]) -> bool {
         || is_version(&s)
         || is_path(&s)
         || s.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
-        || is_code_expression(&s)
+        || (is_code_expression(&s) && !is_random_printable(&s))
         || is_publishable_key(&s)
         || is_password_hash(&s)
         || is_ciphertext(&s)
@@ -532,6 +532,48 @@ fn is_code_expression(s: &str) -> bool {
         || is_dotted_identifier(s)
 }
 
+/// Shannon entropy of `bytes` in bits per byte (0 for empty input).
+pub(crate) fn shannon_entropy(bytes: &[u8]) -> f64 {
+    if bytes.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in bytes {
+        counts[b as usize] += 1;
+    }
+    let len = bytes.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / len;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// `Q7}v(Lr2...`: a secret drawn from all printable characters, which the code-expression test
+/// would take for code because it holds a bracket. Code identifiers repeat letters, so even
+/// long expressions stay near 4.5 bits per character; this needs more than 4.8, upper case,
+/// lower case, digits and at least four distinct punctuation characters.
+fn is_random_printable(s: &str) -> bool {
+    let mut punctuation = [false; 128];
+    let (mut upper, mut lower, mut digit) = (false, false, false);
+    for b in s.bytes() {
+        upper |= b.is_ascii_uppercase();
+        lower |= b.is_ascii_lowercase();
+        digit |= b.is_ascii_digit();
+        if b.is_ascii_punctuation() {
+            punctuation[usize::from(b)] = true;
+        }
+    }
+    upper
+        && lower
+        && digit
+        && punctuation.iter().filter(|&&p| p).count() >= 4
+        && shannon_entropy(s.as_bytes()) > 4.8
+}
+
 /// `TIME_MAX`, `DEFAULT_API_TOKEN`: a constant's name (capitals, digits and at least one
 /// underscore), assigned where a value was expected.
 fn is_constant_name(s: &str) -> bool {
@@ -595,6 +637,19 @@ fn is_dotted_identifier(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn random_printable_secrets_are_not_code_expressions() {
+        let secret = ["Q7}v(Lr2`Xm;9Tz]", "Kp4<Wn8?Hc3|Bd6{Jy1>Fs5"].concat();
+        assert!(!is_common_shape(secret.as_bytes()));
+        for code in [
+            "Base64.getDecoder().decode(System.getenv(",
+            "hashlib.sha256(os.urandom(32)).hexdigest()",
+            "[]byte(os.Getenv(JWT_SECRET_V2))",
+        ] {
+            assert!(is_common_shape(code.as_bytes()), "{code}");
+        }
+    }
 
     #[test]
     fn placeholders_are_recognised() {
