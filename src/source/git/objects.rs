@@ -218,18 +218,7 @@ impl ObjectScanner<'_> {
             self.counters.matched_again.fetch_add(1, Ordering::Relaxed);
         }
         let learn = self.cache.is_some() && known.is_none();
-        let matcher = self.matcher;
-        let reader = self.reader.get_or_insert_with(|| Reader::new(matcher));
-        // UTF-16 blobs are decoded like files are (`git` missed what `scan` found);
-        // archives are opened like files are.
-        let unpacked = unpack::scan_bytes(
-            reader,
-            matcher,
-            "",
-            data,
-            self.options.read,
-            &self.options.archives,
-        );
+        let unpacked = self.unpack(data);
         // A blob not read in full (archive problems) is never cached.
         let learn = learn && unpacked.problems.is_empty();
         let (found, binary) = self.report(id, unpacked);
@@ -263,18 +252,17 @@ impl ObjectScanner<'_> {
         (unpacked.matches, binary)
     }
 
-    /// A blob a snapshot counted already, read again by id for its matches and problems.
-    fn reread(&mut self, id: ObjectId, data: &[u8]) {
+    /// Matches a blob's bytes: UTF-16 blobs are decoded like files are (`git` missed what `scan`
+    /// found), archives are opened like files are.
+    fn unpack(&mut self, data: &[u8]) -> unpack::Unpacked {
         let matcher = self.matcher;
         let reader = self.reader.get_or_insert_with(|| Reader::new(matcher));
-        let unpacked = unpack::scan_bytes(
-            reader,
-            matcher,
-            "",
-            data,
-            self.options.read,
-            &self.options.archives,
-        );
+        unpack::scan_bytes(reader, matcher, "", data, self.options.read, &self.options.archives)
+    }
+
+    /// A blob a snapshot counted already, read again by id for its matches and problems.
+    fn reread(&mut self, id: ObjectId, data: &[u8]) {
+        let unpacked = self.unpack(data);
         let (found, binary) = self.report(id, unpacked);
         if !binary && !found.is_empty() {
             let _ = self.tx.send(Event::Matches(id, found));
