@@ -483,3 +483,25 @@ fn an_unreadable_snapshot_is_a_warning_and_every_pack_is_read() {
     same_as_uncached(&repo, &run, &[]);
     assert_eq!(snapshot_state(&scan(&repo.dir, &[])), "used (1 of 1 packs)", "taken again");
 }
+
+#[test]
+fn a_cache_of_another_format_from_this_user_is_refilled_without_a_warning() {
+    let repo = history();
+    let first = scan(&repo.dir, &[]);
+    {
+        let db = redb::Database::create(cache_file(&repo)).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let meta: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("meta");
+            let mut table = txn.open_table(meta).unwrap();
+            table.insert("format", &1u32.to_le_bytes()[..]).unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    let older = scan(&repo.dir, &[]);
+    assert_eq!(older.cache()["state"], "invalidated (another cache format)");
+    assert!(older.notice_kinds().is_empty(), "{:?}", older.doc["notices"]);
+    assert_eq!(older.served(), 0);
+    assert_eq!(older.findings, first.findings);
+    assert_eq!(scan(&repo.dir, &[]).cache()["state"], "used");
+}

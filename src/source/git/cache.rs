@@ -27,8 +27,8 @@
 //!
 //! **Invalidation**: another digest (rules or options changed) empties the table and the scan
 //! runs uncached, refilling it. **Failures** never cost a finding: a file that is not a redb
-//! database, fails its integrity check (corrupt, truncated), has another format version or
-//! belongs to another repository is set aside with a [`NoticeKind::CacheIgnored`] warning and
+//! database, fails its integrity check (corrupt, truncated) or belongs to another repository or
+//! key is set aside with a [`NoticeKind::CacheIgnored`] warning and
 //! rebuilt; a cache another scan holds open (busy) is not used and not written, with the same
 //! warning. The cache never follows a symbolic link.
 
@@ -207,6 +207,7 @@ pub(crate) fn open(
     match cache.load() {
         Ok(Loaded::Fresh) => cache.report.state = "new".into(),
         Ok(Loaded::Stale) => cache.report.state = "invalidated (rules or options changed)".into(),
+        Ok(Loaded::Older) => cache.report.state = "invalidated (another cache format)".into(),
         Ok(Loaded::Valid) => {
             cache.reset = false;
             cache.report.state = "used".into();
@@ -273,6 +274,8 @@ enum Loaded {
     Fresh,
     /// Another digest.
     Stale,
+    /// This repository's and this user's, in another format (another leakhound version).
+    Older,
     /// Same format, repository and digest: its entries can be read.
     Valid,
 }
@@ -289,16 +292,16 @@ impl HistoryCache {
             let value = meta.get(key).map_err(|e| format!("cannot be read ({e})"))?;
             Ok(value.map(|v| v.value().to_vec()))
         };
-        match get("format")? {
-            Some(format) if format == FORMAT.to_le_bytes() => {}
-            Some(_) => return Err("has another format version".into()),
-            None => return Err("has no format version (not a leakhound cache)".into()),
-        }
+        let format = get("format")?.ok_or("has no format version (not a leakhound cache)")?;
         if get("repository")?.as_deref() != Some(self.repo.as_bytes()) {
             return Err("belongs to another repository".into());
         }
         if get("seal")?.as_deref() != Some(self.seal.as_bytes()) {
             return Err("was not written with this user's fingerprint key".into());
+        }
+        // Ours, from another leakhound version: emptied and refilled like a rules change.
+        if format != FORMAT.to_le_bytes() {
+            return Ok(Loaded::Older);
         }
         if get("digest")?.as_deref() != Some(&self.digest[..]) {
             return Ok(Loaded::Stale);
