@@ -43,7 +43,7 @@ pub(super) fn history(
     let shallow = shallow_ids(repo);
     let (usable, mut snapshot_state) = check_snapshot(cache.as_mut(), presence, objects, &shallow);
     timing("snapshot checked", t0);
-    prepare_blobs(cache.as_mut(), usable.as_ref(), objects, tally);
+    prepare_blobs(cache.as_mut(), usable.as_ref(), tally);
     // Taken before anything is read: a pack that changes during the scan is not covered next time.
     let identities: Option<Vec<Vec<u8>>> =
         objects.pack_indexes().iter().map(|i| snapshot::pack_identity(i)).collect();
@@ -65,9 +65,8 @@ pub(super) fn history(
     let loose = phase1(Part::Loose);
     let mut inventory = Inventory::default();
     let mut old_commits = HashSet::new();
-    if let Some(Usable { snapshot: old, covered }) = &usable {
-        snapshot_state =
-            Some(format!("used ({} of {} packs)", covered.len(), objects.pack_indexes().len()));
+    if let Some(Usable { snapshot: old, covered, packs }) = &usable {
+        snapshot_state = Some(format!("used ({} of {packs} packs)", covered.len()));
         old_commits = old.commits.iter().map(|(id, _)| *id).collect();
         absorb_snapshot(&mut inventory, old, check);
         inventory.absorb(phase1(Part::Reread(&old.reread)));
@@ -156,7 +155,7 @@ fn finish_next(
 ) -> bool {
     let Some(next) = next else { return false };
     let changed = match usable {
-        Some(Usable { snapshot: old, covered }) => {
+        Some(Usable { snapshot: old, covered, .. }) => {
             covered.len() != next.packs.len() || old.checked != check
         }
         None => true,
@@ -182,15 +181,8 @@ fn finish_next(
 
 /// Every blob entry is loaded unless the snapshot leaves only loose objects to read (then they
 /// are looked up one by one).
-fn prepare_blobs(
-    cache: Option<&mut HistoryCache>,
-    usable: Option<&Usable>,
-    objects: &super::odb::ObjectDirs,
-    tally: &mut Tally,
-) {
-    let all_covered = usable
-        .is_some_and(|u| !u.covered.is_empty() && u.covered.len() == objects.pack_indexes().len());
-    if let Some(cache) = cache.filter(|_| !all_covered) {
+fn prepare_blobs(cache: Option<&mut HistoryCache>, usable: Option<&Usable>, tally: &mut Tally) {
+    if let Some(cache) = cache.filter(|_| !usable.is_some_and(Usable::covers_every_pack)) {
         let mut notices = Vec::new();
         cache.load_blobs(&mut notices);
         for notice in notices {

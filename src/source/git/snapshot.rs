@@ -149,6 +149,15 @@ pub(crate) struct Usable {
     pub(crate) snapshot: Snapshot,
     /// The pack indexes it covers (their objects are not read again).
     pub(crate) covered: HashSet<PathBuf>,
+    /// How many pack indexes the database has (covered or not).
+    pub(crate) packs: usize,
+}
+
+impl Usable {
+    /// Whether only loose objects are left to read.
+    pub(crate) fn covers_every_pack(&self) -> bool {
+        !self.covered.is_empty() && self.covered.len() == self.packs
+    }
 }
 
 impl Snapshot {
@@ -169,7 +178,9 @@ impl Snapshot {
             return Err("the shallow boundary changed");
         }
         let mut by_identity: HashMap<Vec<u8>, PathBuf> = HashMap::new();
-        for index in objects.pack_indexes() {
+        let indexes = objects.pack_indexes();
+        let packs = indexes.len();
+        for index in indexes {
             if let Some(identity) = pack_identity(&index) {
                 by_identity.insert(identity, index);
             }
@@ -189,7 +200,7 @@ impl Snapshot {
         if self.checked && self.missing.iter().any(|m| presence.contains(&m.object)) {
             return Err("an object that was missing is present now");
         }
-        Ok(Usable { snapshot: self, covered })
+        Ok(Usable { snapshot: self, covered, packs })
     }
 
     /// The encoding stored in the cache, in two parts: what comes from the packs (rewritten only
