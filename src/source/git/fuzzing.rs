@@ -7,7 +7,7 @@
 
 use gix::ObjectId;
 
-use super::objects::CommitNode;
+use super::objects::{Authors, CommitNode};
 use super::presence::Presence;
 
 /// Applies `delta` to `base` (git's copy and insert instructions).
@@ -25,7 +25,12 @@ pub fn objects(data: &[u8]) {
     let mut missing = 0usize;
     if let Ok(commit) = gix::objs::CommitRef::from_bytes(data, gix::hash::Kind::Sha1) {
         let _ = commit.author().ok().and_then(|a| a.time().ok());
-        let node = CommitNode { tree: commit.tree(), parents: commit.parents().collect(), time: 0 };
+        let node = CommitNode {
+            tree: commit.tree(),
+            parents: commit.parents().collect(),
+            time: 0,
+            author: Authors::UNKNOWN,
+        };
         presence.check_commit(id, &node, &mut |_| missing += 1);
     }
     if let Ok(tag) = gix::objs::TagRef::from_bytes(data, gix::hash::Kind::Sha1) {

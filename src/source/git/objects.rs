@@ -21,7 +21,7 @@ use gix::ObjectId;
 use gix::odb::pack;
 
 use super::cache::{self, HistoryCache, State};
-pub(crate) use super::odb::{CommitNode, Commits, ObjectDirs};
+pub(crate) use super::odb::{Authors, CommitNode, Commits, ObjectDirs};
 use super::packwalk;
 use super::presence::{MissingRef, Presence};
 use crate::content::{ReadOptions, Reader};
@@ -52,6 +52,8 @@ pub(crate) struct Inventory {
     pub(crate) archive_problems: Vec<(ObjectId, ArchiveProblem)>,
     /// Every commit in the database.
     pub(crate) commits: Commits,
+    /// Their authors.
+    pub(crate) authors: Authors,
     /// Every annotated tag in the database, with the object it points to (so refs are peeled
     /// without reading objects again).
     pub(crate) tags: HashMap<ObjectId, ObjectId>,
@@ -76,7 +78,18 @@ impl Inventory {
     pub(crate) fn absorb(&mut self, other: Inventory) {
         self.blob_matches.extend(other.blob_matches);
         self.archive_problems.extend(other.archive_problems);
-        self.commits.extend(other.commits);
+        let mut commits = other.commits;
+        for node in commits.values_mut() {
+            if let Some((name, email)) = other.authors.get(node.author) {
+                node.author = self.authors.intern(name.clone(), email.clone());
+            }
+        }
+        // Moved, not copied, into an empty inventory: the table is the largest of phase 1.
+        if self.commits.is_empty() {
+            self.commits = commits;
+        } else {
+            self.commits.extend(commits);
+        }
         self.tags.extend(other.tags);
         self.blobs += other.blobs;
         self.bytes += other.bytes;
@@ -93,7 +106,11 @@ impl Inventory {
 enum Event {
     Matches(ObjectId, Vec<MemberMatch>),
     Archive(ObjectId, Vec<ArchiveProblem>),
-    Commit(ObjectId, CommitNode),
+    /// A commit, and the hash of its author if its author line parses.
+    Commit(ObjectId, CommitNode, Option<u64>),
+    /// An author (name, e-mail) by its hash, sent by a thread before the first commit of theirs
+    /// it sends: sending strings with every commit would cost two allocations per commit.
+    Author(u64, String, String),
     Tag(ObjectId, ObjectId),
     TooLarge(ObjectId, u64),
     Error(String, String),
@@ -147,6 +164,10 @@ struct ObjectScanner<'a> {
     presence: Option<&'a Presence>,
     /// The history cache, when one is used.
     cache: Option<&'a HistoryCache>,
+    /// Hashes authors (name, e-mail); one random key for every thread of a scan.
+    author_key: &'a std::hash::RandomState,
+    /// Authors this thread has sent: each is sent once, commits carry its hash.
+    authors_sent: HashSet<u64>,
 }
 
 impl Clone for ObjectScanner<'_> {
@@ -159,27 +180,41 @@ impl Clone for ObjectScanner<'_> {
             options: self.options.clone(),
             presence: self.presence,
             cache: self.cache,
+            author_key: self.author_key,
+            authors_sent: HashSet::new(),
         }
     }
 }
 
 impl ObjectScanner<'_> {
+    /// The hash of an author, sent with its name and e-mail the first time this thread meets it.
+    fn author(&mut self, name: &gix::bstr::BStr, email: &gix::bstr::BStr) -> u64 {
+        let (name_bytes, email_bytes): (&[u8], &[u8]) = (name, email);
+        let hash = std::hash::BuildHasher::hash_one(self.author_key, (name_bytes, email_bytes));
+        if self.authors_sent.insert(hash) {
+            let _ = self.tx.send(Event::Author(hash, name.to_string(), email.to_string()));
+        }
+        hash
+    }
+
     fn process(&mut self, id: ObjectId, kind: gix::object::Kind, data: &[u8]) {
         match kind {
             gix::object::Kind::Blob => self.blob(id, data),
             gix::object::Kind::Commit => match gix::objs::CommitRef::from_bytes(data, id.kind()) {
                 Ok(commit) => {
-                    let time =
-                        commit.author().ok().and_then(|a| a.time().ok()).map_or(0, |t| t.seconds);
+                    let author = commit.author().ok();
+                    let time = author.and_then(|a| a.time().ok()).map_or(0, |t| t.seconds);
                     let node = CommitNode {
                         tree: commit.tree(),
                         parents: commit.parents().collect(),
                         time,
+                        author: Authors::UNKNOWN,
                     };
+                    let author = author.map(|a| self.author(a.name, a.email));
                     if let Some(presence) = self.presence {
                         presence.check_commit(id, &node, &mut |m| self.missing(m));
                     }
-                    let _ = self.tx.send(Event::Commit(id, node));
+                    let _ = self.tx.send(Event::Commit(id, node, author));
                 }
                 Err(e) => self.error(format!("commit {id}"), format!("cannot be parsed: {e}")),
             },
@@ -305,6 +340,8 @@ pub(crate) fn inventory(
     let counters = Counters::default();
     let (tx, rx) = bounded::<Event>(1024);
     let mut inventory = Inventory::default();
+    let author_key = std::hash::RandomState::new();
+    let mut author_ids: HashMap<u64, u32> = HashMap::new();
     std::thread::scope(|scope| {
         let scanner = ObjectScanner {
             matcher,
@@ -314,6 +351,8 @@ pub(crate) fn inventory(
             options,
             presence,
             cache,
+            author_key: &author_key,
+            authors_sent: HashSet::new(),
         };
         scope.spawn(move || match part {
             Part::Packs(skip) => scan_packs(repo, objects, &scanner, threads, skip),
@@ -325,7 +364,14 @@ pub(crate) fn inventory(
                 Event::Matches(id, found) => {
                     inventory.blob_matches.insert(id, found);
                 }
-                Event::Commit(id, node) => {
+                Event::Author(hash, name, email) => {
+                    let author = inventory.authors.intern(name, email);
+                    author_ids.insert(hash, author);
+                }
+                Event::Commit(id, mut node, author) => {
+                    if let Some(&author) = author.and_then(|hash| author_ids.get(&hash)) {
+                        node.author = author;
+                    }
                     inventory.commits.insert(id, node);
                 }
                 Event::Tag(id, target) => {

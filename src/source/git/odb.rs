@@ -14,6 +14,41 @@ pub(crate) struct CommitNode {
     pub(crate) parents: Box<[ObjectId]>,
     /// Author date, seconds since the epoch (0 when unreadable).
     pub(crate) time: i64,
+    /// The author's name and e-mail address, an index into [`Authors`] ([`Authors::UNKNOWN`] when
+    /// not recorded: commits from a history snapshot, or an unreadable author line).
+    pub(crate) author: u32,
+}
+
+/// Commit authors, each (name, e-mail) once: phase 2 names the author of the commit that
+/// introduced each finding without reading that commit again (reading objects through gix maps
+/// the pack, and the pages it touches count in the resident size: 40 MiB on git/git).
+#[derive(Debug, Default)]
+pub(crate) struct Authors {
+    list: Vec<(String, String)>,
+    ids: std::collections::HashMap<(String, String), u32>,
+}
+
+impl Authors {
+    /// The author of a commit whose author was not recorded.
+    pub(crate) const UNKNOWN: u32 = u32::MAX;
+
+    /// The index of (name, email), added if new.
+    pub(crate) fn intern(&mut self, name: String, email: String) -> u32 {
+        let Ok(next) = u32::try_from(self.list.len()) else { return Authors::UNKNOWN };
+        if next == Authors::UNKNOWN {
+            return Authors::UNKNOWN;
+        }
+        let id = *self.ids.entry((name.clone(), email.clone())).or_insert(next);
+        if id == next {
+            self.list.push((name, email));
+        }
+        id
+    }
+
+    /// The (name, email) of index `id`, if recorded.
+    pub(crate) fn get(&self, id: u32) -> Option<&(String, String)> {
+        self.list.get(id as usize)
+    }
 }
 
 /// How deep trees may nest before a walk stops following them (hostile repositories).

@@ -314,6 +314,7 @@ pub(crate) fn describe(
 
 #[cfg(test)]
 mod tests {
+    use super::super::odb::Authors;
     use super::*;
 
     fn id(hex: &str) -> ObjectId {
@@ -348,7 +349,12 @@ mod tests {
             id("2222222222222222222222222222222222222222"),
             id("3333333333333333333333333333333333333333"),
         );
-        let node = CommitNode { tree, parents: vec![parent].into_boxed_slice(), time: 0 };
+        let node = CommitNode {
+            tree,
+            parents: vec![parent].into_boxed_slice(),
+            time: 0,
+            author: Authors::UNKNOWN,
+        };
         let mut presence = Presence::new(vec![prefix(&commit)], HashSet::new());
         let mut missing = Vec::new();
         presence.check_commit(commit, &node, &mut |m| missing.push(m));

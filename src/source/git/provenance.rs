@@ -13,6 +13,7 @@
 use std::collections::{HashMap, HashSet};
 
 use gix::ObjectId;
+use gix::hashtable::hash_table::HashTable;
 
 use super::odb::Commits;
 
@@ -127,25 +128,36 @@ impl Graph {
         } else {
             (0..refs.len()).filter(|&i| !refs[i].name.starts_with("refs/tags/")).collect()
         };
-        // Any order: the bits do not depend on it.
+        // Any order: the bits do not depend on it. Commits are numbered with `u32`s, and the table
+        // from ids to numbers holds only the numbers: this runs at the peak of a scan's memory.
         let ids: Vec<ObjectId> = commits.keys().copied().collect();
-        let index: gix::hashtable::HashMap<ObjectId, usize> =
-            ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let Ok(count) = u32::try_from(ids.len()) else {
+            return Graph { reaching: HashMap::new() };
+        };
+        let hash = |id: &ObjectId| {
+            id.as_slice().get(..8).and_then(|b| b.try_into().ok()).map_or(0, u64::from_le_bytes)
+        };
+        let mut index: HashTable<u32> = HashTable::with_capacity(ids.len());
+        for (i, id) in (0..count).zip(&ids) {
+            index.insert_unique(hash(id), i, |&j| hash(&ids[j as usize]));
+        }
+        let at =
+            |id: &ObjectId| index.find(hash(id), |&j| ids[j as usize] == *id).map(|&j| j as usize);
         let mut order: Vec<ObjectId> = winners.iter().copied().collect();
         order.sort();
         let words = order.len().div_ceil(64).max(1);
         let mut bits = vec![0u64; ids.len() * words];
         for (bit, winner) in order.iter().enumerate() {
-            if let Some(&i) = index.get(winner) {
+            if let Some(i) = at(winner) {
                 bits[i * words + bit / 64] |= 1 << (bit % 64);
             }
         }
         // Children of each commit (compressed rows) and how many present parents each has.
-        let mut pending = vec![0usize; ids.len()];
-        let mut start = vec![0usize; ids.len() + 1];
+        let mut pending = vec![0u32; ids.len()];
+        let mut start = vec![0u32; ids.len() + 1];
         for (c, id) in ids.iter().enumerate() {
             for parent in &commits[id].parents {
-                if let Some(&p) = index.get(parent) {
+                if let Some(p) = at(parent) {
                     start[p + 1] += 1;
                     pending[c] += 1;
                 }
@@ -155,31 +167,34 @@ impl Graph {
             start[i + 1] += start[i];
         }
         let mut fill = start.clone();
-        let mut children = vec![0usize; start[ids.len()]];
-        for (c, id) in ids.iter().enumerate() {
+        let mut children = vec![0u32; start[ids.len()] as usize];
+        for (c, id) in (0..count).zip(&ids) {
             for parent in &commits[id].parents {
-                if let Some(&p) = index.get(parent) {
-                    children[fill[p]] = c;
+                if let Some(p) = at(parent) {
+                    children[fill[p] as usize] = c;
                     fill[p] += 1;
                 }
             }
         }
-        let mut ready: Vec<usize> = (0..ids.len()).filter(|&i| pending[i] == 0).collect();
+        drop(fill);
+        let mut ready: Vec<u32> = (0..count).filter(|&i| pending[i as usize] == 0).collect();
         while let Some(p) = ready.pop() {
-            for &c in &children[start[p]..start[p + 1]] {
+            let p = p as usize;
+            for &c in &children[start[p] as usize..start[p + 1] as usize] {
+                let c = c as usize;
                 for w in 0..words {
                     let from = bits[p * words + w];
                     bits[c * words + w] |= from;
                 }
                 pending[c] -= 1;
                 if pending[c] == 0 {
-                    ready.push(c);
+                    ready.push(c as u32);
                 }
             }
         }
         let mut reaching: HashMap<ObjectId, Vec<usize>> = HashMap::new();
         for &r in &tracked {
-            let Some(&tip) = index.get(&refs[r].commit) else { continue };
+            let Some(tip) = at(&refs[r].commit) else { continue };
             let row = &bits[tip * words..(tip + 1) * words];
             for (bit, winner) in order.iter().enumerate() {
                 if row[bit / 64] & (1 << (bit % 64)) != 0 {
@@ -232,8 +247,10 @@ pub(crate) fn attribute(
     let mut infos: HashMap<ObjectId, CommitInfo> = HashMap::new();
     let mut out: HashMap<ObjectId, Vec<(String, GitOrigin)>> = HashMap::new();
     for ((path, blob), (unreachable, _, commit)) in best {
-        let info =
-            infos.entry(commit).or_insert_with(|| commit_info(repo, &graph, refs, commit)).clone();
+        let info = infos
+            .entry(commit)
+            .or_insert_with(|| commit_info(repo, inventory, &graph, refs, commit))
+            .clone();
         let state = if unreachable { OriginState::Unreachable } else { OriginState::Reachable };
         let origin = GitOrigin { blob: blob.to_string(), state, commit: Some(info) };
         out.entry(blob).or_default().push((path.to_string(), origin));
@@ -352,12 +369,22 @@ impl TreeReader<'_> {
     }
 }
 
-fn commit_info(repo: &gix::Repository, graph: &Graph, refs: &[RefTip], id: ObjectId) -> CommitInfo {
-    let (author, email, seconds) = repo
-        .find_commit(id)
-        .ok()
-        .and_then(|c| {
-            let a = c.author().ok()?;
+fn commit_info(
+    repo: &gix::Repository,
+    inventory: &Inventory,
+    graph: &Graph,
+    refs: &[RefTip],
+    id: ObjectId,
+) -> CommitInfo {
+    let recorded = inventory.commits.get(&id).and_then(|node| {
+        let (name, email) = inventory.authors.get(node.author)?;
+        Some((name.clone(), email.clone(), node.time))
+    });
+    // Commits from a history snapshot carry no author: read them.
+    let (author, email, seconds) = recorded
+        .or_else(|| {
+            let commit = repo.find_commit(id).ok()?;
+            let a = commit.author().ok()?;
             Some((a.name.to_string(), a.email.to_string(), a.time().map_or(0, |t| t.seconds)))
         })
         .unwrap_or_default();

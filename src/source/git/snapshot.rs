@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 
 use gix::ObjectId;
 
-use super::odb::{CommitNode, ObjectDirs};
+use super::odb::{Authors, CommitNode, ObjectDirs};
 use super::presence::{MissingRef, Presence, Referrer};
 
 /// Bumped whenever the encoding or the meaning of a field changes.
@@ -289,7 +289,7 @@ impl Snapshot {
             let tree = r.id()?;
             let time = r.u64()?.cast_signed();
             let parents = r.ids()?.into_boxed_slice();
-            s.commits.push((id, CommitNode { tree, parents, time }));
+            s.commits.push((id, CommitNode { tree, parents, time, author: Authors::UNKNOWN }));
         }
         for _ in 0..r.count()? {
             s.tags.push((r.id()?, r.id()?));
@@ -451,7 +451,12 @@ mod tests {
             checked: true,
             commits: vec![(
                 id(2),
-                CommitNode { tree: id(3), parents: vec![id(4)].into(), time: -5 },
+                CommitNode {
+                    tree: id(3),
+                    parents: vec![id(4)].into(),
+                    time: -5,
+                    author: Authors::UNKNOWN,
+                },
             )],
             tags: vec![(id(6), id(2))],
             blobs: 7,

@@ -6,15 +6,24 @@
 //! refer to a missing object: [`TreeIndex::locate`] finds a commit and a path for each) count as
 //! holding something, so the paths that lead to them are kept too. Everything else a tree holds
 //! is irrelevant to provenance and is not kept, and what is kept is compact: object ids
-//! and names are interned to `u32`, a kept entry is 12 bytes, and all entries live in one vector
-//! with an 8-byte span per tree. The walk threads send trees in batches, so there is no
-//! allocation per tree. This makes the per-commit walk an in-memory one: a commit whose root tree
-//! holds no blob with findings is skipped at once.
+//! and names are interned to `u32`, and the table from ids to interned numbers holds only the
+//! numbers (the ids' bytes are stored once, in order). The walk threads send trees in batches, so
+//! there is no allocation per tree. This makes the per-commit walk an in-memory one: a commit
+//! whose root tree holds no blob with findings is skipped at once.
+//!
+//! This is the peak of a history scan's memory (git/git: 382k trees, 8 million subtree entries
+//! before pruning), so while the index is built each entry is packed into 4-5 bytes (two
+//! variable-length integers) in fixed-size chunks that never reallocate; pruning then keeps the
+//! entries on a path to something (1.1 million on git/git) as 8-byte [`Child`]ren in one vector.
+//! Measured with heaptrack on git/git: the entries took 67 MB at the peak as one vector of
+//! `Child`, and the id table 21.5 MB as a map from 33-byte `ObjectId`s.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crossbeam_channel::{Sender, bounded};
 use gix::ObjectId;
+use gix::hashtable::hash_table::HashTable;
 
 pub(crate) use super::odb::MAX_DEPTH;
 use super::odb::{CommitNode, Commits, ObjectDirs};
@@ -45,16 +54,25 @@ impl Child {
 /// Subtrees and blobs-with-findings of every tree, and a memo of which trees hold such a blob.
 #[derive(Debug, Default)]
 pub(crate) struct TreeIndex {
-    ids: HashMap<ObjectId, u32>,
-    oids: Vec<ObjectId>,
-    /// Per interned object: its kept entries, `kids[start..start + len]`.
-    spans: Vec<(u32, u32)>,
+    /// Object ids in order of interning, [`TreeIndex::width`] bytes each (an `ObjectId` takes 33).
+    oids: Vec<u8>,
+    width: usize,
+    /// The interned id of each object, found through its bytes in `oids`.
+    ids: HashTable<u32>,
+    /// Per interned object: where its entries are, in `packed` while the index is built, in
+    /// `kids` once it is pruned.
+    spans: Vec<Span>,
+    /// While building: every tree's entries, packed (see [`pack_entry`]); emptied by pruning.
+    packed: Chunks<u8>,
+    /// Once pruned: the entries kept, one vector.
     kids: Vec<Child>,
-    name_ids: HashMap<u64, u32>,
+    name_ids: HashMap<u64, u32, BuildHasherDefault<NameHasher>>,
     names: Vec<String>,
     holds: Vec<Option<bool>>,
     /// Per interned object: whether it is a target tree.
     target: Vec<bool>,
+    /// One tree's packed entries on their way into `packed`.
+    scratch: Vec<u8>,
 }
 
 /// Trees from one walk thread: names first seen by that thread (`(hash, name)`), then trees as
@@ -69,6 +87,123 @@ struct Batch {
 /// A batch is sent once it holds this many entries.
 const BATCH_ENTRIES: usize = 16 * 1024;
 
+/// A tree's entries: `chunks[chunk][start..start + len]`.
+#[derive(Debug, Default, Clone, Copy)]
+struct Span {
+    chunk: u32,
+    start: u32,
+    len: u32,
+}
+
+/// The packed entries, in chunks of [`CHUNK`] bytes, while the index is built (8 million subtree
+/// entries on git/git before pruning, at the peak of the scan's memory). One vector would
+/// double, and be copied, as it grows, holding the old and the new buffer at once. A tree's
+/// entries never straddle two chunks.
+#[derive(Debug)]
+struct Chunks<T> {
+    chunks: Vec<Vec<T>>,
+}
+
+impl<T> Default for Chunks<T> {
+    fn default() -> Self {
+        Chunks { chunks: Vec::new() }
+    }
+}
+
+/// Bytes per chunk.
+const CHUNK: usize = 4 << 20;
+
+impl<T: Copy> Chunks<T> {
+    /// Adds one tree's entries and returns where they are.
+    fn push(&mut self, items: &[T]) -> Span {
+        let fits = self.chunks.last().is_some_and(|c| c.capacity() - c.len() >= items.len());
+        if !fits {
+            self.chunks.push(Vec::with_capacity(items.len().max(CHUNK)));
+        }
+        let chunk = self.chunks.len() - 1;
+        let store = &mut self.chunks[chunk];
+        let start = store.len();
+        match (u32::try_from(chunk), u32::try_from(start), u32::try_from(items.len())) {
+            (Ok(chunk), Ok(start), Ok(len)) => {
+                store.extend_from_slice(items);
+                Span { chunk, start, len }
+            }
+            // Over 4 billion chunks or entries in one: the tree is not indexed.
+            _ => Span::default(),
+        }
+    }
+
+    fn get(&self, span: Span) -> &[T] {
+        let (start, end) = (span.start as usize, span.start as usize + span.len as usize);
+        self.chunks.get(span.chunk as usize).and_then(|c| c.get(start..end)).unwrap_or(&[])
+    }
+}
+
+/// Appends one entry, packed: the name's id, then the object's id shifted left by one with the
+/// subtree flag in bit 0, each as a LEB128 variable-length integer. On git/git an entry takes 4
+/// to 5 bytes instead of [`Child`]'s 8.
+fn pack_entry(out: &mut Vec<u8>, name: u32, object: u32, is_tree: bool) {
+    put_varint(out, u64::from(name));
+    put_varint(out, (u64::from(object) << 1) | u64::from(is_tree));
+}
+
+fn put_varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+fn get_varint(bytes: &mut &[u8]) -> Option<u64> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let (&byte, rest) = bytes.split_first()?;
+        *bytes = rest;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
+}
+
+/// The entries [`pack_entry`] wrote, in order (a malformed tail ends the list: we wrote it).
+fn unpack_entries(mut bytes: &[u8]) -> impl Iterator<Item = Child> {
+    std::iter::from_fn(move || {
+        let name = u32::try_from(get_varint(&mut bytes)?).ok()?;
+        let packed = get_varint(&mut bytes)?;
+        let object = u32::try_from(packed >> 1).ok()?;
+        let name_and_kind = if packed & 1 == 1 { name | TREE_BIT } else { name };
+        Some(Child { name_and_kind, object })
+    })
+}
+
+/// The hash of an object id for [`TreeIndex::ids`]: its first 8 bytes (ids are hashes already).
+fn id_hash(bytes: &[u8]) -> u64 {
+    bytes.get(..8).and_then(|b| b.try_into().ok()).map_or(0, u64::from_le_bytes)
+}
+
+/// Names are keyed by their FNV hash ([`name_hash`]), which needs no hashing again.
+#[derive(Default)]
+struct NameHasher(u64);
+
+impl Hasher for NameHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+}
+
 impl TreeIndex {
     /// Builds the index from every pack and loose object in `objects`: the paths to every blob of
     /// `blobs` and to every tree of `targets`.
@@ -80,11 +215,18 @@ impl TreeIndex {
         errors: &mut Vec<String>,
     ) -> TreeIndex {
         let (tx, rx) = bounded::<Batch>(4);
-        let mut index = TreeIndex::default();
+        let mut index = TreeIndex { width: objects.hash.len_in_bytes(), ..TreeIndex::default() };
+        // Looked up for every entry of every tree: hashed by the ids' own bytes.
+        let blobs: gix::hashtable::HashSet = blobs.iter().copied().collect();
+        let blobs = &blobs;
         std::thread::scope(|scope| {
             let producer = scope.spawn(move || {
-                let sender =
-                    TreeSender { tx, blobs, seen_names: HashSet::new(), batch: Batch::default() };
+                let sender = TreeSender {
+                    tx,
+                    blobs,
+                    seen_names: NameSet::default(),
+                    batch: Batch::default(),
+                };
                 let mut errors = Vec::new();
                 for idx in objects.pack_indexes() {
                     if let Err(e) = walk_trees(objects, &idx, threads, &sender) {
@@ -106,17 +248,29 @@ impl TreeIndex {
             errors.extend(producer.join().unwrap_or_default());
         });
         for target in targets {
-            index.intern(*target);
+            index.intern(target);
         }
-        index.target = vec![false; index.oids.len()];
+        index.target = vec![false; index.len()];
         for target in targets {
             if let Some(id) = index.id(target) {
                 index.target[id as usize] = true;
             }
         }
-        index.holds = vec![None; index.oids.len()];
+        index.holds = vec![None; index.len()];
         index.prune();
         index
+    }
+
+    /// How many objects are interned.
+    fn len(&self) -> usize {
+        self.oids.len() / self.width.max(1)
+    }
+
+    /// The id of interned object `id`.
+    fn oid(&self, id: u32) -> Option<ObjectId> {
+        let start = id as usize * self.width;
+        let bytes = self.oids.get(start..start + self.width)?;
+        gix::hash::oid::try_from_bytes(bytes).ok().map(ToOwned::to_owned)
     }
 
     /// The first commit (oldest author date, then smallest id) whose tree holds each target tree,
@@ -131,7 +285,7 @@ impl TreeIndex {
         }
         let mut order: Vec<(&ObjectId, &CommitNode)> = commits.iter().collect();
         order.sort_by_key(|(id, node)| (node.time, **id));
-        let mut visited = vec![false; self.oids.len()];
+        let mut visited = vec![false; self.len()];
         for (commit, node) in order {
             let Some(root) = self.id(&node.tree) else { continue };
             let mut stack = vec![(root, String::new(), 0usize)];
@@ -139,8 +293,10 @@ impl TreeIndex {
                 if std::mem::replace(&mut visited[tree as usize], true) || depth > MAX_DEPTH {
                     continue;
                 }
-                if self.target[tree as usize] {
-                    found.entry(self.oids[tree as usize]).or_insert((*commit, path.clone()));
+                if self.target[tree as usize]
+                    && let Some(oid) = self.oid(tree)
+                {
+                    found.entry(oid).or_insert((*commit, path.clone()));
                     if found.len() == wanted {
                         return found;
                     }
@@ -155,9 +311,9 @@ impl TreeIndex {
     }
 
     /// Drops every entry that leads to no blob with findings (most of them), and the entries of
-    /// trees that hold none: walks never look at them.
+    /// trees that hold none: walks never look at them. Unpacks what is kept into `kids`.
     fn prune(&mut self) {
-        let trees = self.oids.len() as u32;
+        let trees = u32::try_from(self.len()).unwrap_or(u32::MAX);
         for id in 0..trees {
             self.holds(id);
         }
@@ -165,15 +321,24 @@ impl TreeIndex {
             index.holds[tree as usize] == Some(true)
                 && (!c.is_tree() || index.holds[c.object as usize] == Some(true))
         };
-        let count =
-            (0..trees).map(|t| self.kids(t).iter().filter(|c| keep(self, t, c)).count()).sum();
-        let mut kept = Vec::with_capacity(count);
-        for tree in 0..trees {
-            let start = kept.len() as u32;
-            kept.extend(self.kids(tree).iter().filter(|c| keep(self, tree, c)));
-            self.spans[tree as usize] = (start, kept.len() as u32 - start);
+        let mut kids = Vec::new();
+        let mut spans = vec![Span::default(); self.spans.len()];
+        for (tree, span) in (0..trees).zip(spans.iter_mut()) {
+            if self.holds[tree as usize] != Some(true) {
+                *span = Span::default();
+                continue;
+            }
+            let start = kids.len();
+            kids.extend(self.entries(tree).filter(|c| keep(self, tree, c)));
+            *span = match (u32::try_from(start), u32::try_from(kids.len() - start)) {
+                (Ok(start), Ok(len)) => Span { chunk: 0, start, len },
+                _ => Span::default(),
+            };
         }
-        self.kids = kept;
+        kids.shrink_to_fit();
+        self.spans = spans;
+        self.kids = kids;
+        self.packed = Chunks::default();
     }
 
     fn add_batch(&mut self, batch: &Batch) {
@@ -183,19 +348,32 @@ impl TreeIndex {
         let mut entries = batch.entries.as_slice();
         for &(tree, count) in &batch.trees {
             let (kept, rest) = entries.split_at(count as usize);
-            self.insert(tree, kept);
+            self.insert(&tree, kept);
             entries = rest;
         }
     }
 
-    fn intern(&mut self, oid: ObjectId) -> u32 {
-        let next = self.oids.len() as u32;
-        let id = *self.ids.entry(oid).or_insert(next);
-        if id == next {
-            self.oids.push(oid);
-            self.spans.push((0, 0));
+    /// The interned id of `oid`, interning it if new (`None` for an id of another hash kind,
+    /// which one repository cannot hold, or past 4 billion objects).
+    fn intern(&mut self, oid: &ObjectId) -> Option<u32> {
+        let bytes = oid.as_slice();
+        let width = self.width;
+        if bytes.len() != width {
+            return None;
         }
-        id
+        let hash = id_hash(bytes);
+        let oids = &self.oids;
+        let same = |&i: &u32| oids.get(i as usize * width..(i as usize + 1) * width) == Some(bytes);
+        if let Some(&id) = self.ids.find(hash, same) {
+            return Some(id);
+        }
+        let next = u32::try_from(self.len()).ok()?;
+        self.oids.extend_from_slice(bytes);
+        self.spans.push(Span::default());
+        let oids = &self.oids;
+        let rehash = |&i: &u32| id_hash(oids.get(i as usize * width..).unwrap_or(&[]));
+        self.ids.insert_unique(hash, next, rehash);
+        Some(next)
     }
 
     fn add_name(&mut self, hash: u64, name: &[u8]) {
@@ -208,30 +386,26 @@ impl TreeIndex {
         }
     }
 
-    fn insert(&mut self, tree: ObjectId, kept: &[(u64, ObjectId, bool)]) {
-        let tree = self.intern(tree) as usize;
-        let start = self.kids.len();
-        for &(hash, oid, is_tree) in kept {
-            if let Some(&name) = self.name_ids.get(&hash) {
-                let object = self.intern(oid);
-                let name_and_kind = if is_tree { name | TREE_BIT } else { name };
-                self.kids.push(Child { name_and_kind, object });
+    fn insert(&mut self, tree: &ObjectId, kept: &[(u64, ObjectId, bool)]) {
+        let Some(tree) = self.intern(tree) else { return };
+        let mut packed = std::mem::take(&mut self.scratch);
+        packed.clear();
+        for (hash, oid, is_tree) in kept {
+            if let Some(&name) = self.name_ids.get(hash)
+                && let Some(object) = self.intern(oid)
+            {
+                pack_entry(&mut packed, name, object, *is_tree);
             }
         }
-        let (Ok(start), Ok(len)) = (u32::try_from(start), u32::try_from(self.kids.len() - start))
-        else {
-            // More than 4 billion kept entries: the rest of this tree is not indexed.
-            self.kids.truncate(start);
-            return;
-        };
-        self.spans[tree] = (start, len);
+        self.spans[tree as usize] = self.packed.push(&packed);
+        self.scratch = packed;
     }
 
     /// How big the index is, for `LEAKHOUND_TIMINGS`.
     pub(crate) fn size(&self) -> String {
         format!(
             "{} objects, {} kept entries, {} names",
-            self.oids.len(),
+            self.len(),
             self.kids.len(),
             self.names.len()
         )
@@ -239,12 +413,27 @@ impl TreeIndex {
 
     /// The interned id of an object, if the index knows it.
     pub(crate) fn id(&self, oid: &ObjectId) -> Option<u32> {
-        self.ids.get(oid).copied()
+        let bytes = oid.as_slice();
+        let width = self.width;
+        let oids = &self.oids;
+        let same = |&i: &u32| oids.get(i as usize * width..(i as usize + 1) * width) == Some(bytes);
+        self.ids.find(id_hash(bytes), same).copied()
     }
 
+    /// The kept entries of a tree (once pruned).
     fn kids(&self, id: u32) -> &[Child] {
-        let (start, len) = self.spans[id as usize];
-        &self.kids[start as usize..(start + len) as usize]
+        let span = self.spans[id as usize];
+        let (start, end) = (span.start as usize, span.start as usize + span.len as usize);
+        self.kids.get(start..end).unwrap_or(&[])
+    }
+
+    /// Every entry of a tree, from the packed entries before pruning, the kept ones after.
+    fn entries(&self, id: u32) -> Box<dyn Iterator<Item = Child> + '_> {
+        if self.packed.chunks.is_empty() {
+            Box::new(self.kids(id).iter().copied())
+        } else {
+            Box::new(unpack_entries(self.packed.get(self.spans[id as usize])))
+        }
     }
 
     /// Whether tree `id` holds (at any depth) a blob with findings.
@@ -256,7 +445,7 @@ impl TreeIndex {
         if let Some(known) = self.holds[id as usize] {
             return known;
         }
-        let kids: Vec<Child> = self.kids(id).to_vec();
+        let kids: Vec<Child> = self.entries(id).collect();
         let answer = depth <= MAX_DEPTH
             && (self.target[id as usize]
                 || kids.iter().any(|c| !c.is_tree() || self.holds_at(c.object, depth + 1)));
@@ -292,7 +481,9 @@ impl TreeIndex {
                         same_name.iter().filter(|c| c.is_tree()).map(|c| c.object).collect();
                     stack.push((child.object, subtrees, format!("{path}/"), depth + 1));
                 } else if !same_name.iter().any(|c| c.object == child.object) {
-                    out.push((path, self.oids[child.object as usize]));
+                    if let Some(oid) = self.oid(child.object) {
+                        out.push((path, oid));
+                    }
                 }
             }
         }
@@ -309,9 +500,9 @@ fn name_hash(name: &[u8]) -> u64 {
 /// clone starts empty and sends what is left when dropped).
 struct TreeSender<'a> {
     tx: Sender<Batch>,
-    blobs: &'a HashSet<ObjectId>,
+    blobs: &'a gix::hashtable::HashSet,
     /// Names this sender has already sent.
-    seen_names: HashSet<u64>,
+    seen_names: NameSet,
     batch: Batch,
 }
 
@@ -320,11 +511,14 @@ impl Clone for TreeSender<'_> {
         TreeSender {
             tx: self.tx.clone(),
             blobs: self.blobs,
-            seen_names: HashSet::new(),
+            seen_names: NameSet::default(),
             batch: Batch::default(),
         }
     }
 }
+
+/// Name hashes already sent.
+type NameSet = HashSet<u64, BuildHasherDefault<NameHasher>>;
 
 impl Drop for TreeSender<'_> {
     fn drop(&mut self) {
@@ -377,4 +571,49 @@ fn walk_trees(
     super::packwalk::walk_pack(index, objects.hash, threads, wanted, move |_, data, id| {
         sender.tree(id, data);
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_entries_unpack_to_what_was_packed() {
+        let cases = [
+            (0, 0, false),
+            (127, 63, true),
+            (128, 64, false),
+            (TREE_BIT - 1, u32::MAX, true),
+            (799, 382_039, true),
+            (16_383, 16_384, false),
+        ];
+        let mut bytes = Vec::new();
+        for &(name, object, is_tree) in &cases {
+            pack_entry(&mut bytes, name, object, is_tree);
+        }
+        let back: Vec<(u32, u32, bool)> =
+            unpack_entries(&bytes).map(|c| (c.name(), c.object, c.is_tree())).collect();
+        assert_eq!(back, cases);
+        // Small names and objects take one byte each.
+        let mut one = Vec::new();
+        pack_entry(&mut one, 5, 9, true);
+        assert_eq!(one.len(), 2);
+        // A cut tail ends the list instead of inventing an entry.
+        let cut: Vec<Child> = unpack_entries(&bytes[..bytes.len() - 1]).collect();
+        assert_eq!(cut.len(), cases.len() - 1);
+    }
+
+    #[test]
+    fn chunks_never_split_a_tree_and_spans_find_it_again() {
+        let mut chunks: Chunks<u8> = Chunks::default();
+        let first = chunks.push(&[1, 2, 3]);
+        let big = vec![7u8; CHUNK];
+        let second = chunks.push(&big);
+        let third = chunks.push(&[9]);
+        assert_eq!(chunks.get(first), &[1, 2, 3]);
+        assert_eq!(chunks.get(second), big.as_slice());
+        assert_ne!(first.chunk, second.chunk, "a tree that does not fit starts a chunk");
+        assert_eq!(chunks.get(third), &[9]);
+        assert_eq!(chunks.get(Span { chunk: 99, start: 0, len: 1 }), &[] as &[u8]);
+    }
 }
