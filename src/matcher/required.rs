@@ -64,7 +64,7 @@ fn required_sets(hir: &Hir) -> Vec<ByteSet> {
         HirKind::Empty | HirKind::Look(_) => Vec::new(),
         HirKind::Literal(literal) => {
             let mut sets: Vec<ByteSet> = Vec::new();
-            for &b in literal.0.iter() {
+            for &b in &*literal.0 {
                 let mut set = ByteSet::empty();
                 set.0[usize::from(b)] = true;
                 if !sets.contains(&set) {

@@ -2,6 +2,7 @@
 //! matcher is dropped (for benchmarks: which rules eat the time). Off by default; when off, the
 //! matcher checks one `Option` per buffer and times nothing.
 
+use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
@@ -71,8 +72,9 @@ impl RuleStats {
         );
         for (i, nanos) in rows {
             let c = &self.rules[i];
-            out.push_str(&format!(
-                "{:>9.2} {:>5.1}% {:>9} {:>11} {:>9} {:>10}  {}\n",
+            let _ = writeln!(
+                out,
+                "{:>9.2} {:>5.1}% {:>9} {:>11} {:>9} {:>10}  {}",
                 nanos as f64 / 1e6,
                 nanos as f64 * 100.0 / total.max(1) as f64,
                 load(&c.windows),
@@ -80,7 +82,7 @@ impl RuleStats {
                 load(&c.searches),
                 load(&c.candidates),
                 self.ids[i]
-            ));
+            );
         }
         out
     }
