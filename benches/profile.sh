@@ -9,7 +9,9 @@
 # pointers), then groups the self time of every symbol into pipeline stages and prints each
 # stage's share, CPU seconds and nanoseconds per scanned byte. Needs `perf` and a release build
 # (`cargo build --release`); LEAKHOUND overrides the binary, EXTRA adds arguments in git mode. Results are written up in
-# benches/README.md ("Where the time goes").
+# benches/README.md ("Where the time goes"). The binary must be named `leakhound` (samples are
+# filtered by command name). For the cost of each rule's regex, run a scan with
+# LEAKHOUND_RULE_STATS=1 (a table on stderr at the end).
 set -euo pipefail
 
 LEAKHOUND=${LEAKHOUND:-target/release/leakhound}
@@ -43,7 +45,9 @@ perf report -i "$out/perf.data" --comm leakhound --no-children --sort sym --stdi
   grep -v '^#' | grep -v '^$' |
   awk -v cpu="$cpu" -v bytes="$bytes" '
   { p = $1; sub("%", "", p); s = $0
-    if (s ~ /aho_corasick|prefilter::Compact/) g = "keyword prefilter (DFA lanes)"
+    # collect_hits: the lanes of the DFA are inlined into it (it was counted as windows before).
+    if (s ~ /packed::teddy|prefilter::teddy/) g = "regex confirmation (incl. lazy DFA building)"
+    else if (s ~ /aho_corasick|prefilter::Compact|collect_hits/) g = "keyword prefilter (DFA lanes)"
     else if (s ~ /decode::|Decoded/) g = "decoding layers (finding and decoding spans)"
     else if (s ~ /regex_automata|regex_syntax/) g = "regex confirmation (incl. lazy DFA building)"
     else if (s ~ /prefilter::|Windows|merge_windows/) g = "windows around keyword hits"

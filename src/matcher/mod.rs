@@ -16,6 +16,8 @@ pub(crate) mod context;
 pub(crate) mod decode;
 pub(crate) mod filters;
 pub(crate) mod prefilter;
+mod required;
+mod stats;
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -114,6 +116,11 @@ pub struct Matcher {
     /// Whether [`Matcher::scan`] also returns [`Verdict::Weak`] matches (marked with the
     /// [`WEAK_ATTRIBUTE`]): only for callers that drop them outside credential files.
     keep_weak: bool,
+    /// Per-rule costs, when `LEAKHOUND_RULE_STATS` is set ([`stats`]).
+    stats: Option<stats::RuleStats>,
+    /// Per rule, the bytes a window must hold for its regex to run ([`required`]), worked out
+    /// on the rule's first window.
+    required: Box<[std::sync::OnceLock<required::Required>]>,
 }
 
 /// The attribute a [`Verdict::Weak`] match carries out of [`Matcher::scan`]; the pipeline keeps
@@ -134,7 +141,9 @@ pub struct Scratch {
 impl Matcher {
     /// A matcher for a rule set (the prefilter is built when first needed).
     pub fn new(rules: Arc<RuleSet>) -> Matcher {
-        Matcher { rules, prefilter: std::sync::OnceLock::new(), keep_weak: false }
+        let stats = stats::RuleStats::from_env(rules.rules().iter().map(|r| r.id().to_string()));
+        let required = rules.rules().iter().map(|_| std::sync::OnceLock::new()).collect();
+        Matcher { rules, prefilter: std::sync::OnceLock::new(), keep_weak: false, stats, required }
     }
 
     /// A matcher whose [`Matcher::scan`] also returns weak passwords ([`Verdict::Weak`]), marked
@@ -230,14 +239,27 @@ impl Matcher {
         self.prefilter().windows(buf, windows);
         for (rule_index, windows) in windows.iter() {
             let rule = &self.rules.rules()[rule_index];
+            let started = self.stats.as_ref().map(|_| std::time::Instant::now());
+            let before = out.len();
+            let required = self.required[rule_index]
+                .get_or_init(|| required::Required::of(&rule.spec.pattern));
+            // Windows that lack a byte every match needs are never searched (nor is the
+            // pattern compiled for them).
+            let mut passing =
+                windows.iter().filter(|w| required.may_match(&buf[(*w).clone()])).peekable();
+            let mut searches = 0;
             // A pattern over the regex size limits cannot run; `rules check` reports it.
-            let Ok(pattern) = rule.pattern() else {
-                continue;
-            };
-            let caps = captures[rule_index].get_or_insert_with(|| pattern.regex.create_captures());
-            let target = Target { rule, pattern, index: rule_index };
-            for window in windows {
-                find_in_window(&target, buf, window, caps, out);
+            if let (Some(_), Ok(pattern)) = (passing.peek(), rule.pattern()) {
+                let caps =
+                    captures[rule_index].get_or_insert_with(|| pattern.regex.create_captures());
+                let target = Target { rule, pattern, index: rule_index };
+                for window in passing {
+                    searches += find_in_window(&target, buf, window, caps, out);
+                }
+            }
+            if let (Some(stats), Some(started)) = (&self.stats, started) {
+                let candidates = (out.len() - before) as u64;
+                stats.record(rule_index, windows, stats::Work { started, searches, candidates });
             }
         }
     }
@@ -312,12 +334,14 @@ fn find_in_window(
     window: &Range<usize>,
     caps: &mut Captures,
     out: &mut Vec<Candidate>,
-) {
+) -> u64 {
     let mut input = Input::new(buf).span(window.clone());
+    let mut searches = 0;
     loop {
+        searches += 1;
         target.pattern.regex.search_captures(&input, caps);
         let Some(whole) = caps.get_match() else {
-            return;
+            return searches;
         };
         if let Some(secret) = caps.get_group(target.pattern.secret_group).filter(|s| !s.is_empty())
         {
@@ -332,7 +356,7 @@ fn find_in_window(
         }
         let next = if whole.is_empty() { whole.end() + 1 } else { whole.end() };
         if next > window.end {
-            return;
+            return searches;
         }
         input.set_start(next);
     }

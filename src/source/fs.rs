@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::{WalkBuilder, WalkState};
 
-use super::ignores::Ignores;
+use super::ignores::{Ignores, LastDir};
 
 /// Names of files that hold credentials by purpose; gitignore never hides them.
 pub(crate) const CREDENTIAL_FILE_GLOBS: &[&str] = &[
@@ -128,8 +128,9 @@ where
     let ignores = (!options.no_ignore).then(|| Ignores::new(paths));
     builder(paths, options).build_parallel().run(|| {
         let mut visit = make_visitor();
-        let policy = Policy { credentials: &credentials, ignores: ignores.as_ref() };
-        Box::new(move |entry| handle(entry, &mut visit, &policy))
+        let mut policy =
+            Policy { credentials: &credentials, ignores: ignores.as_ref(), last_dir: None };
+        Box::new(move |entry| handle(entry, &mut visit, &mut policy))
     });
 }
 
@@ -152,20 +153,23 @@ struct Policy<'a> {
     credentials: &'a CredentialNames,
     /// `None` with `--no-ignore`.
     ignores: Option<&'a Ignores>,
+    /// This thread's last directory ([`Ignores::ignored_with`]).
+    last_dir: Option<LastDir>,
 }
 
 impl Policy<'_> {
     /// Whether an entry below a root is hidden by an ignore file (credential stores never are).
-    fn ignored(&self, path: &Path, is_dir: bool) -> bool {
+    fn ignored(&mut self, path: &Path, is_dir: bool) -> bool {
         let Some(ignores) = self.ignores else { return false };
-        ignores.ignored(path, is_dir) && (is_dir || !self.credentials.matches(path))
+        ignores.ignored_with(&mut self.last_dir, path, is_dir)
+            && (is_dir || !self.credentials.matches(path))
     }
 }
 
 fn handle(
     entry: Result<ignore::DirEntry, ignore::Error>,
     visit: &mut Box<dyn FnMut(Visit) + Send + '_>,
-    policy: &Policy<'_>,
+    policy: &mut Policy<'_>,
 ) -> WalkState {
     let entry = match entry {
         Ok(entry) => entry,

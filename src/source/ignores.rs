@@ -77,6 +77,30 @@ impl Ignores {
         self.level(parent).ignores(&path, is_dir)
     }
 
+    /// [`Ignores::ignored`] for a walker thread that visits a directory's entries one after
+    /// another: `last` keeps the level of the directory asked about last, so the entries of one
+    /// directory cost neither a lock nor a lookup in the shared cache, and a path is made
+    /// absolute once per directory instead of once per entry.
+    pub(crate) fn ignored_with(
+        &self,
+        last: &mut Option<LastDir>,
+        path: &Path,
+        is_dir: bool,
+    ) -> bool {
+        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+            return self.ignored(path, is_dir);
+        };
+        let last = match last {
+            Some(last) if last.dir == parent => last,
+            _ => {
+                let absolute_dir = absolute(parent);
+                let level = self.level(&absolute_dir);
+                last.insert(LastDir { dir: parent.to_path_buf(), absolute_dir, level })
+            }
+        };
+        last.level.ignores(&last.absolute_dir.join(name), is_dir)
+    }
+
     fn level(&self, dir: &Path) -> Arc<Level> {
         if let Some(level) =
             self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(dir)
@@ -92,6 +116,16 @@ impl Ignores {
         let mut cache = self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         Arc::clone(cache.entry(dir.to_path_buf()).or_insert(level))
     }
+}
+
+/// The directory a walker thread asked [`Ignores::ignored_with`] about last.
+#[derive(Debug)]
+pub(crate) struct LastDir {
+    /// As the walker gave it.
+    dir: PathBuf,
+    /// Made absolute, as [`Ignores::ignored`] matches paths.
+    absolute_dir: PathBuf,
+    level: Arc<Level>,
 }
 
 /// The levels above a scan root that git would apply: only inside a work tree.
@@ -158,6 +192,31 @@ mod tests {
         assert!(ignores.ignored(&root.join("sub/other.log"), false));
         assert!(ignores.ignored(&root.join("sub/secret.txt"), false));
         assert!(!ignores.ignored(&root.join("main.rs"), false));
+    }
+
+    #[test]
+    fn the_per_thread_shortcut_answers_like_the_shared_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root");
+        write(&root, ".gitignore", "*.log\n");
+        write(&root, "sub/.gitignore", "!keep.log\nbuild/\n");
+        let ignores = Ignores::new(std::slice::from_ref(&root));
+        let mut last = None;
+        for (rel, is_dir) in [
+            ("a.log", false),
+            ("main.rs", false),
+            ("sub/keep.log", false),
+            ("sub/other.log", false),
+            ("sub/build", true),
+            ("sub/./x.log", false),
+            ("a.log", false),
+        ] {
+            let path = root.join(rel);
+            let want = ignores.ignored(&path, is_dir);
+            assert_eq!(ignores.ignored_with(&mut last, &path, is_dir), want, "{rel}");
+        }
+        assert!(ignores.ignored_with(&mut last, &root.join("sub/other.log"), false));
+        assert!(!ignores.ignored_with(&mut last, &root.join("sub/keep.log"), false));
     }
 
     #[test]
