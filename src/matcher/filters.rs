@@ -120,6 +120,7 @@ const PLACEHOLDER_VALUES: &[&str] = &[
     "d-fl95q19q7mqmfpd7hhd0ty",
     // MongoDB's documented example password (connection-string pages).
     "d1fficultp@ssw0rd",
+    "d1fficultp%40ssw0rd",
     // The UUID every tutorial and RFC-style example uses.
     "123e4567-e89b-12d3-a456-426614174000",
 ];
