@@ -245,13 +245,27 @@ const WEAK_IN_CODE_RULES: &[&str] = &[
 
 /// Whether a weak match of rule `rule_id` with value `secret` (and, for URLs, the `host` it
 /// names) is reported outside credential files ([`WEAK_IN_CODE_RULES`]): not a placeholder word
-/// (`secret`, `password`, `changeme`, `hunter2`), at least four characters, and not a URL to a
-/// host reserved for documentation (`example.com`, `*.example`, `*.test`, `*.invalid`).
+/// (`secret`, `password`, `changeme`, `hunter2`) and at least four characters. A URL's weak
+/// password must also hold a digit and name a real-looking host: doc comments and tests inside
+/// source files write `john:smith@socks.example.org`, `user:pass@proxyhost:port` and
+/// `name:word@localhost` ([`is_real_host`]).
 pub(crate) fn weak_in_code(rule_id: &str, secret: &[u8], host: Option<&str>) -> bool {
     WEAK_IN_CODE_RULES.contains(&rule_id)
         && secret.len() >= 4
         && !filters::is_generic_placeholder(secret)
-        && !host.is_some_and(is_documentation_host)
+        && host.is_none_or(|host| secret.iter().any(u8::is_ascii_digit) && is_real_host(host))
+}
+
+/// A host name with a dot (or an IPv6 literal) that is neither a loopback or `.local` name nor
+/// reserved for documentation ([`is_documentation_host`]): `db.acme.io`, `10.20.4.17`.
+fn is_real_host(host: &str) -> bool {
+    let lower = host.to_ascii_lowercase();
+    (lower.contains('.') || lower.starts_with('['))
+        && !is_documentation_host(&lower)
+        && !lower.starts_with("127.")
+        && !matches!(lower.as_str(), "0.0.0.0" | "[::1]")
+        && !lower.ends_with(".localhost")
+        && !lower.ends_with(".local")
 }
 
 /// RFC 2606 / RFC 6761 names, which only documentation uses: `example.com`, `db.example.org`,
@@ -536,7 +550,7 @@ mod tests {
         let same = |p: &str| p.to_string();
         let mut findings = vec![
             // A weak password in a connection URL to a real host, in code: low.
-            weak("url.database-connection-string", "orchid", Some("10.2.3.4"), &["app/db.py"]),
+            weak("url.database-connection-string", "orchid7", Some("10.2.3.4"), &["app/db.py"]),
             // ... in code and a `.env`: the credential file keeps the rule's confidence.
             weak("generic.password-comparison", "team42", None, &["app/auth.py", ".env"]),
             // ... only in tests and docs: dropped.
@@ -565,8 +579,13 @@ mod tests {
         for host in ["10.20.4.17", "db.acme.io", "example.io", "localhost", "examples.com", ""] {
             assert!(!is_documentation_host(host), "{host}");
         }
-        assert!(weak_in_code("url.basic-auth", b"orchid", Some("git.acme.io")));
-        assert!(!weak_in_code("url.basic-auth", b"abc", Some("git.acme.io")), "too short");
+        assert!(weak_in_code("url.basic-auth", b"orchid7", Some("git.acme.io")));
+        assert!(!weak_in_code("url.basic-auth", b"orchid", Some("git.acme.io")), "no digit");
+        for host in ["localhost", "127.0.0.1", "proxyhost", "nas.local", "db.example.com"] {
+            assert!(!weak_in_code("url.basic-auth", b"orchid7", Some(host)), "{host}");
+        }
+        assert!(weak_in_code("generic.password-comparison", b"orchid", None), "no URL, no digit");
+        assert!(!weak_in_code("url.basic-auth", b"ab1", Some("git.acme.io")), "too short");
         assert!(!weak_in_code("generic.password-comparison", b"hunter2", None), "placeholder");
         assert!(!weak_in_code("generic.password-assignment", b"orchid", None), "not a code form");
     }

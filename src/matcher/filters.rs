@@ -370,7 +370,16 @@ pub(crate) fn is_common_shape(secret: &[u8]) -> bool {
         || is_password_hash(&s)
         || is_ciphertext(&s)
         || is_email(&s)
+        || is_terminal_escape(&s)
         || has_bad_checksum(secret)
+}
+
+/// `\033[92m`, `\x1b[0m`, `\e[1;31m`, `\u001b[...`: a terminal colour sequence (test scripts'
+/// `PASS = '\033[92m'`), not a value.
+fn is_terminal_escape(s: &str) -> bool {
+    ["\\033[", "\\x1b[", "\\x1B[", "\\e[", "\\u001b[", "\\u001B[", "\u{1b}["]
+        .iter()
+        .any(|p| s.contains(p))
 }
 
 /// `apache@localhost`, `ops@acme.io`: an e-mail address (a sender or contact under a
@@ -850,6 +859,8 @@ mod tests {
             "UID:GID:GECOS:directory:shell",
             "GID:user_list",
             "%s;Timeout=120;MultipleActiveResultSets=True",
+            "\\033[92m",
+            "\\x1b[0m",
         ] {
             assert!(is_common_shape(value.as_bytes()), "{value} is code, not a value");
         }
