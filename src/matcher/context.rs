@@ -264,8 +264,7 @@ fn is_real_host(host: &str) -> bool {
         && !is_documentation_host(&lower)
         && !lower.starts_with("127.")
         && !matches!(lower.as_str(), "0.0.0.0" | "[::1]")
-        && !lower.ends_with(".localhost")
-        && !lower.ends_with(".local")
+        && !lower.rsplit('.').next().is_some_and(|tld| matches!(tld, "localhost" | "local"))
 }
 
 /// RFC 2606 / RFC 6761 names, which only documentation uses: `example.com`, `db.example.org`,
