@@ -121,6 +121,10 @@ const PLACEHOLDER_VALUES: &[&str] = &[
     // MongoDB's documented example password (connection-string pages).
     "d1fficultp@ssw0rd",
     "d1fficultp%40ssw0rd",
+    // Hex words that stand for a made-up value (Sidekiq's documented `cafebabe:deadbeef`).
+    "deadbeef",
+    "d3adb33f",
+    "cafebabe",
     // The UUID every tutorial and RFC-style example uses.
     "123e4567-e89b-12d3-a456-426614174000",
 ];
@@ -676,6 +680,7 @@ mod tests {
             "abababababab",
             "abcdefghijkl",
             "12345678",
+            "d3adb33f",
         ] {
             assert!(is_placeholder(value.as_bytes()), "{value} should be a placeholder");
         }
