@@ -237,7 +237,7 @@ pub(crate) fn run(args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
             continue;
         }
         writeln!(out, "{verdict_line}")?;
-        let weak_here = weak_reported(&mut out, &candidate, &path)?;
+        let weak_here = weak_reported(&mut out, &candidate, rule.id(), secret.expose(), &path)?;
         if candidate.verdict == Verdict::Kept || weak_here {
             let suppressor = &mut prepared.suppressor;
             reported |= suppression_verdict(
@@ -255,23 +255,36 @@ pub(crate) fn run(args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
 }
 
 /// Whether the scan reports `candidate` as a weak password ([`Verdict::Weak`]) in the file at
-/// `path` (only in a credential file outside tests, docs and examples: `context::gate_weak`);
-/// says so when it does.
+/// `path` (in a credential file outside tests, docs and examples, or, for a connection URL, a
+/// comparison or a credential constructor, anywhere outside them at low confidence:
+/// `context::gate_weak`); says so when it does.
 fn weak_reported(
     out: &mut impl Write,
     candidate: &Candidate,
+    rule_id: &str,
+    secret: &[u8],
     path: &std::path::Path,
 ) -> std::io::Result<bool> {
     let shown = path.to_string_lossy();
-    let reported = candidate.verdict == Verdict::Weak
-        && context::is_credential_path(&shown)
-        && context::of_path(&shown).is_none_or(|c| c == context::Context::Vendor);
-    if reported {
+    if candidate.verdict != Verdict::Weak {
+        return Ok(false);
+    }
+    let host = candidate.found.attributes.iter().find(|(k, _)| &**k == "host").map(|(_, v)| &**v);
+    let in_code = context::weak_in_code(rule_id, secret, host);
+    if context::weak_reported_at(&shown, false) {
         writeln!(
             out,
             "  {} is a credential file: the weak password is reported",
             escape_for_terminal(&shown)
         )?;
+        Ok(true)
+    } else if context::weak_reported_at(&shown, in_code) {
+        writeln!(
+            out,
+            "  a weak password in a connection URL, comparison or constructor is reported (low confidence)"
+        )?;
+        Ok(true)
+    } else {
+        Ok(false)
     }
-    Ok(reported)
 }

@@ -227,24 +227,91 @@ pub(crate) fn is_credential_path(path: &str) -> bool {
         || std::path::Path::new(&lower).extension().is_some_and(|ext| ext == "env")
 }
 
+/// Generic forms whose layout says that a value is a password in use, not a setting about one:
+/// a URL or connection string with a password, a credential constructor, a comparison with a
+/// literal, a password stated in prose. A weak value there (`3eCa3P`, `Rrhh1234`, `team10`) is a
+/// leak wherever it sits, so [`gate_weak`] keeps it outside credential files too, at low
+/// confidence ([`weak_in_code`] says which values; docs/precision.md says why).
+const WEAK_IN_CODE_RULES: &[&str] = &[
+    "url.database-connection-string",
+    "url.basic-auth",
+    "url.jdbc-userinfo",
+    "url.jdbc-password-property",
+    "url.ado-connection-string",
+    "generic.credential-constructor",
+    "generic.password-comparison",
+    "generic.prose-password",
+];
+
+/// Whether a weak match of rule `rule_id` with value `secret` (and, for URLs, the `host` it
+/// names) is reported outside credential files ([`WEAK_IN_CODE_RULES`]): not a placeholder word
+/// (`secret`, `password`, `changeme`, `hunter2`) and at least four characters. A URL's weak
+/// password must also hold a digit and name a real-looking host: doc comments and tests inside
+/// source files write `john:smith@socks.example.org`, `user:pass@proxyhost:port` and
+/// `name:word@localhost` ([`is_real_host`]).
+pub(crate) fn weak_in_code(rule_id: &str, secret: &[u8], host: Option<&str>) -> bool {
+    WEAK_IN_CODE_RULES.contains(&rule_id)
+        && secret.len() >= 4
+        && !filters::is_generic_placeholder(secret)
+        && host.is_none_or(|host| secret.iter().any(u8::is_ascii_digit) && is_real_host(host))
+}
+
+/// A host name with a dot (or an IPv6 literal) that is neither a loopback or `.local` name nor
+/// reserved for documentation ([`is_documentation_host`]): `db.acme.io`, `10.20.4.17`.
+fn is_real_host(host: &str) -> bool {
+    let lower = host.to_ascii_lowercase();
+    (lower.contains('.') || lower.starts_with('['))
+        && !is_documentation_host(&lower)
+        && !lower.starts_with("127.")
+        && !matches!(lower.as_str(), "0.0.0.0" | "[::1]")
+        && !lower.rsplit('.').next().is_some_and(|tld| matches!(tld, "localhost" | "local"))
+}
+
+/// RFC 2606 / RFC 6761 names, which only documentation uses: `example.com`, `db.example.org`,
+/// `host.example`, `server.test`, `x.invalid`.
+fn is_documentation_host(host: &str) -> bool {
+    let lower = host.to_ascii_lowercase();
+    let labels: Vec<&str> = lower.split('.').collect();
+    let n = labels.len();
+    (n >= 2 && labels[n - 2] == "example" && matches!(labels[n - 1], "com" | "org" | "net"))
+        || matches!(labels[n - 1], "example" | "test" | "invalid")
+}
+
+/// Whether a weak password is reported at `path` (relative to the scan root): in a credential
+/// file outside tests, docs and examples ([`is_credential_path`]), or, when `in_code`
+/// ([`weak_in_code`]), anywhere outside tests, docs, examples and vendored code.
+pub(crate) fn weak_reported_at(path: &str, in_code: bool) -> bool {
+    let context = of_path(path);
+    (is_credential_path(path) && context.is_none_or(|c| c == Context::Vendor))
+        || (in_code && context.is_none())
+}
+
 /// Keeps each weak finding (a weak or placeholder-like password under a generic rule, marked by
-/// the matcher with [`WEAK_ATTRIBUTE`]) only at its locations in credential files outside tests,
-/// docs and examples ([`is_credential_path`]; `relative` gives a location's path inside its scan
-/// root), and removes the marker attribute; a weak finding left without locations is dropped.
-/// Each location is judged alone, so shards agree with a whole run. Returns how many findings
-/// were dropped.
+/// the matcher with [`WEAK_ATTRIBUTE`]) only at its locations where [`weak_reported_at`] says
+/// so (`relative` gives a location's path inside its scan root), and keeps the marker attribute
+/// as `weak=true`; a weak finding left without locations is dropped. One kept only outside
+/// credential files (a weak password in a connection URL or a comparison) is reported at low
+/// confidence. Each location is judged alone, so shards agree with a whole run. Returns how many
+/// findings were dropped.
 pub(crate) fn gate_weak(findings: &mut Vec<Finding>, relative: &dyn Fn(&str) -> String) -> usize {
     let before = findings.len();
     findings.retain_mut(|finding| {
         if finding.attributes.remove(WEAK_ATTRIBUTE).is_none() {
             return true;
         }
+        let host = finding.attributes.get("host").map(String::as_str);
+        let in_code = weak_in_code(&finding.rule_id, finding.secret.expose(), host);
+        let mut in_credential_file = false;
         finding.locations.retain(|loc| {
             let path = relative(&loc.path);
-            is_credential_path(&path) && of_path(&path).is_none_or(|c| c == Context::Vendor)
+            in_credential_file |= weak_reported_at(&path, false);
+            weak_reported_at(&path, in_code)
         });
         if finding.locations.is_empty() {
             return false;
+        }
+        if !in_credential_file {
+            finding.confidence = Some(Confidence::Low);
         }
         finding.attributes.insert(WEAK_ATTRIBUTE.to_string(), "true".to_string());
         true
@@ -443,5 +510,82 @@ mod tests {
         ] {
             assert!(!is_credential_path(path), "{path}");
         }
+    }
+
+    fn weak(rule_id: &str, secret: &str, host: Option<&str>, paths: &[&str]) -> Finding {
+        use crate::content::Position;
+        use crate::finding::{Location, Secret};
+        let mut attributes = std::collections::BTreeMap::new();
+        attributes.insert(WEAK_ATTRIBUTE.to_string(), "true".to_string());
+        if let Some(host) = host {
+            attributes.insert("host".to_string(), host.to_string());
+        }
+        let locations = paths
+            .iter()
+            .map(|p| Location {
+                path: (*p).to_string(),
+                position: Position { line: 1, column: 1, end_line: 1, end_column: 2, offset: 0 },
+                git: None,
+                image: None,
+                marker: None,
+                decoded: None,
+            })
+            .collect();
+        Finding {
+            rule: 0,
+            rule_id: rule_id.to_string(),
+            secret: Secret::new(secret.as_bytes().to_vec()),
+            fingerprint: "f".into(),
+            attributes,
+            locations,
+            validation: None,
+            confidence: None,
+            suppressions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn weak_passwords_in_code_forms_are_kept_at_low_confidence_outside_tests_and_docs() {
+        let same = |p: &str| p.to_string();
+        let mut findings = vec![
+            // A weak password in a connection URL to a real host, in code: low.
+            weak("url.database-connection-string", "orchid7", Some("10.2.3.4"), &["app/db.py"]),
+            // ... in code and a `.env`: the credential file keeps the rule's confidence.
+            weak("generic.password-comparison", "team42", None, &["app/auth.py", ".env"]),
+            // ... only in tests and docs: dropped.
+            weak("generic.password-comparison", "team42", None, &["tests/test_auth.py"]),
+            weak("url.basic-auth", "orchid", Some("git.acme.io"), &["docs/setup.md"]),
+            // A placeholder, a documentation host, a plain assignment: dropped in code.
+            weak("generic.credential-constructor", "secret", None, &["src/Ldap.java"]),
+            weak("url.basic-auth", "orchid", Some("db.example.com"), &["app/db.py"]),
+            weak("generic.password-assignment", "orchid", None, &["app/settings.py"]),
+        ];
+        assert_eq!(gate_weak(&mut findings, &same), 5);
+        assert_eq!(findings.len(), 2);
+        assert_eq!(findings[0].confidence, Some(Confidence::Low));
+        assert_eq!(findings[0].attributes.get(WEAK_ATTRIBUTE).map(String::as_str), Some("true"));
+        assert_eq!(findings[1].confidence, None);
+        assert_eq!(findings[1].locations.len(), 2);
+    }
+
+    #[test]
+    fn documentation_hosts_are_reserved_names() {
+        for host in
+            ["example.com", "db.example.org", "EXAMPLE.NET", "host.example", "a.test", "x.invalid"]
+        {
+            assert!(is_documentation_host(host), "{host}");
+        }
+        for host in ["10.20.4.17", "db.acme.io", "example.io", "localhost", "examples.com", ""] {
+            assert!(!is_documentation_host(host), "{host}");
+        }
+        assert!(weak_in_code("url.basic-auth", b"orchid7", Some("git.acme.io")));
+        assert!(!weak_in_code("url.basic-auth", b"orchid", Some("git.acme.io")), "no digit");
+        for host in ["localhost", "127.0.0.1", "proxyhost", "nas.local", "db.example.com"] {
+            assert!(!weak_in_code("url.basic-auth", b"orchid7", Some(host)), "{host}");
+        }
+        assert!(weak_in_code("generic.password-comparison", b"orchid", None), "no URL, no digit");
+        assert!(!weak_in_code("url.basic-auth", b"ab1", Some("git.acme.io")), "too short");
+        assert!(!weak_in_code("generic.password-comparison", b"hunter2", None), "placeholder");
+        assert!(!weak_in_code("generic.password-assignment", b"orchid", None), "not a code form");
     }
 }

@@ -120,6 +120,11 @@ const PLACEHOLDER_VALUES: &[&str] = &[
     "d-fl95q19q7mqmfpd7hhd0ty",
     // MongoDB's documented example password (connection-string pages).
     "d1fficultp@ssw0rd",
+    "d1fficultp%40ssw0rd",
+    // Hex words that stand for a made-up value (Sidekiq's documented `cafebabe:deadbeef`).
+    "deadbeef",
+    "d3adb33f",
+    "cafebabe",
     // The UUID every tutorial and RFC-style example uses.
     "123e4567-e89b-12d3-a456-426614174000",
 ];
@@ -369,7 +374,16 @@ pub(crate) fn is_common_shape(secret: &[u8]) -> bool {
         || is_password_hash(&s)
         || is_ciphertext(&s)
         || is_email(&s)
+        || is_terminal_escape(&s)
         || has_bad_checksum(secret)
+}
+
+/// `\033[92m`, `\x1b[0m`, `\e[1;31m`, `\u001b[...`: a terminal colour sequence (test scripts'
+/// `PASS = '\033[92m'`), not a value.
+fn is_terminal_escape(s: &str) -> bool {
+    ["\\033[", "\\x1b[", "\\x1B[", "\\e[", "\\u001b[", "\\u001B[", "\u{1b}["]
+        .iter()
+        .any(|p| s.contains(p))
 }
 
 /// `apache@localhost`, `ops@acme.io`: an e-mail address (a sender or contact under a
@@ -666,6 +680,7 @@ mod tests {
             "abababababab",
             "abcdefghijkl",
             "12345678",
+            "d3adb33f",
         ] {
             assert!(is_placeholder(value.as_bytes()), "{value} should be a placeholder");
         }
@@ -849,6 +864,8 @@ mod tests {
             "UID:GID:GECOS:directory:shell",
             "GID:user_list",
             "%s;Timeout=120;MultipleActiveResultSets=True",
+            "\\033[92m",
+            "\\x1b[0m",
         ] {
             assert!(is_common_shape(value.as_bytes()), "{value} is code, not a value");
         }

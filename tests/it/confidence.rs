@@ -213,3 +213,45 @@ fn weak_passwords_in_history_are_judged_by_their_paths() {
     assert_eq!(locations[0]["path"], ".env");
     assert_eq!(locations[0]["git"]["commit"]["id"], added.as_str());
 }
+
+/// A weak password in a comparison or a connection URL to a real host is reported in code at low
+/// confidence (`--min-confidence medium` hides it, counted); the same value in tests, a
+/// placeholder, or a URL to localhost stays quiet; `explain` says so line by line.
+#[test]
+fn weak_passwords_in_code_forms_are_low_and_quiet_in_tests() {
+    let weak = ["team", "42"].concat();
+    let tree = Tree::new();
+    tree.file("app/auth.py", format!("if password == \"{weak}\":\n    ok()\n"));
+    // Under the URL rule's entropy floor: weak.
+    tree.file("app/queue.py", "URL = \"amqps://tasks:tasks7@10.20.4.17:5671/q\"\n");
+    tree.file("app/dev.py", "URL = \"amqps://cache:cache7@localhost:5671/q\"\n");
+    tree.file("app/demo.py", "if password == \"secret\":\n    ok()\n");
+    tree.file("tests/test_auth.py", format!("if password == \"{weak}y\":\n    ok()\n"));
+    let run = tree.run(&["scan", "-f", "json"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let doc = run.json();
+    assert_eq!(
+        rules(&doc),
+        ["generic.password-comparison", "url.database-connection-string"],
+        "{doc}"
+    );
+    for rule in ["generic.password-comparison", "url.database-connection-string"] {
+        let found = finding(&doc, rule);
+        assert_eq!(found["confidence"], "low", "{doc}");
+        assert_eq!(found["attributes"]["weak"], "true", "{doc}");
+        assert_eq!(found["locations"].as_array().unwrap().len(), 1, "{doc}");
+    }
+    let hidden = tree.run(&["scan", "-f", "json", "--min-confidence", "medium"]);
+    assert_eq!(hidden.code(), 0, "{}", hidden.stdout());
+    assert!(
+        hidden.stderr().contains("2 finding(s) below --min-confidence medium"),
+        "{}",
+        hidden.stderr()
+    );
+
+    let explained = tree.run(&["explain", "app/auth.py:1"]);
+    assert!(explained.stdout().contains("is reported (low confidence)"), "{}", explained.stdout());
+    let in_test = tree.run(&["explain", "tests/test_auth.py:1"]);
+    assert_eq!(in_test.code(), 0, "{}", in_test.stdout());
+    assert!(in_test.stdout().contains("nothing is reported there"), "{}", in_test.stdout());
+}
