@@ -16,7 +16,7 @@
 use super::syntax::{Alphabet, Confidence, FamilySpec, Keyword, RuleSpec, Severity};
 
 /// The words a name-keyed row accepts at the end of the variable name when it lists none.
-pub(crate) const DEFAULT_WORDS: &[&str] = &["key", "token", "secret"];
+pub(crate) const DEFAULT_WORDS: &[&str] = &["key", "token", "secret", "access", "private", "auth"];
 
 /// How many lines below a provider's name a named row looks for the key (see [`assignment`]).
 const LINES_BELOW_NAME: u32 = 2;
@@ -172,7 +172,8 @@ fn token_boundary(row: &FamilySpec) -> String {
 
 /// `NAME[\w. \t-]{0,24}?WORD` then a separator, with optional quotes around the key and the
 /// value: `FOO_API_KEY=`, `"fooToken": "`, `X-Foo-Key: `, `("X-Foo-Key", "`, `Foo API key: `,
-/// `foo token VALUE`, `your Foo key is VALUE`, and an optional `Bearer ` before the value. The
+/// `foo token VALUE`, `foo token - VALUE`, `your Foo key is VALUE`, and an optional `Bearer `
+/// before the value. The
 /// name may also stand up to two lines above the key (a section or parent key: `[foo]` then
 /// `api_key = `, `foo:` then `  token: `, a log line naming the service then `KEY=`), so a named
 /// row's window takes [`LINES_BELOW_NAME`] lines after the name.
@@ -188,7 +189,8 @@ fn assignment(row: &FamilySpec) -> String {
     };
     let near = r"[\w. \t-]{0,24}?";
     let above = r"[^\n]{0,80}\n(?:[^\n]{0,80}\n)?[^\n]{0,40}?";
-    let separator = r#"["']?(?:\s*(?::=|=>|[:=,])\s*|[ \t]+(?:is[ \t]+)?)["']?(?:bearer[ \t]+)?"#;
+    let separator =
+        r#"["']?(?:\s*(?::=|=>|[:=,])\s*|[ \t]+(?:(?:is|-)[ \t]+)?)["']?(?:bearer[ \t]+)?"#;
     format!(r#"(?i:(?:{names})(?:{near}|{above})(?:{words}){separator})"#)
 }
 
@@ -232,6 +234,9 @@ length: 32
             format!("[DEBUG] using demo KEY={key}"),
             format!("Demo API token: Bearer {key}"),
             format!("demo token {key}"),
+            format!("demo token - '{key}'"),
+            format!("DEMO ACCESS {key}"),
+            format!("demo_auth = {key}"),
             format!("Your Demo key is {key}, keep it safe"),
             format!("[demo]\nregion = eu\napi_key = {key}"),
             format!("demo:\n  token: \"{key}\""),
