@@ -175,8 +175,9 @@ fn token_boundary(row: &FamilySpec) -> String {
 /// `foo token VALUE`, `foo token - VALUE`, `your Foo key is VALUE`, and an optional `Bearer `
 /// before the value. The
 /// name may also stand up to two lines above the key (a section or parent key: `[foo]` then
-/// `api_key = `, `foo:` then `  token: `, a log line naming the service then `KEY=`), so a named
-/// row's window takes [`LINES_BELOW_NAME`] lines after the name.
+/// `api_key = `, `foo:` then `  token: `, a log line naming the service then `KEY=`), as a word
+/// of its own there (not the tail of another word: `s0foo@x`), so a named row's window takes
+/// [`LINES_BELOW_NAME`] lines after the name.
 fn assignment(row: &FamilySpec) -> String {
     let join = |words: &mut dyn Iterator<Item = &str>| {
         words.map(regex_syntax::escape).collect::<Vec<_>>().join("|")
@@ -191,7 +192,7 @@ fn assignment(row: &FamilySpec) -> String {
     let above = r"[^\n]{0,80}\n(?:[^\n]{0,80}\n)?[^\n]{0,40}?";
     let separator =
         r#"["']?(?:\s*(?::=|=>|[:=,])\s*|[ \t]+(?:(?:is|-)[ \t]+)?)["']?(?:bearer[ \t]+)?"#;
-    format!(r#"(?i:(?:{names})(?:{near}|{above})(?:{words}){separator})"#)
+    format!(r#"(?i:(?:(?:{names}){near}|\b(?:{names}){above})(?:{words}){separator})"#)
 }
 
 #[cfg(test)]
@@ -255,6 +256,7 @@ length: 32
             format!("demo is the service we call through a proxy; key {key}"),
             format!("demo key_id {key}"),
             format!("demo key 0f3a9c1d2e4b5a6978d0c1b2a3f4e5d6aa"),
+            format!("email: \"x0demo@example.org\"\ntoken: {key}"),
         ] {
             assert_eq!(secret(&spec, &line), None, "{line}");
         }
