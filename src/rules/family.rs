@@ -192,7 +192,7 @@ fn assignment(row: &FamilySpec) -> String {
     let above = r"[^\n]{0,80}\n(?:[^\n]{0,80}\n)?[^\n]{0,40}?";
     let separator =
         r#"["']?(?:\s*(?::=|=>|[:=,])\s*|[ \t]+(?:(?:is|-)[ \t]+)?)["']?(?:bearer[ \t]+)?"#;
-    format!(r#"(?i:(?:(?:{names}){near}|\b(?:{names}){above})(?:{words}){separator})"#)
+    format!(r"(?i:(?:(?:{names}){near}|\b(?:{names}){above})(?:{words}){separator})")
 }
 
 #[cfg(test)]
@@ -255,7 +255,7 @@ length: 32
             format!("[demo]\na = 1\nb = 2\napi_key = {key}"),
             format!("demo is the service we call through a proxy; key {key}"),
             format!("demo key_id {key}"),
-            format!("demo key 0f3a9c1d2e4b5a6978d0c1b2a3f4e5d6aa"),
+            "demo key 0f3a9c1d2e4b5a6978d0c1b2a3f4e5d6aa".to_string(),
             format!("email: \"x0demo@example.org\"\ntoken: {key}"),
         ] {
             assert_eq!(secret(&spec, &line), None, "{line}");
