@@ -15,13 +15,20 @@ on material written by others:
   Parker's, so it starts with an advantage here.)
 * `kf-examples`: the same for Kingfisher's own rule files (`data/rules/*.yml`, `examples:` and
   `negative_examples:`), scored the same way (Kingfisher has the home advantage there).
+* `tf-tests`: the table cases of TruffleHog's detector unit tests (`pkg/detectors/*/*_test.go`,
+  integration tests left out), read with a tolerant reader of Go string expressions (literals,
+  names, `+`, `fmt.Sprintf`, `strings.Repeat`); cases it cannot read are counted and skipped. Each
+  case's `input` is one file; a wanted secret counts as found when the scanner reports a finding on
+  a line holding it (for a joined `id:secret` want, a line holding one of its non-host parts);
+  cases that want nothing are negatives (any finding in the file is a hit). TruffleHog itself is
+  not run (these are its own tests: it would score by construction).
 
 Nothing is copied into this repository: the material is read from bare git mirrors at run time,
 `MIRRORS/OWNER+NAME/repo` (default `/work/.mirror`, or `--mirrors`); `--fetch` clones a missing
 one with `git clone --mirror` from GitHub. The commit scored is printed with each table.
 
 Usage: python3 benches/recall.py [--leakhound PATH] [--peers DIR] [--mirrors DIR] [--fetch]
-                                 [--no-peers] [--only leaky-repo|np-examples|kf-examples]
+                                 [--no-peers] [--only leaky-repo|np-examples|kf-examples|tf-tests]
                                  [--misses] [--keep DIR]
 
 `--misses` lists every positive example leakhound misses (family, rule id, file, text) and every
@@ -36,6 +43,7 @@ import csv
 import io
 import json
 import os
+import re as _re
 import shutil
 import subprocess
 import sys
@@ -301,12 +309,325 @@ def score_examples(title: str, examples: List[Example], tools: Dict[str, Callabl
                     print(f"  {family:<18} {rule:<40} {f} {text.strip()[:110]!r}")
 
 
+# --- TruffleHog detector unit tests -----------------------------------------------------------
+
+
+_GO_TOKEN = _re.compile(r"""
+    (?P<ws>\s+) | (?P<comment>//[^\n]*|/\*.*?\*/) |
+    (?P<raw>`[^`]*`) | (?P<str>"(?:[^"\\\n]|\\.)*") | (?P<rune>'(?:[^'\\\n]|\\.)+') |
+    (?P<num>\d[\w.]*) | (?P<ident>[A-Za-z_][A-Za-z0-9_]*) |
+    (?P<op>:=|\.\.\.|[-+*/%&|^<>=!]=?|[(){}\[\],;:.])
+""", _re.S | _re.X)
+
+
+def go_tokens(src: str) -> List[Tuple[str, str]]:
+    out, pos = [], 0
+    while pos < len(src):
+        m = _GO_TOKEN.match(src, pos)
+        if not m:
+            pos += 1
+            continue
+        pos = m.end()
+        kind = m.lastgroup
+        if kind not in ("ws", "comment"):
+            out.append((kind, m.group()))
+    return out
+
+
+def go_string(tok: Tuple[str, str]) -> str:
+    kind, text = tok
+    if kind == "raw":
+        return text[1:-1].replace("\r", "")
+    body = text[1:-1]
+    # Go and Python share \n \t \" \\ \xNN \uNNNN; decode escapes and keep other text as is.
+    return _re.sub(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[ntr\"'\\abfv0])",
+                   lambda m: m.group().encode().decode("unicode_escape"), body)
+
+
+class GoUnparsed(Exception):
+    pass
+
+
+class GoFile:
+    """A tolerant reader of one Go test file: named string values (`x = ...`, `x := ...`) and
+    the table cases (`{name: ..., input: ..., want: ...}`), with string expressions made of
+    literals, names, `+`, `fmt.Sprintf`, `strings.Repeat` and `[]byte(...)`."""
+
+    def __init__(self, src: str) -> None:
+        self.toks = go_tokens(src)
+        self.decls: Dict[str, int] = {}
+        for i, (kind, text) in enumerate(self.toks[:-1]):
+            nxt = self.toks[i + 1][1]
+            if kind == "ident" and nxt in ("=", ":=") and text not in self.decls:
+                prev = self.toks[i - 1][1] if i else ""
+                if prev not in (".", ","):
+                    self.decls[text] = i + 2
+            elif kind == "ident" and self.toks[i + 1][1] == "string" and i + 2 < len(self.toks) \
+                    and self.toks[i + 2][1] == "=" and text not in self.decls:
+                self.decls[text] = i + 3
+        self.depth = 0
+
+    def value(self, name: str) -> str:
+        if name not in self.decls or self.depth > 20:
+            raise GoUnparsed(name)
+        self.depth += 1
+        try:
+            val, _ = self.expr(self.decls[name])
+        finally:
+            self.depth -= 1
+        return val
+
+    def expr(self, i: int) -> Tuple[str, int]:
+        val, i = self.term(i)
+        while i < len(self.toks) and self.toks[i][1] == "+":
+            more, i = self.term(i + 1)
+            val += more
+        return val, i
+
+    def args(self, i: int) -> Tuple[List[str], int]:
+        if self.toks[i][1] != "(":
+            raise GoUnparsed("(")
+        i += 1
+        vals = []
+        while self.toks[i][1] != ")":
+            if self.toks[i][0] == "num":
+                vals.append(self.toks[i][1])
+                i += 1
+            else:
+                v, i = self.expr(i)
+                vals.append(v)
+            if self.toks[i][1] == ",":
+                i += 1
+        return vals, i + 1
+
+    def term(self, i: int) -> Tuple[str, int]:
+        kind, text = self.toks[i]
+        if kind in ("raw", "str"):
+            return go_string(self.toks[i]), i + 1
+        if text == "fmt" and self.toks[i + 2][1] == "Sprintf":
+            vals, j = self.args(i + 3)
+            if not vals:
+                raise GoUnparsed("Sprintf")
+            fmt_, rest = vals[0], iter(vals[1:])
+
+            def verb(m: "_re.Match[str]") -> str:
+                if m.group() == "%%":
+                    return "%"
+                return next(rest)
+            try:
+                return _re.sub(r"%%|%[-+# 0-9.]*[svdqxX]", verb, fmt_), j
+            except StopIteration:
+                raise GoUnparsed("Sprintf args") from None
+        if text == "strings" and self.toks[i + 2][1] == "Repeat":
+            vals, j = self.args(i + 3)
+            return vals[0] * int(vals[1]), j
+        if text == "[" and self.toks[i + 1][1] == "]" and self.toks[i + 2][1] == "byte":
+            vals, j = self.args(i + 3)
+            return vals[0], j
+        if text == "string" and self.toks[i + 1][1] == "(":
+            vals, j = self.args(i + 1)
+            return vals[0], j
+        if text == "(":
+            val, j = self.expr(i + 1)
+            if self.toks[j][1] != ")":
+                raise GoUnparsed(")")
+            return val, j + 1
+        if kind == "ident" and self.toks[i + 1][1] not in ("(", "."):
+            return self.value(text), i + 1
+        raise GoUnparsed(text)
+
+    def want(self, i: int) -> Tuple[List[str], int]:
+        """`nil`, `[]string{...}`, `{}` or a name of one."""
+        if self.toks[i][1] == "nil":
+            return [], i + 1
+        if self.toks[i][1] == "[" and self.toks[i + 2][1] == "string" and self.toks[i + 3][1] == "{":
+            i += 4
+        elif self.toks[i][1] == "{":
+            i += 1
+        elif self.toks[i][0] == "ident" and self.toks[i + 1][1] in (",", "}"):
+            name = self.toks[i][1]
+            if name not in self.decls:
+                raise GoUnparsed(name)
+            vals, _ = self.want(self.decls[name])
+            return vals, i + 1
+        else:
+            raise GoUnparsed("want")
+        vals = []
+        while self.toks[i][1] != "}":
+            v, i = self.expr(i)
+            vals.append(v)
+            if self.toks[i][1] == ",":
+                i += 1
+        return vals, i + 1
+
+    def cases(self) -> Tuple[List[Tuple[str, str, List[str]]], int]:
+        """(case name, input, wanted secrets) of every table case with `input:` (or `data:`) and
+        `want:` fields, and the number of such cases that could not be read."""
+        out, skipped = [], 0
+        toks = self.toks
+        for i in range(len(toks) - 2):
+            if toks[i][1] != "{":
+                continue
+            # a struct literal whose fields are `key: value` at depth 1
+            fields, depth, j = {}, 0, i
+            while j < len(toks):
+                t = toks[j][1]
+                if t in ("{", "(", "["):
+                    depth += 1
+                elif t in ("}", ")", "]"):
+                    depth -= 1
+                    if depth == 0:
+                        break
+                elif depth == 1 and toks[j][0] == "ident" and j + 1 < len(toks) and toks[j + 1][1] == ":" \
+                        and toks[j - 1][1] in ("{", ","):
+                    fields[t] = j + 2
+                j += 1
+            key = "input" if "input" in fields else "data" if "data" in fields else None
+            if key is None or "want" not in fields:
+                continue
+            try:
+                name = self.expr(fields["name"])[0] if "name" in fields else "?"
+            except GoUnparsed:
+                name = "?"
+            try:
+                text, _ = self.expr(fields[key])
+                wanted, _ = self.want(fields["want"])
+            except (GoUnparsed, IndexError, ValueError):
+                skipped += 1
+                continue
+            out.append((name, text, wanted))
+        return out, skipped
+
+
+def secret_pieces(want: str, text: str) -> List[str]:
+    """The parts of a wanted secret that appear in the input. TruffleHog often reports a
+    credential as a joined string (`id:secret`, `host:token`, a JSON object): split it greedily
+    into the longest substrings of the input (8+ characters); hosts, URLs and e-mail addresses are
+    dropped when anything else is left, since they name where a secret works, not the secret."""
+    if want in text:
+        return [want]
+    pieces, i = [], 0
+    while i < len(want):
+        best = 0
+        for j in range(len(want), i + 7, -1):
+            if want[i:j] in text:
+                best = j - i
+                break
+        if best:
+            pieces.append(want[i:i + best])
+            i += best
+        else:
+            i += 1
+    secretish = [p for p in pieces if not _re.search(r"[./@]|^https?:", p.strip(":;|, \t"))]
+    return secretish or pieces
+
+
+def line_span(text: str, piece: str) -> List[int]:
+    """The 1-based lines of the first occurrence of `piece` in `text`."""
+    at = text.find(piece)
+    if at < 0:
+        return []
+    first = text.count("\n", 0, at) + 1
+    return list(range(first, first + piece.count("\n") + 1))
+
+
+TfCase = Tuple[str, str, str, List[str]]  # (family, case name, input, wanted secrets)
+
+
+def trufflehog_cases(git_dir: Path) -> Tuple[List[TfCase], int]:
+    """The table cases of TruffleHog's detector unit tests (`pkg/detectors/<family>/..._test.go`,
+    not the integration tests), and how many cases could not be read."""
+    listing = subprocess.run(
+        ["git", "--git-dir", str(git_dir), "ls-tree", "-r", "--name-only", "HEAD", "pkg/detectors/"],
+        check=True, capture_output=True, text=True,
+    ).stdout.split()
+    out: List[TfCase] = []
+    skipped = 0
+    for path in listing:
+        if not path.endswith("_test.go") or path.endswith("_integration_test.go"):
+            continue
+        family = path.split("/")[2]
+        src = git_show(git_dir, f"HEAD:{path}").decode("utf-8", "replace")
+        cases, bad = GoFile(src).cases()
+        skipped += bad
+        for name, text, wanted in cases:
+            if text.strip():
+                out.append((family, name, text, [w for w in wanted if w]))
+    return out, skipped
+
+
+def score_trufflehog(git_dir: Path, tools: Dict[str, Callable[[Path], Hits]], misses: bool,
+                     keep: str | None) -> None:
+    cases, skipped = trufflehog_cases(git_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(keep) / "trufflehog" if keep else Path(tmp) / "examples"
+        if keep and root.exists():
+            shutil.rmtree(root)
+        root.mkdir(parents=True)
+        # positives: (file, family, secret, lines that hold it); negatives: (file, family)
+        wanted: List[Tuple[str, str, str, Set[int]]] = []
+        negatives: List[Tuple[str, str, str]] = []
+        for i, (family, name, text, secrets) in enumerate(cases):
+            fname = f"{'pos' if secrets else 'neg'}-{i:05}.txt"
+            (root / fname).write_text(text if text.endswith("\n") else text + "\n")
+            if not secrets:
+                negatives.append((fname, family, name))
+            for secret in secrets:
+                lines = {n for p in secret_pieces(secret, text) for n in line_span(text, p)}
+                if lines:
+                    wanted.append((fname, family, secret, lines))
+                else:
+                    skipped += 1
+        pos_real = sum(1 for w in wanted if not made_up(w[2]))
+        families = sorted({w[1] for w in wanted})
+        print(f"\n## TruffleHog detector tests: {len(wanted)} wanted secrets in "
+              f"{sum(1 for c in cases if c[3])} valid cases ({pos_real} not visibly made up), "
+              f"{len(negatives)} invalid cases, {len(families)} families; {skipped} cases or secrets "
+              f"could not be read\n")
+        print(f"{'scanner':<36} {'found':>6} {'recall':>7} {'real':>6} {'recall':>7} {'neg hit':>8} {'FP rate':>8}")
+        per_family: Dict[str, Dict[str, Tuple[int, int]]] = {}
+        found_of: Dict[str, Set[int]] = {}
+        neg_hits: Dict[str, Set[str]] = {}
+        for tool, scan in tools.items():
+            hits = scan(root)
+            found = {k for k, (f, _, _, lines) in enumerate(wanted) if any((f, n) in hits for n in lines)}
+            found_of[tool] = found
+            neg_hits[tool] = {f for f, _, _ in negatives if any(h[0] == f for h in hits)}
+            real = sum(1 for k in found if not made_up(wanted[k][2]))
+            fam: Dict[str, List[int]] = defaultdict(lambda: [0, 0])
+            for k, w in enumerate(wanted):
+                fam[w[1]][1] += 1
+                fam[w[1]][0] += k in found
+            per_family[tool] = {k: (v[0], v[1]) for k, v in fam.items()}
+            print(f"{tool:<36} {len(found):>6} {len(found) / max(len(wanted), 1):>7.3f} {real:>6} "
+                  f"{real / max(pos_real, 1):>7.3f} {len(neg_hits[tool]):>8} "
+                  f"{len(neg_hits[tool]) / max(len(negatives), 1):>8.3f}")
+        tools_list = list(per_family)
+        print("\nrecall per family (found/wanted):")
+        print(f"{'family':<28}" + "".join(f"{t[:14]:>16}" for t in tools_list))
+        for family in families:
+            row = "".join(f"{'%d/%d' % per_family[t][family]:>16}" for t in tools_list)
+            print(f"{family:<28}{row}")
+        if misses and "leakhound" in found_of:
+            others = [t for t in tools_list if not t.startswith("leakhound")]
+            print("\nleakhound misses (family, file:lines, found by, secret):")
+            for k, (f, family, secret, lines) in enumerate(wanted):
+                if k not in found_of["leakhound"]:
+                    by = ",".join(t for t in others if k in found_of[t]) or "-"
+                    kind = " (made up)" if made_up(secret) else ""
+                    print(f"  {family:<26} {f}:{min(lines)} [{by}]{kind} {secret.strip()[:100]!r}")
+            print("\nleakhound hits on invalid cases (family, file, case name):")
+            for f, family, name in negatives:
+                if f in neg_hits["leakhound"]:
+                    print(f"  {family:<26} {f} {name[:80]!r}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--leakhound", default=os.environ.get("LEAKHOUND", "target/release/leakhound"))
     parser.add_argument("--peers", default=os.path.expanduser("~/.cache/leakhound-peers/bin"))
     parser.add_argument("--mirrors", default="/work/.mirror")
-    parser.add_argument("--only", choices=["leaky-repo", "np-examples", "kf-examples"])
+    parser.add_argument("--only", choices=["leaky-repo", "np-examples", "kf-examples", "tf-tests"])
     parser.add_argument("--misses", action="store_true", help="list leakhound's misses on the examples")
     parser.add_argument("--keep", help="write the example files under this directory and keep them")
     parser.add_argument("--no-peers", action="store_true")
@@ -326,6 +647,9 @@ def main() -> int:
         git_dir = mirror(mirrors, "mongodb/kingfisher", args.fetch)
         examples = rule_examples(git_dir, "data/rules/")
         score_examples("Kingfisher rule examples", examples, tools, args.misses, args.keep)
+    if args.only in (None, "tf-tests"):
+        git_dir = mirror(mirrors, "trufflesecurity/trufflehog", args.fetch)
+        score_trufflehog(git_dir, tools, args.misses, args.keep)
     return 0
 
 

@@ -13,7 +13,9 @@ Columns (tab-separated, a header line, `#` lines are comments):
     status      covered | justified | missing
     ours        covered: our rule id(s), comma-separated (each must exist in rules/*.yaml);
                 justified: one reason from REASONS; missing: empty
-    basis       reviewed (a person checked the mapping) | auto (matched by provider name only)
+    basis       reviewed (a person checked the mapping) | tested (our rule reports the peer's own
+                examples or detector tests for that rule: benches/recall.py material) | auto
+                (matched by provider name only)
 
 The first comment line `# missing-budget: N` caps the missing rows: the number may only go
 down. `--check` exits 1 when COVERAGE.md is not what this script would write, when a row
@@ -52,7 +54,7 @@ REASONS = {
     "defunct": "the service or credential type no longer exists",
     "peer-internal": "the peer's own product or a tool-internal helper rule",
 }
-BASES = ("reviewed", "auto")
+BASES = ("reviewed", "tested", "auto")
 RULE_ID = re.compile(r"^  - id: ([a-z0-9][a-z0-9._-]*)\s*$", re.M)
 FAMILIES = re.compile(r"^families:", re.M)
 
@@ -144,24 +146,29 @@ def render(rows: list[Row], hand: int, table: int, budget: int | None) -> str:
         "files in `rules/`; do not edit by hand (`--check` fails when this file is stale). Each row is one",
         "rule or detector of another scanner's public list, with the leakhound rule that finds the same",
         "credential, or why we do not. `auto` rows were matched by provider name only and still need a",
-        "person to confirm the credential type; `reviewed` rows were checked.",
+        "person to confirm the credential type; `reviewed` rows were checked by a person; `tested` rows",
+        "were confirmed by running: the rule named here reports at least one of the peer's own examples",
+        "(Nosey Parker, Kingfisher) or detector-test inputs (TruffleHog) for that rule",
+        "(`benches/recall.py`).",
         "",
         f"leakhound rules: {hand + table} ({hand} hand-written, {table} provider-table rows).",
         "",
-        "| peer | rows | covered | justified | missing | auto-mapped |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| peer | rows | covered | justified | missing | tested | auto-mapped |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     totals = collections.Counter()
     for peer, title in PEER_NAMES.items():
         mine = [r for r in rows if r.peer == peer]
         count = collections.Counter(r.status for r in mine)
         auto = sum(1 for r in mine if r.basis == "auto")
+        tested = sum(1 for r in mine if r.basis == "tested")
         totals.update(count)
         totals["auto"] += auto
+        totals["tested"] += tested
         totals["rows"] += len(mine)
-        out.append(f"| {title} | {len(mine)} | {count['covered']} | {count['justified']} | {count['missing']} | {auto} |")
+        out.append(f"| {title} | {len(mine)} | {count['covered']} | {count['justified']} | {count['missing']} | {tested} | {auto} |")
     out.append(
-        f"| **all** | {totals['rows']} | {totals['covered']} | {totals['justified']} | {totals['missing']} | {totals['auto']} |"
+        f"| **all** | {totals['rows']} | {totals['covered']} | {totals['justified']} | {totals['missing']} | {totals['tested']} | {totals['auto']} |"
     )
     out += ["", f"Missing budget (may only go down): {budget}.", "", "Justifications:", ""]
     out += [f"- `{name}`: {meaning}" for name, meaning in REASONS.items()]

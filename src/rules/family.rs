@@ -16,7 +16,10 @@
 use super::syntax::{Alphabet, Confidence, FamilySpec, Keyword, RuleSpec, Severity};
 
 /// The words a name-keyed row accepts at the end of the variable name when it lists none.
-pub(crate) const DEFAULT_WORDS: &[&str] = &["key", "token", "secret"];
+pub(crate) const DEFAULT_WORDS: &[&str] = &["key", "token", "secret", "access", "private", "auth"];
+
+/// How many lines below a provider's name a named row looks for the key (see [`assignment`]).
+const LINES_BELOW_NAME: u32 = 2;
 
 impl Alphabet {
     /// The character-class body (without brackets).
@@ -94,7 +97,7 @@ pub(crate) fn expand(row: FamilySpec) -> Result<RuleSpec, String> {
         prefilter: None,
         pattern,
         lines_before: 0,
-        lines_after: 0,
+        lines_after: if row.names.is_empty() { 0 } else { LINES_BELOW_NAME },
         checks: row.checks,
         confidence,
         severity: row.severity.unwrap_or(Severity::High),
@@ -167,8 +170,14 @@ fn token_boundary(row: &FamilySpec) -> String {
     if starts_with_word { r"\b".into() } else { String::new() }
 }
 
-/// `NAME[\w.-]{0,20}?WORD` then an assignment operator (`=`, `:`, `:=`, `=>`) with optional
-/// quotes around the key and the value: `FOO_API_KEY=`, `"fooToken": "`, `X-Foo-Key: `.
+/// `NAME[\w. \t-]{0,24}?WORD` then a separator, with optional quotes around the key and the
+/// value: `FOO_API_KEY=`, `"fooToken": "`, `X-Foo-Key: `, `("X-Foo-Key", "`, `Foo API key: `,
+/// `foo token VALUE`, `foo token - VALUE`, `your Foo key is VALUE`, and an optional `Bearer `
+/// before the value. The
+/// name may also stand up to two lines above the key (a section or parent key: `[foo]` then
+/// `api_key = `, `foo:` then `  token: `, a log line naming the service then `KEY=`), as a word
+/// of its own there (not the tail of another word: `s0foo@x`), so a named row's window takes
+/// [`LINES_BELOW_NAME`] lines after the name.
 fn assignment(row: &FamilySpec) -> String {
     let join = |words: &mut dyn Iterator<Item = &str>| {
         words.map(regex_syntax::escape).collect::<Vec<_>>().join("|")
@@ -179,7 +188,11 @@ fn assignment(row: &FamilySpec) -> String {
     } else {
         join(&mut row.words.iter().map(String::as_str))
     };
-    format!(r#"(?i:(?:{names})[\w.-]{{0,20}}?(?:{words}))["']?\s*(?::=|=>|[:=])\s*["']?"#)
+    let near = r"[\w. \t-]{0,24}?";
+    let above = r"[^\n]{0,80}\n(?:[^\n]{0,80}\n)?[^\n]{0,40}?";
+    let separator =
+        r#"["']?(?:\s*(?::=|=>|[:=,])\s*|[ \t]+(?:(?:is|-)[ \t]+)?)["']?(?:bearer[ \t]+)?"#;
+    format!(r"(?i:(?:(?:{names}){near}|\b(?:{names}){above})(?:{words}){separator})")
 }
 
 #[cfg(test)]
@@ -218,8 +231,34 @@ length: 32
             format!("{{\"demoSecret\": \"{key}\"}}"),
             format!("X-Demo-Key: {key}"),
             format!("demo.access_token := '{key}'"),
+            format!("req.Header.Set(\"X-Demo-Key\", \"{key}\")"),
+            format!("[DEBUG] using demo KEY={key}"),
+            format!("Demo API token: Bearer {key}"),
+            format!("demo token {key}"),
+            format!("demo token - '{key}'"),
+            format!("DEMO ACCESS {key}"),
+            format!("demo_auth = {key}"),
+            format!("Your Demo key is {key}, keep it safe"),
+            format!("[demo]\nregion = eu\napi_key = {key}"),
+            format!("demo:\n  token: \"{key}\""),
         ] {
             assert_eq!(secret(&spec, &line), Some(key), "{line}");
+        }
+        assert_eq!(spec.lines_after, LINES_BELOW_NAME);
+    }
+
+    #[test]
+    fn a_name_three_lines_above_or_a_sentence_away_is_not_the_key_name() {
+        let spec = expand(row(NAMED)).unwrap();
+        let key = "0f3a9c1d2e4b5a6978d0c1b2a3f4e5d6";
+        for line in [
+            format!("[demo]\na = 1\nb = 2\napi_key = {key}"),
+            format!("demo is the service we call through a proxy; key {key}"),
+            format!("demo key_id {key}"),
+            "demo key 0f3a9c1d2e4b5a6978d0c1b2a3f4e5d6aa".to_string(),
+            format!("email: \"x0demo@example.org\"\ntoken: {key}"),
+        ] {
+            assert_eq!(secret(&spec, &line), None, "{line}");
         }
     }
 
