@@ -76,7 +76,10 @@ pub(super) fn history(
     let mut next = identities.filter(|_| complete).map(|identities| {
         start_next(usable.as_ref(), identities, loose_then, &shallow, check, &packs)
     });
-    let (pack_commits, new_pack_commits, loose_commits) = commit_sets(&old_commits, &packs, &loose);
+    let (new_pack_commits, loose_commits) = commit_sets(&old_commits, &packs, &loose);
+    // The commits in packs (the snapshot's and those read now) are every commit but the
+    // loose-only ones: asked, not listed (a set of every commit id is 9 MB on git/git).
+    let in_packs = |id: &ObjectId| !loose_commits.contains(id);
     inventory.absorb(packs);
     inventory.absorb(loose);
     timing("phase 1 (objects)", t0);
@@ -94,8 +97,8 @@ pub(super) fn history(
     let scope = Scope { commits, blobs: &blobs, targets: &targets };
     let (introductions, located, pack_located) = match &usable {
         None => {
-            let packs = next.as_ref().map(|_| subset(&pack_commits));
-            places_indexed(objects, threads, &scope, packs.as_ref(), &mut errors, t0)
+            let packs: Option<&dyn Fn(&ObjectId) -> bool> = next.as_ref().map(|_| &in_packs as _);
+            places_indexed(objects, threads, &scope, packs, &mut errors, t0)
         }
         Some(Usable { snapshot: old, .. }) => {
             places_read(repo, &scope, old, &subset(&new_pack_commits), &subset(&loose_commits))
@@ -122,7 +125,7 @@ pub(super) fn history(
         usable.as_ref(),
         check,
         (&targets, pack_located),
-        &pack_commits,
+        &loose_commits,
         &inventory.commits,
         introductions,
     );
@@ -149,7 +152,7 @@ fn finish_next(
     usable: Option<&Usable>,
     check: bool,
     (targets, pack_located): (&HashSet<ObjectId>, Located),
-    pack_commits: &HashSet<ObjectId>,
+    loose_only: &HashSet<ObjectId>,
     commits: &Commits,
     introductions: Vec<Introduction>,
 ) -> bool {
@@ -165,13 +168,14 @@ fn finish_next(
         pack_located.into_iter().map(|(tree, (commit, path))| (tree, commit, path)).collect();
     if changed {
         next.generation = next.generation.wrapping_add(1);
-        next.commits = pack_commits
+        next.commits = commits
             .iter()
-            .filter_map(|id| commits.get(id).map(|n| (*id, n.clone())))
+            .filter(|(id, _)| !loose_only.contains(*id))
+            .map(|(id, n)| (*id, n.clone()))
             .collect();
         next.commits.sort_unstable_by_key(|(id, _)| *id);
         next.introductions =
-            introductions.into_iter().filter(|(_, _, c)| pack_commits.contains(c)).collect();
+            introductions.into_iter().filter(|(_, _, c)| !loose_only.contains(c)).collect();
         if !check {
             next.missing.clear();
         }
@@ -191,19 +195,21 @@ fn prepare_blobs(cache: Option<&mut HistoryCache>, usable: Option<&Usable>, tall
     }
 }
 
-/// The commits of the packs (covered or read now: the next snapshot's), those of packs read now
-/// that the snapshot did not have, and those only loose.
+/// The commits of packs read now that the snapshot did not have, and those only loose (in no
+/// pack, covered or read now).
 fn commit_sets(
     old: &HashSet<ObjectId>,
     packs: &Inventory,
     loose: &Inventory,
-) -> (HashSet<ObjectId>, HashSet<ObjectId>, HashSet<ObjectId>) {
-    let mut pack_commits = old.clone();
-    pack_commits.extend(packs.commits.keys().copied());
+) -> (HashSet<ObjectId>, HashSet<ObjectId>) {
     let new_packs = packs.commits.keys().filter(|id| !old.contains(*id)).copied().collect();
-    let loose_only =
-        loose.commits.keys().filter(|id| !pack_commits.contains(*id)).copied().collect();
-    (pack_commits, new_packs, loose_only)
+    let loose_only = loose
+        .commits
+        .keys()
+        .filter(|id| !old.contains(*id) && !packs.commits.contains_key(*id))
+        .copied()
+        .collect();
+    (new_packs, loose_only)
 }
 
 /// The trees that refer to the listed missing objects: where they sit is part of the notice.
@@ -255,7 +261,7 @@ fn places_indexed(
     objects: &super::odb::ObjectDirs,
     threads: usize,
     scope: &Scope<'_>,
-    pack_commits: Option<&Commits>,
+    in_packs: Option<&dyn Fn(&ObjectId) -> bool>,
     errors: &mut Vec<String>,
     t0: std::time::Instant,
 ) -> (Vec<Introduction>, Located, Located) {
@@ -264,9 +270,9 @@ fn places_indexed(
     }
     let mut trees = TreeIndex::build(objects, scope.blobs, scope.targets, threads, errors);
     timing(&format!("tree index ({})", trees.size()), t0);
-    let located = trees.locate(scope.commits);
-    let pack_located = match pack_commits {
-        Some(pack_commits) if !scope.targets.is_empty() => trees.locate(pack_commits),
+    let located = trees.locate(scope.commits, &|_| true);
+    let pack_located = match in_packs {
+        Some(in_packs) if !scope.targets.is_empty() => trees.locate(scope.commits, in_packs),
         _ => Located::new(),
     };
     let found = if scope.blobs.is_empty() {

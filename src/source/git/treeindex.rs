@@ -277,13 +277,18 @@ impl TreeIndex {
     /// and the path of that tree in it (empty for the root, else ending in `/`). Each distinct
     /// tree is visited once over all commits, so a tree first met under an earlier commit is not
     /// walked again: a target under it was found then.
-    pub(crate) fn locate(&self, commits: &Commits) -> HashMap<ObjectId, (ObjectId, String)> {
+    pub(crate) fn locate(
+        &self,
+        commits: &Commits,
+        only: &dyn Fn(&ObjectId) -> bool,
+    ) -> HashMap<ObjectId, (ObjectId, String)> {
         let wanted = self.target.iter().filter(|t| **t).count();
         let mut found = HashMap::new();
         if wanted == 0 {
             return found;
         }
-        let mut order: Vec<(&ObjectId, &CommitNode)> = commits.iter().collect();
+        let mut order: Vec<(&ObjectId, &CommitNode)> =
+            commits.iter().filter(|(id, _)| only(id)).collect();
         order.sort_by_key(|(id, node)| (node.time, **id));
         let mut visited = vec![false; self.len()];
         for (commit, node) in order {
@@ -480,10 +485,10 @@ impl TreeIndex {
                     let subtrees: Vec<u32> =
                         same_name.iter().filter(|c| c.is_tree()).map(|c| c.object).collect();
                     stack.push((child.object, subtrees, format!("{path}/"), depth + 1));
-                } else if !same_name.iter().any(|c| c.object == child.object) {
-                    if let Some(oid) = self.oid(child.object) {
-                        out.push((path, oid));
-                    }
+                } else if !same_name.iter().any(|c| c.object == child.object)
+                    && let Some(oid) = self.oid(child.object)
+                {
+                    out.push((path, oid));
                 }
             }
         }
