@@ -215,11 +215,11 @@ impl TreeIndex {
         errors: &mut Vec<String>,
     ) -> TreeIndex {
         let (tx, rx) = bounded::<Batch>(4);
-        let mut index = TreeIndex { width: objects.hash.len_in_bytes(), ..TreeIndex::default() };
+        let index = TreeIndex { width: objects.hash.len_in_bytes(), ..TreeIndex::default() };
         // Looked up for every entry of every tree: hashed by the ids' own bytes.
         let blobs: gix::hashtable::HashSet = blobs.iter().copied().collect();
         let blobs = &blobs;
-        std::thread::scope(|scope| {
+        let mut index = std::thread::scope(|scope| {
             let producer = scope.spawn(move || {
                 let sender = TreeSender {
                     tx,
@@ -242,10 +242,17 @@ impl TreeIndex {
                 });
                 errors
             });
-            for batch in rx {
-                index.add_batch(&batch);
-            }
+            // Built on a thread of its own: glibc gives it an arena that phase 1's threads left
+            // free memory in, where the main thread's arena would grow instead.
+            let consumer = scope.spawn(move || {
+                let mut index = index;
+                for batch in rx {
+                    index.add_batch(&batch);
+                }
+                index
+            });
             errors.extend(producer.join().unwrap_or_default());
+            consumer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         });
         for target in targets {
             index.intern(target);
