@@ -373,12 +373,10 @@ impl TreeIndex {
         if bytes.len() != width {
             return None;
         }
-        let hash = id_hash(bytes);
-        let oids = &self.oids;
-        let same = |&i: &u32| oids.get(i as usize * width..(i as usize + 1) * width) == Some(bytes);
-        if let Some(&id) = self.ids.find(hash, same) {
+        if let Some(id) = self.id(oid) {
             return Some(id);
         }
+        let hash = id_hash(bytes);
         let next = u32::try_from(self.len()).ok()?;
         self.oids.extend_from_slice(bytes);
         self.spans.push(Span::default());
