@@ -242,6 +242,17 @@ def rule_examples(git_dir: Path, folder: str) -> List[Example]:
     return out
 
 
+def print_families(unit: str, per_family: Dict[str, Dict[str, Tuple[int, int]]],
+                   families: List[str], width: int) -> None:
+    """The per-family table: one row per family, found/total for each tool."""
+    tools_list = list(per_family)
+    print(f"\nrecall per family (found/{unit}):")
+    print(f"{'family':<{width}}" + "".join(f"{t[:14]:>16}" for t in tools_list))
+    for family in families:
+        row = "".join(f"{'%d/%d' % per_family[t][family]:>16}" for t in tools_list)
+        print(f"{family:<{width}}{row}")
+
+
 def score_examples(title: str, examples: List[Example], tools: Dict[str, Callable[[Path], Hits]],
                    misses: bool, keep: str | None) -> None:
     # A peer's negative examples are negative for one rule: the same text is often a positive
@@ -289,11 +300,7 @@ def score_examples(title: str, examples: List[Example], tools: Dict[str, Callabl
                   f"{found_secret / max(pos_secret, 1):>7.3f} {found_real:>6} {found_real / max(pos_real, 1):>7.3f} "
                   f"{false_pos:>8} {false_pos / max(neg, 1):>8.3f}")
         tools_list = list(per_family)
-        print("\nrecall per family (found/examples):")
-        print(f"{'family':<22}" + "".join(f"{t[:14]:>16}" for t in tools_list))
-        for family in sorted(next(iter(per_family.values()))):
-            row = "".join(f"{'%d/%d' % per_family[t][family]:>16}" for t in tools_list)
-            print(f"{family:<22}{row}")
+        print_families("examples", per_family, sorted(next(iter(per_family.values()))), 22)
         if misses and "leakhound" in hits_of:
             others = [t for t in tools_list if not t.startswith("leakhound")]
             print("\nleakhound misses (family, rule, file, found by, text):")
@@ -603,11 +610,7 @@ def score_trufflehog(git_dir: Path, tools: Dict[str, Callable[[Path], Hits]], mi
                   f"{real / max(pos_real, 1):>7.3f} {len(neg_hits[tool]):>8} "
                   f"{len(neg_hits[tool]) / max(len(negatives), 1):>8.3f}")
         tools_list = list(per_family)
-        print("\nrecall per family (found/wanted):")
-        print(f"{'family':<28}" + "".join(f"{t[:14]:>16}" for t in tools_list))
-        for family in families:
-            row = "".join(f"{'%d/%d' % per_family[t][family]:>16}" for t in tools_list)
-            print(f"{family:<28}{row}")
+        print_families("wanted", per_family, families, 28)
         if misses and "leakhound" in found_of:
             others = [t for t in tools_list if not t.startswith("leakhound")]
             print("\nleakhound misses (family, file:lines, found by, secret):")
