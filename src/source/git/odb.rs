@@ -51,6 +51,12 @@ impl Authors {
     }
 }
 
+/// The hash of an object id's bytes for tables keyed by ids: their first 8 bytes (ids are
+/// hashes already).
+pub(crate) fn id_hash(bytes: &[u8]) -> u64 {
+    bytes.get(..8).and_then(|b| b.try_into().ok()).map_or(0, u64::from_le_bytes)
+}
+
 /// How deep trees may nest before a walk stops following them (hostile repositories).
 pub(crate) const MAX_DEPTH: usize = 512;
 

@@ -134,9 +134,7 @@ impl Graph {
         let Ok(count) = u32::try_from(ids.len()) else {
             return Graph { reaching: HashMap::new() };
         };
-        let hash = |id: &ObjectId| {
-            id.as_slice().get(..8).and_then(|b| b.try_into().ok()).map_or(0, u64::from_le_bytes)
-        };
+        let hash = |id: &ObjectId| super::odb::id_hash(id.as_slice());
         let mut index: HashTable<u32> = HashTable::with_capacity(ids.len());
         for (i, id) in (0..count).zip(&ids) {
             index.insert_unique(hash(id), i, |&j| hash(&ids[j as usize]));

@@ -26,7 +26,7 @@ use gix::ObjectId;
 use gix::hashtable::hash_table::HashTable;
 
 pub(crate) use super::odb::MAX_DEPTH;
-use super::odb::{CommitNode, Commits, ObjectDirs};
+use super::odb::{CommitNode, Commits, ObjectDirs, id_hash};
 use super::packwalk::WalkError;
 
 /// A kept tree entry, a subtree or a blob with findings, in 8 bytes.
@@ -177,11 +177,6 @@ fn unpack_entries(mut bytes: &[u8]) -> impl Iterator<Item = Child> {
         let name_and_kind = if packed & 1 == 1 { name | TREE_BIT } else { name };
         Some(Child { name_and_kind, object })
     })
-}
-
-/// The hash of an object id for [`TreeIndex::ids`]: its first 8 bytes (ids are hashes already).
-fn id_hash(bytes: &[u8]) -> u64 {
-    bytes.get(..8).and_then(|b| b.try_into().ok()).map_or(0, u64::from_le_bytes)
 }
 
 /// Names are keyed by their FNV hash ([`name_hash`]), which needs no hashing again.
