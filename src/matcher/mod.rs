@@ -279,7 +279,7 @@ impl Matcher {
                 .collect(),
         );
         let [first, second] = &mut scratch.layers;
-        first.fill(buf, &covered, DECODE_BUDGET);
+        first.fill(buf, &covered, DECODE_BUDGET, scratch.windows.base64_runs());
         if first.is_empty() {
             return;
         }
@@ -287,6 +287,7 @@ impl Matcher {
             &first.bytes,
             &RangeIndex::default(),
             DECODE_BUDGET.saturating_sub(first.len()),
+            None,
         );
         let found = &mut scratch.decoded_candidates;
         found.clear();

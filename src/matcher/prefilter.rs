@@ -18,6 +18,7 @@ use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Anchored, MatchKind, dfa};
 use memchr::{memchr, memrchr};
 
+use super::decode::{Base64Runs, MIN_BASE64};
 use crate::rules::{PrefilterMode, RuleSet};
 
 /// How far before a keyword hit a window may start.
@@ -83,12 +84,20 @@ pub(crate) struct Windows {
     touched: Vec<usize>,
     /// The keyword hits of the buffer being windowed.
     hits: Vec<KeywordHit>,
+    /// Where the DFA's pass saw base64 runs ([`Base64Runs`]); `None` when the pass did not
+    /// count them (the quick automaton's search).
+    base64_runs: Option<Vec<usize>>,
 }
 
 impl Windows {
     /// The rules that have at least one window, in rule order, with their merged windows.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (usize, &[Range<usize>])> {
         self.touched.iter().map(|&r| (r, self.per_rule[r].as_slice()))
+    }
+
+    /// The positions of base64 runs in the windowed buffer, when the keyword pass found them.
+    pub(crate) fn base64_runs(&self) -> Option<&[usize]> {
+        self.base64_runs.as_deref()
     }
 
     fn reset(&mut self, rules: usize) {
@@ -167,13 +176,22 @@ impl Prefilter {
 
     /// Every keyword occurrence in `buf` (overlapping ones included) into `out`, in the order
     /// aho-corasick's overlapping search reports them: by end, then by start.
-    fn collect_hits(&self, buf: &[u8], out: &mut Vec<KeywordHit>) {
+    ///
+    /// With `runs`, the DFA's pass also records where base64 runs are ([`Base64Runs`]) and says
+    /// so by returning `true`; the quick automaton does not count them.
+    fn collect_hits(
+        &self,
+        buf: &[u8],
+        out: &mut Vec<KeywordHit>,
+        runs: Option<&mut Vec<usize>>,
+    ) -> bool {
         out.clear();
         // Once the DFA exists, no thread touches the shared counter again.
         let dfa = match self.dfa.get() {
             Some(dfa) => dfa,
             None if self.searched.fetch_add(buf.len() as u64, Ordering::Relaxed) < DFA_AFTER => {
-                return self.nfa_hits(buf, out);
+                self.nfa_hits(buf, out);
+                return false;
             }
             None => self.dfa.get_or_init(|| {
                 if self.keywords.is_empty() {
@@ -184,9 +202,16 @@ impl Prefilter {
             }),
         };
         match dfa {
-            Some(dfa) => dfa.hits(buf, out),
+            Some(dfa) => {
+                let counted = runs.is_some();
+                dfa.hits(buf, out, runs);
+                counted
+            }
             // No compact layout (it cannot fail today): the quick automaton finds the same hits.
-            None => self.nfa_hits(buf, out),
+            None => {
+                self.nfa_hits(buf, out);
+                false
+            }
         }
     }
 
@@ -213,7 +238,7 @@ impl Prefilter {
     /// Every keyword occurrence in `buf`, overlapping ones included, by end then start.
     pub(crate) fn hits(&self, buf: &[u8]) -> Vec<KeywordHit> {
         let mut hits = Vec::new();
-        self.collect_hits(buf, &mut hits);
+        self.collect_hits(buf, &mut hits, None);
         hits
     }
 
@@ -224,7 +249,11 @@ impl Prefilter {
             windows.push(rule, 0..buf.len());
         }
         let mut hits = std::mem::take(&mut windows.hits);
-        self.collect_hits(buf, &mut hits);
+        let mut runs = windows.base64_runs.take().unwrap_or_default();
+        runs.clear();
+        if self.collect_hits(buf, &mut hits, Some(&mut runs)) {
+            windows.base64_runs = Some(runs);
+        }
         for hit in &hits {
             for &rule in &self.pattern_rules[hit.keyword] {
                 let shape = self.shapes[rule];
@@ -402,21 +431,33 @@ impl Compact {
     /// independent chains of loads the core overlaps. A lane reports the matches that start in
     /// its own part and runs on past its end for the longest keyword, so a keyword across a cut
     /// is found once, by the lane it starts in.
-    fn hits(&self, buf: &[u8], out: &mut Vec<KeywordHit>) {
+    ///
+    /// With `runs`, the same pass records where base64 runs are ([`Base64Runs`]).
+    fn hits(&self, buf: &[u8], out: &mut Vec<KeywordHit>, runs: Option<&mut Vec<usize>>) {
         out.clear();
-        match &self.table {
-            Table::Narrow(table) => self.hits_with(table, buf, out),
-            Table::Wide(table) => self.hits_with(table, buf, out),
+        let mut none = Vec::new();
+        match (&self.table, runs) {
+            (Table::Narrow(table), Some(runs)) => self.hits_with::<_, true>(table, buf, out, runs),
+            (Table::Wide(table), Some(runs)) => self.hits_with::<_, true>(table, buf, out, runs),
+            (Table::Narrow(table), None) => self.hits_with::<_, false>(table, buf, out, &mut none),
+            (Table::Wide(table), None) => self.hits_with::<_, false>(table, buf, out, &mut none),
         }
         if out.len() > 1 {
             out.sort_unstable_by_key(|hit| (hit.span.end, hit.span.start));
         }
     }
 
-    fn hits_with<E: Entry>(&self, table: &[E], buf: &[u8], out: &mut Vec<KeywordHit>) {
+    fn hits_with<E: Entry, const RUNS: bool>(
+        &self,
+        table: &[E],
+        buf: &[u8],
+        out: &mut Vec<KeywordHit>,
+        runs: &mut Vec<usize>,
+    ) {
         let len = buf.len();
         if len < LANES_MIN {
-            self.run(table, buf, 0..len, len, 0, out);
+            let lane = Lane { state: 0, count: Base64Runs::default() };
+            self.run::<E, RUNS>(table, buf, 0..len, len, lane, out, runs);
             return;
         }
         let part = len / LANES;
@@ -424,19 +465,27 @@ impl Compact {
         let lanes: [&[u8]; LANES] =
             std::array::from_fn(|lane| &buf[lane * part..(lane + 1) * part]);
         let mut states = [0u32; LANES];
+        let mut counts = [Base64Runs::default(); LANES];
         for i in 0..part {
             for (lane, bytes) in lanes.iter().enumerate() {
-                let entry = self.step(table, states[lane], bytes[i]);
+                let byte = bytes[i];
+                let entry = self.step(table, states[lane], byte);
                 states[lane] = entry & !E::MATCH;
                 if entry & E::MATCH != 0 {
                     self.report(states[lane], lane * part + i + 1, own_end(lane), out);
                 }
+                if RUNS {
+                    counts[lane].step(byte, lane * part + i, runs);
+                }
             }
         }
-        let tail = self.longest.saturating_sub(1);
-        for (lane, &state) in states.iter().enumerate() {
+        // Each lane runs on past its part for the longest keyword (and a base64 run) that
+        // starts in it.
+        let tail = self.longest.max(MIN_BASE64) - 1;
+        for (lane, (&state, &count)) in states.iter().zip(&counts).enumerate() {
             let own = own_end(lane);
-            self.run(table, buf, (lane + 1) * part..(own + tail).min(len), own, state, out);
+            let range = (lane + 1) * part..(own + tail).min(len);
+            self.run::<E, RUNS>(table, buf, range, own, Lane { state, count }, out, runs);
         }
     }
 
@@ -446,22 +495,28 @@ impl Compact {
         table[at].get()
     }
 
-    /// One lane over `buf[range]` from `state`, reporting matches that start before `own_end`.
-    fn run<E: Entry>(
+    /// One lane over `buf[range]` from `lane`, reporting matches that start before `own_end`.
+    #[allow(clippy::too_many_arguments, reason = "the hot loop's state, passed by value")]
+    fn run<E: Entry, const RUNS: bool>(
         &self,
         table: &[E],
         buf: &[u8],
         range: Range<usize>,
         own_end: usize,
-        mut state: u32,
+        lane: Lane,
         out: &mut Vec<KeywordHit>,
+        runs: &mut Vec<usize>,
     ) {
         let first = range.start;
+        let Lane { mut state, mut count } = lane;
         for (i, &byte) in buf[range].iter().enumerate() {
             let entry = self.step(table, state, byte);
             state = entry & !E::MATCH;
             if entry & E::MATCH != 0 {
                 self.report(state, first + i + 1, own_end, out);
+            }
+            if RUNS {
+                count.step(byte, first + i, runs);
             }
         }
     }
@@ -482,6 +537,13 @@ impl Compact {
             }
         }
     }
+}
+
+/// Where a lane is: its DFA state and its count of base64 bytes.
+#[derive(Clone, Copy)]
+struct Lane {
+    state: u32,
+    count: Base64Runs,
 }
 
 /// Table entries from next-state ids and match flags; `None` when an id does not fit.
@@ -607,7 +669,7 @@ mod tests {
                 .map(|m| (m.pattern().as_usize(), m.range()))
                 .collect();
             for dfa in [&narrow, &wide] {
-                dfa.hits(buf, &mut hits);
+                dfa.hits(buf, &mut hits, None);
                 let got: Vec<_> = hits.iter().map(|h| (h.keyword, h.span.clone())).collect();
                 assert_eq!(got, want, "length {len}");
             }
