@@ -48,6 +48,16 @@ pub(crate) enum BuiltinFile {
     },
 }
 
+impl BuiltinFile {
+    /// The text's length in bytes (a measure of its parsing work).
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            BuiltinFile::Json { json, .. } => json.len(),
+            BuiltinFile::Yaml { yaml, .. } => yaml.len(),
+        }
+    }
+}
+
 /// The built-in rule files, pre-built where possible, sorted by name.
 pub(crate) fn prebuilt() -> impl Iterator<Item = BuiltinFile> {
     PREBUILT.iter().zip(FILES).map(|(&(name, json), &(_, yaml))| match json {
