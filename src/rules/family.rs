@@ -51,11 +51,14 @@ impl Alphabet {
     }
 
     /// Characters that may follow the value without extending it: none of the class, and for
-    /// base64 no `=` either (its padding is matched separately).
+    /// base64 no `=` either (its padding is matched separately). A value of an alphabet narrower
+    /// than letters and digits may not be followed by a letter or digit either: 32 hex digits
+    /// glued to `kmajpm4h...` are the head of a longer token, not a hex key.
     fn stop(self) -> String {
         match self {
             Alphabet::Base64 => format!("[^{}=]", self.class()),
-            _ => format!("[^{}]", self.class()),
+            Alphabet::Base64url => format!("[^{}]", self.class()),
+            _ => "[^A-Za-z0-9]".to_string(),
         }
     }
 }
@@ -317,6 +320,8 @@ length: 32
             "DEMO_API_KEY=0f3a9c1d2e4b5a6978d0c1b2a3f4e5",
             "DEMO_API_KEY=0F3A9C1D2E4B5A6978D0C1B2A3F4E5D6",
             "DEMO_KEY_URL=0f3a9c1d2e4b5a6978d0c1b2a3f4e5d6",
+            "DEMO_API_KEY=0f3a9c1d2e4b5a6978d0c1b2a3f4e5d6kmajpm4h1pqoqxyo",
+            "DEMO_API_KEY=0f3a9c1d2e4b5a6978d0c1b2a3f4e5d6Z",
         ] {
             assert_eq!(secret(&spec, line), None, "{line}");
         }
