@@ -506,11 +506,18 @@ class GoFile:
         return out, skipped
 
 
+# Where a secret works rather than the secret: a URL, an e-mail address or a host name (dotted
+# labels ending in a short word, an optional port and path).
+_PLACE = _re.compile(r"^https?:|@|^[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,10}(?::\d+)?(?:/\S*)?$")
+
+
 def secret_pieces(want: str, text: str) -> List[str]:
     """The parts of a wanted secret that appear in the input. TruffleHog often reports a
     credential as a joined string (`id:secret`, `host:token`, a JSON object): split it greedily
     into the longest substrings of the input (8+ characters); hosts, URLs and e-mail addresses are
-    dropped when anything else is left, since they name where a secret works, not the secret."""
+    dropped when anything else is left, since they name where a secret works, not the secret. A
+    piece is such a place only by its shape (a URL, an address, a dotted host name ending in a
+    word): a base64 key holds `/` and a JWT holds `.`, and those are the secret."""
     if want in text:
         return [want]
     pieces, i = [], 0
@@ -525,7 +532,7 @@ def secret_pieces(want: str, text: str) -> List[str]:
             i += best
         else:
             i += 1
-    secretish = [p for p in pieces if not _re.search(r"[./@]|^https?:", p.strip(":;|, \t"))]
+    secretish = [p for p in pieces if not _PLACE.search(p.strip(":;|, \t"))]
     return secretish or pieces
 
 

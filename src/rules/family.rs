@@ -51,11 +51,14 @@ impl Alphabet {
     }
 
     /// Characters that may follow the value without extending it: none of the class, and for
-    /// base64 no `=` either (its padding is matched separately).
+    /// base64 no `=` either (its padding is matched separately). A value of an alphabet narrower
+    /// than letters and digits may not be followed by a letter or digit either: 32 hex digits
+    /// glued to `kmajpm4h...` are the head of a longer token, not a hex key.
     fn stop(self) -> String {
         match self {
             Alphabet::Base64 => format!("[^{}=]", self.class()),
-            _ => format!("[^{}]", self.class()),
+            Alphabet::Base64url => format!("[^{}]", self.class()),
+            _ => "[^A-Za-z0-9]".to_string(),
         }
     }
 }
@@ -181,6 +184,14 @@ fn token_boundary(row: &FamilySpec) -> String {
 /// (`[^\n]*`), not counted ones (`{0,80}`): the window already bounds them, and a counted
 /// repetition unrolls into one automaton state per count, which the regex engine's lazy DFA
 /// then builds states for. Measured on moby's tree: 12% less time in regexes, the same findings.
+///
+/// Two more layouts name the provider without a key word after the name:
+/// - the name is the whole key, as a word of its own, followed by an assignment operator (not
+///   bare whitespace, so prose does not match): `foo: "VALUE"`, `fooApp := "VALUE"`,
+///   `"foo": "VALUE"`;
+/// - the name is in a URL's host and the value is a query parameter ending in `key` or `token`
+///   (or in one of the row's own words): `https://api.foo.com/v1/users?key=VALUE`,
+///   `...?format=json&api_token=VALUE`.
 fn assignment(row: &FamilySpec) -> String {
     let join = |words: &mut dyn Iterator<Item = &str>| {
         words.map(regex_syntax::escape).collect::<Vec<_>>().join("|")
@@ -195,7 +206,14 @@ fn assignment(row: &FamilySpec) -> String {
     let above = r"[^\n]*\n(?:[^\n]*\n)?[^\n]*?";
     let separator =
         r#"["']?(?:\s*(?::=|=>|[:=,])\s*|[ \t]+(?:(?:is|-)[ \t]+)?)["']?(?:bearer[ \t]+)?"#;
-    format!(r"(?i:(?:(?:{names}){near}|\b(?:{names}){above})(?:{words}){separator})")
+    let operator = r#"["']?\s*(?::=|=>|[:=])\s*["']?(?:bearer[ \t]+)?"#;
+    let query = r#"\.[a-z0-9.-]*/[^\s"'?#<>]*\?(?:[^\s"'#<>]*&)?[\w-]*?"#;
+    // A query parameter is a key or a token (`key=`, `api_key=`, `access_token=`) unless the row
+    // names its words: `client_secret=` and the like belong to the provider's own OAuth rules.
+    let params = if row.words.is_empty() { "key|token".to_string() } else { words.clone() };
+    format!(
+        r"(?i:(?:(?:{names}){near}|\b(?:{names}){above})(?:{words}){separator}|\b(?:{names}){operator}|\b(?:{names}){query}(?:{params})=)"
+    )
 }
 
 #[cfg(test)]
@@ -251,6 +269,34 @@ length: 32
     }
 
     #[test]
+    fn the_name_alone_as_the_key_or_a_url_host_with_the_key_in_its_query_is_named() {
+        let spec = expand(row(NAMED)).unwrap();
+        let key = "0f3a9c1d2e4b5a6978d0c1b2a3f4e5d6";
+        for line in [
+            format!("demo: \"{key}\""),
+            format!("  demoApp := \"{key}\""),
+            format!("{{\"demo\": \"{key}\"}}"),
+            format!("demo = '{key}'"),
+            format!("url := \"https://api.demo.com/v1/users?key={key}\""),
+            format!("base_url: https://eu.demoapp.io/v2/x?format=json&api_token={key}&page=2"),
+        ] {
+            assert_eq!(secret(&spec, &line), Some(key), "{line}");
+        }
+        for line in [
+            format!("demo {key}"),
+            format!("the demo said {key}"),
+            format!("x0demo: \"{key}\""),
+            format!("demo_url: \"{key}\""),
+            format!("https://api.demo.com/v1/files/{key}"),
+            format!("https://api.demo.com/v1/users?id={key}"),
+            format!("https://api.example.com/?key={key}&via=demo"),
+            format!("https://api.demo.com/oauth2/token?client_secret={key}"),
+        ] {
+            assert_eq!(secret(&spec, &line), None, "{line}");
+        }
+    }
+
+    #[test]
     fn a_name_three_lines_above_or_a_sentence_away_is_not_the_key_name() {
         let spec = expand(row(NAMED)).unwrap();
         let key = "0f3a9c1d2e4b5a6978d0c1b2a3f4e5d6";
@@ -274,6 +320,8 @@ length: 32
             "DEMO_API_KEY=0f3a9c1d2e4b5a6978d0c1b2a3f4e5",
             "DEMO_API_KEY=0F3A9C1D2E4B5A6978D0C1B2A3F4E5D6",
             "DEMO_KEY_URL=0f3a9c1d2e4b5a6978d0c1b2a3f4e5d6",
+            "DEMO_API_KEY=0f3a9c1d2e4b5a6978d0c1b2a3f4e5d6kmajpm4h1pqoqxyo",
+            "DEMO_API_KEY=0f3a9c1d2e4b5a6978d0c1b2a3f4e5d6Z",
         ] {
             assert_eq!(secret(&spec, line), None, "{line}");
         }
