@@ -44,6 +44,12 @@ JWT_PROVIDERS = [
 ]
 
 WORDS = "key|token|secret|access|auth"
+# Keywords other than the names, where a name is the inside of common code words: `rentman` is in
+# every `parentManifest`, so its keywords are the name with what follows it in a key name.
+KEYWORDS = {
+    "rentman.api-token": ["rentman_", "rentman-", "rentman.", "rentman ", "rentman\"", "rentman=",
+                          "rentman:", "rentmantoken", "rentmanapi", "rentmankey", "rentmansecret"],
+}
 SEPARATOR = (r"""["']?(?:\s*(?::=|=>|[:=,])\s*|[ \t]+(?:(?:is|-)[ \t]+)?)["']?"""
              r"(?:bearer[ \t]+)?")
 # A dotted base64url token: a first part of 16+ characters, a dot, then 80+ characters of
@@ -75,7 +81,7 @@ def jwt_rule(rule_id: str, provider: str, names: list[str], reference: str) -> s
         f"    provider: {q(provider)}",
         "    kind: token",
         "    keywords:",
-        *[f"      - {q(n.lower())}" for n in names],
+        *[f"      - {q(k)}" for k in KEYWORDS.get(rule_id, [n.lower() for n in names])],
         f"    pattern: {q(pattern)}",
         "    min_entropy: 4.5",
         "    confidence: medium",
