@@ -195,8 +195,8 @@ fn assignment(row: &FamilySpec) -> String {
     // The optional middle line is lazy (`??`): the key on the very next line is taken first, so
     // a name line followed by two keyed lines yields both keys, not only the second.
     let above = r"[^\n]*\n(?:[^\n]*\n)??[^\n]*?";
-    let separator =
-        r#"["']?(?:\s*(?::=|=>|[:=,])\s*|[ \t]+(?:(?:is|-)[ \t]+)?)["']?(?:bearer[ \t]+)?"#;
+    // A space may pad the value inside its quotes (`token = ' VALUE '`).
+    let separator = r#"["']?(?:\s*(?::=|=>|[:=,])\s*|[ \t]+(?:(?:is|-)[ \t]+)?)(?:["'][ \t]?)?(?:bearer[ \t]+)?"#;
     format!(r"(?i:(?:(?:{names}){near}|\b(?:{names}){above})(?:{words}){separator})")
 }
 
@@ -241,6 +241,7 @@ length: 32
             format!("Demo API token: Bearer {key}"),
             format!("demo token {key}"),
             format!("demo token - '{key}'"),
+            format!("demo token = ' {key} '"),
             format!("DEMO ACCESS {key}"),
             format!("demo_auth = {key}"),
             format!("Your Demo key is {key}, keep it safe"),
