@@ -203,9 +203,11 @@ fn assignment(row: &FamilySpec) -> String {
         join(&mut row.words.iter().map(String::as_str))
     };
     let near = r"[\w. \t-]{0,24}?";
-    let above = r"[^\n]*\n(?:[^\n]*\n)?[^\n]*?";
-    let separator =
-        r#"["']?(?:\s*(?::=|=>|[:=,])\s*|[ \t]+(?:(?:is|-)[ \t]+)?)["']?(?:bearer[ \t]+)?"#;
+    // The optional middle line is lazy (`??`): the key on the very next line is taken first, so
+    // a name line followed by two keyed lines yields both keys, not only the second.
+    let above = r"[^\n]*\n(?:[^\n]*\n)??[^\n]*?";
+    // A space may pad the value inside its quotes (`token = ' VALUE '`).
+    let separator = r#"["']?(?:\s*(?::=|=>|[:=,])\s*|[ \t]+(?:(?:is|-)[ \t]+)?)(?:["'][ \t]?)?(?:bearer[ \t]+)?"#;
     let operator = r#"["']?\s*(?::=|=>|[:=])\s*["']?(?:bearer[ \t]+)?"#;
     let query = r#"\.[a-z0-9.-]*/[^\s"'?#<>]*\?(?:[^\s"'#<>]*&)?[\w-]*?"#;
     // A query parameter is a key or a token (`key=`, `api_key=`, `access_token=`) unless the row
@@ -257,6 +259,7 @@ length: 32
             format!("Demo API token: Bearer {key}"),
             format!("demo token {key}"),
             format!("demo token - '{key}'"),
+            format!("demo token = ' {key} '"),
             format!("DEMO ACCESS {key}"),
             format!("demo_auth = {key}"),
             format!("Your Demo key is {key}, keep it safe"),
@@ -294,6 +297,20 @@ length: 32
         ] {
             assert_eq!(secret(&spec, &line), None, "{line}");
         }
+    }
+
+    #[test]
+    fn a_key_on_the_next_line_is_not_skipped_for_one_two_lines_below() {
+        let spec = expand(row(NAMED)).unwrap();
+        let (first, second) =
+            ("0f3a9c1d2e4b5a6978d0c1b2a3f4e5d6", "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b");
+        let text = format!("demo token - 'short'\ndemo token - '{first}'\ndemo token - '{second}'");
+        let found: Vec<&str> = regex_of(&spec)
+            .captures_iter(&text)
+            .filter_map(|c| c.name("secret"))
+            .map(|m| m.as_str())
+            .collect();
+        assert_eq!(found, [first, second]);
     }
 
     #[test]

@@ -128,6 +128,18 @@ fn generated_provider_table_is_current() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// `rules/providers-hand-5p.yaml` is what `rules/coverage/hand5p.py` writes (generated too).
+#[test]
+fn generated_hand_rules_5p_are_current() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = std::process::Command::new("python3")
+        .arg(format!("{root}/rules/coverage/hand5p.py"))
+        .arg("--check")
+        .output()
+        .expect("python3 runs (it is needed for rules/coverage/hand5p.py)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// A provider-table row in a `--rules` file is expanded and proven like a hand-written rule.
 #[test]
 fn rules_check_proves_provider_table_rows() {
