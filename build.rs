@@ -12,6 +12,12 @@
 //! because a scan never reads them and they were close to half of its bytes (`rules check` and
 //! `rules show` read the YAML). A file that does not parse gets `None`: the YAML is then parsed at
 //! run time and its error reported as usual.
+//!
+//! Provider-table rows (`families:`) are expanded here too, by the same `family::expand` the
+//! library uses (its source and the syntax types are compiled into this script): each row becomes
+//! an ordinary rule in the JSON, so a scan does not format and escape a thousand regexes at every
+//! start (that was a third of the start-up's instructions, `benches/README.md`, "Start-up"). A
+//! row that does not expand stays a row, and the run-time load reports its error as before.
 
 #![allow(
     clippy::unwrap_used,
@@ -22,8 +28,21 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+// The rule syntax and the provider-table expansion, shared with the library.
+#[allow(dead_code, unreachable_pub, reason = "the build script uses only the row expansion")]
+#[path = "src/rules/syntax.rs"]
+mod syntax;
+
+#[allow(dead_code, unreachable_pub, reason = "the build script uses only the row expansion")]
+#[path = "src/rules/family.rs"]
+mod family;
+
 fn main() {
-    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for shared in ["src/rules/syntax.rs", "src/rules/family.rs"] {
+        println!("cargo:rerun-if-changed={}", root.join(shared).display());
+    }
+    let rules = root.join("rules");
     let files = yaml_files(&rules);
     embed(&files, "builtin_rules.rs");
     prebuild(&files, "builtin_rules_prebuilt.rs");
@@ -70,6 +89,37 @@ fn embed(files: &[PathBuf], out_name: &str) {
     std::fs::write(out_dir().join(out_name), out).expect("write the embedded file list");
 }
 
+/// Moves every provider-table row that expands into the file's `rules` list, as the rule it
+/// expands to; a row that does not deserialize or expand is left for the run-time load to report.
+fn expand_families(file: &mut serde_json::Value) {
+    let Some(rows) = file.get_mut("families").and_then(serde_json::Value::as_array_mut) else {
+        return;
+    };
+    let mut expanded = Vec::new();
+    rows.retain(|row| {
+        let rule = serde_json::from_value::<syntax::FamilySpec>(row.clone())
+            .ok()
+            .and_then(|row| family::expand(row).ok())
+            .and_then(|rule| serde_json::to_value(rule).ok());
+        match rule {
+            Some(rule) => {
+                expanded.push(rule);
+                false
+            }
+            None => true,
+        }
+    });
+    if expanded.is_empty() {
+        return;
+    }
+    if let Some(object) = file.as_object_mut() {
+        let rules = object.entry("rules").or_insert_with(|| serde_json::Value::Array(Vec::new()));
+        if let Some(rules) = rules.as_array_mut() {
+            rules.append(&mut expanded);
+        }
+    }
+}
+
 /// Removes `examples` and `negative_examples` from every entry of the file's `rules` and
 /// `families` lists: only `rules check` proves them, and it reads the YAML.
 fn drop_examples(file: &mut serde_json::Value) {
@@ -99,6 +149,7 @@ fn prebuild(files: &[PathBuf], out_name: &str) {
             .unwrap_or_else(|e| panic!("{} is readable: {e}", path.display()));
         match serde_saphyr::from_str::<serde_json::Value>(&text) {
             Ok(mut value) => {
+                expand_families(&mut value);
                 drop_examples(&mut value);
                 let json = dir.join(format!("{name}.json"));
                 std::fs::write(&json, serde_json::to_string(&value).expect("a YAML value is JSON"))

@@ -120,5 +120,5 @@ pub(crate) fn run(args: &GitArgs) -> anyhow::Result<ExitStatus> {
         .transpose()?;
     let output = args.report.resolve();
     let scanned = super::run_pipeline(&target, &config, &output, "blobs")?;
-    super::deliver(&scanned, &output)
+    super::deliver(scanned, &output)
 }

@@ -39,5 +39,5 @@ pub(crate) fn run(args: &ImageArgs) -> anyhow::Result<ExitStatus> {
     let output = args.report.resolve();
     let scanned =
         super::run_pipeline(&Target::Image(args.path.clone()), &config, &output, "layers")?;
-    super::deliver(&scanned, &output)
+    super::deliver(scanned, &output)
 }

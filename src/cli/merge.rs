@@ -46,5 +46,5 @@ pub(crate) fn run(command: &ReportCommand) -> anyhow::Result<ExitStatus> {
     let output = args.report.resolve();
     super::check_report_path(&output)?;
     let scanned = pipeline::merge(&reports, &config, output.show_secrets)?;
-    super::deliver(&scanned, &output)
+    super::deliver(scanned, &output)
 }

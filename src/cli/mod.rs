@@ -360,7 +360,10 @@ fn run_pipeline(
 
 /// The tail of every scanning command: the report, the notices and summary on stderr, and the
 /// exit status.
-fn deliver(scanned: &Scanned, output: &OutputConfig) -> anyhow::Result<ExitStatus> {
+///
+/// The process ends right after, so the scan's rules and findings are not freed one by one:
+/// dropping a thousand rules was 7% of the instructions of a scan of an empty directory.
+fn deliver(scanned: Scanned, output: &OutputConfig) -> anyhow::Result<ExitStatus> {
     write_report(&scanned.outcome, &scanned.rules, output)?;
     if !output.quiet {
         print_notices_and_summary(&scanned.outcome)?;
@@ -368,7 +371,9 @@ fn deliver(scanned: &Scanned, output: &OutputConfig) -> anyhow::Result<ExitStatu
             writeln!(std::io::stderr().lock(), "leakhound: {}", summary.describe())?;
         }
     }
-    Ok(exit_status(&scanned.outcome, output.exit_code))
+    let status = exit_status(&scanned.outcome, output.exit_code);
+    std::mem::forget(scanned);
+    Ok(status)
 }
 
 /// Fails before the scan when the `-r` report file cannot be written (see

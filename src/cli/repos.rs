@@ -130,5 +130,5 @@ pub(crate) fn run(args: &ReposArgs) -> anyhow::Result<ExitStatus> {
         ..Config::default()
     };
     let scanned = pipeline::combine(scans, &run, started.elapsed())?;
-    super::deliver(&scanned, &output)
+    super::deliver(scanned, &output)
 }

@@ -41,5 +41,5 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
     let output = args.report.resolve();
     let scanned =
         super::run_pipeline(&Target::Paths(args.paths.clone()), &config, &output, "files")?;
-    super::deliver(&scanned, &output)
+    super::deliver(scanned, &output)
 }

@@ -518,7 +518,7 @@ const RUN_MASK: [u32; 256] = {
 impl Base64Runs {
     /// Counts `byte`, at `pos`; records the run's start in `out` when it reaches
     /// [`MIN_BASE64`] bytes.
-    #[inline(always)]
+    #[inline]
     pub(crate) fn step(&mut self, byte: u8, pos: usize, out: &mut Vec<usize>) {
         self.count = (self.count + 1) & RUN_MASK[usize::from(byte)];
         if self.count == MIN_BASE64 as u32 {

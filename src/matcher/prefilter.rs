@@ -201,17 +201,14 @@ impl Prefilter {
                 }
             }),
         };
-        match dfa {
-            Some(dfa) => {
-                let counted = runs.is_some();
-                dfa.hits(buf, out, runs);
-                counted
-            }
+        if let Some(dfa) = dfa {
+            let counted = runs.is_some();
+            dfa.hits(buf, out, runs);
+            counted
+        } else {
             // No compact layout (it cannot fail today): the quick automaton finds the same hits.
-            None => {
-                self.nfa_hits(buf, out);
-                false
-            }
+            self.nfa_hits(buf, out);
+            false
         }
     }
 
