@@ -19,7 +19,6 @@ use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::{WalkBuilder, WalkState};
 
 use super::ignores::{Ignores, LastDir};
@@ -91,29 +90,28 @@ pub(crate) struct WalkOptions {
     pub threads: usize,
 }
 
-/// Matches credential-store file names.
-#[derive(Debug)]
-pub(crate) struct CredentialNames {
-    names: GlobSet,
+/// Whether `path` names a credential store.
+///
+/// The globs use `*` and literal characters only (a test holds them to that), so they are
+/// matched directly: compiling them into a `GlobSet` cost a tenth of the start-up's
+/// instructions, for a few dozen short names.
+pub(crate) fn is_credential_store(path: &Path) -> bool {
+    let by_name = path.file_name().is_some_and(|name| {
+        let name = name.as_encoded_bytes();
+        CREDENTIAL_FILE_GLOBS.iter().any(|glob| star_match(glob.as_bytes(), name))
+    });
+    by_name || CREDENTIAL_PATH_SUFFIXES.iter().any(|suffix| path.ends_with(suffix))
 }
 
-impl Default for CredentialNames {
-    #[allow(clippy::expect_used, reason = "the credential globs are constants, tested to compile")]
-    fn default() -> Self {
-        let mut builder = GlobSetBuilder::new();
-        for glob in CREDENTIAL_FILE_GLOBS {
-            builder.add(Glob::new(glob).expect("credential globs are valid"));
-        }
-        CredentialNames { names: builder.build().expect("credential globs are valid") }
-    }
-}
-
-impl CredentialNames {
-    /// Whether `path` names a credential store.
-    pub(crate) fn matches(&self, path: &Path) -> bool {
-        let by_name = path.file_name().is_some_and(|name| self.names.is_match(name));
-        by_name || CREDENTIAL_PATH_SUFFIXES.iter().any(|suffix| path.ends_with(suffix))
-    }
+/// Whether `name` matches `glob`, where `*` stands for any run of bytes and every other byte for
+/// itself.
+fn star_match(glob: &[u8], name: &[u8]) -> bool {
+    let Some(star) = glob.iter().position(|&b| b == b'*') else {
+        return glob == name;
+    };
+    let (head, rest) = (&glob[..star], &glob[star + 1..]);
+    name.strip_prefix(head)
+        .is_some_and(|name| (0..=name.len()).any(|skip| star_match(rest, &name[skip..])))
 }
 
 /// Walks `paths`, calling a per-thread visitor for every entry. Blocks until done.
@@ -124,12 +122,10 @@ where
     if paths.is_empty() {
         return;
     }
-    let credentials = CredentialNames::default();
     let ignores = (!options.no_ignore).then(|| Ignores::new(paths));
     builder(paths, options).build_parallel().run(|| {
         let mut visit = make_visitor();
-        let mut policy =
-            Policy { credentials: &credentials, ignores: ignores.as_ref(), last_dir: None };
+        let mut policy = Policy { ignores: ignores.as_ref(), last_dir: None };
         Box::new(move |entry| handle(entry, &mut visit, &mut policy))
     });
 }
@@ -150,7 +146,6 @@ fn builder(paths: &[PathBuf], options: &WalkOptions) -> WalkBuilder {
 
 /// What decides, per entry, whether it is read.
 struct Policy<'a> {
-    credentials: &'a CredentialNames,
     /// `None` with `--no-ignore`.
     ignores: Option<&'a Ignores>,
     /// This thread's last directory ([`Ignores::ignored_with`]).
@@ -162,7 +157,7 @@ impl Policy<'_> {
     fn ignored(&mut self, path: &Path, is_dir: bool) -> bool {
         let Some(ignores) = self.ignores else { return false };
         ignores.ignored_with(&mut self.last_dir, path, is_dir)
-            && (is_dir || !self.credentials.matches(path))
+            && (is_dir || !is_credential_store(path))
     }
 }
 
@@ -264,8 +259,49 @@ mod tests {
     use super::*;
 
     #[test]
+    fn credential_globs_use_only_stars_and_match_like_globset() {
+        let names = [
+            ".env",
+            ".env.local",
+            "prod.env",
+            ".envrc",
+            "x.pem",
+            "a.key",
+            "id_rsa",
+            "id_rsa.pub",
+            "credentials",
+            "credentials.json",
+            "gcp-credentials-prod.json",
+            "credentials.yml",
+            "my.credentials.json.bak",
+            "secrets.yml",
+            "app.secret",
+            "envrc",
+            "env",
+            "key",
+            "xcredentials",
+            "pem",
+            ".pem",
+            "a.tfvars.json",
+            "id_ed25519",
+            "x.secrets",
+            "",
+        ];
+        for glob in CREDENTIAL_FILE_GLOBS {
+            assert!(!glob.contains(['?', '[', ']', '{', '}', '\\', '/', '!']), "{glob}");
+            let reference = globset::Glob::new(glob).unwrap().compile_matcher();
+            for name in names {
+                assert_eq!(
+                    star_match(glob.as_bytes(), name.as_bytes()),
+                    reference.is_match(name),
+                    "{glob} vs {name:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn credential_names_cover_the_usual_stores() {
-        let names = CredentialNames::default();
         for path in [
             ".env",
             "app/.env.production",
@@ -278,10 +314,10 @@ mod tests {
             "home/.docker/config.json",
             "infra/prod.tfvars",
         ] {
-            assert!(names.matches(Path::new(path)), "{path}");
+            assert!(is_credential_store(Path::new(path)), "{path}");
         }
         for path in ["src/main.rs", "config.json", "environment.ts", "README.md"] {
-            assert!(!names.matches(Path::new(path)), "{path}");
+            assert!(!is_credential_store(Path::new(path)), "{path}");
         }
     }
 }
