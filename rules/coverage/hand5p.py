@@ -16,11 +16,14 @@ Usage:
 
 from __future__ import annotations
 
-import argparse
 import random
 import string
 import sys
 from pathlib import Path
+
+# No __pycache__ under rules/: build.rs watches the directory.
+sys.dont_write_bytecode = True
+import generated  # noqa: E402  (after the line above)
 
 HERE = Path(__file__).resolve().parent
 OUTPUT = HERE.parent / "providers-hand-5p.yaml"
@@ -176,17 +179,7 @@ def render() -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 when the YAML is stale")
-    args = parser.parse_args()
-    text = render()
-    if args.check:
-        if not OUTPUT.exists() or OUTPUT.read_text(encoding="utf-8") != text:
-            print(f"{OUTPUT} is stale: run python3 rules/coverage/hand5p.py", file=sys.stderr)
-            return 1
-        return 0
-    OUTPUT.write_text(text, encoding="utf-8")
-    return 0
+    return generated.run(__doc__.splitlines()[0], OUTPUT, render, "rules/coverage/hand5p.py")
 
 
 if __name__ == "__main__":

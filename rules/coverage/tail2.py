@@ -17,12 +17,15 @@ Usage:
 
 from __future__ import annotations
 
-import argparse
 import math
 import random
 import string
 import sys
 from pathlib import Path
+
+# No __pycache__ under rules/: build.rs watches the directory.
+sys.dont_write_bytecode = True
+import generated  # noqa: E402  (after the line above)
 
 HERE = Path(__file__).resolve().parent
 TABLE = HERE / "tail-2.tsv"
@@ -192,17 +195,7 @@ def render() -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 when the YAML is stale")
-    args = parser.parse_args()
-    text = render()
-    if args.check:
-        if OUTPUT.read_text(encoding="utf-8") != text:
-            print(f"{OUTPUT} is stale: run python3 rules/coverage/tail2.py", file=sys.stderr)
-            return 1
-        return 0
-    OUTPUT.write_text(text, encoding="utf-8")
-    return 0
+    return generated.run(__doc__.splitlines()[0], OUTPUT, render, "rules/coverage/tail2.py")
 
 
 if __name__ == "__main__":
