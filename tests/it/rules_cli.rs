@@ -101,43 +101,36 @@ fn explain_says_why_a_line_was_or_was_not_reported() {
     );
 }
 
+/// Runs `rules/coverage/SCRIPT --check` and fails with its stderr when it does.
+fn coverage_script_checks(script: &str) {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = std::process::Command::new("python3")
+        .arg(format!("{root}/rules/coverage/{script}"))
+        .arg("--check")
+        .output()
+        .unwrap_or_else(|e| panic!("python3 runs (it is needed for rules/coverage/{script}): {e}"));
+    assert!(out.status.success(), "{script}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// `rules/COVERAGE.md` is regenerated from `rules/coverage/peers.tsv` and `rules/*.yaml`; the
 /// check fails when the table is stale, names a rule that does not exist, or lets the missing
 /// rows grow past their budget.
 #[test]
 fn coverage_table_is_current_and_names_only_existing_rules() {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let out = std::process::Command::new("python3")
-        .arg(format!("{root}/rules/coverage/coverage.py"))
-        .arg("--check")
-        .output()
-        .expect("python3 runs (it is needed for rules/coverage/coverage.py)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    coverage_script_checks("coverage.py");
 }
 
 /// `rules/providers-tail-2.yaml` is what `rules/coverage/tail2.py` writes from its facts table
 /// (the YAML is generated; a hand edit there would be lost on the next run).
 #[test]
 fn generated_provider_table_is_current() {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let out = std::process::Command::new("python3")
-        .arg(format!("{root}/rules/coverage/tail2.py"))
-        .arg("--check")
-        .output()
-        .expect("python3 runs (it is needed for rules/coverage/tail2.py)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    coverage_script_checks("tail2.py");
 }
 
 /// `rules/providers-hand-5p.yaml` is what `rules/coverage/hand5p.py` writes (generated too).
 #[test]
 fn generated_hand_rules_5p_are_current() {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let out = std::process::Command::new("python3")
-        .arg(format!("{root}/rules/coverage/hand5p.py"))
-        .arg("--check")
-        .output()
-        .expect("python3 runs (it is needed for rules/coverage/hand5p.py)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    coverage_script_checks("hand5p.py");
 }
 
 /// A provider-table row in a `--rules` file is expanded and proven like a hand-written rule.
