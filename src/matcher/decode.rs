@@ -485,8 +485,7 @@ const BASE64_CLASS: [u8; 256] = {
 };
 
 /// Whether `b` is a base64 character of either alphabet.
-#[inline]
-pub(crate) fn is_base64_byte(b: u8) -> bool {
+fn is_base64_byte(b: u8) -> bool {
     BASE64_CLASS[b as usize] != 0
 }
 
