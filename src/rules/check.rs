@@ -60,10 +60,33 @@ pub(crate) fn check(set: &Arc<RuleSet>, include: impl Fn(&str) -> bool) -> Check
     report
 }
 
+/// An example as it sits in a file: lines before and after it. A pattern that only matches at
+/// the very start or end of the text (`^`, `$` outside multi-line mode) passes alone and misses
+/// in every real file, where the window around a keyword holds the neighbouring lines.
+fn in_file(example: &str) -> String {
+    format!("before = 1\n{example}\nafter = 2\n")
+}
+
 fn prove_example(matcher: &Matcher, rule: usize, example: &str) -> Result<(), String> {
     let candidates = matcher.explain(example.as_bytes());
-    if candidates.iter().any(|c| c.found.rule == rule && c.verdict == Verdict::Kept) {
-        return Ok(());
+    if let Some(kept) =
+        candidates.iter().find(|c| c.found.rule == rule && c.verdict == Verdict::Kept)
+    {
+        // A rule for a whole file (`\A...\z`, such as a Rails `master.key`) matches only alone.
+        if matcher.rules().rules()[rule].spec.pattern.starts_with("\\A") {
+            return Ok(());
+        }
+        // Between other lines the secret must still be reported; by this rule or by another
+        // that wins the same bytes there.
+        let secret = kept.found.secret_bytes(example.as_bytes());
+        let framed = in_file(example);
+        let reported = matcher.explain(framed.as_bytes()).into_iter().any(|c| {
+            c.verdict == Verdict::Kept && c.found.secret_bytes(framed.as_bytes()) == secret
+        });
+        if reported {
+            return Ok(());
+        }
+        return Err("is reported alone but not between other lines of a file".into());
     }
     let own: Vec<_> = candidates.iter().filter(|c| c.found.rule == rule).collect();
     if let Some(c) = own.first() {

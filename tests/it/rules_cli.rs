@@ -39,6 +39,68 @@ fn rules_check_fails_on_a_broken_example_and_a_missing_negative() {
 }
 
 #[test]
+fn rules_check_proves_examples_between_other_lines_of_a_file() {
+    // `$` outside multi-line mode matches only at the end of the text: the example passes alone
+    // and would miss in every real file. A whole-file rule (`\A...\z`) is proven alone only.
+    let tree = Tree::new();
+    let rule = |id: &str, keyword: &str, pattern: &str, example: &str| {
+        format!(
+            "  - id: {id}
+    name: Demo key
+    provider: Demo
+    kind: api-key
+    keywords: [{keyword}]
+    pattern: '{pattern}'
+    confidence: high
+    severity: low
+    references: [https://demo.invalid]
+    revoke: Delete it.
+    examples: ['{example}']
+    negative_examples: ['k = other']
+"
+        )
+    };
+    let body = [
+        rule(
+            "demo.end",
+            "endkey_",
+            r"(?P<secret>endkey_[0-9a-f]{16})$",
+            "k = endkey_0f1e2d3c4b5a6978",
+        ),
+        rule(
+            "demo.multi",
+            "multikey_",
+            r"(?P<secret>multikey_[0-9a-f]{16})(?m:$)",
+            "k = multikey_8a7b6c5d4e3f2011",
+        ),
+        rule(
+            "demo.file",
+            "filekey_",
+            r"\A(?P<secret>filekey_[0-9a-f]{16})\z",
+            "filekey_5a4b3c2d1e0f9687",
+        ),
+    ]
+    .concat();
+    let file = tree.file("r.yaml", &format!("rules:\n{body}"));
+    let run = tree.run(&["rules", "check", file.to_str().unwrap()]);
+    let out = run.stdout();
+    assert_eq!(run.code(), 1, "{out}");
+    assert!(
+        out.contains(
+            "demo.end: example \"k = endkey_0f1e2d3c4b5a6978\" is reported alone but not between \
+             other lines of a file"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("demo.multi:"), "{out}");
+    assert!(!out.contains("demo.file:"), "{out}");
+    assert!(
+        out.contains("3 rules checked, 2 examples and 3 negative examples proven, 1 problem(s)"),
+        "{out}"
+    );
+}
+
+#[test]
 fn rules_list_json_and_show() {
     let tree = Tree::new();
     let run = tree.run(&["rules", "list", "--format", "json"]);
