@@ -81,7 +81,7 @@ fn rules_check_proves_examples_between_other_lines_of_a_file() {
         ),
     ]
     .concat();
-    let file = tree.file("r.yaml", &format!("rules:\n{body}"));
+    let file = tree.file("r.yaml", format!("rules:\n{body}"));
     let run = tree.run(&["rules", "check", file.to_str().unwrap()]);
     let out = run.stdout();
     assert_eq!(run.code(), 1, "{out}");
