@@ -203,18 +203,56 @@ def is_secret_rule(rule: dict) -> bool:
     return not cats or ("secret" in cats and "hashed" not in cats)
 
 
+def ascending_run(chars: List[str], wrap: bool = False) -> int:
+    """The longest run of characters each one above the one before (`a b c`, `7 8 9 0` with
+    `wrap`, for digits)."""
+    best = run = 1 if chars else 0
+    for a, b in zip(chars, chars[1:]):
+        step = ord(b) - ord(a)
+        run = run + 1 if step == 1 or (wrap and a == "9" and b == "0") else 1
+        best = max(best, run)
+    return best
+
+
+def periodic(chars: List[str], length: int = 16, max_period: int = 8) -> bool:
+    """Whether `length` characters in a row repeat a unit of at most `max_period` characters
+    (`abcdabcdabcdabcd`, `xyzxyzxyz...`)."""
+    n = len(chars)
+    for p in range(1, max_period + 1):
+        same = 0
+        for i in range(n - p):
+            same = same + 1 if chars[i] == chars[i + p] else 0
+            if same >= length - p:
+                return True
+    return False
+
+
 def made_up(text: str) -> bool:
-    """Whether an example is visibly made up: it holds a run of 8 ascending characters
-    (`abcdefgh`, `12345678`) or one character 12 times in a row. A random key holds neither
-    (the chance is below 1e-9 per 40 characters), and leakhound drops such values as placeholders,
-    so the second recall figure leaves these examples out."""
+    """Whether an example is visibly made up, by its text alone (the same for every scanner):
+    - a run of 8 ascending characters (`abcdefgh`, `12345678`) or one character 12 times in a row;
+    - its letters alone, or its digits alone, count up 8 steps or more: `a1b2c3d4e5f6g7h8`,
+      `ABCD1234EFGH5678`, `abc123def456ghi789` (digits may wrap, `7890`);
+    - 16 letters and digits in a row that repeat a unit of at most 8 (`abcdabcdabcdabcd`,
+      `xyzxyzxyz...`, `123456123456...`);
+    - the textbook UUID of RFC 4122's examples, `123e4567-e89b-...`.
+    A random key holds none of these: each has a chance below 1e-9 per 40 characters. leakhound
+    drops such values as placeholders, so the "real" recall figure leaves these examples out; the
+    other figures count them."""
     lower = text.lower()
     run = 1
     for a, b in zip(lower, lower[1:]):
         run = run + 1 if a.isalnum() and ord(b) == ord(a) + 1 else 1
         if run >= 8:
             return True
-    return any(ch * 12 in lower for ch in set(lower) if ch.isalnum())
+    if any(ch * 12 in lower for ch in set(lower) if ch.isalnum()):
+        return True
+    if "123e4567" in lower:
+        return True
+    letters = [c for c in lower if "a" <= c <= "z"]
+    digits = [c for c in lower if "0" <= c <= "9"]
+    if ascending_run(letters) >= 8 or ascending_run(digits, wrap=True) >= 8:
+        return True
+    return periodic([c for c in lower if c.isascii() and c.isalnum()])
 
 
 def rule_examples(git_dir: Path, folder: str) -> List[Example]:
