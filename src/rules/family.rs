@@ -185,10 +185,12 @@ fn token_boundary(row: &FamilySpec) -> String {
 /// repetition unrolls into one automaton state per count, which the regex engine's lazy DFA
 /// then builds states for. Measured on moby's tree: 12% less time in regexes, the same findings.
 ///
-/// Two more layouts name the provider without a key word after the name:
+/// Three more layouts name the provider without a key word after the name:
 /// - the name is the whole key, as a word of its own, followed by an assignment operator (not
 ///   bare whitespace, so prose does not match): `foo: "VALUE"`, `fooApp := "VALUE"`,
 ///   `"foo": "VALUE"`;
+/// - the name as a word of its own, then blanks and a quote opening the value: `foo 'VALUE'`
+///   (a list of names and quoted values; prose rarely quotes a value of the exact shape);
 /// - the name is in a URL's host and the value is a query parameter ending in `key` or `token`
 ///   (or in one of the row's own words): `https://api.foo.com/v1/users?key=VALUE`,
 ///   `...?format=json&api_token=VALUE`.
@@ -208,7 +210,7 @@ fn assignment(row: &FamilySpec) -> String {
     let above = r"[^\n]*\n(?:[^\n]*\n)??[^\n]*?";
     // A space may pad the value inside its quotes (`token = ' VALUE '`).
     let separator = r#"["']?(?:\s*(?::=|=>|[:=,])\s*|[ \t]+(?:(?:is|-)[ \t]+)?)(?:["'][ \t]?)?(?:bearer[ \t]+)?"#;
-    let operator = r#"["']?\s*(?::=|=>|[:=])\s*["']?(?:bearer[ \t]+)?"#;
+    let operator = r#"(?:["']?\s*(?::=|=>|[:=])\s*["']?|[ \t]+["'])(?:bearer[ \t]+)?"#;
     let query = r#"\.[a-z0-9.-]*/[^\s"'?#<>]*\?(?:[^\s"'#<>]*&)?[\w-]*?"#;
     // A query parameter is a key or a token (`key=`, `api_key=`, `access_token=`) unless the row
     // names its words: `client_secret=` and the like belong to the provider's own OAuth rules.
@@ -280,6 +282,8 @@ length: 32
             format!("  demoApp := \"{key}\""),
             format!("{{\"demo\": \"{key}\"}}"),
             format!("demo = '{key}'"),
+            format!("demo '{key}' demo 'eu.demo.com'"),
+            format!("demoapp \"{key}\""),
             format!("url := \"https://api.demo.com/v1/users?key={key}\""),
             format!("base_url: https://eu.demoapp.io/v2/x?format=json&api_token={key}&page=2"),
         ] {
@@ -288,6 +292,8 @@ length: 32
         for line in [
             format!("demo {key}"),
             format!("the demo said {key}"),
+            format!("the demo said '{key}x'"),
+            format!("x0demo '{key}'"),
             format!("x0demo: \"{key}\""),
             format!("demo_url: \"{key}\""),
             format!("https://api.demo.com/v1/files/{key}"),
