@@ -185,10 +185,15 @@ fn token_boundary(row: &FamilySpec) -> String {
 /// repetition unrolls into one automaton state per count, which the regex engine's lazy DFA
 /// then builds states for. Measured on moby's tree: 12% less time in regexes, the same findings.
 ///
-/// Two more layouts name the provider without a key word after the name:
+/// Four more layouts name the provider without a key word after the name:
 /// - the name is the whole key, as a word of its own, followed by an assignment operator (not
 ///   bare whitespace, so prose does not match): `foo: "VALUE"`, `fooApp := "VALUE"`,
 ///   `"foo": "VALUE"`;
+/// - the name as a word of its own, then blanks and a quote opening the value: `foo 'VALUE'`
+///   (a list of names and quoted values; prose rarely quotes a value of the exact shape);
+/// - for a value of 20 or more characters (which an entropy floor guards), the name alone at the
+///   start of a line, then blanks and the bare value: `foo VALUE` (a notes file listing
+///   credentials one per line); mid-line (`the foo said VALUE`) it stays prose;
 /// - the name is in a URL's host and the value is a query parameter ending in `key` or `token`
 ///   (or in one of the row's own words): `https://api.foo.com/v1/users?key=VALUE`,
 ///   `...?format=json&api_token=VALUE`.
@@ -208,13 +213,15 @@ fn assignment(row: &FamilySpec) -> String {
     let above = r"[^\n]*\n(?:[^\n]*\n)??[^\n]*?";
     // A space may pad the value inside its quotes (`token = ' VALUE '`).
     let separator = r#"["']?(?:\s*(?::=|=>|[:=,])\s*|[ \t]+(?:(?:is|-)[ \t]+)?)(?:["'][ \t]?)?(?:bearer[ \t]+)?"#;
-    let operator = r#"["']?\s*(?::=|=>|[:=])\s*["']?(?:bearer[ \t]+)?"#;
+    let operator = r#"(?:["']?\s*(?::=|=>|[:=])\s*["']?|[ \t]+["'])(?:bearer[ \t]+)?"#;
     let query = r#"\.[a-z0-9.-]*/[^\s"'?#<>]*\?(?:[^\s"'#<>]*&)?[\w-]*?"#;
     // A query parameter is a key or a token (`key=`, `api_key=`, `access_token=`) unless the row
     // names its words: `client_secret=` and the like belong to the provider's own OAuth rules.
     let params = if row.words.is_empty() { "key|token".to_string() } else { words.clone() };
+    let line_start =
+        if row.length >= 20 { format!(r"|(?m:^)[ \t]*(?:{names})[ \t]+") } else { String::new() };
     format!(
-        r"(?i:(?:(?:{names}){near}|\b(?:{names}){above})(?:{words}){separator}|\b(?:{names}){operator}|\b(?:{names}){query}(?:{params})=)"
+        r"(?i:(?:(?:{names}){near}|\b(?:{names}){above})(?:{words}){separator}|\b(?:{names}){operator}|\b(?:{names}){query}(?:{params})={line_start})"
     )
 }
 
@@ -280,14 +287,23 @@ length: 32
             format!("  demoApp := \"{key}\""),
             format!("{{\"demo\": \"{key}\"}}"),
             format!("demo = '{key}'"),
+            format!("demo '{key}' demo 'eu.demo.com'"),
+            format!("demoapp \"{key}\""),
             format!("url := \"https://api.demo.com/v1/users?key={key}\""),
             format!("base_url: https://eu.demoapp.io/v2/x?format=json&api_token={key}&page=2"),
         ] {
             assert_eq!(secret(&spec, &line), Some(key), "{line}");
         }
+        for line in [format!("demo {key}"), format!("\t\tdemoapp {key} region eu")] {
+            assert_eq!(secret(&spec, &line), Some(key), "{line}");
+        }
+        let short = expand(row(&NAMED.replace("32", "16"))).unwrap();
+        assert_eq!(secret(&short, "demo 0f3a9c1d2e4b5a69"), None);
         for line in [
-            format!("demo {key}"),
             format!("the demo said {key}"),
+            format!("x demo {key}"),
+            format!("the demo said '{key}x'"),
+            format!("x0demo '{key}'"),
             format!("x0demo: \"{key}\""),
             format!("demo_url: \"{key}\""),
             format!("https://api.demo.com/v1/files/{key}"),
