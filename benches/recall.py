@@ -235,6 +235,7 @@ def made_up(text: str) -> bool:
     - 16 letters and digits in a row that repeat a unit of at most 8 (`abcdabcdabcdabcd`,
       `xyzxyzxyz...`, `123456123456...`);
     - the textbook UUID of RFC 4122's examples, `123e4567-e89b-...`.
+    The second and third are tested within one value (a run of letters, digits and `_+.-`).
     A random key holds none of these: each has a chance below 1e-9 per 40 characters. leakhound
     drops such values as placeholders, so the "real" recall figure leaves these examples out; the
     other figures count them."""
@@ -248,11 +249,16 @@ def made_up(text: str) -> bool:
         return True
     if "123e4567" in lower:
         return True
-    letters = [c for c in lower if "a" <= c <= "z"]
-    digits = [c for c in lower if "0" <= c <= "9"]
-    if ascending_run(letters) >= 8 or ascending_run(digits, wrap=True) >= 8:
-        return True
-    return periodic([c for c in lower if c.isascii() and c.isalnum()])
+    # The other tests look inside one value at a time (letters, digits and `_+.-`), so that a
+    # name and a value, or a user name repeated in a URL, do not add up.
+    for token in _re.findall(r"[a-z0-9_+.\-]+", lower):
+        letters = [c for c in token if "a" <= c <= "z"]
+        digits = [c for c in token if "0" <= c <= "9"]
+        if ascending_run(letters) >= 8 or ascending_run(digits, wrap=True) >= 8:
+            return True
+        if periodic([c for c in token if c.isalnum()]):
+            return True
+    return False
 
 
 def rule_examples(git_dir: Path, folder: str) -> List[Example]:
