@@ -72,8 +72,8 @@ fn prove_example(matcher: &Matcher, rule: usize, example: &str) -> Result<(), St
     if let Some(kept) =
         candidates.iter().find(|c| c.found.rule == rule && c.verdict == Verdict::Kept)
     {
-        // A rule for a whole file (`\A...\z`, such as a Rails `master.key`) matches only alone.
-        if matcher.rules().rules()[rule].spec.pattern.starts_with("\\A") {
+        // A rule for a whole file matches only alone.
+        if super::matches_whole_text_only(&matcher.rules().rules()[rule].spec.pattern) {
             return Ok(());
         }
         // Between other lines the secret must still be reported; by this rule or by another

@@ -192,14 +192,29 @@ enum LoadMode {
     Prebuilt,
 }
 
-/// Parses a pattern (without compiling it) and returns its capture group names.
-fn capture_names(pattern: &str) -> Result<Vec<String>, String> {
-    let hir = regex_syntax::ParserBuilder::new()
+/// Parses a pattern (without compiling it), with the syntax every rule pattern is compiled with.
+fn parse_pattern(pattern: &str) -> Result<regex_syntax::hir::Hir, String> {
+    regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
         .build()
         .parse(pattern)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())
+}
+
+/// Whether a pattern matches only the whole text, anchored at its start and its end (`\A...\z`,
+/// or `^...$` outside multi-line mode): a rule for a whole file, such as a Rails `master.key`.
+pub(crate) fn matches_whole_text_only(pattern: &str) -> bool {
+    use regex_syntax::hir::Look;
+    parse_pattern(pattern).is_ok_and(|hir| {
+        let props = hir.properties();
+        props.look_set_prefix().contains(Look::Start) && props.look_set_suffix().contains(Look::End)
+    })
+}
+
+/// Parses a pattern (without compiling it) and returns its capture group names.
+fn capture_names(pattern: &str) -> Result<Vec<String>, String> {
+    let hir = parse_pattern(pattern)?;
     let mut names = Vec::new();
     let mut stack = vec![&hir];
     while let Some(node) = stack.pop() {
