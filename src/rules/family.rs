@@ -173,6 +173,9 @@ fn token_boundary(row: &FamilySpec) -> String {
     if starts_with_word { r"\b".into() } else { String::new() }
 }
 
+/// The shortest value taken after the provider's name alone at a line's start (`foo VALUE`).
+const BARE_VALUE_MIN_LENGTH: u32 = 20;
+
 /// `NAME[\w. \t-]{0,24}?WORD` then a separator, with optional quotes around the key and the
 /// value: `FOO_API_KEY=`, `"fooToken": "`, `X-Foo-Key: `, `("X-Foo-Key", "`, `Foo API key: `,
 /// `foo token VALUE`, `foo token - VALUE`, `your Foo key is VALUE`, and an optional `Bearer `
@@ -218,8 +221,13 @@ fn assignment(row: &FamilySpec) -> String {
     // A query parameter is a key or a token (`key=`, `api_key=`, `access_token=`) unless the row
     // names its words: `client_secret=` and the like belong to the provider's own OAuth rules.
     let params = if row.words.is_empty() { "key|token".to_string() } else { words.clone() };
-    let line_start =
-        if row.length >= 20 { format!(r"|(?m:^)[ \t]*(?:{names})[ \t]+") } else { String::new() };
+    // The name alone at a line's start before a bare value: one more alternative, only for
+    // values long enough that their entropy floor keeps prose out.
+    let line_start = if row.length >= BARE_VALUE_MIN_LENGTH {
+        format!(r"|(?m:^)[ \t]*(?:{names})[ \t]+")
+    } else {
+        String::new()
+    };
     format!(
         r"(?i:(?:(?:{names}){near}|\b(?:{names}){above})(?:{words}){separator}|\b(?:{names}){operator}|\b(?:{names}){query}(?:{params})={line_start})"
     )
