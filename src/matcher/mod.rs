@@ -23,6 +23,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use regex_automata::Input;
+use regex_automata::meta;
 use regex_automata::util::captures::Captures;
 
 use crate::rules::{CompiledPattern, Kind, Rule, RuleSet};
@@ -131,7 +132,11 @@ pub(crate) const WEAK_ATTRIBUTE: &str = "weak";
 #[derive(Debug)]
 pub struct Scratch {
     windows: Windows,
-    captures: Vec<Option<Captures>>,
+    /// Per rule, the capture slots and the regex's search cache (its lazy DFA's states), made
+    /// on the rule's first search in this thread. Owned here rather than in the regex's shared
+    /// pool, they are freed with the worker: a history scan drops 20 MB of them before it builds
+    /// its tree index (benches/README, "History memory").
+    regex_states: Vec<Option<RegexState>>,
     candidates: Vec<Candidate>,
     /// The first and second decoding layers and the candidates found in them.
     layers: [Decoded; 2],
@@ -165,7 +170,7 @@ impl Matcher {
     pub fn scratch(&self) -> Scratch {
         Scratch {
             windows: Windows::default(),
-            captures: vec![None; self.rules.rules().len()],
+            regex_states: std::iter::repeat_with(|| None).take(self.rules.rules().len()).collect(),
             candidates: Vec::new(),
             layers: Default::default(),
             decoded_candidates: Vec::new(),
@@ -217,7 +222,7 @@ impl Matcher {
         self.pattern_candidates(
             buf,
             &mut scratch.windows,
-            &mut scratch.captures,
+            &mut scratch.regex_states,
             &mut scratch.candidates,
         );
         self.decoded_candidates(buf, scratch);
@@ -233,7 +238,7 @@ impl Matcher {
         &self,
         buf: &[u8],
         windows: &mut Windows,
-        captures: &mut [Option<Captures>],
+        regex_states: &mut [Option<RegexState>],
         out: &mut Vec<Candidate>,
     ) {
         self.prefilter().windows(buf, windows);
@@ -250,11 +255,13 @@ impl Matcher {
             let mut searches = 0;
             // A pattern over the regex size limits cannot run; `rules check` reports it.
             if let (Some(_), Ok(pattern)) = (passing.peek(), rule.pattern()) {
-                let caps =
-                    captures[rule_index].get_or_insert_with(|| pattern.regex.create_captures());
+                let state = regex_states[rule_index].get_or_insert_with(|| RegexState {
+                    caps: pattern.regex.create_captures(),
+                    cache: pattern.regex.create_cache(),
+                });
                 let target = Target { rule, pattern, index: rule_index };
                 for window in passing {
-                    searches += find_in_window(&target, buf, window, caps, out);
+                    searches += find_in_window(&target, buf, window, state, out);
                 }
             }
             if let (Some(stats), Some(started)) = (&self.stats, started) {
@@ -291,12 +298,22 @@ impl Matcher {
         );
         let found = &mut scratch.decoded_candidates;
         found.clear();
-        self.pattern_candidates(&first.bytes, &mut scratch.windows, &mut scratch.captures, found);
+        self.pattern_candidates(
+            &first.bytes,
+            &mut scratch.windows,
+            &mut scratch.regex_states,
+            found,
+        );
         scratch.candidates.extend(found.drain(..).filter_map(|c| lift(first, c)));
         if second.is_empty() {
             return;
         }
-        self.pattern_candidates(&second.bytes, &mut scratch.windows, &mut scratch.captures, found);
+        self.pattern_candidates(
+            &second.bytes,
+            &mut scratch.windows,
+            &mut scratch.regex_states,
+            found,
+        );
         let lifted = found.drain(..).filter_map(|c| lift(second, c)).filter_map(|c| lift(first, c));
         scratch.candidates.extend(lifted);
     }
@@ -322,6 +339,13 @@ fn lift(layer: &Decoded, mut candidate: Candidate) -> Option<Candidate> {
     Some(candidate)
 }
 
+/// One rule's search state in one thread.
+#[derive(Debug)]
+struct RegexState {
+    caps: Captures,
+    cache: meta::Cache,
+}
+
 /// The rule being run: its spec, compiled pattern and index.
 struct Target<'a> {
     rule: &'a Rule,
@@ -333,14 +357,15 @@ fn find_in_window(
     target: &Target<'_>,
     buf: &[u8],
     window: &Range<usize>,
-    caps: &mut Captures,
+    state: &mut RegexState,
     out: &mut Vec<Candidate>,
 ) -> u64 {
+    let RegexState { caps, cache } = state;
     let mut input = Input::new(buf).span(window.clone());
     let mut searches = 0;
     loop {
         searches += 1;
-        target.pattern.regex.search_captures(&input, caps);
+        target.pattern.regex.search_captures_with(cache, &input, caps);
         let Some(whole) = caps.get_match() else {
             return searches;
         };

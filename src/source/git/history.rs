@@ -82,6 +82,7 @@ pub(super) fn history(
     let in_packs = |id: &ObjectId| !loose_commits.contains(id);
     inventory.absorb(packs);
     inventory.absorb(loose);
+    super::release_freed_memory(); // phase 1's layouts, buffers and regex caches
     timing("phase 1 (objects)", t0);
     report_phase1(&inventory, tally);
 
@@ -280,6 +281,8 @@ fn places_indexed(
     } else {
         provenance::introductions(scope.commits, &mut trees)
     };
+    drop(trees);
+    super::release_freed_memory();
     (found, located, pack_located)
 }
 

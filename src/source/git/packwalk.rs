@@ -24,6 +24,7 @@
 //! A pack that is corrupt, truncated, or has deltas whose base is missing (a thin pack) or that
 //! form a cycle fails with a [`WalkError`]; the caller then reads that pack object by object.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
@@ -70,19 +71,64 @@ fn corrupt(offset: u64, message: impl Into<String>) -> WalkError {
     WalkError::Corrupt { offset, message: message.into() }
 }
 
-/// One pack entry, as the walk needs it.
+/// One pack entry, as the walk needs it, in 16 bytes (a pack of git/git's 850,000 objects keeps
+/// 14 MB of these through each walk).
 #[derive(Debug, Clone, Copy)]
 struct Entry {
-    /// Where the entry (its header) starts in the pack.
-    offset: u64,
-    /// The declared inflated size: the object's for a base, the delta's for a delta.
-    size: u64,
+    /// Where the entry (its header) starts in the pack in the low [`OFFSET_BITS`] bits, the
+    /// header's length in bytes in the next eight (the compressed data follows the header), the
+    /// object kind's [`kind_code`] in the top eight (0 for a delta).
+    packed: u64,
+    /// The declared inflated size (the object's for a base, the delta's for a delta), or
+    /// [`LARGE`] when it does not fit: then it is in [`Layout::large`].
+    size: u32,
     /// The entry's position in the `.idx` file (gives its object id).
     index: u32,
+}
+
+/// Bits of [`Entry::packed`] that hold the offset: packs up to 256 TiB.
+const OFFSET_BITS: u32 = 48;
+const OFFSET_MASK: u64 = (1 << OFFSET_BITS) - 1;
+/// An [`Entry::size`] that does not fit in 32 bits.
+const LARGE: u32 = u32::MAX;
+
+impl Entry {
+    /// An entry at `offset` (below 2^[`OFFSET_BITS`]) whose header takes `header_len` bytes;
+    /// the size is set apart, as it may not fit.
+    fn new(offset: u64, header_len: u8, kind: Option<Kind>, index: u32) -> Entry {
+        let packed = offset | u64::from(header_len) << OFFSET_BITS | kind_code(kind) << 56;
+        Entry { packed, size: 0, index }
+    }
+
+    fn offset(self) -> u64 {
+        self.packed & OFFSET_MASK
+    }
+
+    fn header_len(self) -> u64 {
+        (self.packed >> OFFSET_BITS) & 0xff
+    }
+
     /// The object kind for a base, `None` for a delta.
-    kind: Option<Kind>,
-    /// Bytes of the entry header; the compressed data follows it.
-    header_len: u8,
+    fn kind(self) -> Option<Kind> {
+        match self.packed >> (OFFSET_BITS + 8) {
+            1 => Some(Kind::Commit),
+            2 => Some(Kind::Tree),
+            3 => Some(Kind::Blob),
+            4 => Some(Kind::Tag),
+            _ => None,
+        }
+    }
+}
+
+/// [`Entry::kind`]'s code for a kind (0 for a delta).
+fn kind_code(kind: Option<Kind>) -> u64 {
+    match kind {
+        None => 0,
+        Some(Kind::Commit) => 1,
+        Some(Kind::Tree) => 2,
+        Some(Kind::Blob) => 3,
+        Some(Kind::Tag) => 4,
+    }
 }
 
 /// Where every entry is and which deltas depend on which entry.
@@ -96,28 +142,42 @@ struct Layout {
     children: Vec<u32>,
     /// Base entries, with the number of objects in their delta tree.
     roots: Vec<(u32, u32)>,
+    /// The declared sizes of 4 GiB and more, by entry (see [`Entry::size`]).
+    large: HashMap<u32, u64>,
+    /// Where each entry's compressed data ends, once [`Layout::retain`] has dropped entries (the
+    /// next entry no longer tells); empty before.
+    ends: Vec<u64>,
 }
 
 impl Layout {
     fn read(pack: &File, index: &pack::index::File) -> Result<Layout, WalkError> {
         let mut entries: Vec<Entry> = (0..index.num_objects())
-            .map(|i| Entry {
-                offset: index.pack_offset_at_index(i),
-                size: 0,
-                index: i,
-                kind: None,
-                header_len: 0,
+            .map(|i| {
+                let offset = index.pack_offset_at_index(i);
+                match offset & !OFFSET_MASK {
+                    0 => Ok(Entry::new(offset, 0, None, i)),
+                    _ => Err(corrupt(offset, "offset past 256 TiB")),
+                }
             })
-            .collect();
-        entries.sort_unstable_by_key(|e| e.offset);
+            .collect::<Result<_, _>>()?;
+        entries.sort_unstable_by_key(|e| e.offset());
         let io = |offset, source| WalkError::Io { offset, source };
         let len = pack.metadata().map_err(|e| io(0, e))?.len();
         let end = len
             .checked_sub(index.object_hash().len_in_bytes() as u64)
             .ok_or_else(|| corrupt(0, "too short"))?;
-        let parents = read_headers(pack, index, &mut entries, end)?;
+        let (parents, large) = read_headers(pack, index, &mut entries, end)?;
         let (child_start, children) = child_lists(&parents);
-        let mut layout = Layout { entries, end, child_start, children, roots: Vec::new() };
+        drop(parents);
+        let mut layout = Layout {
+            entries,
+            end,
+            child_start,
+            children,
+            roots: Vec::new(),
+            large,
+            ends: Vec::new(),
+        };
         layout.roots = layout.tree_sizes()?;
         Ok(layout)
     }
@@ -130,8 +190,64 @@ impl Layout {
     /// Where entry `i`'s compressed data starts and ends.
     fn data_range(&self, i: u32) -> (u64, u64) {
         let entry = &self.entries[i as usize];
-        let next = self.entries.get(i as usize + 1).map_or(self.end, |e| e.offset);
-        (entry.offset + u64::from(entry.header_len), next)
+        let next = match self.ends.get(i as usize) {
+            Some(&end) => end,
+            None => self.entries.get(i as usize + 1).map_or(self.end, |e| e.offset()),
+        };
+        (entry.offset() + entry.header_len(), next)
+    }
+
+    /// The layout of the delta trees whose root is of a `wanted` kind (every entry of a delta tree
+    /// has its root's kind), the others dropped: the tree index's walk keeps 382,000 of git/git's
+    /// 850,000 entries through the walk, not all of them.
+    fn retain(self, wanted: impl Fn(Kind) -> bool) -> Layout {
+        let roots: Vec<(u32, u32)> = self
+            .roots
+            .iter()
+            .copied()
+            .filter(|&(root, _)| self.entries[root as usize].kind().is_some_and(&wanted))
+            .collect();
+        let mut kept = vec![false; self.entries.len()];
+        let mut stack = Vec::new();
+        for &(root, _) in &roots {
+            stack.push(root);
+            while let Some(node) = stack.pop() {
+                kept[node as usize] = true;
+                stack.extend_from_slice(self.kids(node));
+            }
+        }
+        // New positions, in offset order as before.
+        let mut position = vec![u32::MAX; self.entries.len()];
+        let (mut entries, mut ends) = (Vec::new(), Vec::new());
+        for (i, _) in kept.iter().enumerate().filter(|(_, k)| **k) {
+            position[i] = entries.len() as u32;
+            entries.push(self.entries[i]);
+            ends.push(self.data_range(i as u32).1);
+        }
+        drop(kept);
+        let mut child_start = Vec::with_capacity(entries.len() + 1);
+        let mut children = Vec::new();
+        child_start.push(0);
+        for (i, _) in position.iter().enumerate().filter(|(_, p)| **p != u32::MAX) {
+            children.extend(self.kids(i as u32).iter().map(|&k| position[k as usize]));
+            child_start.push(children.len() as u32);
+        }
+        let large = self
+            .large
+            .iter()
+            .filter(|(i, _)| position[**i as usize] != u32::MAX)
+            .map(|(i, size)| (position[*i as usize], *size))
+            .collect();
+        let roots = roots.iter().map(|&(root, size)| (position[root as usize], size)).collect();
+        Layout { entries, end: self.end, child_start, children, roots, large, ends }
+    }
+
+    /// Entry `i`'s declared inflated size.
+    fn size(&self, i: u32) -> u64 {
+        match self.entries[i as usize].size {
+            LARGE => self.large.get(&i).copied().unwrap_or(u64::from(LARGE)),
+            size => u64::from(size),
+        }
     }
 
     /// Every root with the size of its delta tree, largest first (so the last trees to start are
@@ -142,7 +258,7 @@ impl Layout {
         let mut reached = 0usize;
         let mut stack = Vec::new();
         for (i, entry) in self.entries.iter().enumerate() {
-            if entry.kind.is_none() {
+            if entry.kind().is_none() {
                 continue;
             }
             stack.push(i as u32);
@@ -166,20 +282,22 @@ impl Layout {
 }
 
 /// One sequential read of every entry header (`entries` are sorted by offset); fills in each
-/// entry and returns each one's base (its position in `entries`, or `u32::MAX` for a base object).
+/// entry and returns each one's base (its position in `entries`, or `u32::MAX` for a base object)
+/// and the declared sizes too large for [`Entry::size`].
 fn read_headers(
     pack: &File,
     index: &pack::index::File,
     entries: &mut [Entry],
     end: u64,
-) -> Result<Vec<u32>, WalkError> {
+) -> Result<(Vec<u32>, HashMap<u32, u64>), WalkError> {
     let mut reader = BufReader::with_capacity(64 << 10, pack);
     check_pack_header(&mut reader, index)?;
     let mut position = pack::data::header::SIZE as u64;
     let hash_len = index.object_hash().len_in_bytes();
     let mut parents = Vec::with_capacity(entries.len());
+    let mut large = HashMap::new();
     for i in 0..entries.len() {
-        let offset = entries[i].offset;
+        let offset = entries[i].offset();
         if offset < position || offset >= end {
             return Err(corrupt(offset, "offset out of order or past the end of the pack"));
         }
@@ -200,18 +318,21 @@ fn read_headers(
         let parent = match base {
             None => u32::MAX,
             Some(base) => base
-                .and_then(|b| entries.binary_search_by_key(&b, |e| e.offset).ok())
+                .and_then(|b| entries.binary_search_by_key(&b, |e| e.offset()).ok())
                 .ok_or_else(|| corrupt(offset, "delta base not in this pack"))?
                 as u32,
         };
-        let entry = &mut entries[i];
-        entry.size = header.decompressed_size;
-        entry.kind = header.header.as_kind();
-        entry.header_len =
+        let header_len =
             u8::try_from(header_len).map_err(|_| corrupt(offset, "header too long"))?;
+        let entry = &mut entries[i];
+        *entry = Entry::new(offset, header_len, header.header.as_kind(), entry.index);
+        entry.size = u32::try_from(header.decompressed_size).unwrap_or(LARGE);
+        if entry.size == LARGE {
+            large.insert(i as u32, header.decompressed_size);
+        }
         parents.push(parent);
     }
-    Ok(parents)
+    Ok((parents, large))
 }
 
 fn check_pack_header(reader: &mut impl Read, index: &pack::index::File) -> Result<(), WalkError> {
@@ -282,13 +403,9 @@ where
         pack::index::File::at(index_path, hash).map_err(|e| WalkError::Index(e.to_string()))?;
     let pack_path = index_path.with_extension("pack");
     let pack = File::open(&pack_path).map_err(|e| WalkError::Io { offset: 0, source: e })?;
-    let layout = Layout::read(&pack, &index)?;
-    let roots: Vec<u32> = layout
-        .roots
-        .iter()
-        .filter(|(i, _)| layout.entries[*i as usize].kind.is_some_and(&wanted))
-        .map(|&(i, _)| i)
-        .collect();
+    let layout = Layout::read(&pack, &index)?.retain(&wanted);
+    super::release_freed_memory();
+    let roots: Vec<u32> = layout.roots.iter().map(|&(i, _)| i).collect();
     let shared = Shared {
         layout: &layout,
         index: &index,
@@ -406,7 +523,7 @@ impl<'a> Walker<'a> {
         visit: &mut impl FnMut(Kind, &[u8], ObjectId),
     ) -> Result<(), WalkError> {
         let layout = self.shared.layout;
-        let kind = layout.entries[root as usize].kind.unwrap_or(Kind::Blob);
+        let kind = layout.entries[root as usize].kind().unwrap_or(Kind::Blob);
         let pruned = match self.shared.served {
             Some(served) if kind == Kind::Blob => {
                 if !self.plan(root, served) {
@@ -457,7 +574,7 @@ impl<'a> Walker<'a> {
         let inflated = self.inflate_entry(node, &mut delta);
         let result = inflated.and_then(|()| {
             apply_delta(base, &delta, out)
-                .map_err(|m| corrupt(self.shared.layout.entries[node as usize].offset, m))
+                .map_err(|m| corrupt(self.shared.layout.entries[node as usize].offset(), m))
         });
         self.delta = delta;
         result
@@ -467,18 +584,20 @@ impl<'a> Walker<'a> {
     /// with what is actually inflated (doubling, up to the declared size), so a header that lies
     /// about the size costs at most twice what its data really holds.
     fn inflate_entry(&mut self, i: u32, out: &mut Vec<u8>) -> Result<(), WalkError> {
-        let entry = self.shared.layout.entries[i as usize];
-        let (mut at, end) = self.shared.layout.data_range(i);
+        let layout = self.shared.layout;
+        let offset = layout.entries[i as usize].offset();
+        let declared = layout.size(i);
+        let (mut at, end) = layout.data_range(i);
         let compressed = end.saturating_sub(at);
-        if entry.size > compressed.saturating_mul(MAX_DEFLATE_RATIO).saturating_add(64) {
+        if declared > compressed.saturating_mul(MAX_DEFLATE_RATIO).saturating_add(64) {
             return Err(corrupt(
-                entry.offset,
-                format!("declares {} bytes from {compressed} compressed", entry.size),
+                offset,
+                format!("declares {declared} bytes from {compressed} compressed"),
             ));
         }
-        let size = usize::try_from(entry.size).map_err(|_| corrupt(entry.offset, "too large"))?;
+        let size = usize::try_from(declared).map_err(|_| corrupt(offset, "too large"))?;
         let wrong_size =
-            || corrupt(entry.offset, format!("does not inflate to its declared {size} bytes"));
+            || corrupt(offset, format!("does not inflate to its declared {size} bytes"));
         out.clear();
         self.inflate.reset();
         let mut written = 0usize;
@@ -486,7 +605,7 @@ impl<'a> Walker<'a> {
             if written == out.len() && out.len() < size {
                 let grown = out.len().saturating_mul(2).max(READ_CHUNK).min(size);
                 out.try_reserve_exact(grown - out.len())
-                    .map_err(|_| corrupt(entry.offset, "too large for memory"))?;
+                    .map_err(|_| corrupt(offset, "too large for memory"))?;
                 out.resize(grown, 0);
             }
             let want = usize::try_from(end - at).unwrap_or(READ_CHUNK).min(READ_CHUNK);
@@ -496,7 +615,7 @@ impl<'a> Walker<'a> {
             let status = self
                 .inflate
                 .decompress(&self.input, &mut out[written..], gix::zlib::FlushDecompress::None)
-                .map_err(|e| corrupt(entry.offset, format!("cannot inflate: {e}")))?;
+                .map_err(|e| corrupt(offset, format!("cannot inflate: {e}")))?;
             let consumed = self.inflate.total_in() - before.0;
             let produced =
                 usize::try_from(self.inflate.total_out() - before.1).map_err(|_| wrong_size())?;
@@ -753,7 +872,7 @@ mod tests {
         let layout =
             Layout::read(&File::open(index.with_extension("pack")).unwrap(), &pack_index).unwrap();
         assert!(
-            layout.entries.iter().filter(|e| e.kind.is_none()).count() >= min_deltas,
+            layout.entries.iter().filter(|e| e.kind().is_none()).count() >= min_deltas,
             "the pack has deltas"
         );
         let repo = gix::open(dir.path()).unwrap();
@@ -765,24 +884,6 @@ mod tests {
                 "object {id}"
             );
         }
-    }
-
-    #[test]
-    fn only_wanted_kinds_are_decoded() {
-        let dir = packed_repo();
-        let kinds = Mutex::new(std::collections::HashSet::new());
-        let visit = |kind: Kind, _: &[u8], _: ObjectId| {
-            kinds.lock().unwrap().insert(kind);
-        };
-        walk_pack(
-            &the_pack_index(dir.path()),
-            gix::hash::Kind::Sha1,
-            1,
-            |k| k == Kind::Tree,
-            visit,
-        )
-        .unwrap();
-        assert_eq!(kinds.into_inner().unwrap(), [Kind::Tree].into_iter().collect());
     }
 
     #[test]
@@ -799,6 +900,66 @@ mod tests {
         assert!(walk_pack(&index, gix::hash::Kind::Sha1, 2, |_| true, |_, _, _| {}).is_err());
         std::fs::write(&pack_path, &bytes[..middle]).unwrap();
         assert!(walk_pack(&index, gix::hash::Kind::Sha1, 2, |_| true, |_, _, _| {}).is_err());
+    }
+
+    #[test]
+    fn an_entry_keeps_offset_header_length_and_kind_in_one_word() {
+        let far = OFFSET_MASK;
+        for kind in [None, Some(Kind::Commit), Some(Kind::Tree), Some(Kind::Blob), Some(Kind::Tag)]
+        {
+            for (offset, header_len) in [(12, 2), (far, u8::MAX), (0, 0)] {
+                let entry = Entry::new(offset, header_len, kind, 7);
+                assert_eq!(entry.offset(), offset);
+                assert_eq!(entry.header_len(), u64::from(header_len));
+                assert_eq!(entry.kind(), kind);
+                assert_eq!(entry.index, 7);
+            }
+        }
+        assert_eq!(std::mem::size_of::<Entry>(), 16);
+    }
+
+    #[test]
+    fn a_walk_of_one_kind_builds_every_object_of_that_kind() {
+        let dir = packed_repo();
+        let index = the_pack_index(dir.path());
+        let repo = gix::open(dir.path()).unwrap();
+        let pack_index = pack::index::File::at(&index, gix::hash::Kind::Sha1).unwrap();
+        for wanted in [Kind::Tree, Kind::Blob, Kind::Commit] {
+            let seen = Mutex::new(Vec::new());
+            let visit = |kind: Kind, data: &[u8], id: ObjectId| {
+                seen.lock().unwrap().push((id, kind, data.to_vec()));
+            };
+            walk_pack(&index, gix::hash::Kind::Sha1, 2, |k| k == wanted, visit).unwrap();
+            let seen = seen.into_inner().unwrap();
+            let expected = pack_index
+                .iter()
+                .filter(|e| repo.find_object(e.oid).unwrap().kind == wanted)
+                .count();
+            assert!(expected > 0, "the pack has {wanted} objects");
+            assert_eq!(seen.len(), expected, "every {wanted} once");
+            for (id, kind, data) in &seen {
+                let object = repo.find_object(*id).unwrap();
+                assert_eq!((object.kind, object.data.as_slice()), (*kind, data.as_slice()));
+            }
+        }
+    }
+
+    #[test]
+    fn a_declared_size_over_4_gib_is_kept_apart() {
+        let mut layout = Layout {
+            entries: vec![Entry::new(12, 3, Some(Kind::Blob), 0); 2],
+            end: 100,
+            child_start: vec![0, 0, 0],
+            children: Vec::new(),
+            roots: vec![(0, 1), (1, 1)],
+            large: HashMap::from([(1, 5 << 32)]),
+            ends: Vec::new(),
+        };
+        layout.entries[0].size = 9;
+        layout.entries[1].size = LARGE;
+        assert_eq!((layout.size(0), layout.size(1)), (9, 5 << 32));
+        let kept = layout.retain(|_| true);
+        assert_eq!((kept.size(0), kept.size(1)), (9, 5 << 32));
     }
 
     #[test]
