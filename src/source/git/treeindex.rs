@@ -324,28 +324,29 @@ impl TreeIndex {
         for id in 0..trees {
             self.holds(id);
         }
-        let keep = |index: &TreeIndex, tree: u32, c: &Child| {
-            index.holds[tree as usize] == Some(true)
-                && (!c.is_tree() || index.holds[c.object as usize] == Some(true))
-        };
-        let mut kids = Vec::new();
-        let mut spans = vec![Span::default(); self.spans.len()];
-        for (tree, span) in (0..trees).zip(spans.iter_mut()) {
-            if self.holds[tree as usize] != Some(true) {
-                *span = Span::default();
-                continue;
-            }
+        // Counted first, so the kept entries take one allocation of their final size (grown by
+        // doubling, they reserved up to twice that beside the packed entries, at the peak).
+        let total: usize = (0..trees).map(|tree| self.kept(tree).count()).sum();
+        let mut kids = Vec::with_capacity(total);
+        for tree in 0..trees {
             let start = kids.len();
-            kids.extend(self.entries(tree).filter(|c| keep(self, tree, c)));
-            *span = match (u32::try_from(start), u32::try_from(kids.len() - start)) {
-                (Ok(start), Ok(len)) => Span { chunk: 0, start, len },
-                _ => Span::default(),
-            };
+            kids.extend(self.kept(tree));
+            self.spans[tree as usize] =
+                match (u32::try_from(start), u32::try_from(kids.len() - start)) {
+                    (Ok(start), Ok(len)) if len > 0 => Span { chunk: 0, start, len },
+                    _ => Span::default(),
+                };
         }
-        kids.shrink_to_fit();
-        self.spans = spans;
         self.kids = kids;
         self.packed = Chunks::default();
+    }
+
+    /// The entries of `tree` that [`TreeIndex::prune`] keeps: those of a tree that holds a blob
+    /// with findings, leading to such a blob.
+    fn kept(&self, tree: u32) -> impl Iterator<Item = Child> + '_ {
+        let held = self.holds[tree as usize] == Some(true);
+        self.entries(tree)
+            .filter(move |c| held && (!c.is_tree() || self.holds[c.object as usize] == Some(true)))
     }
 
     fn add_batch(&mut self, batch: &Batch) {
