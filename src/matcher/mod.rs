@@ -136,7 +136,8 @@ pub struct Scratch {
     /// on the rule's first search in this thread. Owned here rather than in the regex's shared
     /// pool, they are freed with the worker: a history scan drops 20 MB of them before it builds
     /// its tree index (benches/README, "History memory").
-    regex_states: Vec<Option<RegexState>>,
+    /// Boxed: a search cache is a few kilobytes, and most rules never run in a given thread.
+    regex_states: Vec<Option<Box<RegexState>>>,
     candidates: Vec<Candidate>,
     /// The first and second decoding layers and the candidates found in them.
     layers: [Decoded; 2],
@@ -238,7 +239,7 @@ impl Matcher {
         &self,
         buf: &[u8],
         windows: &mut Windows,
-        regex_states: &mut [Option<RegexState>],
+        regex_states: &mut [Option<Box<RegexState>>],
         out: &mut Vec<Candidate>,
     ) {
         self.prefilter().windows(buf, windows);
@@ -255,9 +256,11 @@ impl Matcher {
             let mut searches = 0;
             // A pattern over the regex size limits cannot run; `rules check` reports it.
             if let (Some(_), Ok(pattern)) = (passing.peek(), rule.pattern()) {
-                let state = regex_states[rule_index].get_or_insert_with(|| RegexState {
-                    caps: pattern.regex.create_captures(),
-                    cache: pattern.regex.create_cache(),
+                let state = regex_states[rule_index].get_or_insert_with(|| {
+                    Box::new(RegexState {
+                        caps: pattern.regex.create_captures(),
+                        cache: pattern.regex.create_cache(),
+                    })
                 });
                 let target = Target { rule, pattern, index: rule_index };
                 for window in passing {
@@ -639,6 +642,16 @@ mod tests {
 
     fn matcher() -> Matcher {
         Matcher::new(Arc::new(RuleSet::load(&[]).expect("built-in rules load")))
+    }
+
+    #[test]
+    fn a_scratch_costs_a_pointer_per_rule_until_the_rule_runs() {
+        // Unboxed, each rule's slot held a whole search cache: 3.5 MB of slots per thread to
+        // allocate and fault in at start-up, for rules that mostly never run.
+        assert!(std::mem::size_of::<RegexState>() > 256);
+        assert_eq!(std::mem::size_of::<Option<Box<RegexState>>>(), 8);
+        let scratch = matcher().scratch();
+        assert!(scratch.regex_states.iter().all(Option::is_none));
     }
 
     /// (rule id, verdict) of every candidate in `text`.
