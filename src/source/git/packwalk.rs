@@ -9,9 +9,10 @@
 //!   read with positioned reads (`pread`) into small per-thread buffers; the page cache still
 //!   holds the file, but it is not part of our resident set.
 //! - gix keeps about 100 bytes of bookkeeping per object (tens of MiB). A [`Layout`] entry is
-//!   24 bytes plus 8 for the child lists.
+//!   16 bytes plus 8 for the child lists.
 //! - A delta tree holds objects of one kind (its root's), so a caller that only wants blobs and
-//!   commits (phase 1) or only trees (phase 2) skips whole trees without inflating them.
+//!   commits (phase 1) or only trees (phase 2) skips whole trees without inflating them, and
+//!   keeps only their entries in its layout through the walk ([`Layout::retain`]).
 //!
 //! Memory while walking, per thread: the bases on the current delta chain (git's default maximum
 //! depth is 50; each base is held until its last child is built), one inflate input buffer
