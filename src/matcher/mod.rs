@@ -135,8 +135,8 @@ pub struct Scratch {
     /// Per rule, the capture slots and the regex's search cache (its lazy DFA's states), made
     /// on the rule's first search in this thread. Owned here rather than in the regex's shared
     /// pool, they are freed with the worker: a history scan drops 20 MB of them before it builds
-    /// its tree index (benches/README, "History memory").
-    /// Boxed: a search cache is a few kilobytes, and most rules never run in a given thread.
+    /// its tree index (benches/README, "History memory"). Boxed, as a search cache is a few
+    /// kilobytes and most rules never run in a given thread.
     regex_states: Vec<Option<Box<RegexState>>>,
     candidates: Vec<Candidate>,
     /// The first and second decoding layers and the candidates found in them.
@@ -171,7 +171,7 @@ impl Matcher {
     pub fn scratch(&self) -> Scratch {
         Scratch {
             windows: Windows::default(),
-            regex_states: std::iter::repeat_with(|| None).take(self.rules.rules().len()).collect(),
+            regex_states: vec![None; self.rules.rules().len()],
             candidates: Vec::new(),
             layers: Default::default(),
             decoded_candidates: Vec::new(),
@@ -343,7 +343,7 @@ fn lift(layer: &Decoded, mut candidate: Candidate) -> Option<Candidate> {
 }
 
 /// One rule's search state in one thread.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct RegexState {
     caps: Captures,
     cache: meta::Cache,

@@ -111,25 +111,18 @@ impl Entry {
 
     /// The object kind for a base, `None` for a delta.
     fn kind(self) -> Option<Kind> {
-        match self.packed >> (OFFSET_BITS + 8) {
-            1 => Some(Kind::Commit),
-            2 => Some(Kind::Tree),
-            3 => Some(Kind::Blob),
-            4 => Some(Kind::Tag),
-            _ => None,
-        }
+        let code = (self.packed >> (OFFSET_BITS + 8)) as usize;
+        KINDS.get(code).copied().flatten()
     }
 }
 
+/// An entry's kind by its code in [`Entry::packed`]: the position in this table.
+const KINDS: [Option<Kind>; 5] =
+    [None, Some(Kind::Commit), Some(Kind::Tree), Some(Kind::Blob), Some(Kind::Tag)];
+
 /// [`Entry::kind`]'s code for a kind (0 for a delta).
 fn kind_code(kind: Option<Kind>) -> u64 {
-    match kind {
-        None => 0,
-        Some(Kind::Commit) => 1,
-        Some(Kind::Tree) => 2,
-        Some(Kind::Blob) => 3,
-        Some(Kind::Tag) => 4,
-    }
+    KINDS.iter().position(|k| *k == kind).unwrap_or(0) as u64
 }
 
 /// Where every entry is and which deltas depend on which entry.
@@ -202,41 +195,40 @@ impl Layout {
     /// has its root's kind), the others dropped: the tree index's walk keeps 382,000 of git/git's
     /// 850,000 entries through the walk, not all of them.
     fn retain(self, wanted: impl Fn(Kind) -> bool) -> Layout {
+        const DROPPED: u32 = u32::MAX;
         let roots: Vec<(u32, u32)> = self
             .roots
             .iter()
             .copied()
             .filter(|&(root, _)| self.entries[root as usize].kind().is_some_and(&wanted))
             .collect();
-        let mut kept = vec![false; self.entries.len()];
+        // Every entry of a kept delta tree is marked, then numbered in offset order as before.
+        let mut position = vec![DROPPED; self.entries.len()];
         let mut stack = Vec::new();
         for &(root, _) in &roots {
             stack.push(root);
             while let Some(node) = stack.pop() {
-                kept[node as usize] = true;
+                position[node as usize] = 0;
                 stack.extend_from_slice(self.kids(node));
             }
         }
-        // New positions, in offset order as before.
-        let mut position = vec![u32::MAX; self.entries.len()];
         let (mut entries, mut ends) = (Vec::new(), Vec::new());
-        for (i, _) in kept.iter().enumerate().filter(|(_, k)| **k) {
-            position[i] = entries.len() as u32;
+        for (i, p) in position.iter_mut().enumerate().filter(|(_, p)| **p != DROPPED) {
+            *p = entries.len() as u32;
             entries.push(self.entries[i]);
             ends.push(self.data_range(i as u32).1);
         }
-        drop(kept);
         let mut child_start = Vec::with_capacity(entries.len() + 1);
         let mut children = Vec::new();
         child_start.push(0);
-        for (i, _) in position.iter().enumerate().filter(|(_, p)| **p != u32::MAX) {
+        for (i, _) in position.iter().enumerate().filter(|(_, p)| **p != DROPPED) {
             children.extend(self.kids(i as u32).iter().map(|&k| position[k as usize]));
             child_start.push(children.len() as u32);
         }
         let large = self
             .large
             .iter()
-            .filter(|(i, _)| position[**i as usize] != u32::MAX)
+            .filter(|(i, _)| position[**i as usize] != DROPPED)
             .map(|(i, size)| (position[*i as usize], *size))
             .collect();
         let roots = roots.iter().map(|&(root, size)| (position[root as usize], size)).collect();
@@ -405,6 +397,7 @@ where
     let pack_path = index_path.with_extension("pack");
     let pack = File::open(&pack_path).map_err(|e| WalkError::Io { offset: 0, source: e })?;
     let layout = Layout::read(&pack, &index)?.retain(&wanted);
+    // The full layout is dropped: its pages go back before the walk's buffers grow.
     super::release_freed_memory();
     let roots: Vec<u32> = layout.roots.iter().map(|&(i, _)| i).collect();
     let shared = Shared {
