@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::config::ReadConfig;
 use crate::content::{LocatedMatch, ReadOptions, ReadSummary, Reader};
-use crate::matcher::Matcher;
+use crate::matcher::{Derivation, Matcher, Memo};
 use crate::outcome::{Notice, NoticeKind, Subject};
 use crate::source::archive::{
     self, ArchiveProblem, Event, Limits, Problem, SNIFF_LEN, ScanBudget, sniff,
@@ -105,6 +105,9 @@ pub(crate) struct Unpacked {
     pub summary: ReadSummary,
     /// Whether the item was opened as an archive.
     pub archive: bool,
+    /// The item's keyword pass, when asked for and the item was matched as plain text
+    /// ([`scan_bytes_derived`]).
+    pub memo: Option<Memo>,
 }
 
 /// Reads an item already in memory (a git blob). `name` is the item's path when known (it names
@@ -116,6 +119,22 @@ pub(crate) fn scan_bytes(
     bytes: &[u8],
     read: ReadOptions,
     archives: &ArchiveScan,
+) -> Unpacked {
+    scan_bytes_derived(reader, matcher, name, bytes, read, archives, None, false)
+}
+
+/// [`scan_bytes`] of a git blob a delta built from a base whose keyword pass is known
+/// ([`Reader::scan_blob_derived`]); an archive is opened as ever and keeps no keyword pass.
+#[allow(clippy::too_many_arguments, reason = "scan_bytes' arguments and the delta's two")]
+pub(crate) fn scan_bytes_derived(
+    reader: &mut Reader,
+    matcher: &Matcher,
+    name: &str,
+    bytes: &[u8],
+    read: ReadOptions,
+    archives: &ArchiveScan,
+    derivation: Option<Derivation<'_>>,
+    keep: bool,
 ) -> Unpacked {
     let mut unpacked = Unpacked::default();
     let relative = |path: &str| path.strip_prefix(name).unwrap_or(path).to_string();
@@ -143,7 +162,8 @@ pub(crate) fn scan_bytes(
     }
     if !unpacked.archive {
         let mut found = Vec::new();
-        unpacked.summary = reader.scan_blob(matcher, bytes, read, &mut found);
+        (unpacked.summary, unpacked.memo) =
+            reader.scan_blob_derived(matcher, bytes, read, &mut found, derivation, keep);
         unpacked.matches =
             found.into_iter().map(|found| MemberMatch { member: String::new(), found }).collect();
     }

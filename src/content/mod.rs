@@ -18,7 +18,7 @@ use std::io::{self, Read};
 
 use memchr::{memchr_iter, memrchr};
 
-use crate::matcher::{Matcher, RawMatch, Scratch};
+use crate::matcher::{Derivation, Matcher, Memo, RawMatch, Scratch};
 
 pub(crate) mod printable;
 
@@ -199,18 +199,37 @@ impl Reader {
         options: ReadOptions,
         out: &mut Vec<LocatedMatch>,
     ) -> ReadSummary {
+        self.scan_blob_derived(matcher, data, options, out, None, false).0
+    }
+
+    /// [`Reader::scan_blob`] of a blob a git delta built from a base whose keyword pass is known
+    /// ([`Matcher::scan_derived`]); with `keep`, also this blob's keyword pass. Both apply to
+    /// text matched as it is: a blob read as UTF-16 or as binary is searched whole and keeps
+    /// nothing.
+    pub(crate) fn scan_blob_derived(
+        &mut self,
+        matcher: &Matcher,
+        data: &[u8],
+        options: ReadOptions,
+        out: &mut Vec<LocatedMatch>,
+        derivation: Option<Derivation<'_>>,
+        keep: bool,
+    ) -> (ReadSummary, Option<Memo>) {
         if let Some(encoding) = utf16_encoding(data) {
             let text = decode_utf16(data, encoding);
             self.scan_bytes(matcher, text.as_bytes(), out);
-            return ReadSummary { bytes: text.len() as u64, binary: false };
+            return (ReadSummary { bytes: text.len() as u64, binary: false }, None);
         }
         let binary = !options.scan_binary && looks_binary(data);
+        let mut memo = None;
         if !binary {
-            self.scan_bytes(matcher, data, out);
+            self.raw.clear();
+            memo = matcher.scan_derived(data, &mut self.scratch, &mut self.raw, derivation, keep);
+            locate(data, &LineCursor::default(), &self.raw, data.len(), out);
         } else if options.binary_strings {
             self::printable::scan_slice(matcher, &mut self.scratch, data, out);
         }
-        ReadSummary { bytes: data.len() as u64, binary }
+        (ReadSummary { bytes: data.len() as u64, binary }, memo)
     }
 
     /// Scans a buffer already in memory (no windowing, no decoding).

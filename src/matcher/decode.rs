@@ -535,7 +535,11 @@ fn record_run(start: usize, out: &mut Vec<usize>) {
 
 /// [`base64_spans`] from the positions a [`Base64Runs`] count recorded over `buf` (any order,
 /// repeats allowed): the same spans, without reading the bytes outside long runs.
-fn base64_spans_at(buf: &[u8], positions: &[usize], out: &mut Vec<(Range<usize>, Layer)>) {
+pub(super) fn base64_spans_at(
+    buf: &[u8],
+    positions: &[usize],
+    out: &mut Vec<(Range<usize>, Layer)>,
+) {
     let mut sorted;
     let positions = if positions.is_sorted() {
         positions

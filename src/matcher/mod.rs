@@ -28,6 +28,9 @@ use regex_automata::util::captures::Captures;
 
 use crate::rules::{CompiledPattern, Kind, Rule, RuleSet};
 use decode::{DECODE_BUDGET, Decoded, DecodedSecret, Layers, RangeIndex};
+#[cfg(feature = "git")]
+pub(crate) use prefilter::Copied;
+pub(crate) use prefilter::{Derivation, Memo};
 use prefilter::{Prefilter, Windows};
 
 /// One rule match in a buffer.
@@ -180,19 +183,34 @@ impl Matcher {
 
     /// Appends every reported match in `buf` to `out`, sorted by position then rule.
     pub fn scan(&self, buf: &[u8], scratch: &mut Scratch, out: &mut Vec<RawMatch>) {
-        self.candidates(buf, scratch);
+        self.scan_derived(buf, scratch, out, None, false);
+    }
+
+    /// [`Matcher::scan`] of a buffer built from a base whose keyword pass is known
+    /// (`derivation`: the same matches, with the keyword search limited to what changed); with
+    /// `keep`, returns this buffer's keyword pass for the buffers built from it in turn.
+    pub(crate) fn scan_derived(
+        &self,
+        buf: &[u8],
+        scratch: &mut Scratch,
+        out: &mut Vec<RawMatch>,
+        derivation: Option<Derivation<'_>>,
+        keep: bool,
+    ) -> Option<Memo> {
+        let memo = self.candidates(buf, scratch, derivation, keep);
         let keep_weak = self.keep_weak;
         out.extend(scratch.candidates.drain(..).filter_map(|c| match c.verdict {
             Verdict::Kept => Some(c.found),
             Verdict::Weak if keep_weak => Some(marked_weak(c.found)),
             _ => None,
         }));
+        memo
     }
 
     /// Every candidate in `buf` with its verdict (reported ones and dropped ones).
     pub fn explain(&self, buf: &[u8]) -> Vec<Candidate> {
         let mut scratch = self.scratch();
-        self.candidates(buf, &mut scratch);
+        self.candidates(buf, &mut scratch, None, false);
         std::mem::take(&mut scratch.candidates)
     }
 
@@ -218,20 +236,29 @@ impl Matcher {
         self.prefilter().hits(buf).len()
     }
 
-    fn candidates(&self, buf: &[u8], scratch: &mut Scratch) {
+    fn candidates(
+        &self,
+        buf: &[u8],
+        scratch: &mut Scratch,
+        derivation: Option<Derivation<'_>>,
+        keep: bool,
+    ) -> Option<Memo> {
         scratch.candidates.clear();
         self.pattern_candidates(
             buf,
             &mut scratch.windows,
             &mut scratch.regex_states,
             &mut scratch.candidates,
+            derivation,
         );
+        let memo = if keep { scratch.windows.memo(buf.len()) } else { None };
         self.decoded_candidates(buf, scratch);
         resolve_overlaps(&self.rules, buf, &mut scratch.candidates);
         resolve_weak(&mut scratch.candidates);
         scratch
             .candidates
             .sort_by_key(|c| (c.found.secret.start, c.found.rule, c.found.decoded.is_some()));
+        memo
     }
 
     /// Runs the rules whose keywords occur in `buf` on their windows.
@@ -241,8 +268,9 @@ impl Matcher {
         windows: &mut Windows,
         regex_states: &mut [Option<Box<RegexState>>],
         out: &mut Vec<Candidate>,
+        derivation: Option<Derivation<'_>>,
     ) {
-        self.prefilter().windows(buf, windows);
+        self.prefilter().windows(buf, windows, derivation);
         for (rule_index, windows) in windows.iter() {
             let rule = &self.rules.rules()[rule_index];
             let started = self.stats.as_ref().map(|_| std::time::Instant::now());
@@ -306,6 +334,7 @@ impl Matcher {
             &mut scratch.windows,
             &mut scratch.regex_states,
             found,
+            None,
         );
         scratch.candidates.extend(found.drain(..).filter_map(|c| lift(first, c)));
         if second.is_empty() {
@@ -316,6 +345,7 @@ impl Matcher {
             &mut scratch.windows,
             &mut scratch.regex_states,
             found,
+            None,
         );
         let lifted = found.drain(..).filter_map(|c| lift(second, c)).filter_map(|c| lift(first, c));
         scratch.candidates.extend(lifted);

@@ -100,6 +100,29 @@ impl Windows {
         self.base64_runs.as_deref()
     }
 
+    /// The keyword pass just made over a buffer of `len` bytes, kept for the buffers built
+    /// from it; `None` for a buffer of 4 GiB or more (a memo keeps 32-bit offsets).
+    pub(crate) fn memo(&self, len: usize) -> Option<Memo> {
+        u32::try_from(len).ok()?;
+        let narrow = |at: usize| at as u32;
+        let runs = self.base64_runs.as_ref().map(|runs| {
+            let mut runs: Vec<u32> = runs.iter().map(|&p| narrow(p)).collect();
+            runs.sort_unstable();
+            runs.dedup();
+            runs
+        });
+        let hits = self
+            .hits
+            .iter()
+            .map(|h| MemoHit {
+                keyword: narrow(h.keyword),
+                start: narrow(h.span.start),
+                end: narrow(h.span.end),
+            })
+            .collect();
+        Some(Memo { len, hits, runs })
+    }
+
     fn reset(&mut self, rules: usize) {
         for &r in &self.touched {
             self.per_rule[r].clear();
@@ -239,8 +262,15 @@ impl Prefilter {
         hits
     }
 
-    /// Computes each rule's windows in `buf` into `windows`.
-    pub(crate) fn windows(&self, buf: &[u8], windows: &mut Windows) {
+    /// Computes each rule's windows in `buf` into `windows`. With a `derivation`, the keyword
+    /// hits and base64 runs come from the base's [`Memo`] and a search of the changed parts only
+    /// ([`Prefilter::derive_hits`]); they are the ones a full search would find.
+    pub(crate) fn windows(
+        &self,
+        buf: &[u8],
+        windows: &mut Windows,
+        derivation: Option<Derivation<'_>>,
+    ) {
         windows.reset(self.shapes.len());
         for &rule in &self.always {
             windows.push(rule, 0..buf.len());
@@ -248,7 +278,12 @@ impl Prefilter {
         let mut hits = std::mem::take(&mut windows.hits);
         let mut runs = windows.base64_runs.take().unwrap_or_default();
         runs.clear();
-        if self.collect_hits(buf, &mut hits, Some(&mut runs)) {
+        let counted = match derivation.and_then(|d| self.derive_hits(buf, d, &mut hits, &mut runs))
+        {
+            Some(counted) => counted,
+            None => self.collect_hits(buf, &mut hits, Some(&mut runs)),
+        };
+        if counted {
             windows.base64_runs = Some(runs);
         }
         for hit in &hits {
@@ -269,6 +304,143 @@ impl Prefilter {
         windows.hits = hits;
         windows.finish();
     }
+
+    /// The keyword hits (into `out`, by end then start) and base64 run positions (into `runs`)
+    /// of `buf`, built from a base whose [`Memo`] is known: the hits of the base that lie inside
+    /// a copied stretch are moved to where the stretch landed, and only the bytes around what
+    /// the base did not supply are searched. `Some(true)` when `runs` holds every run (the
+    /// base's memo had them), `Some(false)` when it does not; `None` when the derivation cannot
+    /// be used (the DFA is not built yet, or the copies do not fit the buffers), and nothing was
+    /// searched.
+    ///
+    /// Why it is exact: a keyword occurrence is a property of its own bytes only. One that lies
+    /// inside a copied stretch is an occurrence in the base at the stretch's source; any other
+    /// overlaps a byte that was inserted or crosses the edge between two stretches, so it lies
+    /// within [`Compact::longest`] bytes of that byte or edge, which is searched again. Base64
+    /// runs (at least [`MIN_BASE64`] bytes) likewise: a run inside one stretch, bounded there by
+    /// the same bytes as in the base, holds a position the base recorded; a run that reaches an
+    /// edge has [`MIN_BASE64`] of its bytes in the searched margin beside that edge.
+    fn derive_hits(
+        &self,
+        buf: &[u8],
+        derivation: Derivation<'_>,
+        out: &mut Vec<KeywordHit>,
+        runs: &mut Vec<usize>,
+    ) -> Option<bool> {
+        let Some(Some(dfa)) = self.dfa.get() else {
+            return None;
+        };
+        let Derivation { base, copies } = derivation;
+        let stretches = stretches(copies, buf.len(), base.len)?;
+        out.clear();
+        runs.clear();
+        let reach = dfa.longest.max(MIN_BASE64);
+        // The searched regions: every byte not copied and every edge of a stretch (where the
+        // bytes on either side did not sit together in the base), widened by `reach`, merged.
+        let mut regions: Vec<Range<usize>> = Vec::new();
+        let mut widen = |gap: Range<usize>| {
+            let region = gap.start.saturating_sub(reach)..(gap.end + reach).min(buf.len());
+            match regions.last_mut() {
+                Some(last) if region.start <= last.end => last.end = last.end.max(region.end),
+                _ => regions.push(region),
+            }
+        };
+        let mut at = 0;
+        for stretch in &stretches {
+            widen(at..stretch.to);
+            at = stretch.to + stretch.len;
+        }
+        widen(at..buf.len());
+        for region in &regions {
+            dfa.search_region(buf, region.clone(), out, runs);
+        }
+        let searched = |span: &Range<usize>| {
+            let i = regions.partition_point(|r| r.end < span.end);
+            regions.get(i).is_some_and(|r| r.start <= span.start && span.end <= r.end)
+        };
+        for stretch in &stretches {
+            let (from, end) = (stretch.from, stretch.from + stretch.len);
+            let moved = |at: usize| at - from + stretch.to;
+            let first = base.hits.partition_point(|h| (h.end as usize) <= from);
+            for hit in base.hits[first..].iter().take_while(|h| h.end as usize <= end) {
+                let (start, stop) = (hit.start as usize, hit.end as usize);
+                let span = moved(start.max(from))..moved(stop);
+                if start >= from && !searched(&span) {
+                    out.push(KeywordHit { keyword: hit.keyword as usize, span });
+                }
+            }
+            if let Some(base_runs) = &base.runs {
+                let first = base_runs.partition_point(|&p| (p as usize) < from);
+                let inside =
+                    base_runs[first..].iter().map(|&p| p as usize).take_while(|&p| p < end);
+                runs.extend(inside.map(moved));
+            }
+        }
+        if out.len() > 1 {
+            out.sort_unstable_by_key(|hit| (hit.span.end, hit.span.start));
+        }
+        Some(base.runs.is_some())
+    }
+}
+
+/// `copies` with each run of copies that continue one another (next in the buffer and next in
+/// the base) joined into one; `None` when a copy is out of order or outside either buffer.
+fn stretches(copies: &[Copied], len: usize, base_len: usize) -> Option<Vec<Copied>> {
+    let mut joined: Vec<Copied> = Vec::with_capacity(copies.len());
+    let mut at = 0;
+    for &copy in copies.iter().filter(|c| c.len > 0) {
+        let fits = copy.to >= at
+            && copy.to.checked_add(copy.len)? <= len
+            && copy.from.checked_add(copy.len)? <= base_len;
+        if !fits {
+            return None;
+        }
+        at = copy.to + copy.len;
+        match joined.last_mut() {
+            Some(last) if last.to + last.len == copy.to && last.from + last.len == copy.from => {
+                last.len += copy.len;
+            }
+            _ => joined.push(copy),
+        }
+    }
+    Some(joined)
+}
+
+/// A stretch of a buffer copied unchanged from its base (a git delta's copy instruction): the
+/// `len` bytes at `to` are the base's bytes at `from`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Copied {
+    pub(crate) to: usize,
+    pub(crate) from: usize,
+    pub(crate) len: usize,
+}
+
+/// What the keyword pass found in one buffer, kept while the buffers a delta builds from it are
+/// searched ([`Derivation`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Memo {
+    len: usize,
+    /// By end, then start.
+    hits: Vec<MemoHit>,
+    /// Sorted positions inside base64 runs (see [`Base64Runs`]), when the pass counted them.
+    runs: Option<Vec<u32>>,
+}
+
+/// A [`KeywordHit`] in 12 bytes instead of 24: memos of the bases on a delta chain are held
+/// through the chain's walk.
+#[derive(Debug, Clone, Copy)]
+struct MemoHit {
+    keyword: u32,
+    start: u32,
+    end: u32,
+}
+
+/// How a buffer was built from a base whose keyword pass is known.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Derivation<'a> {
+    pub(crate) base: &'a Memo,
+    /// The copied stretches, in buffer order; every other byte was inserted.
+    pub(crate) copies: &'a [Copied],
 }
 
 /// The keywords (plain lowercase literals) as an ASCII-case-insensitive automaton of `kind`;
@@ -486,6 +658,23 @@ impl Compact {
         }
     }
 
+    /// Every keyword occurrence inside `buf[region]` into `out` (appended, unsorted), and the
+    /// base64 runs that reach [`MIN_BASE64`] bytes inside it into `runs`.
+    fn search_region(
+        &self,
+        buf: &[u8],
+        region: Range<usize>,
+        out: &mut Vec<KeywordHit>,
+        runs: &mut Vec<usize>,
+    ) {
+        let lane = Lane { state: 0, count: Base64Runs::default() };
+        let end = region.end;
+        match &self.table {
+            Table::Narrow(table) => self.run::<_, true>(table, buf, region, end, lane, out, runs),
+            Table::Wide(table) => self.run::<_, true>(table, buf, region, end, lane, out, runs),
+        }
+    }
+
     #[inline]
     fn step<E: Entry>(&self, table: &[E], state: u32, byte: u8) -> u32 {
         let at = ((state as usize) << self.shift) + usize::from(self.classes[usize::from(byte)]);
@@ -672,6 +861,131 @@ mod tests {
             }
         }
         assert!(hits.len() > 200, "{}", hits.len());
+    }
+
+    /// A prefilter over the built-in catalogue with its DFA built, made once for the tests.
+    fn built_prefilter() -> &'static Prefilter {
+        static PREFILTER: OnceLock<Prefilter> = OnceLock::new();
+        PREFILTER.get_or_init(|| {
+            let prefilter = Prefilter::new(&RuleSet::load(&[]).unwrap());
+            prefilter.searched.store(DFA_AFTER, Ordering::Relaxed);
+            prefilter.hits(b"warm up");
+            assert!(matches!(prefilter.dfa.get(), Some(Some(_))));
+            prefilter
+        })
+    }
+
+    /// Pieces texts are made of: keywords whole and cut, base64 runs long and short, separators.
+    const PIECES: &[&str] = &[
+        "pass",
+        "word",
+        "PASSWORD",
+        "token",
+        "ghp_",
+        "aws_secret_access_key",
+        "AKIA",
+        "api",
+        "key",
+        "_key",
+        "sk_live_",
+        "xoxb-",
+        "-----BEGIN ",
+        "PRIVATE KEY-----",
+        "secret",
+        "QUJDREVGR0hJSktMTU5PUFFSU1RVVldY",
+        "Zm9vYmFy",
+        "a1b2c3d4e5f6",
+        "=",
+        " = ",
+        "\n",
+        "\"",
+        ":",
+        "/",
+        "+",
+        ".",
+        "-",
+        "_",
+    ];
+
+    fn text(pieces: &[usize]) -> Vec<u8> {
+        pieces.iter().flat_map(|&i| PIECES[i % PIECES.len()].bytes()).collect()
+    }
+
+    /// What [`Prefilter::windows`] makes of `buf`'s keyword pass: the hits, and the base64 spans
+    /// the decoding layer reads from the recorded run positions.
+    fn pass_of(hits: &[KeywordHit], buf: &[u8], runs: &[usize]) -> PassSummary {
+        let mut spans = Vec::new();
+        super::super::decode::base64_spans_at(buf, runs, &mut spans);
+        let hits = hits.iter().map(|h| (h.keyword, h.span.clone())).collect();
+        (hits, spans)
+    }
+
+    type PassSummary =
+        (Vec<(usize, Range<usize>)>, Vec<(Range<usize>, super::super::decode::Layer)>);
+
+    proptest::proptest! {
+        /// The hits and base64 runs derived from a base's memo and a delta's copies are those a
+        /// full search of the built buffer finds, whatever the copies and inserts.
+        #[test]
+        fn derived_hits_are_what_a_full_search_finds(
+            base in proptest::collection::vec(0usize..1000, 0..120),
+            ops in proptest::collection::vec(
+                (proptest::bool::ANY, 0usize..4000, 1usize..400, proptest::collection::vec(0usize..1000, 1..6)),
+                0..12,
+            ),
+        ) {
+            let prefilter = built_prefilter();
+            let base = text(&base);
+            let mut target = Vec::new();
+            let mut copies = Vec::new();
+            for (copy, from, len, inserted) in ops {
+                if copy && !base.is_empty() {
+                    let from = from % base.len();
+                    let len = len.min(base.len() - from);
+                    copies.push(Copied { to: target.len(), from, len });
+                    target.extend_from_slice(&base[from..from + len]);
+                } else {
+                    target.extend(text(&inserted));
+                }
+            }
+            let mut windows = Windows::default();
+            prefilter.windows(&base, &mut windows, None);
+            let memo = windows.memo(base.len()).unwrap();
+            let derivation = Derivation { base: &memo, copies: &copies };
+            let (mut hits, mut runs) = (Vec::new(), Vec::new());
+            let counted = prefilter.derive_hits(&target, derivation, &mut hits, &mut runs);
+            proptest::prop_assert_eq!(counted, Some(true));
+            let (mut want_hits, mut want_runs) = (Vec::new(), Vec::new());
+            proptest::prop_assert!(prefilter.collect_hits(&target, &mut want_hits, Some(&mut want_runs)));
+            proptest::prop_assert_eq!(
+                pass_of(&hits, &target, &runs),
+                pass_of(&want_hits, &target, &want_runs)
+            );
+        }
+    }
+
+    #[test]
+    fn a_derivation_that_does_not_fit_its_buffers_is_refused() {
+        let prefilter = built_prefilter();
+        let mut windows = Windows::default();
+        prefilter.windows(b"password = hunter2", &mut windows, None);
+        let memo = windows.memo(18).unwrap();
+        let (mut hits, mut runs) = (Vec::new(), Vec::new());
+        for copies in [
+            vec![Copied { to: 0, from: 10, len: 9 }],
+            vec![Copied { to: 5, from: 0, len: 8 }],
+            vec![Copied { to: 4, from: 0, len: 4 }, Copied { to: 2, from: 0, len: 4 }],
+        ] {
+            let derivation = Derivation { base: &memo, copies: &copies };
+            assert_eq!(prefilter.derive_hits(b"password", derivation, &mut hits, &mut runs), None);
+        }
+        let copies = [Copied { to: 0, from: 0, len: 8 }];
+        let derivation = Derivation { base: &memo, copies: &copies };
+        assert_eq!(
+            prefilter.derive_hits(b"password", derivation, &mut hits, &mut runs),
+            Some(true)
+        );
+        assert_eq!(hits.len(), 2, "pass and password: {hits:?}");
     }
 
     #[test]

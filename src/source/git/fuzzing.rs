@@ -13,7 +13,7 @@ use super::presence::Presence;
 /// Applies `delta` to `base` (git's copy and insert instructions).
 pub fn delta(base: &[u8], delta: &[u8]) {
     let mut out = Vec::new();
-    if super::packwalk::apply_delta(base, delta, &mut out).is_ok() {
+    if super::packwalk::apply_delta(base, delta, &mut out, &mut Vec::new()).is_ok() {
         assert!(out.len() <= base.len().saturating_mul(delta.len()).saturating_add(delta.len()));
     }
 }

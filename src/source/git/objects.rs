@@ -25,7 +25,7 @@ pub(crate) use super::odb::{Authors, CommitNode, Commits, ObjectDirs};
 use super::packwalk;
 use super::presence::{MissingRef, Presence};
 use crate::content::{ReadOptions, Reader};
-use crate::matcher::Matcher;
+use crate::matcher::{Derivation, Matcher, Memo};
 use crate::source::archive::ArchiveProblem;
 use crate::unpack::{self, ArchiveScan, MemberMatch};
 
@@ -198,8 +198,22 @@ impl ObjectScanner<'_> {
     }
 
     fn process(&mut self, id: ObjectId, kind: gix::object::Kind, data: &[u8]) {
+        self.process_derived(id, kind, data, None, false);
+    }
+
+    /// [`ObjectScanner::process`] of an object the pack walk built, perhaps from a base whose
+    /// keyword pass it kept ([`packwalk::Visit`]); returns this object's, when `keep` asks for
+    /// it and the object is a blob matched as text.
+    fn process_derived(
+        &mut self,
+        id: ObjectId,
+        kind: gix::object::Kind,
+        data: &[u8],
+        derivation: Option<Derivation<'_>>,
+        keep: bool,
+    ) -> Option<Memo> {
         match kind {
-            gix::object::Kind::Blob => self.blob(id, data),
+            gix::object::Kind::Blob => return self.blob(id, data, derivation, keep),
             gix::object::Kind::Commit => match gix::objs::CommitRef::from_bytes(data, id.kind()) {
                 Ok(commit) => {
                     let author = commit.author().ok();
@@ -233,19 +247,26 @@ impl ObjectScanner<'_> {
                 }
             }
         }
+        None
     }
 
-    fn blob(&mut self, id: ObjectId, data: &[u8]) {
+    fn blob(
+        &mut self,
+        id: ObjectId,
+        data: &[u8],
+        derivation: Option<Derivation<'_>>,
+        keep: bool,
+    ) -> Option<Memo> {
         if self.options.shard.is_some_and(|shard| !shard.owns(id.as_bytes())) {
-            return;
+            return None;
         }
         let size = data.len() as u64;
         if self.options.max_size.is_some_and(|max| size > max) {
             let _ = self.tx.send(Event::TooLarge(id, size));
-            return;
+            return None;
         }
         if serve(self.cache, self.counters, self.options.progress.as_ref(), id) {
-            return;
+            return None;
         }
         // Learned only when the cache did not know it (a blob with matches is known already).
         let known = self.cache.and_then(|c| c.get(&id));
@@ -253,7 +274,8 @@ impl ObjectScanner<'_> {
             self.counters.matched_again.fetch_add(1, Ordering::Relaxed);
         }
         let learn = self.cache.is_some() && known.is_none();
-        let unpacked = self.unpack(data);
+        let mut unpacked = self.unpack(data, derivation, keep);
+        let memo = unpacked.memo.take();
         // A blob not read in full (archive problems) is never cached.
         let learn = learn && unpacked.problems.is_empty();
         let (found, binary) = self.report(id, unpacked);
@@ -262,7 +284,7 @@ impl ObjectScanner<'_> {
             if learn {
                 let _ = self.tx.send(Event::Learned(id, cache::entry(State::Binary, size)));
             }
-            return;
+            return None;
         }
         if learn {
             let state = if found.is_empty() { State::Clean } else { State::Matched };
@@ -276,6 +298,7 @@ impl ObjectScanner<'_> {
         if !found.is_empty() {
             let _ = self.tx.send(Event::Matches(id, found));
         }
+        memo
     }
 
     /// Sends a blob's archive problems; its matches unless it is skipped as binary, which is said.
@@ -289,15 +312,21 @@ impl ObjectScanner<'_> {
 
     /// Matches a blob's bytes: UTF-16 blobs are decoded like files are (`git` missed what `scan`
     /// found), archives are opened like files are.
-    fn unpack(&mut self, data: &[u8]) -> unpack::Unpacked {
+    fn unpack(
+        &mut self,
+        data: &[u8],
+        derivation: Option<Derivation<'_>>,
+        keep: bool,
+    ) -> unpack::Unpacked {
         let matcher = self.matcher;
         let reader = self.reader.get_or_insert_with(|| Reader::new(matcher));
-        unpack::scan_bytes(reader, matcher, "", data, self.options.read, &self.options.archives)
+        let (read, archives) = (self.options.read, &self.options.archives);
+        unpack::scan_bytes_derived(reader, matcher, "", data, read, archives, derivation, keep)
     }
 
     /// A blob a snapshot counted already, read again by id for its matches and problems.
     fn reread(&mut self, id: ObjectId, data: &[u8]) {
-        let unpacked = self.unpack(data);
+        let unpacked = self.unpack(data, None, false);
         let (found, binary) = self.report(id, unpacked);
         if !binary && !found.is_empty() {
             let _ = self.tx.send(Event::Matches(id, found));
@@ -406,7 +435,10 @@ fn scan_packs(
         let mut handler = scanner.clone();
         let check_trees = scanner.presence.is_some();
         let wanted = move |kind| kind != gix::object::Kind::Tree || check_trees;
-        let visit = move |kind, data: &[u8], id| handler.process(id, kind, data);
+        let visit = move |kind, data: &[u8], id, built: Option<packwalk::Built<'_, Memo>>, keep| {
+            let derivation = built.map(|b| Derivation { base: b.base, copies: b.copies });
+            handler.process_derived(id, kind, data, derivation, keep)
+        };
         let progress = scanner.options.progress.as_ref();
         // A blob another shard owns, or one the cache answers for, is not even inflated.
         let shard = scanner.options.shard;

@@ -22,6 +22,11 @@
 //! anything is allocated, so a hostile header cannot make us allocate more than the pack could
 //! hold.
 //!
+//! An object a delta builds is handed to the visitor with what the visitor returned for its base
+//! (the history scan returns a blob's keyword pass, `matcher::Memo`) and the stretches the delta
+//! copied from the base, so the matcher searches for keywords only around what the delta
+//! inserted (`matcher::Derivation`). Most of a history's blob bytes are copies.
+//!
 //! A pack that is corrupt, truncated, or has deltas whose base is missing (a thin pack) or that
 //! form a cycle fails with a [`WalkError`]; the caller then reads that pack object by object.
 
@@ -37,6 +42,8 @@ use gix::ObjectId;
 use gix::object::Kind;
 use gix::odb::pack;
 use gix::odb::pack::data::entry::Header;
+
+use crate::matcher::Copied;
 
 /// How much compressed data one read brings in.
 pub(crate) const READ_CHUNK: usize = 1 << 20;
@@ -371,17 +378,43 @@ pub(crate) fn walk_pack<V>(
 where
     V: FnMut(Kind, &[u8], ObjectId) + Send + Clone,
 {
+    let mut visit = visit;
+    let visit = move |kind, data: &[u8], id, _: Option<Built<'_, ()>>, _| {
+        visit(kind, data, id);
+        None
+    };
     walk_pack_served(index_path, hash, threads, wanted, None, visit)
+}
+
+/// How an object came out of a delta whose base the visitor returned a note `M` for: that note,
+/// and the stretches the delta copied from the base.
+pub(crate) struct Built<'a, M> {
+    pub(crate) base: &'a M,
+    pub(crate) copies: &'a [Copied],
+}
+
+/// What [`walk_pack_served`] calls per object: with its kind, bytes and id; [`Built`] when a
+/// delta built it from a base the visitor noted; and whether deltas are built on it (then a note
+/// it returns is kept for them, else dropped at once).
+pub(crate) trait Visit<M>:
+    FnMut(Kind, &[u8], ObjectId, Option<Built<'_, M>>, bool) -> Option<M>
+{
+}
+
+impl<M, F> Visit<M> for F where
+    F: FnMut(Kind, &[u8], ObjectId, Option<Built<'_, M>>, bool) -> Option<M>
+{
 }
 
 /// [`walk_pack`], where `served` answers for blobs whose results are already known (the history
 /// cache): it is asked once per blob entry, and a blob it answers `true` for is not visited and
-/// not even inflated unless a delta that is still wanted is built on it.
+/// not even inflated unless a delta that is still wanted is built on it. The visitor gets what
+/// [`Visit`] says.
 #[allow(
     clippy::disallowed_methods,
     reason = "pack files are read with positioned reads, by this module only"
 )]
-pub(crate) fn walk_pack_served<V>(
+pub(crate) fn walk_pack_served<M, V>(
     index_path: &Path,
     hash: gix::hash::Kind,
     threads: usize,
@@ -390,7 +423,7 @@ pub(crate) fn walk_pack_served<V>(
     visit: V,
 ) -> Result<(), WalkError>
 where
-    V: FnMut(Kind, &[u8], ObjectId) + Send + Clone,
+    V: Visit<M> + Send + Clone,
 {
     let index =
         pack::index::File::at(index_path, hash).map_err(|e| WalkError::Index(e.to_string()))?;
@@ -451,6 +484,8 @@ struct Walker<'a> {
     /// The bytes of a leaf (an object no delta is built on): one buffer reused for every leaf, so
     /// most objects cost no allocation (a base must be owned: its children share it).
     leaf: Vec<u8>,
+    /// The stretches the delta just applied copied from its base.
+    copies: Vec<Copied>,
     /// With `served`: per entry, [`SERVED`] and [`NEEDED`] bits of the delta tree being walked.
     plan: Vec<u8>,
 }
@@ -468,6 +503,7 @@ impl<'a> Walker<'a> {
             input: Vec::new(),
             delta: Vec::new(),
             leaf: Vec::new(),
+            copies: Vec::new(),
             plan: Vec::new(),
         }
     }
@@ -494,11 +530,7 @@ impl<'a> Walker<'a> {
         self.plan[root as usize] & NEEDED != 0
     }
 
-    fn run(
-        &mut self,
-        failed: &AtomicBool,
-        visit: &mut impl FnMut(Kind, &[u8], ObjectId),
-    ) -> Result<(), WalkError> {
+    fn run<M>(&mut self, failed: &AtomicBool, visit: &mut impl Visit<M>) -> Result<(), WalkError> {
         while !failed.load(Ordering::Relaxed) {
             let Some(&root) =
                 self.shared.roots.get(self.shared.next.fetch_add(1, Ordering::Relaxed))
@@ -511,11 +543,7 @@ impl<'a> Walker<'a> {
     }
 
     /// Depth first through one delta tree; a base is dropped once its last child is built.
-    fn walk_tree(
-        &mut self,
-        root: u32,
-        visit: &mut impl FnMut(Kind, &[u8], ObjectId),
-    ) -> Result<(), WalkError> {
+    fn walk_tree<M>(&mut self, root: u32, visit: &mut impl Visit<M>) -> Result<(), WalkError> {
         let layout = self.shared.layout;
         let kind = layout.entries[root as usize].kind().unwrap_or(Kind::Blob);
         let pruned = match self.shared.served {
@@ -528,25 +556,30 @@ impl<'a> Walker<'a> {
             _ => false,
         };
         let needed = |plan: &[u8], k: u32| !pruned || plan[k as usize] & NEEDED != 0;
-        let mut stack: Vec<(u32, Option<Rc<Vec<u8>>>)> = vec![(root, None)];
+        let mut stack: Vec<(u32, Option<Base<M>>)> = vec![(root, None)];
         let mut kids = Vec::new();
         while let Some((node, base)) = stack.pop() {
             kids.clear();
             kids.extend(layout.kids(node).iter().copied().filter(|&k| needed(&self.plan, k)));
             let mut bytes =
                 if kids.is_empty() { std::mem::take(&mut self.leaf) } else { Vec::new() };
-            let built = self.build(node, base.as_deref(), &mut bytes);
+            let built = self.build(node, base.as_ref().map(|b| &*b.bytes), &mut bytes);
             let served = pruned && self.plan[node as usize] & SERVED != 0;
+            let mut note = None;
             if built.is_ok() && !served {
                 let id =
                     self.shared.index.oid_at_index(layout.entries[node as usize].index).to_owned();
-                visit(kind, &bytes, id);
+                let built = base
+                    .as_ref()
+                    .and_then(|b| b.note.as_deref())
+                    .map(|note| Built { base: note, copies: &self.copies });
+                note = visit(kind, &bytes, id, built, !kids.is_empty()).map(Rc::new);
             }
             if kids.is_empty() {
                 self.leaf = bytes;
             } else if built.is_ok() {
-                let bytes = Rc::new(bytes);
-                stack.extend(kids.iter().rev().map(|&k| (k, Some(Rc::clone(&bytes)))));
+                let base = Base { bytes: Rc::new(bytes), note };
+                stack.extend(kids.iter().rev().map(|&k| (k, Some(base.clone()))));
             }
             built?;
         }
@@ -567,7 +600,7 @@ impl<'a> Walker<'a> {
         let mut delta = std::mem::take(&mut self.delta);
         let inflated = self.inflate_entry(node, &mut delta);
         let result = inflated.and_then(|()| {
-            apply_delta(base, &delta, out)
+            apply_delta(base, &delta, out, &mut self.copies)
                 .map_err(|m| corrupt(self.shared.layout.entries[node as usize].offset(), m))
         });
         self.delta = delta;
@@ -669,12 +702,15 @@ fn delta_size(data: &mut &[u8]) -> Result<usize, &'static str> {
 }
 
 /// Builds an object from its base and a git delta (copy-from-base and insert instructions) into
-/// `out` (cleared first; its capacity is reused).
+/// `out` (cleared first; its capacity is reused), and records each copy instruction in `copies`
+/// (cleared first).
 pub(crate) fn apply_delta(
     base: &[u8],
     delta: &[u8],
     out: &mut Vec<u8>,
+    copies: &mut Vec<Copied>,
 ) -> Result<(), &'static str> {
+    copies.clear();
     let mut ops = delta;
     if delta_size(&mut ops)? != base.len() {
         return Err("delta base size does not match the base object");
@@ -688,7 +724,9 @@ pub(crate) fn apply_delta(
     while let Some((&op, rest)) = ops.split_first() {
         ops = rest;
         let piece = if op & 0x80 != 0 {
-            copy_instruction(op, &mut ops, base)?
+            let (from, piece) = copy_instruction(op, &mut ops, base)?;
+            copies.push(Copied { to: out.len(), from, len: piece.len() });
+            piece
         } else if op != 0 {
             let (literal, rest) =
                 ops.split_at_checked(usize::from(op)).ok_or("delta insert truncated")?;
@@ -706,7 +744,11 @@ pub(crate) fn apply_delta(
 }
 
 /// A copy instruction: bits 0-3 say which offset bytes follow, bits 4-6 which size bytes.
-fn copy_instruction<'b>(op: u8, ops: &mut &[u8], base: &'b [u8]) -> Result<&'b [u8], &'static str> {
+fn copy_instruction<'b>(
+    op: u8,
+    ops: &mut &[u8],
+    base: &'b [u8],
+) -> Result<(usize, &'b [u8]), &'static str> {
     let mut field = |bits: u8, first: u8| -> Result<usize, &'static str> {
         let mut value = 0usize;
         for i in 0..bits {
@@ -723,7 +765,22 @@ fn copy_instruction<'b>(op: u8, ops: &mut &[u8], base: &'b [u8]) -> Result<&'b [
         0 => 0x10000,
         size => size,
     };
-    base.get(offset..offset.saturating_add(size)).ok_or("delta copies from outside its base")
+    let piece = base
+        .get(offset..offset.saturating_add(size))
+        .ok_or("delta copies from outside its base")?;
+    Ok((offset, piece))
+}
+
+/// A base on the walk's stack: its bytes, and the note its visitor returned.
+struct Base<M> {
+    bytes: Rc<Vec<u8>>,
+    note: Option<Rc<M>>,
+}
+
+impl<M> Clone for Base<M> {
+    fn clone(&self) -> Self {
+        Base { bytes: Rc::clone(&self.bytes), note: self.note.clone() }
+    }
 }
 
 #[cfg(test)]
@@ -739,7 +796,7 @@ mod tests {
         // base 16, result 9: copy 4 bytes from offset 2, insert "xyz", copy 2 bytes from 14.
         let delta = [16, 9, 0x91, 2, 4, 3, b'x', b'y', b'z', 0x91, 14, 2];
         let mut out = b"leftover from the previous object".to_vec();
-        apply_delta(base, &delta, &mut out).unwrap();
+        apply_delta(base, &delta, &mut out, &mut Vec::new()).unwrap();
         assert_eq!(out, b"2345xyzef", "the output buffer is cleared before it is reused");
     }
 
@@ -749,7 +806,7 @@ mod tests {
         // base 65536 (varint 0x80 0x80 0x04), result 65536: copy with no offset or size bytes.
         let delta = [0x80, 0x80, 0x04, 0x80, 0x80, 0x04, 0x80];
         let mut out = Vec::new();
-        apply_delta(&base, &delta, &mut out).unwrap();
+        apply_delta(&base, &delta, &mut out, &mut Vec::new()).unwrap();
         assert_eq!(out, base);
     }
 
@@ -766,7 +823,10 @@ mod tests {
             &[4, 3, 3, b'x'],       // insert truncated
         ];
         for delta in cases {
-            assert!(apply_delta(base, delta, &mut Vec::new()).is_err(), "{delta:?}");
+            assert!(
+                apply_delta(base, delta, &mut Vec::new(), &mut Vec::new()).is_err(),
+                "{delta:?}"
+            );
         }
     }
 
@@ -878,6 +938,36 @@ mod tests {
                 "object {id}"
             );
         }
+    }
+
+    /// Each object a delta built comes with its base's note and copies that hold the base's
+    /// bytes; an object no delta is built on is not asked to keep a note.
+    #[test]
+    fn a_delta_built_object_comes_with_its_base_note_and_copies() {
+        let dir = packed_repo();
+        let index = the_pack_index(dir.path());
+        let counts = Mutex::new((0usize, 0usize, 0usize));
+        let visit =
+            |kind: Kind, data: &[u8], _: ObjectId, built: Option<Built<'_, Vec<u8>>>, keep| {
+                let mut counts = counts.lock().unwrap();
+                if let Some(Built { base, copies }) = built {
+                    counts.0 += 1;
+                    let mut at = 0;
+                    for copy in copies {
+                        assert!(copy.to >= at, "copies in order");
+                        assert_eq!(data[copy.to..][..copy.len], base[copy.from..][..copy.len]);
+                        counts.1 += copy.len;
+                        at = copy.to + copy.len;
+                    }
+                    assert!(at <= data.len());
+                }
+                counts.2 += usize::from(keep);
+                (keep && kind == Kind::Blob).then(|| data.to_vec())
+            };
+        walk_pack_served(&index, gix::hash::Kind::Sha1, 2, |_| true, None, visit).unwrap();
+        let (built, copied, kept) = counts.into_inner().unwrap();
+        assert!(built >= 10 && copied > 1000, "{built} objects built, {copied} bytes copied");
+        assert!(kept >= 5, "{kept} bases asked to keep a note");
     }
 
     #[test]
