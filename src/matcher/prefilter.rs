@@ -667,11 +667,17 @@ impl Compact {
         out: &mut Vec<KeywordHit>,
         runs: &mut Vec<usize>,
     ) {
-        let lane = Lane { state: 0, count: Base64Runs::default() };
-        let end = region.end;
+        let (hits_before, runs_before) = (out.len(), runs.len());
+        let part = &buf[region.clone()];
         match &self.table {
-            Table::Narrow(table) => self.run::<_, true>(table, buf, region, end, lane, out, runs),
-            Table::Wide(table) => self.run::<_, true>(table, buf, region, end, lane, out, runs),
+            Table::Narrow(table) => self.hits_with::<_, true>(table, part, out, runs),
+            Table::Wide(table) => self.hits_with::<_, true>(table, part, out, runs),
+        }
+        for hit in &mut out[hits_before..] {
+            hit.span = hit.span.start + region.start..hit.span.end + region.start;
+        }
+        for at in &mut runs[runs_before..] {
+            *at += region.start;
         }
     }
 
