@@ -93,7 +93,7 @@ pub(super) fn history(
     let mut errors = Vec::new();
     let commits = &inventory.commits;
     let subset = |ids: &HashSet<ObjectId>| -> Commits {
-        ids.iter().filter_map(|id| commits.get(id).map(|n| (*id, n.clone()))).collect()
+        ids.iter().filter_map(|id| commits.get(id).map(|n| (*id, n))).collect()
     };
     let scope = Scope { commits, blobs: &blobs, targets: &targets };
     let (introductions, located, pack_located) = match &usable {
@@ -171,8 +171,8 @@ fn finish_next(
         next.generation = next.generation.wrapping_add(1);
         next.commits = commits
             .iter()
-            .filter(|(id, _)| !loose_only.contains(*id))
-            .map(|(id, n)| (*id, n.clone()))
+            .filter(|(id, _)| !loose_only.contains(id))
+            .map(|(id, n)| (id, n.to_node()))
             .collect();
         next.commits.sort_unstable_by_key(|(id, _)| *id);
         next.introductions =
@@ -203,12 +203,11 @@ fn commit_sets(
     packs: &Inventory,
     loose: &Inventory,
 ) -> (HashSet<ObjectId>, HashSet<ObjectId>) {
-    let new_packs = packs.commits.keys().filter(|id| !old.contains(*id)).copied().collect();
+    let new_packs = packs.commits.keys().filter(|id| !old.contains(id)).collect();
     let loose_only = loose
         .commits
         .keys()
-        .filter(|id| !old.contains(*id) && !packs.commits.contains_key(*id))
-        .copied()
+        .filter(|id| !old.contains(id) && !packs.commits.contains_key(id))
         .collect();
     (new_packs, loose_only)
 }
@@ -298,8 +297,7 @@ fn places_read(
     let commits = scope.commits;
     let mut found: Vec<Introduction> = old.introductions.clone();
     if !scope.blobs.is_empty() {
-        let new_commits: HashSet<ObjectId> =
-            new_packs.keys().chain(loose.keys()).copied().collect();
+        let new_commits: HashSet<ObjectId> = new_packs.keys().chain(loose.keys()).collect();
         found.extend(provenance::introductions_read(repo, commits, &new_commits, scope.blobs));
     }
     let stored: Located = old.located.iter().map(|(t, c, p)| (*t, (*c, p.clone()))).collect();
@@ -425,7 +423,9 @@ fn earliest(
     a: Option<(ObjectId, String)>,
     b: Option<(ObjectId, String)>,
 ) -> Option<(ObjectId, String)> {
-    let key = |place: &(ObjectId, String)| (commits.get(&place.0).map_or(0, |n| n.time), place.0);
+    let key = |place: &(ObjectId, String)| {
+        (commits.get(&place.0).map_or(0, super::odb::Commit::time), place.0)
+    };
     match (a, b) {
         (Some(a), Some(b)) => Some(if key(&b) < key(&a) { b } else { a }),
         (a, b) => a.or(b),

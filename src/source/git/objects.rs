@@ -79,16 +79,16 @@ impl Inventory {
         self.blob_matches.extend(other.blob_matches);
         self.archive_problems.extend(other.archive_problems);
         let mut commits = other.commits;
-        for node in commits.values_mut() {
-            if let Some((name, email)) = other.authors.get(node.author) {
-                node.author = self.authors.intern(name.clone(), email.clone());
+        for author in commits.authors_mut() {
+            if let Some((name, email)) = other.authors.get(*author) {
+                *author = self.authors.intern(name.clone(), email.clone());
             }
         }
         // Moved, not copied, into an empty inventory: the table is the largest of phase 1.
         if self.commits.is_empty() {
             self.commits = commits;
         } else {
-            self.commits.extend(commits);
+            self.commits.extend(commits.iter());
         }
         self.tags.extend(other.tags);
         self.blobs += other.blobs;
@@ -401,7 +401,7 @@ pub(crate) fn inventory(
                     if let Some(&author) = author.and_then(|hash| author_ids.get(&hash)) {
                         node.author = author;
                     }
-                    inventory.commits.insert(id, node);
+                    inventory.commits.insert(id, &node);
                 }
                 Event::Tag(id, target) => {
                     inventory.tags.insert(id, target);

@@ -60,8 +60,177 @@ pub(crate) fn id_hash(bytes: &[u8]) -> u64 {
 /// How deep trees may nest before a walk stops following them (hostile repositories).
 pub(crate) const MAX_DEPTH: usize = 512;
 
-/// Commits by id, in a table hashed by the ids' own first bytes (they are SHA hashes already).
-pub(crate) type Commits = gix::hashtable::HashMap<ObjectId, CommitNode>;
+/// Commits by id: what phase 1 records of each commit, phase 2's commit graph.
+///
+/// Kept as parallel columns rather than a map of [`CommitNode`]s, because it lives through the
+/// whole scan and is the largest table of its second half: ids, trees and parents are stored as
+/// their raw bytes (20 for SHA-1, where an [`ObjectId`] takes 33), parents in one arena instead
+/// of an allocation per commit, and the hash table holds 4-byte row numbers. On git/git (203k
+/// commits) that is about 17 MB where a map took 37 (`benches/README.md`, "History memory").
+/// A commit id seen twice (two packs) keeps its first record: an id names one commit.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Commits {
+    /// Row numbers, hashed by their id's first bytes (ids are SHA hashes already).
+    table: gix::hashtable::hash_table::HashTable<u32>,
+    /// The id length every row has: the first id inserted sets it.
+    hash_len: usize,
+    ids: Vec<u8>,
+    trees: Vec<u8>,
+    times: Vec<i64>,
+    authors: Vec<u32>,
+    /// Row `i`'s parents are `parents[parent_starts[i]..parent_starts[i + 1]]` (in ids).
+    parent_starts: Vec<u32>,
+    parents: Vec<u8>,
+}
+
+/// One commit of [`Commits`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Commit<'a> {
+    commits: &'a Commits,
+    row: usize,
+}
+
+impl Commits {
+    /// How many commits.
+    pub(crate) fn len(&self) -> usize {
+        self.times.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.times.is_empty()
+    }
+
+    fn row(&self, id: &gix::oid) -> Option<usize> {
+        let bytes = id.as_bytes();
+        let found = self.table.find(id_hash(bytes), |&row| self.id_bytes(row as usize) == bytes)?;
+        Some(*found as usize)
+    }
+
+    fn id_bytes(&self, row: usize) -> &[u8] {
+        &self.ids[row * self.hash_len..][..self.hash_len]
+    }
+
+    fn id_at(&self, bytes: &[u8], at: usize) -> ObjectId {
+        ObjectId::from_bytes_or_panic(&bytes[at * self.hash_len..][..self.hash_len])
+    }
+
+    /// The commit `id`, if recorded.
+    pub(crate) fn get(&self, id: &gix::oid) -> Option<Commit<'_>> {
+        self.row(id).map(|row| Commit { commits: self, row })
+    }
+
+    pub(crate) fn contains_key(&self, id: &gix::oid) -> bool {
+        self.row(id).is_some()
+    }
+
+    /// Records `node` as commit `id`, unless `id` is recorded already. A commit whose ids are
+    /// not all of one length (hostile data) or past 2^32 rows is not recorded.
+    pub(crate) fn insert(&mut self, id: ObjectId, node: &CommitNode) {
+        if self.is_empty() {
+            self.hash_len = id.as_bytes().len();
+        }
+        let same_len = |i: &ObjectId| i.as_bytes().len() == self.hash_len;
+        let fits = same_len(&id) && same_len(&node.tree) && node.parents.iter().all(same_len);
+        if !fits || self.contains_key(&id) {
+            return;
+        }
+        let (Ok(row), Ok(start)) = (u32::try_from(self.len()), u32::try_from(self.parents.len()))
+        else {
+            return;
+        };
+        if self.parent_starts.is_empty() {
+            self.parent_starts.push(0);
+        }
+        let Ok(end) = u32::try_from(start as usize + node.parents.len() * self.hash_len) else {
+            return;
+        };
+        self.ids.extend_from_slice(id.as_bytes());
+        self.trees.extend_from_slice(node.tree.as_bytes());
+        self.times.push(node.time);
+        self.authors.push(node.author);
+        node.parents.iter().for_each(|p| self.parents.extend_from_slice(p.as_bytes()));
+        self.parent_starts.push(end);
+        let (ids, len) = (&self.ids, self.hash_len);
+        self.table.insert_unique(id_hash(id.as_bytes()), row, |&r| {
+            id_hash(&ids[r as usize * len..][..len])
+        });
+    }
+
+    /// Every commit, with its id, in no particular order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (ObjectId, Commit<'_>)> {
+        (0..self.len()).map(|row| (self.id_at(&self.ids, row), Commit { commits: self, row }))
+    }
+
+    /// Every commit id, in no particular order.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = ObjectId> + '_ {
+        (0..self.len()).map(|row| self.id_at(&self.ids, row))
+    }
+
+    /// Every commit's author index, to renumber them.
+    pub(crate) fn authors_mut(&mut self) -> impl Iterator<Item = &mut u32> {
+        self.authors.iter_mut()
+    }
+}
+
+impl Extend<(ObjectId, CommitNode)> for Commits {
+    fn extend<I: IntoIterator<Item = (ObjectId, CommitNode)>>(&mut self, iter: I) {
+        for (id, node) in iter {
+            self.insert(id, &node);
+        }
+    }
+}
+
+impl<'a> Extend<(ObjectId, Commit<'a>)> for Commits {
+    fn extend<I: IntoIterator<Item = (ObjectId, Commit<'a>)>>(&mut self, iter: I) {
+        for (id, commit) in iter {
+            self.insert(id, &commit.to_node());
+        }
+    }
+}
+
+impl<'a> FromIterator<(ObjectId, Commit<'a>)> for Commits {
+    fn from_iter<I: IntoIterator<Item = (ObjectId, Commit<'a>)>>(iter: I) -> Self {
+        let mut commits = Commits::default();
+        commits.extend(iter);
+        commits
+    }
+}
+
+impl<'a> Commit<'a> {
+    pub(crate) fn tree(self) -> ObjectId {
+        self.commits.id_at(&self.commits.trees, self.row)
+    }
+
+    /// The parents, in the commit's order.
+    pub(crate) fn parents(self) -> impl Iterator<Item = ObjectId> + 'a {
+        let commits = self.commits;
+        let len = commits.hash_len.max(1);
+        let (start, end) = (commits.parent_starts[self.row], commits.parent_starts[self.row + 1]);
+        let count = (end - start) as usize / len;
+        let first = start as usize / len;
+        (first..first + count).map(move |at| commits.id_at(&commits.parents, at))
+    }
+
+    /// Author date, seconds since the epoch (0 when unreadable).
+    pub(crate) fn time(self) -> i64 {
+        self.commits.times[self.row]
+    }
+
+    /// The author, an index into [`Authors`].
+    pub(crate) fn author(self) -> u32 {
+        self.commits.authors[self.row]
+    }
+
+    /// The commit as an owned [`CommitNode`].
+    pub(crate) fn to_node(self) -> CommitNode {
+        CommitNode {
+            tree: self.tree(),
+            parents: self.parents().collect(),
+            time: self.time(),
+            author: self.author(),
+        }
+    }
+}
 
 /// The object database as leakhound reads it: object directories (the repository's own and
 /// allowed alternates) and the repository's hash kind (SHA-1 or SHA-256).

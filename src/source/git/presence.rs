@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use gix::ObjectId;
 
-use super::odb::{CommitNode, Commits, ObjectDirs};
+use super::odb::{Commit, CommitNode, Commits, ObjectDirs};
 
 /// How many missing objects are named one by one; the rest are counted.
 pub(crate) const LISTED: usize = 20;
@@ -193,17 +193,17 @@ pub(crate) fn locate_reading(
     if trees.is_empty() {
         return found;
     }
-    let mut order: Vec<(&ObjectId, &CommitNode)> = commits.iter().collect();
-    order.sort_by_key(|(id, node)| (node.time, **id));
+    let mut order: Vec<(ObjectId, Commit<'_>)> = commits.iter().collect();
+    order.sort_by_key(|(id, node)| (node.time(), *id));
     let mut visited = HashSet::new();
     for (commit, node) in order {
-        let mut stack = vec![(node.tree, String::new(), 0usize)];
+        let mut stack = vec![(node.tree(), String::new(), 0usize)];
         while let Some((tree, path, depth)) = stack.pop() {
             if !visited.insert(tree) || depth > super::odb::MAX_DEPTH {
                 continue;
             }
             if trees.contains(&tree) {
-                found.entry(tree).or_insert((*commit, path.clone()));
+                found.entry(tree).or_insert((commit, path.clone()));
                 if found.len() == trees.len() {
                     return found;
                 }

@@ -15,9 +15,9 @@ use std::collections::{HashMap, HashSet};
 use gix::ObjectId;
 use gix::hashtable::hash_table::HashTable;
 
-use super::odb::Commits;
+use super::odb::{Commit, Commits};
 
-use super::objects::{CommitNode, Inventory};
+use super::objects::Inventory;
 use super::snapshot::Introduction;
 use super::treeindex::TreeIndex;
 use crate::finding::{CommitInfo, GitOrigin, MAX_REFS_LISTED, OriginState};
@@ -115,7 +115,7 @@ fn reachable_commits(commits: &Commits, refs: &[RefTip]) -> gix::hashtable::Hash
         if reachable.insert(id)
             && let Some(node) = commits.get(&id)
         {
-            queue.extend(node.parents.iter().copied());
+            queue.extend(node.parents());
         }
     }
     reachable
@@ -130,7 +130,7 @@ impl Graph {
         };
         // Any order: the bits do not depend on it. Commits are numbered with `u32`s, and the table
         // from ids to numbers holds only the numbers: this runs at the peak of a scan's memory.
-        let ids: Vec<ObjectId> = commits.keys().copied().collect();
+        let ids: Vec<ObjectId> = commits.keys().collect();
         let Ok(count) = u32::try_from(ids.len()) else {
             return Graph { reaching: HashMap::new() };
         };
@@ -153,9 +153,11 @@ impl Graph {
         // Children of each commit (compressed rows) and how many present parents each has.
         let mut pending = vec![0u32; ids.len()];
         let mut start = vec![0u32; ids.len() + 1];
+        let parents_of =
+            |id: &ObjectId| commits.get(id).into_iter().flat_map(super::odb::Commit::parents);
         for (c, id) in ids.iter().enumerate() {
-            for parent in &commits[id].parents {
-                if let Some(p) = at(parent) {
+            for parent in parents_of(id) {
+                if let Some(p) = at(&parent) {
                     start[p + 1] += 1;
                     pending[c] += 1;
                 }
@@ -167,8 +169,8 @@ impl Graph {
         let mut fill = start.clone();
         let mut children = vec![0u32; start[ids.len()] as usize];
         for (c, id) in (0..count).zip(&ids) {
-            for parent in &commits[id].parents {
-                if let Some(p) = at(parent) {
+            for parent in parents_of(id) {
+                if let Some(p) = at(&parent) {
                     children[fill[p] as usize] = c;
                     fill[p] += 1;
                 }
@@ -209,8 +211,8 @@ impl Graph {
     }
 }
 
-fn present_parents(commits: &Commits, node: &CommitNode) -> Vec<ObjectId> {
-    node.parents.iter().filter(|p| commits.contains_key(*p)).copied().collect()
+fn present_parents(commits: &Commits, node: Commit<'_>) -> Vec<ObjectId> {
+    node.parents().filter(|p| commits.contains_key(p)).collect()
 }
 
 /// A candidate introduction: (unreachable?, author time, commit).
@@ -232,7 +234,7 @@ pub(crate) fn attribute(
     let mut best: HashMap<(&str, ObjectId), Candidate> = HashMap::new();
     for (path, blob, commit) in introductions {
         let Some(node) = commits.get(commit) else { continue };
-        let candidate = (!reachable.contains(commit), node.time, *commit);
+        let candidate = (!reachable.contains(commit), node.time(), *commit);
         best.entry((path.as_str(), *blob))
             .and_modify(|c| *c = (*c).min(candidate))
             .or_insert(candidate);
@@ -261,18 +263,18 @@ pub(crate) fn attribute(
 pub(crate) fn introductions(commits: &Commits, trees: &mut TreeIndex) -> Vec<Introduction> {
     let mut all = Vec::new();
     let mut found = Vec::new();
-    for (id, node) in commits {
-        let Some(tree) = trees.id(&node.tree) else { continue };
+    for (id, node) in commits.iter() {
+        let Some(tree) = trees.id(&node.tree()) else { continue };
         if !trees.holds(tree) {
             continue;
         }
         let parents: Vec<u32> = present_parents(commits, node)
             .iter()
-            .filter_map(|p| commits.get(p).and_then(|n| trees.id(&n.tree)))
+            .filter_map(|p| commits.get(p).and_then(|n| trees.id(&n.tree())))
             .collect();
         found.clear();
         trees.introduced(tree, &parents, &mut found);
-        all.extend(found.drain(..).map(|(path, blob)| (path, blob, *id)));
+        all.extend(found.drain(..).map(|(path, blob)| (path, blob, id)));
     }
     all
 }
@@ -294,9 +296,9 @@ pub(crate) fn introductions_read(
         let Some(node) = commits.get(id) else { continue };
         let parents: Vec<ObjectId> = present_parents(commits, node)
             .iter()
-            .filter_map(|p| commits.get(p).map(|n| n.tree))
+            .filter_map(|p| commits.get(p).map(super::odb::Commit::tree))
             .collect();
-        let mut stack = vec![(node.tree, parents, String::new(), 0usize)];
+        let mut stack = vec![(node.tree(), parents, String::new(), 0usize)];
         while let Some((tree, parents, prefix, depth)) = stack.pop() {
             if depth > super::odb::MAX_DEPTH || parents.contains(&tree) {
                 continue;
@@ -375,8 +377,8 @@ fn commit_info(
     id: ObjectId,
 ) -> CommitInfo {
     let recorded = inventory.commits.get(&id).and_then(|node| {
-        let (name, email) = inventory.authors.get(node.author)?;
-        Some((name.clone(), email.clone(), node.time))
+        let (name, email) = inventory.authors.get(node.author())?;
+        Some((name.clone(), email.clone(), node.time()))
     });
     // Commits from a history snapshot carry no author: read them.
     let (author, email, seconds) = recorded

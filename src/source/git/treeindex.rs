@@ -26,7 +26,7 @@ use gix::ObjectId;
 use gix::hashtable::hash_table::HashTable;
 
 pub(crate) use super::odb::MAX_DEPTH;
-use super::odb::{CommitNode, Commits, ObjectDirs, id_hash};
+use super::odb::{Commit, Commits, ObjectDirs, id_hash};
 use super::packwalk::WalkError;
 
 /// A kept tree entry, a subtree or a blob with findings, in 8 bytes.
@@ -289,12 +289,12 @@ impl TreeIndex {
         if wanted == 0 {
             return found;
         }
-        let mut order: Vec<(&ObjectId, &CommitNode)> =
+        let mut order: Vec<(ObjectId, Commit<'_>)> =
             commits.iter().filter(|(id, _)| only(id)).collect();
-        order.sort_by_key(|(id, node)| (node.time, **id));
+        order.sort_by_key(|(id, node)| (node.time(), *id));
         let mut visited = vec![false; self.len()];
         for (commit, node) in order {
-            let Some(root) = self.id(&node.tree) else { continue };
+            let Some(root) = self.id(&node.tree()) else { continue };
             let mut stack = vec![(root, String::new(), 0usize)];
             while let Some((tree, path, depth)) = stack.pop() {
                 if std::mem::replace(&mut visited[tree as usize], true) || depth > MAX_DEPTH {
@@ -303,7 +303,7 @@ impl TreeIndex {
                 if self.target[tree as usize]
                     && let Some(oid) = self.oid(tree)
                 {
-                    found.entry(oid).or_insert((*commit, path.clone()));
+                    found.entry(oid).or_insert((commit, path.clone()));
                     if found.len() == wanted {
                         return found;
                     }
