@@ -287,3 +287,66 @@ impl ObjectDirs {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(kind: gix::hash::Kind, n: u8) -> ObjectId {
+        let mut bytes = vec![0u8; kind.len_in_bytes()];
+        bytes[0] = n;
+        *bytes.last_mut().unwrap() = n.wrapping_mul(7);
+        ObjectId::from_bytes_or_panic(&bytes)
+    }
+
+    #[test]
+    fn commits_keep_tree_parents_time_and_author_per_id() {
+        for kind in [gix::hash::Kind::Sha1, gix::hash::Kind::Sha256] {
+            let mut commits = Commits::default();
+            for n in 1..=200u8 {
+                let parents: Box<[ObjectId]> = (1..n.min(4)).map(|p| id(kind, n - p)).collect();
+                let node = CommitNode {
+                    tree: id(kind, n ^ 0x80),
+                    parents,
+                    time: i64::from(n),
+                    author: u32::from(n),
+                };
+                commits.insert(id(kind, n), &node);
+            }
+            // A second record of an id keeps the first.
+            let other =
+                CommitNode { tree: id(kind, 1), parents: Box::new([]), time: -1, author: 0 };
+            commits.insert(id(kind, 50), &other);
+            assert_eq!(commits.len(), 200);
+            let c = commits.get(&id(kind, 50)).unwrap();
+            assert_eq!(c.tree(), id(kind, 50 ^ 0x80));
+            assert_eq!(c.parents().collect::<Vec<_>>(), [id(kind, 49), id(kind, 48), id(kind, 47)]);
+            assert_eq!((c.time(), c.author()), (50, 50));
+            assert_eq!(commits.get(&id(kind, 1)).unwrap().parents().count(), 0);
+            assert!(!commits.contains_key(&id(kind, 201)));
+            let mut keys: Vec<ObjectId> = commits.keys().collect();
+            keys.sort();
+            keys.dedup();
+            assert_eq!(keys.len(), 200);
+            let copy: Commits = commits.iter().collect();
+            assert_eq!(copy.get(&id(kind, 9)).unwrap().to_node().parents.len(), 3);
+            for author in commits.authors_mut() {
+                *author += 1000;
+            }
+            assert_eq!(commits.get(&id(kind, 9)).unwrap().author(), 1009);
+        }
+    }
+
+    #[test]
+    fn a_commit_with_ids_of_another_length_is_not_recorded() {
+        let (sha1, sha256) = (gix::hash::Kind::Sha1, gix::hash::Kind::Sha256);
+        let mut commits = Commits::default();
+        let node = CommitNode { tree: id(sha1, 2), parents: Box::new([]), time: 0, author: 0 };
+        commits.insert(id(sha1, 1), &node);
+        let mixed = CommitNode { tree: id(sha256, 4), parents: Box::new([]), time: 0, author: 0 };
+        commits.insert(id(sha1, 3), &mixed);
+        commits.insert(id(sha256, 5), &node);
+        assert_eq!(commits.len(), 1);
+        assert!(commits.contains_key(&id(sha1, 1)) && !commits.contains_key(&id(sha1, 3)));
+    }
+}
