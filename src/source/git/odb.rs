@@ -319,7 +319,7 @@ mod tests {
             commits.insert(id(kind, 50), &other);
             assert_eq!(commits.len(), 200);
             let c = commits.get(&id(kind, 50)).unwrap();
-            assert_eq!(c.tree(), id(kind, 50 ^ 0x80));
+            assert_eq!(c.tree(), id(kind, 0x32 ^ 0x80));
             assert_eq!(c.parents().collect::<Vec<_>>(), [id(kind, 49), id(kind, 48), id(kind, 47)]);
             assert_eq!((c.time(), c.author()), (50, 50));
             assert_eq!(commits.get(&id(kind, 1)).unwrap().parents().count(), 0);
