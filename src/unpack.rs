@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::config::ReadConfig;
 use crate::content::{LocatedMatch, ReadOptions, ReadSummary, Reader};
-use crate::matcher::{Derivation, Matcher, Memo};
+use crate::matcher::{KeywordPass, Matcher, Memo};
 use crate::outcome::{Notice, NoticeKind, Subject};
 use crate::source::archive::{
     self, ArchiveProblem, Event, Limits, Problem, SNIFF_LEN, ScanBudget, sniff,
@@ -105,13 +105,15 @@ pub(crate) struct Unpacked {
     pub summary: ReadSummary,
     /// Whether the item was opened as an archive.
     pub archive: bool,
-    /// The item's keyword pass, when asked for and the item was matched as plain text
-    /// ([`scan_bytes_derived`]).
+    /// The item's keyword pass, when `pass.keep` asked for it and the item was matched as plain
+    /// text ([`scan_bytes`]).
     pub memo: Option<Memo>,
 }
 
 /// Reads an item already in memory (a git blob). `name` is the item's path when known (it names
-/// the content of a compressed file: `app.log.gz!app.log`), else empty.
+/// the content of a compressed file: `app.log.gz!app.log`), else empty. `pass` applies to an
+/// item matched as plain text (a git blob a delta built, [`Reader::scan_blob_derived`]); an
+/// archive is opened as ever and keeps no keyword pass.
 pub(crate) fn scan_bytes(
     reader: &mut Reader,
     matcher: &Matcher,
@@ -119,22 +121,7 @@ pub(crate) fn scan_bytes(
     bytes: &[u8],
     read: ReadOptions,
     archives: &ArchiveScan,
-) -> Unpacked {
-    scan_bytes_derived(reader, matcher, name, bytes, read, archives, None, false)
-}
-
-/// [`scan_bytes`] of a git blob a delta built from a base whose keyword pass is known
-/// ([`Reader::scan_blob_derived`]); an archive is opened as ever and keeps no keyword pass.
-#[allow(clippy::too_many_arguments, reason = "scan_bytes' arguments and the delta's two")]
-pub(crate) fn scan_bytes_derived(
-    reader: &mut Reader,
-    matcher: &Matcher,
-    name: &str,
-    bytes: &[u8],
-    read: ReadOptions,
-    archives: &ArchiveScan,
-    derivation: Option<Derivation<'_>>,
-    keep: bool,
+    pass: KeywordPass<'_>,
 ) -> Unpacked {
     let mut unpacked = Unpacked::default();
     let relative = |path: &str| path.strip_prefix(name).unwrap_or(path).to_string();
@@ -163,7 +150,7 @@ pub(crate) fn scan_bytes_derived(
     if !unpacked.archive {
         let mut found = Vec::new();
         (unpacked.summary, unpacked.memo) =
-            reader.scan_blob_derived(matcher, bytes, read, &mut found, derivation, keep);
+            reader.scan_blob_derived(matcher, bytes, read, &mut found, pass);
         unpacked.matches =
             found.into_iter().map(|found| MemberMatch { member: String::new(), found }).collect();
     }
@@ -197,7 +184,8 @@ pub(crate) fn scan_stream<R: Read>(
                 return (Unpacked::default(), Some(e));
             }
             if head.len() as u64 <= limits.max_archive_bytes {
-                return (scan_bytes(reader, matcher, name, &head, read, archives), None);
+                let pass = KeywordPass::default();
+                return (scan_bytes(reader, matcher, name, &head, read, archives, pass), None);
             }
             let mut plain = scan_plain(reader, matcher, io::Cursor::new(head).chain(source), read);
             let too_big = archive::Problem::TooLargeToOpen(limits.max_archive_bytes);

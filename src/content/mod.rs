@@ -18,7 +18,7 @@ use std::io::{self, Read};
 
 use memchr::{memchr_iter, memrchr};
 
-use crate::matcher::{Derivation, Matcher, Memo, RawMatch, Scratch};
+use crate::matcher::{KeywordPass, Matcher, Memo, RawMatch, Scratch};
 
 pub(crate) mod printable;
 
@@ -199,11 +199,11 @@ impl Reader {
         options: ReadOptions,
         out: &mut Vec<LocatedMatch>,
     ) -> ReadSummary {
-        self.scan_blob_derived(matcher, data, options, out, None, false).0
+        self.scan_blob_derived(matcher, data, options, out, KeywordPass::default()).0
     }
 
     /// [`Reader::scan_blob`] of a blob a git delta built from a base whose keyword pass is known
-    /// ([`Matcher::scan_derived`]); with `keep`, also this blob's keyword pass. Both apply to
+    /// ([`Matcher::scan_derived`]); with `pass.keep`, also this blob's keyword pass. Both apply to
     /// text matched as it is: a blob read as UTF-16 or as binary is searched whole and keeps
     /// nothing.
     pub(crate) fn scan_blob_derived(
@@ -212,8 +212,7 @@ impl Reader {
         data: &[u8],
         options: ReadOptions,
         out: &mut Vec<LocatedMatch>,
-        derivation: Option<Derivation<'_>>,
-        keep: bool,
+        pass: KeywordPass<'_>,
     ) -> (ReadSummary, Option<Memo>) {
         if let Some(encoding) = utf16_encoding(data) {
             let text = decode_utf16(data, encoding);
@@ -224,7 +223,7 @@ impl Reader {
         let mut memo = None;
         if !binary {
             self.raw.clear();
-            memo = matcher.scan_derived(data, &mut self.scratch, &mut self.raw, derivation, keep);
+            memo = matcher.scan_derived(data, &mut self.scratch, &mut self.raw, pass);
             locate(data, &LineCursor::default(), &self.raw, data.len(), out);
         } else if options.binary_strings {
             self::printable::scan_slice(matcher, &mut self.scratch, data, out);

@@ -30,7 +30,7 @@ use crate::rules::{CompiledPattern, Kind, Rule, RuleSet};
 use decode::{DECODE_BUDGET, Decoded, DecodedSecret, Layers, RangeIndex};
 #[cfg(feature = "git")]
 pub(crate) use prefilter::Copied;
-pub(crate) use prefilter::{Derivation, Memo};
+pub(crate) use prefilter::{Derivation, KeywordPass, Memo};
 use prefilter::{Prefilter, Windows};
 
 /// One rule match in a buffer.
@@ -183,21 +183,20 @@ impl Matcher {
 
     /// Appends every reported match in `buf` to `out`, sorted by position then rule.
     pub fn scan(&self, buf: &[u8], scratch: &mut Scratch, out: &mut Vec<RawMatch>) {
-        self.scan_derived(buf, scratch, out, None, false);
+        self.scan_derived(buf, scratch, out, KeywordPass::default());
     }
 
     /// [`Matcher::scan`] of a buffer built from a base whose keyword pass is known
-    /// (`derivation`: the same matches, with the keyword search limited to what changed); with
-    /// `keep`, returns this buffer's keyword pass for the buffers built from it in turn.
+    /// (`pass.derived`: the same matches, with the keyword search limited to what changed); with
+    /// `pass.keep`, returns this buffer's keyword pass for the buffers built from it in turn.
     pub(crate) fn scan_derived(
         &self,
         buf: &[u8],
         scratch: &mut Scratch,
         out: &mut Vec<RawMatch>,
-        derivation: Option<Derivation<'_>>,
-        keep: bool,
+        pass: KeywordPass<'_>,
     ) -> Option<Memo> {
-        let memo = self.candidates(buf, scratch, derivation, keep);
+        let memo = self.candidates(buf, scratch, pass);
         let keep_weak = self.keep_weak;
         out.extend(scratch.candidates.drain(..).filter_map(|c| match c.verdict {
             Verdict::Kept => Some(c.found),
@@ -210,7 +209,7 @@ impl Matcher {
     /// Every candidate in `buf` with its verdict (reported ones and dropped ones).
     pub fn explain(&self, buf: &[u8]) -> Vec<Candidate> {
         let mut scratch = self.scratch();
-        self.candidates(buf, &mut scratch, None, false);
+        self.candidates(buf, &mut scratch, KeywordPass::default());
         std::mem::take(&mut scratch.candidates)
     }
 
@@ -236,22 +235,16 @@ impl Matcher {
         self.prefilter().hits(buf).len()
     }
 
-    fn candidates(
-        &self,
-        buf: &[u8],
-        scratch: &mut Scratch,
-        derivation: Option<Derivation<'_>>,
-        keep: bool,
-    ) -> Option<Memo> {
+    fn candidates(&self, buf: &[u8], scratch: &mut Scratch, pass: KeywordPass<'_>) -> Option<Memo> {
         scratch.candidates.clear();
         self.pattern_candidates(
             buf,
             &mut scratch.windows,
             &mut scratch.regex_states,
             &mut scratch.candidates,
-            derivation,
+            pass.derived,
         );
-        let memo = if keep { scratch.windows.memo(buf.len()) } else { None };
+        let memo = if pass.keep { scratch.windows.memo(buf.len()) } else { None };
         self.decoded_candidates(buf, scratch);
         resolve_overlaps(&self.rules, buf, &mut scratch.candidates);
         resolve_weak(&mut scratch.candidates);

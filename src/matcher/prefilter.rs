@@ -435,6 +435,14 @@ struct MemoHit {
     end: u32,
 }
 
+/// What a scan does with keyword passes besides its own search: derive this buffer's from a
+/// base's ([`Derivation`]), and keep this buffer's for the buffers built from it.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct KeywordPass<'a> {
+    pub(crate) derived: Option<Derivation<'a>>,
+    pub(crate) keep: bool,
+}
+
 /// How a buffer was built from a base whose keyword pass is known.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Derivation<'a> {

@@ -16,7 +16,7 @@ use super::objects::BlobOptions;
 use super::tree::{Introduced, Trees, introduced};
 use crate::content::Reader;
 use crate::finding::{Collector, CommitInfo, GitOrigin, OriginState};
-use crate::matcher::Matcher;
+use crate::matcher::{KeywordPass, Matcher};
 use crate::outcome::{Notice, NoticeKind, Subject, Tally};
 use crate::unpack::{self, MemberMatch};
 
@@ -134,6 +134,7 @@ impl<'a> BlobScanner<'a> {
             &object.data,
             self.options.read,
             &self.options.archives,
+            KeywordPass::default(),
         );
         let subject = Subject::Object { id: blob.to_string(), path: Some(path.to_string()) };
         for problem in &unpacked.problems {

@@ -25,7 +25,7 @@ pub(crate) use super::odb::{Authors, CommitNode, Commits, ObjectDirs};
 use super::packwalk;
 use super::presence::{MissingRef, Presence};
 use crate::content::{ReadOptions, Reader};
-use crate::matcher::{Derivation, Matcher, Memo};
+use crate::matcher::{Derivation, KeywordPass, Matcher, Memo};
 use crate::source::archive::ArchiveProblem;
 use crate::unpack::{self, ArchiveScan, MemberMatch};
 
@@ -198,22 +198,21 @@ impl ObjectScanner<'_> {
     }
 
     fn process(&mut self, id: ObjectId, kind: gix::object::Kind, data: &[u8]) {
-        self.process_derived(id, kind, data, None, false);
+        self.process_derived(id, kind, data, KeywordPass::default());
     }
 
     /// [`ObjectScanner::process`] of an object the pack walk built, perhaps from a base whose
-    /// keyword pass it kept ([`packwalk::Visit`]); returns this object's, when `keep` asks for
-    /// it and the object is a blob matched as text.
+    /// keyword pass it kept ([`packwalk::Visit`]); returns this object's, when `pass.keep` asks
+    /// for it and the object is a blob matched as text.
     fn process_derived(
         &mut self,
         id: ObjectId,
         kind: gix::object::Kind,
         data: &[u8],
-        derivation: Option<Derivation<'_>>,
-        keep: bool,
+        pass: KeywordPass<'_>,
     ) -> Option<Memo> {
         match kind {
-            gix::object::Kind::Blob => return self.blob(id, data, derivation, keep),
+            gix::object::Kind::Blob => return self.blob(id, data, pass),
             gix::object::Kind::Commit => match gix::objs::CommitRef::from_bytes(data, id.kind()) {
                 Ok(commit) => {
                     let author = commit.author().ok();
@@ -250,13 +249,7 @@ impl ObjectScanner<'_> {
         None
     }
 
-    fn blob(
-        &mut self,
-        id: ObjectId,
-        data: &[u8],
-        derivation: Option<Derivation<'_>>,
-        keep: bool,
-    ) -> Option<Memo> {
+    fn blob(&mut self, id: ObjectId, data: &[u8], pass: KeywordPass<'_>) -> Option<Memo> {
         if self.options.shard.is_some_and(|shard| !shard.owns(id.as_bytes())) {
             return None;
         }
@@ -274,7 +267,7 @@ impl ObjectScanner<'_> {
             self.counters.matched_again.fetch_add(1, Ordering::Relaxed);
         }
         let learn = self.cache.is_some() && known.is_none();
-        let mut unpacked = self.unpack(data, derivation, keep);
+        let mut unpacked = self.unpack(data, pass);
         let memo = unpacked.memo.take();
         // A blob not read in full (archive problems) is never cached.
         let learn = learn && unpacked.problems.is_empty();
@@ -312,21 +305,23 @@ impl ObjectScanner<'_> {
 
     /// Matches a blob's bytes: UTF-16 blobs are decoded like files are (`git` missed what `scan`
     /// found), archives are opened like files are.
-    fn unpack(
-        &mut self,
-        data: &[u8],
-        derivation: Option<Derivation<'_>>,
-        keep: bool,
-    ) -> unpack::Unpacked {
+    fn unpack(&mut self, data: &[u8], pass: KeywordPass<'_>) -> unpack::Unpacked {
         let matcher = self.matcher;
         let reader = self.reader.get_or_insert_with(|| Reader::new(matcher));
-        let (read, archives) = (self.options.read, &self.options.archives);
-        unpack::scan_bytes_derived(reader, matcher, "", data, read, archives, derivation, keep)
+        unpack::scan_bytes(
+            reader,
+            matcher,
+            "",
+            data,
+            self.options.read,
+            &self.options.archives,
+            pass,
+        )
     }
 
     /// A blob a snapshot counted already, read again by id for its matches and problems.
     fn reread(&mut self, id: ObjectId, data: &[u8]) {
-        let unpacked = self.unpack(data, None, false);
+        let unpacked = self.unpack(data, KeywordPass::default());
         let (found, binary) = self.report(id, unpacked);
         if !binary && !found.is_empty() {
             let _ = self.tx.send(Event::Matches(id, found));
@@ -436,8 +431,8 @@ fn scan_packs(
         let check_trees = scanner.presence.is_some();
         let wanted = move |kind| kind != gix::object::Kind::Tree || check_trees;
         let visit = move |kind, data: &[u8], id, built: Option<packwalk::Built<'_, Memo>>, keep| {
-            let derivation = built.map(|b| Derivation { base: b.base, copies: b.copies });
-            handler.process_derived(id, kind, data, derivation, keep)
+            let derived = built.map(|b| Derivation { base: b.base, copies: b.copies });
+            handler.process_derived(id, kind, data, KeywordPass { derived, keep })
         };
         let progress = scanner.options.progress.as_ref();
         // A blob another shard owns, or one the cache answers for, is not even inflated.
