@@ -463,19 +463,29 @@ fn hex_u16(four: &[u8]) -> Option<u16> {
 // ---------------------------------------------------------------------------------------------
 // Base64
 
-/// Base64 alphabet classes: 0 not base64, 1 both alphabets (letters, digits), 2 standard only
-/// (`+`, `/`), 3 URL-safe only (`-`, `_`).
-const BASE64_CLASS: [u8; 256] = {
+/// Per byte, one bit for what it is in a base64 run: upper-case letter, lower-case letter, digit,
+/// standard-only symbol (`+`, `/`), URL-safe-only symbol (`-`, `_`); none for a byte of neither
+/// alphabet.
+const SHAPE_UPPER: u8 = 1;
+const SHAPE_LOWER: u8 = 2;
+const SHAPE_DIGIT: u8 = 4;
+const SHAPE_STANDARD: u8 = 8;
+const SHAPE_URL_SAFE: u8 = 16;
+const SHAPE: [u8; 256] = {
     let mut table = [0u8; 256];
     let mut b = 0;
     while b < 256 {
         let c = b as u8;
-        table[b] = if c.is_ascii_alphanumeric() {
-            1
+        table[b] = if c.is_ascii_uppercase() {
+            SHAPE_UPPER
+        } else if c.is_ascii_lowercase() {
+            SHAPE_LOWER
+        } else if c.is_ascii_digit() {
+            SHAPE_DIGIT
         } else if c == b'+' || c == b'/' {
-            2
+            SHAPE_STANDARD
         } else if c == b'-' || c == b'_' {
-            3
+            SHAPE_URL_SAFE
         } else {
             0
         };
@@ -486,7 +496,7 @@ const BASE64_CLASS: [u8; 256] = {
 
 /// Whether `b` is a base64 character of either alphabet.
 fn is_base64_byte(b: u8) -> bool {
-    BASE64_CLASS[b as usize] != 0
+    SHAPE[usize::from(b)] != 0
 }
 
 /// Where base64 runs are, as a byte scan that reads every byte anyway (the keyword prefilter)
@@ -506,7 +516,7 @@ const RUN_MASK: [u32; 256] = {
     let mut table = [0u32; 256];
     let mut b = 0;
     while b < 256 {
-        if BASE64_CLASS[b] != 0 {
+        if SHAPE[b] != 0 {
             table[b] = u32::MAX;
         }
         b += 1;
@@ -652,36 +662,6 @@ fn starts_value(buf: &[u8], start: usize) -> bool {
                 | b'{'
         )
 }
-
-/// Per byte, one bit for what it is in a base64 run: upper-case letter, lower-case letter, digit,
-/// standard-only symbol (`+`, `/`), URL-safe-only symbol (`-`, `_`).
-const SHAPE_UPPER: u8 = 1;
-const SHAPE_LOWER: u8 = 2;
-const SHAPE_DIGIT: u8 = 4;
-const SHAPE_STANDARD: u8 = 8;
-const SHAPE_URL_SAFE: u8 = 16;
-const SHAPE: [u8; 256] = {
-    let mut table = [0u8; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        table[b] = if c.is_ascii_uppercase() {
-            SHAPE_UPPER
-        } else if c.is_ascii_lowercase() {
-            SHAPE_LOWER
-        } else if c.is_ascii_digit() {
-            SHAPE_DIGIT
-        } else if c == b'+' || c == b'/' {
-            SHAPE_STANDARD
-        } else if c == b'-' || c == b'_' {
-            SHAPE_URL_SAFE
-        } else {
-            0
-        };
-        b += 1;
-    }
-    table
-};
 
 /// Mixed case, a digit or symbol, and one alphabet only. One table load and an OR per byte: in
 /// history scans of C code every long identifier is a run to judge.
@@ -843,15 +823,12 @@ mod tests {
 
     /// The judgement of a run before it was a table of shape bits.
     fn looks_like_base64_reference(run: &[u8]) -> bool {
-        let mut seen = [false; 4];
-        let (mut upper, mut lower) = (false, false);
-        for &b in run {
-            seen[BASE64_CLASS[b as usize] as usize] = true;
-            upper |= b.is_ascii_uppercase();
-            lower |= b.is_ascii_lowercase();
-        }
-        let digit_or_symbol = seen[2] || seen[3] || run.iter().any(u8::is_ascii_digit);
-        upper && lower && digit_or_symbol && !(seen[2] && seen[3])
+        let standard = run.iter().any(|&b| b == b'+' || b == b'/');
+        let url_safe = run.iter().any(|&b| b == b'-' || b == b'_');
+        let upper = run.iter().any(u8::is_ascii_uppercase);
+        let lower = run.iter().any(u8::is_ascii_lowercase);
+        let digit_or_symbol = standard || url_safe || run.iter().any(u8::is_ascii_digit);
+        upper && lower && digit_or_symbol && !(standard && url_safe)
     }
 
     proptest::proptest! {

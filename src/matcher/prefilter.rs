@@ -944,7 +944,7 @@ mod tests {
         fn derived_hits_are_what_a_full_search_finds(
             base in proptest::collection::vec(0usize..1000, 0..120),
             ops in proptest::collection::vec(
-                (proptest::bool::ANY, 0usize..4000, 1usize..400, proptest::collection::vec(0usize..1000, 1..6)),
+                (proptest::bool::ANY, 0usize..4000, 1usize..400, proptest::collection::vec(0usize..1000, 1..120)),
                 0..12,
             ),
         ) {
