@@ -222,9 +222,7 @@ impl Reader {
         let binary = !options.scan_binary && looks_binary(data);
         let mut memo = None;
         if !binary {
-            self.raw.clear();
-            memo = matcher.scan_derived(data, &mut self.scratch, &mut self.raw, pass);
-            locate(data, &LineCursor::default(), &self.raw, data.len(), out);
+            memo = self.scan_bytes_with(matcher, data, out, pass);
         } else if options.binary_strings {
             self::printable::scan_slice(matcher, &mut self.scratch, data, out);
         }
@@ -233,9 +231,21 @@ impl Reader {
 
     /// Scans a buffer already in memory (no windowing, no decoding).
     pub fn scan_bytes(&mut self, matcher: &Matcher, bytes: &[u8], out: &mut Vec<LocatedMatch>) {
+        self.scan_bytes_with(matcher, bytes, out, KeywordPass::default());
+    }
+
+    /// [`Reader::scan_bytes`] with a keyword pass to derive from or keep.
+    fn scan_bytes_with(
+        &mut self,
+        matcher: &Matcher,
+        bytes: &[u8],
+        out: &mut Vec<LocatedMatch>,
+        pass: KeywordPass<'_>,
+    ) -> Option<Memo> {
         self.raw.clear();
-        matcher.scan(bytes, &mut self.scratch, &mut self.raw);
+        let memo = matcher.scan_derived(bytes, &mut self.scratch, &mut self.raw, pass);
         locate(bytes, &LineCursor::default(), &self.raw, bytes.len(), out);
+        memo
     }
 
     fn scan_window(
