@@ -443,13 +443,23 @@ pub(crate) struct KeywordPass<'a> {
     pub(crate) keep: bool,
 }
 
-/// How a buffer was built from a base whose keyword pass is known.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Derivation<'a> {
-    pub(crate) base: &'a Memo,
+/// How a buffer was built from a base: what is known of the base (`B`; for the matcher, its
+/// keyword pass) and the stretches copied from it. The pack walk hands one to its visitor for
+/// each object a delta built, with whatever the visitor returned for the base.
+#[derive(Debug)]
+pub(crate) struct Derivation<'a, B = Memo> {
+    pub(crate) base: &'a B,
     /// The copied stretches, in buffer order; every other byte was inserted.
     pub(crate) copies: &'a [Copied],
 }
+
+impl<B> Clone for Derivation<'_, B> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<B> Copy for Derivation<'_, B> {}
 
 /// The keywords (plain lowercase literals) as an ASCII-case-insensitive automaton of `kind`;
 /// every kind reports the same overlapping matches with the same pattern ids.

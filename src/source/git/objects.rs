@@ -430,8 +430,7 @@ fn scan_packs(
         let mut handler = scanner.clone();
         let check_trees = scanner.presence.is_some();
         let wanted = move |kind| kind != gix::object::Kind::Tree || check_trees;
-        let visit = move |kind, data: &[u8], id, built: Option<packwalk::Built<'_, Memo>>, keep| {
-            let derived = built.map(|b| Derivation { base: b.base, copies: b.copies });
+        let visit = move |kind, data: &[u8], id, derived: Option<Derivation<'_>>, keep| {
             handler.process_derived(id, kind, data, KeywordPass { derived, keep })
         };
         let progress = scanner.options.progress.as_ref();

@@ -22,10 +22,10 @@
 //! anything is allocated, so a hostile header cannot make us allocate more than the pack could
 //! hold.
 //!
-//! An object a delta builds is handed to the visitor with what the visitor returned for its base
-//! (the history scan returns a blob's keyword pass, `matcher::Memo`) and the stretches the delta
-//! copied from the base, so the matcher searches for keywords only around what the delta
-//! inserted (`matcher::Derivation`). Most of a history's blob bytes are copies.
+//! An object a delta builds is handed to the visitor with a `matcher::Derivation`: what the
+//! visitor returned for its base (the history scan returns a blob's keyword pass,
+//! `matcher::Memo`) and the stretches the delta copied from the base, so the matcher searches
+//! for keywords only around what the delta inserted. Most of a history's blob bytes are copies.
 //!
 //! A pack that is corrupt, truncated, or has deltas whose base is missing (a thin pack) or that
 //! form a cycle fails with a [`WalkError`]; the caller then reads that pack object by object.
@@ -43,7 +43,7 @@ use gix::object::Kind;
 use gix::odb::pack;
 use gix::odb::pack::data::entry::Header;
 
-use crate::matcher::Copied;
+use crate::matcher::{Copied, Derivation};
 
 /// How much compressed data one read brings in.
 pub(crate) const READ_CHUNK: usize = 1 << 20;
@@ -373,36 +373,28 @@ pub(crate) fn walk_pack<V>(
     hash: gix::hash::Kind,
     threads: usize,
     wanted: impl Fn(Kind) -> bool,
-    visit: V,
+    mut visit: V,
 ) -> Result<(), WalkError>
 where
     V: FnMut(Kind, &[u8], ObjectId) + Send + Clone,
 {
-    let mut visit = visit;
-    let visit = move |kind, data: &[u8], id, _: Option<Built<'_, ()>>, _| {
+    let visit = move |kind, data: &[u8], id, _: Option<Derivation<'_, ()>>, _| {
         visit(kind, data, id);
         None
     };
     walk_pack_served(index_path, hash, threads, wanted, None, visit)
 }
 
-/// How an object came out of a delta whose base the visitor returned a note `M` for: that note,
-/// and the stretches the delta copied from the base.
-pub(crate) struct Built<'a, M> {
-    pub(crate) base: &'a M,
-    pub(crate) copies: &'a [Copied],
-}
-
-/// What [`walk_pack_served`] calls per object: with its kind, bytes and id; [`Built`] when a
-/// delta built it from a base the visitor noted; and whether deltas are built on it (then a note
-/// it returns is kept for them, else dropped at once).
+/// What [`walk_pack_served`] calls per object: with its kind, bytes and id; a [`Derivation`]
+/// when a delta built it from a base the visitor returned a note `M` for; and whether deltas are
+/// built on it (then a note it returns is kept for them, else dropped at once).
 pub(crate) trait Visit<M>:
-    FnMut(Kind, &[u8], ObjectId, Option<Built<'_, M>>, bool) -> Option<M>
+    FnMut(Kind, &[u8], ObjectId, Option<Derivation<'_, M>>, bool) -> Option<M>
 {
 }
 
 impl<M, F> Visit<M> for F where
-    F: FnMut(Kind, &[u8], ObjectId, Option<Built<'_, M>>, bool) -> Option<M>
+    F: FnMut(Kind, &[u8], ObjectId, Option<Derivation<'_, M>>, bool) -> Option<M>
 {
 }
 
@@ -569,11 +561,11 @@ impl<'a> Walker<'a> {
             if built.is_ok() && !served {
                 let id =
                     self.shared.index.oid_at_index(layout.entries[node as usize].index).to_owned();
-                let built = base
+                let derived = base
                     .as_ref()
                     .and_then(|b| b.note.as_deref())
-                    .map(|note| Built { base: note, copies: &self.copies });
-                note = visit(kind, &bytes, id, built, !kids.is_empty()).map(Rc::new);
+                    .map(|note| Derivation { base: note, copies: &self.copies });
+                note = visit(kind, &bytes, id, derived, !kids.is_empty()).map(Rc::new);
             }
             if kids.is_empty() {
                 self.leaf = bytes;
@@ -947,23 +939,26 @@ mod tests {
         let dir = packed_repo();
         let index = the_pack_index(dir.path());
         let counts = Mutex::new((0usize, 0usize, 0usize));
-        let visit =
-            |kind: Kind, data: &[u8], _: ObjectId, built: Option<Built<'_, Vec<u8>>>, keep| {
-                let mut counts = counts.lock().unwrap();
-                if let Some(Built { base, copies }) = built {
-                    counts.0 += 1;
-                    let mut at = 0;
-                    for copy in copies {
-                        assert!(copy.to >= at, "copies in order");
-                        assert_eq!(data[copy.to..][..copy.len], base[copy.from..][..copy.len]);
-                        counts.1 += copy.len;
-                        at = copy.to + copy.len;
-                    }
-                    assert!(at <= data.len());
+        let visit = |kind: Kind,
+                     data: &[u8],
+                     _: ObjectId,
+                     derived: Option<Derivation<'_, Vec<u8>>>,
+                     keep| {
+            let mut counts = counts.lock().unwrap();
+            if let Some(Derivation { base, copies }) = derived {
+                counts.0 += 1;
+                let mut at = 0;
+                for copy in copies {
+                    assert!(copy.to >= at, "copies in order");
+                    assert_eq!(data[copy.to..][..copy.len], base[copy.from..][..copy.len]);
+                    counts.1 += copy.len;
+                    at = copy.to + copy.len;
                 }
-                counts.2 += usize::from(keep);
-                (keep && kind == Kind::Blob).then(|| data.to_vec())
-            };
+                assert!(at <= data.len());
+            }
+            counts.2 += usize::from(keep);
+            (keep && kind == Kind::Blob).then(|| data.to_vec())
+        };
         walk_pack_served(&index, gix::hash::Kind::Sha1, 2, |_| true, None, visit).unwrap();
         let (built, copied, kept) = counts.into_inner().unwrap();
         assert!(built >= 10 && copied > 1000, "{built} objects built, {copied} bytes copied");
