@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use gix::ObjectId;
 
-use super::odb::Commits;
+use super::odb::{Commit, Commits};
 
 use super::cache::HistoryCache;
 use super::objects::{self, BlobOptions, Inventory, Part};
@@ -423,9 +423,7 @@ fn earliest(
     a: Option<(ObjectId, String)>,
     b: Option<(ObjectId, String)>,
 ) -> Option<(ObjectId, String)> {
-    let key = |place: &(ObjectId, String)| {
-        (commits.get(&place.0).map_or(0, super::odb::Commit::time), place.0)
-    };
+    let key = |place: &(ObjectId, String)| (commits.get(&place.0).map_or(0, Commit::time), place.0);
     match (a, b) {
         (Some(a), Some(b)) => Some(if key(&b) < key(&a) { b } else { a }),
         (a, b) => a.or(b),

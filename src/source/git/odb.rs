@@ -100,7 +100,8 @@ impl Commits {
         self.times.is_empty()
     }
 
-    fn row(&self, id: &gix::oid) -> Option<usize> {
+    /// The row of commit `id`: commits are numbered `0..len()` in the order they were recorded.
+    pub(crate) fn row(&self, id: &gix::oid) -> Option<usize> {
         let bytes = id.as_bytes();
         let found = self.table.find(id_hash(bytes), |&row| self.id_bytes(row as usize) == bytes)?;
         Some(*found as usize)
@@ -156,12 +157,12 @@ impl Commits {
         });
     }
 
-    /// Every commit, with its id, in no particular order.
+    /// Every commit, with its id, in row order ([`Commits::row`]).
     pub(crate) fn iter(&self) -> impl Iterator<Item = (ObjectId, Commit<'_>)> {
         (0..self.len()).map(|row| (self.id_at(&self.ids, row), Commit { commits: self, row }))
     }
 
-    /// Every commit id, in no particular order.
+    /// Every commit id, in row order.
     pub(crate) fn keys(&self) -> impl Iterator<Item = ObjectId> + '_ {
         (0..self.len()).map(|row| self.id_at(&self.ids, row))
     }
@@ -324,6 +325,9 @@ mod tests {
             assert_eq!((c.time(), c.author()), (50, 50));
             assert_eq!(commits.get(&id(kind, 1)).unwrap().parents().count(), 0);
             assert!(!commits.contains_key(&id(kind, 201)));
+            for (row, (id, _)) in commits.iter().enumerate() {
+                assert_eq!(commits.row(&id), Some(row), "iter goes in row order");
+            }
             let mut keys: Vec<ObjectId> = commits.keys().collect();
             keys.sort();
             keys.dedup();

@@ -13,7 +13,6 @@
 use std::collections::{HashMap, HashSet};
 
 use gix::ObjectId;
-use gix::hashtable::hash_table::HashTable;
 
 use super::odb::{Commit, Commits};
 
@@ -128,48 +127,41 @@ impl Graph {
         } else {
             (0..refs.len()).filter(|&i| !refs[i].name.starts_with("refs/tags/")).collect()
         };
-        // Any order: the bits do not depend on it. Commits are numbered with `u32`s, and the table
-        // from ids to numbers holds only the numbers: this runs at the peak of a scan's memory.
-        let ids: Vec<ObjectId> = commits.keys().collect();
-        let Ok(count) = u32::try_from(ids.len()) else {
+        // Commits are numbered by their row in the commit table (`Commits::iter` goes in row
+        // order), which is already the table from ids to numbers: this runs at the peak of a
+        // scan's memory.
+        let len = commits.len();
+        let Ok(count) = u32::try_from(len) else {
             return Graph { reaching: HashMap::new() };
         };
-        let hash = |id: &ObjectId| super::odb::id_hash(id.as_slice());
-        let mut index: HashTable<u32> = HashTable::with_capacity(ids.len());
-        for (i, id) in (0..count).zip(&ids) {
-            index.insert_unique(hash(id), i, |&j| hash(&ids[j as usize]));
-        }
-        let at =
-            |id: &ObjectId| index.find(hash(id), |&j| ids[j as usize] == *id).map(|&j| j as usize);
+        let at = |id: &ObjectId| commits.row(id);
         let mut order: Vec<ObjectId> = winners.iter().copied().collect();
         order.sort();
         let words = order.len().div_ceil(64).max(1);
-        let mut bits = vec![0u64; ids.len() * words];
+        let mut bits = vec![0u64; len * words];
         for (bit, winner) in order.iter().enumerate() {
             if let Some(i) = at(winner) {
                 bits[i * words + bit / 64] |= 1 << (bit % 64);
             }
         }
         // Children of each commit (compressed rows) and how many present parents each has.
-        let mut pending = vec![0u32; ids.len()];
-        let mut start = vec![0u32; ids.len() + 1];
-        let parents_of =
-            |id: &ObjectId| commits.get(id).into_iter().flat_map(super::odb::Commit::parents);
-        for (c, id) in ids.iter().enumerate() {
-            for parent in parents_of(id) {
+        let mut pending = vec![0u32; len];
+        let mut start = vec![0u32; len + 1];
+        for (c, (_, node)) in commits.iter().enumerate() {
+            for parent in node.parents() {
                 if let Some(p) = at(&parent) {
                     start[p + 1] += 1;
                     pending[c] += 1;
                 }
             }
         }
-        for i in 0..ids.len() {
+        for i in 0..len {
             start[i + 1] += start[i];
         }
         let mut fill = start.clone();
-        let mut children = vec![0u32; start[ids.len()] as usize];
-        for (c, id) in (0..count).zip(&ids) {
-            for parent in parents_of(id) {
+        let mut children = vec![0u32; start[len] as usize];
+        for (c, (_, node)) in (0..count).zip(commits.iter()) {
+            for parent in node.parents() {
                 if let Some(p) = at(&parent) {
                     children[fill[p] as usize] = c;
                     fill[p] += 1;
@@ -296,7 +288,7 @@ pub(crate) fn introductions_read(
         let Some(node) = commits.get(id) else { continue };
         let parents: Vec<ObjectId> = present_parents(commits, node)
             .iter()
-            .filter_map(|p| commits.get(p).map(super::odb::Commit::tree))
+            .filter_map(|p| commits.get(p).map(Commit::tree))
             .collect();
         let mut stack = vec![(node.tree(), parents, String::new(), 0usize)];
         while let Some((tree, parents, prefix, depth)) = stack.pop() {
